@@ -1,0 +1,15 @@
+/*
+ * otter.h — the umbrella header: everything otter offers.
+ *
+ *   otter/base.h    pids, timeouts, the export macro
+ *   otter/error.h   error codes, ot_strerror(), ot_err_name()
+ *   otter/proc.h    the runtime, processes, messages, timers, names
+ */
+#ifndef OTTER_H
+#define OTTER_H
+
+#include <otter/base.h>
+#include <otter/error.h>
+#include <otter/proc.h>
+
+#endif /* OTTER_H */

@@ -1,0 +1,220 @@
+/*
+ * mailbox.c — messages: send, receive, selective receive.
+ *
+ * A mailbox is two queues. `inbox` is where senders append, under the
+ * receiver's lock (many producers). `queue` belongs to the receiver alone:
+ * it moves the whole inbox over in one step when it has looked at
+ * everything it already had, so a receiver takes the lock once per batch,
+ * not once per message. One queue per receiver, appended to in the order
+ * senders take the lock, keeps every sender's messages in the order sent.
+ *
+ * Selective receive walks `queue` from the oldest message, removes the
+ * first one the predicate accepts and leaves the rest where they were.
+ * Within one call a message is offered to the predicate at most once: after
+ * a wake only the newly arrived messages are looked at.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+int ot__check_payload(const void *data, size_t size)
+{
+	/* data and size must agree: both empty or both present. */
+	return (data == NULL) == (size == 0) ? 0 : OT_EINVAL;
+}
+
+struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
+				size_t size)
+{
+	if (size > SIZE_MAX - sizeof(struct ot_msg))
+		return NULL;
+	struct ot_msg *m = malloc(sizeof *m + size);
+	if (!m)
+		return NULL;
+	m->from = from;
+	m->tag = tag;
+	m->size = size;
+	m->free_fn = NULL;
+	if (size) {
+		m->data = m->inline_data;
+		memcpy(m->data, data, size);
+	} else {
+		m->data = NULL;
+	}
+	return m;
+}
+
+void ot_msg_free(ot_msg *m)
+{
+	if (!m)
+		return;
+	if (m->free_fn)
+		m->free_fn(m->data);
+	free(m);
+}
+
+void ot__msgq_free(struct ot__msgq *q)
+{
+	struct ot_msg *m;
+	while ((m = TAILQ_FIRST(q))) {
+		TAILQ_REMOVE(q, m, link);
+		ot_msg_free(m);
+	}
+}
+
+void ot__deliver(ot_pid to, struct ot_msg *m)
+{
+	struct ot__proc *p = ot__table_lookup(to);
+	if (!p || !ot__proc_lock_alive(p, to)) {
+		ot_msg_free(m); /* to a dead process: dropped, as in Erlang */
+		return;
+	}
+	TAILQ_INSERT_TAIL(&p->inbox, m, link);
+	bool wake = ot__wake_locked(p, OT__WAKE_MSG);
+	ot__spin_unlock(&p->lock);
+	if (wake)
+		ot__wake_finish(p);
+}
+
+/* The sender's pid: its process, or the attached foreign thread (a thread
+ * that is not attached sends anonymously rather than attaching). */
+static ot_pid sender(void)
+{
+	struct ot__proc *self = ot__current();
+	return self ? ot__pid_of(self) : OT_PID_NONE;
+}
+
+int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size)
+{
+	int rc = ot__check_payload(data, size);
+	if (rc)
+		return rc;
+	if (!ot__pid_well_formed(to))
+		return OT_EINVAL;
+	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
+		return rc;
+	struct ot_msg *m = ot__msg_new_copy(sender(), tag, data, size);
+	if (!m)
+		return OT_ENOMEM;
+	ot__deliver(to, m);
+	return 0;
+}
+
+int ot_send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
+		  void (*free_fn)(void *))
+{
+	int rc = ot__check_payload(data, size);
+	if (!rc && !ot__pid_well_formed(to))
+		rc = OT_EINVAL;
+	if (!rc && ot__running_check() == OT_ENOTSTARTED)
+		rc = OT_ENOTSTARTED;
+	struct ot_msg *m = rc ? NULL : malloc(sizeof *m);
+	if (!m) {
+		/* The buffer was handed over: release it even on failure. */
+		if (free_fn && data)
+			free_fn(data);
+		return rc ? rc : OT_ENOMEM;
+	}
+	m->from = sender();
+	m->tag = tag;
+	m->size = size;
+	m->data = data;
+	m->free_fn = free_fn;
+	ot__deliver(to, m);
+	return 0;
+}
+
+ot_pid ot_msg_from(const ot_msg *m)
+{
+	return m ? m->from : OT_PID_NONE;
+}
+
+uint64_t ot_msg_tag(const ot_msg *m)
+{
+	return m ? m->tag : 0;
+}
+
+const void *ot_msg_data(const ot_msg *m)
+{
+	return m ? m->data : NULL;
+}
+
+size_t ot_msg_size(const ot_msg *m)
+{
+	return m ? m->size : 0;
+}
+
+int64_t ot__deadline_after(int timeout_ms)
+{
+	if (timeout_ms == OT_INFINITY)
+		return OT__NO_DEADLINE;
+	return ot__now_ns() + (int64_t)timeout_ms * OT__NS_PER_MS;
+}
+
+/* Moves what arrived into the owner's queue; false if nothing had. */
+static bool take_inbox(struct ot__proc *p)
+{
+	ot__spin_lock(&p->lock);
+	bool any = !TAILQ_EMPTY(&p->inbox);
+	if (any)
+		TAILQ_CONCAT(&p->queue, &p->inbox, link);
+	ot__spin_unlock(&p->lock);
+	return any;
+}
+
+/* The receive loop behind both API calls; match NULL takes the oldest. */
+static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *p = ot__current();
+	if (!p && !(p = ot__foreign_self(true)))
+		return rc ? rc : OT_ENOMEM;
+	int64_t deadline = OT__NO_DEADLINE;
+	struct ot_msg *seen = NULL; /* last message already offered */
+	for (;;) {
+		struct ot_msg *m = seen ? TAILQ_NEXT(seen, link)
+					: TAILQ_FIRST(&p->queue);
+		for (; m; m = TAILQ_NEXT(m, link)) {
+			if (!match || match(m, arg)) {
+				TAILQ_REMOVE(&p->queue, m, link);
+				*out = m;
+				return 0;
+			}
+			seen = m;
+		}
+		if (take_inbox(p))
+			continue;
+		if (timeout_ms == 0)
+			return OT_ETIMEDOUT;
+		if (deadline == OT__NO_DEADLINE && timeout_ms != OT_INFINITY)
+			deadline = ot__deadline_after(timeout_ms);
+		rc = ot__park(p, OT__WAKE_MSG, deadline);
+		if (rc == OT_ETIMEDOUT) {
+			/* One last look: a message that raced the deadline. */
+			timeout_ms = 0;
+			continue;
+		}
+		if (rc)
+			return rc;
+	}
+}
+
+int ot_receive(ot_msg **out, int timeout_ms)
+{
+	if (!out || timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	return receive(NULL, NULL, out, timeout_ms);
+}
+
+int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out,
+		     int timeout_ms)
+{
+	if (!out || !match || timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	return receive(match, arg, out, timeout_ms);
+}

@@ -1,0 +1,172 @@
+/*
+ * name.c — registered names: register, unregister, whereis.
+ *
+ * One red-black tree (libbsd) maps names to pids under one mutex. A
+ * process points at its own entry, set and cleared under both the names
+ * lock and the process's lock, so that a process ending while someone
+ * registers it either is seen dead by register (OT_ENOPROC) or has its new
+ * name released by its own exit: never a name left behind on a dead pid.
+ */
+#include "config.h"
+
+#include <bsd/string.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+struct ot__name {
+	RB_ENTRY(ot__name) link;
+	struct ot__proc *proc; /* type-stable: see table.c */
+	ot_pid pid;
+	char text[OT_NAME_MAX + 1];
+};
+
+static int cmp_name(const struct ot__name *a, const struct ot__name *b)
+{
+	return strcmp(a->text, b->text);
+}
+
+RB_HEAD(ot__names, ot__name);
+RB_GENERATE_INTERNAL(ot__names, ot__name, link, cmp_name,
+		     static __attribute__((unused)))
+
+static struct {
+	pthread_mutex_t lock;
+	struct ot__names tree; /* lock */
+} names = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int ot__names_init(void)
+{
+	RB_INIT(&names.tree);
+	return 0;
+}
+
+void ot__names_fini(void)
+{
+	/* Every process has ended and released its name. */
+	OT_ASSERT(RB_EMPTY(&names.tree));
+}
+
+int ot__name_check(const char *name)
+{
+	if (!name || !name[0])
+		return OT_EINVAL;
+	if (strnlen(name, OT_NAME_MAX + 1) > OT_NAME_MAX)
+		return OT_ENAMETOOLONG;
+	return 0;
+}
+
+static struct ot__name *find(const char *name)
+{
+	struct ot__name key;
+	strlcpy(key.text, name, sizeof key.text);
+	return RB_FIND(ot__names, &names.tree, &key);
+}
+
+/* Binds name to p, which the caller has checked alive; names lock held. */
+static int bind(const char *name, struct ot__proc *p, ot_pid pid)
+{
+	if (find(name))
+		return OT_ENAMETAKEN;
+	if (p->name)
+		return OT_EHASNAME;
+	struct ot__name *n = malloc(sizeof *n);
+	if (!n)
+		return OT_ENOMEM;
+	strlcpy(n->text, name, sizeof n->text);
+	n->proc = p;
+	n->pid = pid;
+	RB_INSERT(ot__names, &names.tree, n);
+	p->name = n;
+	atomic_fetch_add_explicit(&ot__rt.nnames, 1, memory_order_relaxed);
+	return 0;
+}
+
+int ot__name_claim(const char *name, struct ot__proc *p)
+{
+	pthread_mutex_lock(&names.lock);
+	ot__spin_lock(&p->lock);
+	int rc = bind(name, p, ot__pid_of(p));
+	ot__spin_unlock(&p->lock);
+	pthread_mutex_unlock(&names.lock);
+	return rc;
+}
+
+static void unbind(struct ot__name *n)
+{
+	RB_REMOVE(ot__names, &names.tree, n);
+	free(n);
+	atomic_fetch_sub_explicit(&ot__rt.nnames, 1, memory_order_relaxed);
+}
+
+void ot__name_release(struct ot__proc *p)
+{
+	pthread_mutex_lock(&names.lock);
+	ot__spin_lock(&p->lock);
+	struct ot__name *n = p->name;
+	p->name = NULL;
+	ot__spin_unlock(&p->lock);
+	if (n)
+		unbind(n);
+	pthread_mutex_unlock(&names.lock);
+}
+
+int ot_register(const char *name, ot_pid pid)
+{
+	int rc = ot__name_check(name);
+	if (rc)
+		return rc;
+	if (!ot__pid_well_formed(pid))
+		return OT_EINVAL;
+	if ((rc = ot__running_check()) != 0)
+		return rc;
+	pthread_mutex_lock(&names.lock);
+	struct ot__proc *p = ot__table_lookup(pid);
+	if (!p || !ot__proc_lock_alive(p, pid)) {
+		/* A taken name is the clearer error when both apply. */
+		rc = find(name) ? OT_ENAMETAKEN : OT_ENOPROC;
+	} else {
+		rc = bind(name, p, pid);
+		ot__spin_unlock(&p->lock);
+	}
+	pthread_mutex_unlock(&names.lock);
+	return rc;
+}
+
+int ot_unregister(const char *name)
+{
+	int rc = ot__name_check(name);
+	if (rc)
+		return rc;
+	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
+		return rc;
+	pthread_mutex_lock(&names.lock);
+	struct ot__name *n = find(name);
+	if (n) {
+		ot__spin_lock(&n->proc->lock);
+		if (n->proc->name == n)
+			n->proc->name = NULL;
+		ot__spin_unlock(&n->proc->lock);
+		unbind(n);
+	}
+	pthread_mutex_unlock(&names.lock);
+	return n ? 0 : OT_ENOTREG;
+}
+
+int ot_whereis(const char *name, ot_pid *out)
+{
+	int rc = ot__name_check(name);
+	if (rc)
+		return rc;
+	if (!out)
+		return OT_EINVAL;
+	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
+		return rc;
+	pthread_mutex_lock(&names.lock);
+	struct ot__name *n = find(name);
+	if (n)
+		*out = n->pid;
+	pthread_mutex_unlock(&names.lock);
+	return n ? 0 : OT_ENOTREG;
+}

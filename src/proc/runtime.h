@@ -1,0 +1,322 @@
+/*
+ * runtime.h — the process runtime's one internal header: the structures
+ * every file of src/proc shares and the ot__ functions between them.
+ *
+ * The picture: N scheduler threads (sched.c) each run processes from their
+ * run queue. A process (struct ot__proc) owns a stack (stack.c) and a
+ * mailbox (mailbox.c); it is found from its pid through the process table
+ * (table.c), which never frees a process structure while the runtime runs,
+ * so a stale pointer read from the table is always safe to lock and check.
+ * Waiting processes are woken by messages, by timers (timer.c), or by a
+ * kill. Foreign threads (foreign.c) are processes without a stack that
+ * block on a condition variable instead of switching.
+ *
+ * Lock order (outer first): names → proc → timers of a scheduler;
+ * a run queue lock and the table lock are leaves.
+ */
+#ifndef OTTER_PROC_RUNTIME_H
+#define OTTER_PROC_RUNTIME_H
+
+#include <bsd/sys/queue.h>
+#include <bsd/sys/tree.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <otter/proc.h>
+
+#include "../common/assert.h"
+#include "ctx.h"
+#include "lock.h"
+
+#define OT__NS_PER_MS INT64_C(1000000)
+#define OT__NO_DEADLINE INT64_MAX
+#define OT__MAX_SCHEDULERS 1024
+
+struct ot__proc;
+struct ot__sched;
+struct ot__stack;
+
+/* ---------------------------------------------------------------------
+ * Messages (mailbox.c)
+ */
+struct ot_msg {
+	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
+	ot_pid from;
+	uint64_t tag;
+	size_t size;
+	void *data;		    /* inline_data, a handed-over buffer, or NULL */
+	void (*free_fn)(void *);    /* releases data when handed over */
+	max_align_t inline_data[]; /* the copy, for ot_send() */
+};
+TAILQ_HEAD(ot__msgq, ot_msg);
+
+/* Builds a message holding a copy of data. NULL when out of memory. */
+struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
+				size_t size);
+/* Puts msg into the mailbox of pid, or frees it if pid is not alive. */
+void ot__deliver(ot_pid to, struct ot_msg *msg);
+/* Frees every message in q. */
+void ot__msgq_free(struct ot__msgq *q);
+/* Validates a (data, size) pair as the API defines it. */
+int ot__check_payload(const void *data, size_t size);
+
+/* ---------------------------------------------------------------------
+ * Timers (timer.c): per-scheduler trees ordered by deadline.
+ */
+enum ot__tkind { OT__T_WAIT, OT__T_SEND };
+
+struct ot__tnode {
+	RB_ENTRY(ot__tnode) by_time; /* owner's timer lock */
+	int64_t deadline;	     /* monotonic ns */
+	uint64_t seq;		     /* unique, orders equal deadlines */
+	/* Whose tree it is in; NULL when not armed. Set under that tree's
+	 * lock; read without it by the process to decide whether to lock. */
+	_Atomic(struct ot__sched *) owner;
+	uint8_t kind;		     /* enum ot__tkind */
+};
+
+/* Monotonic clock, nanoseconds. */
+int64_t ot__now_ns(void);
+/* A timeout in ms (validated) as an absolute deadline, or OT__NO_DEADLINE. */
+int64_t ot__deadline_after(int timeout_ms);
+/* Arms p's wait timer on scheduler s; caller holds p->lock. */
+void ot__timer_arm_wait(struct ot__sched *s, struct ot__proc *p,
+			int64_t deadline);
+/* Disarms p's wait timer if it has not fired; called by p itself. */
+void ot__timer_disarm_wait(struct ot__proc *p);
+/* Fires the due timers of s; returns how many fired. Scheduler context. */
+unsigned ot__timers_fire(struct ot__sched *s, int64_t now);
+/* Earliest deadline in s's tree, OT__NO_DEADLINE when empty. */
+int64_t ot__timers_next(struct ot__sched *s);
+void ot__timers_init(struct ot__sched *s);
+/* Frees the pending send timers of s (at shutdown). */
+void ot__timers_fini(struct ot__sched *s);
+
+/* ---------------------------------------------------------------------
+ * Stacks (stack.c)
+ */
+struct ot__stack {
+	void *lo;	   /* lowest usable byte (above the guard page) */
+	size_t size;	   /* usable bytes */
+	bool guarded;	   /* a PROT_NONE page lies just below lo */
+	unsigned vg_id;	   /* valgrind's stack id */
+	SLIST_ENTRY(ot__stack) link; /* in the pool; pool lock */
+};
+
+int ot__stacks_init(size_t default_size, size_t guarded_max);
+void ot__stacks_fini(void);
+/* A stack of size bytes (a multiple of the page size), or NULL. */
+struct ot__stack *ot__stack_get(size_t size);
+void ot__stack_put(struct ot__stack *st);
+/* False when the canary zone at the bottom of st was overwritten. */
+bool ot__stack_intact(const struct ot__stack *st);
+void ot__stacks_stats(ot_stats *out);
+size_t ot__page_size(void);
+
+/* ---------------------------------------------------------------------
+ * Processes
+ */
+enum ot__pstate {
+	OT__P_RUNNABLE, /* in a run queue, or about to be */
+	OT__P_RUNNING,	/* on a scheduler (or a foreign thread, awake) */
+	OT__P_WAITING,	/* parked: only a wake makes it runnable */
+	OT__P_DEAD,	/* ended; senders drop their messages */
+};
+
+/* Why a parked process may be woken (besides a kill or its deadline). */
+#define OT__WAKE_MSG 1u
+
+/* What a process asks of its scheduler when it switches out. */
+enum ot__action { OT__A_YIELD, OT__A_PARK, OT__A_EXIT };
+
+/* Why a process ended (the exit-reason type of the next layer grows this). */
+enum ot__exit { OT__X_NORMAL, OT__X_KILLED, OT__X_OVERFLOW };
+
+struct ot__foreign; /* foreign.c */
+struct ot__name;    /* name.c */
+
+struct ot__proc {
+	/* The pid; written under the table lock and p->lock, read
+	 * atomically by lookups (relaxed: the lock re-check decides). */
+	_Atomic uint64_t pid_id;
+	ot__spinlock lock; /* guards the fields down to `inbox` */
+	/* ot__proc_new() resets everything from here on. */
+	_Atomic int state; /* enum ot__pstate; WAITING<->RUNNABLE under lock */
+	unsigned wait_flags;  /* OT__WAKE_* while WAITING */
+	uint64_t wait_token;  /* which park a timeout belongs to */
+	bool timed_out;	      /* the park ended by its deadline */
+	atomic_bool kill_pending; /* set under lock; read anywhere */
+	struct ot__name *name;	  /* registered name; names lock + lock */
+	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
+
+	/* Owned by the process itself. */
+	struct ot__msgq queue; /* seen messages, oldest first */
+	enum ot__action action;
+	int64_t park_deadline;
+	enum ot__exit exit_kind;
+
+	/* Scheduling: touched by the scheduler running it. */
+	STAILQ_ENTRY(ot__proc) runq_link; /* run queue lock */
+	struct ot__sched *running_on;	  /* while RUNNING */
+	struct ot__sched *home;		  /* where it last ran */
+	ot__ctx ctx;
+	struct ot__stack *stack;
+	ot_proc_fn fn;
+	void *arg;
+	struct ot__tnode wait_timer;
+
+	struct ot__foreign *foreign; /* non-NULL for an attached thread */
+	SLIST_ENTRY(ot__proc) free_link; /* table lock */
+};
+
+static inline ot_pid ot__pid_of(const struct ot__proc *p)
+{
+	return (ot_pid){atomic_load_explicit(&p->pid_id, memory_order_relaxed)};
+}
+
+/* Process table (table.c). */
+int ot__table_init(size_t capacity);
+void ot__table_fini(void);
+/* A fresh, zeroed process structure (from the pool), or NULL. */
+struct ot__proc *ot__proc_new(void);
+/* Gives p a pid and `state`, and makes it findable. OT_ELIMIT when the
+ * table is full. */
+int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
+/* Unpublishes p and returns it to the pool. p must be DEAD. */
+void ot__table_remove(struct ot__proc *p);
+/* Returns p to the pool without having inserted it. */
+void ot__proc_discard(struct ot__proc *p);
+/* A candidate for pid (lock it and check ot__pid_of), or NULL. */
+struct ot__proc *ot__table_lookup(ot_pid pid);
+/* False for OT_PID_NONE and pids no table could have made. */
+bool ot__pid_well_formed(ot_pid pid);
+/* Calls fn on every process in the table (shutdown's sweep). */
+void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg);
+/* Locks p and returns true if it is pid and not dead; else unlocked/false. */
+bool ot__proc_lock_alive(struct ot__proc *p, ot_pid pid);
+
+/* ---------------------------------------------------------------------
+ * Schedulers (sched.c)
+ */
+STAILQ_HEAD(ot__procq, ot__proc);
+RB_HEAD(ot__ttree, ot__tnode);
+RB_HEAD(ot__tidtree, ot__send_timer);
+
+struct ot__sched {
+	unsigned index;
+	pthread_t thread;
+	ot__ctx ctx;		 /* the scheduler loop's own context */
+	struct ot__proc *current; /* running process; this thread only */
+	struct ot__proc *runnext; /* woken by `current`; this thread only */
+	unsigned runnext_streak;
+	unsigned ticks;
+
+	ot__spinlock rq_lock;
+	struct ot__procq runq; /* rq_lock */
+	_Atomic size_t rq_len; /* seq_cst: pairs with `parked` (Dekker) */
+
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	_Atomic bool parked;	/* seq_cst: pairs with rq_len */
+	bool wake_pending;	/* park_lock */
+
+	ot__spinlock timer_lock;
+	struct ot__ttree timers;    /* timer_lock */
+	struct ot__tidtree send_ids; /* send timers by id; timer_lock */
+	_Atomic int64_t timer_next;  /* earliest deadline; relaxed hint */
+} __attribute__((aligned(64)));
+
+/* The scheduler the calling thread is, or NULL on a foreign thread. */
+struct ot__sched *ot__sched_self(void);
+/* The calling process (scheduled or attached foreign), or NULL. */
+struct ot__proc *ot__current(void);
+/* p was made RUNNABLE (under its lock, now released): queue it. */
+void ot__ready(struct ot__proc *p);
+/* A new process: queue it where the work spreads. */
+void ot__ready_new(struct ot__proc *p);
+/* Wakes s if it is parked (it has new work or an earlier timer). */
+void ot__sched_kick(struct ot__sched *s);
+/* The calling process waits; see mailbox.c for the loop around it.
+ * Returns 0 or OT_ETIMEDOUT, OT_ESHUTDOWN (foreign); a killed scheduled
+ * process never returns. */
+int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
+/* Ends the calling (scheduled) process; never returns. */
+void ot__proc_exit(struct ot__proc *p, enum ot__exit why)
+	__attribute__((noreturn));
+/* Asks p to end with `killed` at its next wait or yield. */
+void ot__proc_kill(struct ot__proc *p, ot_pid pid);
+/* Wakes p if it waits for any of `flags` (0: for anything, as a kill
+ * does); caller holds p->lock and calls ot__wake_finish() after unlocking
+ * when this returned true. A foreign thread is signalled at once. */
+bool ot__wake_locked(struct ot__proc *p, unsigned flags);
+void ot__wake_finish(struct ot__proc *p);
+int ot__scheds_start(unsigned n);
+void ot__scheds_stop(void);
+
+/* ---------------------------------------------------------------------
+ * Names (name.c), foreign threads (foreign.c)
+ */
+int ot__names_init(void);
+void ot__names_fini(void);
+/* Registers name for p, which is being spawned (not yet runnable). */
+int ot__name_claim(const char *name, struct ot__proc *p);
+/* Releases p's name, if any; called when p ends. */
+void ot__name_release(struct ot__proc *p);
+/* Validates a name: OT_EINVAL or OT_ENAMETOOLONG, else 0. */
+int ot__name_check(const char *name);
+
+int ot__foreign_init(void);
+void ot__foreign_fini(void);
+/* The calling foreign thread's process, attaching it if needed. */
+struct ot__proc *ot__foreign_self(bool attach);
+/* Blocks the foreign thread p until woken or deadline. */
+int ot__foreign_park(struct ot__proc *p, unsigned wake_flags,
+		     int64_t deadline);
+void ot__foreign_wake(struct ot__proc *p);
+/* Wakes every attached foreign thread (shutdown), waits until none is
+ * inside a blocking call, then detaches them all. */
+void ot__foreign_shutdown(void);
+
+/* ---------------------------------------------------------------------
+ * The runtime (runtime.c)
+ */
+enum ot__rstate { OT__R_STOPPED, OT__R_RUNNING, OT__R_STOPPING };
+
+struct ot__runtime {
+	_Atomic int state; /* enum ot__rstate */
+	unsigned nsched;
+	struct ot__sched *scheds;
+	size_t stack_size; /* default, page multiple */
+	size_t max_procs;
+	_Atomic unsigned spawn_rr; /* foreign spawns go round-robin */
+
+	_Atomic size_t nprocs;	 /* live scheduled processes */
+	_Atomic size_t nthreads; /* attached foreign threads */
+	_Atomic size_t nspawned;
+	_Atomic size_t ntimers;
+	_Atomic size_t nnames;
+	_Atomic unsigned nparked;   /* seq_cst: pairs with rq_len */
+	_Atomic unsigned nspinning; /* schedulers looking for work */
+	_Atomic bool stop_scheds;
+
+	pthread_mutex_t exit_lock; /* shutdown waits for the last exit */
+	pthread_cond_t exit_cond;
+};
+
+extern struct ot__runtime ot__rt;
+
+/* 0 when the runtime accepts work, else OT_ENOTSTARTED / OT_ESHUTDOWN. */
+static inline int ot__running_check(void)
+{
+	int s = atomic_load_explicit(&ot__rt.state, memory_order_acquire);
+	if (OT_LIKELY(s == OT__R_RUNNING))
+		return 0;
+	return s == OT__R_STOPPED ? OT_ENOTSTARTED : OT_ESHUTDOWN;
+}
+
+/* Called by a scheduler after it reclaimed a process. */
+void ot__note_exit(void);
+
+#endif /* OTTER_PROC_RUNTIME_H */

@@ -1,0 +1,635 @@
+/*
+ * sched.c — the schedulers: N pthreads that run processes.
+ *
+ * Each scheduler has a run queue (spinlock) and a `runnext` slot that only
+ * it touches. A process woken by a message from a process running on the
+ * same scheduler goes to runnext: the receiver runs next, on the same core,
+ * without a lock or a cross-core wake (a ping-pong never leaves its core).
+ * Spawned processes and wakes from elsewhere go to a run queue, and when
+ * some scheduler is parked and none is already looking for work, one is
+ * woken to steal: that is how two busy processes end up on two cores while
+ * a message round trip never pays the ~28 µs of waking a parked thread.
+ *
+ * An idle scheduler fires its timers, steals, spins for a few microseconds,
+ * then parks on a condition variable until work or its next timer. Parking
+ * uses a Dekker pair: the parker publishes `parked` then re-checks the run
+ * queues; a pusher publishes its work (rq_len) then checks `parked` — both
+ * seq_cst, so one of them always sees the other.
+ *
+ * A process never cleans up after itself: it switches to its scheduler with
+ * an action (yield, park, exit) and the scheduler acts on it from its own
+ * stack. Parking in particular is decided there, under the process's lock,
+ * after the process's context is saved, so a waker can never resume a
+ * context that is still being switched out.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime.h"
+
+/* How often (in scheduling rounds) a busy scheduler looks at its timers and
+ * gives its run queue precedence over runnext. */
+#define TIMER_CHECK_EVERY 32
+#define RUNNEXT_STREAK_MAX 64
+/* How long an idle scheduler looks for work before it parks. */
+#define SPIN_NS (50 * 1000)
+
+static __thread struct ot__sched *tls_sched;
+
+/* noinline: a process may resume on another thread, so the thread-local
+ * must be read afresh after every switch, never cached by the compiler. */
+__attribute__((noinline)) struct ot__sched *ot__sched_self(void)
+{
+	return tls_sched;
+}
+
+__attribute__((noinline)) struct ot__proc *ot__current(void)
+{
+	struct ot__sched *s = tls_sched;
+	if (s)
+		return s->current;
+	return ot__foreign_self(false);
+}
+
+/* ---------------------------------------------------------------------
+ * Run queues
+ */
+static void runq_push(struct ot__sched *s, struct ot__proc *p)
+{
+	ot__spin_lock(&s->rq_lock);
+	STAILQ_INSERT_TAIL(&s->runq, p, runq_link);
+	atomic_fetch_add(&s->rq_len, 1); /* seq_cst: see the file comment */
+	ot__spin_unlock(&s->rq_lock);
+}
+
+static struct ot__proc *runq_pop(struct ot__sched *s)
+{
+	if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)
+		return NULL;
+	ot__spin_lock(&s->rq_lock);
+	struct ot__proc *p = STAILQ_FIRST(&s->runq);
+	if (p) {
+		STAILQ_REMOVE_HEAD(&s->runq, runq_link);
+		atomic_fetch_sub_explicit(&s->rq_len, 1, memory_order_relaxed);
+	}
+	ot__spin_unlock(&s->rq_lock);
+	return p;
+}
+
+/* Takes about half of victim's queue into thief's; returns one to run. */
+static struct ot__proc *runq_steal(struct ot__sched *thief,
+				   struct ot__sched *victim)
+{
+	if (atomic_load_explicit(&victim->rq_len, memory_order_relaxed) == 0)
+		return NULL;
+	struct ot__procq got = STAILQ_HEAD_INITIALIZER(got);
+	size_t n = 0;
+	ot__spin_lock(&victim->rq_lock);
+	size_t len = atomic_load_explicit(&victim->rq_len, memory_order_relaxed);
+	size_t want = (len + 1) / 2;
+	while (n < want) {
+		struct ot__proc *p = STAILQ_FIRST(&victim->runq);
+		if (!p)
+			break;
+		STAILQ_REMOVE_HEAD(&victim->runq, runq_link);
+		STAILQ_INSERT_TAIL(&got, p, runq_link);
+		n++;
+	}
+	atomic_fetch_sub_explicit(&victim->rq_len, n, memory_order_relaxed);
+	ot__spin_unlock(&victim->rq_lock);
+	struct ot__proc *first = STAILQ_FIRST(&got);
+	if (!first)
+		return NULL;
+	STAILQ_REMOVE_HEAD(&got, runq_link);
+	if (!STAILQ_EMPTY(&got)) {
+		ot__spin_lock(&thief->rq_lock);
+		STAILQ_CONCAT(&thief->runq, &got);
+		atomic_fetch_add(&thief->rq_len, n - 1);
+		ot__spin_unlock(&thief->rq_lock);
+	}
+	return first;
+}
+
+static bool any_queued_work(void)
+{
+	for (unsigned i = 0; i < ot__rt.nsched; i++)
+		if (atomic_load(&ot__rt.scheds[i].rq_len) > 0)
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------------
+ * Waking schedulers
+ */
+void ot__sched_kick(struct ot__sched *s)
+{
+	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
+		return;
+	pthread_mutex_lock(&s->park_lock);
+	s->wake_pending = true;
+	pthread_cond_signal(&s->park_cond);
+	pthread_mutex_unlock(&s->park_lock);
+}
+
+/* There is more work on `self` than it can run now: if every other
+ * scheduler is parked (none spinning), wake one to steal it. */
+static void spread_work(struct ot__sched *self)
+{
+	if (atomic_load(&ot__rt.nparked) == 0 ||
+	    atomic_load(&ot__rt.nspinning) != 0)
+		return;
+	for (unsigned i = 0; i < ot__rt.nsched; i++) {
+		struct ot__sched *s = &ot__rt.scheds[i];
+		if (s != self && atomic_load(&s->parked)) {
+			ot__sched_kick(s);
+			return;
+		}
+	}
+}
+
+void ot__ready(struct ot__proc *p)
+{
+	struct ot__sched *self = ot__sched_self();
+	if (self && self->current) {
+		/* Woken by the process running here: it runs next, here. */
+		struct ot__proc *old = self->runnext;
+		self->runnext = p;
+		if (old) {
+			runq_push(self, old);
+			spread_work(self);
+		}
+		return;
+	}
+	struct ot__sched *home = p->home;
+	if (self && !home)
+		home = self;
+	if (!home)
+		home = &ot__rt.scheds[0];
+	runq_push(home, p);
+	if (home != self)
+		ot__sched_kick(home);
+	else
+		spread_work(self);
+}
+
+void ot__ready_new(struct ot__proc *p)
+{
+	struct ot__sched *self = ot__sched_self();
+	if (self) {
+		p->home = self;
+		runq_push(self, p);
+		spread_work(self);
+		return;
+	}
+	unsigned i = atomic_fetch_add_explicit(&ot__rt.spawn_rr, 1,
+					       memory_order_relaxed);
+	struct ot__sched *s = &ot__rt.scheds[i % ot__rt.nsched];
+	p->home = s;
+	runq_push(s, p);
+	ot__sched_kick(s);
+}
+
+/* ---------------------------------------------------------------------
+ * The process side: switching out
+ */
+static void switch_out(struct ot__proc *p, bool ends)
+{
+	struct ot__sched *s = p->running_on;
+	ot__ctx_switch(&p->ctx, &s->ctx, ends);
+}
+
+/* The entry of every process, on its own stack. */
+static void proc_main(void *arg)
+{
+	struct ot__proc *p = arg;
+	ot__ctx_started();
+	/* Killed before it first ran (a shutdown racing the spawn). */
+	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire))
+		ot__proc_exit(p, OT__X_KILLED);
+	p->fn(p->arg);
+	ot__proc_exit(p, OT__X_NORMAL);
+}
+
+void ot__proc_exit(struct ot__proc *p, enum ot__exit why)
+{
+	p->exit_kind = why;
+	p->action = OT__A_EXIT;
+	switch_out(p, true);
+	OT_ASSERT(!"an ended process was resumed");
+	__builtin_unreachable();
+}
+
+int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
+{
+	if (OT_UNLIKELY(p->foreign))
+		return ot__foreign_park(p, wake_flags, deadline);
+	p->wait_flags = wake_flags;
+	p->park_deadline = deadline;
+	p->timed_out = false;
+	p->action = OT__A_PARK;
+	switch_out(p, false);
+	/* Resumed, possibly on another scheduler thread. */
+	if (deadline != OT__NO_DEADLINE)
+		ot__timer_disarm_wait(p);
+	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire))
+		ot__proc_exit(p, OT__X_KILLED);
+	return p->timed_out ? OT_ETIMEDOUT : 0;
+}
+
+int ot_yield(void)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	struct ot__proc *p = s->current;
+	p->action = OT__A_YIELD;
+	switch_out(p, false);
+	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire))
+		ot__proc_exit(p, OT__X_KILLED);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Waking a parked process
+ */
+bool ot__wake_locked(struct ot__proc *p, unsigned flags)
+{
+	if (atomic_load_explicit(&p->state, memory_order_relaxed) !=
+		    OT__P_WAITING ||
+	    (flags && !(p->wait_flags & flags)))
+		return false;
+	atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_relaxed);
+	if (OT_UNLIKELY(p->foreign)) {
+		/* Signalled under p->lock: the thread cannot detach (and free
+		 * what it waits on) while we hold it. */
+		ot__foreign_wake(p);
+		return false;
+	}
+	return true;
+}
+
+void ot__wake_finish(struct ot__proc *p)
+{
+	ot__ready(p);
+}
+
+void ot__proc_kill(struct ot__proc *p, ot_pid pid)
+{
+	if (!ot__proc_lock_alive(p, pid))
+		return;
+	atomic_store_explicit(&p->kill_pending, true, memory_order_release);
+	bool wake = ot__wake_locked(p, 0);
+	ot__spin_unlock(&p->lock);
+	if (wake)
+		ot__wake_finish(p);
+}
+
+/* ---------------------------------------------------------------------
+ * The scheduler side
+ */
+
+/* Called with p switched out and asking to park: park it, unless what it
+ * waits for is already there. Returns true if p stays runnable. */
+static bool park_proc(struct ot__sched *s, struct ot__proc *p)
+{
+	ot__spin_lock(&p->lock);
+	bool ready = atomic_load_explicit(&p->kill_pending, memory_order_relaxed) ||
+		     ((p->wait_flags & OT__WAKE_MSG) &&
+		      !TAILQ_EMPTY(&p->inbox));
+	if (!ready && p->park_deadline != OT__NO_DEADLINE) {
+		if (p->park_deadline <= ot__now_ns()) {
+			p->timed_out = true;
+			ready = true;
+		} else {
+			p->wait_token++;
+			ot__timer_arm_wait(s, p, p->park_deadline);
+		}
+	}
+	atomic_store_explicit(&p->state,
+			      ready ? OT__P_RUNNABLE : OT__P_WAITING,
+			      memory_order_relaxed);
+	ot__spin_unlock(&p->lock);
+	return ready;
+}
+
+/* Reclaims an ended process, on the scheduler's stack. */
+static void reclaim(struct ot__proc *p)
+{
+	if (p->exit_kind == OT__X_OVERFLOW) {
+		char buf[OT_PID_STRLEN];
+		ot_pid_format(ot__pid_of(p), buf, sizeof buf);
+		fprintf(stderr,
+			"otter: process %s overflowed its %zu-byte stack "
+			"(canary zone overwritten); it was ended\n",
+			buf, p->stack->size);
+	}
+	ot__spin_lock(&p->lock);
+	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
+	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
+	TAILQ_CONCAT(&left, &p->inbox, link);
+	ot__spin_unlock(&p->lock);
+	ot__msgq_free(&left);
+	ot__msgq_free(&p->queue);
+	ot__name_release(p);
+	ot__ctx_destroy(&p->ctx);
+	ot__stack_put(p->stack);
+	p->stack = NULL;
+	ot__table_remove(p);
+	atomic_fetch_sub_explicit(&ot__rt.nprocs, 1, memory_order_release);
+	ot__note_exit();
+}
+
+static void run(struct ot__sched *s, struct ot__proc *p)
+{
+	s->current = p;
+	p->running_on = s;
+	p->home = s;
+	atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
+	ot__ctx_switch(&s->ctx, &p->ctx, false);
+	s->current = NULL;
+
+	if (OT_UNLIKELY(!ot__stack_intact(p->stack)) &&
+	    p->action != OT__A_EXIT) {
+		p->exit_kind = OT__X_OVERFLOW;
+		p->action = OT__A_EXIT;
+	}
+	switch (p->action) {
+	case OT__A_YIELD:
+		atomic_store_explicit(&p->state, OT__P_RUNNABLE,
+				      memory_order_relaxed);
+		runq_push(s, p);
+		break;
+	case OT__A_PARK:
+		if (park_proc(s, p)) {
+			/* What it waited for came already: run it next. */
+			if (s->runnext)
+				runq_push(s, s->runnext);
+			s->runnext = p;
+		}
+		break;
+	case OT__A_EXIT:
+		reclaim(p);
+		break;
+	}
+}
+
+static struct ot__proc *take_local(struct ot__sched *s)
+{
+	struct ot__proc *p = s->runnext;
+	if (p && (s->runnext_streak < RUNNEXT_STREAK_MAX ||
+		  atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)) {
+		s->runnext = NULL;
+		s->runnext_streak++;
+		return p;
+	}
+	/* Fairness: a pair that keeps waking each other through runnext
+	 * lets the run queue go first now and then. */
+	s->runnext_streak = 0;
+	struct ot__proc *q = runq_pop(s);
+	if (q)
+		return q;
+	if (p) {
+		s->runnext = NULL;
+		return p;
+	}
+	return NULL;
+}
+
+static void check_timers(struct ot__sched *s)
+{
+	if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) ==
+	    OT__NO_DEADLINE)
+		return;
+	ot__timers_fire(s, ot__now_ns());
+}
+
+static struct ot__proc *steal_any(struct ot__sched *s)
+{
+	unsigned n = ot__rt.nsched;
+	for (unsigned k = 1; k < n; k++) {
+		struct ot__proc *p = runq_steal(s, &ot__rt.scheds[(s->index + k) % n]);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+/* Parks s until kicked, or until its next timer is due. */
+static void park(struct ot__sched *s)
+{
+	pthread_mutex_lock(&s->park_lock);
+	atomic_store(&s->parked, true);
+	atomic_fetch_add(&ot__rt.nparked, 1);
+	/* Re-check after publishing `parked` (Dekker with the pushers). */
+	if (!any_queued_work() && !atomic_load(&ot__rt.stop_scheds) &&
+	    !s->wake_pending) {
+		int64_t next = ot__timers_next(s);
+		if (next == OT__NO_DEADLINE) {
+			pthread_cond_wait(&s->park_cond, &s->park_lock);
+		} else if (next > ot__now_ns()) {
+			struct timespec ts = {.tv_sec = next / 1000000000,
+					      .tv_nsec = next % 1000000000};
+			pthread_cond_timedwait(&s->park_cond, &s->park_lock, &ts);
+		}
+	}
+	s->wake_pending = false;
+	atomic_fetch_sub(&ot__rt.nparked, 1);
+	atomic_store(&s->parked, false);
+	pthread_mutex_unlock(&s->park_lock);
+}
+
+/* The next process for s to run, or NULL when the runtime stops. */
+static struct ot__proc *find_work(struct ot__sched *s)
+{
+	struct ot__proc *p;
+	if (++s->ticks % TIMER_CHECK_EVERY == 0)
+		check_timers(s);
+	if ((p = take_local(s)))
+		return p;
+	for (;;) {
+		check_timers(s);
+		if ((p = take_local(s)) || (p = steal_any(s)))
+			return p;
+		if (atomic_load(&ot__rt.stop_scheds))
+			return NULL;
+		/* Spin a little: work often comes back within microseconds,
+		 * and waking a parked thread costs tens of them. */
+		atomic_fetch_add(&ot__rt.nspinning, 1);
+		int64_t until = ot__now_ns() + SPIN_NS;
+		do {
+			for (int i = 0; i < 64; i++)
+				ot__cpu_relax();
+			check_timers(s);
+			if ((p = take_local(s)) || (p = steal_any(s)))
+				break;
+		} while (ot__now_ns() < until && !atomic_load(&ot__rt.stop_scheds));
+		atomic_fetch_sub(&ot__rt.nspinning, 1);
+		if (p) {
+			/* Found work while others may be parked: pass the baton
+			 * so that remaining work finds a thread too. */
+			if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+				spread_work(s);
+			return p;
+		}
+		park(s);
+	}
+}
+
+static void *sched_main(void *arg)
+{
+	struct ot__sched *s = arg;
+	tls_sched = s;
+	ot__ctx_of_thread(&s->ctx);
+	struct ot__proc *p;
+	while ((p = find_work(s)))
+		run(s, p);
+	tls_sched = NULL;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Spawning
+ */
+int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
+{
+	static const ot_spawn_opts defaults;
+	if (!opts)
+		opts = &defaults;
+	if (!fn || opts->flags != 0)
+		return OT_EINVAL;
+	if (opts->name) {
+		int rc = ot__name_check(opts->name);
+		if (rc)
+			return rc;
+	}
+	int rc = ot__running_check();
+	if (rc)
+		return rc;
+	size_t size = ot__rt.stack_size;
+	if (opts->stack_size) {
+		if (opts->stack_size < OT_MIN_STACK_SIZE ||
+		    opts->stack_size > OT_MAX_STACK_SIZE)
+			return OT_EINVAL;
+		size_t page = ot__page_size();
+		size = (opts->stack_size + page - 1) & ~(page - 1);
+	}
+
+	struct ot__proc *p = ot__proc_new();
+	if (!p)
+		return OT_ENOMEM;
+	p->stack = ot__stack_get(size);
+	if (!p->stack) {
+		ot__proc_discard(p);
+		return OT_ENOMEM;
+	}
+	p->fn = fn;
+	p->arg = arg;
+	p->park_deadline = OT__NO_DEADLINE;
+	ot__ctx_make(&p->ctx, p->stack->lo, p->stack->size, proc_main, p);
+
+	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0)
+		goto undo;
+	if (opts->name && (rc = ot__name_claim(opts->name, p)) != 0) {
+		ot__spin_lock(&p->lock);
+		atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
+		ot__spin_unlock(&p->lock);
+		ot__table_remove(p);
+		ot__ctx_destroy(&p->ctx);
+		ot__stack_put(p->stack);
+		return rc;
+	}
+	atomic_fetch_add_explicit(&ot__rt.nprocs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&ot__rt.nspawned, 1, memory_order_relaxed);
+	ot_pid pid = ot__pid_of(p);
+	ot__ready_new(p);
+	if (out)
+		*out = pid;
+	return 0;
+undo:
+	ot__ctx_destroy(&p->ctx);
+	ot__stack_put(p->stack);
+	ot__proc_discard(p);
+	return rc;
+}
+
+ot_pid ot_self(void)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_PID_NONE;
+	struct ot__sched *s = ot__sched_self();
+	if (s && s->current)
+		return ot__pid_of(s->current);
+	struct ot__proc *p = ot__foreign_self(true);
+	return p ? ot__pid_of(p) : OT_PID_NONE;
+}
+
+bool ot_in_process(void)
+{
+	struct ot__sched *s = ot__sched_self();
+	return s && s->current;
+}
+
+/* ---------------------------------------------------------------------
+ * Starting and stopping the threads
+ */
+int ot__scheds_start(unsigned n)
+{
+	ot__rt.scheds = aligned_alloc(64, sizeof *ot__rt.scheds * n);
+	if (!ot__rt.scheds)
+		return OT_ENOMEM;
+	memset(ot__rt.scheds, 0, sizeof *ot__rt.scheds * n);
+	ot__rt.nsched = n;
+	atomic_store(&ot__rt.stop_scheds, false);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (unsigned i = 0; i < n; i++) {
+		struct ot__sched *s = &ot__rt.scheds[i];
+		s->index = i;
+		STAILQ_INIT(&s->runq);
+		pthread_mutex_init(&s->park_lock, NULL);
+		pthread_cond_init(&s->park_cond, &ca);
+		ot__timers_init(s);
+	}
+	pthread_condattr_destroy(&ca);
+	for (unsigned i = 0; i < n; i++) {
+		if (pthread_create(&ot__rt.scheds[i].thread, NULL, sched_main,
+				   &ot__rt.scheds[i]) != 0) {
+			ot__rt.nsched = i; /* stop and join those started */
+			ot__scheds_stop();
+			return OT_ESYS;
+		}
+	}
+	return 0;
+}
+
+void ot__scheds_stop(void)
+{
+	atomic_store(&ot__rt.stop_scheds, true);
+	for (unsigned i = 0; i < ot__rt.nsched; i++) {
+		struct ot__sched *s = &ot__rt.scheds[i];
+		pthread_mutex_lock(&s->park_lock);
+		s->wake_pending = true;
+		pthread_cond_signal(&s->park_cond);
+		pthread_mutex_unlock(&s->park_lock);
+	}
+	for (unsigned i = 0; i < ot__rt.nsched; i++)
+		pthread_join(ot__rt.scheds[i].thread, NULL);
+	for (unsigned i = 0; i < ot__rt.nsched; i++) {
+		struct ot__sched *s = &ot__rt.scheds[i];
+		ot__timers_fini(s);
+		pthread_mutex_destroy(&s->park_lock);
+		pthread_cond_destroy(&s->park_cond);
+	}
+	free(ot__rt.scheds);
+	ot__rt.scheds = NULL;
+	ot__rt.nsched = 0;
+}

@@ -1,0 +1,286 @@
+/*
+ * stack.c — process stacks: mapped, guarded where the system allows, and
+ * pooled, because mapping a stack costs more (~2.7 µs) than Erlang's whole
+ * spawn while taking one from the pool costs nothing.
+ *
+ * Each guarded stack is its own mapping with a PROT_NONE page below it: an
+ * overflow faults there. Guard pages split mappings, and the kernel allows
+ * only vm.max_map_count of them (~65k), so only `guarded_max` stacks get
+ * one. The others are carved side by side from slabs (one mapping for
+ * SLAB_STACKS stacks). Every stack, guarded or not, starts with a canary
+ * zone at its bottom that the scheduler checks each time the process
+ * switches out: an overflow past a guard page, or into an unguarded
+ * neighbour, is noticed then — after the fact, which is the weaker
+ * guarantee of unguarded stacks (see ot_config.guarded_stacks).
+ *
+ * The pool keeps up to POOL_HOT stacks as they are; past that, a freed
+ * guarded stack is unmapped and a freed slab stack gives its pages back
+ * (MADV_DONTNEED), so a burst of processes does not pin its memory.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef OT_VALGRIND
+#include <valgrind/valgrind.h>
+#endif
+
+#include "runtime.h"
+
+#define SLAB_STACKS 32
+#define POOL_HOT 1024
+/* The canary zone: its lowest and highest words are checked. */
+#define CANARY_ZONE 512
+#define CANARY_LO UINT64_C(0x6f747465722d6c6f) /* "otter-lo" */
+#define CANARY_HI UINT64_C(0x6f747465722d6869) /* "otter-hi" */
+
+struct slab {
+	void *base;
+	size_t len;
+	SLIST_ENTRY(slab) link;
+};
+
+/* Free stacks of one size. */
+struct size_pool {
+	size_t size;
+	SLIST_HEAD(, ot__stack) hot;  /* pages possibly resident */
+	SLIST_HEAD(, ot__stack) cold; /* slab stacks with pages given back */
+	size_t nhot;
+	SLIST_ENTRY(size_pool) link;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	size_t page;
+	size_t guarded_max;
+	SLIST_HEAD(, size_pool) pools; /* lock */
+	SLIST_HEAD(, slab) slabs;      /* lock */
+	size_t in_use, pooled, guarded; /* lock */
+} stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+size_t ot__page_size(void)
+{
+	static size_t page;
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
+int ot__stacks_init(size_t default_size, size_t guarded_max)
+{
+	(void)default_size;
+	stacks.page = ot__page_size();
+	stacks.guarded_max = guarded_max;
+	SLIST_INIT(&stacks.pools);
+	SLIST_INIT(&stacks.slabs);
+	stacks.in_use = stacks.pooled = stacks.guarded = 0;
+	return 0;
+}
+
+static void canary_set(struct ot__stack *st)
+{
+	uint64_t *lo = st->lo;
+	lo[0] = CANARY_LO;
+	lo[CANARY_ZONE / 8 - 1] = CANARY_HI;
+}
+
+bool ot__stack_intact(const struct ot__stack *st)
+{
+	const uint64_t *lo = st->lo;
+	return lo[0] == CANARY_LO && lo[CANARY_ZONE / 8 - 1] == CANARY_HI;
+}
+
+static void stack_register(struct ot__stack *st)
+{
+#ifdef OT_VALGRIND
+	st->vg_id = VALGRIND_STACK_REGISTER(st->lo, (char *)st->lo + st->size);
+#else
+	(void)st;
+#endif
+}
+
+static void stack_deregister(struct ot__stack *st)
+{
+#ifdef OT_VALGRIND
+	VALGRIND_STACK_DEREGISTER(st->vg_id);
+#else
+	(void)st;
+#endif
+}
+
+static struct size_pool *pool_for(size_t size)
+{
+	struct size_pool *sp;
+	SLIST_FOREACH(sp, &stacks.pools, link)
+		if (sp->size == size)
+			return sp;
+	sp = calloc(1, sizeof *sp);
+	if (!sp)
+		return NULL;
+	sp->size = size;
+	SLIST_INIT(&sp->hot);
+	SLIST_INIT(&sp->cold);
+	SLIST_INSERT_HEAD(&stacks.pools, sp, link);
+	return sp;
+}
+
+static struct ot__stack *map_guarded(size_t size)
+{
+	size_t len = size + stacks.page;
+	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+			  -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	struct ot__stack *st = malloc(sizeof *st);
+	if (!st || mprotect(base, stacks.page, PROT_NONE) != 0) {
+		free(st);
+		munmap(base, len);
+		return NULL;
+	}
+	st->lo = base + stacks.page;
+	st->size = size;
+	st->guarded = true;
+	stack_register(st);
+	stacks.guarded++;
+	return st;
+}
+
+/* Maps a slab of unguarded stacks into sp's cold list; false on failure. */
+static bool map_slab(struct size_pool *sp)
+{
+	struct slab *sl = malloc(sizeof *sl);
+	struct ot__stack *st[SLAB_STACKS];
+	if (!sl)
+		return false;
+	sl->len = sp->size * SLAB_STACKS;
+	sl->base = mmap(NULL, sl->len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+			-1, 0);
+	if (sl->base == MAP_FAILED) {
+		free(sl);
+		return false;
+	}
+	for (int i = 0; i < SLAB_STACKS; i++) {
+		if (!(st[i] = malloc(sizeof *st[i]))) {
+			while (i--)
+				free(st[i]);
+			munmap(sl->base, sl->len);
+			free(sl);
+			return false;
+		}
+	}
+	for (int i = 0; i < SLAB_STACKS; i++) {
+		st[i]->lo = (char *)sl->base + (size_t)i * sp->size;
+		st[i]->size = sp->size;
+		st[i]->guarded = false;
+		stack_register(st[i]);
+		SLIST_INSERT_HEAD(&sp->cold, st[i], link);
+	}
+	stacks.pooled += SLAB_STACKS;
+	SLIST_INSERT_HEAD(&stacks.slabs, sl, link);
+	return true;
+}
+
+struct ot__stack *ot__stack_get(size_t size)
+{
+	struct ot__stack *st = NULL;
+	pthread_mutex_lock(&stacks.lock);
+	struct size_pool *sp = pool_for(size);
+	if (!sp)
+		goto out;
+	if ((st = SLIST_FIRST(&sp->hot))) {
+		SLIST_REMOVE_HEAD(&sp->hot, link);
+		sp->nhot--;
+		stacks.pooled--;
+	} else if (stacks.guarded < stacks.guarded_max &&
+		   (st = map_guarded(size))) {
+		/* fresh guarded stack */
+	} else if ((st = SLIST_FIRST(&sp->cold)) || (map_slab(sp) &&
+						     (st = SLIST_FIRST(&sp->cold)))) {
+		SLIST_REMOVE_HEAD(&sp->cold, link);
+		stacks.pooled--;
+	}
+	if (st)
+		stacks.in_use++;
+out:
+	pthread_mutex_unlock(&stacks.lock);
+	if (st)
+		canary_set(st);
+	return st;
+}
+
+void ot__stack_put(struct ot__stack *st)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&stacks.lock);
+	stacks.in_use--;
+	struct size_pool *sp = pool_for(st->size);
+	if (sp && sp->nhot < POOL_HOT) {
+		SLIST_INSERT_HEAD(&sp->hot, st, link);
+		sp->nhot++;
+		stacks.pooled++;
+	} else if (st->guarded) {
+		stack_deregister(st);
+		munmap((char *)st->lo - stacks.page, st->size + stacks.page);
+		stacks.guarded--;
+		free(st);
+	} else {
+		/* A slab stack stays mapped; its pages go back to the system. */
+		madvise(st->lo, st->size, MADV_DONTNEED);
+		if (sp) {
+			SLIST_INSERT_HEAD(&sp->cold, st, link);
+			stacks.pooled++;
+		} else {
+			stack_deregister(st);
+			free(st); /* the slab is unmapped at shutdown */
+		}
+	}
+	pthread_mutex_unlock(&stacks.lock);
+}
+
+static void free_list(struct ot__stack *st)
+{
+	while (st) {
+		struct ot__stack *next = SLIST_NEXT(st, link);
+		stack_deregister(st);
+		if (st->guarded)
+			munmap((char *)st->lo - stacks.page,
+			       st->size + stacks.page);
+		free(st);
+		st = next;
+	}
+}
+
+void ot__stacks_fini(void)
+{
+	pthread_mutex_lock(&stacks.lock);
+	OT_ASSERT(stacks.in_use == 0);
+	struct size_pool *sp;
+	while ((sp = SLIST_FIRST(&stacks.pools))) {
+		SLIST_REMOVE_HEAD(&stacks.pools, link);
+		free_list(SLIST_FIRST(&sp->hot));
+		free_list(SLIST_FIRST(&sp->cold));
+		free(sp);
+	}
+	struct slab *sl;
+	while ((sl = SLIST_FIRST(&stacks.slabs))) {
+		SLIST_REMOVE_HEAD(&stacks.slabs, link);
+		munmap(sl->base, sl->len);
+		free(sl);
+	}
+	stacks.pooled = stacks.guarded = 0;
+	pthread_mutex_unlock(&stacks.lock);
+}
+
+void ot__stacks_stats(ot_stats *out)
+{
+	pthread_mutex_lock(&stacks.lock);
+	out->stacks_in_use = stacks.in_use;
+	out->stacks_pooled = stacks.pooled;
+	out->stacks_guarded = stacks.guarded;
+	pthread_mutex_unlock(&stacks.lock);
+}

@@ -1,0 +1,77 @@
+/*
+ * fixture.c — the shared Check fixture: every test starts the runtime in
+ * its own forked process, and ends by proving that what it spawned has
+ * ended and what it held was given back.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "fixture.h"
+
+void ot_test_setup_with(const ot_config *cfg)
+{
+	ck_assert_ot_ok(ot_start(cfg));
+}
+
+void ot_test_setup(void)
+{
+	ot_config cfg = {.schedulers = 2};
+	ot_test_setup_with(&cfg);
+}
+
+void ot_test_setup_one(void)
+{
+	ot_config cfg = {.schedulers = 1};
+	ot_test_setup_with(&cfg);
+}
+
+bool ot_test_wait_quiet(int timeout_ms)
+{
+	int64_t deadline = ot_monotonic_ms() + timeout_ms;
+	for (;;) {
+		ot_stats st;
+		if (ot_runtime_stats(&st) != 0)
+			return true;
+		if (st.processes == 0)
+			return true;
+		if (ot_monotonic_ms() > deadline)
+			return false;
+		struct timespec ts = {0, 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+void ot_test_teardown(void)
+{
+	if (!ot_running())
+		return; /* the test shut the runtime down itself */
+	ck_assert_msg(ot_test_wait_quiet(5000),
+		      "processes still alive 5 s after the test");
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_msg(st.stacks_in_use == 0, "%zu stacks leaked",
+		      st.stacks_in_use);
+	ck_assert_msg(st.timers == 0, "%zu timers leaked", st.timers);
+	ck_assert_msg(st.names == 0, "%zu names leaked", st.names);
+	ck_assert_ot_ok(ot_thread_detach());
+	ck_assert_ot_ok(ot_shutdown());
+	ck_assert(!ot_running());
+}
+
+TCase *ot_test_tcase(const char *name, double timeout_s)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, ot_test_setup, ot_test_teardown);
+	tcase_set_timeout(tc, timeout_s);
+	return tc;
+}
+
+int ot_test_run(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

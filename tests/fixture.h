@@ -1,0 +1,50 @@
+/*
+ * fixture.h — what every Check suite shares: a checked fixture that starts
+ * the runtime in the forked test process and, after the test, checks that
+ * nothing leaked (processes, stacks, timers, names) before shutting down.
+ */
+#ifndef OTTER_TESTS_FIXTURE_H
+#define OTTER_TESTS_FIXTURE_H
+
+#include <check.h>
+#include <otter.h>
+
+/* Asserts that an otter call returned 0, naming the error otherwise. */
+#define ck_assert_ot_ok(expr)                                                  \
+	do {                                                                   \
+		int ck_ot_rc_ = (expr);                                        \
+		ck_assert_msg(ck_ot_rc_ == 0, "%s returned %s (%s)", #expr,    \
+			      ot_err_name(ck_ot_rc_), ot_strerror(ck_ot_rc_)); \
+	} while (0)
+
+/* Asserts that an otter call returned the error code want. */
+#define ck_assert_ot_err(expr, want)                                           \
+	do {                                                                   \
+		int ck_ot_rc_ = (expr);                                        \
+		ck_assert_msg(ck_ot_rc_ == (want), "%s returned %s, want %s",  \
+			      #expr, ot_err_name(ck_ot_rc_),                   \
+			      ot_err_name(want));                              \
+	} while (0)
+
+/* Checked fixtures: start with 2 schedulers / with 1 scheduler, and stop
+ * after checking for leaks. Add with tcase_add_checked_fixture(). */
+void ot_test_setup(void);
+void ot_test_setup_one(void);
+void ot_test_teardown(void);
+
+/* Starts the runtime with cfg (for tests that need their own config). */
+void ot_test_setup_with(const ot_config *cfg);
+
+/* Waits (polling, up to timeout_ms) until no scheduled process is alive.
+ * Returns true when none is. */
+bool ot_test_wait_quiet(int timeout_ms);
+
+/* A TCase with the standard fixture and the given timeout in seconds
+ * (scaled by CK_TIMEOUT_MULTIPLIER as Check does). */
+TCase *ot_test_tcase(const char *name, double timeout_s);
+
+/* Runs suite in fork mode, prints TAP when CK_TAP_LOG_FILE_NAME is set;
+ * returns main()'s exit status. */
+int ot_test_run(Suite *suite);
+
+#endif /* OTTER_TESTS_FIXTURE_H */
