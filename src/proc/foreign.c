@@ -38,8 +38,10 @@ static struct {
 	_Atomic uint64_t epoch;	 /* bumped by every ot__foreign_init() */
 } fr = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static __thread struct ot__foreign *tls_foreign;
-static __thread uint64_t tls_epoch;
+static __thread struct ot__foreign *tls_foreign
+	__attribute__((tls_model("initial-exec")));
+static __thread uint64_t tls_epoch
+	__attribute__((tls_model("initial-exec")));
 
 static void detach(struct ot__foreign *f);
 

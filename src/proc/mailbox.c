@@ -26,12 +26,43 @@ int ot__check_payload(const void *data, size_t size)
 	return (data == NULL) == (size == 0) ? 0 : OT_EINVAL;
 }
 
+/* Small messages come from and go back to the scheduler's cache: no
+ * malloc on the message path of processes. A block may be freed on another
+ * scheduler than the one that allocated it; caches only hold memory. */
+struct ot_msg *ot__msg_alloc(size_t size)
+{
+	struct ot__sched *s = ot__sched_self();
+	struct ot_msg *m;
+	if (size <= OT__MSG_SMALL) {
+		if (s && (m = s->msg_cache)) {
+			s->msg_cache = TAILQ_NEXT(m, link);
+			s->msg_cached--;
+		} else if (!(m = malloc(sizeof *m + OT__MSG_SMALL))) {
+			return NULL;
+		}
+		m->cached = true;
+		return m;
+	}
+	if (size > SIZE_MAX - sizeof *m || !(m = malloc(sizeof *m + size)))
+		return NULL;
+	m->cached = false;
+	return m;
+}
+
+void ot__msg_cache_fini(struct ot__sched *s)
+{
+	struct ot_msg *m;
+	while ((m = s->msg_cache)) {
+		s->msg_cache = TAILQ_NEXT(m, link);
+		free(m);
+	}
+	s->msg_cached = 0;
+}
+
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 				size_t size)
 {
-	if (size > SIZE_MAX - sizeof(struct ot_msg))
-		return NULL;
-	struct ot_msg *m = malloc(sizeof *m + size);
+	struct ot_msg *m = ot__msg_alloc(size);
 	if (!m)
 		return NULL;
 	m->from = from;
@@ -53,6 +84,14 @@ void ot_msg_free(ot_msg *m)
 		return;
 	if (m->free_fn)
 		m->free_fn(m->data);
+	struct ot__sched *s;
+	if (m->cached && (s = ot__sched_self()) &&
+	    s->msg_cached < OT__MSG_CACHE_MAX) {
+		TAILQ_NEXT(m, link) = s->msg_cache;
+		s->msg_cache = m;
+		s->msg_cached++;
+		return;
+	}
 	free(m);
 }
 
@@ -111,7 +150,7 @@ int ot_send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 		rc = OT_EINVAL;
 	if (!rc && ot__running_check() == OT_ENOTSTARTED)
 		rc = OT_ENOTSTARTED;
-	struct ot_msg *m = rc ? NULL : malloc(sizeof *m);
+	struct ot_msg *m = rc ? NULL : ot__msg_alloc(0);
 	if (!m) {
 		/* The buffer was handed over: release it even on failure. */
 		if (free_fn && data)

@@ -48,6 +48,7 @@ struct ot_msg {
 	size_t size;
 	void *data;		    /* inline_data, a handed-over buffer, or NULL */
 	void (*free_fn)(void *);    /* releases data when handed over */
+	bool cached;		   /* a small block: back to a scheduler cache */
 	max_align_t inline_data[]; /* the copy, for ot_send() */
 };
 TAILQ_HEAD(ot__msgq, ot_msg);
@@ -57,6 +58,14 @@ struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 				size_t size);
 /* Puts msg into the mailbox of pid, or frees it if pid is not alive. */
 void ot__deliver(ot_pid to, struct ot_msg *msg);
+/* Payloads up to this size are copied into fixed-size blocks that each
+ * scheduler keeps a cache of, instead of going through malloc. */
+#define OT__MSG_SMALL 112
+#define OT__MSG_CACHE_MAX 1024
+/* A message block with room for size bytes inline, or NULL. */
+struct ot_msg *ot__msg_alloc(size_t size);
+/* Frees the message cache of a scheduler (at shutdown). */
+void ot__msg_cache_fini(struct ot__sched *s);
 /* Frees every message in q. */
 void ot__msgq_free(struct ot__msgq *q);
 /* Validates a (data, size) pair as the API defines it. */
@@ -191,7 +200,11 @@ void ot__proc_discard(struct ot__proc *p);
 /* A candidate for pid (lock it and check ot__pid_of), or NULL. */
 struct ot__proc *ot__table_lookup(ot_pid pid);
 /* False for OT_PID_NONE and pids no table could have made. */
-bool ot__pid_well_formed(ot_pid pid);
+static inline bool ot__pid_well_formed(ot_pid pid)
+{
+	uint64_t idx = pid.id & 0xffffffffu;
+	return (pid.id >> 32) != 0 && idx != 0 && idx <= OT_MAX_PROCESSES;
+}
 /* Calls fn on every process in the table (shutdown's sweep). */
 void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg);
 /* Locks p and returns true if it is pid and not dead; else unlocked/false. */
@@ -212,6 +225,8 @@ struct ot__sched {
 	struct ot__proc *runnext; /* woken by `current`; this thread only */
 	unsigned runnext_streak;
 	unsigned ticks;
+	struct ot_msg *msg_cache; /* free small blocks; this thread only */
+	unsigned msg_cached;
 
 	ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */

@@ -39,7 +39,8 @@
 /* How long an idle scheduler looks for work before it parks. */
 #define SPIN_NS (50 * 1000)
 
-static __thread struct ot__sched *tls_sched;
+static __thread struct ot__sched *tls_sched
+	__attribute__((tls_model("initial-exec")));
 
 /* noinline: a process may resume on another thread, so the thread-local
  * must be read afresh after every switch, never cached by the compiler. */
@@ -626,6 +627,7 @@ void ot__scheds_stop(void)
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *s = &ot__rt.scheds[i];
 		ot__timers_fini(s);
+		ot__msg_cache_fini(s);
 		pthread_mutex_destroy(&s->park_lock);
 		pthread_cond_destroy(&s->park_cond);
 	}

@@ -150,12 +150,6 @@ void ot__table_remove(struct ot__proc *p)
 	ot__spin_unlock(&table.lock);
 }
 
-bool ot__pid_well_formed(ot_pid pid)
-{
-	uint64_t idx = pid.id & 0xffffffffu;
-	return (pid.id >> 32) != 0 && idx != 0 && idx <= OT_MAX_PROCESSES;
-}
-
 struct ot__proc *ot__table_lookup(ot_pid pid)
 {
 	size_t idx = (size_t)(pid.id & 0xffffffffu) - 1;
