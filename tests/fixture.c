@@ -3,6 +3,8 @@
  * its own forked process, and ends by proving that what it spawned has
  * ended and what it held was given back.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <time.h>
 
@@ -56,6 +58,15 @@ void ot_test_teardown(void)
 	ck_assert_ot_ok(ot_thread_detach());
 	ck_assert_ot_ok(ot_shutdown());
 	ck_assert(!ot_running());
+}
+
+size_t ot_test_scaled(size_t n)
+{
+#ifdef OT_TSAN
+	return n > 2000 ? 2000 : n;
+#else
+	return n;
+#endif
 }
 
 TCase *ot_test_tcase(const char *name, double timeout_s)

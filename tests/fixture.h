@@ -39,6 +39,13 @@ void ot_test_setup_with(const ot_config *cfg);
  * Returns true when none is. */
 bool ot_test_wait_quiet(int timeout_ms);
 
+/*
+ * n, or less where the build cannot afford it: under ThreadSanitizer every
+ * process is a TSan fiber, which counts against its limit of ~8k threads
+ * and is slow to create. Tests that spawn many processes scale with this.
+ */
+size_t ot_test_scaled(size_t n);
+
 /* A TCase with the standard fixture and the given timeout in seconds
  * (scaled by CK_TIMEOUT_MULTIPLIER as Check does). */
 TCase *ot_test_tcase(const char *name, double timeout_s);

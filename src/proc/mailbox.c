@@ -8,6 +8,10 @@
  * not once per message. One queue per receiver, appended to in the order
  * senders take the lock, keeps every sender's messages in the order sent.
  *
+ * A receiver that is parked waiting gets its messages straight into
+ * `queue` (nothing else touches it while it waits), so a woken receiver
+ * usually finds its message without taking its lock again.
+ *
  * Selective receive walks `queue` from the oldest message, removes the
  * first one the predicate accepts and leaves the rest where they were.
  * Within one call a message is offered to the predicate at most once: after
@@ -111,18 +115,29 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot_msg_free(m); /* to a dead process: dropped, as in Erlang */
 		return;
 	}
-	TAILQ_INSERT_TAIL(&p->inbox, m, link);
+	/* A waiting process does not touch its own queue until it is woken
+	 * (under this lock): with nothing older in the inbox, the message can
+	 * go straight to the queue, sparing the receiver the inbox lock. */
+	if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
+		    OT__P_WAITING &&
+	    TAILQ_EMPTY(&p->inbox))
+		TAILQ_INSERT_TAIL(&p->queue, m, link);
+	else
+		TAILQ_INSERT_TAIL(&p->inbox, m, link);
 	bool wake = ot__wake_locked(p, OT__WAKE_MSG);
 	ot__spin_unlock(&p->lock);
 	if (wake)
 		ot__wake_finish(p);
 }
 
-/* The sender's pid: its process, or the attached foreign thread (a thread
- * that is not attached sends anonymously rather than attaching). */
+/* The sender's pid: its process, or the foreign thread, which sending
+ * attaches so that a reply can reach it. A thread that cannot be attached
+ * (the process table is full) still sends, without a sender. */
 static ot_pid sender(void)
 {
 	struct ot__proc *self = ot__current();
+	if (!self)
+		self = ot__foreign_self(true);
 	return self ? ot__pid_of(self) : OT_PID_NONE;
 }
 

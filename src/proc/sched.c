@@ -367,6 +367,11 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 		atomic_store_explicit(&p->state, OT__P_RUNNABLE,
 				      memory_order_relaxed);
 		runq_push(s, p);
+		/* Others wait here besides p: a parked scheduler could run
+		 * them (two busy processes belong on two cores). */
+		if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 1 ||
+		    s->runnext)
+			spread_work(s);
 		break;
 	case OT__A_PARK:
 		if (park_proc(s, p)) {

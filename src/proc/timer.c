@@ -242,13 +242,11 @@ int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	st->node.kind = OT__T_SEND;
 	st->to = to;
 	st->msg = m;
+	/* All timers to one receiver live in one tree, so they fire in the
+	 * order of their deadlines (ties: in the order they were started). */
 	struct ot__sched *here = ot__sched_self();
-	struct ot__sched *s = here;
-	if (!s) {
-		unsigned i = atomic_fetch_add_explicit(&ot__rt.spawn_rr, 1,
-						       memory_order_relaxed);
-		s = &ot__rt.scheds[i % ot__rt.nsched];
-	}
+	struct ot__sched *s =
+		&ot__rt.scheds[(to.id & 0xffffffffu) % ot__rt.nsched];
 	int64_t deadline = ot__deadline_after(timeout_ms);
 	ot__spin_lock(&s->timer_lock);
 	bool earliest = insert(s, &st->node, deadline);

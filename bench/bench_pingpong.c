@@ -1,0 +1,109 @@
+/*
+ * bench_pingpong — raw send/receive ping-pong between two processes.
+ *
+ * The figure: nanoseconds per round trip (ping -> pong -> ping), on one
+ * line of stdout. The Erlang twin is otter_bench:run([pingpong]): ping does
+ * Pong ! {self(), N} and waits for Pong's {self(), N} back.
+ *
+ * Each message carries an int (a small payload, like Erlang's small tuple);
+ * pong replies to the message's sender, as Erlang's pong replies to the pid
+ * in the tuple.
+ */
+#include "bench_util.h"
+
+static const char usage[] =
+    "usage: bench_pingpong [options]\n"
+    "Prints nanoseconds per ping-pong round trip between two processes.\n"
+    "--iterations counts round trips.\n" BENCH_COMMON_USAGE;
+
+/* Round trips between two looks at the clock. */
+#define CHUNK 1024
+
+struct ping_arg {
+	ot_pid main;
+	struct bench_opts opts;
+};
+
+static void pong(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		ot_msg *m = NULL;
+		BENCH_CHECK(ot_receive(&m, OT_INFINITY));
+		uint64_t tag = ot_msg_tag(m);
+		ot_pid from = ot_msg_from(m);
+		int v = 0;
+		if (ot_msg_size(m) == sizeof v)
+			memcpy(&v, ot_msg_data(m), sizeof v);
+		ot_msg_free(m);
+		if (tag == BENCH_TAG_STOP)
+			return;
+		BENCH_CHECK(ot_send(from, BENCH_TAG_WORK, &v, sizeof v));
+	}
+}
+
+/* n round trips with pong. */
+static void rounds(ot_pid peer, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int v = (int)i;
+		BENCH_CHECK(ot_send(peer, BENCH_TAG_WORK, &v, sizeof v));
+		uint64_t tag;
+		int back = bench_recv_int(&tag);
+		if (tag != BENCH_TAG_WORK || back != v)
+			bench_die("pingpong: wrong reply");
+	}
+}
+
+/* Round trips in chunks until at least ns nanoseconds have gone by. */
+static uint64_t rounds_for(ot_pid peer, uint64_t ns, uint64_t *elapsed)
+{
+	uint64_t done = 0, t0 = bench_now_ns(), t;
+	do {
+		rounds(peer, CHUNK);
+		done += CHUNK;
+		t = bench_now_ns();
+	} while (t - t0 < ns);
+	*elapsed = t - t0;
+	return done;
+}
+
+static void ping(void *arg)
+{
+	const struct ping_arg *a = arg;
+	ot_pid peer;
+	BENCH_CHECK(ot_spawn(pong, NULL, NULL, &peer));
+
+	uint64_t elapsed, n;
+	if (a->opts.warmup > 0)
+		rounds_for(peer, bench_secs_to_ns(a->opts.warmup), &elapsed);
+	if (a->opts.iterations) {
+		n = a->opts.iterations;
+		uint64_t t0 = bench_now_ns();
+		rounds(peer, n);
+		elapsed = bench_now_ns() - t0;
+	} else {
+		n = rounds_for(peer, bench_secs_to_ns(a->opts.seconds),
+			       &elapsed);
+	}
+	BENCH_CHECK(ot_send(peer, BENCH_TAG_STOP, NULL, 0));
+
+	if (a->opts.verbose)
+		fprintf(stderr, "bench: %" PRIu64 " round trips in %.3f s\n", n,
+			(double)elapsed / 1e9);
+	bench_report(a->main, (double)elapsed / (double)n);
+}
+
+int main(int argc, char **argv)
+{
+	struct ping_arg a;
+	memset(&a, 0, sizeof a);
+	a.opts.schedulers = 1;
+	a.opts.seconds = 0.5;
+	a.opts.warmup = 0.1;
+	bench_parse(argc, argv, &a.opts, 0, usage);
+
+	a.main = bench_start(&a.opts, 0);
+	BENCH_CHECK(ot_spawn(ping, &a, NULL, NULL));
+	return bench_finish(&a.opts, 1);
+}

@@ -1,0 +1,532 @@
+/*
+ * test_sched.c — the schedulers: two processes really run at once on two
+ * scheduler threads, ot_yield() hands the thread over, and many processes
+ * (100,000 alive at once, 100,000 one batch after another) come and go
+ * without leaving slots or stacks behind.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixture.h"
+
+enum { T_READY = 1, T_DONE, T_GO, T_CHILD, T_RESULT };
+
+static ot_pid g_test; /* the test thread, set before spawning */
+
+static double tmul(void)
+{
+	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
+	double m = s ? atof(s) : 1.0;
+	return m >= 1.0 ? m : 1.0;
+}
+
+static int64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* An assertion without Check's per-call bookkeeping (a pipe write each),
+ * for hot loops. */
+#define require(cond, ...)                                                     \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			ck_abort_msg(__VA_ARGS__);                             \
+	} while (0)
+
+static int cmp_pid(const void *a, const void *b)
+{
+	uint64_t x = ((const ot_pid *)a)->id, y = ((const ot_pid *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static ot_msg *expect_msg(uint64_t want, int timeout_ms)
+{
+	ot_msg *m = NULL;
+	int rc = ot_receive(&m, (int)(timeout_ms * tmul()));
+	ck_assert_msg(rc == 0, "waiting for tag %llu: %s",
+		      (unsigned long long)want, ot_err_name(rc));
+	ck_assert_msg(ot_msg_tag(m) == want, "got tag %llu, want %llu",
+		      (unsigned long long)ot_msg_tag(m),
+		      (unsigned long long)want);
+	return m;
+}
+
+static int64_t msg_i64(const ot_msg *m)
+{
+	int64_t v;
+	ck_assert_uint_eq(ot_msg_size(m), sizeof(v));
+	memcpy(&v, ot_msg_data(m), sizeof(v));
+	return v;
+}
+
+static void send_i64(ot_pid to, uint64_t tag, int64_t v)
+{
+	ot_send(to, tag, &v, sizeof(v));
+}
+
+/* Polls an atomic counter from the test thread until it reaches want. */
+static bool wait_count(atomic_int *c, int want, int timeout_ms)
+{
+	int64_t deadline =
+	    clock_ns(CLOCK_MONOTONIC) + (int64_t)(timeout_ms * tmul()) * 1000000;
+	while (atomic_load(c) < want) {
+		if (clock_ns(CLOCK_MONOTONIC) > deadline)
+			return false;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+/* ---- two CPU-bound processes on two schedulers -------------------------- */
+
+/*
+ * Each process burns HOG_CPU_NS of CPU time in slices of about SLICE_NS,
+ * yielding between slices, and records each slice's wall-clock interval.
+ * On one scheduler thread two processes' slices can never overlap in time;
+ * on two threads running at once they overlap nearly all the time. The
+ * measure holds on a loaded machine too (the wall intervals of two runnable
+ * threads overlap even while the kernel time-slices them), where comparing
+ * wall time with CPU time would not.
+ */
+#define HOG_CPU_NS ((int64_t)200 * 1000000)
+#define SLICE_NS ((int64_t)1000000)
+#define MAX_SLICES 4096
+
+struct busy {
+	int n;				   /* slices recorded */
+	int64_t slice[MAX_SLICES][2];	   /* wall clock, ns */
+};
+static struct busy g_busy[2];
+
+static void cpu_hog(void *arg)
+{
+	struct busy *b = arg;
+	volatile uint64_t sink = 0;
+	int64_t cpu = 0;
+	while (cpu < HOG_CPU_NS) {
+		int64_t w0 = clock_ns(CLOCK_MONOTONIC);
+		int64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		int64_t c1;
+		do {
+			for (int i = 0; i < 1000; i++)
+				sink += (uint64_t)i;
+			c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		} while (c1 - c0 < SLICE_NS);
+		int64_t w1 = clock_ns(CLOCK_MONOTONIC);
+		cpu += c1 - c0;
+		if (b->n < MAX_SLICES) {
+			b->slice[b->n][0] = w0;
+			b->slice[b->n][1] = w1;
+			b->n++;
+		}
+		ot_yield();
+	}
+	ot_send(g_test, T_DONE, NULL, 0);
+}
+
+/* Wall time during which both processes were inside a slice, and the
+ * shorter of their total slice times. Slices of one process are in order. */
+static void overlap(const struct busy *a, const struct busy *b,
+		    int64_t *both, int64_t *shorter)
+{
+	int64_t ta = 0, tb = 0, o = 0;
+	for (int i = 0; i < a->n; i++)
+		ta += a->slice[i][1] - a->slice[i][0];
+	for (int j = 0; j < b->n; j++)
+		tb += b->slice[j][1] - b->slice[j][0];
+	int i = 0, j = 0;
+	while (i < a->n && j < b->n) {
+		int64_t lo = a->slice[i][0] > b->slice[j][0] ? a->slice[i][0]
+							   : b->slice[j][0];
+		int64_t hi = a->slice[i][1] < b->slice[j][1] ? a->slice[i][1]
+							   : b->slice[j][1];
+		if (hi > lo)
+			o += hi - lo;
+		if (a->slice[i][1] < b->slice[j][1])
+			i++;
+		else
+			j++;
+	}
+	*both = o;
+	*shorter = ta < tb ? ta : tb;
+}
+
+START_TEST(test_two_schedulers_run_in_parallel)
+{
+	g_test = ot_self();
+	memset(g_busy, 0, sizeof(g_busy));
+	ck_assert_ot_ok(ot_spawn(cpu_hog, &g_busy[0], NULL, NULL));
+	ck_assert_ot_ok(ot_spawn(cpu_hog, &g_busy[1], NULL, NULL));
+	ot_msg_free(expect_msg(T_DONE, 20000));
+	ot_msg_free(expect_msg(T_DONE, 20000));
+	ck_assert_int_gt(g_busy[0].n, 0);
+	ck_assert_int_gt(g_busy[1].n, 0);
+	int64_t both, shorter;
+	overlap(&g_busy[0], &g_busy[1], &both, &shorter);
+	double share = (double)both / (double)shorter;
+	ck_assert_msg(share > 0.5,
+		      "two CPU-bound processes ran at once only %.0f%% of the "
+		      "time (one scheduler: 0%%, two: ~100%%)",
+		      share * 100);
+}
+END_TEST
+
+/* Both spawned by one process, so both start on its scheduler: the other
+ * scheduler has to take one of them over. */
+static void spawn_two_hogs(void *arg)
+{
+	(void)arg;
+	ot_spawn(cpu_hog, &g_busy[0], NULL, NULL);
+	ot_spawn(cpu_hog, &g_busy[1], NULL, NULL);
+}
+
+START_TEST(test_work_spreads_to_idle_scheduler)
+{
+	g_test = ot_self();
+	memset(g_busy, 0, sizeof(g_busy));
+	ck_assert_ot_ok(ot_spawn(spawn_two_hogs, NULL, NULL, NULL));
+	ot_msg_free(expect_msg(T_DONE, 20000));
+	ot_msg_free(expect_msg(T_DONE, 20000));
+	int64_t both, shorter;
+	overlap(&g_busy[0], &g_busy[1], &both, &shorter);
+	double share = (double)both / (double)shorter;
+	ck_assert_msg(share > 0.5,
+		      "two CPU-bound processes spawned on one scheduler ran "
+		      "at once only %.0f%% of the time (no work moved: 0%%)",
+		      share * 100);
+}
+END_TEST
+
+/* The same on one scheduler: the measure must see no overlap at all. */
+START_TEST(test_one_scheduler_runs_one_at_a_time)
+{
+	g_test = ot_self();
+	memset(g_busy, 0, sizeof(g_busy));
+	ck_assert_ot_ok(ot_spawn(cpu_hog, &g_busy[0], NULL, NULL));
+	ck_assert_ot_ok(ot_spawn(cpu_hog, &g_busy[1], NULL, NULL));
+	ot_msg_free(expect_msg(T_DONE, 20000));
+	ot_msg_free(expect_msg(T_DONE, 20000));
+	int64_t both, shorter;
+	overlap(&g_busy[0], &g_busy[1], &both, &shorter);
+	ck_assert_msg(both == 0, "%lld ns of overlap on one scheduler",
+		      (long long)both);
+	ck_assert_int_gt(shorter, HOG_CPU_NS / 2);
+}
+END_TEST
+
+/* ---- ot_yield ------------------------------------------------------------ */
+
+#define YIELDS 100
+static char g_log[2 * YIELDS + 8];
+static atomic_int g_logn;
+
+static void yielder(void *arg)
+{
+	char id = (char)(intptr_t)arg;
+	for (int i = 0; i < YIELDS; i++) {
+		g_log[atomic_fetch_add(&g_logn, 1)] = id;
+		if (ot_yield() != 0)
+			break;
+	}
+	ot_send(g_test, T_DONE, NULL, 0);
+}
+
+/* Spawns both yielders before either can run (one scheduler, and this
+ * process keeps it until it ends). */
+static void spawn_yielders(void *arg)
+{
+	(void)arg;
+	ot_spawn(yielder, (void *)(intptr_t)'A', NULL, NULL);
+	ot_spawn(yielder, (void *)(intptr_t)'B', NULL, NULL);
+}
+
+START_TEST(test_yield_alternates)
+{
+	g_test = ot_self();
+	atomic_store(&g_logn, 0);
+	ck_assert_ot_ok(ot_spawn(spawn_yielders, NULL, NULL, NULL));
+	ot_msg_free(expect_msg(T_DONE, 5000));
+	ot_msg_free(expect_msg(T_DONE, 5000));
+	int n = atomic_load(&g_logn);
+	ck_assert_int_eq(n, 2 * YIELDS);
+	int switches = 0, as = 0;
+	for (int i = 0; i < n; i++) {
+		as += g_log[i] == 'A';
+		if (i > 0 && g_log[i] != g_log[i - 1])
+			switches++;
+	}
+	ck_assert_int_eq(as, YIELDS);
+	ck_assert_msg(switches >= YIELDS,
+		      "only %d switches between two yielding processes on one "
+		      "scheduler (round robin gives %d)",
+		      switches, 2 * YIELDS - 1);
+}
+END_TEST
+
+static atomic_int g_flag;
+
+/* Spins (yielding) until another process on the same scheduler sets the
+ * flag: without a working ot_yield this never ends. */
+static void wait_flag(void *arg)
+{
+	(void)arg;
+	int64_t spins = 0;
+	while (!atomic_load(&g_flag)) {
+		int rc = ot_yield();
+		if (rc != 0) {
+			send_i64(g_test, T_RESULT, rc);
+			return;
+		}
+		spins++;
+	}
+	send_i64(g_test, T_RESULT, spins);
+}
+
+static void set_flag(void *arg)
+{
+	(void)arg;
+	atomic_store(&g_flag, 1);
+}
+
+static void spawn_flag_pair(void *arg)
+{
+	(void)arg;
+	ot_spawn(wait_flag, NULL, NULL, NULL);
+	ot_spawn(set_flag, NULL, NULL, NULL);
+}
+
+START_TEST(test_yield_lets_others_run)
+{
+	g_test = ot_self();
+	atomic_store(&g_flag, 0);
+	ck_assert_ot_ok(ot_spawn(spawn_flag_pair, NULL, NULL, NULL));
+	ot_msg *m = expect_msg(T_RESULT, 5000);
+	int64_t spins = msg_i64(m);
+	ot_msg_free(m);
+	ck_assert_msg(spins >= 0, "ot_yield returned %s",
+		      ot_err_name((int)spins));
+	/* one yield should be enough for the setter to run; allow a few */
+	ck_assert_int_le(spins, 10);
+}
+END_TEST
+
+static void yield_once(void *arg)
+{
+	(void)arg;
+	send_i64(g_test, T_RESULT, ot_yield());
+}
+
+START_TEST(test_yield_in_process_and_foreign)
+{
+	g_test = ot_self();
+	ck_assert_ot_err(ot_yield(), OT_ENOTPROC);
+	ck_assert_ot_ok(ot_spawn(yield_once, NULL, NULL, NULL));
+	ot_msg *m = expect_msg(T_RESULT, 2000);
+	ck_assert_ot_ok((int)msg_i64(m));
+	ot_msg_free(m);
+	ck_assert_ot_err(ot_yield(), OT_ENOTPROC);
+}
+END_TEST
+
+/* ---- a process spawning many ---------------------------------------------- */
+
+#define CHILDREN 1000
+static ot_pid g_children[CHILDREN];
+static ot_pid g_parent;
+
+static void child(void *arg)
+{
+	send_i64(g_parent, T_CHILD, (int64_t)(intptr_t)arg);
+}
+
+/* Spawns CHILDREN children, then checks each reports once, from its pid. */
+static void parent(void *arg)
+{
+	(void)arg;
+	g_parent = ot_self();
+	static bool seen[CHILDREN];
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < CHILDREN; i++) {
+		int rc = ot_spawn(child, (void *)(intptr_t)i, NULL,
+				  &g_children[i]);
+		if (rc != 0) {
+			send_i64(g_test, T_RESULT, rc);
+			return;
+		}
+	}
+	int64_t good = 0;
+	for (int i = 0; i < CHILDREN; i++) {
+		ot_msg *m;
+		if (ot_receive(&m, 5000) != 0)
+			break;
+		int64_t idx;
+		if (ot_msg_tag(m) == T_CHILD && ot_msg_size(m) == sizeof(idx)) {
+			memcpy(&idx, ot_msg_data(m), sizeof(idx));
+			if (idx >= 0 && idx < CHILDREN && !seen[idx] &&
+			    ot_pid_equal(ot_msg_from(m), g_children[idx])) {
+				seen[idx] = true;
+				good++;
+			}
+		}
+		ot_msg_free(m);
+	}
+	send_i64(g_test, T_RESULT, good);
+}
+
+START_TEST(test_process_spawns_many)
+{
+	g_test = ot_self();
+	ck_assert_ot_ok(ot_spawn(parent, NULL, NULL, NULL));
+	ot_msg *m = expect_msg(T_RESULT, 10000);
+	ck_assert_int_eq(msg_i64(m), CHILDREN);
+	ot_msg_free(m);
+	qsort(g_children, CHILDREN, sizeof(ot_pid), cmp_pid);
+	for (int i = 1; i < CHILDREN; i++)
+		require(!ot_pid_equal(g_children[i], g_children[i - 1]),
+			"two children got the same pid");
+	ck_assert(ot_test_wait_quiet((int)(5000 * tmul())));
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_uint_eq(st.spawned, CHILDREN + 1);
+}
+END_TEST
+
+/* ---- 100,000 processes alive at once -------------------------------------- */
+
+#define MANY 100000
+static atomic_int g_started, g_finished;
+
+static void wait_go(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&g_started, 1);
+	ot_msg *m;
+	if (ot_receive(&m, OT_INFINITY) == 0) {
+		if (ot_msg_tag(m) == T_GO)
+			atomic_fetch_add(&g_finished, 1);
+		ot_msg_free(m);
+	}
+}
+
+START_TEST(test_100k_alive_at_once)
+{
+	const int n = (int)ot_test_scaled(MANY);
+	ot_pid *pids = calloc((size_t)n, sizeof(*pids));
+	ck_assert_ptr_nonnull(pids);
+	atomic_store(&g_started, 0);
+	atomic_store(&g_finished, 0);
+	ot_spawn_opts opts = {.stack_size = 16 * 1024};
+	for (int i = 0; i < n; i++) {
+		int rc = ot_spawn(wait_go, NULL, &opts, &pids[i]);
+		require(rc == 0, "spawn #%d: %s", i, ot_err_name(rc));
+	}
+	ck_assert_msg(wait_count(&g_started, n, 20000),
+		      "%d of %d processes started", atomic_load(&g_started),
+		      n);
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_uint_eq(st.processes, n);
+	ck_assert_uint_eq(st.stacks_in_use, n);
+	ck_assert_uint_eq(st.spawned, n);
+	ck_assert_int_eq(atomic_load(&g_finished), 0);
+	for (int i = 0; i < n; i++) {
+		int rc = ot_send(pids[i], T_GO, NULL, 0);
+		require(rc == 0, "send #%d: %s", i, ot_err_name(rc));
+	}
+	ck_assert_msg(wait_count(&g_finished, n, 20000),
+		      "%d of %d processes got their message",
+		      atomic_load(&g_finished), n);
+	ck_assert(ot_test_wait_quiet((int)(10000 * tmul())));
+	for (int i = 0; i < n; i++)
+		require(!ot_is_alive(pids[i]), "process #%d still alive", i);
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_uint_eq(st.processes, 0);
+	ck_assert_uint_eq(st.stacks_in_use, 0);
+	free(pids);
+}
+END_TEST
+
+/* ---- 100,000 processes, one batch after another --------------------------- */
+
+#define BATCH 1000
+#define BATCH_LIMIT 2048 /* max_processes: leaked slots would hit it */
+static atomic_int g_ran;
+
+static void count_and_exit(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&g_ran, 1);
+}
+
+static void setup_limited(void)
+{
+	ot_config cfg = {.schedulers = 2, .max_processes = BATCH_LIMIT};
+	ot_test_setup_with(&cfg);
+}
+
+START_TEST(test_100k_in_batches_leave_nothing)
+{
+	const int total = (int)ot_test_scaled(MANY);
+	atomic_store(&g_ran, 0);
+	for (int b = 0; b < total / BATCH; b++) {
+		for (int i = 0; i < BATCH; i++) {
+			int rc = ot_spawn(count_and_exit, NULL, NULL, NULL);
+			require(rc == 0, "batch %d, spawn %d: %s", b, i,
+				      ot_err_name(rc));
+		}
+		ck_assert_msg(ot_test_wait_quiet((int)(5000 * tmul())),
+			      "batch %d did not end", b);
+	}
+	ck_assert_int_eq(atomic_load(&g_ran), total / BATCH * BATCH);
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_uint_eq(st.spawned, total / BATCH * BATCH);
+	ck_assert_uint_eq(st.processes, 0);
+	ck_assert_uint_eq(st.stacks_in_use, 0);
+	/* a stack is made only when none is pooled, and no more than
+	 * BATCH_LIMIT were ever in use at once */
+	ck_assert_uint_le(st.stacks_pooled, BATCH_LIMIT);
+	ck_assert_uint_le(st.stacks_guarded, BATCH_LIMIT);
+}
+END_TEST
+
+static Suite *sched_suite(void)
+{
+	Suite *s = suite_create("sched");
+
+	TCase *tc = ot_test_tcase("parallel", 20);
+	tcase_add_test(tc, test_two_schedulers_run_in_parallel);
+	tcase_add_test(tc, test_work_spreads_to_idle_scheduler);
+	tcase_add_test(tc, test_yield_in_process_and_foreign);
+	tcase_add_test(tc, test_process_spawns_many);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("one_scheduler");
+	tcase_add_checked_fixture(tc, ot_test_setup_one, ot_test_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_yield_alternates);
+	tcase_add_test(tc, test_yield_lets_others_run);
+	tcase_add_test(tc, test_one_scheduler_runs_one_at_a_time);
+	suite_add_tcase(s, tc);
+
+	tc = ot_test_tcase("many", 60);
+	tcase_add_test(tc, test_100k_alive_at_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("batches");
+	tcase_add_checked_fixture(tc, setup_limited, ot_test_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_100k_in_batches_leave_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return ot_test_run(sched_suite());
+}
