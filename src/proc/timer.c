@@ -250,14 +250,17 @@ int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	int64_t deadline = ot__deadline_after(timeout_ms);
 	ot__spin_lock(&s->timer_lock);
 	bool earliest = insert(s, &st->node, deadline);
-	st->id = (st->node.seq << 10) | s->index;
+	uint64_t id = (st->node.seq << 10) | s->index;
+	st->id = id;
 	RB_INSERT(ot__tidtree, &s->send_ids, st);
-	ot__spin_unlock(&s->timer_lock);
+	/* Counted before it can fire (and be uncounted). */
 	atomic_fetch_add_explicit(&ot__rt.ntimers, 1, memory_order_relaxed);
+	ot__spin_unlock(&s->timer_lock);
+	/* st may have fired and been freed from here on. */
 	if (earliest && s != here)
 		ot__sched_kick(s);
 	if (out)
-		out->id = st->id;
+		out->id = id;
 	return 0;
 }
 
