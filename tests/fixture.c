@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 #include <time.h>
 
 #include "fixture.h"
@@ -64,9 +67,13 @@ size_t ot_test_scaled(size_t n)
 {
 #ifdef OT_TSAN
 	return n > 2000 ? 2000 : n;
-#else
-	return n;
 #endif
+#ifdef RUNNING_ON_VALGRIND
+	/* valgrind tracks at most a few tens of thousands of mappings. */
+	if (RUNNING_ON_VALGRIND && n > 10000)
+		return 10000;
+#endif
+	return n;
 }
 
 TCase *ot_test_tcase(const char *name, double timeout_s)

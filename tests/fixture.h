@@ -42,7 +42,8 @@ bool ot_test_wait_quiet(int timeout_ms);
 /*
  * n, or less where the build cannot afford it: under ThreadSanitizer every
  * process is a TSan fiber, which counts against its limit of ~8k threads
- * and is slow to create. Tests that spawn many processes scale with this.
+ * and is slow to create; valgrind tracks only so many mappings. Tests
+ * that spawn many processes scale with this.
  */
 size_t ot_test_scaled(size_t n);
 

@@ -63,8 +63,19 @@ END_TEST
 
 START_TEST(test_unknown_codes)
 {
-	const int unknown[] = {0,    1,   2,	   17,	    100,     INT_MAX,
-			       -18, -100, -1000, INT_MIN, -(int)NCODES - 1};
+	const int unknown[] = {
+	    0,
+	    1,
+	    2,
+	    17,
+	    100,
+	    INT_MAX,
+	    -18,
+	    -100,
+	    -1000,
+	    INT_MIN,
+	    -(int)NCODES - 1,
+	};
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		const char *t = ot_strerror(unknown[i]);
 		const char *n = ot_err_name(unknown[i]);
@@ -78,7 +89,7 @@ START_TEST(test_unknown_codes)
 }
 END_TEST
 
-/* ---- ot_pid_format ------------------------------------------------------ */
+/* ---- ot_pid_format ------------------------------------------------------- */
 
 /* Parses "<0.A.B>" exactly (nothing before or after); true on success. */
 static bool parse_pid_text(const char *s, unsigned long long *a,

@@ -98,7 +98,7 @@ static int round_trips(ot_pid server, int n, uint64_t salt)
 	return good;
 }
 
-/* ---- talking to processes -------------------------------------------------- */
+/* ---- talking to processes ------------------------------------------------ */
 
 START_TEST(test_main_thread_talks_to_process)
 {
@@ -180,10 +180,9 @@ static void *spawning_thread(void *arg)
 	ot_msg *m;
 	if (ot_receive(&m, (int)(5000 * tmul())) != 0)
 		return (void *)(intptr_t)2;
-	intptr_t ok = ot_msg_tag(m) == T_DATA &&
-		      ot_pid_equal(ot_msg_from(m), child) &&
-		      ot_msg_size(m) == 11 &&
-		      strcmp(ot_msg_data(m), "from child") == 0;
+	intptr_t ok =
+	    ot_msg_tag(m) == T_DATA && ot_pid_equal(ot_msg_from(m), child) &&
+	    ot_msg_size(m) == 11 && strcmp(ot_msg_data(m), "from child") == 0;
 	ot_msg_free(m);
 	return (void *)(ok ? 0 : (intptr_t)3);
 }
@@ -198,7 +197,7 @@ START_TEST(test_pthread_spawns_process)
 }
 END_TEST
 
-/* ---- attach and detach -------------------------------------------------------- */
+/* ---- attach and detach --------------------------------------------------- */
 
 /* Attaches, tells main its pid, waits for GO, ends. */
 static void *attach_and_wait(void *arg)
@@ -346,8 +345,8 @@ START_TEST(test_thread_exit_drops_its_mailbox)
 	g_test = ot_self();
 	atomic_store(&g_freed, 0);
 	pthread_t th;
-	ck_assert_int_eq(
-	    pthread_create(&th, NULL, attach_and_wait_go, NULL), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, attach_and_wait_go, NULL),
+			 0);
 	ot_msg *m = expect_msg(T_PID, 2000);
 	ot_pid tp = msg_pid(m);
 	ot_msg_free(m);
@@ -364,7 +363,7 @@ START_TEST(test_thread_exit_drops_its_mailbox)
 }
 END_TEST
 
-/* ---- receive timeouts in foreign threads -------------------------------------- */
+/* ---- receive timeouts in foreign threads --------------------------------- */
 
 static bool match_data(const ot_msg *m, void *arg)
 {
@@ -457,7 +456,7 @@ START_TEST(test_blocked_thread_blocks_only_itself)
 }
 END_TEST
 
-/* ---- shutdown wakes blocked foreign threads ------------------------------------ */
+/* ---- shutdown wakes blocked foreign threads ------------------------------ */
 
 static bool match_nothing(const ot_msg *m, void *arg)
 {
@@ -467,8 +466,8 @@ static bool match_nothing(const ot_msg *m, void *arg)
 }
 
 struct blocked {
-	int kind; /* 0 receive, 1 receive_match, 2 sleep */
-	int rc;	  /* what the blocked call returned */
+	int kind;		/* 0 receive, 1 receive_match, 2 sleep */
+	int rc;			/* what the blocked call returned */
 	bool self_none_between; /* ot_self() between the two runtimes */
 	int send_rc_between;	/* ot_send() then */
 };

@@ -114,7 +114,7 @@ static bool match_tag(const ot_msg *m, void *arg)
 	return ot_msg_tag(m) == *(const uint64_t *)arg;
 }
 
-/* ---- payloads are copied --------------------------------------------------- */
+/* ---- payloads are copied ------------------------------------------------- */
 
 #define BIG (1024 * 1024)
 static unsigned char *g_sent_buf;
@@ -187,7 +187,7 @@ START_TEST(test_process_send_copies_payload)
 }
 END_TEST
 
-/* ---- accessors, empty messages, bad arguments ------------------------------ */
+/* ---- accessors, empty messages, bad arguments ---------------------------- */
 
 static void send_tags(void *arg)
 {
@@ -246,17 +246,14 @@ START_TEST(test_data_size_mismatch)
 	char buf[8] = "payload";
 	ck_assert_ot_err(ot_send(g_test, 1, NULL, 5), OT_EINVAL);
 	ck_assert_ot_err(ot_send(g_test, 2, buf, 0), OT_EINVAL);
-	ck_assert_ot_err(ot_send_after(5, g_test, 3, NULL, 5, NULL),
-			 OT_EINVAL);
-	ck_assert_ot_err(ot_send_after(5, g_test, 4, buf, 0, NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(ot_send_after(5, g_test, 3, NULL, 5, NULL), OT_EINVAL);
+	ck_assert_ot_err(ot_send_after(5, g_test, 4, buf, 0, NULL), OT_EINVAL);
 	atomic_store(&g_freed, 0);
 	ck_assert_ot_err(ot_send_owned(g_test, 5, malloc(8), 0, count_free),
 			 OT_EINVAL);
 	ck_assert_int_eq(atomic_load(&g_freed), 1); /* released on error */
-	ck_assert_ot_err(ot_send_owned(OT_PID_NONE, 6, malloc(8), 8,
-				       count_free),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_send_owned(OT_PID_NONE, 6, malloc(8), 8, count_free), OT_EINVAL);
 	ck_assert_int_eq(atomic_load(&g_freed), 2);
 	/* nothing was queued, now or later */
 	ot_msg *m;
@@ -270,7 +267,7 @@ START_TEST(test_data_size_mismatch)
 }
 END_TEST
 
-/* ---- owned payloads ---------------------------------------------------------- */
+/* ---- owned payloads ------------------------------------------------------ */
 
 static void *g_owned;
 
@@ -384,9 +381,9 @@ START_TEST(test_owned_dropped_at_detach)
 }
 END_TEST
 
-/* ---- order per sender, many senders at once --------------------------------- */
+/* ---- order per sender, many senders at once ------------------------------ */
 
-#define SENDERS 5 /* 3 processes, a pthread, the test thread */
+#define SENDERS	   5 /* 3 processes, a pthread, the test thread */
 #define PER_SENDER 10000
 
 struct order_report {
@@ -455,8 +452,8 @@ START_TEST(test_order_per_sender_under_concurrency)
 	ck_assert_ot_ok(ot_spawn(orderly_receiver, NULL, NULL, &g_receiver));
 	ot_pid procs[3];
 	for (int i = 0; i < 3; i++)
-		ck_assert_ot_ok(
-		    ot_spawn(sender_proc, (void *)(intptr_t)i, NULL, &procs[i]));
+		ck_assert_ot_ok(ot_spawn(sender_proc, (void *)(intptr_t)i, NULL,
+					 &procs[i]));
 	pthread_t th;
 	ck_assert_int_eq(
 	    pthread_create(&th, NULL, sender_thread, (void *)(intptr_t)3), 0);
@@ -480,7 +477,7 @@ START_TEST(test_order_per_sender_under_concurrency)
 }
 END_TEST
 
-/* ---- selective receive ------------------------------------------------------- */
+/* ---- selective receive --------------------------------------------------- */
 
 struct counted_match {
 	uint64_t want;
@@ -595,7 +592,7 @@ START_TEST(test_selective_receive_while_blocked)
 }
 END_TEST
 
-/* ---- timeouts ----------------------------------------------------------------- */
+/* ---- timeouts ------------------------------------------------------------ */
 
 START_TEST(test_receive_poll)
 {
@@ -637,8 +634,8 @@ START_TEST(test_receive_timeout_window)
 	ck_assert_msg(took >= 45 && took < 500 * tmul(),
 		      "a 50 ms receive in a foreign thread took %.1f ms", took);
 
-	ck_assert_ot_ok(ot_spawn(measure_receive, (void *)(intptr_t)50, NULL,
-				 NULL));
+	ck_assert_ot_ok(
+	    ot_spawn(measure_receive, (void *)(intptr_t)50, NULL, NULL));
 	ck_assert_ot_err((int)expect_result(2000), OT_ETIMEDOUT);
 	took = (double)expect_result(2000) / 1000.0;
 	ck_assert_msg(took >= 45 && took < 500 * tmul(),

@@ -112,7 +112,7 @@ static void end_blocker(ot_pid p)
 	ck_assert(wait_dead(p, 1000));
 }
 
-/* ---- the basics -------------------------------------------------------------- */
+/* ---- the basics ---------------------------------------------------------- */
 
 START_TEST(test_register_whereis_unregister)
 {
@@ -276,7 +276,7 @@ START_TEST(test_register_dead_pid)
 }
 END_TEST
 
-/* ---- release at the end of a process ---------------------------------------- */
+/* ---- release at the end of a process ------------------------------------- */
 
 START_TEST(test_name_released_when_process_ends)
 {
@@ -326,7 +326,7 @@ START_TEST(test_no_name_outlives_its_process)
 }
 END_TEST
 
-/* ---- names given at spawn ------------------------------------------------------ */
+/* ---- names given at spawn ------------------------------------------------ */
 
 /* Looks its own name up first thing and reports whether it found itself. */
 static void find_myself(void *arg)
@@ -411,7 +411,7 @@ START_TEST(test_spawn_with_taken_name)
 }
 END_TEST
 
-/* ---- from processes, at once ------------------------------------------------- */
+/* ---- from processes, at once --------------------------------------------- */
 
 static atomic_int g_go;
 
@@ -477,8 +477,8 @@ START_TEST(test_many_names)
 	enum { N = 500 };
 	static ot_pid pids[N];
 	for (int i = 0; i < N; i++)
-		ck_assert_ot_ok(
-		    ot_spawn(self_register, (void *)(intptr_t)i, NULL, &pids[i]));
+		ck_assert_ot_ok(ot_spawn(self_register, (void *)(intptr_t)i,
+					 NULL, &pids[i]));
 	for (int i = 0; i < N; i++)
 		ck_assert_ot_ok((int)expect_result(5000));
 	ck_assert_uint_eq(names_count(), N);

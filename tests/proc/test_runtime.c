@@ -113,7 +113,7 @@ static void count_free(void *p)
 	free(p);
 }
 
-/* ---- before ot_start() ------------------------------------------------- */
+/* ---- before ot_start() --------------------------------------------------- */
 
 START_TEST(test_api_before_start)
 {
@@ -152,7 +152,7 @@ START_TEST(test_api_before_start)
 }
 END_TEST
 
-/* ---- after ot_shutdown(), with pids, names and timers of the old run ---- */
+/* ---- after ot_shutdown(), with pids, names and timers of the old run ----- */
 
 START_TEST(test_api_after_shutdown)
 {
@@ -196,7 +196,7 @@ START_TEST(test_api_after_shutdown)
 }
 END_TEST
 
-/* ---- configuration ------------------------------------------------------ */
+/* ---- configuration ------------------------------------------------------- */
 
 START_TEST(test_bad_config)
 {
@@ -212,9 +212,10 @@ START_TEST(test_bad_config)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = ot_start(&bad[i]);
-		ck_assert_msg(rc == OT_EINVAL,
-			      "config %zu: ot_start returned %s, want OT_EINVAL",
-			      i, ot_err_name(rc));
+		ck_assert_msg(
+		    rc == OT_EINVAL,
+		    "config %zu: ot_start returned %s, want OT_EINVAL", i,
+		    ot_err_name(rc));
 		ck_assert(!ot_running());
 		ck_assert_ot_err(ot_shutdown(), OT_ENOTSTARTED);
 	}
@@ -287,7 +288,7 @@ START_TEST(test_start_twice)
 }
 END_TEST
 
-/* ---- calls that need a foreign thread, made from a process ------------- */
+/* ---- calls that need a foreign thread, made from a process --------------- */
 
 static void try_foreign_calls(void *arg)
 {
@@ -320,7 +321,7 @@ START_TEST(test_shutdown_from_process)
 }
 END_TEST
 
-/* ---- shutdown kills what is still running ------------------------------- */
+/* ---- shutdown kills what is still running -------------------------------- */
 
 static atomic_int g_resumed; /* processes that ran on after being killed */
 
@@ -380,8 +381,8 @@ START_TEST(test_shutdown_kills_blocked_processes)
 		ot_msg_free(expect_msg(T_READY, 5000));
 	/* Messages left queued (nobody matches them) are freed too. */
 	for (int i = 10; i < 20; i++)
-		ck_assert_ot_ok(ot_send_owned(pids[i], T_DATA, malloc(16), 16,
-					      count_free));
+		ck_assert_ot_ok(
+		    ot_send_owned(pids[i], T_DATA, malloc(16), 16, count_free));
 	ot_sleep(20);
 	ot_stats st;
 	ck_assert_ot_ok(ot_runtime_stats(&st));
@@ -417,7 +418,7 @@ START_TEST(test_shutdown_with_unstarted_processes)
 }
 END_TEST
 
-/* ---- start, stop, start again ------------------------------------------- */
+/* ---- start, stop, start again -------------------------------------------- */
 
 START_TEST(test_start_stop_start)
 {
@@ -454,7 +455,7 @@ START_TEST(test_start_stop_start)
 }
 END_TEST
 
-/* ---- the counters ------------------------------------------------------- */
+/* ---- the counters -------------------------------------------------------- */
 
 static void report_stats(void *arg)
 {

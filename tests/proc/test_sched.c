@@ -71,8 +71,8 @@ static void send_i64(ot_pid to, uint64_t tag, int64_t v)
 /* Polls an atomic counter from the test thread until it reaches want. */
 static bool wait_count(atomic_int *c, int want, int timeout_ms)
 {
-	int64_t deadline =
-	    clock_ns(CLOCK_MONOTONIC) + (int64_t)(timeout_ms * tmul()) * 1000000;
+	int64_t deadline = clock_ns(CLOCK_MONOTONIC) +
+			   (int64_t)(timeout_ms * tmul()) * 1000000;
 	while (atomic_load(c) < want) {
 		if (clock_ns(CLOCK_MONOTONIC) > deadline)
 			return false;
@@ -82,7 +82,7 @@ static bool wait_count(atomic_int *c, int want, int timeout_ms)
 	return true;
 }
 
-/* ---- two CPU-bound processes on two schedulers -------------------------- */
+/* ---- two CPU-bound processes on two schedulers --------------------------- */
 
 /*
  * Each process burns HOG_CPU_NS of CPU time in slices of about SLICE_NS,
@@ -94,12 +94,12 @@ static bool wait_count(atomic_int *c, int want, int timeout_ms)
  * wall time with CPU time would not.
  */
 #define HOG_CPU_NS ((int64_t)200 * 1000000)
-#define SLICE_NS ((int64_t)1000000)
+#define SLICE_NS   ((int64_t)1000000)
 #define MAX_SLICES 4096
 
 struct busy {
-	int n;				   /* slices recorded */
-	int64_t slice[MAX_SLICES][2];	   /* wall clock, ns */
+	int n;			      /* slices recorded */
+	int64_t slice[MAX_SLICES][2]; /* wall clock, ns */
 };
 static struct busy g_busy[2];
 
@@ -131,8 +131,8 @@ static void cpu_hog(void *arg)
 
 /* Wall time during which both processes were inside a slice, and the
  * shorter of their total slice times. Slices of one process are in order. */
-static void overlap(const struct busy *a, const struct busy *b,
-		    int64_t *both, int64_t *shorter)
+static void overlap(const struct busy *a, const struct busy *b, int64_t *both,
+		    int64_t *shorter)
 {
 	int64_t ta = 0, tb = 0, o = 0;
 	for (int i = 0; i < a->n; i++)
@@ -142,9 +142,9 @@ static void overlap(const struct busy *a, const struct busy *b,
 	int i = 0, j = 0;
 	while (i < a->n && j < b->n) {
 		int64_t lo = a->slice[i][0] > b->slice[j][0] ? a->slice[i][0]
-							   : b->slice[j][0];
+							     : b->slice[j][0];
 		int64_t hi = a->slice[i][1] < b->slice[j][1] ? a->slice[i][1]
-							   : b->slice[j][1];
+							     : b->slice[j][1];
 		if (hi > lo)
 			o += hi - lo;
 		if (a->slice[i][1] < b->slice[j][1])
@@ -333,7 +333,7 @@ START_TEST(test_yield_in_process_and_foreign)
 }
 END_TEST
 
-/* ---- a process spawning many ---------------------------------------------- */
+/* ---- a process spawning many --------------------------------------------- */
 
 #define CHILDREN 1000
 static ot_pid g_children[CHILDREN];
@@ -352,8 +352,8 @@ static void parent(void *arg)
 	static bool seen[CHILDREN];
 	memset(seen, 0, sizeof(seen));
 	for (int i = 0; i < CHILDREN; i++) {
-		int rc = ot_spawn(child, (void *)(intptr_t)i, NULL,
-				  &g_children[i]);
+		int rc =
+		    ot_spawn(child, (void *)(intptr_t)i, NULL, &g_children[i]);
 		if (rc != 0) {
 			send_i64(g_test, T_RESULT, rc);
 			return;
@@ -396,7 +396,7 @@ START_TEST(test_process_spawns_many)
 }
 END_TEST
 
-/* ---- 100,000 processes alive at once -------------------------------------- */
+/* ---- 100,000 processes alive at once ------------------------------------- */
 
 #define MANY 100000
 static atomic_int g_started, g_finished;
@@ -426,8 +426,7 @@ START_TEST(test_100k_alive_at_once)
 		require(rc == 0, "spawn #%d: %s", i, ot_err_name(rc));
 	}
 	ck_assert_msg(wait_count(&g_started, n, 20000),
-		      "%d of %d processes started", atomic_load(&g_started),
-		      n);
+		      "%d of %d processes started", atomic_load(&g_started), n);
 	ot_stats st;
 	ck_assert_ot_ok(ot_runtime_stats(&st));
 	ck_assert_uint_eq(st.processes, n);
@@ -451,9 +450,9 @@ START_TEST(test_100k_alive_at_once)
 }
 END_TEST
 
-/* ---- 100,000 processes, one batch after another --------------------------- */
+/* ---- 100,000 processes, one batch after another -------------------------- */
 
-#define BATCH 1000
+#define BATCH	    1000
 #define BATCH_LIMIT 2048 /* max_processes: leaked slots would hit it */
 static atomic_int g_ran;
 
@@ -477,7 +476,7 @@ START_TEST(test_100k_in_batches_leave_nothing)
 		for (int i = 0; i < BATCH; i++) {
 			int rc = ot_spawn(count_and_exit, NULL, NULL, NULL);
 			require(rc == 0, "batch %d, spawn %d: %s", b, i,
-				      ot_err_name(rc));
+				ot_err_name(rc));
 		}
 		ck_assert_msg(ot_test_wait_quiet((int)(5000 * tmul())),
 			      "batch %d did not end", b);

@@ -64,17 +64,18 @@ static uint64_t touch_expected(size_t n)
 	{                                                                      \
 		volatile unsigned char buf[n];                                 \
 		for (size_t i = (n); i >= PAGE; i -= PAGE)                     \
-			buf[i - 1] = (unsigned char)((i * 2654435761u) & 0xff); \
+			buf[i - 1] =                                           \
+			    (unsigned char)((i * 2654435761u) & 0xff);         \
 		uint64_t sum = 0;                                              \
 		for (size_t i = (n); i >= PAGE; i -= PAGE)                     \
 			sum += buf[i - 1];                                     \
 		return sum;                                                    \
 	}
 
-#define SMALL_USE (8 * 1024)
+#define SMALL_USE   (8 * 1024)
 #define DEFAULT_USE (32 * 1024)
-#define MID_USE (200 * 1024)
-#define BIG_USE (896 * 1024)
+#define MID_USE	    (200 * 1024)
+#define BIG_USE	    (896 * 1024)
 DEFINE_TOUCH(touch_small, SMALL_USE)
 DEFINE_TOUCH(touch_default, DEFAULT_USE)
 DEFINE_TOUCH(touch_mid, MID_USE)
@@ -143,7 +144,7 @@ START_TEST(test_config_stack_size_is_the_default)
 }
 END_TEST
 
-/* ---- sizes refused and accepted -------------------------------------------- */
+/* ---- sizes refused and accepted ------------------------------------------ */
 
 static atomic_int g_ran;
 
@@ -155,8 +156,11 @@ static void mark_ran(void *arg)
 
 START_TEST(test_invalid_stack_sizes)
 {
-	const size_t bad[] = {1, PAGE, OT_MIN_STACK_SIZE / 2,
-			      OT_MAX_STACK_SIZE + 1, OT_MAX_STACK_SIZE * 2,
+	const size_t bad[] = {1,
+			      PAGE,
+			      OT_MIN_STACK_SIZE / 2,
+			      OT_MAX_STACK_SIZE + 1,
+			      OT_MAX_STACK_SIZE * 2,
 			      SIZE_MAX};
 	atomic_store(&g_ran, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -185,8 +189,8 @@ END_TEST
 
 START_TEST(test_valid_stack_sizes)
 {
-	const size_t good[] = {OT_MIN_STACK_SIZE, OT_MIN_STACK_SIZE + 1,
-			       100000, 3 * PAGE * 7, OT_MAX_STACK_SIZE};
+	const size_t good[] = {OT_MIN_STACK_SIZE, OT_MIN_STACK_SIZE + 1, 100000,
+			       3 * PAGE * 7, OT_MAX_STACK_SIZE};
 	atomic_store(&g_ran, 0);
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		ot_spawn_opts opts = {.stack_size = good[i]};
@@ -200,7 +204,7 @@ START_TEST(test_valid_stack_sizes)
 }
 END_TEST
 
-/* ---- pooling ---------------------------------------------------------------- */
+/* ---- pooling ------------------------------------------------------------- */
 
 /* Uses some stack, says it is ready, waits for one message. */
 static void blocker(void *arg)
@@ -278,7 +282,7 @@ START_TEST(test_sequential_processes_reuse_stacks)
 }
 END_TEST
 
-/* ---- guarded_stacks -------------------------------------------------------- */
+/* ---- guarded_stacks ------------------------------------------------------ */
 
 static void setup_ten_guarded(void)
 {

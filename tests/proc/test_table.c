@@ -149,7 +149,7 @@ START_TEST(test_self_in_process)
 }
 END_TEST
 
-/* ---- liveness -------------------------------------------------------------- */
+/* ---- liveness ------------------------------------------------------------ */
 
 START_TEST(test_is_alive)
 {
@@ -217,7 +217,7 @@ START_TEST(test_send_to_stale_pid)
 }
 END_TEST
 
-/* ---- no pid is reused soon --------------------------------------------------- */
+/* ---- no pid is reused soon ----------------------------------------------- */
 
 START_TEST(test_pids_not_reused)
 {
@@ -239,7 +239,7 @@ START_TEST(test_pids_not_reused)
 }
 END_TEST
 
-/* ---- max_processes ---------------------------------------------------------- */
+/* ---- max_processes ------------------------------------------------------- */
 
 #define LIMIT 8
 
@@ -325,7 +325,7 @@ START_TEST(test_max_processes)
 }
 END_TEST
 
-/* ---- bad pids ---------------------------------------------------------------- */
+/* ---- bad pids ------------------------------------------------------------ */
 
 START_TEST(test_bad_pids_rejected)
 {

@@ -96,7 +96,7 @@ static size_t wait_timers(size_t want)
 	return n;
 }
 
-/* ---- ot_sleep ---------------------------------------------------------------- */
+/* ---- ot_sleep ------------------------------------------------------------ */
 
 /* Sleeps arg ms and reports the result and the time taken (in us). */
 static void timed_sleep(void *arg)
@@ -114,8 +114,8 @@ START_TEST(test_sleep_in_process)
 	g_test = ot_self();
 	const int waits[] = {0, 1, 20, 50, 120};
 	for (int i = 0; i < 5; i++) {
-		ck_assert_ot_ok(ot_spawn(timed_sleep, (void *)(intptr_t)waits[i],
-					 NULL, NULL));
+		ck_assert_ot_ok(ot_spawn(
+		    timed_sleep, (void *)(intptr_t)waits[i], NULL, NULL));
 		ck_assert_ot_ok((int)expect_result(2000));
 		double took = (double)expect_result(2000) / 1000.0;
 		check_waited(took, waits[i], "a process sleep");
@@ -150,8 +150,8 @@ START_TEST(test_sleep_foreign_pthreads)
 {
 	pthread_t th[3];
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_sleep, NULL),
-				 0);
+		ck_assert_int_eq(
+		    pthread_create(&th[i], NULL, thread_sleep, NULL), 0);
 	for (int i = 0; i < 3; i++) {
 		void *ret;
 		ck_assert_int_eq(pthread_join(th[i], &ret), 0);
@@ -282,7 +282,7 @@ START_TEST(test_sleep_yields_on_one_scheduler)
 }
 END_TEST
 
-/* ---- send_after ------------------------------------------------------------ */
+/* ---- send_after ---------------------------------------------------------- */
 
 START_TEST(test_send_after_delivers)
 {
@@ -375,7 +375,7 @@ START_TEST(test_send_after_to_dead_pid)
 }
 END_TEST
 
-/* ---- cancel ------------------------------------------------------------------ */
+/* ---- cancel -------------------------------------------------------------- */
 
 START_TEST(test_cancel_before_firing)
 {
@@ -471,7 +471,7 @@ START_TEST(test_cancel_from_process)
 }
 END_TEST
 
-/* ---- counting ---------------------------------------------------------------- */
+/* ---- counting ------------------------------------------------------------ */
 
 START_TEST(test_stats_count_pending_timers)
 {
@@ -496,7 +496,7 @@ START_TEST(test_stats_count_pending_timers)
 }
 END_TEST
 
-/* ---- many timers, in deadline order ----------------------------------------- */
+/* ---- many timers, in deadline order -------------------------------------- */
 
 #define NTIMERS 10000
 
@@ -547,7 +547,7 @@ START_TEST(test_many_timers_in_deadline_order)
 }
 END_TEST
 
-/* ---- the clock --------------------------------------------------------------- */
+/* ---- the clock ----------------------------------------------------------- */
 
 START_TEST(test_monotonic_clock)
 {
