@@ -336,10 +336,14 @@ static void reclaim(struct ot__proc *p)
 	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
 	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
 	TAILQ_CONCAT(&left, &p->inbox, link);
+	/* Dead now: nobody can give p a name any more (register checks
+	 * under this lock), so without one now it never has one. */
+	bool named = p->name != NULL;
 	ot__spin_unlock(&p->lock);
 	ot__msgq_free(&left);
 	ot__msgq_free(&p->queue);
-	ot__name_release(p);
+	if (named)
+		ot__name_release(p);
 	ot__ctx_destroy(&p->ctx);
 	ot__stack_put(p->stack);
 	p->stack = NULL;
