@@ -85,9 +85,11 @@ static void head(void *arg)
 		BENCH_CHECK(ot_spawn(relay, &nexts[i], &so, &next));
 	}
 	ot_pid first = next;
-	if (a->opts.verbose)
+	if (a->opts.verbose) {
 		fprintf(stderr, "bench: spawned %zu relays in %.3f s\n",
 			size - 1, (double)(bench_now_ns() - t0) / 1e9);
+		bench_print_stats("with the ring up");
+	}
 
 	uint64_t elapsed, n;
 	if (a->opts.warmup > 0)

@@ -237,6 +237,19 @@ static inline void bench_report(ot_pid main_pid, double figure)
 	    ot_send(main_pid, BENCH_TAG_RESULT, &figure, sizeof figure));
 }
 
+/* Prints the runtime's counters on stderr (for -v). */
+static inline void bench_print_stats(const char *when)
+{
+	ot_stats st;
+	if (ot_runtime_stats(&st) != 0)
+		return;
+	fprintf(stderr,
+		"bench: stats %s: processes %zu threads %zu spawned %zu "
+		"stacks in use %zu pooled %zu guarded %zu schedulers %u\n",
+		when, st.processes, st.threads, st.spawned, st.stacks_in_use,
+		st.stacks_pooled, st.stacks_guarded, st.schedulers);
+}
+
 /*
  * In main: waits for the head's figure, prints it with that many
  * decimals (one line of stdout), shuts the runtime down. Returns main's
@@ -253,18 +266,8 @@ static inline int bench_finish(const struct bench_opts *o, int decimals)
 	memcpy(&figure, ot_msg_data(m), sizeof figure);
 	ot_msg_free(m);
 
-	if (o->verbose) {
-		ot_stats st;
-		if (ot_runtime_stats(&st) == 0)
-			fprintf(stderr,
-				"bench: stats: processes %zu threads %zu "
-				"spawned %zu "
-				"stacks in use %zu pooled %zu guarded %zu "
-				"schedulers %u\n",
-				st.processes, st.threads, st.spawned,
-				st.stacks_in_use, st.stacks_pooled,
-				st.stacks_guarded, st.schedulers);
-	}
+	if (o->verbose)
+		bench_print_stats("at the end");
 	uint64_t t0 = bench_now_ns();
 	BENCH_CHECK(ot_shutdown());
 	if (o->verbose)

@@ -3,6 +3,7 @@
  *
  *   otter/base.h    pids, timeouts, the export macro
  *   otter/error.h   error codes, ot_strerror(), ot_err_name()
+ *   otter/reason.h  exit reasons
  *   otter/proc.h    the runtime, processes, messages, timers, names
  */
 #ifndef OTTER_H
@@ -10,6 +11,7 @@
 
 #include <otter/base.h>
 #include <otter/error.h>
+#include <otter/reason.h>
 #include <otter/proc.h>
 
 #endif /* OTTER_H */

@@ -30,8 +30,12 @@
 
 #include <otter/base.h>
 #include <otter/error.h>
+#include <otter/reason.h>
 
 OT_BEGIN_DECLS
+
+/* Longest registered name, in bytes, excluding the terminating NUL. */
+#define OT_NAME_MAX 63
 
 /* ----------------------------------------------------------------------
  * The runtime
@@ -118,15 +122,31 @@ typedef struct ot_spawn_opts {
 	/* Registers the new process under this name before it runs (the
 	 * name is copied). NULL: no name. */
 	const char *name;
-	/* Reserved for spawn options to come; must be 0. */
+	/* OT_SPAWN_LINK and/or OT_SPAWN_MONITOR; other bits are rejected. */
 	unsigned flags;
+	/* With OT_SPAWN_MONITOR: where the monitor's reference is stored. */
+	struct ot_ref *monitor_ref;
 } ot_spawn_opts;
+
+/* Links the caller and the new process before the new one runs: a child
+ * that dies at once still delivers its real reason, never noproc. */
+#define OT_SPAWN_LINK 1u
+/* Monitors the new process, atomically likewise (needs monitor_ref). */
+#define OT_SPAWN_MONITOR 2u
+
+/* A monitor reference; the zero value names no monitor. */
+typedef struct ot_ref {
+	uint64_t id;
+} ot_ref;
 
 /*
  * Starts a process that runs fn(arg). opts may be NULL. On success the new
  * pid is stored in *out (out may be NULL) and 0 is returned; the process may
  * already have run, and even ended, by then. arg is owned by the caller.
- * Errors: OT_EINVAL (fn NULL, bad stack size, unknown flags, empty name),
+ * With OT_SPAWN_LINK / OT_SPAWN_MONITOR the caller (a process or an
+ * attached foreign thread) is linked to / monitors the new process.
+ * Errors: OT_EINVAL (fn NULL, bad stack size, unknown flags, empty name,
+ * OT_SPAWN_MONITOR without monitor_ref),
  * OT_ENAMETOOLONG, OT_ENAMETAKEN (nothing was spawned), OT_ELIMIT
  * (max_processes alive), OT_ENOMEM, OT_ENOTSTARTED, OT_ESHUTDOWN.
  * From: process or foreign. Never blocks.
@@ -180,13 +200,19 @@ OT_API int ot_thread_detach(void);
 /* A received message, owned by the receiver until ot_msg_free(). */
 typedef struct ot_msg ot_msg;
 
+/* Tags from OT_TAG_SYSTEM up are otter's own: ot_send() refuses them, so
+ * an EXIT or DOWN message cannot be forged. */
+#define OT_TAG_SYSTEM UINT64_C(0xffffffff00000000)
+#define OT_TAG_EXIT (OT_TAG_SYSTEM + 1) /* payload: ot_exit_info */
+#define OT_TAG_DOWN (OT_TAG_SYSTEM + 2) /* payload: ot_down_info */
+
 /*
  * Sends a copy of size bytes at data, tagged with tag, to the process to.
  * data may be NULL only when size is 0 (and must be NULL then). Sending to
  * a process that has ended, or to a stale pid, succeeds and does nothing, as
  * in Erlang. The caller keeps data.
- * Errors: OT_EINVAL (to is OT_PID_NONE or malformed, data/size mismatch),
- * OT_ENOMEM, OT_ENOTSTARTED.
+ * Errors: OT_EINVAL (to is OT_PID_NONE or malformed, data/size mismatch,
+ * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign. Never blocks.
  */
 OT_API int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size);
@@ -235,6 +261,147 @@ OT_API int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out,
 			    int timeout_ms);
 
 /* ----------------------------------------------------------------------
+ * Exit signals, links and monitors — Erlang's rules
+ *
+ * A process ends with a reason (otter/reason.h). Its links and monitors
+ * then receive a signal, after every message it sent them before (signals
+ * and messages from one process to another keep their order), and after
+ * its registered name has been released:
+ *
+ *  - A linked process that does not trap exits ends with the same reason,
+ *    unless the reason is normal. One that traps exits instead gets an
+ *    EXIT message (tag OT_TAG_EXIT, payload ot_exit_info), normal too.
+ *  - A monitoring process gets a DOWN message (tag OT_TAG_DOWN, payload
+ *    ot_down_info). Monitors are one-way and independent of each other.
+ *
+ * Signals are acted on by the receiving process itself, in the order they
+ * arrived, whenever it waits, receives or yields; trap_exit is read then.
+ * A process that is already ending ignores further exit signals.
+ *
+ * Foreign threads cannot be ended by a signal: they always get exit
+ * signals as EXIT messages, as if they trapped exits.
+ *
+ * Where otter differs from Erlang: errors are returned, not raised. A call
+ * that Erlang would answer with an exception (linking a dead process
+ * without trapping exits, for instance) returns an error code and the
+ * caller goes on.
+ */
+
+/* The payload of an EXIT message. */
+typedef struct ot_exit_info {
+	ot_pid from;	  /* the process the signal came from */
+	ot_reason reason; /* why it ended, or the reason given to ot_exit_pid */
+} ot_exit_info;
+
+/* The payload of a DOWN message. */
+typedef struct ot_down_info {
+	ot_ref ref;	/* what ot_monitor() returned */
+	ot_pid pid;	/* the monitored process (none if never found) */
+	char name[OT_NAME_MAX + 1]; /* set when monitored by name, else "" */
+	ot_reason reason;	    /* why it ended; noproc if it never lived */
+} ot_down_info;
+
+/* The EXIT / DOWN payload of msg, or NULL when msg is not one. */
+OT_API const ot_exit_info *ot_msg_exit(const ot_msg *msg);
+OT_API const ot_down_info *ot_msg_down(const ot_msg *msg);
+
+/*
+ * Ends the calling process with reason (Erlang's exit/1). Its links and
+ * monitors see the reason; with reason kill, its links get a trappable
+ * `kill`. Never returns when called from a process.
+ * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOTPROC (foreign
+ * thread: a thread cannot be ended this way), OT_ENOTSTARTED.
+ */
+OT_API int ot_exit(const ot_reason *reason);
+
+/*
+ * Sends an exit signal to pid (Erlang's exit/2), from the caller:
+ *  - kill: pid ends with reason killed; it cannot be trapped.
+ *  - normal: ignored by a process that does not trap exits, unless pid is
+ *    the caller itself, which then ends with reason normal.
+ *  - anything else: pid ends with that reason, or gets an EXIT message
+ *    if it traps exits.
+ * Sending to a dead pid does nothing. When pid is the caller the signal
+ * is acted on before this returns (so it may not return).
+ * Errors: OT_EINVAL (pid malformed, reason NULL), OT_ENOMEM,
+ * OT_ENOTSTARTED. From: process or foreign. Never blocks.
+ */
+OT_API int ot_exit_pid(ot_pid pid, const ot_reason *reason);
+
+/*
+ * Sets whether the calling process traps exits (Erlang's
+ * process_flag(trap_exit, on)); *old (may be NULL) gets the previous value.
+ * Errors: OT_ENOTPROC (foreign thread: it always traps), OT_ENOTSTARTED.
+ * From: process.
+ */
+OT_API int ot_trap_exit(bool on, bool *old);
+
+/*
+ * Links the caller and pid (both ways). Linking twice is one link; linking
+ * oneself does nothing. If pid is not alive: a caller that traps exits (or
+ * a foreign thread) gets an EXIT message with reason noproc and 0 is
+ * returned; any other caller gets OT_ENOPROC and goes on.
+ * Errors: OT_EINVAL (pid malformed), OT_ENOPROC, OT_ENOMEM, OT_ENOTSTARTED.
+ * From: process or foreign (which is attached). Never blocks.
+ */
+OT_API int ot_link(ot_pid pid);
+
+/*
+ * Removes the link between the caller and pid, if any (0 either way). An
+ * EXIT message that already arrived stays in the mailbox.
+ * Errors: OT_EINVAL, OT_ENOTSTARTED. From: process or foreign.
+ */
+OT_API int ot_unlink(ot_pid pid);
+
+/*
+ * Monitors pid: when it ends, the caller gets one DOWN message carrying
+ * *out (the reference) and the reason. If pid is not alive the DOWN (with
+ * noproc) is sent at once. Each call makes a new, independent monitor.
+ * Errors: OT_EINVAL (pid malformed, out NULL), OT_ENOMEM, OT_ENOTSTARTED.
+ * From: process or foreign (which is attached). Never blocks.
+ */
+OT_API int ot_monitor(ot_pid pid, ot_ref *out);
+
+/*
+ * Monitors the process registered as name now; DOWN carries the name. An
+ * unknown name gives an immediate DOWN with noproc.
+ * Errors: as ot_monitor(), and OT_ENAMETOOLONG.
+ */
+OT_API int ot_monitor_name(const char *name, ot_ref *out);
+
+/* ot_demonitor() flags. */
+#define OT_DEMONITOR_FLUSH 1u /* also remove a DOWN already received */
+#define OT_DEMONITOR_INFO 2u  /* return 1 if the monitor was still active */
+
+/*
+ * Turns a monitor off: no DOWN for it arrives after this returns, except
+ * one already received (OT_DEMONITOR_FLUSH removes that one too). A ref the
+ * caller does not own (someone else's, stale, or zero) does nothing.
+ * Returns 0, or with OT_DEMONITOR_INFO 1 when the monitor was active and 0
+ * when it was not (already fired, or never the caller's).
+ * Errors: OT_EINVAL (unknown flags), OT_ENOTSTARTED. From: process or
+ * foreign. Never blocks.
+ */
+OT_API int ot_demonitor(ot_ref ref, unsigned flags);
+
+/* ----------------------------------------------------------------------
+ * Crash reports
+ */
+
+/* A logger: gets each report as text (one or more lines, no trailing
+ * newline). It runs on a scheduler thread and must not block for long. */
+typedef void (*ot_log_fn)(const char *report, void *arg);
+
+/*
+ * Where crash reports go: fn(report, arg) instead of stderr; NULL puts
+ * back the default (stderr). A crash report is written each time a
+ * process's own code ends it abnormally (a crash, or ot_exit with a reason
+ * that is not clean): its pid, name, reason and, for crashes, a backtrace.
+ * Returns 0. From: anywhere; takes effect for the next report.
+ */
+OT_API int ot_set_logger(ot_log_fn fn, void *arg);
+
+/* ----------------------------------------------------------------------
  * Timers (one monotonic clock)
  */
 
@@ -267,9 +434,6 @@ OT_API int64_t ot_monotonic_ms(void);
 /* ----------------------------------------------------------------------
  * Registered names
  */
-
-/* Longest name, in bytes, excluding the terminating NUL. */
-#define OT_NAME_MAX 63
 
 /*
  * Registers pid under name (copied). A process has at most one name; the

@@ -106,9 +106,9 @@ struct ot__proc *ot__foreign_self(bool attach)
 		ot__proc_discard(p);
 		return NULL;
 	}
-	pthread_mutex_lock(&fr.lock);
+	ot__mutex_lock(&fr.lock);
 	LIST_INSERT_HEAD(&fr.all, f, link);
-	pthread_mutex_unlock(&fr.lock);
+	ot__mutex_unlock(&fr.lock);
 	pthread_setspecific(fr.key, f);
 	tls_foreign = f;
 	tls_epoch = atomic_load(&fr.epoch);
@@ -120,7 +120,7 @@ struct ot__proc *ot__foreign_self(bool attach)
 static void detach(struct ot__foreign *f)
 {
 	bool mine = false;
-	pthread_mutex_lock(&fr.lock);
+	ot__mutex_lock(&fr.lock);
 	struct ot__foreign *it;
 	LIST_FOREACH(it, &fr.all, link) {
 		if (it == f) {
@@ -129,18 +129,15 @@ static void detach(struct ot__foreign *f)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&fr.lock);
+	ot__mutex_unlock(&fr.lock);
 	if (!mine)
 		return;
 	struct ot__proc *p = f->proc;
-	ot__spin_lock(&p->lock);
-	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
-	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
-	TAILQ_CONCAT(&left, &p->inbox, link);
-	ot__spin_unlock(&p->lock);
-	ot__msgq_free(&left);
-	ot__msgq_free(&p->queue);
-	ot__name_release(p);
+	/* Its links and monitors learn that the thread has gone. */
+	p->exit_reason = atomic_load(&ot__rt.state) == OT__R_RUNNING
+				 ? ot_reason_normal()
+				 : ot_reason_shutdown();
+	ot__proc_finish(p);
 	ot__table_remove(p);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->mu);
@@ -164,10 +161,10 @@ int ot_thread_detach(void)
 void ot__foreign_wake(struct ot__proc *p)
 {
 	struct ot__foreign *f = p->foreign;
-	pthread_mutex_lock(&f->mu);
+	ot__mutex_lock(&f->mu);
 	f->woken = true;
 	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->mu);
+	ot__mutex_unlock(&f->mu);
 }
 
 int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
@@ -191,7 +188,7 @@ int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 
 	struct timespec ts = {.tv_sec = deadline / 1000000000,
 			      .tv_nsec = deadline % 1000000000};
-	pthread_mutex_lock(&f->mu);
+	ot__mutex_lock(&f->mu);
 	while (!f->woken) {
 		if (deadline == OT__NO_DEADLINE)
 			pthread_cond_wait(&f->cond, &f->mu);
@@ -202,7 +199,7 @@ int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 	/* A stale `woken` from a wake that raced a timeout only makes a later
 	 * wait return early; every caller loops on its own condition. */
 	f->woken = false;
-	pthread_mutex_unlock(&f->mu);
+	ot__mutex_unlock(&f->mu);
 
 	ot__spin_lock(&p->lock);
 	bool timed_out = atomic_load_explicit(&p->state, memory_order_relaxed) ==
@@ -225,9 +222,9 @@ void ot__foreign_shutdown(void)
 		nanosleep(&ts, NULL);
 	}
 	for (;;) {
-		pthread_mutex_lock(&fr.lock);
+		ot__mutex_lock(&fr.lock);
 		struct ot__foreign *f = LIST_FIRST(&fr.all);
-		pthread_mutex_unlock(&fr.lock);
+		ot__mutex_unlock(&fr.lock);
 		if (!f)
 			break;
 		detach(f);

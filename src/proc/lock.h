@@ -7,8 +7,15 @@
 #ifndef OTTER_PROC_LOCK_H
 #define OTTER_PROC_LOCK_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+
+/* How many of otter's locks this thread holds. A fault while it is not
+ * zero is otter's own (fault.c): it is reported, never turned into the
+ * crash of a process, which would leave the lock held for ever. */
+extern __thread unsigned ot__locks_held
+	__attribute__((tls_model("initial-exec")));
 
 typedef struct ot__spinlock {
 	atomic_int locked;
@@ -28,6 +35,7 @@ static inline void ot__cpu_relax(void)
 static inline void ot__spin_lock(ot__spinlock *l)
 {
 	unsigned spins = 0;
+	ot__locks_held++;
 	for (;;) {
 		/* acquire: pairs with the release in ot__spin_unlock(). */
 		if (!atomic_exchange_explicit(&l->locked, 1,
@@ -45,6 +53,20 @@ static inline void ot__spin_lock(ot__spinlock *l)
 static inline void ot__spin_unlock(ot__spinlock *l)
 {
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
+	ot__locks_held--;
+}
+
+/* The same bookkeeping for otter's mutexes. */
+static inline void ot__mutex_lock(pthread_mutex_t *m)
+{
+	ot__locks_held++;
+	pthread_mutex_lock(m);
+}
+
+static inline void ot__mutex_unlock(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	ot__locks_held--;
 }
 
 #endif /* OTTER_PROC_LOCK_H */

@@ -45,11 +45,13 @@ struct ot_msg *ot__msg_alloc(size_t size)
 			return NULL;
 		}
 		m->cached = true;
+		m->kind = OT__M_MSG;
 		return m;
 	}
 	if (size > SIZE_MAX - sizeof *m || !(m = malloc(sizeof *m + size)))
 		return NULL;
 	m->cached = false;
+	m->kind = OT__M_MSG;
 	return m;
 }
 
@@ -118,13 +120,22 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 	/* A waiting process does not touch its own queue until it is woken
 	 * (under this lock): with nothing older in the inbox, the message can
 	 * go straight to the queue, sparing the receiver the inbox lock. */
-	if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
-		    OT__P_WAITING &&
-	    TAILQ_EMPTY(&p->inbox))
-		TAILQ_INSERT_TAIL(&p->queue, m, link);
-	else
+	bool wake;
+	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
+		/* A signal: the receiver must act on it whatever it waits for. */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
-	bool wake = ot__wake_locked(p, OT__WAKE_MSG);
+		atomic_fetch_add_explicit(&p->inbox_signals, 1,
+					  memory_order_relaxed);
+		wake = ot__wake_locked(p, 0);
+	} else {
+		if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
+			    OT__P_WAITING &&
+		    TAILQ_EMPTY(&p->inbox))
+			TAILQ_INSERT_TAIL(&p->queue, m, link);
+		else
+			TAILQ_INSERT_TAIL(&p->inbox, m, link);
+		wake = ot__wake_locked(p, OT__WAKE_MSG);
+	}
 	ot__spin_unlock(&p->lock);
 	if (wake)
 		ot__wake_finish(p);
@@ -146,6 +157,8 @@ int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size)
 	int rc = ot__check_payload(data, size);
 	if (rc)
 		return rc;
+	if (tag >= OT_TAG_SYSTEM)
+		return OT_EINVAL;
 	if (!ot__pid_well_formed(to))
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
@@ -161,7 +174,7 @@ int ot_send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 		  void (*free_fn)(void *))
 {
 	int rc = ot__check_payload(data, size);
-	if (!rc && !ot__pid_well_formed(to))
+	if (!rc && (!ot__pid_well_formed(to) || tag >= OT_TAG_SYSTEM))
 		rc = OT_EINVAL;
 	if (!rc && ot__running_check() == OT_ENOTSTARTED)
 		rc = OT_ENOTSTARTED;
@@ -208,14 +221,40 @@ int64_t ot__deadline_after(int timeout_ms)
 	return ot__now_ns() + (int64_t)timeout_ms * OT__NS_PER_MS;
 }
 
-/* Moves what arrived into the owner's queue; false if nothing had. */
-static bool take_inbox(struct ot__proc *p)
+bool ot__mailbox_take(struct ot__proc *p)
 {
 	ot__spin_lock(&p->lock);
-	bool any = !TAILQ_EMPTY(&p->inbox);
-	if (any)
+	if (TAILQ_EMPTY(&p->inbox)) {
+		ot__spin_unlock(&p->lock);
+		return false;
+	}
+	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) == 0) {
+		/* Only messages: the whole inbox moves over in one step. */
 		TAILQ_CONCAT(&p->queue, &p->inbox, link);
+		ot__spin_unlock(&p->lock);
+		return true;
+	}
+	struct ot__msgq batch = TAILQ_HEAD_INITIALIZER(batch);
+	TAILQ_CONCAT(&batch, &p->inbox, link);
+	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
 	ot__spin_unlock(&p->lock);
+
+	bool any = false, die = false;
+	struct ot_msg *m;
+	while ((m = TAILQ_FIRST(&batch))) {
+		TAILQ_REMOVE(&batch, m, link);
+		if (m->kind == OT__M_MSG) {
+			TAILQ_INSERT_TAIL(&p->queue, m, link);
+			any = true;
+		} else if (ot__signal_apply(p, m, &die)) {
+			any = true;
+		}
+		if (die) {
+			/* The rest is freed with the mailbox as p ends. */
+			TAILQ_CONCAT(&p->queue, &batch, link);
+			ot__proc_exit(p, &p->exit_reason);
+		}
+	}
 	return any;
 }
 
@@ -241,7 +280,7 @@ static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 			}
 			seen = m;
 		}
-		if (take_inbox(p))
+		if (ot__mailbox_take(p))
 			continue;
 		if (timeout_ms == 0)
 			return OT_ETIMEDOUT;

@@ -85,11 +85,11 @@ static int bind(const char *name, struct ot__proc *p, ot_pid pid)
 
 int ot__name_claim(const char *name, struct ot__proc *p)
 {
-	pthread_mutex_lock(&names.lock);
+	ot__mutex_lock(&names.lock);
 	ot__spin_lock(&p->lock);
 	int rc = bind(name, p, ot__pid_of(p));
 	ot__spin_unlock(&p->lock);
-	pthread_mutex_unlock(&names.lock);
+	ot__mutex_unlock(&names.lock);
 	return rc;
 }
 
@@ -102,14 +102,21 @@ static void unbind(struct ot__name *n)
 
 void ot__name_release(struct ot__proc *p)
 {
-	pthread_mutex_lock(&names.lock);
+	ot__mutex_lock(&names.lock);
 	ot__spin_lock(&p->lock);
 	struct ot__name *n = p->name;
 	p->name = NULL;
 	ot__spin_unlock(&p->lock);
 	if (n)
 		unbind(n);
-	pthread_mutex_unlock(&names.lock);
+	ot__mutex_unlock(&names.lock);
+}
+
+void ot__name_of(struct ot__proc *p, char *buf)
+{
+	ot__mutex_lock(&names.lock);
+	strlcpy(buf, p->name ? p->name->text : "", OT_NAME_MAX + 1);
+	ot__mutex_unlock(&names.lock);
 }
 
 int ot_register(const char *name, ot_pid pid)
@@ -121,7 +128,7 @@ int ot_register(const char *name, ot_pid pid)
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) != 0)
 		return rc;
-	pthread_mutex_lock(&names.lock);
+	ot__mutex_lock(&names.lock);
 	struct ot__proc *p = ot__table_lookup(pid);
 	if (!p || !ot__proc_lock_alive(p, pid)) {
 		/* A taken name is the clearer error when both apply. */
@@ -130,7 +137,7 @@ int ot_register(const char *name, ot_pid pid)
 		rc = bind(name, p, pid);
 		ot__spin_unlock(&p->lock);
 	}
-	pthread_mutex_unlock(&names.lock);
+	ot__mutex_unlock(&names.lock);
 	return rc;
 }
 
@@ -141,7 +148,7 @@ int ot_unregister(const char *name)
 		return rc;
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
 		return rc;
-	pthread_mutex_lock(&names.lock);
+	ot__mutex_lock(&names.lock);
 	struct ot__name *n = find(name);
 	if (n) {
 		ot__spin_lock(&n->proc->lock);
@@ -150,7 +157,7 @@ int ot_unregister(const char *name)
 		ot__spin_unlock(&n->proc->lock);
 		unbind(n);
 	}
-	pthread_mutex_unlock(&names.lock);
+	ot__mutex_unlock(&names.lock);
 	return n ? 0 : OT_ENOTREG;
 }
 
@@ -163,10 +170,10 @@ int ot_whereis(const char *name, ot_pid *out)
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
 		return rc;
-	pthread_mutex_lock(&names.lock);
+	ot__mutex_lock(&names.lock);
 	struct ot__name *n = find(name);
 	if (n)
 		*out = n->pid;
-	pthread_mutex_unlock(&names.lock);
+	ot__mutex_unlock(&names.lock);
 	return n ? 0 : OT_ENOTREG;
 }

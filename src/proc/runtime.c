@@ -100,14 +100,18 @@ int ot_start(const ot_config *cfg)
 		goto undo_stacks;
 	if ((rc = ot__foreign_init()) != 0)
 		goto undo_names;
+	if ((rc = ot__faults_init()) != 0)
+		goto undo_foreign;
 	/* Running before the threads start: they may be asked to run
 	 * processes as soon as they exist. */
 	atomic_store(&ot__rt.state, OT__R_RUNNING);
 	if ((rc = ot__scheds_start((unsigned)n)) != 0) {
 		atomic_store(&ot__rt.state, OT__R_STOPPED);
-		goto undo_foreign;
+		goto undo_faults;
 	}
 	goto out;
+undo_faults:
+	ot__faults_fini();
 undo_foreign:
 	ot__foreign_fini();
 undo_names:
@@ -172,6 +176,7 @@ int ot_shutdown(void)
 	pthread_mutex_unlock(&ot__rt.exit_lock);
 	ot__foreign_shutdown();
 	ot__scheds_stop();
+	ot__faults_fini();
 	ot__foreign_fini();
 	ot__names_fini();
 	ot__stacks_fini();

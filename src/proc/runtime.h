@@ -20,6 +20,7 @@
 #include <bsd/sys/queue.h>
 #include <bsd/sys/tree.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,8 +42,19 @@ struct ot__stack;
 /* ---------------------------------------------------------------------
  * Messages (mailbox.c)
  */
+/* What an inbox entry is: a message, or a signal the receiver acts on
+ * when it takes its inbox (signal.c). Signals keep their place among the
+ * sender's messages, which is how Erlang orders them. */
+enum ot__mkind {
+	OT__M_MSG,	   /* an ordinary message (EXIT/DOWN once converted) */
+	OT__M_EXIT_LINK,   /* a linked process ended; payload ot_exit_info */
+	OT__M_EXIT_SIGNAL, /* ot_exit_pid(); payload ot_exit_info */
+	OT__M_DOWN,	   /* a monitored process ended; payload ot_down_info */
+};
+
 struct ot_msg {
 	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
+	uint8_t kind;		  /* enum ot__mkind */
 	ot_pid from;
 	uint64_t tag;
 	size_t size;
@@ -56,8 +68,13 @@ TAILQ_HEAD(ot__msgq, ot_msg);
 /* Builds a message holding a copy of data. NULL when out of memory. */
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 				size_t size);
-/* Puts msg into the mailbox of pid, or frees it if pid is not alive. */
+/* Puts msg into the mailbox of pid, or frees it if pid is not alive.
+ * A signal (kind != OT__M_MSG) wakes the receiver whatever it waits for. */
 void ot__deliver(ot_pid to, struct ot_msg *msg);
+/* Moves p's inbox into its queue, acting on signals on the way; a signal
+ * may end p (never returns then). True if a message was added. Called by
+ * p itself. */
+bool ot__mailbox_take(struct ot__proc *p);
 /* Payloads up to this size are copied into fixed-size blocks that each
  * scheduler keeps a cache of, instead of going through malloc. */
 #define OT__MSG_SMALL 112
@@ -140,8 +157,17 @@ enum ot__pstate {
 /* What a process asks of its scheduler when it switches out. */
 enum ot__action { OT__A_YIELD, OT__A_PARK, OT__A_EXIT };
 
-/* Why a process ended (the exit-reason type of the next layer grows this). */
-enum ot__exit { OT__X_NORMAL, OT__X_KILLED, OT__X_OVERFLOW };
+RB_HEAD(ot__links, ot__link);	 /* links of a process; its lock */
+RB_HEAD(ot__mons, ot__mon);	 /* monitors on a process; its lock */
+RB_HEAD(ot__watches, ot__watch); /* monitors a process holds; its own */
+
+/* What the fault handler saw, for the crash report (fault.c). */
+#define OT__BACKTRACE_MAX 32
+struct ot__crash {
+	void *frames[OT__BACKTRACE_MAX];
+	int nframes;
+	int first; /* frames[first] is the faulting code (handler skipped) */
+};
 
 struct ot__foreign; /* foreign.c */
 struct ot__name;    /* name.c */
@@ -159,12 +185,19 @@ struct ot__proc {
 	atomic_bool kill_pending; /* set under lock; read anywhere */
 	struct ot__name *name;	  /* registered name; names lock + lock */
 	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
+	_Atomic unsigned inbox_signals; /* signals in inbox; written under lock */
+	struct ot__links links;		/* linked peers */
+	struct ot__mons monitors;	/* who monitors this process */
 
 	/* Owned by the process itself. */
 	struct ot__msgq queue; /* seen messages, oldest first */
 	enum ot__action action;
 	int64_t park_deadline;
-	enum ot__exit exit_kind;
+	bool trap_exit;
+	bool report;		   /* its own code ended it abnormally */
+	ot_reason exit_reason;	   /* set before OT__A_EXIT */
+	struct ot__watches watching; /* monitors this process holds */
+	struct ot__crash *crash;   /* set by the fault handler */
 
 	/* Scheduling: touched by the scheduler running it. */
 	STAILQ_ENTRY(ot__proc) runq_link; /* run queue lock */
@@ -237,6 +270,13 @@ struct ot__sched {
 	_Atomic bool parked;	/* seq_cst: pairs with rq_len */
 	bool wake_pending;	/* park_lock */
 
+	/* Crash trapping (fault.c): this thread's alternate signal stack,
+	 * the one it replaced, and what the handler saw of the last crash
+	 * (read by the report on this same thread right after). */
+	void *altstack;
+	stack_t old_altstack;
+	struct ot__crash crash;
+
 	ot__spinlock timer_lock;
 	struct ot__ttree timers;    /* timer_lock */
 	struct ot__tidtree send_ids; /* send timers by id; timer_lock */
@@ -257,8 +297,16 @@ void ot__sched_kick(struct ot__sched *s);
  * Returns 0 or OT_ETIMEDOUT, OT_ESHUTDOWN (foreign); a killed scheduled
  * process never returns. */
 int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
-/* Ends the calling (scheduled) process; never returns. */
-void ot__proc_exit(struct ot__proc *p, enum ot__exit why)
+/* A reason of a kind that carries nothing else (killed, noproc, ...). */
+static inline ot_reason ot__reason(ot_reason_kind kind)
+{
+	ot_reason r = ot_reason_normal();
+	r.kind = kind;
+	return r;
+}
+
+/* Ends the calling (scheduled) process with reason; never returns. */
+void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
 	__attribute__((noreturn));
 /* Asks p to end with `killed` at its next wait or yield. */
 void ot__proc_kill(struct ot__proc *p, ot_pid pid);
@@ -269,6 +317,34 @@ bool ot__wake_locked(struct ot__proc *p, unsigned flags);
 void ot__wake_finish(struct ot__proc *p);
 int ot__scheds_start(unsigned n);
 void ot__scheds_stop(void);
+
+/* ---------------------------------------------------------------------
+ * Signals (signal.c): links, monitors, exit signals
+ */
+/* Acts on signal m, which p takes from its inbox. Returns true if it
+ * became a message in p's queue; sets *die (and p->exit_reason) when p
+ * must end. m is consumed either way. */
+bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die);
+/* Ends p's life as others see it: marks it dead, releases its name, then
+ * sends EXIT to its links and DOWN to its monitors (reason: p->exit_reason)
+ * and drops its own monitors and mailbox. Not on p's stack. */
+void ot__proc_finish(struct ot__proc *p);
+/* Links caller and child (being spawned, not yet runnable). */
+int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
+/* Monitors child (being spawned) for self; *ref gets the reference. */
+int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
+			  ot_ref *ref);
+
+/* Crash trapping (fault.c) and reports (report.c). */
+int ot__faults_init(void);
+void ot__faults_fini(void);
+/* Per scheduler thread: its alternate signal stack. */
+int ot__fault_thread_init(struct ot__sched *s);
+void ot__fault_thread_fini(struct ot__sched *s);
+/* Writes the crash report of p (ended by its own code, abnormally). */
+void ot__report_crash(struct ot__proc *p);
+/* Copies p's registered name into buf (size OT_NAME_MAX + 1), "" if none. */
+void ot__name_of(struct ot__proc *p, char *buf);
 
 /* ---------------------------------------------------------------------
  * Names (name.c), foreign threads (foreign.c)

@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 
 static __thread struct ot__sched *tls_sched
 	__attribute__((tls_model("initial-exec")));
+__thread unsigned ot__locks_held __attribute__((tls_model("initial-exec")));
 
 /* noinline: a process may resume on another thread, so the thread-local
  * must be read afresh after every switch, never cached by the compiler. */
@@ -131,10 +133,10 @@ void ot__sched_kick(struct ot__sched *s)
 {
 	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
 		return;
-	pthread_mutex_lock(&s->park_lock);
+	ot__mutex_lock(&s->park_lock);
 	s->wake_pending = true;
 	pthread_cond_signal(&s->park_cond);
-	pthread_mutex_unlock(&s->park_lock);
+	ot__mutex_unlock(&s->park_lock);
 }
 
 /* There is more work on `self` than it can run now: if every other
@@ -204,21 +206,40 @@ static void switch_out(struct ot__proc *p, bool ends)
 	ot__ctx_switch(&p->ctx, &s->ctx, ends);
 }
 
+/* Ends p with `killed` if someone (shutdown) asked for it. */
+static void check_killed(struct ot__proc *p)
+{
+	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire)) {
+		ot_reason killed = ot__reason(OT_REASON_KILLED);
+		ot__proc_exit(p, &killed);
+	}
+}
+
+/* After a switch back in: act on a kill, then on signals that arrived. */
+static void resumed(struct ot__proc *p)
+{
+	check_killed(p);
+	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed))
+		ot__mailbox_take(p);
+}
+
 /* The entry of every process, on its own stack. */
 static void proc_main(void *arg)
 {
 	struct ot__proc *p = arg;
 	ot__ctx_started();
-	/* Killed before it first ran (a shutdown racing the spawn). */
-	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire))
-		ot__proc_exit(p, OT__X_KILLED);
+	/* Signals that came before it first ran (a kill racing the spawn, an
+	 * exit signal from its parent) are acted on before its code runs. */
+	resumed(p);
 	p->fn(p->arg);
-	ot__proc_exit(p, OT__X_NORMAL);
+	ot_reason normal = ot_reason_normal();
+	ot__proc_exit(p, &normal);
 }
 
-void ot__proc_exit(struct ot__proc *p, enum ot__exit why)
+void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
 {
-	p->exit_kind = why;
+	if (reason != &p->exit_reason)
+		p->exit_reason = *reason;
 	p->action = OT__A_EXIT;
 	switch_out(p, true);
 	OT_ASSERT(!"an ended process was resumed");
@@ -237,8 +258,7 @@ int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 	/* Resumed, possibly on another scheduler thread. */
 	if (deadline != OT__NO_DEADLINE)
 		ot__timer_disarm_wait(p);
-	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire))
-		ot__proc_exit(p, OT__X_KILLED);
+	resumed(p);
 	return p->timed_out ? OT_ETIMEDOUT : 0;
 }
 
@@ -253,8 +273,7 @@ int ot_yield(void)
 	struct ot__proc *p = s->current;
 	p->action = OT__A_YIELD;
 	switch_out(p, false);
-	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire))
-		ot__proc_exit(p, OT__X_KILLED);
+	resumed(p);
 	return 0;
 }
 
@@ -324,26 +343,9 @@ static bool park_proc(struct ot__sched *s, struct ot__proc *p)
 /* Reclaims an ended process, on the scheduler's stack. */
 static void reclaim(struct ot__proc *p)
 {
-	if (p->exit_kind == OT__X_OVERFLOW) {
-		char buf[OT_PID_STRLEN];
-		ot_pid_format(ot__pid_of(p), buf, sizeof buf);
-		fprintf(stderr,
-			"otter: process %s overflowed its %zu-byte stack "
-			"(canary zone overwritten); it was ended\n",
-			buf, p->stack->size);
-	}
-	ot__spin_lock(&p->lock);
-	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
-	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
-	TAILQ_CONCAT(&left, &p->inbox, link);
-	/* Dead now: nobody can give p a name any more (register checks
-	 * under this lock), so without one now it never has one. */
-	bool named = p->name != NULL;
-	ot__spin_unlock(&p->lock);
-	ot__msgq_free(&left);
-	ot__msgq_free(&p->queue);
-	if (named)
-		ot__name_release(p);
+	if (p->report)
+		ot__report_crash(p);
+	ot__proc_finish(p);
 	ot__ctx_destroy(&p->ctx);
 	ot__stack_put(p->stack);
 	p->stack = NULL;
@@ -362,8 +364,16 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 	s->current = NULL;
 
 	if (OT_UNLIKELY(!ot__stack_intact(p->stack)) &&
-	    p->action != OT__A_EXIT) {
-		p->exit_kind = OT__X_OVERFLOW;
+	    !(p->action == OT__A_EXIT && p->crash)) {
+		/* It ran past the bottom of a stack without a guard page (or
+		 * jumped over the guard): a stack overflow, seen after the
+		 * fact. The process cannot be trusted to go on. */
+		ot_reason r = ot__reason(OT_REASON_CRASH);
+		r.code = SIGSEGV;
+		r.stack_overflow = true;
+		r.addr = (uintptr_t)p->stack->lo;
+		p->exit_reason = r;
+		p->report = true;
 		p->action = OT__A_EXIT;
 	}
 	switch (p->action) {
@@ -498,9 +508,16 @@ static void *sched_main(void *arg)
 	struct ot__sched *s = arg;
 	tls_sched = s;
 	ot__ctx_of_thread(&s->ctx);
+	/* Without its alternate stack a scheduler still runs; a process
+	 * that overflows its stack then takes the program down. */
+	if (ot__fault_thread_init(s) != 0)
+		fprintf(stderr, "otter: scheduler %u has no alternate signal "
+				"stack; stack overflows will not be trapped\n",
+			s->index);
 	struct ot__proc *p;
 	while ((p = find_work(s)))
 		run(s, p);
+	ot__fault_thread_fini(s);
 	tls_sched = NULL;
 	return NULL;
 }
@@ -508,12 +525,38 @@ static void *sched_main(void *arg)
 /* ---------------------------------------------------------------------
  * Spawning
  */
+
+/* Undoes a spawn that failed after p got its pid (it never ran). */
+static void discard_spawned(struct ot__proc *p)
+{
+	p->exit_reason = ot__reason(OT_REASON_NOPROC);
+	ot__proc_finish(p);
+	ot__ctx_destroy(&p->ctx);
+	ot__stack_put(p->stack);
+	p->stack = NULL;
+	ot__table_remove(p);
+}
+
+/* OT_SPAWN_LINK / OT_SPAWN_MONITOR, before the child can run. */
+static int tie_to_parent(struct ot__proc *child, const ot_spawn_opts *opts)
+{
+	struct ot__proc *self = ot__current();
+	if (!self && !(self = ot__foreign_self(true)))
+		return OT_ENOMEM;
+	int rc = 0;
+	if (opts->flags & OT_SPAWN_LINK)
+		rc = ot__link_new_child(self, child);
+	if (!rc && (opts->flags & OT_SPAWN_MONITOR))
+		rc = ot__monitor_new_child(self, child, opts->monitor_ref);
+	return rc;
+}
 int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 {
 	static const ot_spawn_opts defaults;
 	if (!opts)
 		opts = &defaults;
-	if (!fn || opts->flags != 0)
+	if (!fn || (opts->flags & ~(OT_SPAWN_LINK | OT_SPAWN_MONITOR)) ||
+	    ((opts->flags & OT_SPAWN_MONITOR) && !opts->monitor_ref))
 		return OT_EINVAL;
 	if (opts->name) {
 		int rc = ot__name_check(opts->name);
@@ -548,12 +591,11 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0)
 		goto undo;
 	if (opts->name && (rc = ot__name_claim(opts->name, p)) != 0) {
-		ot__spin_lock(&p->lock);
-		atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
-		ot__spin_unlock(&p->lock);
-		ot__table_remove(p);
-		ot__ctx_destroy(&p->ctx);
-		ot__stack_put(p->stack);
+		discard_spawned(p);
+		return rc;
+	}
+	if (opts->flags && (rc = tie_to_parent(p, opts)) != 0) {
+		discard_spawned(p);
 		return rc;
 	}
 	atomic_fetch_add_explicit(&ot__rt.nprocs, 1, memory_order_relaxed);

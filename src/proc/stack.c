@@ -187,7 +187,7 @@ static bool map_slab(struct size_pool *sp)
 struct ot__stack *ot__stack_get(size_t size)
 {
 	struct ot__stack *st = NULL;
-	pthread_mutex_lock(&stacks.lock);
+	ot__mutex_lock(&stacks.lock);
 	struct size_pool *sp = pool_for(size);
 	if (!sp)
 		goto out;
@@ -206,7 +206,7 @@ struct ot__stack *ot__stack_get(size_t size)
 	if (st)
 		stacks.in_use++;
 out:
-	pthread_mutex_unlock(&stacks.lock);
+	ot__mutex_unlock(&stacks.lock);
 	if (st)
 		canary_set(st);
 	return st;
@@ -216,7 +216,7 @@ void ot__stack_put(struct ot__stack *st)
 {
 	if (!st)
 		return;
-	pthread_mutex_lock(&stacks.lock);
+	ot__mutex_lock(&stacks.lock);
 	stacks.in_use--;
 	struct size_pool *sp = pool_for(st->size);
 	if (sp && sp->nhot < POOL_HOT) {
@@ -239,7 +239,7 @@ void ot__stack_put(struct ot__stack *st)
 			free(st); /* the slab is unmapped at shutdown */
 		}
 	}
-	pthread_mutex_unlock(&stacks.lock);
+	ot__mutex_unlock(&stacks.lock);
 }
 
 static void free_list(struct ot__stack *st)
@@ -257,7 +257,7 @@ static void free_list(struct ot__stack *st)
 
 void ot__stacks_fini(void)
 {
-	pthread_mutex_lock(&stacks.lock);
+	ot__mutex_lock(&stacks.lock);
 	OT_ASSERT(stacks.in_use == 0);
 	struct size_pool *sp;
 	while ((sp = SLIST_FIRST(&stacks.pools))) {
@@ -273,14 +273,14 @@ void ot__stacks_fini(void)
 		free(sl);
 	}
 	stacks.pooled = stacks.guarded = 0;
-	pthread_mutex_unlock(&stacks.lock);
+	ot__mutex_unlock(&stacks.lock);
 }
 
 void ot__stacks_stats(ot_stats *out)
 {
-	pthread_mutex_lock(&stacks.lock);
+	ot__mutex_lock(&stacks.lock);
 	out->stacks_in_use = stacks.in_use;
 	out->stacks_pooled = stacks.pooled;
 	out->stacks_guarded = stacks.guarded;
-	pthread_mutex_unlock(&stacks.lock);
+	ot__mutex_unlock(&stacks.lock);
 }

@@ -225,7 +225,7 @@ int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	int rc = ot__check_payload(data, size);
 	if (rc)
 		return rc;
-	if (timeout_ms < 0 || !ot__pid_well_formed(to))
+	if (timeout_ms < 0 || !ot__pid_well_formed(to) || tag >= OT_TAG_SYSTEM)
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) != 0)
 		return rc;

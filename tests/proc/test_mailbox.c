@@ -192,7 +192,9 @@ END_TEST
 static void send_tags(void *arg)
 {
 	(void)arg;
-	ot_send(g_test, UINT64_MAX, "abc", 3);
+	/* the largest tag a user may send; from OT_TAG_SYSTEM up they are
+	 * otter's own (EXIT, DOWN) and cannot be forged */
+	ot_send(g_test, OT_TAG_SYSTEM - 1, "abc", 3);
 	ot_send(g_test, 0, NULL, 0);
 }
 
@@ -213,7 +215,9 @@ START_TEST(test_accessors)
 	ot_pid p;
 	ck_assert_ot_ok(ot_spawn(send_tags, NULL, NULL, &p));
 	ck_assert_ot_ok(ot_receive(&m, 2000));
-	ck_assert_uint_eq(ot_msg_tag(m), UINT64_MAX);
+	ck_assert_uint_eq(ot_msg_tag(m), OT_TAG_SYSTEM - 1);
+	ck_assert_ot_err(ot_send(g_test, OT_TAG_SYSTEM, "abc", 3), OT_EINVAL);
+	ck_assert_ot_err(ot_send(g_test, UINT64_MAX, NULL, 0), OT_EINVAL);
 	ck_assert(ot_pid_equal(ot_msg_from(m), p));
 	ck_assert_uint_eq(ot_msg_size(m), 3);
 	ck_assert_mem_eq(ot_msg_data(m), "abc", 3);

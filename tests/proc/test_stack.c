@@ -172,7 +172,10 @@ START_TEST(test_invalid_stack_sizes)
 			      ot_err_name(rc));
 	}
 	/* unknown flags and a NULL body are refused too */
-	ot_spawn_opts flags = {.flags = 1};
+	ot_spawn_opts flags = {.flags = 4};
+	ck_assert_ot_err(ot_spawn(mark_ran, NULL, &flags, NULL), OT_EINVAL);
+	/* a monitor with nowhere to put its reference */
+	flags.flags = OT_SPAWN_MONITOR;
 	ck_assert_ot_err(ot_spawn(mark_ran, NULL, &flags, NULL), OT_EINVAL);
 	flags.flags = 0x80000000u;
 	ck_assert_ot_err(ot_spawn(mark_ran, NULL, &flags, NULL), OT_EINVAL);

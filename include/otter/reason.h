@@ -1,0 +1,99 @@
+/*
+ * otter/reason.h — exit reasons: why a process ended.
+ *
+ * A reason is a small value (copy it, compare it with ot_reason_equal(),
+ * print it with ot_reason_format()). It travels in EXIT and DOWN messages
+ * and, in later layers, in call errors and supervisor reports.
+ *
+ * The kinds and how they print (Erlang's spelling where Erlang has one):
+ *   normal                 the process returned, or called ot_exit(normal)
+ *   shutdown               asked to stop (by a supervisor, usually)
+ *   {shutdown,Text}        shutdown with a detail
+ *   kill                   a process ended itself with reason kill; its
+ *                          links receive `kill` and may trap it
+ *   killed                 the process was sent an untrappable kill
+ *   noproc                 the process did not exist (monitor, link)
+ *   timeout                something waited too long
+ *   {error,Code,Text}      a user error: any int code and a short text
+ *   {crash,Signal,...}     a hardware fault or abort inside the process:
+ *                          signal, si_code, fault address, and whether it
+ *                          was a stack overflow
+ * normal, shutdown and {shutdown,Text} are "clean": see ot_reason_is_clean().
+ */
+#ifndef OTTER_REASON_H
+#define OTTER_REASON_H
+
+#include <otter/base.h>
+
+OT_BEGIN_DECLS
+
+/* X(name, printed name). Values are stable ABI: append, never renumber. */
+#define OT_REASON_KIND_MAP(X)                                                  \
+	X(NORMAL, "normal")                                                    \
+	X(SHUTDOWN, "shutdown")                                                \
+	X(SHUTDOWN_DETAIL, "shutdown")                                         \
+	X(KILL, "kill")                                                        \
+	X(KILLED, "killed")                                                    \
+	X(NOPROC, "noproc")                                                    \
+	X(TIMEOUT, "timeout")                                                  \
+	X(ERROR, "error")                                                      \
+	X(CRASH, "crash")
+
+typedef enum ot_reason_kind {
+#define OT_REASON_KIND_ENUM_(name, text) OT_REASON_##name,
+	OT_REASON_KIND_MAP(OT_REASON_KIND_ENUM_)
+#undef OT_REASON_KIND_ENUM_
+} ot_reason_kind;
+
+/* Longest text a reason keeps, in bytes, excluding the NUL; longer texts
+ * are truncated (at a byte boundary). */
+#define OT_REASON_TEXT_MAX 127
+
+typedef struct ot_reason {
+	ot_reason_kind kind;
+	/* ERROR: the user's code. CRASH: the signal number. Otherwise 0. */
+	int code;
+	/* CRASH: the siginfo si_code (e.g. SEGV_MAPERR, FPE_INTDIV). */
+	int si_code;
+	/* CRASH: true when the fault was the process running off its stack. */
+	bool stack_overflow;
+	/* CRASH: the faulting address (si_addr), 0 when it has none. */
+	uintptr_t addr;
+	/* ERROR and SHUTDOWN_DETAIL: the text, NUL-terminated. Else "". */
+	char text[OT_REASON_TEXT_MAX + 1];
+} ot_reason;
+
+/* Constructors. Texts are copied (and truncated); NULL means "". */
+OT_API ot_reason ot_reason_normal(void);
+OT_API ot_reason ot_reason_shutdown(void);
+OT_API ot_reason ot_reason_shutdown_detail(const char *text);
+OT_API ot_reason ot_reason_kill(void);
+OT_API ot_reason ot_reason_error(int code, const char *text);
+
+/* True when both describe the same reason (every field compared). A NULL
+ * argument compares unequal to everything. Never blocks. */
+OT_API bool ot_reason_equal(const ot_reason *a, const ot_reason *b);
+
+/* True for the reasons a supervisor counts as a clean exit: normal,
+ * shutdown and {shutdown,Text}. False for NULL. */
+OT_API bool ot_reason_is_clean(const ot_reason *r);
+
+/* "normal", "killed", ...: the kind's printed name ("unknown" if bad). */
+OT_API const char *ot_reason_kind_name(ot_reason_kind kind);
+
+/*
+ * Renders r as text into buf (NUL-terminated, truncated to size), e.g.
+ * `normal`, `{shutdown,"disk full"}`, `{error,42,"bad input"}`,
+ * `{crash,SIGSEGV,SEGV_MAPERR,addr=0x0}`,
+ * `{crash,SIGSEGV,SEGV_ACCERR,addr=0x7f..,stack_overflow}`.
+ * Returns the length the whole text needs (as snprintf does), or
+ * OT_EINVAL (r NULL, or buf NULL with size > 0). Never blocks.
+ */
+OT_API int ot_reason_format(const ot_reason *r, char *buf, size_t size);
+
+/* Longest text ot_reason_format() can produce, plus the NUL. */
+#define OT_REASON_STRLEN (OT_REASON_TEXT_MAX * 4 + 96)
+
+OT_END_DECLS
+
+#endif /* OTTER_REASON_H */

@@ -1,0 +1,227 @@
+/*
+ * fault.c — crash trapping: a fault inside a process ends that process.
+ *
+ * SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT are caught on an alternate
+ * signal stack (one per scheduler thread, so a process that ran off its
+ * own stack can still be handled). When the fault happened while a
+ * process ran its own code, the handler records what happened (signal,
+ * si_code, address, stack overflow or not, a backtrace) and switches
+ * straight to the scheduler, never returning: the process is over, and the
+ * scheduler reclaims it like any other, with a crash reason that its links
+ * and monitors receive. SA_NODEFER keeps the signal unblocked, since the
+ * handler never returns to unblock it.
+ *
+ * A fault anywhere else — on a thread that runs no process, while otter
+ * holds one of its locks, or in otter's own code — is not swallowed: it is
+ * reported on stderr and handed to the handler that was installed before
+ * otter's, or to the default action (a core dump).
+ *
+ * Nothing here costs anything while nothing faults: no system call per
+ * message or per switch.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define ALTSTACK_SIZE (64 * 1024)
+
+static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define NFAULTS (sizeof fault_signals / sizeof fault_signals[0])
+
+static struct sigaction previous[NFAULTS];
+static bool installed;
+/* Where otter's own machine code lies. */
+static uintptr_t text_lo, text_hi;
+
+static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	uintptr_t self = (uintptr_t)arg;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		uintptr_t hi = lo + ph->p_memsz;
+		if (self >= lo && self < hi) {
+			text_lo = lo;
+			text_hi = hi;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void put(const char *s)
+{
+	ssize_t rc = write(STDERR_FILENO, s, strlen(s));
+	(void)rc;
+}
+
+static void put_hex(uintptr_t v)
+{
+	char buf[2 + 16 + 1];
+	int n = sizeof buf - 1;
+	buf[n] = '\0';
+	do {
+		buf[--n] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v && n > 2);
+	buf[--n] = 'x';
+	buf[--n] = '0';
+	put(buf + n);
+}
+
+static uintptr_t fault_pc(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext.pc;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
+/* Not a process's crash: say so, then let the previous handler or the
+ * default action have it. Async-signal-safe: write(2) only. */
+static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
+{
+	size_t i = 0;
+	while (i < NFAULTS && fault_signals[i] != sig)
+		i++;
+	static const char *const names[NFAULTS] = {"SIGSEGV", "SIGBUS",
+						   "SIGFPE", "SIGILL",
+						   "SIGABRT"};
+	put("otter: fatal ");
+	put(i < NFAULTS ? names[i] : "signal");
+	put(" ");
+	put(why);
+	put(", fault address ");
+	put_hex((uintptr_t)si->si_addr);
+	put(", pc ");
+	put_hex(fault_pc(uc));
+	put("\n");
+	const struct sigaction *old = i < NFAULTS ? &previous[i] : NULL;
+	if (old && (old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+		old->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (old && !(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL &&
+	    old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+		return;
+	}
+	/* The default action, now: a core dump where the fault was. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct ot__sched *s = ot__sched_self();
+	struct ot__proc *p = s ? s->current : NULL;
+	if (!p) {
+		not_ours(sig, si, uc, "outside any otter process");
+		return;
+	}
+	uintptr_t addr = (uintptr_t)si->si_addr;
+	uintptr_t lo = (uintptr_t)p->stack->lo;
+	size_t page = ot__page_size();
+	bool overflow = (sig == SIGSEGV || sig == SIGBUS) && p->stack->guarded &&
+			addr >= lo - page && addr < lo;
+	uintptr_t pc = fault_pc(uc);
+	bool in_otter = pc >= text_lo && pc < text_hi;
+	if (ot__locks_held || p->crash || (in_otter && !overflow)) {
+		not_ours(sig, si, uc, "inside the otter runtime");
+		return;
+	}
+	s->crash.nframes = backtrace(s->crash.frames, OT__BACKTRACE_MAX);
+	/* The report starts at the fault, not in this handler. */
+	s->crash.first = 0;
+	for (int i = 0; i < s->crash.nframes; i++) {
+		if ((uintptr_t)s->crash.frames[i] == pc) {
+			s->crash.first = i;
+			break;
+		}
+	}
+	ot_reason r = ot__reason(OT_REASON_CRASH);
+	r.code = sig;
+	r.si_code = si->si_code;
+	r.addr = si->si_code > 0 ? addr : 0; /* raise()/kill() carry no address */
+	r.stack_overflow = overflow;
+	p->crash = &s->crash;
+	p->report = true;
+	/* Gone for good: its stack is abandoned, as after any exit. */
+	ot__proc_exit(p, &r);
+}
+
+int ot__faults_init(void)
+{
+	if (!text_hi)
+		dl_iterate_phdr(find_text, (void *)(uintptr_t)ot__faults_init);
+	/* backtrace() loads libgcc on its first call: do it now, not in a
+	 * signal handler. */
+	void *warm[2];
+	backtrace(warm, 2);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NFAULTS; i++) {
+		if (sigaction(fault_signals[i], &sa, &previous[i]) != 0) {
+			while (i--)
+				sigaction(fault_signals[i], &previous[i], NULL);
+			return OT_ESYS;
+		}
+	}
+	installed = true;
+	return 0;
+}
+
+void ot__faults_fini(void)
+{
+	if (!installed)
+		return;
+	for (size_t i = 0; i < NFAULTS; i++)
+		sigaction(fault_signals[i], &previous[i], NULL);
+	installed = false;
+}
+
+int ot__fault_thread_init(struct ot__sched *s)
+{
+	s->altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (s->altstack == MAP_FAILED) {
+		s->altstack = NULL;
+		return OT_ENOMEM;
+	}
+	stack_t ss = {.ss_sp = s->altstack, .ss_size = ALTSTACK_SIZE};
+	if (sigaltstack(&ss, &s->old_altstack) != 0) {
+		munmap(s->altstack, ALTSTACK_SIZE);
+		s->altstack = NULL;
+		return OT_ESYS;
+	}
+	return 0;
+}
+
+void ot__fault_thread_fini(struct ot__sched *s)
+{
+	if (!s->altstack)
+		return;
+	/* Put back the previous one: ASan checks it at thread exit. */
+	sigaltstack(&s->old_altstack, NULL);
+	munmap(s->altstack, ALTSTACK_SIZE);
+	s->altstack = NULL;
+}

@@ -1,0 +1,97 @@
+/*
+ * report.c — crash reports, like Erlang's proc_lib crash report: who
+ * ended (pid and name), why (the reason as text), and for a crash the
+ * backtrace the fault handler took. Written by the scheduler once the
+ * process is off its stack (never in the signal handler), to stderr or to
+ * the logger the program installed.
+ */
+#include "config.h"
+
+#include <execinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+static struct {
+	pthread_mutex_t lock;
+	ot_log_fn fn; /* lock */
+	void *arg;    /* lock */
+} logger = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int ot_set_logger(ot_log_fn fn, void *arg)
+{
+	pthread_mutex_lock(&logger.lock);
+	logger.fn = fn;
+	logger.arg = fn ? arg : NULL;
+	pthread_mutex_unlock(&logger.lock);
+	return 0;
+}
+
+/* Appends to a fixed buffer, keeping what fits. */
+struct text {
+	char *buf;
+	size_t size, len;
+};
+
+static void add(struct text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void add(struct text *t, const char *fmt, ...)
+{
+	if (t->len + 1 >= t->size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->len += (size_t)n < t->size - t->len ? (size_t)n
+						       : t->size - t->len - 1;
+}
+
+void ot__report_crash(struct ot__proc *p)
+{
+	char buf[8192], pid[OT_PID_STRLEN], name[OT_NAME_MAX + 1];
+	char reason[OT_REASON_STRLEN];
+	struct text t = {buf, sizeof buf, 0};
+	buf[0] = '\0';
+	ot_pid_format(ot__pid_of(p), pid, sizeof pid);
+	ot__name_of(p, name);
+	ot_reason_format(&p->exit_reason, reason, sizeof reason);
+	add(&t, "=CRASH REPORT==== otter ===\n");
+	add(&t, "  crasher:\n");
+	add(&t, "    pid: %s\n", pid);
+	add(&t, "    registered_name: %s\n", name[0] ? name : "[]");
+	add(&t, "    exit reason: %s", reason);
+	if (p->crash && p->crash->nframes > 0) {
+		add(&t, "\n    backtrace:");
+		void **frames = p->crash->frames + p->crash->first;
+		int n = p->crash->nframes - p->crash->first;
+		char **sym = backtrace_symbols(frames, n);
+		for (int i = 0; i < n; i++) {
+			if (sym)
+				add(&t, "\n      #%d %s", i, sym[i]);
+			else
+				add(&t, "\n      #%d %p", i, frames[i]);
+		}
+		free(sym);
+	}
+	p->crash = NULL;
+
+	pthread_mutex_lock(&logger.lock);
+	ot_log_fn fn = logger.fn;
+	void *arg = logger.arg;
+	pthread_mutex_unlock(&logger.lock);
+	if (fn) {
+		fn(buf, arg);
+		return;
+	}
+	/* One write, so that reports from two schedulers do not interleave. */
+	if (t.len + 1 < t.size)
+		buf[t.len++] = '\n';
+	ssize_t rc = write(STDERR_FILENO, buf, t.len);
+	(void)rc;
+}

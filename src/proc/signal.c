@@ -1,0 +1,559 @@
+/*
+ * signal.c — links, monitors and exit signals, with Erlang's rules.
+ *
+ * Links and monitors are set up under the locks of the processes involved,
+ * so they are atomic: linking a process that is alive links it, and when
+ * it ends it finds the link; linking one that has ended fails at once. The
+ * link set of a process (and the set of monitors on it) is guarded by its
+ * lock because the peer changes it too; the monitors a process holds are
+ * its own business (`watching`).
+ *
+ * A process that ends (ot__proc_finish, on its scheduler's stack) takes its
+ * sets under its lock as it is marked dead, releases its name, and then
+ * sends: an EXIT signal to each peer it could still unlink itself from,
+ * a DOWN signal to each monitor. Signals travel through the receiver's
+ * inbox like messages, so they stay behind everything the dead process
+ * sent before; the receiver acts on them when it takes its inbox
+ * (ot__signal_apply): dies, or turns them into EXIT / DOWN messages.
+ */
+#include "config.h"
+
+#include <bsd/string.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+struct ot__link {
+	RB_ENTRY(ot__link) node;
+	uint64_t peer; /* pid id */
+};
+
+struct ot__mon {
+	RB_ENTRY(ot__mon) node;
+	uint64_t ref;
+	ot_pid watcher;
+	char name[OT_NAME_MAX + 1]; /* monitored by name, else "" */
+};
+
+struct ot__watch {
+	RB_ENTRY(ot__watch) node;
+	uint64_t ref;
+	ot_pid target;
+};
+
+static int cmp_link(const struct ot__link *a, const struct ot__link *b)
+{
+	return a->peer < b->peer ? -1 : a->peer > b->peer;
+}
+
+static int cmp_mon(const struct ot__mon *a, const struct ot__mon *b)
+{
+	return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
+static int cmp_watch(const struct ot__watch *a, const struct ot__watch *b)
+{
+	return a->ref < b->ref ? -1 : a->ref > b->ref;
+}
+
+RB_GENERATE_INTERNAL(ot__links, ot__link, node, cmp_link,
+		     static __attribute__((unused)))
+RB_GENERATE_INTERNAL(ot__mons, ot__mon, node, cmp_mon,
+		     static __attribute__((unused)))
+RB_GENERATE_INTERNAL(ot__watches, ot__watch, node, cmp_watch,
+		     static __attribute__((unused)))
+
+static _Atomic uint64_t next_ref = 1;
+
+/* ---------------------------------------------------------------------
+ * Building and sending signals
+ */
+static struct ot_msg *exit_msg(enum ot__mkind kind, ot_pid from,
+			       const ot_reason *reason)
+{
+	ot_exit_info info = {.from = from, .reason = *reason};
+	struct ot_msg *m = ot__msg_new_copy(from, OT_TAG_EXIT, &info,
+					    sizeof info);
+	if (m)
+		m->kind = (uint8_t)kind;
+	return m;
+}
+
+static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
+			       const char *name, const ot_reason *reason)
+{
+	ot_down_info info;
+	memset(&info, 0, sizeof info);
+	info.ref = ref;
+	info.pid = pid;
+	if (name)
+		strlcpy(info.name, name, sizeof info.name);
+	info.reason = *reason;
+	struct ot_msg *m = ot__msg_new_copy(pid, OT_TAG_DOWN, &info,
+					    sizeof info);
+	if (m)
+		m->kind = (uint8_t)kind;
+	return m;
+}
+
+const ot_exit_info *ot_msg_exit(const ot_msg *m)
+{
+	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_EXIT ||
+	    m->size != sizeof(ot_exit_info))
+		return NULL;
+	return m->data;
+}
+
+const ot_down_info *ot_msg_down(const ot_msg *m)
+{
+	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_DOWN ||
+	    m->size != sizeof(ot_down_info))
+		return NULL;
+	return m->data;
+}
+
+/* ---------------------------------------------------------------------
+ * The receiving side
+ */
+bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
+{
+	bool traps = p->trap_exit || p->foreign;
+	switch (m->kind) {
+	case OT__M_EXIT_SIGNAL:
+	case OT__M_EXIT_LINK: {
+		const ot_exit_info *info = m->data;
+		bool from_self = ot_pid_equal(info->from, ot__pid_of(p));
+		if (m->kind == OT__M_EXIT_SIGNAL &&
+		    info->reason.kind == OT_REASON_KILL && !p->foreign) {
+			/* exit(Pid, kill): untrappable, becomes killed. */
+			p->exit_reason = ot__reason(OT_REASON_KILLED);
+			*die = true;
+			break;
+		}
+		if (traps) {
+			m->kind = OT__M_MSG;
+			TAILQ_INSERT_TAIL(&p->queue, m, link);
+			return true;
+		}
+		if (info->reason.kind == OT_REASON_NORMAL &&
+		    !(m->kind == OT__M_EXIT_SIGNAL && from_self))
+			break; /* normal does not kill (but exit(self, normal)) */
+		p->exit_reason = info->reason;
+		*die = true;
+		break;
+	}
+	case OT__M_DOWN: {
+		/* Only for a monitor still held: demonitor drops a DOWN that
+		 * had not been taken yet. */
+		const ot_down_info *info = m->data;
+		struct ot__watch key = {.ref = info->ref.id};
+		struct ot__watch *w = RB_FIND(ot__watches, &p->watching, &key);
+		if (!w)
+			break;
+		RB_REMOVE(ot__watches, &p->watching, w);
+		free(w);
+		m->kind = OT__M_MSG;
+		TAILQ_INSERT_TAIL(&p->queue, m, link);
+		return true;
+	}
+	default:
+		OT_ASSERT(!"not a signal");
+	}
+	ot_msg_free(m);
+	return false;
+}
+
+/* ---------------------------------------------------------------------
+ * Ending: what a dead process sends
+ */
+/* Removes peer's link to `self`; true if it was there (then the EXIT is
+ * owed: an unlink that got there first cancels it). */
+static bool unlink_peer(ot_pid peer, ot_pid self)
+{
+	struct ot__proc *q = ot__table_lookup(peer);
+	if (!q || !ot__proc_lock_alive(q, peer))
+		return false;
+	struct ot__link key = {.peer = self.id};
+	struct ot__link *l = RB_FIND(ot__links, &q->links, &key);
+	if (l)
+		RB_REMOVE(ot__links, &q->links, l);
+	ot__spin_unlock(&q->lock);
+	free(l);
+	return l != NULL;
+}
+
+/* Removes monitor ref from target's set; true if it was there. */
+static bool unmonitor(ot_pid target, uint64_t ref)
+{
+	struct ot__proc *q = ot__table_lookup(target);
+	if (!q || !ot__proc_lock_alive(q, target))
+		return false;
+	struct ot__mon key = {.ref = ref};
+	struct ot__mon *mon = RB_FIND(ot__mons, &q->monitors, &key);
+	if (mon)
+		RB_REMOVE(ot__mons, &q->monitors, mon);
+	ot__spin_unlock(&q->lock);
+	free(mon);
+	return mon != NULL;
+}
+
+void ot__proc_finish(struct ot__proc *p)
+{
+	ot_pid self = ot__pid_of(p);
+	ot__spin_lock(&p->lock);
+	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
+	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
+	TAILQ_CONCAT(&left, &p->inbox, link);
+	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
+	struct ot__links links = p->links;
+	struct ot__mons mons = p->monitors;
+	RB_INIT(&p->links);
+	RB_INIT(&p->monitors);
+	/* Dead now: nobody can give p a name any more (register checks
+	 * under this lock), so without one now it never has one. */
+	bool named = p->name != NULL;
+	ot__spin_unlock(&p->lock);
+	ot__msgq_free(&left);
+	ot__msgq_free(&p->queue);
+
+	/* Erlang releases the name before the signals go out. */
+	if (named)
+		ot__name_release(p);
+
+	struct ot__link *l;
+	while ((l = RB_MIN(ot__links, &links))) {
+		RB_REMOVE(ot__links, &links, l);
+		ot_pid peer = {l->peer};
+		free(l);
+		if (!unlink_peer(peer, self))
+			continue;
+		/* Out of memory while a process dies: its peers must still
+		 * learn of it (a lost signal is a supervisor never told). */
+		struct ot_msg *m;
+		while (!(m = exit_msg(OT__M_EXIT_LINK, self, &p->exit_reason)))
+			sched_yield();
+		ot__deliver(peer, m);
+	}
+	struct ot__mon *mon;
+	while ((mon = RB_MIN(ot__mons, &mons))) {
+		RB_REMOVE(ot__mons, &mons, mon);
+		struct ot_msg *m;
+		while (!(m = down_msg(OT__M_DOWN, (ot_ref){mon->ref}, self,
+				      mon->name[0] ? mon->name : NULL,
+				      &p->exit_reason)))
+			sched_yield();
+		ot__deliver(mon->watcher, m);
+		free(mon);
+	}
+	struct ot__watch *w;
+	while ((w = RB_MIN(ot__watches, &p->watching))) {
+		RB_REMOVE(ot__watches, &p->watching, w);
+		unmonitor(w->target, w->ref);
+		free(w);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * The API
+ */
+
+/* The caller as a process: scheduled, or the attached foreign thread. */
+static struct ot__proc *caller(void)
+{
+	struct ot__proc *p = ot__current();
+	return p ? p : ot__foreign_self(true);
+}
+
+/* Locks a and b in address order (one lock when they are the same). */
+static void lock_pair(struct ot__proc *a, struct ot__proc *b)
+{
+	if (a < b) {
+		ot__spin_lock(&a->lock);
+		ot__spin_lock(&b->lock);
+	} else {
+		ot__spin_lock(&b->lock);
+		ot__spin_lock(&a->lock);
+	}
+}
+
+static void unlock_pair(struct ot__proc *a, struct ot__proc *b)
+{
+	ot__spin_unlock(&a->lock);
+	ot__spin_unlock(&b->lock);
+}
+
+static bool alive_locked(struct ot__proc *p, ot_pid pid)
+{
+	return atomic_load_explicit(&p->pid_id, memory_order_relaxed) ==
+		       pid.id &&
+	       atomic_load_explicit(&p->state, memory_order_relaxed) !=
+		       OT__P_DEAD;
+}
+
+/* Links self and other (both locked, both alive); la/lb are spare nodes,
+ * consumed when used. */
+static void link_locked(struct ot__proc *self, struct ot__proc *other,
+			struct ot__link **la, struct ot__link **lb)
+{
+	(*la)->peer = atomic_load_explicit(&other->pid_id, memory_order_relaxed);
+	if (!RB_FIND(ot__links, &self->links, *la)) {
+		RB_INSERT(ot__links, &self->links, *la);
+		*la = NULL;
+	}
+	(*lb)->peer = atomic_load_explicit(&self->pid_id, memory_order_relaxed);
+	if (!RB_FIND(ot__links, &other->links, *lb)) {
+		RB_INSERT(ot__links, &other->links, *lb);
+		*lb = NULL;
+	}
+}
+
+int ot_link(ot_pid pid)
+{
+	if (!ot__pid_well_formed(pid))
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc)
+		return rc;
+	struct ot__proc *self = caller();
+	if (!self)
+		return OT_ENOMEM;
+	if (ot_pid_equal(pid, ot__pid_of(self)))
+		return 0; /* linking oneself does nothing */
+	struct ot__link *la = malloc(sizeof *la), *lb = malloc(sizeof *lb);
+	if (!la || !lb) {
+		free(la);
+		free(lb);
+		return OT_ENOMEM;
+	}
+	struct ot__proc *other = ot__table_lookup(pid);
+	bool linked = false;
+	if (other) {
+		lock_pair(self, other);
+		if ((linked = alive_locked(other, pid)))
+			link_locked(self, other, &la, &lb);
+		unlock_pair(self, other);
+	}
+	free(la);
+	free(lb);
+	if (linked)
+		return 0;
+	/* Not alive: a trapping caller learns it the Erlang way. */
+	if (self->trap_exit || self->foreign) {
+		ot_reason noproc = ot__reason(OT_REASON_NOPROC);
+		struct ot_msg *m = exit_msg(OT__M_MSG, pid, &noproc);
+		if (!m)
+			return OT_ENOMEM;
+		ot__deliver(ot__pid_of(self), m);
+		return 0;
+	}
+	return OT_ENOPROC;
+}
+
+int ot_unlink(ot_pid pid)
+{
+	if (!ot__pid_well_formed(pid))
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *self = ot__current();
+	if (!self || ot_pid_equal(pid, ot__pid_of(self)))
+		return 0; /* an unattached thread has no links */
+	struct ot__link key = {.peer = pid.id}, *mine, *theirs = NULL;
+	struct ot__proc *other = ot__table_lookup(pid);
+	if (other) {
+		lock_pair(self, other);
+	} else {
+		ot__spin_lock(&self->lock);
+	}
+	if ((mine = RB_FIND(ot__links, &self->links, &key)))
+		RB_REMOVE(ot__links, &self->links, mine);
+	if (other && alive_locked(other, pid)) {
+		key.peer = atomic_load_explicit(&self->pid_id,
+						memory_order_relaxed);
+		if ((theirs = RB_FIND(ot__links, &other->links, &key)))
+			RB_REMOVE(ot__links, &other->links, theirs);
+	}
+	if (other)
+		unlock_pair(self, other);
+	else
+		ot__spin_unlock(&self->lock);
+	free(mine);
+	free(theirs);
+	return 0;
+}
+
+int ot__link_new_child(struct ot__proc *self, struct ot__proc *child)
+{
+	struct ot__link *la = malloc(sizeof *la), *lb = malloc(sizeof *lb);
+	if (!la || !lb) {
+		free(la);
+		free(lb);
+		return OT_ENOMEM;
+	}
+	lock_pair(self, child);
+	link_locked(self, child, &la, &lb);
+	unlock_pair(self, child);
+	free(la);
+	free(lb);
+	return 0;
+}
+
+/* Monitors target (pid, or the process registered as name) for self. */
+static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
+		   const char *name, ot_ref *out)
+{
+	struct ot__mon *mon = calloc(1, sizeof *mon);
+	struct ot__watch *w = calloc(1, sizeof *w);
+	if (!mon || !w) {
+		free(mon);
+		free(w);
+		return OT_ENOMEM;
+	}
+	ot_ref ref = {atomic_fetch_add_explicit(&next_ref, 1,
+						memory_order_relaxed)};
+	mon->ref = w->ref = ref.id;
+	mon->watcher = ot__pid_of(self);
+	if (name)
+		strlcpy(mon->name, name, sizeof mon->name);
+	w->target = pid;
+	bool on = false;
+	if (target && ot__proc_lock_alive(target, pid)) {
+		RB_INSERT(ot__mons, &target->monitors, mon);
+		ot__spin_unlock(&target->lock);
+		on = true;
+	}
+	*out = ref;
+	if (on) {
+		RB_INSERT(ot__watches, &self->watching, w);
+		return 0;
+	}
+	free(mon);
+	free(w);
+	/* Never alive (or gone): DOWN with noproc, at once. */
+	ot_reason noproc = ot__reason(OT_REASON_NOPROC);
+	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, name, &noproc);
+	if (!m)
+		return OT_ENOMEM;
+	ot__deliver(ot__pid_of(self), m);
+	return 0;
+}
+
+int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
+			  ot_ref *ref)
+{
+	return monitor(self, ot__pid_of(child), child, NULL, ref);
+}
+
+int ot_monitor(ot_pid pid, ot_ref *out)
+{
+	if (!ot__pid_well_formed(pid) || !out)
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc)
+		return rc;
+	struct ot__proc *self = caller();
+	if (!self)
+		return OT_ENOMEM;
+	return monitor(self, pid, ot__table_lookup(pid), NULL, out);
+}
+
+int ot_monitor_name(const char *name, ot_ref *out)
+{
+	int rc = ot__name_check(name);
+	if (rc)
+		return rc;
+	if (!out)
+		return OT_EINVAL;
+	if ((rc = ot__running_check()) != 0)
+		return rc;
+	struct ot__proc *self = caller();
+	if (!self)
+		return OT_ENOMEM;
+	ot_pid pid = OT_PID_NONE;
+	if (ot_whereis(name, &pid) != 0)
+		return monitor(self, OT_PID_NONE, NULL, name, out);
+	return monitor(self, pid, ot__table_lookup(pid), name, out);
+}
+
+static bool is_down_for(const ot_msg *m, void *arg)
+{
+	const ot_down_info *d = ot_msg_down(m);
+	return d && d->ref.id == *(const uint64_t *)arg;
+}
+
+int ot_demonitor(ot_ref ref, unsigned flags)
+{
+	if (flags & ~(OT_DEMONITOR_FLUSH | OT_DEMONITOR_INFO))
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *self = ot__current();
+	if (!self)
+		return 0;
+	bool active = false;
+	struct ot__watch key = {.ref = ref.id};
+	struct ot__watch *w = RB_FIND(ot__watches, &self->watching, &key);
+	if (w) {
+		RB_REMOVE(ot__watches, &self->watching, w);
+		active = unmonitor(w->target, w->ref);
+		free(w);
+	}
+	if (flags & OT_DEMONITOR_FLUSH) {
+		ot_msg *m;
+		uint64_t id = ref.id;
+		while (ot_receive_match(is_down_for, &id, &m, 0) == 0)
+			ot_msg_free(m);
+	}
+	return (flags & OT_DEMONITOR_INFO) && active ? 1 : 0;
+}
+
+int ot_trap_exit(bool on, bool *old)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	if (old)
+		*old = s->current->trap_exit;
+	s->current->trap_exit = on;
+	return 0;
+}
+
+int ot_exit_pid(ot_pid pid, const ot_reason *reason)
+{
+	if (!ot__pid_well_formed(pid) || !reason)
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *self = ot__current();
+	if (!self && !(self = ot__foreign_self(true)))
+		return rc ? rc : OT_ENOMEM;
+	struct ot_msg *m = exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
+	if (!m)
+		return OT_ENOMEM;
+	ot__deliver(pid, m);
+	/* To oneself: acted on now, before this returns (or instead). */
+	if (ot_pid_equal(pid, ot__pid_of(self)))
+		ot__mailbox_take(self);
+	return 0;
+}
+
+int ot_exit(const ot_reason *reason)
+{
+	if (!reason)
+		return OT_EINVAL;
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	struct ot__proc *p = s->current;
+	p->report = !ot_reason_is_clean(reason);
+	ot__proc_exit(p, reason);
+}
