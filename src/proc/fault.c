@@ -5,11 +5,11 @@
  * signal stack (one per scheduler thread, so a process that ran off its
  * own stack can still be handled). When the fault happened while a
  * process ran its own code, the handler records what happened (signal,
- * si_code, address, stack overflow or not, a backtrace) and switches
- * straight to the scheduler, never returning: the process is over, and the
- * scheduler reclaims it like any other, with a crash reason that its links
- * and monitors receive. SA_NODEFER keeps the signal unblocked, since the
- * handler never returns to unblock it.
+ * si_code, address, stack overflow or not, a backtrace) and returns — into
+ * a landing function on a spare stack instead of the faulting code. From
+ * there the process ends like any other (its own stack is abandoned), and
+ * the scheduler reclaims it with a crash reason that its links and
+ * monitors receive.
  *
  * A fault anywhere else — on a thread that runs no process, while otter
  * holds one of its locks, or in otter's own code — is not swallowed: it is
@@ -31,7 +31,10 @@
 
 #include "runtime.h"
 
+/* One mapping per scheduler: the lower half is where a crashed process
+ * lands after the handler returns, the upper half the signal stack. */
 #define ALTSTACK_SIZE (64 * 1024)
+#define LANDING_SIZE (64 * 1024)
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NFAULTS (sizeof fault_signals / sizeof fault_signals[0])
@@ -126,6 +129,43 @@ static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
 	raise(sig);
 }
 
+/* Where the handler "returns" to: a fresh stack, from which the process
+ * is ended like any other. The handler returns normally (sigreturn puts
+ * the signal mask back, and the sanitizers see a handler that finished);
+ * only the context it returns into has been swapped. */
+#ifdef OT_ASAN
+/* ASan would check this stack (one it does not know) before the
+ * no-return call below, and warn for nothing. */
+__attribute__((no_sanitize_address))
+#endif
+static void crash_landing(struct ot__proc *p)
+{
+	ot__proc_exit(p, &p->exit_reason);
+}
+
+static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
+{
+	/* At a function's entry the stack pointer is 8 past 16-byte
+	 * alignment on x86-64 (the return address), 16-aligned on AArch64. */
+	uintptr_t top = ((uintptr_t)s->altstack + LANDING_SIZE) & ~(uintptr_t)15;
+#if defined(__x86_64__)
+	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)crash_landing;
+	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)(uintptr_t)p;
+	uc->uc_mcontext.gregs[REG_RBP] = 0;
+#elif defined(__aarch64__)
+	uc->uc_mcontext.sp = top;
+	uc->uc_mcontext.pc = (uintptr_t)crash_landing;
+	uc->uc_mcontext.regs[0] = (uintptr_t)p;
+	uc->uc_mcontext.regs[29] = 0;
+	uc->uc_mcontext.regs[30] = 0;
+#else
+	(void)uc;
+	(void)s;
+	ot__proc_exit(p, &p->exit_reason);
+#endif
+}
+
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -155,17 +195,16 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 			break;
 		}
 	}
-	ot_reason r = ot__reason(OT_REASON_CRASH);
-	r.code = sig;
-	r.si_code = si->si_code;
-	r.addr = si->si_code > 0 ? addr : 0; /* raise()/kill() carry no address */
-	r.stack_overflow = overflow;
+	p->exit_reason = ot__reason(OT_REASON_CRASH);
+	p->exit_reason.code = sig;
+	p->exit_reason.si_code = si->si_code;
+	/* raise() and kill() carry no address */
+	p->exit_reason.addr = si->si_code > 0 ? addr : 0;
+	p->exit_reason.stack_overflow = overflow;
 	p->crash = &s->crash;
 	p->report = true;
-	/* Gone for good: its stack is abandoned, as after any exit. */
-	ot__proc_exit(p, &r);
+	land(uc, s, p);
 }
-
 int ot__faults_init(void)
 {
 	if (!text_hi)
@@ -177,7 +216,7 @@ int ot__faults_init(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NFAULTS; i++) {
 		if (sigaction(fault_signals[i], &sa, &previous[i]) != 0) {
@@ -201,15 +240,17 @@ void ot__faults_fini(void)
 
 int ot__fault_thread_init(struct ot__sched *s)
 {
-	s->altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+	s->altstack = mmap(NULL, LANDING_SIZE + ALTSTACK_SIZE,
+			   PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (s->altstack == MAP_FAILED) {
 		s->altstack = NULL;
 		return OT_ENOMEM;
 	}
-	stack_t ss = {.ss_sp = s->altstack, .ss_size = ALTSTACK_SIZE};
+	stack_t ss = {.ss_sp = (char *)s->altstack + LANDING_SIZE,
+		      .ss_size = ALTSTACK_SIZE};
 	if (sigaltstack(&ss, &s->old_altstack) != 0) {
-		munmap(s->altstack, ALTSTACK_SIZE);
+		munmap(s->altstack, LANDING_SIZE + ALTSTACK_SIZE);
 		s->altstack = NULL;
 		return OT_ESYS;
 	}
@@ -222,6 +263,6 @@ void ot__fault_thread_fini(struct ot__sched *s)
 		return;
 	/* Put back the previous one: ASan checks it at thread exit. */
 	sigaltstack(&s->old_altstack, NULL);
-	munmap(s->altstack, ALTSTACK_SIZE);
+	munmap(s->altstack, LANDING_SIZE + ALTSTACK_SIZE);
 	s->altstack = NULL;
 }

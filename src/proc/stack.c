@@ -26,6 +26,9 @@
 #ifdef OT_VALGRIND
 #include <valgrind/valgrind.h>
 #endif
+#ifdef OT_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "runtime.h"
 
@@ -216,6 +219,11 @@ void ot__stack_put(struct ot__stack *st)
 {
 	if (!st)
 		return;
+#ifdef OT_ASAN
+	/* A process that was killed or crashed left frames that never
+	 * returned, and their poisoned redzones, behind. */
+	ASAN_UNPOISON_MEMORY_REGION(st->lo, st->size);
+#endif
 	ot__mutex_lock(&stacks.lock);
 	stacks.in_use--;
 	struct size_pool *sp = pool_for(st->size);
