@@ -385,7 +385,27 @@ OT_API int ot_monitor_name(const char *name, ot_ref *out);
 OT_API int ot_demonitor(ot_ref ref, unsigned flags);
 
 /* ----------------------------------------------------------------------
- * Crash reports
+ * Crash trapping and crash reports
+ *
+ * While the runtime runs, a fault in a process's own code — SIGSEGV,
+ * SIGBUS, SIGFPE, SIGILL, or SIGABRT from abort() or a failed assert() —
+ * ends that process only, with a crash reason (otter/reason.h): the
+ * signal, its si_code, the fault address, and stack_overflow when the
+ * process ran into the guard page below its stack. Its links and monitors
+ * then see that reason like any other, and the scheduler goes on with the
+ * other processes. The process's stack is abandoned: what it had allocated
+ * stays allocated, and locks it held (its own mutexes, or libc's if it
+ * faulted inside malloc) stay held. Trapping costs nothing until a fault.
+ *
+ * Not trapped, but reported on stderr and handed to the handler installed
+ * before ot_start() (or to the default action, a core dump): a fault on a
+ * thread that runs no process (main, the program's own threads), and a
+ * fault inside otter's own code or while otter holds one of its locks.
+ *
+ * A stack without a guard page (past ot_config.guarded_stacks) is checked
+ * for overflow each time its process switches out; an overflow found then
+ * ends the process with a crash reason (SIGSEGV, stack_overflow) although
+ * no signal was raised, and what it overwrote below its stack is lost.
  */
 
 /* A logger: gets each report as text (one or more lines, no trailing

@@ -363,7 +363,7 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 	ot__ctx_switch(&s->ctx, &p->ctx, false);
 	s->current = NULL;
 
-	if (OT_UNLIKELY(!ot__stack_intact(p->stack)) &&
+	if (OT_UNLIKELY(p->canary && *p->canary != OT__CANARY) &&
 	    !(p->action == OT__A_EXIT && p->crash)) {
 		/* It ran past the bottom of a stack without a guard page (or
 		 * jumped over the guard): a stack overflow, seen after the
@@ -583,6 +583,7 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 		ot__proc_discard(p);
 		return OT_ENOMEM;
 	}
+	p->canary = ot__stack_canary(p->stack);
 	p->fn = fn;
 	p->arg = arg;
 	p->park_deadline = OT__NO_DEADLINE;

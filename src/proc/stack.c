@@ -7,11 +7,12 @@
  * overflow faults there. Guard pages split mappings, and the kernel allows
  * only vm.max_map_count of them (~65k), so only `guarded_max` stacks get
  * one. The others are carved side by side from slabs (one mapping for
- * SLAB_STACKS stacks). Every stack, guarded or not, starts with a canary
- * zone at its bottom that the scheduler checks each time the process
- * switches out: an overflow past a guard page, or into an unguarded
- * neighbour, is noticed then — after the fact, which is the weaker
- * guarantee of unguarded stacks (see ot_config.guarded_stacks).
+ * SLAB_STACKS stacks), and start with a canary zone at their bottom that
+ * the scheduler checks each time the process switches out: an overflow
+ * into an unguarded neighbour is noticed then — after the fact, which is the weaker
+ * guarantee of unguarded stacks (see ot_config.guarded_stacks). Guarded
+ * stacks rely on their guard page alone and leave their bottom page
+ * untouched (and not resident).
  *
  * The pool keeps up to POOL_HOT stacks as they are; past that, a freed
  * guarded stack is unmapped and a freed slab stack gives its pages back
@@ -34,10 +35,9 @@
 
 #define SLAB_STACKS 32
 #define POOL_HOT 1024
-/* The canary zone: its lowest and highest words are checked. */
+/* The canary zone at the bottom of every stack: its top word is checked
+ * (on unguarded stacks), the first a downward overflow reaches. */
 #define CANARY_ZONE 512
-#define CANARY_LO UINT64_C(0x6f747465722d6c6f) /* "otter-lo" */
-#define CANARY_HI UINT64_C(0x6f747465722d6869) /* "otter-hi" */
 
 struct slab {
 	void *base;
@@ -82,17 +82,22 @@ int ot__stacks_init(size_t default_size, size_t guarded_max)
 	return 0;
 }
 
-static void canary_set(struct ot__stack *st)
+static uint64_t *canary_of(const struct ot__stack *st)
 {
-	uint64_t *lo = st->lo;
-	lo[0] = CANARY_LO;
-	lo[CANARY_ZONE / 8 - 1] = CANARY_HI;
+	return (uint64_t *)st->lo + CANARY_ZONE / 8 - 1;
 }
 
-bool ot__stack_intact(const struct ot__stack *st)
+/* Only unguarded stacks get one: writing it costs a resident page at the
+ * bottom of the stack, which a guarded stack does not need. */
+static void canary_set(struct ot__stack *st)
 {
-	const uint64_t *lo = st->lo;
-	return lo[0] == CANARY_LO && lo[CANARY_ZONE / 8 - 1] == CANARY_HI;
+	if (!st->guarded)
+		*canary_of(st) = OT__CANARY;
+}
+
+const uint64_t *ot__stack_canary(const struct ot__stack *st)
+{
+	return st->guarded ? NULL : canary_of(st);
 }
 
 static void stack_register(struct ot__stack *st)

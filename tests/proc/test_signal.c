@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,7 @@ enum {
 	C_WATCH,	/* look name up each time an EXIT/DOWN comes in */
 	C_SPIN,		/* reply, spin without yielding until released */
 	C_SEND_N,	/* send n T_DATA to pid, then ot_exit(reason) */
+	C_WAIT,		/* wait n ms in the way given by flags, reply */
 	C_QUIT,		/* return (reason normal) */
 	/* from agents to the test thread */
 	A_REPLY = 100,
@@ -51,6 +53,10 @@ enum { K_AGENT, K_DIE, K_RETURN };
  * ot_demonitor(ref, OT_DEMONITOR_FLUSH). */
 #define SPIN_SET_TRAP 1u
 #define SPIN_DEMONITOR_FLUSH 2u
+#define SPIN_UNLINK 4u /* reply with ot_unlink(g_spin_pid) */
+
+/* C_WAIT flags: how to wait. */
+enum { WAIT_SLEEP, WAIT_RECEIVE_MATCH, WAIT_YIELD };
 
 struct cmd {
 	ot_pid pid;
@@ -78,6 +84,7 @@ struct fwd {
 
 static ot_pid g_test;		/* the test thread, set before spawning */
 static atomic_int g_release;	/* ends a C_SPIN */
+static ot_pid g_spin_pid;	/* for SPIN_UNLINK; set before g_release */
 
 static double tmul(void)
 {
@@ -160,6 +167,34 @@ static void spin(void)
 		;
 }
 
+static bool match_nothing(const ot_msg *m, void *arg)
+{
+	(void)m;
+	(void)arg;
+	return false;
+}
+
+static void agent_wait(unsigned how, int ms)
+{
+	ot_msg *m;
+	int64_t deadline = now_ms() + ms;
+	switch (how) {
+	case WAIT_SLEEP:
+		ot_sleep(ms);
+		break;
+	case WAIT_RECEIVE_MATCH:
+		if (ot_receive_match(match_nothing, NULL, &m, ms) == 0)
+			ot_msg_free(m);
+		break;
+	case WAIT_YIELD:
+		while (now_ms() < deadline)
+			ot_yield();
+		break;
+	default:
+		break;
+	}
+}
+
 static void agent_cmd(uint64_t op, const struct cmd *c)
 {
 	struct reply r;
@@ -216,6 +251,12 @@ static void agent_cmd(uint64_t op, const struct cmd *c)
 			ot_trap_exit(c->on, NULL);
 		if (c->flags & SPIN_DEMONITOR_FLUSH)
 			reply_rc(ot_demonitor(c->ref, OT_DEMONITOR_FLUSH));
+		if (c->flags & SPIN_UNLINK)
+			reply_rc(ot_unlink(g_spin_pid));
+		break;
+	case C_WAIT:
+		agent_wait(c->flags, (int)c->n);
+		reply_rc(0);
 		break;
 	case C_SEND_N:
 		for (int64_t i = 0; i < c->n; i++)
@@ -710,6 +751,15 @@ START_TEST(test_unlink_removes_the_link)
 	expect_no_down(mg, 100);
 	ping(g);
 
+	/* the thread's own links likewise */
+	ot_pid h = spawn_agent();
+	ck_assert_ot_ok(ot_link(h));
+	ck_assert_ot_ok(ot_unlink(h));
+	ot_ref mh = mon(h);
+	agent_exit(h, ot_reason_error(7, "unlinked from the thread"));
+	expect_died(mh, h, ot_reason_error(7, "unlinked from the thread"), "h");
+	expect_no_exit_from(h, 100);
+
 	/* unlinking what was never linked, or a dead pid, is fine */
 	ck_assert_ot_ok(call_pid(g, C_UNLINK, c));
 	ck_assert_ot_ok(call_pid(g, C_UNLINK, dead_pid()));
@@ -734,6 +784,85 @@ START_TEST(test_unlink_keeps_arrived_exit)
 	ot_exit_info e = expect_exit_from(c, 1000);
 	ot_reason want = ot_reason_error(8, "gone");
 	assert_reason(&e.reason, &want, "EXIT after unlink");
+}
+END_TEST
+
+/* A ping with a short timeout: false if no answer came. */
+static bool answers(ot_pid a, int ms)
+{
+	cast(a, C_PING, NULL);
+	struct match_arg ma = {.from = a, .tag = A_REPLY};
+	ot_msg *m;
+	if (ot_receive_match(match_from_tag, &ma, &m, ms) != 0)
+		return false;
+	ot_msg_free(m);
+	return true;
+}
+
+/* Erlang's unlink/1: once it returns, the link has no effect on the
+ * caller any more, even if the peer's exit signal is already on its way
+ * (only an EXIT already turned into a message stays). Here b dies while a
+ * spins, so b's signal waits in a's inbox when a unlinks. */
+START_TEST(test_unlink_cancels_pending_exit)
+{
+	g_test = ot_self();
+	for (int round = 0; round < 5; round++) {
+		ot_pid a = spawn_agent(); /* does not trap */
+		ot_ref ma = mon(a);
+		atomic_store(&g_release, 0);
+		g_spin_pid = OT_PID_NONE;
+		struct cmd sc = {.flags = SPIN_UNLINK};
+		ck_assert_ot_ok((int)call(a, C_SPIN, &sc).rc);
+
+		/* b must run on the other scheduler while a spins: take the
+		 * first of a few new processes that answers */
+		ot_pid cand[4], b = OT_PID_NONE;
+		int ncand = 0;
+		while (ncand < 4 && ot_pid_is_none(b)) {
+			cand[ncand] = spawn_agent();
+			if (answers(cand[ncand], scaled_ms(200)))
+				b = cand[ncand];
+			ncand++;
+		}
+		if (ot_pid_is_none(b))
+			atomic_store(&g_release, 1);
+		ck_assert_msg(!ot_pid_is_none(b),
+			      "no new process ran while a held a scheduler");
+		ck_assert_ot_ok(call_pid(b, C_LINK, a));
+		ot_ref mb = mon(b);
+		ot_reason why = ot_reason_error(13, "dies before the unlink");
+		ck_assert_ot_ok(ot_exit_pid(b, &why));
+		expect_died(mb, b, why, "b");
+
+		g_spin_pid = b;
+		atomic_store(&g_release, 1);
+		struct match_arg mr = {.from = a, .tag = A_REPLY};
+		ot_msg *m;
+		int rc = ot_receive_match(match_from_tag, &mr, &m,
+					  scaled_ms(3000));
+		ck_assert_msg(rc == 0, "no reply to the unlink: %s",
+			      ot_err_name(rc));
+		struct reply ur;
+		memcpy(&ur, ot_msg_data(m), sizeof(ur));
+		ot_msg_free(m);
+		ck_assert_ot_ok((int)ur.rc);
+
+		/* a waits again (acting on its signals): it must live on */
+		if (!answers(a, scaled_ms(1000))) {
+			ot_down_info d = expect_down(ma, 1000);
+			char t[OT_REASON_STRLEN];
+			ot_reason_format(&d.reason, t, sizeof(t));
+			ck_abort_msg("round %d: a died with %s through a link "
+				     "it had removed (its unlink returned "
+				     "before it acted on b's exit signal)",
+				     round, t);
+		}
+		expect_no_down(ma, 20);
+		stop_agent(a);
+		for (int i = 0; i < ncand; i++)
+			if (!ot_pid_equal(cand[i], b))
+				stop_agent(cand[i]);
+	}
 }
 END_TEST
 
@@ -967,6 +1096,44 @@ START_TEST(test_trap_exit_read_when_processed)
 	atomic_store(&g_release, 1);
 	expect_died(mp, p, why2, "acted on after trap_exit(false)");
 	expect_no_fwd(p, A_EXIT, 20);
+}
+END_TEST
+
+/* ---- signals end a process that waits ------------------------------------ */
+
+/* An exit signal is acted on whenever the process waits: in a sleep, in a
+ * selective receive that takes nothing, between yields. It does not wait
+ * for the sleep or the receive to time out. */
+START_TEST(test_signal_ends_a_waiting_process)
+{
+	g_test = ot_self();
+	static const char *const how[] = {"ot_sleep", "ot_receive_match",
+					  "ot_yield"};
+	ot_reason reasons[] = {ot_reason_error(14, "wake up"),
+			       ot_reason_kill()};
+	ot_reason killed = mk(OT_REASON_KILLED);
+	for (unsigned w = WAIT_SLEEP; w <= WAIT_YIELD; w++) {
+		for (int k = 0; k < 2; k++) {
+			ot_pid p = spawn_agent();
+			ot_ref mp = mon(p);
+			ping(p);
+			struct cmd c = {.flags = w, .n = scaled_ms(5000)};
+			cast(p, C_WAIT, &c);
+			ot_sleep(20); /* it is waiting now */
+			int64_t t0 = now_ms();
+			ck_assert_ot_ok(ot_exit_pid(p, &reasons[k]));
+			ot_down_info d = expect_down(mp, 2000);
+			int64_t took = now_ms() - t0;
+			char what[64];
+			snprintf(what, sizeof(what), "exit signal during %s",
+				 how[w]);
+			assert_reason(&d.reason, k ? &killed : &reasons[k],
+				      what);
+			ck_assert_msg(took < scaled_ms(1000),
+				      "%s: the signal took %lld ms", what,
+				      (long long)took);
+		}
+	}
 }
 END_TEST
 
@@ -1411,12 +1578,14 @@ START_TEST(test_demonitor_flush)
 	ot_msg_free(m);
 	struct reply r = call(a, C_MONITOR, &(struct cmd){.pid = b});
 	ck_assert_ot_ok((int)r.rc);
+	ot_ref mb = mon(b); /* proves that b's end sends DOWNs at all */
 	atomic_store(&g_release, 0);
 	struct cmd c = {.ref = r.ref, .flags = SPIN_DEMONITOR_FLUSH};
 	ck_assert_ot_ok((int)call(a, C_SPIN, &c).rc);
 	ck_assert_ot_ok(ot_send(b, T_DATA, NULL, 0)); /* detach now */
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	ck_assert(!ot_is_alive(b));
+	expect_down(mb, 3000);
 	ot_sleep(10);
 	atomic_store(&g_release, 1);
 	struct match_arg ma = {.from = a, .tag = A_REPLY};
@@ -1632,8 +1801,11 @@ START_TEST(test_name_released_before_signals)
 		assert_reason(&d.reason, &why, "DOWN of the named");
 		struct fwd f = expect_fwd(r, A_EXIT, 3000);
 		ck_assert_msg(f.whereis_rc == OT_ENOTREG,
-			      "round %d: whereis at EXIT returned %s", i,
-			      ot_err_name(f.whereis_rc));
+			      "round %d: whereis at EXIT returned %d (%s), want "
+			      "OT_ENOTREG",
+			      i, f.whereis_rc,
+			      f.whereis_rc == 0 ? "still registered"
+						: ot_err_name(f.whereis_rc));
 		assert_reason(&f.exit.reason, &why, "EXIT of the named");
 	}
 
@@ -1919,20 +2091,43 @@ START_TEST(test_many_linked_and_monitored)
 }
 END_TEST
 
+/* Reports of processes ending with an error go here, not to stderr. */
+static atomic_int g_reports;
+
+static void count_report(const char *report, void *arg)
+{
+	(void)report;
+	(void)arg;
+	atomic_fetch_add(&g_reports, 1);
+}
+
+static void quiet_reports(void)
+{
+	ck_assert_ot_ok(ot_set_logger(count_report, NULL));
+}
+
+static TCase *signal_tcase(const char *name, double timeout_s)
+{
+	TCase *tc = ot_test_tcase(name, timeout_s);
+	tcase_add_checked_fixture(tc, quiet_reports, NULL);
+	return tc;
+}
+
 static Suite *signal_suite(void)
 {
 	Suite *s = suite_create("signal");
 
-	TCase *tc = ot_test_tcase("spawn", 20);
+	TCase *tc = signal_tcase("spawn", 20);
 	tcase_add_test(tc, test_spawn_link_atomic);
 	tcase_add_test(tc, test_spawn_monitor_atomic);
 	tcase_add_test(tc, test_spawn_bad_flags);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("link", 10);
+	tc = signal_tcase("link", 10);
 	tcase_add_test(tc, test_link_twice_is_one_link);
 	tcase_add_test(tc, test_unlink_removes_the_link);
 	tcase_add_test(tc, test_unlink_keeps_arrived_exit);
+	tcase_add_test(tc, test_unlink_cancels_pending_exit);
 	tcase_add_test(tc, test_link_self_does_nothing);
 	tcase_add_test(tc, test_link_dead_pid_trapping);
 	tcase_add_test(tc, test_link_dead_pid_not_trapping);
@@ -1941,12 +2136,13 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_chain_keeps_reason);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("trap_exit", 10);
+	tc = signal_tcase("trap_exit", 10);
 	tcase_add_test(tc, test_trap_exit_toggle);
 	tcase_add_test(tc, test_trap_exit_read_when_processed);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("exit", 10);
+	tc = signal_tcase("exit", 10);
+	tcase_add_test(tc, test_signal_ends_a_waiting_process);
 	tcase_add_test(tc, test_exit_pid_normal);
 	tcase_add_test(tc, test_exit_pid_other_reasons);
 	tcase_add_test(tc, test_exit_signals_to_foreign_thread);
@@ -1955,7 +2151,7 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_first_exit_signal_wins);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("monitor", 10);
+	tc = signal_tcase("monitor", 10);
 	tcase_add_test(tc, test_monitor_down_fields);
 	tcase_add_test(tc, test_monitor_by_name);
 	tcase_add_test(tc, test_monitor_dead_or_unknown);
@@ -1966,12 +2162,12 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_demonitor_not_owner);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("order", 20);
+	tc = signal_tcase("order", 20);
 	tcase_add_test(tc, test_messages_arrive_before_exit);
 	tcase_add_test(tc, test_name_released_before_signals);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("messages", 10);
+	tc = signal_tcase("messages", 10);
 	tcase_add_test(tc, test_system_tags_refused);
 	tcase_add_test(tc, test_msg_exit_down_accessors);
 	tcase_add_test(tc, test_bad_input);
@@ -1982,7 +2178,7 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_not_started);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("many", 30);
+	tc = signal_tcase("many", 30);
 	tcase_add_test(tc, test_many_linked_and_monitored);
 	suite_add_tcase(s, tc);
 	return s;
