@@ -11,13 +11,14 @@
 %%   run([pingpong | [Seconds]])        ns per round trip
 %%   run([ring, Size | [Seconds]])      messages (hops) per second
 %%   run([spawn | [Batch, [Seconds]]])  processes per second
+%%   run([crash | [Seconds]])           microseconds per trapped crash
 %%
 %% (`-s erlang halt' ends the VM at once; `-s init stop' takes about a
 %% second longer.) Arguments may be atoms (from -s), strings (from -run) or
 %% numbers (from -eval).
 -module(otter_bench).
 
--export([run/1, pingpong/1, ring/2, spawn_rate/2]).
+-export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0]).
 
 -define(WARMUP, 0.1).
 -define(SECONDS, 0.5).
@@ -35,8 +36,15 @@ run([Name | Args0]) ->
             {spawn, []} -> {fun() -> spawn_rate(1000, ?SECONDS) end, 0};
             {spawn, [B]} -> {fun() -> spawn_rate(B, ?SECONDS) end, 0};
             {spawn, [B, S]} -> {fun() -> spawn_rate(B, S) end, 0};
+            {crash, []} -> {fun() -> crash_cost(?SECONDS) end, 3};
+            {crash, [S]} -> {fun() -> crash_cost(S) end, 3};
             _ -> erlang:error({bad_arguments, [Name | Args0]})
         end,
+    case to_atom(Name) of
+        %% Each crash would log an error report: drop them (see crash_cost).
+        crash -> ok = logger:set_primary_config(level, none);
+        _ -> ok
+    end,
     Figure = in_fresh_process(Fun),
     case Decimals of
         0 -> io:format("~b~n", [round(Figure)]);
@@ -118,23 +126,44 @@ lap(First) ->
     receive {token, V} -> ok end.
 
 %% ---------------------------------------------------------------------------
-%% Spawn: a batch of Batch processes, each sends {done, 1} to the parent and
-%% ends; the parent collects the batch, then spawns the next.
-%% (otter has no links yet, so neither side uses spawn_link/EXITs.)
+%% Spawn: the parent traps exits and spawn_links a batch of Batch processes
+%% that end at once (reason normal); it collects the batch's EXIT messages,
+%% then spawns the next batch. BASELINE.md's figure, and bench_spawn.c's.
 
 spawn_rate(Batch, Secs) when is_integer(Batch), Batch >= 1 ->
-    Self = self(),
-    Child = fun() -> Self ! {done, 1} end,
+    process_flag(trap_exit, true),
+    Child = fun() -> ok end,
     Work = fun() -> spawn_n(Child, Batch), collect(Batch), Batch end,
     _ = for_seconds(Work, ?WARMUP),
     {N, Ns} = for_seconds(Work, Secs),
     N / (Ns / 1.0e9).
 
 spawn_n(_, 0) -> ok;
-spawn_n(Child, K) -> spawn(Child), spawn_n(Child, K - 1).
+spawn_n(Child, K) -> spawn_link(Child), spawn_n(Child, K - 1).
 
 collect(0) -> ok;
-collect(K) -> receive {done, 1} -> collect(K - 1) end.
+collect(K) -> receive {'EXIT', _, normal} -> collect(K - 1) end.
+
+%% ---------------------------------------------------------------------------
+%% Crash: the parent traps exits and, one at a time, spawn_links a process
+%% that fails with badarith (1 / 0, the 0 from a remote call so that the
+%% compiler cannot see it), then waits for its {'EXIT', Pid, {badarith, _}}.
+%% run/1 sets the logger's primary level to none first, so the emulator's
+%% error report for each crash is dropped, not printed (bench_crash.c
+%% discards otter's crash reports likewise).
+
+crash_cost(Secs) ->
+    process_flag(trap_exit, true),
+    Work = fun() -> crash_once(), 1 end,
+    _ = for_seconds(Work, ?WARMUP),
+    {N, Ns} = for_seconds(Work, Secs),
+    Ns / 1.0e3 / N.
+
+crash_once() ->
+    Pid = spawn_link(fun() -> 1 / ?MODULE:zero() end),
+    receive {'EXIT', Pid, {badarith, _}} -> ok end.
+
+zero() -> 0.
 
 %% ---------------------------------------------------------------------------
 

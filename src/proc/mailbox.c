@@ -110,6 +110,27 @@ void ot__msgq_free(struct ot__msgq *q)
 	}
 }
 
+bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
+{
+	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
+		/* A signal: the receiver must act on it whatever it waits for. */
+		TAILQ_INSERT_TAIL(&p->inbox, m, link);
+		atomic_fetch_add_explicit(&p->inbox_signals, 1,
+					  memory_order_relaxed);
+		return ot__wake_locked(p, 0);
+	}
+	/* A waiting process does not touch its own queue until it is woken
+	 * (under this lock): with nothing older in the inbox, the message can
+	 * go straight to the queue, sparing the receiver the inbox lock. */
+	if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
+		    OT__P_WAITING &&
+	    TAILQ_EMPTY(&p->inbox))
+		TAILQ_INSERT_TAIL(&p->queue, m, link);
+	else
+		TAILQ_INSERT_TAIL(&p->inbox, m, link);
+	return ot__wake_locked(p, OT__WAKE_MSG);
+}
+
 void ot__deliver(ot_pid to, struct ot_msg *m)
 {
 	struct ot__proc *p = ot__table_lookup(to);
@@ -117,25 +138,7 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot_msg_free(m); /* to a dead process: dropped, as in Erlang */
 		return;
 	}
-	/* A waiting process does not touch its own queue until it is woken
-	 * (under this lock): with nothing older in the inbox, the message can
-	 * go straight to the queue, sparing the receiver the inbox lock. */
-	bool wake;
-	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
-		/* A signal: the receiver must act on it whatever it waits for. */
-		TAILQ_INSERT_TAIL(&p->inbox, m, link);
-		atomic_fetch_add_explicit(&p->inbox_signals, 1,
-					  memory_order_relaxed);
-		wake = ot__wake_locked(p, 0);
-	} else {
-		if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
-			    OT__P_WAITING &&
-		    TAILQ_EMPTY(&p->inbox))
-			TAILQ_INSERT_TAIL(&p->queue, m, link);
-		else
-			TAILQ_INSERT_TAIL(&p->inbox, m, link);
-		wake = ot__wake_locked(p, OT__WAKE_MSG);
-	}
+	bool wake = ot__enqueue_locked(p, m);
 	ot__spin_unlock(&p->lock);
 	if (wake)
 		ot__wake_finish(p);

@@ -71,6 +71,9 @@ struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 /* Puts msg into the mailbox of pid, or frees it if pid is not alive.
  * A signal (kind != OT__M_MSG) wakes the receiver whatever it waits for. */
 void ot__deliver(ot_pid to, struct ot_msg *msg);
+/* Appends msg to p's mailbox; caller holds p->lock and p is alive. True
+ * when p must be woken: call ot__wake_finish(p) after unlocking. */
+bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
 /* Moves p's inbox into its queue, acting on signals on the way; a signal
  * may end p (never returns then). True if a message was added. Called by
  * p itself. */

@@ -168,20 +168,30 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 /* ---------------------------------------------------------------------
  * Ending: what a dead process sends
  */
-/* Removes peer's link to `self`; true if it was there (then the EXIT is
- * owed: an unlink that got there first cancels it). */
-static bool unlink_peer(ot_pid peer, ot_pid self)
+/* Removes peer's link to `self` and, if it was still there, puts the
+ * EXIT signal m in its inbox under the same lock: an unlink by the peer
+ * comes entirely before (no signal) or after (it drops the signal). m is
+ * consumed. */
+static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 {
 	struct ot__proc *q = ot__table_lookup(peer);
-	if (!q || !ot__proc_lock_alive(q, peer))
-		return false;
+	if (!q || !ot__proc_lock_alive(q, peer)) {
+		ot_msg_free(m);
+		return;
+	}
 	struct ot__link key = {.peer = self.id};
 	struct ot__link *l = RB_FIND(ot__links, &q->links, &key);
-	if (l)
+	bool wake = false;
+	if (l) {
 		RB_REMOVE(ot__links, &q->links, l);
+		wake = ot__enqueue_locked(q, m);
+	}
 	ot__spin_unlock(&q->lock);
+	if (wake)
+		ot__wake_finish(q);
+	if (!l)
+		ot_msg_free(m);
 	free(l);
-	return l != NULL;
 }
 
 /* Removes monitor ref from target's set; true if it was there. */
@@ -227,14 +237,12 @@ void ot__proc_finish(struct ot__proc *p)
 		RB_REMOVE(ot__links, &links, l);
 		ot_pid peer = {l->peer};
 		free(l);
-		if (!unlink_peer(peer, self))
-			continue;
 		/* Out of memory while a process dies: its peers must still
 		 * learn of it (a lost signal is a supervisor never told). */
 		struct ot_msg *m;
 		while (!(m = exit_msg(OT__M_EXIT_LINK, self, &p->exit_reason)))
 			sched_yield();
-		ot__deliver(peer, m);
+		exit_to_peer(peer, self, m);
 	}
 	struct ot__mon *mon;
 	while ((mon = RB_MIN(ot__mons, &mons))) {
@@ -370,6 +378,20 @@ int ot_unlink(ot_pid pid)
 	}
 	if ((mine = RB_FIND(ot__links, &self->links, &key)))
 		RB_REMOVE(ot__links, &self->links, mine);
+	/* Erlang: once unlink returns, the link has no effect on the caller.
+	 * An exit signal from pid that has arrived but not been acted on yet
+	 * goes (an EXIT message already taken stays). */
+	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	struct ot_msg *m, *next;
+	TAILQ_FOREACH_SAFE(m, &self->inbox, link, next) {
+		if (m->kind == OT__M_EXIT_LINK &&
+		    ot_pid_equal(((const ot_exit_info *)m->data)->from, pid)) {
+			TAILQ_REMOVE(&self->inbox, m, link);
+			TAILQ_INSERT_TAIL(&dropped, m, link);
+			atomic_fetch_sub_explicit(&self->inbox_signals, 1,
+						  memory_order_relaxed);
+		}
+	}
 	if (other && alive_locked(other, pid)) {
 		key.peer = atomic_load_explicit(&self->pid_id,
 						memory_order_relaxed);
@@ -382,6 +404,7 @@ int ot_unlink(ot_pid pid)
 		ot__spin_unlock(&self->lock);
 	free(mine);
 	free(theirs);
+	ot__msgq_free(&dropped);
 	return 0;
 }
 
