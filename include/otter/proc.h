@@ -365,7 +365,8 @@ OT_API int ot_monitor(ot_pid pid, ot_ref *out);
 /*
  * Monitors the process registered as name now; DOWN carries the name. An
  * unknown name gives an immediate DOWN with noproc.
- * Errors: as ot_monitor(), and OT_ENAMETOOLONG.
+ * Errors: as ot_monitor() (OT_EINVAL also for a NULL or empty name), and
+ * OT_ENAMETOOLONG.
  */
 OT_API int ot_monitor_name(const char *name, ot_ref *out);
 
@@ -434,8 +435,9 @@ typedef struct ot_timer {
  * Sends a copy of (tag, data, size) to the process to after timeout_ms
  * milliseconds, as if the caller had sent it then (its pid is the sender).
  * *out (may be NULL) receives a reference for ot_cancel_timer().
- * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch),
- * OT_ENOMEM, OT_ENOTSTARTED. From: process or foreign. Never blocks.
+ * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
+ * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
+ * From: process or foreign. Never blocks.
  */
 OT_API int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag,
 			 const void *data, size_t size, ot_timer *out);

@@ -109,8 +109,10 @@ static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
 	put(i < NFAULTS ? names[i] : "signal");
 	put(" ");
 	put(why);
-	put(", fault address ");
-	put_hex((uintptr_t)si->si_addr);
+	if (si->si_code > 0) { /* raise()/kill() carry no address */
+		put(", fault address ");
+		put_hex((uintptr_t)si->si_addr);
+	}
 	put(", pc ");
 	put_hex(fault_pc(uc));
 	put("\n");

@@ -303,8 +303,9 @@ struct ot__proc *ot__current(void);
 void ot__ready(struct ot__proc *p);
 /* A new process: queue it where the work spreads. */
 void ot__ready_new(struct ot__proc *p);
-/* Wakes s if it is parked (it has new work or an earlier timer). */
-void ot__sched_kick(struct ot__sched *s);
+/* Wakes s if it is parked (it has new work or an earlier timer); false
+ * when it was not parked. */
+bool ot__sched_kick(struct ot__sched *s);
 /* The calling process waits; see mailbox.c for the loop around it.
  * Returns 0 or OT_ETIMEDOUT, OT_ESHUTDOWN (foreign); a killed scheduled
  * process never returns. */

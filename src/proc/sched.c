@@ -129,14 +129,15 @@ static bool any_queued_work(void)
 /* ---------------------------------------------------------------------
  * Waking schedulers
  */
-void ot__sched_kick(struct ot__sched *s)
+bool ot__sched_kick(struct ot__sched *s)
 {
 	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
-		return;
+		return false;
 	ot__mutex_lock(&s->park_lock);
 	s->wake_pending = true;
 	pthread_cond_signal(&s->park_cond);
 	ot__mutex_unlock(&s->park_lock);
+	return true;
 }
 
 /* There is more work on `self` than it can run now: if every other
@@ -174,10 +175,11 @@ void ot__ready(struct ot__proc *p)
 	if (!home)
 		home = &ot__rt.scheds[0];
 	runq_push(home, p);
-	if (home != self)
-		ot__sched_kick(home);
-	else
-		spread_work(self);
+	/* If home is busy (it may run a process that does not yield for a
+	 * while), a parked scheduler comes to steal p rather than let it
+	 * wait behind. */
+	if (home == self || !ot__sched_kick(home))
+		spread_work(home);
 }
 
 void ot__ready_new(struct ot__proc *p)

@@ -1839,6 +1839,10 @@ START_TEST(test_system_tags_refused)
 		ck_assert_ot_err(ot_send_owned(g_test, tags[i], buf,
 					       sizeof(fake), free),
 				 OT_EINVAL); /* buf released on error */
+		/* nor later, by timer */
+		ck_assert_ot_err(ot_send_after(1, g_test, tags[i], &fake,
+					       sizeof(fake), NULL),
+				 OT_EINVAL);
 	}
 	/* from a process too */
 	ot_pid a = spawn_agent();
