@@ -115,6 +115,7 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
 		/* A signal: the receiver must act on it whatever it waits for. */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
+		atomic_store_explicit(&p->inbox_any, true, memory_order_relaxed);
 		atomic_fetch_add_explicit(&p->inbox_signals, 1,
 					  memory_order_relaxed);
 		return ot__wake_locked(p, 0);
@@ -126,8 +127,10 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 		    OT__P_WAITING &&
 	    TAILQ_EMPTY(&p->inbox))
 		TAILQ_INSERT_TAIL(&p->queue, m, link);
-	else
+	else {
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
+		atomic_store_explicit(&p->inbox_any, true, memory_order_relaxed);
+	}
 	return ot__wake_locked(p, OT__WAKE_MSG);
 }
 
@@ -226,11 +229,16 @@ int64_t ot__deadline_after(int timeout_ms)
 
 bool ot__mailbox_take(struct ot__proc *p)
 {
+	/* Unlocked peek: a message that arrives just after is seen by the
+	 * caller's next look, or by the scheduler when the caller parks. */
+	if (!atomic_load_explicit(&p->inbox_any, memory_order_relaxed))
+		return false;
 	ot__spin_lock(&p->lock);
 	if (TAILQ_EMPTY(&p->inbox)) {
 		ot__spin_unlock(&p->lock);
 		return false;
 	}
+	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
 	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) == 0) {
 		/* Only messages: the whole inbox moves over in one step. */
 		TAILQ_CONCAT(&p->queue, &p->inbox, link);

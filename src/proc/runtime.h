@@ -192,6 +192,9 @@ struct ot__proc {
 	bool timed_out;	      /* the park ended by its deadline */
 	atomic_bool kill_pending; /* set under lock; read anywhere */
 	_Atomic unsigned inbox_signals; /* signals in inbox; written under lock */
+	/* !TAILQ_EMPTY(&inbox), written under lock: lets the owner skip the
+	 * lock when nothing arrived (parking re-checks under the lock). */
+	atomic_bool inbox_any;
 	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
 
 	/* Owned by the process itself. */

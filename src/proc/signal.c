@@ -217,6 +217,7 @@ void ot__proc_finish(struct ot__proc *p)
 	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
 	TAILQ_CONCAT(&left, &p->inbox, link);
 	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
 	struct ot__links links = p->links;
 	struct ot__mons mons = p->monitors;
 	RB_INIT(&p->links);
@@ -392,6 +393,8 @@ int ot_unlink(ot_pid pid)
 						  memory_order_relaxed);
 		}
 	}
+	atomic_store_explicit(&self->inbox_any, !TAILQ_EMPTY(&self->inbox),
+			      memory_order_relaxed);
 	if (other && alive_locked(other, pid)) {
 		key.peer = atomic_load_explicit(&self->pid_id,
 						memory_order_relaxed);
