@@ -30,7 +30,13 @@ OT_BEGIN_DECLS
 	X(ENOTIMER, -14, "no such timer (fired, cancelled or never started)")  \
 	X(ELIMIT, -15, "process limit reached")                                \
 	X(ESYS, -16, "a system call failed")                                   \
-	X(EKILLED, -17, "the calling thread's process was killed")
+	X(EKILLED, -17, "the calling thread's process was killed")             \
+	X(EALREADY, -18, "already started")                                    \
+	X(EIGNORED, -19, "the server's init returned ignore")                  \
+	X(EINITSTOP, -20, "the server stopped or crashed in init")             \
+	X(ESERVERDIED, -21, "the server ended during the call")                \
+	X(EDEADLK, -22, "a server cannot call itself")                         \
+	X(ETOOBIG, -23, "the reply does not fit in the buffer")
 
 enum ot_errno {
 #define OT_ERRNO_ENUM_(name, value, text) OT_##name = (value),

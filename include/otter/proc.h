@@ -386,6 +386,65 @@ OT_API int ot_monitor_name(const char *name, ot_ref *out);
 OT_API int ot_demonitor(ot_ref ref, unsigned flags);
 
 /* ----------------------------------------------------------------------
+ * Aliases (Erlang 24's alias/unalias): an address for replies that stops
+ * accepting them once its owner gives up, so a late reply never lands in
+ * the mailbox. gen_server calls are built on them.
+ */
+
+/* Most aliases a process holds at once. */
+#define OT_ALIAS_MAX 8
+
+/*
+ * Makes a new alias for the calling process; *out gets it (never 0).
+ * Errors: OT_EINVAL (out NULL), OT_ELIMIT (OT_ALIAS_MAX active),
+ * OT_ENOMEM, OT_ENOTSTARTED. From: process or foreign (attached).
+ */
+OT_API int ot_alias(uint64_t *out);
+
+/*
+ * Deactivates an alias of the caller: messages sent to it afterwards are
+ * dropped; one that already arrived stays. Returns 1 if it was active,
+ * 0 if not. Errors: OT_ENOTSTARTED. From: process or foreign.
+ */
+OT_API int ot_unalias(uint64_t alias);
+
+/*
+ * Sends a copy of (tag, data, size) to process `to`, through alias: it is
+ * dropped unless alias is an active alias of `to` when it arrives. The
+ * receiver sees the alias with ot_msg_alias(). Errors: as ot_send().
+ */
+OT_API int ot_send_alias(ot_pid to, uint64_t alias, uint64_t tag,
+			 const void *data, size_t size);
+
+/* The alias a message was sent through, 0 for an ordinary message. */
+OT_API uint64_t ot_msg_alias(const ot_msg *msg);
+
+/* ----------------------------------------------------------------------
+ * Process information
+ */
+typedef enum ot_proc_status {
+	OT_PROC_RUNNABLE = 1, /* waiting for a scheduler */
+	OT_PROC_RUNNING,      /* on a scheduler, or a foreign thread awake */
+	OT_PROC_WAITING,      /* in receive, sleep or a call */
+} ot_proc_status;
+
+typedef struct ot_process_info {
+	ot_proc_status status;
+	size_t message_queue_len;   /* messages waiting (a snapshot) */
+	char name[OT_NAME_MAX + 1]; /* registered name, or "" */
+	ot_proc_fn entry;	    /* the function it was spawned with */
+	void *entry_arg;
+	bool trap_exit;
+	bool foreign; /* an attached foreign thread */
+} ot_process_info;
+
+/*
+ * A snapshot of what pid is doing. Errors: OT_EINVAL (out NULL, pid
+ * malformed), OT_ENOPROC, OT_ENOTSTARTED. From: anywhere; never blocks.
+ */
+OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
+
+/* ----------------------------------------------------------------------
  * Crash trapping and crash reports
  *
  * While the runtime runs, a fault in a process's own code — SIGSEGV,
@@ -421,6 +480,19 @@ typedef void (*ot_log_fn)(const char *report, void *arg);
  * Returns 0. From: anywhere; takes effect for the next report.
  */
 OT_API int ot_set_logger(ot_log_fn fn, void *arg);
+
+/* Sends a report (text) to the logger, or to stderr. Later layers use it
+ * for their reports (a gen_server's last message and state). Returns 0,
+ * or OT_EINVAL for NULL. From: anywhere. */
+OT_API int ot_log_report(const char *report);
+
+/* Runs after a crash in the calling process (not after a stack overflow):
+ * fn(reason, arg) in the process, before it ends with that reason, so it
+ * may clean up (gen_server runs terminate here). A crash inside fn ends
+ * the process with the first reason. NULL removes it.
+ * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process. */
+typedef void (*ot_crash_fn)(const ot_reason *reason, void *arg);
+OT_API int ot_set_crash_handler(ot_crash_fn fn, void *arg);
 
 /* ----------------------------------------------------------------------
  * Timers (one monotonic clock)

@@ -24,6 +24,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <link.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -145,27 +146,75 @@ static void crash_landing(struct ot__proc *p)
 	ot__proc_exit(p, &p->exit_reason);
 }
 
-static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
+/* The process's crash handler runs here, on the process's own stack just
+ * below where it faulted: it is the process still, and may block. */
+static void crash_handler_landing(struct ot__proc *p)
+{
+	/* The backtrace lives in the scheduler's slot, which the next crash
+	 * on this scheduler reuses while this process may have moved on. */
+	struct ot__crash *copy = malloc(sizeof *copy);
+	if (copy) {
+		*copy = *p->crash;
+		p->crash_owned = true;
+	}
+	p->crash = copy;
+	p->crash_fn(&p->exit_reason, p->crash_arg);
+	ot__proc_exit(p, &p->exit_reason);
+}
+
+/* Makes the handler return into fn(p) on the stack whose top is top. */
+static void land_at(ucontext_t *uc, uintptr_t top, void (*fn)(struct ot__proc *),
+		    struct ot__proc *p)
 {
 	/* At a function's entry the stack pointer is 8 past 16-byte
 	 * alignment on x86-64 (the return address), 16-aligned on AArch64. */
-	uintptr_t top = ((uintptr_t)s->altstack + LANDING_SIZE) & ~(uintptr_t)15;
+	top &= ~(uintptr_t)15;
 #if defined(__x86_64__)
 	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
-	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)crash_landing;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
 	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)(uintptr_t)p;
 	uc->uc_mcontext.gregs[REG_RBP] = 0;
 #elif defined(__aarch64__)
 	uc->uc_mcontext.sp = top;
-	uc->uc_mcontext.pc = (uintptr_t)crash_landing;
+	uc->uc_mcontext.pc = (uintptr_t)fn;
 	uc->uc_mcontext.regs[0] = (uintptr_t)p;
 	uc->uc_mcontext.regs[29] = 0;
 	uc->uc_mcontext.regs[30] = 0;
 #else
 	(void)uc;
-	(void)s;
-	ot__proc_exit(p, &p->exit_reason);
+	(void)top;
+	fn(p);
 #endif
+}
+
+static uintptr_t fault_sp(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext.sp;
+#else
+	(void)uc;
+	return 0;
+#endif
+}
+
+/* Room a crash handler gets at least, below the faulting frame. */
+#define CRASH_HANDLER_ROOM (16 * 1024)
+
+static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
+{
+	uintptr_t sp = fault_sp(uc), lo = (uintptr_t)p->stack->lo;
+	/* Below the red zone of the faulting frame, on the process's own
+	 * stack, if a handler wants to run and there is room for it. */
+	if (p->crash_fn && !p->exit_reason.stack_overflow &&
+	    sp > lo + CRASH_HANDLER_ROOM + 1024 &&
+	    sp <= lo + p->stack->size) {
+		p->in_crash_fn = true;
+		land_at(uc, sp - 1024, crash_handler_landing, p);
+		return;
+	}
+	land_at(uc, (uintptr_t)s->altstack + LANDING_SIZE, crash_landing, p);
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ucv)
@@ -184,8 +233,15 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 			addr >= lo - page && addr < lo;
 	uintptr_t pc = fault_pc(uc);
 	bool in_otter = pc >= text_lo && pc < text_hi;
-	if (ot__locks_held || p->crash || (in_otter && !overflow)) {
+	if (ot__locks_held || (in_otter && !overflow)) {
 		not_ours(sig, si, uc, "inside the otter runtime");
+		return;
+	}
+	if (p->in_crash_fn) {
+		/* A crash in the crash handler: the first reason stands. */
+		p->in_crash_fn = false;
+		p->crash_fn = NULL;
+		land(uc, s, p);
 		return;
 	}
 	s->crash.nframes = backtrace(s->crash.frames, OT__BACKTRACE_MAX);
@@ -207,6 +263,18 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	p->report = true;
 	land(uc, s, p);
 }
+int ot_set_crash_handler(ot_crash_fn fn, void *arg)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	s->current->crash_fn = fn;
+	s->current->crash_arg = fn ? arg : NULL;
+	return 0;
+}
+
 int ot__faults_init(void)
 {
 	if (!text_hi)

@@ -46,12 +46,14 @@ struct ot_msg *ot__msg_alloc(size_t size)
 		}
 		m->cached = true;
 		m->kind = OT__M_MSG;
+		m->alias = 0;
 		return m;
 	}
 	if (size > SIZE_MAX - sizeof *m || !(m = malloc(sizeof *m + size)))
 		return NULL;
 	m->cached = false;
 	m->kind = OT__M_MSG;
+	m->alias = 0;
 	return m;
 }
 
@@ -115,6 +117,7 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
 		/* A signal: the receiver must act on it whatever it waits for. */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
+		p->inbox_n++;
 		atomic_store_explicit(&p->inbox_any, true, memory_order_relaxed);
 		atomic_fetch_add_explicit(&p->inbox_signals, 1,
 					  memory_order_relaxed);
@@ -125,10 +128,12 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	 * go straight to the queue, sparing the receiver the inbox lock. */
 	if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
 		    OT__P_WAITING &&
-	    TAILQ_EMPTY(&p->inbox))
+	    TAILQ_EMPTY(&p->inbox)) {
 		TAILQ_INSERT_TAIL(&p->queue, m, link);
-	else {
+		ot__count(&p->queue_n, 1);
+	} else {
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
+		p->inbox_n++;
 		atomic_store_explicit(&p->inbox_any, true, memory_order_relaxed);
 	}
 	return ot__wake_locked(p, OT__WAKE_MSG);
@@ -139,6 +144,11 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 	struct ot__proc *p = ot__table_lookup(to);
 	if (!p || !ot__proc_lock_alive(p, to)) {
 		ot_msg_free(m); /* to a dead process: dropped, as in Erlang */
+		return;
+	}
+	if (m->alias && !ot__alias_active(p, m->alias)) {
+		ot__spin_unlock(&p->lock);
+		ot_msg_free(m); /* its alias is gone: a late reply */
 		return;
 	}
 	bool wake = ot__enqueue_locked(p, m);
@@ -205,6 +215,11 @@ ot_pid ot_msg_from(const ot_msg *m)
 	return m ? m->from : OT_PID_NONE;
 }
 
+uint64_t ot_msg_alias(const ot_msg *m)
+{
+	return m ? m->alias : 0;
+}
+
 uint64_t ot_msg_tag(const ot_msg *m)
 {
 	return m ? m->tag : 0;
@@ -239,9 +254,12 @@ bool ot__mailbox_take(struct ot__proc *p)
 		return false;
 	}
 	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
+	size_t n = p->inbox_n;
+	p->inbox_n = 0;
 	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) == 0) {
 		/* Only messages: the whole inbox moves over in one step. */
 		TAILQ_CONCAT(&p->queue, &p->inbox, link);
+		ot__count(&p->queue_n, (ptrdiff_t)n);
 		ot__spin_unlock(&p->lock);
 		return true;
 	}
@@ -256,8 +274,10 @@ bool ot__mailbox_take(struct ot__proc *p)
 		TAILQ_REMOVE(&batch, m, link);
 		if (m->kind == OT__M_MSG) {
 			TAILQ_INSERT_TAIL(&p->queue, m, link);
+			ot__count(&p->queue_n, 1);
 			any = true;
 		} else if (ot__signal_apply(p, m, &die)) {
+			ot__count(&p->queue_n, 1);
 			any = true;
 		}
 		if (die) {
@@ -286,6 +306,7 @@ static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 		for (; m; m = TAILQ_NEXT(m, link)) {
 			if (!match || match(m, arg)) {
 				TAILQ_REMOVE(&p->queue, m, link);
+				ot__count(&p->queue_n, -1);
 				*out = m;
 				return 0;
 			}

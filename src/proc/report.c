@@ -79,19 +79,38 @@ void ot__report_crash(struct ot__proc *p)
 		}
 		free(sym);
 	}
+	if (p->crash_owned)
+		free(p->crash);
 	p->crash = NULL;
+	p->crash_owned = false;
+	ot_log_report(buf);
+}
 
+int ot_log_report(const char *report)
+{
+	if (!report)
+		return OT_EINVAL;
 	pthread_mutex_lock(&logger.lock);
 	ot_log_fn fn = logger.fn;
 	void *arg = logger.arg;
 	pthread_mutex_unlock(&logger.lock);
 	if (fn) {
-		fn(buf, arg);
-		return;
+		fn(report, arg);
+		return 0;
 	}
 	/* One write, so that reports from two schedulers do not interleave. */
-	if (t.len + 1 < t.size)
-		buf[t.len++] = '\n';
-	ssize_t rc = write(STDERR_FILENO, buf, t.len);
+	size_t len = strlen(report);
+	char *line = malloc(len + 1);
+	ssize_t rc;
+	if (line) {
+		memcpy(line, report, len);
+		line[len] = '\n';
+		rc = write(STDERR_FILENO, line, len + 1);
+		free(line);
+	} else {
+		rc = write(STDERR_FILENO, report, len);
+		rc = write(STDERR_FILENO, "\n", 1);
+	}
 	(void)rc;
+	return 0;
 }

@@ -55,6 +55,7 @@ enum ot__mkind {
 struct ot_msg {
 	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
 	uint8_t kind;		  /* enum ot__mkind */
+	uint64_t alias;		  /* sent through an alias; 0 if not */
 	ot_pid from;
 	uint64_t tag;
 	size_t size;
@@ -74,6 +75,8 @@ void ot__deliver(ot_pid to, struct ot_msg *msg);
 /* Appends msg to p's mailbox; caller holds p->lock and p is alive. True
  * when p must be woken: call ot__wake_finish(p) after unlocking. */
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
+/* True when alias is one of p's active aliases; caller holds p->lock. */
+bool ot__alias_active(const struct ot__proc *p, uint64_t alias);
 /* Moves p's inbox into its queue, acting on signals on the way; a signal
  * may end p (never returns then). True if a message was added. Called by
  * p itself. */
@@ -196,9 +199,14 @@ struct ot__proc {
 	 * lock when nothing arrived (parking re-checks under the lock). */
 	atomic_bool inbox_any;
 	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
+	size_t inbox_n;		  /* messages in inbox */
+	uint64_t aliases[OT_ALIAS_MAX]; /* active aliases; 0 = free slot */
 
 	/* Owned by the process itself. */
 	struct ot__msgq queue; /* seen messages, oldest first */
+	/* Messages in queue; written by whoever may touch the queue (the
+	 * owner, or a sender while it waits), read by ot_process_info. */
+	_Atomic size_t queue_n;
 	enum ot__action action;
 	bool trap_exit;
 	bool report; /* its own code ended it abnormally */
@@ -221,6 +229,10 @@ struct ot__proc {
 	struct ot__mons monitors; /* who monitors this process; lock */
 	struct ot__watches watching; /* monitors this process holds */
 	struct ot__crash *crash;     /* set by the fault handler */
+	bool crash_owned;	     /* crash was copied off the scheduler */
+	bool in_crash_fn;	     /* running the crash handler */
+	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
+	void *crash_arg;
 	ot_proc_fn fn;
 	void *arg;
 	struct ot__tnode wait_timer;
@@ -359,6 +371,13 @@ int ot__fault_thread_init(struct ot__sched *s);
 void ot__fault_thread_fini(struct ot__sched *s);
 /* Writes the crash report of p (ended by its own code, abnormally). */
 void ot__report_crash(struct ot__proc *p);
+/* Adds n to a counter that only its single writer (at a time) changes. */
+static inline void ot__count(_Atomic size_t *c, ptrdiff_t n)
+{
+	atomic_store_explicit(
+		c, atomic_load_explicit(c, memory_order_relaxed) + (size_t)n,
+		memory_order_relaxed);
+}
 /* Copies p's registered name into buf (size OT_NAME_MAX + 1), "" if none. */
 void ot__name_of(struct ot__proc *p, char *buf);
 

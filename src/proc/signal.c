@@ -218,6 +218,8 @@ void ot__proc_finish(struct ot__proc *p)
 	TAILQ_CONCAT(&left, &p->inbox, link);
 	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
+	p->inbox_n = 0;
+	atomic_store_explicit(&p->queue_n, 0, memory_order_relaxed);
 	struct ot__links links = p->links;
 	struct ot__mons mons = p->monitors;
 	RB_INIT(&p->links);
@@ -388,6 +390,7 @@ int ot_unlink(ot_pid pid)
 		if (m->kind == OT__M_EXIT_LINK &&
 		    ot_pid_equal(((const ot_exit_info *)m->data)->from, pid)) {
 			TAILQ_REMOVE(&self->inbox, m, link);
+			self->inbox_n--;
 			TAILQ_INSERT_TAIL(&dropped, m, link);
 			atomic_fetch_sub_explicit(&self->inbox_signals, 1,
 						  memory_order_relaxed);

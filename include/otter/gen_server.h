@@ -1,0 +1,182 @@
+/*
+ * otter/gen_server.h — generic servers: Erlang's gen_server, Elixir's
+ * GenServer, in C.
+ *
+ * A server is a table of callbacks that run one at a time in one process
+ * and own its state; otter supplies the process, the mailbox loop, calls
+ * that wait for their reply, casts, timeouts, and the exit and crash
+ * handling around them. Clients call, cast and stop it from any process or
+ * foreign thread.
+ *
+ * Every callback returns an ot_gs_ret that says what happens next; build
+ * it with the helpers below (ot_gs_reply(), ot_gs_noreply(), ot_gs_stop(),
+ * ...), then adjust its fields (idle timeout, hibernate, continue) where
+ * needed. Data a callback returns (a reply) is copied as soon as the
+ * callback returns: it may point into the state or the callback's stack.
+ *
+ * Where otter differs from OTP: errors are returned, not raised. A call
+ * that times out, finds no server, or whose server dies returns an error
+ * code (and the exit reason); the caller never dies of it. A failed
+ * start_link returns the error without killing the caller and without
+ * leaving an EXIT message in its mailbox.
+ */
+#ifndef OTTER_GEN_SERVER_H
+#define OTTER_GEN_SERVER_H
+
+#include <otter/base.h>
+#include <otter/error.h>
+#include <otter/proc.h>
+#include <otter/reason.h>
+
+OT_BEGIN_DECLS
+
+/* Who made a call: kept by a server that replies later (ot_gs_noreply()
+ * now, ot_gen_server_reply() from any process afterwards). */
+typedef struct ot_gs_from {
+	ot_pid caller;
+	uint64_t alias; /* the caller's alias for this one call */
+} ot_gs_from;
+
+/* What a callback asks for next. */
+typedef enum ot_gs_action {
+	OT_GS_OK = 1, /* init: started */
+	OT_GS_IGNORE, /* init: do not start (start returns OT_EIGNORED) */
+	OT_GS_REPLY,  /* handle_call: send `reply` to the caller */
+	OT_GS_NOREPLY, /* no reply now (a call is answered later, or never) */
+	OT_GS_STOP,    /* stop with `reason` (after a reply, if has_reply) */
+} ot_gs_action;
+
+typedef struct ot_gs_ret {
+	ot_gs_action action;
+	/* OT_GS_REPLY, or OT_GS_STOP with has_reply: the reply's bytes. */
+	const void *reply;
+	size_t reply_size;
+	bool has_reply; /* OT_GS_STOP: reply to the caller after terminate */
+	/* OT_GS_STOP (and from init): why. */
+	ot_reason reason;
+	/* Idle timeout in ms: if no message arrives within it, handle_info
+	 * gets a message tagged OT_GS_TAG_TIMEOUT. 0 here means none (set
+	 * has_timeout for a 0 ms timeout). */
+	int timeout_ms;
+	bool has_timeout;
+	/* Give back the memory the server does not use while it waits: the
+	 * unused part of its stack. */
+	bool hibernate;
+	/* Run handle_continue(continue_arg) before any other message. */
+	bool has_continue;
+	uint64_t continue_arg;
+} ot_gs_ret;
+
+/* Result builders (the other fields zero). */
+OT_API ot_gs_ret ot_gs_ok(void);
+OT_API ot_gs_ret ot_gs_ignore(void);
+OT_API ot_gs_ret ot_gs_reply(const void *reply, size_t size);
+OT_API ot_gs_ret ot_gs_noreply(void);
+OT_API ot_gs_ret ot_gs_stop(ot_reason reason);
+OT_API ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply,
+				  size_t size);
+
+/* handle_info gets this tag when an idle timeout expired. */
+#define OT_GS_TAG_TIMEOUT (OT_TAG_SYSTEM + 16)
+
+/*
+ * The callbacks. init is required; the others may be NULL (a call without
+ * handle_call stops the server, as an undefined callback does in OTP; a
+ * cast or info without one is dropped). `state` is the server's own
+ * pointer: init sets *state, any callback may replace it.
+ */
+typedef struct ot_gen_server_callbacks {
+	ot_gs_ret (*init)(void *arg, void **state);
+	ot_gs_ret (*handle_call)(const void *request, size_t size,
+				 ot_gs_from from, void **state);
+	ot_gs_ret (*handle_cast)(const void *request, size_t size,
+				 void **state);
+	ot_gs_ret (*handle_info)(const ot_msg *msg, void **state);
+	ot_gs_ret (*handle_continue)(uint64_t arg, void **state);
+	/* Runs as the server stops: on OT_GS_STOP, ot_gen_server_stop(), an
+	 * EXIT from its parent when it traps exits, and after a crash in a
+	 * callback (not after a stack overflow). Frees what the state holds.
+	 * A crash inside terminate keeps the original reason. */
+	void (*terminate)(const ot_reason *reason, void *state);
+	/* Renders the state for ot_gen_server_get_state() and crash reports;
+	 * returns the length written, as snprintf. */
+	int (*format_status)(void *state, char *buf, size_t size);
+} ot_gen_server_callbacks;
+
+/* Start options. The zero value means: no name, no link, 5000 ms. */
+typedef struct ot_gen_server_opts {
+	const char *name;    /* register the server under this name */
+	int start_timeout_ms; /* 0: 5000; OT_INFINITY: wait for ever */
+	size_t stack_size;    /* 0: the runtime default */
+	bool monitor;	      /* monitor instead of (start) / besides link */
+	ot_ref *monitor_ref;  /* with monitor: where the reference goes */
+} ot_gen_server_opts;
+
+#define OT_GS_DEFAULT_TIMEOUT 5000
+
+/*
+ * Starts a server and waits until its init has run. On success *out (may
+ * be NULL) gets its pid. Errors:
+ *  OT_EINVAL (cb or cb->init NULL, bad options), OT_ENAMETOOLONG,
+ *  OT_EALREADY (the name is taken: *out gets the pid that has it),
+ *  OT_EIGNORED (init returned ignore), OT_EINITSTOP (init asked to stop or
+ *  crashed: *reason gets why), OT_ETIMEDOUT (init took longer than the
+ *  start timeout: the server was killed), plus ot_spawn()'s errors.
+ * reason may be NULL. From: process or foreign; blocks until init is done.
+ */
+OT_API int ot_gen_server_start(const ot_gen_server_callbacks *cb, void *arg,
+			       const ot_gen_server_opts *opts, ot_pid *out,
+			       ot_reason *reason);
+
+/* The same, linked to the caller (see the header comment for how a
+ * failure differs from OTP's). */
+OT_API int ot_gen_server_start_link(const ot_gen_server_callbacks *cb,
+				    void *arg, const ot_gen_server_opts *opts,
+				    ot_pid *out, ot_reason *reason);
+
+/*
+ * Calls server with size bytes at request and waits up to timeout_ms for
+ * the reply, copied into reply (cap bytes); *reply_size (may be NULL) gets
+ * its size. Errors:
+ *  OT_ETIMEDOUT (no reply in time; a reply that comes later is dropped,
+ *  never left in the mailbox), OT_ENOPROC (no such server),
+ *  OT_ESERVERDIED (it ended during the call: *reason gets why),
+ *  OT_EDEADLK (a server calling itself), OT_ETOOBIG (the reply did not fit
+ *  in cap: *reply_size says how big it was), OT_EINVAL.
+ * reason may be NULL. From: process or foreign; blocks the caller only.
+ */
+OT_API int ot_gen_server_call(ot_pid server, const void *request, size_t size,
+			      void *reply, size_t cap, size_t *reply_size,
+			      int timeout_ms, ot_reason *reason);
+
+/* ot_gen_server_call() to the server registered as name (OT_ENOPROC when
+ * none is). */
+OT_API int ot_gen_server_call_name(const char *name, const void *request,
+				   size_t size, void *reply, size_t cap,
+				   size_t *reply_size, int timeout_ms,
+				   ot_reason *reason);
+
+/* Sends a cast: fire and forget; succeeds even if no server is there.
+ * Errors: OT_EINVAL, OT_ENOMEM, OT_ENOTSTARTED. Never blocks. */
+OT_API int ot_gen_server_cast(ot_pid server, const void *request, size_t size);
+
+/* Answers a call later, from any process or thread. A reply to a caller
+ * that gave up (timed out) or is gone is dropped. Errors: OT_EINVAL,
+ * OT_ENOMEM, OT_ENOTSTARTED. Never blocks. */
+OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
+			       size_t size);
+
+/* Stops server with reason, running terminate, and waits until it has
+ * ended. Errors: OT_ENOPROC, OT_ETIMEDOUT, OT_EDEADLK (itself),
+ * OT_ESERVERDIED (it ended another way: *out_reason gets why). */
+OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
+			      int timeout_ms);
+
+/* The server's state rendered by format_status (or "<state>" without one)
+ * into buf. Errors: as ot_gen_server_call(). */
+OT_API int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
+				   int timeout_ms);
+
+OT_END_DECLS
+
+#endif /* OTTER_GEN_SERVER_H */

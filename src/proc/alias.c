@@ -1,0 +1,93 @@
+/*
+ * alias.c — aliases: addresses for replies that can be switched off.
+ *
+ * A process holds up to OT_ALIAS_MAX active aliases, in a small array
+ * under its lock; a message sent through an alias is checked against it
+ * as it is delivered, under the same lock, and dropped if the alias is no
+ * longer active. So once ot_unalias() returns, nothing sent through that
+ * alias can arrive: a call that timed out never finds its late reply in
+ * the mailbox.
+ */
+#include "config.h"
+
+#include "runtime.h"
+
+static _Atomic uint64_t next_alias = 1;
+
+bool ot__alias_active(const struct ot__proc *p, uint64_t alias)
+{
+	for (int i = 0; i < OT_ALIAS_MAX; i++)
+		if (p->aliases[i] == alias)
+			return true;
+	return false;
+}
+
+int ot_alias(uint64_t *out)
+{
+	if (!out)
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc)
+		return rc;
+	struct ot__proc *p = ot__current();
+	if (!p && !(p = ot__foreign_self(true)))
+		return OT_ENOMEM;
+	uint64_t alias =
+		atomic_fetch_add_explicit(&next_alias, 1, memory_order_relaxed);
+	rc = OT_ELIMIT;
+	ot__spin_lock(&p->lock);
+	for (int i = 0; i < OT_ALIAS_MAX; i++) {
+		if (p->aliases[i] == 0) {
+			p->aliases[i] = alias;
+			rc = 0;
+			break;
+		}
+	}
+	ot__spin_unlock(&p->lock);
+	if (rc == 0)
+		*out = alias;
+	return rc;
+}
+
+int ot_unalias(uint64_t alias)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__proc *p = ot__current();
+	if (!p || alias == 0)
+		return 0;
+	int was = 0;
+	ot__spin_lock(&p->lock);
+	for (int i = 0; i < OT_ALIAS_MAX; i++) {
+		if (p->aliases[i] == alias) {
+			p->aliases[i] = 0;
+			was = 1;
+			break;
+		}
+	}
+	ot__spin_unlock(&p->lock);
+	return was;
+}
+
+int ot_send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
+		  size_t size)
+{
+	int rc = ot__check_payload(data, size);
+	if (rc)
+		return rc;
+	if (!ot__pid_well_formed(to) || tag >= OT_TAG_SYSTEM || alias == 0)
+		return OT_EINVAL;
+	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *self = ot__current();
+	if (!self)
+		self = ot__foreign_self(true);
+	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
+						 : OT_PID_NONE,
+					    tag, data, size);
+	if (!m)
+		return OT_ENOMEM;
+	m->alias = alias;
+	ot__deliver(to, m);
+	return 0;
+}
