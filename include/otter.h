@@ -4,7 +4,9 @@
  *   otter/base.h    pids, timeouts, the export macro
  *   otter/error.h   error codes, ot_strerror(), ot_err_name()
  *   otter/reason.h  exit reasons
- *   otter/proc.h    the runtime, processes, messages, timers, names
+ *   otter/proc.h    the runtime, processes, messages, links, monitors,
+ *                   crash trapping, timers, names
+ *   otter/gen_server.h  generic servers (gen_server / GenServer)
  */
 #ifndef OTTER_H
 #define OTTER_H
@@ -13,5 +15,6 @@
 #include <otter/error.h>
 #include <otter/reason.h>
 #include <otter/proc.h>
+#include <otter/gen_server.h>
 
 #endif /* OTTER_H */

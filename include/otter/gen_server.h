@@ -76,8 +76,13 @@ OT_API ot_gs_ret ot_gs_stop(ot_reason reason);
 OT_API ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply,
 				  size_t size);
 
-/* handle_info gets this tag when an idle timeout expired. */
-#define OT_GS_TAG_TIMEOUT (OT_TAG_SYSTEM + 16)
+/* Tags from OT_GS_TAG_BASE to OT_TAG_SYSTEM are gen_server's protocol
+ * (calls, casts, replies, stop); anything else a server receives goes to
+ * handle_info. */
+#define OT_GS_TAG_BASE (OT_TAG_SYSTEM - 256)
+/* handle_info gets a message with this tag (no payload, the server as
+ * sender) when an idle timeout expired. */
+#define OT_GS_TAG_TIMEOUT (OT_GS_TAG_BASE + 0)
 
 /*
  * The callbacks. init is required; the others may be NULL (a call without
@@ -103,13 +108,15 @@ typedef struct ot_gen_server_callbacks {
 	int (*format_status)(void *state, char *buf, size_t size);
 } ot_gen_server_callbacks;
 
-/* Start options. The zero value means: no name, no link, 5000 ms. */
+/* Start options. The zero value means: no name, 5000 ms to start. */
 typedef struct ot_gen_server_opts {
-	const char *name;    /* register the server under this name */
+	const char *name;     /* register the server under this name */
 	int start_timeout_ms; /* 0: 5000; OT_INFINITY: wait for ever */
 	size_t stack_size;    /* 0: the runtime default */
-	bool monitor;	      /* monitor instead of (start) / besides link */
-	ot_ref *monitor_ref;  /* with monitor: where the reference goes */
+	/* Also monitor the server (with ot_gen_server_start: instead of a
+	 * link); the reference goes to *monitor_ref (required then). */
+	bool monitor;
+	ot_ref *monitor_ref;
 } ot_gen_server_opts;
 
 #define OT_GS_DEFAULT_TIMEOUT 5000
@@ -166,9 +173,11 @@ OT_API int ot_gen_server_cast(ot_pid server, const void *request, size_t size);
 OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
 			       size_t size);
 
-/* Stops server with reason, running terminate, and waits until it has
- * ended. Errors: OT_ENOPROC, OT_ETIMEDOUT, OT_EDEADLK (itself),
- * OT_ESERVERDIED (it ended another way: *out_reason gets why). */
+/* Stops server with reason (NULL: normal), running terminate, and waits
+ * until it has ended. Errors: OT_ENOPROC (no such process), OT_ETIMEDOUT,
+ * OT_EDEADLK (a server stopping itself: return ot_gs_stop() instead),
+ * OT_ESERVERDIED (it ended with another reason, e.g. terminate crashed
+ * or it was killed first), OT_EINVAL. From: process or foreign. */
 OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);
 

@@ -419,6 +419,15 @@ OT_API int ot_send_alias(ot_pid to, uint64_t alias, uint64_t tag,
 /* The alias a message was sent through, 0 for an ordinary message. */
 OT_API uint64_t ot_msg_alias(const ot_msg *msg);
 
+/*
+ * Gives back to the system the pages of the calling process's stack below
+ * its current depth, keeping the stack itself (a process about to wait a
+ * long time: gen_server's hibernate). The next deep call faults them back
+ * in, zeroed. Returns 0. Errors: OT_ENOTPROC (foreign thread),
+ * OT_ENOTSTARTED. From: process.
+ */
+OT_API int ot_stack_trim(void);
+
 /* ----------------------------------------------------------------------
  * Process information
  */

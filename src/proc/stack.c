@@ -297,3 +297,23 @@ void ot__stacks_stats(ot_stats *out)
 	out->stacks_guarded = stacks.guarded;
 	ot__mutex_unlock(&stacks.lock);
 }
+
+int ot_stack_trim(void)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	struct ot__stack *st = s->current->stack;
+	size_t page = ot__page_size();
+	/* Where the stack is now, less room for the calls that follow (the
+	 * madvise itself, then the receive a hibernating server goes to). */
+	char here;
+	uintptr_t keep = ((uintptr_t)&here - 8 * 1024) & ~(page - 1);
+	/* An unguarded stack keeps its canary page. */
+	uintptr_t from = (uintptr_t)st->lo + (st->guarded ? 0 : page);
+	if (keep > from)
+		madvise((void *)from, keep - from, MADV_DONTNEED);
+	return 0;
+}

@@ -1,0 +1,721 @@
+/*
+ * gen_server.c — generic servers, built only on the public process API.
+ *
+ * A server is a process running serve(): it runs init, acknowledges the
+ * start, then takes one message at a time and hands it to a callback. The
+ * protocol is a handful of tagged messages (tags from OT_GS_TAG_BASE):
+ *
+ *   call       {alias} + request   caller -> server; the reply goes back
+ *                                  through the caller's alias, so a caller
+ *                                  that gave up never sees it
+ *   cast       request             fire and forget
+ *   stop       {reason}            stop now, running terminate
+ *   get_state  {alias}             format_status, answered like a call
+ *   reply      bytes               server -> caller's alias
+ *   ack        {status, reason}    server -> starter's alias, after init
+ *
+ * A caller monitors the server for the length of a call: a DOWN instead of
+ * the reply says the server died (with its reason), or never existed.
+ *
+ * A crash in a callback is trapped by the runtime; the crash handler this
+ * layer installs writes the server's report (last message, state) and runs
+ * terminate before the process ends with the crash reason.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <otter/gen_server.h>
+
+enum {
+	TAG_CALL = OT_GS_TAG_BASE + 1,
+	TAG_CAST,
+	TAG_STOP,
+	TAG_GET_STATE,
+	TAG_REPLY,
+	TAG_ACK,
+};
+
+/* A server yields to others after this many messages in a row. */
+#define BUDGET 64
+/* Requests up to this size are framed on the stack. */
+#define SMALL_FRAME 256
+
+struct call_hdr {
+	uint64_t alias;
+};
+
+struct ack {
+	int status; /* 0, OT_EIGNORED or OT_EINITSTOP */
+	ot_reason reason;
+};
+
+/* The server's own record, on its stack for its whole life. */
+struct server {
+	const ot_gen_server_callbacks *cb;
+	void *state;
+	ot_pid self;
+	ot_pid parent;
+	uint64_t start_alias; /* while init runs: where the ack goes */
+	bool started;
+	bool has_timeout;
+	int timeout_ms;
+	bool hibernate;
+	bool has_continue;
+	uint64_t continue_arg;
+	/* The message being handled, for the crash report. */
+	uint64_t last_tag;
+	size_t last_size;
+	ot_pid last_from;
+	const char *last_kind;
+};
+
+/* What the starter passes to the new process (copied before init runs:
+ * a starter that times out returns and takes this with it). */
+struct start {
+	const ot_gen_server_callbacks *cb;
+	void *arg;
+	ot_pid parent;
+	uint64_t alias;
+	bool linked;
+};
+
+/* ---------------------------------------------------------------------
+ * Result builders
+ */
+static ot_gs_ret ret(ot_gs_action action)
+{
+	ot_gs_ret r;
+	memset(&r, 0, sizeof r);
+	r.action = action;
+	return r;
+}
+
+ot_gs_ret ot_gs_ok(void)
+{
+	return ret(OT_GS_OK);
+}
+
+ot_gs_ret ot_gs_ignore(void)
+{
+	return ret(OT_GS_IGNORE);
+}
+
+ot_gs_ret ot_gs_noreply(void)
+{
+	return ret(OT_GS_NOREPLY);
+}
+
+ot_gs_ret ot_gs_reply(const void *reply, size_t size)
+{
+	ot_gs_ret r = ret(OT_GS_REPLY);
+	r.reply = reply;
+	r.reply_size = size;
+	return r;
+}
+
+ot_gs_ret ot_gs_stop(ot_reason reason)
+{
+	ot_gs_ret r = ret(OT_GS_STOP);
+	r.reason = reason;
+	return r;
+}
+
+ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply, size_t size)
+{
+	ot_gs_ret r = ot_gs_stop(reason);
+	r.has_reply = true;
+	r.reply = reply;
+	r.reply_size = size;
+	return r;
+}
+
+/* ---------------------------------------------------------------------
+ * Reports and stopping
+ */
+static void report(struct server *s, const ot_reason *reason)
+{
+	char who[OT_NAME_MAX + OT_PID_STRLEN + 4], why[OT_REASON_STRLEN];
+	char state[512] = "<state>";
+	ot_process_info info;
+	ot_pid_format(s->self, who, sizeof who);
+	if (ot_process_info_get(s->self, &info) == 0 && info.name[0])
+		snprintf(who, sizeof who, "%s", info.name);
+	ot_reason_format(reason, why, sizeof why);
+	if (s->cb->format_status && s->state)
+		s->cb->format_status(s->state, state, sizeof state);
+	char from[OT_PID_STRLEN] = "-";
+	if (!ot_pid_is_none(s->last_from))
+		ot_pid_format(s->last_from, from, sizeof from);
+	char text[2048];
+	snprintf(text, sizeof text,
+		 "=ERROR REPORT==== gen_server ===\n"
+		 "** Generic server %s terminating\n"
+		 "** Last message in was: %s (tag %llu, %zu bytes, from %s)\n"
+		 "** When Server state == %s\n"
+		 "** Reason for termination ==\n"
+		 "** %s",
+		 who, s->last_kind ? s->last_kind : "none",
+		 (unsigned long long)s->last_tag, s->last_size, from, state,
+		 why);
+	ot_log_report(text);
+}
+
+static void ack(struct server *s, int status, const ot_reason *reason)
+{
+	struct ack a;
+	memset(&a, 0, sizeof a);
+	a.status = status;
+	if (reason)
+		a.reason = *reason;
+	ot_send_alias(s->parent, s->start_alias, TAG_ACK, &a, sizeof a);
+}
+
+/* Ends the server with reason after terminate; never returns. */
+__attribute__((noreturn)) static void stop_now(struct server *s,
+					       ot_reason reason)
+{
+	if (!ot_reason_is_clean(&reason))
+		report(s, &reason);
+	if (s->cb->terminate)
+		s->cb->terminate(&reason, s->state);
+	ot_exit(&reason);
+	abort(); /* ot_exit does not return in a process */
+}
+
+/* The runtime calls this after a crash in a callback, in the server. */
+static void on_crash(const ot_reason *reason, void *arg)
+{
+	struct server *s = arg;
+	if (!s->started) {
+		/* Crashed in init: the starter learns why; no terminate, as in
+		 * OTP. It must not get an EXIT or die of it either. */
+		ot_unlink(s->parent);
+		ack(s, OT_EINITSTOP, reason);
+		return;
+	}
+	report(s, reason);
+	if (s->cb->terminate)
+		s->cb->terminate(reason, s->state);
+}
+
+static ot_reason bad_return(const char *callback)
+{
+	char text[64];
+	snprintf(text, sizeof text, "bad return value from %s", callback);
+	return ot_reason_error(OT_EINVAL, text);
+}
+
+/* ---------------------------------------------------------------------
+ * The server loop
+ */
+static void reply_to(ot_gs_from from, const void *data, size_t size)
+{
+	ot_send_alias(from.caller, from.alias, TAG_REPLY, size ? data : NULL,
+		      size);
+}
+
+/* Acts on what a callback returned. from is the caller for a call. */
+static void apply(struct server *s, ot_gs_ret r, const ot_gs_from *from,
+		  const char *callback)
+{
+	if ((r.reply_size && !r.reply) || r.timeout_ms < OT_INFINITY)
+		stop_now(s, bad_return(callback));
+	switch (r.action) {
+	case OT_GS_REPLY:
+		if (!from)
+			stop_now(s, bad_return(callback));
+		reply_to(*from, r.reply, r.reply_size);
+		break;
+	case OT_GS_NOREPLY:
+		break;
+	case OT_GS_STOP: {
+		if (r.has_reply && !from)
+			stop_now(s, bad_return(callback));
+		/* OTP sends the reply after terminate, which may free what it
+		 * points into: copy it first. */
+		void *copy = NULL;
+		if (r.has_reply && r.reply_size &&
+		    !(copy = malloc(r.reply_size)))
+			stop_now(s, ot_reason_error(OT_ENOMEM, "out of memory"));
+		if (copy)
+			memcpy(copy, r.reply, r.reply_size);
+		if (!ot_reason_is_clean(&r.reason))
+			report(s, &r.reason);
+		if (s->cb->terminate)
+			s->cb->terminate(&r.reason, s->state);
+		if (r.has_reply)
+			reply_to(*from, copy, r.reply_size);
+		free(copy);
+		ot_exit(&r.reason);
+		abort();
+	}
+	default:
+		stop_now(s, bad_return(callback));
+	}
+	s->has_timeout = r.has_timeout || r.timeout_ms > 0;
+	s->timeout_ms = r.has_timeout || r.timeout_ms > 0 ? r.timeout_ms
+							  : OT_INFINITY;
+	s->hibernate = r.hibernate;
+	s->has_continue = r.has_continue;
+	s->continue_arg = r.continue_arg;
+}
+
+static bool is_timeout(const ot_msg *m, void *arg)
+{
+	(void)arg;
+	return ot_msg_tag(m) == OT_GS_TAG_TIMEOUT &&
+	       ot_pid_equal(ot_msg_from(m), ot_self());
+}
+
+/* The next message, or the idle-timeout message if none came in time. */
+static ot_msg *next_message(struct server *s)
+{
+	ot_msg *m = NULL;
+	int rc = ot_receive(&m, s->has_timeout ? s->timeout_ms : OT_INFINITY);
+	if (rc == 0)
+		return m;
+	/* Timed out: handle_info gets a timeout message, sent to ourselves
+	 * so that it is an ordinary message. */
+	s->has_timeout = false;
+	if (ot_send(s->self, OT_GS_TAG_TIMEOUT, NULL, 0) != 0 ||
+	    ot_receive_match(is_timeout, NULL, &m, OT_INFINITY) != 0)
+		return NULL;
+	return m;
+}
+
+static void handle(struct server *s, ot_msg *m)
+{
+	const ot_gen_server_callbacks *cb = s->cb;
+	uint64_t tag = ot_msg_tag(m);
+	const char *data = ot_msg_data(m);
+	size_t size = ot_msg_size(m);
+	s->last_tag = tag;
+	s->last_size = size;
+	s->last_from = ot_msg_from(m);
+	switch (tag) {
+	case TAG_CALL: {
+		struct call_hdr h;
+		if (size < sizeof h)
+			return; /* not from ot_gen_server_call: ignore */
+		memcpy(&h, data, sizeof h);
+		ot_gs_from from = {ot_msg_from(m), h.alias};
+		s->last_kind = "call";
+		if (!cb->handle_call)
+			stop_now(s, ot_reason_error(OT_EINVAL,
+						    "no handle_call callback"));
+		size_t n = size - sizeof h;
+		apply(s, cb->handle_call(n ? data + sizeof h : NULL, n, from,
+					 &s->state),
+		      &from, "handle_call");
+		return;
+	}
+	case TAG_CAST:
+		s->last_kind = "cast";
+		if (cb->handle_cast)
+			apply(s, cb->handle_cast(size ? data : NULL, size,
+						 &s->state),
+			      NULL, "handle_cast");
+		return;
+	case TAG_STOP: {
+		ot_reason reason = ot_reason_normal();
+		if (size == sizeof reason)
+			memcpy(&reason, data, sizeof reason);
+		s->last_kind = "stop";
+		stop_now(s, reason);
+	}
+	case TAG_GET_STATE: {
+		struct call_hdr h;
+		if (size < sizeof h)
+			return;
+		memcpy(&h, data, sizeof h);
+		char text[4096] = "<state>";
+		int n = (int)strlen(text);
+		if (cb->format_status)
+			n = cb->format_status(s->state, text, sizeof text);
+		if (n < 0)
+			n = 0;
+		if ((size_t)n >= sizeof text)
+			n = sizeof text - 1;
+		reply_to((ot_gs_from){ot_msg_from(m), h.alias}, text,
+			 (size_t)n + 1);
+		return;
+	}
+	}
+	const ot_exit_info *e = ot_msg_exit(m);
+	if (e && ot_pid_equal(e->from, s->parent)) {
+		/* A trapping server whose parent ends goes with it. */
+		s->last_kind = "EXIT from parent";
+		stop_now(s, e->reason);
+	}
+	s->last_kind = "info";
+	if (cb->handle_info)
+		apply(s, cb->handle_info(m, &s->state), NULL, "handle_info");
+}
+
+static void serve(void *arg)
+{
+	struct start *st = arg;
+	struct server s;
+	memset(&s, 0, sizeof s);
+	s.cb = st->cb;
+	s.self = ot_self();
+	s.parent = st->parent;
+	s.start_alias = st->alias;
+	void *init_arg = st->arg;
+	bool linked = st->linked;
+	s.timeout_ms = OT_INFINITY;
+	ot_set_crash_handler(on_crash, &s);
+
+	ot_gs_ret r = s.cb->init(init_arg, &s.state);
+	if (r.action != OT_GS_OK) {
+		/* No EXIT for the starter, and no death of it either. */
+		if (linked)
+			ot_unlink(s.parent);
+		ot_reason why = r.reason;
+		int status = OT_EINITSTOP;
+		if (r.action == OT_GS_IGNORE) {
+			status = OT_EIGNORED;
+			why = ot_reason_normal();
+		} else if (r.action != OT_GS_STOP) {
+			why = bad_return("init");
+		}
+		ack(&s, status, &why);
+		ot_exit(&why);
+		return;
+	}
+	s.started = true;
+	ack(&s, 0, NULL);
+	apply(&s, (ot_gs_ret){.action = OT_GS_NOREPLY,
+			      .timeout_ms = r.timeout_ms,
+			      .has_timeout = r.has_timeout,
+			      .hibernate = r.hibernate,
+			      .has_continue = r.has_continue,
+			      .continue_arg = r.continue_arg},
+	      NULL, "init");
+
+	for (unsigned n = 1;; n++) {
+		if (s.has_continue) {
+			s.has_continue = false;
+			s.last_kind = "continue";
+			if (s.cb->handle_continue)
+				apply(&s,
+				      s.cb->handle_continue(s.continue_arg,
+							    &s.state),
+				      NULL, "handle_continue");
+			continue;
+		}
+		if (s.hibernate) {
+			s.hibernate = false;
+			ot_stack_trim();
+		}
+		if (n % BUDGET == 0)
+			ot_yield(); /* a busy server lets others run */
+		ot_msg *m = next_message(&s);
+		if (!m)
+			continue;
+		handle(&s, m);
+		ot_msg_free(m);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Starting
+ */
+struct down_match {
+	uint64_t alias;
+	ot_ref ref;
+	uint64_t tag;
+};
+
+/* The answer through our alias, or the DOWN of the server we watch. */
+static bool is_answer(const ot_msg *m, void *arg)
+{
+	const struct down_match *dm = arg;
+	if (dm->alias && ot_msg_alias(m) == dm->alias &&
+	    ot_msg_tag(m) == dm->tag)
+		return true;
+	const ot_down_info *d = ot_msg_down(m);
+	return d && d->ref.id == dm->ref.id;
+}
+
+static int start(const ot_gen_server_callbacks *cb, void *arg,
+		 const ot_gen_server_opts *opts, bool link, ot_pid *out,
+		 ot_reason *reason)
+{
+	static const ot_gen_server_opts defaults;
+	if (!opts)
+		opts = &defaults;
+	if (!cb || !cb->init || opts->start_timeout_ms < OT_INFINITY ||
+	    (opts->monitor && !opts->monitor_ref))
+		return OT_EINVAL;
+	if (opts->name) {
+		ot_pid holder;
+		if (!opts->name[0])
+			return OT_EINVAL;
+		if (strlen(opts->name) > OT_NAME_MAX)
+			return OT_ENAMETOOLONG;
+		if (ot_whereis(opts->name, &holder) == 0) {
+			if (out)
+				*out = holder;
+			return OT_EALREADY;
+		}
+	}
+	int timeout = opts->start_timeout_ms ? opts->start_timeout_ms
+					     : OT_GS_DEFAULT_TIMEOUT;
+	struct start st = {.cb = cb, .arg = arg, .parent = ot_self(),
+			   .linked = link};
+	int rc = ot_alias(&st.alias);
+	if (rc)
+		return rc;
+	/* The starter watches the server while init runs, whether or not
+	 * it is linked: a server killed before its ack is noticed. */
+	ot_ref watch;
+	ot_spawn_opts so = {.stack_size = opts->stack_size,
+			    .name = opts->name,
+			    .flags = OT_SPAWN_MONITOR |
+				     (link ? OT_SPAWN_LINK : 0u),
+			    .monitor_ref = &watch};
+	ot_pid pid;
+	rc = ot_spawn(serve, &st, &so, &pid);
+	if (rc) {
+		ot_unalias(st.alias);
+		if (rc == OT_ENAMETAKEN) {
+			if (out && opts->name)
+				ot_whereis(opts->name, out);
+			return OT_EALREADY;
+		}
+		return rc;
+	}
+	struct down_match dm = {st.alias, watch, TAG_ACK};
+	ot_msg *m = NULL;
+	rc = ot_receive_match(is_answer, &dm, &m, timeout);
+	if (rc == OT_ETIMEDOUT) {
+		/* Too slow: kill it without a trace in our mailbox. */
+		ot_unalias(st.alias);
+		if (link)
+			ot_unlink(pid);
+		ot_reason kill = ot_reason_kill();
+		ot_exit_pid(pid, &kill);
+		/* Wait for it to be gone: st lives on our stack. */
+		ot_msg *down = NULL;
+		struct down_match only_down = {0, watch, 0};
+		ot_receive_match(is_answer, &only_down, &down, OT_INFINITY);
+		ot_msg_free(down);
+		return OT_ETIMEDOUT;
+	}
+	ot_unalias(st.alias);
+	if (rc)
+		return rc;
+	const ot_down_info *d = ot_msg_down(m);
+	if (d) {
+		/* Died before answering (killed during init, say). */
+		if (link)
+			ot_unlink(pid);
+		if (reason)
+			*reason = d->reason;
+		ot_msg_free(m);
+		return OT_EINITSTOP;
+	}
+	struct ack a;
+	memcpy(&a, ot_msg_data(m), sizeof a);
+	ot_msg_free(m);
+	if (a.status != 0) {
+		/* It unlinked itself before acking; its DOWN will come. */
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		if (reason)
+			*reason = a.reason;
+		return a.status;
+	}
+	if (opts->monitor)
+		*opts->monitor_ref = watch;
+	else
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+	if (out)
+		*out = pid;
+	return 0;
+}
+
+int ot_gen_server_start(const ot_gen_server_callbacks *cb, void *arg,
+			const ot_gen_server_opts *opts, ot_pid *out,
+			ot_reason *reason)
+{
+	return start(cb, arg, opts, false, out, reason);
+}
+
+int ot_gen_server_start_link(const ot_gen_server_callbacks *cb, void *arg,
+			     const ot_gen_server_opts *opts, ot_pid *out,
+			     ot_reason *reason)
+{
+	return start(cb, arg, opts, true, out, reason);
+}
+
+/* ---------------------------------------------------------------------
+ * Calls
+ */
+
+/* Sends tag + (alias, payload) to server and waits for the reply through
+ * the alias, or for the server's DOWN. On success *m is the reply. */
+static int request(ot_pid server, uint64_t tag, const void *payload,
+		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
+{
+	if (timeout_ms < OT_INFINITY || (size && !payload) ||
+	    ot_pid_is_none(server))
+		return OT_EINVAL;
+	if (!ot_running())
+		return OT_ENOTSTARTED;
+	if (ot_pid_equal(server, ot_self()))
+		return OT_EDEADLK;
+	ot_ref watch;
+	int rc = ot_monitor(server, &watch);
+	if (rc)
+		return rc;
+	uint64_t alias;
+	if ((rc = ot_alias(&alias)) != 0) {
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		return rc;
+	}
+	/* Frame: the alias, then the request. */
+	char small[SMALL_FRAME];
+	size_t len = sizeof(struct call_hdr) + size;
+	char *frame = len <= sizeof small ? small : malloc(len);
+	if (!frame) {
+		ot_unalias(alias);
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		return OT_ENOMEM;
+	}
+	struct call_hdr h = {alias};
+	memcpy(frame, &h, sizeof h);
+	if (size)
+		memcpy(frame + sizeof h, payload, size);
+	rc = ot_send(server, tag, frame, len);
+	if (frame != small)
+		free(frame);
+	struct down_match dm = {alias, watch, TAG_REPLY};
+	if (rc == 0)
+		rc = ot_receive_match(is_answer, &dm, m, timeout_ms);
+	/* From here no reply can arrive (and none is left behind). */
+	ot_unalias(alias);
+	if (rc) {
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		return rc;
+	}
+	const ot_down_info *d = ot_msg_down(*m);
+	if (!d) {
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		return 0;
+	}
+	int err = d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC
+						      : OT_ESERVERDIED;
+	if (reason)
+		*reason = d->reason;
+	ot_msg_free(*m);
+	*m = NULL;
+	return err;
+}
+
+int ot_gen_server_call(ot_pid server, const void *req, size_t size,
+		       void *reply, size_t cap, size_t *reply_size,
+		       int timeout_ms, ot_reason *reason)
+{
+	if (!reply && cap)
+		return OT_EINVAL;
+	ot_msg *m = NULL;
+	int rc = request(server, TAG_CALL, req, size, timeout_ms, &m, reason);
+	if (rc)
+		return rc;
+	size_t n = ot_msg_size(m);
+	if (reply_size)
+		*reply_size = n;
+	if (n > cap) {
+		ot_msg_free(m);
+		return OT_ETOOBIG;
+	}
+	if (n)
+		memcpy(reply, ot_msg_data(m), n);
+	ot_msg_free(m);
+	return 0;
+}
+
+int ot_gen_server_call_name(const char *name, const void *req, size_t size,
+			    void *reply, size_t cap, size_t *reply_size,
+			    int timeout_ms, ot_reason *reason)
+{
+	ot_pid pid;
+	int rc = ot_whereis(name, &pid);
+	if (rc == OT_ENOTREG)
+		return OT_ENOPROC;
+	if (rc)
+		return rc;
+	return ot_gen_server_call(pid, req, size, reply, cap, reply_size,
+				  timeout_ms, reason);
+}
+
+int ot_gen_server_cast(ot_pid server, const void *req, size_t size)
+{
+	return ot_send(server, TAG_CAST, size ? req : NULL, size);
+}
+
+int ot_gen_server_reply(ot_gs_from from, const void *reply, size_t size)
+{
+	if ((size && !reply) || ot_pid_is_none(from.caller) || !from.alias)
+		return OT_EINVAL;
+	return ot_send_alias(from.caller, from.alias, TAG_REPLY,
+			     size ? reply : NULL, size);
+}
+
+int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
+			    int timeout_ms)
+{
+	if (!buf && size)
+		return OT_EINVAL;
+	ot_msg *m = NULL;
+	int rc = request(server, TAG_GET_STATE, NULL, 0, timeout_ms, &m, NULL);
+	if (rc)
+		return rc;
+	if (size) {
+		size_t n = ot_msg_size(m);
+		if (n > size)
+			n = size;
+		memcpy(buf, ot_msg_data(m), n);
+		buf[n - 1] = '\0';
+	}
+	ot_msg_free(m);
+	return 0;
+}
+
+int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
+		       int timeout_ms)
+{
+	ot_reason why = reason ? *reason : ot_reason_normal();
+	if (timeout_ms < OT_INFINITY || ot_pid_is_none(server))
+		return OT_EINVAL;
+	if (!ot_running())
+		return OT_ENOTSTARTED;
+	if (ot_pid_equal(server, ot_self()))
+		return OT_EDEADLK;
+	ot_ref watch;
+	int rc = ot_monitor(server, &watch);
+	if (rc)
+		return rc;
+	if ((rc = ot_send(server, TAG_STOP, &why, sizeof why)) != 0) {
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		return rc;
+	}
+	struct down_match dm = {0, watch, 0};
+	ot_msg *m = NULL;
+	rc = ot_receive_match(is_answer, &dm, &m, timeout_ms);
+	if (rc) {
+		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		return rc;
+	}
+	const ot_down_info *d = ot_msg_down(m);
+	if (d->reason.kind == OT_REASON_NOPROC)
+		rc = OT_ENOPROC;
+	else if (!ot_reason_equal(&d->reason, &why))
+		rc = OT_ESERVERDIED;
+	ot_msg_free(m);
+	return rc;
+}
