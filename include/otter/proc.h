@@ -213,7 +213,10 @@ typedef struct ot_msg ot_msg;
  * in Erlang. The caller keeps data.
  * Errors: OT_EINVAL (to is OT_PID_NONE or malformed, data/size mismatch,
  * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
- * From: process or foreign. Never blocks.
+ * From: process or foreign. Never blocks; a process that has sent many
+ * messages in a row without waiting may yield here to the processes it
+ * woke (as Erlang charges reductions for sends), so that a sending loop
+ * does not starve its receivers.
  */
 OT_API int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size);
 

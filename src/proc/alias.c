@@ -88,6 +88,6 @@ int ot_send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 	if (!m)
 		return OT_ENOMEM;
 	m->alias = alias;
-	ot__deliver(to, m);
+	ot__send_msg(to, m);
 	return 0;
 }

@@ -157,6 +157,21 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot__wake_finish(p);
 }
 
+void ot__send_msg(ot_pid to, struct ot_msg *m)
+{
+	ot__deliver(to, m);
+	struct ot__sched *s = ot__sched_self();
+	struct ot__proc *p = s ? s->current : NULL;
+	if (p && ++p->sends >= OT__SEND_BUDGET) {
+		p->sends = 0;
+		/* Only if someone else is waiting to run here (a receiver it
+		 * woke, usually): a yield to nobody is wasted. */
+		if (s->runnext ||
+		    atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+			ot_yield();
+	}
+}
+
 /* The sender's pid: its process, or the foreign thread, which sending
  * attaches so that a reply can reach it. A thread that cannot be attached
  * (the process table is full) still sends, without a sender. */
@@ -182,7 +197,7 @@ int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size)
 	struct ot_msg *m = ot__msg_new_copy(sender(), tag, data, size);
 	if (!m)
 		return OT_ENOMEM;
-	ot__deliver(to, m);
+	ot__send_msg(to, m);
 	return 0;
 }
 
@@ -206,7 +221,7 @@ int ot_send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 	m->size = size;
 	m->data = data;
 	m->free_fn = free_fn;
-	ot__deliver(to, m);
+	ot__send_msg(to, m);
 	return 0;
 }
 

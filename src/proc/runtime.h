@@ -77,6 +77,12 @@ void ot__deliver(ot_pid to, struct ot_msg *msg);
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
 /* True when alias is one of p's active aliases; caller holds p->lock. */
 bool ot__alias_active(const struct ot__proc *p, uint64_t alias);
+/* Sends a process may make in a row before it yields to the others
+ * (Erlang's reduction budget, for sends): a loop of casts does not pile up
+ * a receiver's mailbox while the receiver cannot run. */
+#define OT__SEND_BUDGET 64
+/* Delivers a message the caller sent, then spends its send budget. */
+void ot__send_msg(ot_pid to, struct ot_msg *msg);
 /* Moves p's inbox into its queue, acting on signals on the way; a signal
  * may end p (never returns then). True if a message was added. Called by
  * p itself. */
@@ -208,6 +214,7 @@ struct ot__proc {
 	 * owner, or a sender while it waits), read by ot_process_info. */
 	_Atomic size_t queue_n;
 	enum ot__action action;
+	unsigned sends; /* since it last waited or yielded */
 	bool trap_exit;
 	bool report; /* its own code ended it abnormally */
 	int64_t park_deadline;
