@@ -218,49 +218,49 @@ static void reply_to(ot_gs_from from, const void *data, size_t size)
 }
 
 /* Acts on what a callback returned. from is the caller for a call. */
-static void apply(struct server *s, ot_gs_ret r, const ot_gs_from *from,
-		  const char *callback)
+static void apply(struct server *s, const ot_gs_ret *r,
+		  const ot_gs_from *from, const char *callback)
 {
-	if ((r.reply_size && !r.reply) || r.timeout_ms < OT_INFINITY)
+	if ((r->reply_size && !r->reply) || r->timeout_ms < OT_INFINITY)
 		stop_now(s, bad_return(callback));
-	switch (r.action) {
+	switch (r->action) {
 	case OT_GS_REPLY:
 		if (!from)
 			stop_now(s, bad_return(callback));
-		reply_to(*from, r.reply, r.reply_size);
+		reply_to(*from, r->reply, r->reply_size);
 		break;
 	case OT_GS_NOREPLY:
 		break;
 	case OT_GS_STOP: {
-		if (r.has_reply && !from)
+		if (r->has_reply && !from)
 			stop_now(s, bad_return(callback));
 		/* OTP sends the reply after terminate, which may free what it
 		 * points into: copy it first. */
 		void *copy = NULL;
-		if (r.has_reply && r.reply_size &&
-		    !(copy = malloc(r.reply_size)))
+		if (r->has_reply && r->reply_size &&
+		    !(copy = malloc(r->reply_size)))
 			stop_now(s, ot_reason_error(OT_ENOMEM, "out of memory"));
 		if (copy)
-			memcpy(copy, r.reply, r.reply_size);
-		if (!ot_reason_is_clean(&r.reason))
-			report(s, &r.reason);
+			memcpy(copy, r->reply, r->reply_size);
+		if (!ot_reason_is_clean(&r->reason))
+			report(s, &r->reason);
 		if (s->cb->terminate)
-			s->cb->terminate(&r.reason, s->state);
-		if (r.has_reply)
-			reply_to(*from, copy, r.reply_size);
+			s->cb->terminate(&r->reason, s->state);
+		if (r->has_reply)
+			reply_to(*from, copy, r->reply_size);
 		free(copy);
-		ot_exit(&r.reason);
+		ot_exit(&r->reason);
 		abort();
 	}
 	default:
 		stop_now(s, bad_return(callback));
 	}
-	s->has_timeout = r.has_timeout || r.timeout_ms > 0;
-	s->timeout_ms = r.has_timeout || r.timeout_ms > 0 ? r.timeout_ms
+	s->has_timeout = r->has_timeout || r->timeout_ms > 0;
+	s->timeout_ms = r->has_timeout || r->timeout_ms > 0 ? r->timeout_ms
 							  : OT_INFINITY;
-	s->hibernate = r.hibernate;
-	s->has_continue = r.has_continue;
-	s->continue_arg = r.continue_arg;
+	s->hibernate = r->hibernate;
+	s->has_continue = r->has_continue;
+	s->continue_arg = r->continue_arg;
 }
 
 static bool is_timeout(const ot_msg *m, void *arg)
@@ -307,17 +307,18 @@ static void handle(struct server *s, ot_msg *m)
 			stop_now(s, ot_reason_error(OT_EINVAL,
 						    "no handle_call callback"));
 		size_t n = size - sizeof h;
-		apply(s, cb->handle_call(n ? data + sizeof h : NULL, n, from,
-					 &s->state),
-		      &from, "handle_call");
+		ot_gs_ret r = cb->handle_call(n ? data + sizeof h : NULL, n,
+					      from, &s->state);
+		apply(s, &r, &from, "handle_call");
 		return;
 	}
 	case TAG_CAST:
 		s->last_kind = "cast";
-		if (cb->handle_cast)
-			apply(s, cb->handle_cast(size ? data : NULL, size,
-						 &s->state),
-			      NULL, "handle_cast");
+		if (cb->handle_cast) {
+			ot_gs_ret r = cb->handle_cast(size ? data : NULL, size,
+						      &s->state);
+			apply(s, &r, NULL, "handle_cast");
+		}
 		return;
 	case TAG_STOP: {
 		ot_reason reason = ot_reason_normal();
@@ -351,8 +352,10 @@ static void handle(struct server *s, ot_msg *m)
 		stop_now(s, e->reason);
 	}
 	s->last_kind = "info";
-	if (cb->handle_info)
-		apply(s, cb->handle_info(m, &s->state), NULL, "handle_info");
+	if (cb->handle_info) {
+		ot_gs_ret r = cb->handle_info(m, &s->state);
+		apply(s, &r, NULL, "handle_info");
+	}
 }
 
 static void serve(void *arg)
@@ -388,23 +391,19 @@ static void serve(void *arg)
 	}
 	s.started = true;
 	ack(&s, 0, NULL);
-	apply(&s, (ot_gs_ret){.action = OT_GS_NOREPLY,
-			      .timeout_ms = r.timeout_ms,
-			      .has_timeout = r.has_timeout,
-			      .hibernate = r.hibernate,
-			      .has_continue = r.has_continue,
-			      .continue_arg = r.continue_arg},
-	      NULL, "init");
+	/* init's timeout, hibernate and continue apply as after a callback. */
+	r.action = OT_GS_NOREPLY;
+	apply(&s, &r, NULL, "init");
 
 	for (unsigned n = 1;; n++) {
 		if (s.has_continue) {
 			s.has_continue = false;
 			s.last_kind = "continue";
-			if (s.cb->handle_continue)
-				apply(&s,
-				      s.cb->handle_continue(s.continue_arg,
-							    &s.state),
-				      NULL, "handle_continue");
+			if (s.cb->handle_continue) {
+				ot_gs_ret rc = s.cb->handle_continue(
+					s.continue_arg, &s.state);
+				apply(&s, &rc, NULL, "handle_continue");
+			}
 			continue;
 		}
 		if (s.hibernate) {

@@ -30,41 +30,59 @@ int ot__check_payload(const void *data, size_t size)
 	return (data == NULL) == (size == 0) ? 0 : OT_EINVAL;
 }
 
-/* Small messages come from and go back to the scheduler's cache: no
- * malloc on the message path of processes. A block may be freed on another
+/* Small blocks come from and go back to the scheduler's cache: no malloc
+ * on the message path of processes. A block may be freed on another
  * scheduler than the one that allocated it; caches only hold memory. */
-struct ot_msg *ot__msg_alloc(size_t size)
+void *ot__block_alloc(void)
 {
 	struct ot__sched *s = ot__sched_self();
-	struct ot_msg *m;
-	if (size <= OT__MSG_SMALL) {
-		if (s && (m = s->msg_cache)) {
-			s->msg_cache = TAILQ_NEXT(m, link);
-			s->msg_cached--;
-		} else if (!(m = malloc(sizeof *m + OT__MSG_SMALL))) {
-			return NULL;
-		}
-		m->cached = true;
-		m->kind = OT__M_MSG;
-		m->alias = 0;
-		return m;
+	void *b;
+	if (s && (b = s->block_cache)) {
+		s->block_cache = *(void **)b;
+		s->blocks_cached--;
+		return b;
 	}
-	if (size > SIZE_MAX - sizeof *m || !(m = malloc(sizeof *m + size)))
+	return malloc(OT__BLOCK_SIZE);
+}
+
+void ot__block_free(void *b)
+{
+	struct ot__sched *s;
+	if (b && (s = ot__sched_self()) && s->blocks_cached < OT__BLOCK_CACHE_MAX) {
+		*(void **)b = s->block_cache;
+		s->block_cache = b;
+		s->blocks_cached++;
+		return;
+	}
+	free(b);
+}
+
+void ot__block_cache_fini(struct ot__sched *s)
+{
+	void *b;
+	while ((b = s->block_cache)) {
+		s->block_cache = *(void **)b;
+		free(b);
+	}
+	s->blocks_cached = 0;
+}
+
+struct ot_msg *ot__msg_alloc(size_t size)
+{
+	struct ot_msg *m;
+	bool small = size <= OT__MSG_SMALL;
+	if (small)
+		m = ot__block_alloc();
+	else if (size > SIZE_MAX - sizeof *m)
 		return NULL;
-	m->cached = false;
+	else
+		m = malloc(sizeof *m + size);
+	if (!m)
+		return NULL;
+	m->cached = small;
 	m->kind = OT__M_MSG;
 	m->alias = 0;
 	return m;
-}
-
-void ot__msg_cache_fini(struct ot__sched *s)
-{
-	struct ot_msg *m;
-	while ((m = s->msg_cache)) {
-		s->msg_cache = TAILQ_NEXT(m, link);
-		free(m);
-	}
-	s->msg_cached = 0;
 }
 
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
@@ -92,15 +110,10 @@ void ot_msg_free(ot_msg *m)
 		return;
 	if (m->free_fn)
 		m->free_fn(m->data);
-	struct ot__sched *s;
-	if (m->cached && (s = ot__sched_self()) &&
-	    s->msg_cached < OT__MSG_CACHE_MAX) {
-		TAILQ_NEXT(m, link) = s->msg_cache;
-		s->msg_cache = m;
-		s->msg_cached++;
-		return;
-	}
-	free(m);
+	if (m->cached)
+		ot__block_free(m);
+	else
+		free(m);
 }
 
 void ot__msgq_free(struct ot__msgq *q)

@@ -90,11 +90,17 @@ bool ot__mailbox_take(struct ot__proc *p);
 /* Payloads up to this size are copied into fixed-size blocks that each
  * scheduler keeps a cache of, instead of going through malloc. */
 #define OT__MSG_SMALL 112
-#define OT__MSG_CACHE_MAX 1024
+#define OT__BLOCK_SIZE (sizeof(struct ot_msg) + OT__MSG_SMALL)
+#define OT__BLOCK_CACHE_MAX 1024
+/* A block of OT__BLOCK_SIZE bytes: from this scheduler's cache, else
+ * malloc. Any thread may free it with ot__block_free(). NULL when out of
+ * memory. Messages, link and monitor records are made of these. */
+void *ot__block_alloc(void);
+void ot__block_free(void *block);
 /* A message block with room for size bytes inline, or NULL. */
 struct ot_msg *ot__msg_alloc(size_t size);
-/* Frees the message cache of a scheduler (at shutdown). */
-void ot__msg_cache_fini(struct ot__sched *s);
+/* Frees the block cache of a scheduler (at shutdown). */
+void ot__block_cache_fini(struct ot__sched *s);
 /* Frees every message in q. */
 void ot__msgq_free(struct ot__msgq *q);
 /* Validates a (data, size) pair as the API defines it. */
@@ -292,8 +298,8 @@ struct ot__sched {
 	struct ot__proc *runnext; /* woken by `current`; this thread only */
 	unsigned runnext_streak;
 	unsigned ticks;
-	struct ot_msg *msg_cache; /* free small blocks; this thread only */
-	unsigned msg_cached;
+	void *block_cache; /* free small blocks; this thread only */
+	unsigned blocks_cached;
 
 	ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */

@@ -682,7 +682,7 @@ void ot__scheds_stop(void)
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *s = &ot__rt.scheds[i];
 		ot__timers_fini(s);
-		ot__msg_cache_fini(s);
+		ot__block_cache_fini(s);
 		pthread_mutex_destroy(&s->park_lock);
 		pthread_cond_destroy(&s->park_cond);
 	}

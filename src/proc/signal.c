@@ -67,6 +67,13 @@ RB_GENERATE_INTERNAL(ot__watches, ot__watch, node, cmp_watch,
 
 static _Atomic uint64_t next_ref = 1;
 
+/* Link and monitor records are small blocks: a call monitors its server,
+ * and a malloc/free pair per call would cost more than the message. */
+_Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
+		       sizeof(struct ot__watch) <= OT__BLOCK_SIZE &&
+		       sizeof(struct ot__link) <= OT__BLOCK_SIZE,
+	       "records fit in a block");
+
 /* ---------------------------------------------------------------------
  * Building and sending signals
  */
@@ -153,7 +160,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		if (!w)
 			break;
 		RB_REMOVE(ot__watches, &p->watching, w);
-		free(w);
+		ot__block_free(w);
 		m->kind = OT__M_MSG;
 		TAILQ_INSERT_TAIL(&p->queue, m, link);
 		return true;
@@ -191,7 +198,7 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 		ot__wake_finish(q);
 	if (!l)
 		ot_msg_free(m);
-	free(l);
+	ot__block_free(l);
 }
 
 /* Removes monitor ref from target's set; true if it was there. */
@@ -205,7 +212,7 @@ static bool unmonitor(ot_pid target, uint64_t ref)
 	if (mon)
 		RB_REMOVE(ot__mons, &q->monitors, mon);
 	ot__spin_unlock(&q->lock);
-	free(mon);
+	ot__block_free(mon);
 	return mon != NULL;
 }
 
@@ -239,7 +246,7 @@ void ot__proc_finish(struct ot__proc *p)
 	while ((l = RB_MIN(ot__links, &links))) {
 		RB_REMOVE(ot__links, &links, l);
 		ot_pid peer = {l->peer};
-		free(l);
+		ot__block_free(l);
 		/* Out of memory while a process dies: its peers must still
 		 * learn of it (a lost signal is a supervisor never told). */
 		struct ot_msg *m;
@@ -256,13 +263,13 @@ void ot__proc_finish(struct ot__proc *p)
 				      &p->exit_reason)))
 			sched_yield();
 		ot__deliver(mon->watcher, m);
-		free(mon);
+		ot__block_free(mon);
 	}
 	struct ot__watch *w;
 	while ((w = RB_MIN(ot__watches, &p->watching))) {
 		RB_REMOVE(ot__watches, &p->watching, w);
 		unmonitor(w->target, w->ref);
-		free(w);
+		ot__block_free(w);
 	}
 }
 
@@ -332,10 +339,10 @@ int ot_link(ot_pid pid)
 		return OT_ENOMEM;
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		return 0; /* linking oneself does nothing */
-	struct ot__link *la = malloc(sizeof *la), *lb = malloc(sizeof *lb);
+	struct ot__link *la = ot__block_alloc(), *lb = ot__block_alloc();
 	if (!la || !lb) {
-		free(la);
-		free(lb);
+		ot__block_free(la);
+		ot__block_free(lb);
 		return OT_ENOMEM;
 	}
 	struct ot__proc *other = ot__table_lookup(pid);
@@ -346,8 +353,8 @@ int ot_link(ot_pid pid)
 			link_locked(self, other, &la, &lb);
 		unlock_pair(self, other);
 	}
-	free(la);
-	free(lb);
+	ot__block_free(la);
+	ot__block_free(lb);
 	if (linked)
 		return 0;
 	/* Not alive: a trapping caller learns it the Erlang way. */
@@ -408,25 +415,25 @@ int ot_unlink(ot_pid pid)
 		unlock_pair(self, other);
 	else
 		ot__spin_unlock(&self->lock);
-	free(mine);
-	free(theirs);
+	ot__block_free(mine);
+	ot__block_free(theirs);
 	ot__msgq_free(&dropped);
 	return 0;
 }
 
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child)
 {
-	struct ot__link *la = malloc(sizeof *la), *lb = malloc(sizeof *lb);
+	struct ot__link *la = ot__block_alloc(), *lb = ot__block_alloc();
 	if (!la || !lb) {
-		free(la);
-		free(lb);
+		ot__block_free(la);
+		ot__block_free(lb);
 		return OT_ENOMEM;
 	}
 	lock_pair(self, child);
 	link_locked(self, child, &la, &lb);
 	unlock_pair(self, child);
-	free(la);
-	free(lb);
+	ot__block_free(la);
+	ot__block_free(lb);
 	return 0;
 }
 
@@ -434,11 +441,15 @@ int ot__link_new_child(struct ot__proc *self, struct ot__proc *child)
 static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		   const char *name, ot_ref *out)
 {
-	struct ot__mon *mon = calloc(1, sizeof *mon);
-	struct ot__watch *w = calloc(1, sizeof *w);
+	struct ot__mon *mon = ot__block_alloc();
+	struct ot__watch *w = ot__block_alloc();
+	if (mon)
+		memset(mon, 0, sizeof *mon);
+	if (w)
+		memset(w, 0, sizeof *w);
 	if (!mon || !w) {
-		free(mon);
-		free(w);
+		ot__block_free(mon);
+		ot__block_free(w);
 		return OT_ENOMEM;
 	}
 	ot_ref ref = {atomic_fetch_add_explicit(&next_ref, 1,
@@ -459,8 +470,8 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		RB_INSERT(ot__watches, &self->watching, w);
 		return 0;
 	}
-	free(mon);
-	free(w);
+	ot__block_free(mon);
+	ot__block_free(w);
 	/* Never alive (or gone): DOWN with noproc, at once. */
 	ot_reason noproc = ot__reason(OT_REASON_NOPROC);
 	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, name, &noproc);
@@ -529,7 +540,7 @@ int ot_demonitor(ot_ref ref, unsigned flags)
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
 		active = unmonitor(w->target, w->ref);
-		free(w);
+		ot__block_free(w);
 	}
 	if (flags & OT_DEMONITOR_FLUSH) {
 		ot_msg *m;

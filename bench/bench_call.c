@@ -1,0 +1,142 @@
+/*
+ * bench_call — gen_server call round trip, one client, one server.
+ *
+ * The figure: nanoseconds per ot_gen_server_call(), on one line of stdout.
+ * The head (an otter process, not the main thread) starts a server with
+ * ot_gen_server_start() and calls it in a loop: the request is an int v,
+ * the server's handle_call replies v + 1 and the head checks the reply
+ * (its size and its value). Timeout 5000 ms, as gen_server:call/2.
+ *
+ * The Erlang twin, otter_bench:run([call]), does gen_server:call(S, V,
+ * 5000) to a gen_server whose handle_call(V, _, St) is {reply, V + 1, St}.
+ * BASELINE.md: Erlang 1.73 µs on one scheduler; the goal is <= 250 ns.
+ */
+#include "bench_util.h"
+
+static const char usage[] =
+    "usage: bench_call [options]\n"
+    "Prints nanoseconds per gen_server call round trip (one client\n"
+    "process, one server). --iterations counts calls.\n" BENCH_COMMON_USAGE;
+
+/* Calls between two looks at the clock. */
+#define CHUNK 1024
+
+struct head_arg {
+	ot_pid main;
+	struct bench_opts opts;
+};
+
+/* ---------------------------------------------------------------------
+ * The server: replies v + 1 to an int v.
+ */
+
+static ot_gs_ret srv_init(void *arg, void **state)
+{
+	(void)arg;
+	*state = NULL;
+	return ot_gs_ok();
+}
+
+static ot_gs_ret srv_call(const void *req, size_t size, ot_gs_from from,
+			  void **state)
+{
+	(void)from;
+	(void)state;
+	int v;
+	if (size != sizeof v)
+		return ot_gs_stop(ot_reason_error(0, "call: not an int"));
+	memcpy(&v, req, sizeof v);
+	v++;
+	return ot_gs_reply(&v, sizeof v);
+}
+
+static const ot_gen_server_callbacks server_cb = {
+    .init = srv_init,
+    .handle_call = srv_call,
+};
+
+/* ---------------------------------------------------------------------
+ * The client
+ */
+
+static void call_failed(int rc, const ot_reason *why)
+{
+	char buf[OT_REASON_STRLEN];
+	buf[0] = '\0';
+	if (rc == OT_ESERVERDIED)
+		ot_reason_format(why, buf, sizeof buf);
+	fprintf(stderr, "bench: call: ot_gen_server_call: %s (%s) %s\n",
+		ot_err_name(rc), ot_strerror(rc), buf);
+	fflush(stderr);
+	_exit(2);
+}
+
+/* n calls, each checked. */
+static void calls(ot_pid server, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int v = (int)(i & 0x3fffffff), back = -1;
+		size_t got = 0;
+		ot_reason why;
+		int rc = ot_gen_server_call(server, &v, sizeof v, &back,
+					    sizeof back, &got,
+					    OT_GS_DEFAULT_TIMEOUT, &why);
+		if (rc != 0)
+			call_failed(rc, &why);
+		if (got != sizeof back || back != v + 1)
+			bench_die("call: wrong reply");
+	}
+}
+
+/* Calls in chunks until at least ns nanoseconds have gone by. */
+static uint64_t calls_for(ot_pid server, uint64_t ns, uint64_t *elapsed)
+{
+	uint64_t done = 0, t0 = bench_now_ns(), t;
+	do {
+		calls(server, CHUNK);
+		done += CHUNK;
+		t = bench_now_ns();
+	} while (t - t0 < ns);
+	*elapsed = t - t0;
+	return done;
+}
+
+static void head(void *arg)
+{
+	const struct head_arg *a = arg;
+	ot_pid server;
+	BENCH_CHECK(ot_gen_server_start(&server_cb, NULL, NULL, &server, NULL));
+
+	uint64_t elapsed, n;
+	if (a->opts.warmup > 0)
+		calls_for(server, bench_secs_to_ns(a->opts.warmup), &elapsed);
+	if (a->opts.iterations) {
+		n = a->opts.iterations;
+		uint64_t t0 = bench_now_ns();
+		calls(server, n);
+		elapsed = bench_now_ns() - t0;
+	} else {
+		n = calls_for(server, bench_secs_to_ns(a->opts.seconds),
+			      &elapsed);
+	}
+	BENCH_CHECK(ot_gen_server_stop(server, NULL, OT_GS_DEFAULT_TIMEOUT));
+
+	if (a->opts.verbose)
+		fprintf(stderr, "bench: %" PRIu64 " calls in %.3f s\n", n,
+			(double)elapsed / 1e9);
+	bench_report(a->main, (double)elapsed / (double)n);
+}
+
+int main(int argc, char **argv)
+{
+	struct head_arg a;
+	memset(&a, 0, sizeof a);
+	a.opts.schedulers = 1;
+	a.opts.seconds = 0.5;
+	a.opts.warmup = 0.1;
+	bench_parse(argc, argv, &a.opts, 0, usage);
+
+	a.main = bench_start(&a.opts, 0);
+	BENCH_CHECK(ot_spawn(head, &a, NULL, NULL));
+	return bench_finish(&a.opts, 1);
+}

@@ -1,0 +1,169 @@
+/*
+ * bench_cast — gen_server cast throughput, one producer, one server.
+ *
+ * The figure: casts handled per second, on one line of stdout. The head
+ * (the producer, an otter process) starts a server, then repeats a batch:
+ * --batch casts (default 1000) with ot_gen_server_cast(), each an int, the
+ * batch's 0, 1, 2, ...; then one ot_gen_server_call() that the server
+ * answers with how many casts it handled since the last such call. The
+ * head checks that the answer is the batch size, so every cast timed has
+ * been handled; the time covers the casts and the call, the count only
+ * the casts. The server checks that the casts arrive in order (the k-th
+ * of a batch carries k); one out of order stops it, and the call fails.
+ *
+ * The Erlang twin, otter_bench:run([cast]), does gen_server:cast(S, K) for
+ * K = 0..Batch-1 to a server whose handle_cast(K, K) is {noreply, K + 1},
+ * then gen_server:call(S, sync, 5000), answered with the count (and the
+ * count reset). BASELINE.md: Erlang 4.5 M/s on one scheduler; the goal is
+ * >= 20 M/s.
+ */
+#include "bench_util.h"
+
+static const char usage[] =
+    "usage: bench_cast [options]\n"
+    "Prints gen_server casts handled per second (one producer process,\n"
+    "one server): batches of casts, each followed by one call that\n"
+    "checks they were all handled. --iterations counts batches.\n"
+    "  -b, --batch N       casts per batch (default 1000)\n" BENCH_COMMON_USAGE;
+
+struct head_arg {
+	ot_pid main;
+	struct bench_opts opts;
+};
+
+/* ---------------------------------------------------------------------
+ * The server. Its state is the count of casts since the last call (kept
+ * in the state pointer itself).
+ */
+
+static ot_gs_ret srv_init(void *arg, void **state)
+{
+	(void)arg;
+	*state = (void *)(uintptr_t)0;
+	return ot_gs_ok();
+}
+
+static ot_gs_ret srv_cast(const void *req, size_t size, void **state)
+{
+	uintptr_t count = (uintptr_t)*state;
+	int v;
+	if (size != sizeof v)
+		return ot_gs_stop(ot_reason_error(0, "cast: not an int"));
+	memcpy(&v, req, sizeof v);
+	if ((uintptr_t)v != count)
+		return ot_gs_stop(ot_reason_error(0, "cast: out of order"));
+	*state = (void *)(count + 1);
+	return ot_gs_noreply();
+}
+
+/* The sync call: answers the count and starts counting again. */
+static ot_gs_ret srv_call(const void *req, size_t size, ot_gs_from from,
+			  void **state)
+{
+	(void)req;
+	(void)size;
+	(void)from;
+	uint64_t count = (uintptr_t)*state;
+	*state = (void *)(uintptr_t)0;
+	return ot_gs_reply(&count, sizeof count);
+}
+
+static const ot_gen_server_callbacks server_cb = {
+    .init = srv_init,
+    .handle_call = srv_call,
+    .handle_cast = srv_cast,
+};
+
+/* ---------------------------------------------------------------------
+ * The producer
+ */
+
+/* n batches: batch casts, then the call that checks them. */
+static void batches(ot_pid server, size_t batch, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < batch; k++) {
+			int v = (int)k;
+			BENCH_CHECK(ot_gen_server_cast(server, &v, sizeof v));
+		}
+		uint64_t count = 0;
+		size_t got = 0;
+		ot_reason why;
+		int rc = ot_gen_server_call(server, NULL, 0, &count,
+					    sizeof count, &got,
+					    OT_GS_DEFAULT_TIMEOUT, &why);
+		if (rc != 0) {
+			char buf[OT_REASON_STRLEN];
+			buf[0] = '\0';
+			if (rc == OT_ESERVERDIED)
+				ot_reason_format(&why, buf, sizeof buf);
+			fprintf(stderr,
+				"bench: cast: ot_gen_server_call: %s (%s) %s\n",
+				ot_err_name(rc), ot_strerror(rc), buf);
+			fflush(stderr);
+			_exit(2);
+		}
+		if (got != sizeof count || count != batch)
+			bench_die("cast: the server did not handle the batch");
+	}
+}
+
+/* Batches until at least ns nanoseconds have gone by (one at least). */
+static uint64_t batches_for(ot_pid server, size_t batch, uint64_t ns,
+			    uint64_t *elapsed)
+{
+	uint64_t done = 0, t0 = bench_now_ns(), t;
+	do {
+		batches(server, batch, 1);
+		done++;
+		t = bench_now_ns();
+	} while (t - t0 < ns);
+	*elapsed = t - t0;
+	return done;
+}
+
+static void head(void *arg)
+{
+	const struct head_arg *a = arg;
+	size_t batch = a->opts.batch;
+	ot_pid server;
+	BENCH_CHECK(ot_gen_server_start(&server_cb, NULL, NULL, &server, NULL));
+
+	uint64_t elapsed, n;
+	if (a->opts.warmup > 0)
+		batches_for(server, batch, bench_secs_to_ns(a->opts.warmup),
+			    &elapsed);
+	if (a->opts.iterations) {
+		n = a->opts.iterations;
+		uint64_t t0 = bench_now_ns();
+		batches(server, batch, n);
+		elapsed = bench_now_ns() - t0;
+	} else {
+		n = batches_for(server, batch,
+				bench_secs_to_ns(a->opts.seconds), &elapsed);
+	}
+	BENCH_CHECK(ot_gen_server_stop(server, NULL, OT_GS_DEFAULT_TIMEOUT));
+
+	double casts = (double)n * (double)batch;
+	if (a->opts.verbose)
+		fprintf(stderr, "bench: %.0f casts in %.3f s\n", casts,
+			(double)elapsed / 1e9);
+	bench_report(a->main, casts / ((double)elapsed / 1e9));
+}
+
+int main(int argc, char **argv)
+{
+	struct head_arg a;
+	memset(&a, 0, sizeof a);
+	a.opts.schedulers = 1;
+	a.opts.seconds = 0.5;
+	a.opts.warmup = 0.1;
+	a.opts.batch = 1000;
+	bench_parse(argc, argv, &a.opts, BENCH_OPT_BATCH, usage);
+	if (a.opts.batch < 1 || a.opts.batch > 0x7fffffff)
+		bench_die("--batch must be between 1 and 2^31-1");
+
+	a.main = bench_start(&a.opts, 0);
+	BENCH_CHECK(ot_spawn(head, &a, NULL, NULL));
+	return bench_finish(&a.opts, 0);
+}
