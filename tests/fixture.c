@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #ifdef HAVE_VALGRIND_VALGRIND_H
 #include <valgrind/valgrind.h>
 #endif
@@ -92,4 +93,50 @@ int ot_test_run(Suite *suite)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+double tmul(void)
+{
+	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
+	double m = s ? atof(s) : 1.0;
+	return m >= 1.0 ? m : 1.0;
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double now_msf(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+ot_msg *expect_msg(uint64_t want, int timeout_ms)
+{
+	ot_msg *m = NULL;
+	int rc = ot_receive(&m, (int)(timeout_ms * tmul()));
+	ck_assert_msg(rc == 0, "waiting for tag %llu: %s",
+		      (unsigned long long)want, ot_err_name(rc));
+	ck_assert_msg(ot_msg_tag(m) == want, "got tag %llu, want %llu",
+		      (unsigned long long)ot_msg_tag(m),
+		      (unsigned long long)want);
+	return m;
+}
+
+int64_t msg_i64(const ot_msg *m)
+{
+	int64_t v;
+	ck_assert_uint_eq(ot_msg_size(m), sizeof(v));
+	memcpy(&v, ot_msg_data(m), sizeof(v));
+	return v;
+}
+
+void send_i64(ot_pid to, uint64_t tag, int64_t v)
+{
+	ot_send(to, tag, &v, sizeof(v));
 }

@@ -51,6 +51,27 @@ size_t ot_test_scaled(size_t n);
  * (scaled by CK_TIMEOUT_MULTIPLIER as Check does). */
 TCase *ot_test_tcase(const char *name, double timeout_s);
 
+/* ---- Helpers the suites share ---------------------------------------- */
+
+/* Aborts the test with a message unless cond holds. */
+#define require(cond, ...)                                                     \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			ck_abort_msg(__VA_ARGS__);                             \
+	} while (0)
+
+/* CK_TIMEOUT_MULTIPLIER (at least 1): scales waits under sanitizers. */
+double tmul(void);
+/* The monotonic clock in milliseconds, whole and fractional. */
+int64_t now_ms(void);
+double now_msf(void);
+/* Receives the next message (waiting up to timeout_ms * tmul()) and
+ * asserts that it is tagged want. The caller frees it. */
+ot_msg *expect_msg(uint64_t want, int timeout_ms);
+/* The int64 payload of m (asserting its size), and sending one. */
+int64_t msg_i64(const ot_msg *m);
+void send_i64(ot_pid to, uint64_t tag, int64_t v);
+
 /* Runs suite in fork mode, prints TAP when CK_TAP_LOG_FILE_NAME is set;
  * returns main()'s exit status. */
 int ot_test_run(Suite *suite);

@@ -94,23 +94,9 @@ struct hreply {
 
 static ot_pid g_test; /* the test thread, set before spawning */
 
-static double tmul(void)
-{
-	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
-	double m = s ? atof(s) : 1.0;
-	return m >= 1.0 ? m : 1.0;
-}
-
 static int scaled_ms(int ms)
 {
 	return (int)(ms * tmul());
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 #define assert_reason(got, want, what)                                         \

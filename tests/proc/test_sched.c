@@ -15,13 +15,6 @@ enum { T_READY = 1, T_DONE, T_GO, T_CHILD, T_RESULT };
 
 static ot_pid g_test; /* the test thread, set before spawning */
 
-static double tmul(void)
-{
-	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
-	double m = s ? atof(s) : 1.0;
-	return m >= 1.0 ? m : 1.0;
-}
-
 static int64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
@@ -31,41 +24,10 @@ static int64_t clock_ns(clockid_t clk)
 
 /* An assertion without Check's per-call bookkeeping (a pipe write each),
  * for hot loops. */
-#define require(cond, ...)                                                     \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			ck_abort_msg(__VA_ARGS__);                             \
-	} while (0)
-
 static int cmp_pid(const void *a, const void *b)
 {
 	uint64_t x = ((const ot_pid *)a)->id, y = ((const ot_pid *)b)->id;
 	return x < y ? -1 : x > y;
-}
-
-static ot_msg *expect_msg(uint64_t want, int timeout_ms)
-{
-	ot_msg *m = NULL;
-	int rc = ot_receive(&m, (int)(timeout_ms * tmul()));
-	ck_assert_msg(rc == 0, "waiting for tag %llu: %s",
-		      (unsigned long long)want, ot_err_name(rc));
-	ck_assert_msg(ot_msg_tag(m) == want, "got tag %llu, want %llu",
-		      (unsigned long long)ot_msg_tag(m),
-		      (unsigned long long)want);
-	return m;
-}
-
-static int64_t msg_i64(const ot_msg *m)
-{
-	int64_t v;
-	ck_assert_uint_eq(ot_msg_size(m), sizeof(v));
-	memcpy(&v, ot_msg_data(m), sizeof(v));
-	return v;
-}
-
-static void send_i64(ot_pid to, uint64_t tag, int64_t v)
-{
-	ot_send(to, tag, &v, sizeof(v));
 }
 
 /* Polls an atomic counter from the test thread until it reaches want. */

@@ -16,25 +16,6 @@ enum { T_READY = 1, T_RESULT, T_GO };
 
 static ot_pid g_test; /* the test thread, set before spawning */
 
-static double tmul(void)
-{
-	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
-	double m = s ? atof(s) : 1.0;
-	return m >= 1.0 ? m : 1.0;
-}
-
-static ot_msg *expect_msg(uint64_t want, int timeout_ms)
-{
-	ot_msg *m = NULL;
-	int rc = ot_receive(&m, (int)(timeout_ms * tmul()));
-	ck_assert_msg(rc == 0, "waiting for tag %llu: %s",
-		      (unsigned long long)want, ot_err_name(rc));
-	ck_assert_msg(ot_msg_tag(m) == want, "got tag %llu, want %llu",
-		      (unsigned long long)ot_msg_tag(m),
-		      (unsigned long long)want);
-	return m;
-}
-
 static uint64_t msg_u64(const ot_msg *m)
 {
 	uint64_t v;

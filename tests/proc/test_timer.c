@@ -16,26 +16,6 @@ enum { T_READY = 1, T_TICK, T_RESULT, T_PING, T_PONG, T_DONE, T_DATA };
 
 static ot_pid g_test; /* the test thread, set before spawning */
 
-static double tmul(void)
-{
-	const char *s = getenv("CK_TIMEOUT_MULTIPLIER");
-	double m = s ? atof(s) : 1.0;
-	return m >= 1.0 ? m : 1.0;
-}
-
-static double now_msf(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-#define require(cond, ...)                                                     \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			ck_abort_msg(__VA_ARGS__);                             \
-	} while (0)
-
 /* An elapsed time must be at least the wait (less 1 ms for the runtime's
  * whole-millisecond clock) and at most the wait plus a noisy margin. */
 static void check_waited(double took_ms, int want_ms, const char *what)
@@ -43,31 +23,6 @@ static void check_waited(double took_ms, int want_ms, const char *what)
 	ck_assert_msg(took_ms >= want_ms - 1 &&
 			  took_ms < want_ms + 400 * tmul(),
 		      "%s of %d ms took %.1f ms", what, want_ms, took_ms);
-}
-
-static ot_msg *expect_msg(uint64_t want, int timeout_ms)
-{
-	ot_msg *m = NULL;
-	int rc = ot_receive(&m, (int)(timeout_ms * tmul()));
-	ck_assert_msg(rc == 0, "waiting for tag %llu: %s",
-		      (unsigned long long)want, ot_err_name(rc));
-	ck_assert_msg(ot_msg_tag(m) == want, "got tag %llu, want %llu",
-		      (unsigned long long)ot_msg_tag(m),
-		      (unsigned long long)want);
-	return m;
-}
-
-static int64_t msg_i64(const ot_msg *m)
-{
-	int64_t v;
-	ck_assert_uint_eq(ot_msg_size(m), sizeof(v));
-	memcpy(&v, ot_msg_data(m), sizeof(v));
-	return v;
-}
-
-static void send_i64(ot_pid to, uint64_t tag, int64_t v)
-{
-	ot_send(to, tag, &v, sizeof(v));
 }
 
 static int64_t expect_result(int timeout_ms)
