@@ -557,18 +557,25 @@ int ot_gen_server_start_link(const ot_gen_server_callbacks *cb, void *arg,
 
 /* Sends tag + (alias, payload) to server and waits for the reply through
  * the alias, or for the server's DOWN. On success *m is the reply. */
-static int request(ot_pid server, uint64_t tag, const void *payload,
-		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
+/* What a call and a stop check first; then they monitor the server. */
+static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
 {
-	if (timeout_ms < OT_INFINITY || (size && !payload) ||
-	    ot_pid_is_none(server))
+	if (timeout_ms < OT_INFINITY || ot_pid_is_none(server))
 		return OT_EINVAL;
 	if (!ot_running())
 		return OT_ENOTSTARTED;
 	if (ot_pid_equal(server, ot_self()))
 		return OT_EDEADLK;
+	return ot_monitor(server, watch);
+}
+
+static int request(ot_pid server, uint64_t tag, const void *payload,
+		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
+{
+	if (size && !payload)
+		return OT_EINVAL;
 	ot_ref watch;
-	int rc = ot_monitor(server, &watch);
+	int rc = watch_server(server, timeout_ms, &watch);
 	if (rc)
 		return rc;
 	uint64_t alias;
@@ -689,14 +696,8 @@ int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 		       int timeout_ms)
 {
 	ot_reason why = reason ? *reason : ot_reason_normal();
-	if (timeout_ms < OT_INFINITY || ot_pid_is_none(server))
-		return OT_EINVAL;
-	if (!ot_running())
-		return OT_ENOTSTARTED;
-	if (ot_pid_equal(server, ot_self()))
-		return OT_EDEADLK;
 	ot_ref watch;
-	int rc = ot_monitor(server, &watch);
+	int rc = watch_server(server, timeout_ms, &watch);
 	if (rc)
 		return rc;
 	if ((rc = ot_send(server, TAG_STOP, &why, sizeof why)) != 0) {

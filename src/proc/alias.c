@@ -29,8 +29,8 @@ int ot_alias(uint64_t *out)
 	int rc = ot__running_check();
 	if (rc)
 		return rc;
-	struct ot__proc *p = ot__current();
-	if (!p && !(p = ot__foreign_self(true)))
+	struct ot__proc *p = ot__caller();
+	if (!p)
 		return OT_ENOMEM;
 	uint64_t alias =
 		atomic_fetch_add_explicit(&next_alias, 1, memory_order_relaxed);
@@ -79,9 +79,7 @@ int ot_send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
 		return rc;
-	struct ot__proc *self = ot__current();
-	if (!self)
-		self = ot__foreign_self(true);
+	struct ot__proc *self = ot__caller();
 	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
 						 : OT_PID_NONE,
 					    tag, data, size);

@@ -190,9 +190,7 @@ void ot__send_msg(ot_pid to, struct ot_msg *m)
  * (the process table is full) still sends, without a sender. */
 static ot_pid sender(void)
 {
-	struct ot__proc *self = ot__current();
-	if (!self)
-		self = ot__foreign_self(true);
+	struct ot__proc *self = ot__caller();
 	return self ? ot__pid_of(self) : OT_PID_NONE;
 }
 
@@ -323,8 +321,8 @@ static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
 		return rc;
-	struct ot__proc *p = ot__current();
-	if (!p && !(p = ot__foreign_self(true)))
+	struct ot__proc *p = ot__caller();
+	if (!p)
 		return rc ? rc : OT_ENOMEM;
 	int64_t deadline = OT__NO_DEADLINE;
 	struct ot_msg *seen = NULL; /* last message already offered */

@@ -327,6 +327,9 @@ struct ot__sched {
 struct ot__sched *ot__sched_self(void);
 /* The calling process (scheduled or attached foreign), or NULL. */
 struct ot__proc *ot__current(void);
+/* The same, attaching a foreign thread that is not yet: NULL only when
+ * that fails (out of memory, table full, runtime stopping). */
+struct ot__proc *ot__caller(void);
 /* p was made RUNNABLE (under its lock, now released): queue it. */
 void ot__ready(struct ot__proc *p);
 /* A new process: queue it where the work spreads. */

@@ -59,6 +59,12 @@ __attribute__((noinline)) struct ot__proc *ot__current(void)
 	return ot__foreign_self(false);
 }
 
+struct ot__proc *ot__caller(void)
+{
+	struct ot__proc *p = ot__current();
+	return p ? p : ot__foreign_self(true);
+}
+
 /* ---------------------------------------------------------------------
  * Run queues
  */
@@ -543,8 +549,8 @@ static void discard_spawned(struct ot__proc *p)
 /* OT_SPAWN_LINK / OT_SPAWN_MONITOR, before the child can run. */
 static int tie_to_parent(struct ot__proc *child, const ot_spawn_opts *opts)
 {
-	struct ot__proc *self = ot__current();
-	if (!self && !(self = ot__foreign_self(true)))
+	struct ot__proc *self = ot__caller();
+	if (!self)
 		return OT_ENOMEM;
 	int rc = 0;
 	if (opts->flags & OT_SPAWN_LINK)

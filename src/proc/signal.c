@@ -277,13 +277,6 @@ void ot__proc_finish(struct ot__proc *p)
  * The API
  */
 
-/* The caller as a process: scheduled, or the attached foreign thread. */
-static struct ot__proc *caller(void)
-{
-	struct ot__proc *p = ot__current();
-	return p ? p : ot__foreign_self(true);
-}
-
 /* Locks a and b in address order (one lock when they are the same). */
 static void lock_pair(struct ot__proc *a, struct ot__proc *b)
 {
@@ -334,7 +327,7 @@ int ot_link(ot_pid pid)
 	int rc = ot__running_check();
 	if (rc)
 		return rc;
-	struct ot__proc *self = caller();
+	struct ot__proc *self = ot__caller();
 	if (!self)
 		return OT_ENOMEM;
 	if (ot_pid_equal(pid, ot__pid_of(self)))
@@ -494,7 +487,7 @@ int ot_monitor(ot_pid pid, ot_ref *out)
 	int rc = ot__running_check();
 	if (rc)
 		return rc;
-	struct ot__proc *self = caller();
+	struct ot__proc *self = ot__caller();
 	if (!self)
 		return OT_ENOMEM;
 	return monitor(self, pid, ot__table_lookup(pid), NULL, out);
@@ -509,7 +502,7 @@ int ot_monitor_name(const char *name, ot_ref *out)
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) != 0)
 		return rc;
-	struct ot__proc *self = caller();
+	struct ot__proc *self = ot__caller();
 	if (!self)
 		return OT_ENOMEM;
 	ot_pid pid = OT_PID_NONE;
@@ -571,8 +564,8 @@ int ot_exit_pid(ot_pid pid, const ot_reason *reason)
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
 		return rc;
-	struct ot__proc *self = ot__current();
-	if (!self && !(self = ot__foreign_self(true)))
+	struct ot__proc *self = ot__caller();
+	if (!self)
 		return rc ? rc : OT_ENOMEM;
 	struct ot_msg *m = exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
 	if (!m)

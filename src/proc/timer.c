@@ -229,7 +229,7 @@ int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) != 0)
 		return rc;
-	struct ot__proc *self = ot__current();
+	struct ot__proc *self = ot__caller();
 	struct ot__send_timer *st = malloc(sizeof *st);
 	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
 						 : OT_PID_NONE,
@@ -303,8 +303,8 @@ int ot_sleep(int timeout_ms)
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
 		return rc;
-	struct ot__proc *p = ot__current();
-	if (!p && !(p = ot__foreign_self(true)))
+	struct ot__proc *p = ot__caller();
+	if (!p)
 		return rc ? rc : OT_ENOMEM;
 	if (timeout_ms == 0)
 		return ot_in_process() ? ot_yield() : 0;
