@@ -30,10 +30,20 @@ struct head_arg {
  * The server: replies v + 1 to an int v.
  */
 
+/* The state: where the reply is kept. A reply must not point into the
+ * callback's own stack frame: otter copies it after the callback has
+ * returned. */
+struct srv {
+	int reply;
+};
+
 static ot_gs_ret srv_init(void *arg, void **state)
 {
 	(void)arg;
-	*state = NULL;
+	struct srv *s = calloc(1, sizeof *s);
+	if (!s)
+		return ot_gs_stop(ot_reason_error(0, "out of memory"));
+	*state = s;
 	return ot_gs_ok();
 }
 
@@ -41,18 +51,25 @@ static ot_gs_ret srv_call(const void *req, size_t size, ot_gs_from from,
 			  void **state)
 {
 	(void)from;
-	(void)state;
+	struct srv *s = *state;
 	int v;
 	if (size != sizeof v)
 		return ot_gs_stop(ot_reason_error(0, "call: not an int"));
 	memcpy(&v, req, sizeof v);
-	v++;
-	return ot_gs_reply(&v, sizeof v);
+	s->reply = v + 1;
+	return ot_gs_reply(&s->reply, sizeof s->reply);
+}
+
+static void srv_terminate(const ot_reason *reason, void *state)
+{
+	(void)reason;
+	free(state);
 }
 
 static const ot_gen_server_callbacks server_cb = {
     .init = srv_init,
     .handle_call = srv_call,
+    .terminate = srv_terminate,
 };
 
 /* ---------------------------------------------------------------------
@@ -78,9 +95,9 @@ static void calls(ot_pid server, uint64_t n)
 		int v = (int)(i & 0x3fffffff), back = -1;
 		size_t got = 0;
 		ot_reason why;
-		int rc = ot_gen_server_call(server, &v, sizeof v, &back,
-					    sizeof back, &got,
-					    OT_GS_DEFAULT_TIMEOUT, &why);
+		int rc =
+		    ot_gen_server_call(server, &v, sizeof v, &back, sizeof back,
+				       &got, OT_GS_DEFAULT_TIMEOUT, &why);
 		if (rc != 0)
 			call_failed(rc, &why);
 		if (got != sizeof back || back != v + 1)

@@ -32,27 +32,36 @@ struct head_arg {
 };
 
 /* ---------------------------------------------------------------------
- * The server. Its state is the count of casts since the last call (kept
- * in the state pointer itself).
+ * The server
  */
+
+struct srv {
+	uint64_t count; /* casts since the last call */
+	uint64_t reply; /* the last call's answer: a reply must not point
+			 * into the callback's own stack frame, otter
+			 * copies it after the callback has returned */
+};
 
 static ot_gs_ret srv_init(void *arg, void **state)
 {
 	(void)arg;
-	*state = (void *)(uintptr_t)0;
+	struct srv *s = calloc(1, sizeof *s);
+	if (!s)
+		return ot_gs_stop(ot_reason_error(0, "out of memory"));
+	*state = s;
 	return ot_gs_ok();
 }
 
 static ot_gs_ret srv_cast(const void *req, size_t size, void **state)
 {
-	uintptr_t count = (uintptr_t)*state;
+	struct srv *s = *state;
 	int v;
 	if (size != sizeof v)
 		return ot_gs_stop(ot_reason_error(0, "cast: not an int"));
 	memcpy(&v, req, sizeof v);
-	if ((uintptr_t)v != count)
+	if ((uint64_t)v != s->count)
 		return ot_gs_stop(ot_reason_error(0, "cast: out of order"));
-	*state = (void *)(count + 1);
+	s->count++;
 	return ot_gs_noreply();
 }
 
@@ -63,15 +72,23 @@ static ot_gs_ret srv_call(const void *req, size_t size, ot_gs_from from,
 	(void)req;
 	(void)size;
 	(void)from;
-	uint64_t count = (uintptr_t)*state;
-	*state = (void *)(uintptr_t)0;
-	return ot_gs_reply(&count, sizeof count);
+	struct srv *s = *state;
+	s->reply = s->count;
+	s->count = 0;
+	return ot_gs_reply(&s->reply, sizeof s->reply);
+}
+
+static void srv_terminate(const ot_reason *reason, void *state)
+{
+	(void)reason;
+	free(state);
 }
 
 static const ot_gen_server_callbacks server_cb = {
     .init = srv_init,
     .handle_call = srv_call,
     .handle_cast = srv_cast,
+    .terminate = srv_terminate,
 };
 
 /* ---------------------------------------------------------------------
@@ -89,9 +106,9 @@ static void batches(ot_pid server, size_t batch, uint64_t n)
 		uint64_t count = 0;
 		size_t got = 0;
 		ot_reason why;
-		int rc = ot_gen_server_call(server, NULL, 0, &count,
-					    sizeof count, &got,
-					    OT_GS_DEFAULT_TIMEOUT, &why);
+		int rc =
+		    ot_gen_server_call(server, NULL, 0, &count, sizeof count,
+				       &got, OT_GS_DEFAULT_TIMEOUT, &why);
 		if (rc != 0) {
 			char buf[OT_REASON_STRLEN];
 			buf[0] = '\0';

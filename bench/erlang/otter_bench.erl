@@ -12,18 +12,33 @@
 %%   run([ring, Size | [Seconds]])      messages (hops) per second
 %%   run([spawn | [Batch, [Seconds]]])  processes per second
 %%   run([crash | [Seconds]])           microseconds per trapped crash
+%%   run([call | [Seconds]])            ns per gen_server call round trip
+%%   run([cast | [Batch, [Seconds]]])   gen_server casts handled per second
+%%   run([pairs | [K, [Seconds]]])      gen_server calls per second, in
+%%                                      total, of K client/server pairs
+%%
+%% The gen_server twins (call, cast, pairs) use this module as the
+%% server's callback module (init/1, handle_call/3, handle_cast/2 below).
 %%
 %% (`-s erlang halt' ends the VM at once; `-s init stop' takes about a
 %% second longer.) Arguments may be atoms (from -s), strings (from -run) or
 %% numbers (from -eval).
 -module(otter_bench).
+-behaviour(gen_server).
 
--export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0]).
+-export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
+         call_time/1, cast_rate/2, pairs_rate/2]).
+-export([init/1, handle_call/3, handle_cast/2]).
 
 -define(WARMUP, 0.1).
 -define(SECONDS, 0.5).
-%% Round trips between two looks at the clock, as in bench_pingpong.c.
+%% Round trips between two looks at the clock, as in bench_pingpong.c
+%% (and calls, as in bench_call.c).
 -define(CHUNK, 1024).
+%% Calls between two looks at the clock in each pair, as in bench_pairs.c.
+-define(PAIRS_CHUNK, 16).
+%% The timeout of every gen_server call, as in the C benchmarks.
+-define(CALL_TIMEOUT, 5000).
 
 run([Name | Args0]) ->
     Args = [to_num(A) || A <- Args0],
@@ -38,6 +53,14 @@ run([Name | Args0]) ->
             {spawn, [B, S]} -> {fun() -> spawn_rate(B, S) end, 0};
             {crash, []} -> {fun() -> crash_cost(?SECONDS) end, 3};
             {crash, [S]} -> {fun() -> crash_cost(S) end, 3};
+            {call, []} -> {fun() -> call_time(?SECONDS) end, 1};
+            {call, [S]} -> {fun() -> call_time(S) end, 1};
+            {cast, []} -> {fun() -> cast_rate(1000, ?SECONDS) end, 0};
+            {cast, [B]} -> {fun() -> cast_rate(B, ?SECONDS) end, 0};
+            {cast, [B, S]} -> {fun() -> cast_rate(B, S) end, 0};
+            {pairs, []} -> {fun() -> pairs_rate(2, ?SECONDS) end, 0};
+            {pairs, [K]} -> {fun() -> pairs_rate(K, ?SECONDS) end, 0};
+            {pairs, [K, S]} -> {fun() -> pairs_rate(K, S) end, 0};
             _ -> erlang:error({bad_arguments, [Name | Args0]})
         end,
     case to_atom(Name) of
@@ -164,6 +187,106 @@ crash_once() ->
     receive {'EXIT', Pid, {badarith, _}} -> ok end.
 
 zero() -> 0.
+
+%% ---------------------------------------------------------------------------
+%% gen_server: the server of call, cast and pairs. Its state is the count
+%% of casts since the last sync call.
+%%
+%%   call V (an integer)  replies V + 1
+%%   call sync            replies the count and resets it
+%%   cast K               K must be the count (casts arrive in order)
+
+init(_) -> {ok, 0}.
+
+handle_call(V, _From, C) when is_integer(V) -> {reply, V + 1, C};
+handle_call(sync, _From, C) -> {reply, C, 0}.
+
+handle_cast(K, K) -> {noreply, K + 1}.
+
+%% K calls, the replies checked; the requests are K, K-1, ..., 1.
+calls(_, 0) -> ok;
+calls(S, K) ->
+    R = K + 1,
+    R = gen_server:call(S, K, ?CALL_TIMEOUT),
+    calls(S, K - 1).
+
+%% ---------------------------------------------------------------------------
+%% Call: one client (the head) calls one server in a loop. bench_call.c.
+
+call_time(Secs) ->
+    {ok, S} = gen_server:start(?MODULE, [], []),
+    Work = fun() -> calls(S, ?CHUNK), ?CHUNK end,
+    _ = for_seconds(Work, ?WARMUP),
+    {N, Ns} = for_seconds(Work, Secs),
+    ok = gen_server:stop(S),
+    Ns / N.
+
+%% ---------------------------------------------------------------------------
+%% Cast: the head casts 0, 1, ..., Batch-1, then calls sync, which must
+%% answer Batch (all handled); the time covers both, the count only the
+%% casts. bench_cast.c.
+
+cast_rate(Batch, Secs) when is_integer(Batch), Batch >= 1 ->
+    {ok, S} = gen_server:start(?MODULE, [], []),
+    Work = fun() ->
+                   cast_n(S, 0, Batch),
+                   Batch = gen_server:call(S, sync, ?CALL_TIMEOUT)
+           end,
+    _ = for_seconds(Work, ?WARMUP),
+    {N, Ns} = for_seconds(Work, Secs),
+    ok = gen_server:stop(S),
+    N / (Ns / 1.0e9).
+
+cast_n(_, B, B) -> ok;
+cast_n(S, K, B) -> gen_server:cast(S, K), cast_n(S, K + 1, B).
+
+%% ---------------------------------------------------------------------------
+%% Pairs: K clients, each with its own server, call in a loop between two
+%% deadlines that the head gives all of them (the end of the warmup, and
+%% Secs later); each counts the calls it made between its first look at
+%% the clock past the first and its first look past the second. Calls per
+%% second: the sum of the counts over the span from the earliest start to
+%% the latest end. bench_pairs.c.
+
+pairs_rate(K, Secs) when is_integer(K), K >= 1 ->
+    Head = self(),
+    Clients = [spawn_link(fun() -> pair_client(Head) end)
+               || _ <- lists:seq(1, K)],
+    _ = [receive {ready, C} -> ok end || C <- Clients],
+    WarmEnd = now_ns() + round(?WARMUP * 1.0e9),
+    End = WarmEnd + round(Secs * 1.0e9),
+    _ = [C ! {go, WarmEnd, End} || C <- Clients],
+    Counts = [receive {count, C, N, T0, T1} -> {N, T0, T1} end
+              || C <- Clients],
+    _ = [C ! stop || C <- Clients],
+    _ = [receive {done, C} -> ok end || C <- Clients],
+    Total = lists:sum([N || {N, _, _} <- Counts]),
+    Span = lists:max([T1 || {_, _, T1} <- Counts]) -
+        lists:min([T0 || {_, T0, _} <- Counts]),
+    Total / (Span / 1.0e9).
+
+pair_client(Head) ->
+    {ok, S} = gen_server:start(?MODULE, [], []),
+    Head ! {ready, self()},
+    receive {go, WarmEnd, End} -> ok end,
+    T0 = pair_warm(S, WarmEnd),
+    {N, T1} = pair_count(S, End, 0),
+    Head ! {count, self(), N, T0, T1},
+    receive stop -> ok end,
+    ok = gen_server:stop(S),
+    Head ! {done, self()}.
+
+pair_warm(S, WarmEnd) ->
+    case now_ns() of
+        T when T >= WarmEnd -> T;
+        _ -> calls(S, ?PAIRS_CHUNK), pair_warm(S, WarmEnd)
+    end.
+
+pair_count(S, End, N) ->
+    case now_ns() of
+        T when T >= End -> {N, T};
+        _ -> calls(S, ?PAIRS_CHUNK), pair_count(S, End, N + ?PAIRS_CHUNK)
+    end.
 
 %% ---------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@
  * it with the helpers below (ot_gs_reply(), ot_gs_noreply(), ot_gs_stop(),
  * ...), then adjust its fields (idle timeout, hibernate, continue) where
  * needed. Data a callback returns (a reply) is copied as soon as the
- * callback returns: it may point into the state or the callback's stack.
+ * callback returns: it may point into the state or static storage, but not
+ * into the callback's own local variables, which are gone by then.
  *
  * Where otter differs from OTP: errors are returned, not raised. A call
  * that times out, finds no server, or whose server dies returns an error

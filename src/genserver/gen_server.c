@@ -57,7 +57,8 @@ struct server {
 	const ot_gen_server_callbacks *cb;
 	void *state;
 	ot_pid self;
-	ot_pid parent;
+	ot_pid parent;	      /* the starter if linked, else itself */
+	ot_pid starter;
 	uint64_t start_alias; /* while init runs: where the ack goes */
 	bool started;
 	bool has_timeout;
@@ -65,6 +66,8 @@ struct server {
 	bool hibernate;
 	bool has_continue;
 	uint64_t continue_arg;
+	bool terminating;      /* terminate is running */
+	ot_reason stop_reason; /* ... for this reason */
 	/* The message being handled, for the crash report. */
 	uint64_t last_tag;
 	size_t last_size;
@@ -170,17 +173,27 @@ static void ack(struct server *s, int status, const ot_reason *reason)
 	a.status = status;
 	if (reason)
 		a.reason = *reason;
-	ot_send_alias(s->parent, s->start_alias, TAG_ACK, &a, sizeof a);
+	ot_send_alias(s->starter, s->start_alias, TAG_ACK, &a, sizeof a);
+}
+
+/* Runs terminate for reason (a crash inside it keeps this reason). */
+static void terminate(struct server *s, const ot_reason *reason)
+{
+	if (!ot_reason_is_clean(reason))
+		report(s, reason);
+	if (!s->cb->terminate)
+		return;
+	s->terminating = true;
+	s->stop_reason = *reason;
+	s->cb->terminate(reason, s->state);
+	s->terminating = false;
 }
 
 /* Ends the server with reason after terminate; never returns. */
 __attribute__((noreturn)) static void stop_now(struct server *s,
 					       ot_reason reason)
 {
-	if (!ot_reason_is_clean(&reason))
-		report(s, &reason);
-	if (s->cb->terminate)
-		s->cb->terminate(&reason, s->state);
+	terminate(s, &reason);
 	ot_exit(&reason);
 	abort(); /* ot_exit does not return in a process */
 }
@@ -192,13 +205,23 @@ static void on_crash(const ot_reason *reason, void *arg)
 	if (!s->started) {
 		/* Crashed in init: the starter learns why; no terminate, as in
 		 * OTP. It must not get an EXIT or die of it either. */
-		ot_unlink(s->parent);
+		ot_unlink(s->starter);
 		ack(s, OT_EINITSTOP, reason);
 		return;
 	}
-	report(s, reason);
-	if (s->cb->terminate)
-		s->cb->terminate(reason, s->state);
+	if (s->terminating) {
+		/* terminate itself crashed: say so, and end with the reason
+		 * the server was stopping for (OTP keeps it too). */
+		char why[OT_REASON_STRLEN], text[OT_REASON_STRLEN + 64];
+		ot_reason_format(reason, why, sizeof why);
+		snprintf(text, sizeof text,
+			 "** terminate crashed with %s; keeping the stop reason",
+			 why);
+		ot_log_report(text);
+		ot_exit(&s->stop_reason);
+		return;
+	}
+	terminate(s, reason);
 }
 
 static ot_reason bad_return(const char *callback)
@@ -242,10 +265,7 @@ static void apply(struct server *s, const ot_gs_ret *r,
 			stop_now(s, ot_reason_error(OT_ENOMEM, "out of memory"));
 		if (copy)
 			memcpy(copy, r->reply, r->reply_size);
-		if (!ot_reason_is_clean(&r->reason))
-			report(s, &r->reason);
-		if (s->cb->terminate)
-			s->cb->terminate(&r->reason, s->state);
+		terminate(s, &r->reason);
 		if (r->has_reply)
 			reply_to(*from, copy, r->reply_size);
 		free(copy);
@@ -365,7 +385,11 @@ static void serve(void *arg)
 	memset(&s, 0, sizeof s);
 	s.cb = st->cb;
 	s.self = ot_self();
-	s.parent = st->parent;
+	/* As in OTP: the parent is the starter for a linked server; a
+	 * server started without a link is its own parent, and an EXIT
+	 * from its starter is just another message for handle_info. */
+	s.starter = st->parent;
+	s.parent = st->linked ? st->parent : s.self;
 	s.start_alias = st->alias;
 	void *init_arg = st->arg;
 	bool linked = st->linked;
@@ -376,7 +400,7 @@ static void serve(void *arg)
 	if (r.action != OT_GS_OK) {
 		/* No EXIT for the starter, and no death of it either. */
 		if (linked)
-			ot_unlink(s.parent);
+			ot_unlink(s.starter);
 		ot_reason why = r.reason;
 		int status = OT_EINITSTOP;
 		if (r.action == OT_GS_IGNORE) {
@@ -522,8 +546,13 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	memcpy(&a, ot_msg_data(m), sizeof a);
 	ot_msg_free(m);
 	if (a.status != 0) {
-		/* It unlinked itself before acking; its DOWN will come. */
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
+		/* It unlinked itself before acking and is ending now: wait for
+		 * its DOWN, so that when start returns neither the process nor
+		 * its name is left. */
+		ot_msg *down = NULL;
+		struct down_match only_down = {0, watch, 0};
+		ot_receive_match(is_answer, &only_down, &down, OT_INFINITY);
+		ot_msg_free(down);
 		if (reason)
 			*reason = a.reason;
 		return a.status;
@@ -602,9 +631,14 @@ static int request(ot_pid server, uint64_t tag, const void *payload,
 	struct down_match dm = {alias, watch, TAG_REPLY};
 	if (rc == 0)
 		rc = ot_receive_match(is_answer, &dm, m, timeout_ms);
-	/* From here no reply can arrive (and none is left behind). */
+	/* From here no reply can arrive; one that came between the end of
+	 * the wait and now is taken out, so none is ever left behind. */
 	ot_unalias(alias);
 	if (rc) {
+		ot_msg *late;
+		struct down_match reply_only = {alias, {0}, TAG_REPLY};
+		while (ot_receive_match(is_answer, &reply_only, &late, 0) == 0)
+			ot_msg_free(late);
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return rc;
 	}
