@@ -68,7 +68,10 @@ struct server {
 	uint64_t continue_arg;
 	bool terminating;      /* terminate is running */
 	ot_reason stop_reason; /* ... for this reason */
-	/* The message being handled, for the crash report. */
+	/* The message being handled: freed if the server ends inside it. */
+	ot_msg *msg;
+	void *heap; /* a large request, copied off its message */
+	/* What it was, for the crash report. */
 	uint64_t last_tag;
 	size_t last_size;
 	ot_pid last_from;
@@ -189,19 +192,41 @@ static void terminate(struct server *s, const ot_reason *reason)
 	s->terminating = false;
 }
 
+static void drop_payload(struct server *s)
+{
+	free(s->heap);
+	s->heap = NULL;
+}
+
+/* Ends the server with reason; never returns. The message being handled
+ * is the server's to free (it was taken from the mailbox). */
+__attribute__((noreturn)) static void end(struct server *s,
+					  const ot_reason *reason)
+{
+	ot_msg_free(s->msg);
+	s->msg = NULL;
+	drop_payload(s);
+	ot_exit(reason);
+	abort(); /* ot_exit does not return in a process */
+}
+
 /* Ends the server with reason after terminate; never returns. */
 __attribute__((noreturn)) static void stop_now(struct server *s,
 					       ot_reason reason)
 {
 	terminate(s, &reason);
-	ot_exit(&reason);
-	abort(); /* ot_exit does not return in a process */
+	end(s, &reason);
 }
 
 /* The runtime calls this after a crash in a callback, in the server. */
 static void on_crash(const ot_reason *reason, void *arg)
 {
 	struct server *s = arg;
+	/* Not needed by terminate; freed now in case terminate crashes too
+	 * (then nothing here runs again). */
+	ot_msg_free(s->msg);
+	s->msg = NULL;
+	drop_payload(s);
 	if (!s->started) {
 		/* Crashed in init: the starter learns why; no terminate, as in
 		 * OTP. It must not get an EXIT or die of it either. */
@@ -218,8 +243,7 @@ static void on_crash(const ot_reason *reason, void *arg)
 			 "** terminate crashed with %s; keeping the stop reason",
 			 why);
 		ot_log_report(text);
-		ot_exit(&s->stop_reason);
-		return;
+		end(s, &s->stop_reason);
 	}
 	terminate(s, reason);
 }
@@ -269,8 +293,7 @@ static void apply(struct server *s, const ot_gs_ret *r,
 		if (r->has_reply)
 			reply_to(*from, copy, r->reply_size);
 		free(copy);
-		ot_exit(&r->reason);
-		abort();
+		end(s, &r->reason);
 	}
 	default:
 		stop_now(s, bad_return(callback));
@@ -306,6 +329,26 @@ static ot_msg *next_message(struct server *s)
 	return m;
 }
 
+/*
+ * Copies the payload of the current message (past skip bytes) to buf, or
+ * to the heap when it does not fit, and frees the message: a callback may
+ * end the process in ways no code here sees (ot_exit, a stack overflow),
+ * and a request that lives on the server's stack goes with it.
+ */
+static const void *take_payload(struct server *s, size_t skip, char *buf,
+				size_t cap)
+{
+	size_t n = ot_msg_size(s->msg) - skip;
+	char *copy = buf;
+	if (n > cap && !(copy = s->heap = malloc(n)))
+		stop_now(s, ot_reason_error(OT_ENOMEM, "out of memory"));
+	if (n)
+		memcpy(copy, (const char *)ot_msg_data(s->msg) + skip, n);
+	ot_msg_free(s->msg);
+	s->msg = NULL;
+	return copy;
+}
+
 static void handle(struct server *s, ot_msg *m)
 {
 	const ot_gen_server_callbacks *cb = s->cb;
@@ -327,17 +370,24 @@ static void handle(struct server *s, ot_msg *m)
 			stop_now(s, ot_reason_error(OT_EINVAL,
 						    "no handle_call callback"));
 		size_t n = size - sizeof h;
-		ot_gs_ret r = cb->handle_call(n ? data + sizeof h : NULL, n,
-					      from, &s->state);
+		char small[SMALL_FRAME];
+		const void *req = take_payload(s, sizeof h, small, sizeof small);
+		ot_gs_ret r = cb->handle_call(n ? req : NULL, n, from,
+					      &s->state);
 		apply(s, &r, &from, "handle_call");
+		drop_payload(s);
 		return;
 	}
 	case TAG_CAST:
 		s->last_kind = "cast";
 		if (cb->handle_cast) {
-			ot_gs_ret r = cb->handle_cast(size ? data : NULL, size,
+			char small[SMALL_FRAME];
+			const void *req =
+				take_payload(s, 0, small, sizeof small);
+			ot_gs_ret r = cb->handle_cast(size ? req : NULL, size,
 						      &s->state);
 			apply(s, &r, NULL, "handle_cast");
+			drop_payload(s);
 		}
 		return;
 	case TAG_STOP: {
@@ -439,8 +489,10 @@ static void serve(void *arg)
 		ot_msg *m = next_message(&s);
 		if (!m)
 			continue;
+		s.msg = m;
 		handle(&s, m);
-		ot_msg_free(m);
+		ot_msg_free(s.msg); /* unless handle took it */
+		s.msg = NULL;
 	}
 }
 

@@ -64,7 +64,33 @@ static struct ot__name *find(const char *name)
 	return RB_FIND(ot__names, &names.tree, &key);
 }
 
-/* Binds name to p, which the caller has checked alive; names lock held. */
+static void unbind(struct ot__name *n);
+
+/*
+ * With the names lock held and no process lock: OT_ENAMETAKEN when a live
+ * process holds name. A name still held by a process that is dead but has
+ * not released it yet is freed (whereis already says so); that exit then
+ * finds the name gone, under its lock, and leaves it alone.
+ */
+static int claimable(const char *name)
+{
+	struct ot__name *old = find(name);
+	if (!old)
+		return 0;
+	if (ot__proc_lock_alive(old->proc, old->pid)) {
+		ot__spin_unlock(&old->proc->lock);
+		return OT_ENAMETAKEN;
+	}
+	ot__spin_lock(&old->proc->lock);
+	if (old->proc->name == old)
+		old->proc->name = NULL;
+	ot__spin_unlock(&old->proc->lock);
+	unbind(old);
+	return 0;
+}
+
+/* Binds name to p, which the caller has checked alive; names lock held,
+ * claimable(name) said yes. */
 static int bind(const char *name, struct ot__proc *p, ot_pid pid)
 {
 	if (find(name))
@@ -86,9 +112,12 @@ static int bind(const char *name, struct ot__proc *p, ot_pid pid)
 int ot__name_claim(const char *name, struct ot__proc *p)
 {
 	ot__mutex_lock(&names.lock);
-	ot__spin_lock(&p->lock);
-	int rc = bind(name, p, ot__pid_of(p));
-	ot__spin_unlock(&p->lock);
+	int rc = claimable(name);
+	if (!rc) {
+		ot__spin_lock(&p->lock);
+		rc = bind(name, p, ot__pid_of(p));
+		ot__spin_unlock(&p->lock);
+	}
 	ot__mutex_unlock(&names.lock);
 	return rc;
 }
@@ -129,10 +158,13 @@ int ot_register(const char *name, ot_pid pid)
 	if ((rc = ot__running_check()) != 0)
 		return rc;
 	ot__mutex_lock(&names.lock);
-	struct ot__proc *p = ot__table_lookup(pid);
-	if (!p || !ot__proc_lock_alive(p, pid)) {
-		/* A taken name is the clearer error when both apply. */
-		rc = find(name) ? OT_ENAMETAKEN : OT_ENOPROC;
+	/* A taken name is the clearer error when both apply. */
+	rc = claimable(name);
+	struct ot__proc *p = rc ? NULL : ot__table_lookup(pid);
+	if (rc) {
+		/* taken */
+	} else if (!p || !ot__proc_lock_alive(p, pid)) {
+		rc = OT_ENOPROC;
 	} else {
 		rc = bind(name, p, pid);
 		ot__spin_unlock(&p->lock);
@@ -172,8 +204,13 @@ int ot_whereis(const char *name, ot_pid *out)
 		return rc;
 	ot__mutex_lock(&names.lock);
 	struct ot__name *n = find(name);
-	if (n)
+	/* A process marked dead releases its name a moment later: it is
+	 * already gone for whereis, as it is for ot_is_alive. */
+	bool alive = n && ot__proc_lock_alive(n->proc, n->pid);
+	if (alive) {
+		ot__spin_unlock(&n->proc->lock);
 		*out = n->pid;
+	}
 	ot__mutex_unlock(&names.lock);
-	return n ? 0 : OT_ENOTREG;
+	return alive ? 0 : OT_ENOTREG;
 }

@@ -19,6 +19,8 @@
  * terminate, info, cast, continue) to the test thread as events. All
  * assertions are made on the test thread.
  */
+#include "config.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -30,9 +32,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
+
 #include "fixture.h"
 
 #include <otter/gen_server.h>
+
+/* Under valgrind the resident set is valgrind's (it grows with shadow
+ * memory): the hibernate test cannot measure what the server gave back. */
+static bool under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
+}
 
 /* Under ASan or TSan, let otter's fault handler have the faults. */
 #if defined(__has_feature)
@@ -1059,7 +1076,8 @@ static void starter_proc(void *arg)
 	r.elapsed_ms = now_ms() - t0;
 	ot_pid srv = {atomic_load(&g_last_init)};
 	r.alive_at_return = !ot_pid_is_none(srv) && ot_is_alive(srv);
-	r.gone_later = ot_pid_is_none(srv) || wait_dead(srv, 1000);
+	r.gone_later = ot_pid_is_none(srv) ||
+		       (r.rc != 0 && wait_dead(srv, scaled_ms(1000)));
 	if (a.name[0]) {
 		ot_pid p;
 		r.whereis_rc = ot_whereis(a.name, &p);
@@ -1675,8 +1693,7 @@ START_TEST(test_call_self_deadlock)
 END_TEST
 
 /* A reply bigger than the buffer: OT_ETOOBIG with its size; the reply
- * does not stay in the mailbox. Exact fits, empty replies and replies
- * from the callback's stack work. */
+ * does not stay in the mailbox. Exact fits and empty replies work. */
 START_TEST(test_reply_too_big)
 {
 	ot_pid srv = start_quiet();
@@ -1716,10 +1733,10 @@ START_TEST(test_reply_too_big)
 }
 END_TEST
 
-
 /* Replies that come just as the call times out: whichever wins, none is
- * left in the caller's mailbox. The test thread and two pthreads race. */
-#define RACE_ROUNDS 300
+ * left in the caller's mailbox. The test thread alone, then with two
+ * pthreads. */
+#define RACE_ROUNDS 150
 
 struct racer {
 	ot_pid srv;
@@ -1862,7 +1879,7 @@ START_TEST(test_call_timeout_reply_at_wakeup)
 	struct sniper sn;
 	memset(&sn, 0, sizeof(sn));
 	sn.caller = g_test;
-	sn.rounds = 400;
+	sn.rounds = 300;
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, sniper_thread, &sn), 0);
 	int timeouts = 0, replies = 0, strays = 0;
@@ -2237,7 +2254,7 @@ START_TEST(test_hibernate_lowers_rss)
 		after = rss_bytes();
 		drop = before - after;
 	} while (drop < 100 * 1024 && now_ms() < deadline);
-	ck_assert_msg(drop >= 100 * 1024,
+	ck_assert_msg(drop >= 100 * 1024 || under_valgrind(),
 		      "hibernate: RSS %ld KiB -> %ld KiB, dropped %ld KiB, want "
 		      ">= 100 KiB",
 		      before / 1024, after / 1024, drop / 1024);
