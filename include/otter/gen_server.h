@@ -177,8 +177,9 @@ OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
 /* Stops server with reason (NULL: normal), running terminate, and waits
  * until it has ended. Errors: OT_ENOPROC (no such process), OT_ETIMEDOUT,
  * OT_EDEADLK (a server stopping itself: return ot_gs_stop() instead),
- * OT_ESERVERDIED (it ended with another reason, e.g. terminate crashed
- * or it was killed first), OT_EINVAL. From: process or foreign. */
+ * OT_ESERVERDIED (it ended with another reason: it crashed or was killed
+ * before it got to the stop), OT_EINVAL. A crash inside terminate keeps
+ * the stop reason (0 is returned). From: process or foreign. */
 OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);
 

@@ -21,7 +21,6 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1277,7 +1276,8 @@ START_TEST(test_start_failure)
 END_TEST
 
 /* init takes longer than the start timeout: ETIMEDOUT, and the half
- * started server is killed (with its name), no EXIT left behind. */
+ * started server is killed (with its name), no EXIT left behind. Loop:
+ * the start_link caller traps exits (0) or not (1): it lives on. */
 START_TEST(test_start_timeout)
 {
 	struct starter a;
@@ -1287,7 +1287,7 @@ START_TEST(test_start_timeout)
 	a.cfg.n = scaled_ms(5000);
 	a.timeout_ms = 100;
 	a.link = true;
-	a.trap = true;
+	a.trap = _i == 0;
 	ot_pid starter;
 	ot_ref sref;
 	struct start_res r = run_starter(&a, &starter, &sref);
@@ -1303,6 +1303,8 @@ START_TEST(test_start_timeout)
 		      (unsigned long long)r.tags[0]);
 	ck_assert_int_eq(atomic_load(&g_terminates), 0);
 	quit_starter(starter, sref, "start timeout");
+	if (_i != 0)
+		return;
 
 	/* the test thread, with start: the same */
 	struct cfg c = mkcfg(I_SLEEP);
@@ -1909,11 +1911,10 @@ START_TEST(test_call_timeout_reply_at_wakeup)
 	}
 	pthread_join(th, NULL);
 	ck_assert_msg(strays == 0,
-		      "%d of %d late replies (%d calls timed out) were left in "
-		      "the caller's mailbox (alias %llu)",
-		      strays, sn.rounds, timeouts,
+		      "%d of %d late replies (%d calls timed out, %d answered) "
+		      "were left in the caller's mailbox (alias %llu)",
+		      strays, sn.rounds, timeouts, replies,
 		      (unsigned long long)stray_alias);
-	(void)replies;
 	stop_ok(srv);
 }
 END_TEST
@@ -2690,6 +2691,36 @@ START_TEST(test_crash_in_callback)
 }
 END_TEST
 
+/* A crash in init, started with start_link by a process that traps exits
+ * (0) or not (1): OT_EINITSTOP with the crash reason, the caller neither
+ * dies nor finds an EXIT, and no server or name is left. */
+START_TEST(test_crash_in_init_start_link)
+{
+	const char *what = _i == 0 ? "crash in init, trapping start_link"
+				   : "crash in init, start_link";
+	struct starter a;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "gs_crash_init");
+	a.cfg.init = I_CRASH;
+	a.cfg.fault = F_NULL_WRITE;
+	a.link = true;
+	a.trap = _i == 0;
+	ot_pid starter;
+	ot_ref sref;
+	struct start_res r = run_starter(&a, &starter, &sref);
+	assert_rc(r.rc, OT_EINITSTOP, what);
+	check_crash(&r.reason, F_NULL_WRITE, what);
+	ck_assert_msg(!r.alive_at_return,
+		      "%s: the server is still alive when start returns", what);
+	ck_assert_msg(r.whereis_rc == OT_ENOTREG, "%s: whereis: %s", what,
+		      ot_err_name(r.whereis_rc));
+	ck_assert_msg(r.nmsgs == 0, "%s: the caller got tag %#llx", what,
+		      (unsigned long long)r.tags[0]);
+	ck_assert_int_eq(atomic_load(&g_terminates), 0);
+	quit_starter(starter, sref, what);
+}
+END_TEST
+
 /* A stack overflow in handle_call: the caller gets the overflow reason,
  * and terminate does not run (there is no stack to run it on). */
 START_TEST(test_crash_overflow_no_terminate)
@@ -2809,7 +2840,7 @@ static Suite *gen_server_suite(void)
 	tcase_add_test(tc, test_start_and_call);
 	tcase_add_test(tc, test_start_monitor_option);
 	tcase_add_loop_test(tc, test_start_failure, 0, SF_MODES * SC_CALLERS);
-	tcase_add_test(tc, test_start_timeout);
+	tcase_add_loop_test(tc, test_start_timeout, 0, 2);
 	tcase_add_test(tc, test_name_taken);
 	tcase_add_test(tc, test_name_too_long);
 	suite_add_tcase(s, tc);
@@ -2876,6 +2907,7 @@ static Suite *gen_server_suite(void)
 	tc = crash_tcase("crash_callbacks", 20);
 	tcase_add_loop_test(tc, test_crash_in_callback, 0,
 			    N_CRASH_FAULTS * W_COUNT);
+	tcase_add_loop_test(tc, test_crash_in_init_start_link, 0, 2);
 	tcase_add_test(tc, test_crash_overflow_no_terminate);
 	tcase_add_test(tc, test_crash_in_terminate_keeps_reason);
 	suite_add_tcase(s, tc);
