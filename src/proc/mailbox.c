@@ -167,7 +167,7 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 	bool wake = ot__enqueue_locked(p, m);
 	ot__spin_unlock(&p->lock);
 	if (wake)
-		ot__wake_finish(p);
+		ot__ready(p);
 }
 
 void ot__send_msg(ot_pid to, struct ot_msg *m)

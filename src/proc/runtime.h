@@ -73,7 +73,7 @@ struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
  * A signal (kind != OT__M_MSG) wakes the receiver whatever it waits for. */
 void ot__deliver(ot_pid to, struct ot_msg *msg);
 /* Appends msg to p's mailbox; caller holds p->lock and p is alive. True
- * when p must be woken: call ot__wake_finish(p) after unlocking. */
+ * when p must be woken: call ot__ready(p) after unlocking. */
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
 /* True when alias is one of p's active aliases; caller holds p->lock. */
 bool ot__alias_active(const struct ot__proc *p, uint64_t alias);
@@ -355,10 +355,9 @@ void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
 /* Asks p to end with `killed` at its next wait or yield. */
 void ot__proc_kill(struct ot__proc *p, ot_pid pid);
 /* Wakes p if it waits for any of `flags` (0: for anything, as a kill
- * does); caller holds p->lock and calls ot__wake_finish() after unlocking
+ * does); caller holds p->lock and calls ot__ready() after unlocking
  * when this returned true. A foreign thread is signalled at once. */
 bool ot__wake_locked(struct ot__proc *p, unsigned flags);
-void ot__wake_finish(struct ot__proc *p);
 int ot__scheds_start(unsigned n);
 void ot__scheds_stop(void);
 

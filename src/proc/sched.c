@@ -305,11 +305,6 @@ bool ot__wake_locked(struct ot__proc *p, unsigned flags)
 	return true;
 }
 
-void ot__wake_finish(struct ot__proc *p)
-{
-	ot__ready(p);
-}
-
 void ot__proc_kill(struct ot__proc *p, ot_pid pid)
 {
 	if (!ot__proc_lock_alive(p, pid))
@@ -318,7 +313,7 @@ void ot__proc_kill(struct ot__proc *p, ot_pid pid)
 	bool wake = ot__wake_locked(p, 0);
 	ot__spin_unlock(&p->lock);
 	if (wake)
-		ot__wake_finish(p);
+		ot__ready(p);
 }
 
 /* ---------------------------------------------------------------------

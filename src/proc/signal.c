@@ -195,7 +195,7 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 	}
 	ot__spin_unlock(&q->lock);
 	if (wake)
-		ot__wake_finish(q);
+		ot__ready(q);
 	if (!l)
 		ot_msg_free(m);
 	ot__block_free(l);
