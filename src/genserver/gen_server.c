@@ -228,9 +228,8 @@ static void on_crash(const ot_reason *reason, void *arg)
 	s->msg = NULL;
 	drop_payload(s);
 	if (!s->started) {
-		/* Crashed in init: the starter learns why; no terminate, as in
-		 * OTP. It must not get an EXIT or die of it either. */
-		ot_unlink(s->starter);
+		/* Crashed in init: the starter learns why (not linked yet, it
+		 * gets no EXIT); no terminate, as in OTP. */
 		ack(s, OT_EINITSTOP, reason);
 		return;
 	}
@@ -448,9 +447,6 @@ static void serve(void *arg)
 
 	ot_gs_ret r = s.cb->init(init_arg, &s.state);
 	if (r.action != OT_GS_OK) {
-		/* No EXIT for the starter, and no death of it either. */
-		if (linked)
-			ot_unlink(s.starter);
 		ot_reason why = r.reason;
 		int status = OT_EINITSTOP;
 		if (r.action == OT_GS_IGNORE) {
@@ -464,6 +460,14 @@ static void serve(void *arg)
 		return;
 	}
 	s.started = true;
+	/* start_link: the link comes now, before the ack. A starter that died
+	 * meanwhile (nobody waits for the ack) makes a trapping server get
+	 * EXIT noproc from its parent, and any other one end. */
+	if (linked && ot_link(s.starter) == OT_ENOPROC) {
+		ot_reason noproc = ot_reason_normal();
+		noproc.kind = OT_REASON_NOPROC;
+		stop_now(&s, noproc);
+	}
 	ack(&s, 0, NULL);
 	/* init's timeout, hibernate and continue apply as after a callback. */
 	r.action = OT_GS_NOREPLY;
@@ -548,10 +552,12 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	/* The starter watches the server while init runs, whether or not
 	 * it is linked: a server killed before its ack is noticed. */
 	ot_ref watch;
+	/* No link yet: the server links itself to us once init has
+	 * succeeded, so that a start that fails in any way (init returning
+	 * stop, a crash, an overflow, a kill) never sends us an EXIT. */
 	ot_spawn_opts so = {.stack_size = opts->stack_size,
 			    .name = opts->name,
-			    .flags = OT_SPAWN_MONITOR |
-				     (link ? OT_SPAWN_LINK : 0u),
+			    .flags = OT_SPAWN_MONITOR,
 			    .monitor_ref = &watch};
 	ot_pid pid;
 	rc = ot_spawn(serve, &st, &so, &pid);
@@ -598,9 +604,9 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	memcpy(&a, ot_msg_data(m), sizeof a);
 	ot_msg_free(m);
 	if (a.status != 0) {
-		/* It unlinked itself before acking and is ending now: wait for
-		 * its DOWN, so that when start returns neither the process nor
-		 * its name is left. */
+		/* It never linked and is ending now: wait for its DOWN, so
+		 * that when start returns neither the process nor its name is
+		 * left. */
 		ot_msg *down = NULL;
 		struct down_match only_down = {0, watch, 0};
 		ot_receive_match(is_answer, &only_down, &down, OT_INFINITY);

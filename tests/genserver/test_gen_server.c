@@ -2708,22 +2708,31 @@ END_TEST
 /* A crash in init, started with start_link by a process that traps exits
  * (0) or not (1): OT_EINITSTOP with the crash reason, the caller neither
  * dies nor finds an EXIT, and no server or name is left. */
+/* Loop: a NULL write (0, 1) or a stack overflow (2, 3) in init, under a
+ * trapping (even) or non-trapping (odd) start_link caller. An overflow
+ * runs no crash handler, so nothing in the server can unlink it: the
+ * caller must survive because the link comes only after init. */
 START_TEST(test_crash_in_init_start_link)
 {
-	const char *what = _i == 0 ? "crash in init, trapping start_link"
-				   : "crash in init, start_link";
+	static const char *const whats[] = {
+		"NULL write in init, trapping start_link",
+		"NULL write in init, start_link",
+		"overflow in init, trapping start_link",
+		"overflow in init, start_link"};
+	const char *what = whats[_i];
+	enum fault fault = _i < 2 ? F_NULL_WRITE : F_OVERFLOW;
 	struct starter a;
 	memset(&a, 0, sizeof(a));
 	snprintf(a.name, sizeof(a.name), "gs_crash_init");
 	a.cfg.init = I_CRASH;
-	a.cfg.fault = F_NULL_WRITE;
+	a.cfg.fault = fault;
 	a.link = true;
-	a.trap = _i == 0;
+	a.trap = _i % 2 == 0;
 	ot_pid starter;
 	ot_ref sref;
 	struct start_res r = run_starter(&a, &starter, &sref);
 	assert_rc(r.rc, OT_EINITSTOP, what);
-	check_crash(&r.reason, F_NULL_WRITE, what);
+	check_crash(&r.reason, fault, what);
 	ck_assert_msg(!r.alive_at_return,
 		      "%s: the server is still alive when start returns", what);
 	ck_assert_msg(r.whereis_rc == OT_ENOTREG, "%s: whereis: %s", what,
@@ -2921,7 +2930,7 @@ static Suite *gen_server_suite(void)
 	tc = crash_tcase("crash_callbacks", 20);
 	tcase_add_loop_test(tc, test_crash_in_callback, 0,
 			    N_CRASH_FAULTS * W_COUNT);
-	tcase_add_loop_test(tc, test_crash_in_init_start_link, 0, 2);
+	tcase_add_loop_test(tc, test_crash_in_init_start_link, 0, 4);
 	tcase_add_test(tc, test_crash_overflow_no_terminate);
 	tcase_add_test(tc, test_crash_in_terminate_keeps_reason);
 	suite_add_tcase(s, tc);
