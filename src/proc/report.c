@@ -52,14 +52,13 @@ static void add(struct text *t, const char *fmt, ...)
 						       : t->size - t->len - 1;
 }
 
-void ot__report_crash(struct ot__proc *p)
+void ot__report_crash(struct ot__proc *p, const char *name)
 {
-	char buf[8192], pid[OT_PID_STRLEN], name[OT_NAME_MAX + 1];
+	char buf[8192], pid[OT_PID_STRLEN];
 	char reason[OT_REASON_STRLEN];
 	struct text t = {buf, sizeof buf, 0};
 	buf[0] = '\0';
 	ot_pid_format(ot__pid_of(p), pid, sizeof pid);
-	ot__name_of(p, name);
 	ot_reason_format(&p->exit_reason, reason, sizeof reason);
 	add(&t, "=CRASH REPORT==== otter ===\n");
 	add(&t, "  crasher:\n");

@@ -384,8 +384,9 @@ void ot__faults_fini(void);
 /* Per scheduler thread: its alternate signal stack. */
 int ot__fault_thread_init(struct ot__sched *s);
 void ot__fault_thread_fini(struct ot__sched *s);
-/* Writes the crash report of p (ended by its own code, abnormally). */
-void ot__report_crash(struct ot__proc *p);
+/* Writes the crash report of p (ended by its own code, abnormally), which
+ * was registered as name ("" if not). */
+void ot__report_crash(struct ot__proc *p, const char *name);
 /* Adds n to a counter that only its single writer (at a time) changes. */
 static inline void ot__count(_Atomic size_t *c, ptrdiff_t n)
 {

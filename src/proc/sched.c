@@ -347,9 +347,15 @@ static bool park_proc(struct ot__sched *s, struct ot__proc *p)
 /* Reclaims an ended process, on the scheduler's stack. */
 static void reclaim(struct ot__proc *p)
 {
+	/* The report is written after the EXIT/DOWN signals have gone out:
+	 * formatting it (and symbolising a backtrace) must not delay a
+	 * supervisor's restart. The name goes first, with the signals. */
+	char name[OT_NAME_MAX + 1] = "";
 	if (p->report)
-		ot__report_crash(p);
+		ot__name_of(p, name);
 	ot__proc_finish(p);
+	if (p->report)
+		ot__report_crash(p, name);
 	ot__ctx_destroy(&p->ctx);
 	ot__stack_put(p->stack);
 	p->stack = NULL;
