@@ -5,7 +5,9 @@
  *   2. spawn a "greeter" registered by name, find it with ot_whereis() and
  *      talk to it from main();
  *   3. spawn a ring of 5 processes and pass a counter twice around it;
- *   4. stop every process and shut the runtime down.
+ *   4. let a linked process divide by zero: the crash ends that process
+ *      only, and main gets its exit reason as an EXIT message;
+ *   5. stop every process and shut the runtime down.
  *
  * Only the public API is used: #include <otter.h>, link with
  * `pkg-config --cflags --libs otter`.
@@ -29,6 +31,16 @@ struct token {
 	int hops_left; /* at 0 the token goes back to report */
 	ot_pid report; /* who wants the final count (main) */
 };
+
+/* A process with a bug: an integer division by zero (a real SIGFPE). */
+static void divider(void *arg)
+{
+	volatile int zero = 0;
+	volatile int n = (int)(intptr_t)arg;
+	printf("divider: computing %d / %d...\n", n, zero);
+	n = n / zero;
+	printf("divider: never printed (%d)\n", n);
+}
 
 /* Every otter call returns 0 (or a count) or a negative OT_E... code. */
 static void check(int rc, const char *what)
@@ -164,7 +176,30 @@ int main(void)
 	       ((const struct token *)ot_msg_data(msg))->counter);
 	ot_msg_free(msg);
 
-	/* 4. Stop everyone, then the runtime (it joins its threads). */
+	/* 4. A crash. The divider is linked to main; main is a thread, not a
+	 * process, so it always traps exits: the crash arrives as an EXIT
+	 * message carrying the exit reason, and everything else goes on.
+	 * (The crash report with a backtrace goes to stderr.) */
+	ot_pid d;
+	ot_spawn_opts linked = {.flags = OT_SPAWN_LINK};
+	check(ot_spawn(divider, (void *)(intptr_t)42, &linked, &d),
+	      "spawn divider");
+	check(ot_receive(&msg, 5000), "receive EXIT");
+	const ot_exit_info *ex = ot_msg_exit(msg);
+	if (ex) {
+		char why[OT_REASON_STRLEN];
+		ot_reason_format(&ex->reason, why, sizeof why);
+		printf("main %s: %s ended: %s\n", fmt(ot_self(), a),
+		       fmt(ex->from, b), why);
+	}
+	ot_msg_free(msg);
+	check(ot_send(g, TAG_GREET, "again", 5), "send");
+	check(ot_receive(&msg, 1000), "receive reply");
+	printf("main %s: the greeter still answers: \"%s\"\n",
+	       fmt(ot_self(), a), (const char *)ot_msg_data(msg));
+	ot_msg_free(msg);
+
+	/* 5. Stop everyone, then the runtime (it joins its threads). */
 	for (int i = 0; i < RING_SIZE; i++)
 		check(ot_send(ring[i], TAG_STOP, NULL, 0), "send stop");
 	check(ot_send(g, TAG_STOP, NULL, 0), "send stop");
