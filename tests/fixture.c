@@ -77,6 +77,15 @@ size_t ot_test_scaled(size_t n)
 	return n;
 }
 
+bool ot_test_under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
+}
+
 TCase *ot_test_tcase(const char *name, double timeout_s)
 {
 	TCase *tc = tcase_create(name);

@@ -47,6 +47,10 @@ bool ot_test_wait_quiet(int timeout_ms);
  */
 size_t ot_test_scaled(size_t n);
 
+/* True when the test runs under valgrind, which runs one thread at a time
+ * (no parallelism to observe) and slowly. */
+bool ot_test_under_valgrind(void);
+
 /* A TCase with the standard fixture and the given timeout in seconds
  * (scaled by CK_TIMEOUT_MULTIPLIER as Check does). */
 TCase *ot_test_tcase(const char *name, double timeout_s);

@@ -33,24 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_VALGRIND_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
-
 #include "fixture.h"
 
 #include <otter/gen_server.h>
 
-/* Under valgrind the resident set is valgrind's (it grows with shadow
- * memory): the hibernate test cannot measure what the server gave back. */
-static bool under_valgrind(void)
-{
-#ifdef RUNNING_ON_VALGRIND
-	return RUNNING_ON_VALGRIND != 0;
-#else
-	return false;
-#endif
-}
 
 /* Under ASan or TSan, let otter's fault handler have the faults. */
 #if defined(__has_feature)
@@ -1888,7 +1874,7 @@ START_TEST(test_call_timeout_reply_at_wakeup)
 	struct sniper sn;
 	memset(&sn, 0, sizeof(sn));
 	sn.caller = g_test;
-	sn.rounds = 300;
+	sn.rounds = ot_test_under_valgrind() ? 30 : 300;
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, sniper_thread, &sn), 0);
 	int timeouts = 0, replies = 0, strays = 0;
@@ -2269,7 +2255,7 @@ START_TEST(test_hibernate_lowers_rss)
 		after = touched_resident();
 		drop = before - after;
 	} while (drop < 100 * 1024 && now_ms() < deadline);
-	ck_assert_msg(drop >= 100 * 1024 || under_valgrind(),
+	ck_assert_msg(drop >= 100 * 1024 || ot_test_under_valgrind(),
 		      "hibernate: resident stack %ld KiB -> %ld KiB, dropped %ld "
 		      "KiB, want >= 100 KiB",
 		      before / 1024, after / 1024, drop / 1024);

@@ -120,6 +120,8 @@ static void overlap(const struct busy *a, const struct busy *b, int64_t *both,
 
 START_TEST(test_two_schedulers_run_in_parallel)
 {
+	if (ot_test_under_valgrind())
+		return; /* valgrind runs one thread at a time */
 	g_test = ot_self();
 	memset(g_busy, 0, sizeof(g_busy));
 	ck_assert_ot_ok(ot_spawn(cpu_hog, &g_busy[0], NULL, NULL));
@@ -149,6 +151,8 @@ static void spawn_two_hogs(void *arg)
 
 START_TEST(test_work_spreads_to_idle_scheduler)
 {
+	if (ot_test_under_valgrind())
+		return; /* valgrind runs one thread at a time */
 	g_test = ot_self();
 	memset(g_busy, 0, sizeof(g_busy));
 	ck_assert_ot_ok(ot_spawn(spawn_two_hogs, NULL, NULL, NULL));
