@@ -38,31 +38,7 @@
 #include <otter/gen_server.h>
 
 
-/* Under ASan or TSan, let otter's fault handler have the faults. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OT_TEST_ASAN 1
-#endif
-#if __has_feature(thread_sanitizer)
-#define OT_TEST_TSAN 1
-#endif
-#endif
-#define OT_TEST_SAN_OPTIONS                                                    \
-	"handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0"
-#if defined(__SANITIZE_ADDRESS__) || defined(OT_TEST_ASAN)
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return OT_TEST_SAN_OPTIONS;
-}
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(OT_TEST_TSAN)
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
-{
-	return OT_TEST_SAN_OPTIONS;
-}
-#endif
+#include "crash_options.h"
 
 /* ---- tags ---------------------------------------------------------------- */
 
