@@ -21,7 +21,7 @@
  * Erlang K=1 518 k/s, K=2 537 k/s on one scheduler; on two K=1 575 k/s,
  * K=2 983 k/s, K=16 625 k/s.
  */
-#include "bench_util.h"
+#include "bench_server.h"
 
 static const char usage[] =
     "usage: bench_pairs [options]\n"
@@ -58,51 +58,7 @@ struct client_arg {
 	uint64_t iterations;
 };
 
-/* ---------------------------------------------------------------------
- * The server: replies v + 1 to an int v.
- */
-
-/* The state: where the reply is kept. A reply must not point into the
- * callback's own stack frame: otter copies it after the callback has
- * returned. */
-struct srv {
-	int reply;
-};
-
-static ot_gs_ret srv_init(void *arg, void **state)
-{
-	(void)arg;
-	struct srv *s = calloc(1, sizeof *s);
-	if (!s)
-		return ot_gs_stop(ot_reason_error(0, "out of memory"));
-	*state = s;
-	return ot_gs_ok();
-}
-
-static ot_gs_ret srv_call(const void *req, size_t size, ot_gs_from from,
-			  void **state)
-{
-	(void)from;
-	struct srv *s = *state;
-	int v;
-	if (size != sizeof v)
-		return ot_gs_stop(ot_reason_error(0, "call: not an int"));
-	memcpy(&v, req, sizeof v);
-	s->reply = v + 1;
-	return ot_gs_reply(&s->reply, sizeof s->reply);
-}
-
-static void srv_terminate(const ot_reason *reason, void *state)
-{
-	(void)reason;
-	free(state);
-}
-
-static const ot_gen_server_callbacks server_cb = {
-    .init = srv_init,
-    .handle_call = srv_call,
-    .terminate = srv_terminate,
-};
+/* The server: bench_server.h (replies v + 1 to an int v). */
 
 /* ---------------------------------------------------------------------
  * A client
