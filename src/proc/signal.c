@@ -530,12 +530,17 @@ int ot_demonitor(ot_ref ref, unsigned flags)
 	bool active = false;
 	struct ot__watch key = {.ref = ref.id};
 	struct ot__watch *w = RB_FIND(ot__watches, &self->watching, &key);
+	bool held = w != NULL;
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
 		active = unmonitor(w->target, w->ref);
 		ot__block_free(w);
 	}
-	if (flags & OT_DEMONITOR_FLUSH) {
+	/* A DOWN becomes a message only as its watch record goes: while we
+	 * still held the record, none can be in the queue (and one still in
+	 * the inbox is dropped when taken). Only then is there nothing to
+	 * flush — the case of every gen_server call that got its reply. */
+	if ((flags & OT_DEMONITOR_FLUSH) && !held) {
 		ot_msg *m;
 		uint64_t id = ref.id;
 		while (ot_receive_match(is_down_for, &id, &m, 0) == 0)
