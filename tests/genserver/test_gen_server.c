@@ -38,7 +38,7 @@
 #include <otter/gen_server.h>
 
 
-#include "crash_options.h"
+#include "faults.h"
 
 /* ---- tags ---------------------------------------------------------------- */
 
@@ -111,11 +111,6 @@ enum {
 /* handle_continue's argument: kind << 32 | value. */
 enum { C_EVENT = 1, C_CRASH, C_BAD };
 #define CONT(kind, v) (((uint64_t)(kind) << 32) | (uint32_t)(v))
-
-enum fault { F_NULL_WRITE, F_DIV_ZERO, F_ABORT, F_OVERFLOW };
-
-static const char *const fault_names[] = {"NULL write", "divide by zero",
-					  "abort", "stack overflow"};
 
 /* The init argument. Zero: init returns ok, events on. */
 struct cfg {
@@ -214,50 +209,6 @@ static int scaled_ms(int ms)
 		ck_assert_msg(ck_r_ == (want), "%s: %s, want %s", (what),      \
 			      ot_err_name(ck_r_), ot_err_name(want));          \
 	} while (0)
-
-/* ---- the faults ---------------------------------------------------------- */
-
-#if defined(__clang__)
-#define NO_UBSAN __attribute__((no_sanitize("undefined")))
-#elif defined(__GNUC__)
-#define NO_UBSAN __attribute__((no_sanitize_undefined))
-#else
-#define NO_UBSAN
-#endif
-
-static int *volatile g_null;
-static volatile int g_zero = 0, g_one = 1, g_sink;
-static volatile int g_never;
-
-NO_UBSAN __attribute__((noinline)) static int recurse(volatile char *up)
-{
-	volatile char pad[512];
-	pad[0] = up ? (char)(up[0] + 1) : 0;
-	pad[sizeof(pad) - 1] = pad[0];
-	if (g_never)
-		return pad[0];
-	int r = recurse(pad); /* not a tail call: pad is read after it */
-	return r + pad[sizeof(pad) - 1];
-}
-
-NO_UBSAN __attribute__((noinline)) static void do_fault(int f)
-{
-	switch (f) {
-	case F_NULL_WRITE:
-		*g_null = 42;
-		break;
-	case F_DIV_ZERO:
-		g_sink = g_one / g_zero;
-		break;
-	case F_ABORT:
-		abort();
-	case F_OVERFLOW:
-		g_sink = recurse(NULL);
-		break;
-	default:
-		break;
-	}
-}
 
 /* The crash reason a fault must give. */
 static void check_crash(const ot_reason *r, int fault, const char *what)

@@ -27,7 +27,7 @@
 
 #include "fixture.h"
 
-#include "crash_options.h"
+#include "faults.h"
 
 /* Commands to a helper process (the tag), each with a struct hcmd. */
 enum {
@@ -46,11 +46,6 @@ enum {
 	T_PONG,
 	T_SURVIVED,
 };
-
-enum fault { F_NULL_WRITE, F_DIV_ZERO, F_ABORT, F_ASSERT, F_OVERFLOW, F_COUNT };
-
-static const char *const fault_names[] = {"NULL write", "divide by zero",
-					  "abort", "assert", "stack overflow"};
 
 struct hcmd {
 	ot_pid pid;
@@ -80,56 +75,6 @@ static int scaled_ms(int ms)
 		ck_assert_msg(ot_reason_equal((got), (want)),                  \
 			      "%s: reason %s, want %s", (what), ck_g_, ck_w_); \
 	} while (0)
-
-/* ---- the faults ---------------------------------------------------------- */
-
-/* The faults are meant: UBSan (--enable-sanitizers=address) must not stop
- * them before the hardware does. */
-#if defined(__clang__)
-#define NO_UBSAN __attribute__((no_sanitize("undefined")))
-#elif defined(__GNUC__)
-#define NO_UBSAN __attribute__((no_sanitize_undefined))
-#else
-#define NO_UBSAN
-#endif
-
-/* volatile, so that the compiler can neither see the NULL nor the zero */
-static int *volatile g_null;
-static volatile int g_zero = 0, g_one = 1, g_sink;
-static volatile int g_never; /* stays 0: ends a recursion that never ends */
-
-NO_UBSAN __attribute__((noinline)) static int recurse(volatile char *up)
-{
-	volatile char pad[512];
-	pad[0] = up ? (char)(up[0] + 1) : 0;
-	pad[sizeof(pad) - 1] = pad[0];
-	if (g_never)
-		return pad[0];
-	int r = recurse(pad); /* not a tail call: pad is read after it */
-	return r + pad[sizeof(pad) - 1];
-}
-
-NO_UBSAN __attribute__((noinline)) static void do_fault(int f)
-{
-	switch (f) {
-	case F_NULL_WRITE:
-		*g_null = 42;
-		break;
-	case F_DIV_ZERO:
-		g_sink = g_one / g_zero;
-		break;
-	case F_ABORT:
-		abort();
-	case F_ASSERT:
-		assert(g_one == g_zero);
-		break;
-	case F_OVERFLOW:
-		g_sink = recurse(NULL);
-		break;
-	default:
-		break;
-	}
-}
 
 /* Waits for T_GO, then faults. Should it survive, it says so. */
 static void crasher(void *arg)
