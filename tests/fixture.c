@@ -111,6 +111,11 @@ double tmul(void)
 	return m >= 1.0 ? m : 1.0;
 }
 
+int scaled_ms(int ms)
+{
+	return (int)(ms * tmul());
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -69,6 +69,17 @@ double tmul(void);
 /* The monotonic clock in milliseconds, whole and fractional. */
 int64_t now_ms(void);
 double now_msf(void);
+/* ms scaled by tmul(), for timeouts. */
+int scaled_ms(int ms);
+/* Asserts that two exit reasons are equal, printing both when not. */
+#define assert_reason(got, want, what)                                         \
+	do {                                                                   \
+		char ck_g_[OT_REASON_STRLEN], ck_w_[OT_REASON_STRLEN];         \
+		ot_reason_format((got), ck_g_, sizeof(ck_g_));                 \
+		ot_reason_format((want), ck_w_, sizeof(ck_w_));                \
+		ck_assert_msg(ot_reason_equal((got), (want)),                  \
+			      "%s: reason %s, want %s", (what), ck_g_, ck_w_); \
+	} while (0)
 /* Receives the next message (waiting up to timeout_ms * tmul()) and
  * asserts that it is tagged want. The caller frees it. */
 ot_msg *expect_msg(uint64_t want, int timeout_ms);

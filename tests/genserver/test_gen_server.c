@@ -173,21 +173,7 @@ static atomic_int g_saved;	     /* ... set once it is there */
 
 /* ---- time (tmul and now_ms come from the fixture) ------------------------ */
 
-static int scaled_ms(int ms)
-{
-	return (int)(ms * tmul());
-}
-
 /* ---- assertions ---------------------------------------------------------- */
-
-#define assert_reason(got, want, what)                                         \
-	do {                                                                   \
-		char ck_g_[OT_REASON_STRLEN], ck_w_[OT_REASON_STRLEN];         \
-		ot_reason_format((got), ck_g_, sizeof(ck_g_));                 \
-		ot_reason_format((want), ck_w_, sizeof(ck_w_));                \
-		ck_assert_msg(ot_reason_equal((got), (want)),                  \
-			      "%s: reason %s, want %s", (what), ck_g_, ck_w_); \
-	} while (0)
 
 #define assert_reason_kind(got, want_kind, what)                               \
 	do {                                                                   \

@@ -62,20 +62,6 @@ struct hreply {
 
 static ot_pid g_test; /* the test thread, set before spawning */
 
-static int scaled_ms(int ms)
-{
-	return (int)(ms * tmul());
-}
-
-#define assert_reason(got, want, what)                                         \
-	do {                                                                   \
-		char ck_g_[OT_REASON_STRLEN], ck_w_[OT_REASON_STRLEN];         \
-		ot_reason_format((got), ck_g_, sizeof(ck_g_));                 \
-		ot_reason_format((want), ck_w_, sizeof(ck_w_));                \
-		ck_assert_msg(ot_reason_equal((got), (want)),                  \
-			      "%s: reason %s, want %s", (what), ck_g_, ck_w_); \
-	} while (0)
-
 /* Waits for T_GO, then faults. Should it survive, it says so. */
 static void crasher(void *arg)
 {

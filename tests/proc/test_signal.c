@@ -86,11 +86,6 @@ static ot_pid g_test;		/* the test thread, set before spawning */
 static atomic_int g_release;	/* ends a C_SPIN */
 static ot_pid g_spin_pid;	/* for SPIN_UNLINK; set before g_release */
 
-static int scaled_ms(int ms)
-{
-	return (int)(ms * tmul());
-}
-
 static ot_reason mk(ot_reason_kind kind)
 {
 	ot_reason r;
@@ -98,15 +93,6 @@ static ot_reason mk(ot_reason_kind kind)
 	r.kind = kind;
 	return r;
 }
-
-#define assert_reason(got, want, what)                                         \
-	do {                                                                   \
-		char ck_g_[OT_REASON_STRLEN], ck_w_[OT_REASON_STRLEN];         \
-		ot_reason_format((got), ck_g_, sizeof(ck_g_));                 \
-		ot_reason_format((want), ck_w_, sizeof(ck_w_));                \
-		ck_assert_msg(ot_reason_equal((got), (want)),                  \
-			      "%s: reason %s, want %s", (what), ck_g_, ck_w_); \
-	} while (0)
 
 #define assert_pid(got, want, what)                                            \
 	ck_assert_msg(ot_pid_equal((got), (want)), "%s: pid %llx, want %llx",  \
