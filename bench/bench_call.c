@@ -61,17 +61,9 @@ static void calls(ot_pid server, uint64_t n)
 	}
 }
 
-/* Calls in chunks until at least ns nanoseconds have gone by. */
-static uint64_t calls_for(ot_pid server, uint64_t ns, uint64_t *elapsed)
+static void calls_work(void *server, uint64_t n)
 {
-	uint64_t done = 0, t0 = bench_now_ns(), t;
-	do {
-		calls(server, CHUNK);
-		done += CHUNK;
-		t = bench_now_ns();
-	} while (t - t0 < ns);
-	*elapsed = t - t0;
-	return done;
+	calls(*(const ot_pid *)server, n);
 }
 
 static void head(void *arg)
@@ -80,18 +72,8 @@ static void head(void *arg)
 	ot_pid server;
 	BENCH_CHECK(ot_gen_server_start(&server_cb, NULL, NULL, &server, NULL));
 
-	uint64_t elapsed, n;
-	if (a->opts.warmup > 0)
-		calls_for(server, bench_secs_to_ns(a->opts.warmup), &elapsed);
-	if (a->opts.iterations) {
-		n = a->opts.iterations;
-		uint64_t t0 = bench_now_ns();
-		calls(server, n);
-		elapsed = bench_now_ns() - t0;
-	} else {
-		n = calls_for(server, bench_secs_to_ns(a->opts.seconds),
-			      &elapsed);
-	}
+	uint64_t elapsed;
+	uint64_t n = bench_measure(&a->opts, calls_work, &server, CHUNK, &elapsed);
 	BENCH_CHECK(ot_gen_server_stop(server, NULL, OT_GS_DEFAULT_TIMEOUT));
 
 	if (a->opts.verbose)

@@ -125,18 +125,15 @@ static void batches(ot_pid server, size_t batch, uint64_t n)
 	}
 }
 
-/* Batches until at least ns nanoseconds have gone by (one at least). */
-static uint64_t batches_for(ot_pid server, size_t batch, uint64_t ns,
-			    uint64_t *elapsed)
+struct batch_ctx {
+	ot_pid server;
+	size_t batch;
+};
+
+static void batches_work(void *ctx, uint64_t n)
 {
-	uint64_t done = 0, t0 = bench_now_ns(), t;
-	do {
-		batches(server, batch, 1);
-		done++;
-		t = bench_now_ns();
-	} while (t - t0 < ns);
-	*elapsed = t - t0;
-	return done;
+	const struct batch_ctx *c = ctx;
+	batches(c->server, c->batch, n);
 }
 
 static void head(void *arg)
@@ -146,19 +143,9 @@ static void head(void *arg)
 	ot_pid server;
 	BENCH_CHECK(ot_gen_server_start(&server_cb, NULL, NULL, &server, NULL));
 
-	uint64_t elapsed, n;
-	if (a->opts.warmup > 0)
-		batches_for(server, batch, bench_secs_to_ns(a->opts.warmup),
-			    &elapsed);
-	if (a->opts.iterations) {
-		n = a->opts.iterations;
-		uint64_t t0 = bench_now_ns();
-		batches(server, batch, n);
-		elapsed = bench_now_ns() - t0;
-	} else {
-		n = batches_for(server, batch,
-				bench_secs_to_ns(a->opts.seconds), &elapsed);
-	}
+	uint64_t elapsed;
+	struct batch_ctx ctx = {server, batch};
+	uint64_t n = bench_measure(&a->opts, batches_work, &ctx, 1, &elapsed);
 	BENCH_CHECK(ot_gen_server_stop(server, NULL, OT_GS_DEFAULT_TIMEOUT));
 
 	double casts = (double)n * (double)batch;

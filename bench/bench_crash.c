@@ -72,18 +72,9 @@ static void crashes(const ot_spawn_opts *so, uint64_t n)
 	}
 }
 
-/* Crashes until at least ns nanoseconds have gone by (one at least). */
-static uint64_t crashes_for(const ot_spawn_opts *so, uint64_t ns,
-			    uint64_t *elapsed)
+static void crashes_work(void *so, uint64_t n)
 {
-	uint64_t done = 0, t0 = bench_now_ns(), t;
-	do {
-		crashes(so, 1);
-		done++;
-		t = bench_now_ns();
-	} while (t - t0 < ns);
-	*elapsed = t - t0;
-	return done;
+	crashes(so, n);
 }
 
 static void head(void *arg)
@@ -95,18 +86,8 @@ static void head(void *arg)
 	so.stack_size = a->opts.stack;
 	so.flags = OT_SPAWN_LINK;
 
-	uint64_t elapsed, n;
-	if (a->opts.warmup > 0)
-		crashes_for(&so, bench_secs_to_ns(a->opts.warmup), &elapsed);
-	if (a->opts.iterations) {
-		n = a->opts.iterations;
-		uint64_t t0 = bench_now_ns();
-		crashes(&so, n);
-		elapsed = bench_now_ns() - t0;
-	} else {
-		n = crashes_for(&so, bench_secs_to_ns(a->opts.seconds),
-				&elapsed);
-	}
+	uint64_t elapsed;
+	uint64_t n = bench_measure(&a->opts, crashes_work, &so, 1, &elapsed);
 
 	if (a->opts.verbose) {
 		fprintf(stderr, "bench: %" PRIu64 " crashes in %.3f s\n", n,

@@ -55,17 +55,9 @@ static void rounds(ot_pid peer, uint64_t n)
 	}
 }
 
-/* Round trips in chunks until at least ns nanoseconds have gone by. */
-static uint64_t rounds_for(ot_pid peer, uint64_t ns, uint64_t *elapsed)
+static void rounds_work(void *peer, uint64_t n)
 {
-	uint64_t done = 0, t0 = bench_now_ns(), t;
-	do {
-		rounds(peer, CHUNK);
-		done += CHUNK;
-		t = bench_now_ns();
-	} while (t - t0 < ns);
-	*elapsed = t - t0;
-	return done;
+	rounds(*(const ot_pid *)peer, n);
 }
 
 static void ping(void *arg)
@@ -74,18 +66,8 @@ static void ping(void *arg)
 	ot_pid peer;
 	BENCH_CHECK(ot_spawn(pong, NULL, NULL, &peer));
 
-	uint64_t elapsed, n;
-	if (a->opts.warmup > 0)
-		rounds_for(peer, bench_secs_to_ns(a->opts.warmup), &elapsed);
-	if (a->opts.iterations) {
-		n = a->opts.iterations;
-		uint64_t t0 = bench_now_ns();
-		rounds(peer, n);
-		elapsed = bench_now_ns() - t0;
-	} else {
-		n = rounds_for(peer, bench_secs_to_ns(a->opts.seconds),
-			       &elapsed);
-	}
+	uint64_t elapsed;
+	uint64_t n = bench_measure(&a->opts, rounds_work, &peer, CHUNK, &elapsed);
 	BENCH_CHECK(ot_send(peer, BENCH_TAG_STOP, NULL, 0));
 
 	if (a->opts.verbose)

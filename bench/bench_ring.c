@@ -51,17 +51,9 @@ static void laps(ot_pid first, uint64_t n)
 	}
 }
 
-/* Laps until at least ns nanoseconds have gone by (one lap at least). */
-static uint64_t laps_for(ot_pid first, uint64_t ns, uint64_t *elapsed)
+static void laps_work(void *first, uint64_t n)
 {
-	uint64_t done = 0, t0 = bench_now_ns(), t;
-	do {
-		laps(first, 1);
-		done++;
-		t = bench_now_ns();
-	} while (t - t0 < ns);
-	*elapsed = t - t0;
-	return done;
+	laps(*(const ot_pid *)first, n);
 }
 
 static void head(void *arg)
@@ -91,18 +83,8 @@ static void head(void *arg)
 		bench_print_stats("with the ring up");
 	}
 
-	uint64_t elapsed, n;
-	if (a->opts.warmup > 0)
-		laps_for(first, bench_secs_to_ns(a->opts.warmup), &elapsed);
-	if (a->opts.iterations) {
-		n = a->opts.iterations;
-		t0 = bench_now_ns();
-		laps(first, n);
-		elapsed = bench_now_ns() - t0;
-	} else {
-		n = laps_for(first, bench_secs_to_ns(a->opts.seconds),
-			     &elapsed);
-	}
+	uint64_t elapsed;
+	uint64_t n = bench_measure(&a->opts, laps_work, &first, 1, &elapsed);
 
 	/* Stop the relays, one lap. */
 	int zero = 0;

@@ -59,18 +59,15 @@ static void batches(const struct head_arg *a, const ot_spawn_opts *so,
 	}
 }
 
-/* Batches until at least ns nanoseconds have gone by (one at least). */
-static uint64_t batches_for(const struct head_arg *a, const ot_spawn_opts *so,
-			    uint64_t ns, uint64_t *elapsed)
+struct batch_ctx {
+	const struct head_arg *a;
+	const ot_spawn_opts *so;
+};
+
+static void batches_work(void *ctx, uint64_t n)
 {
-	uint64_t done = 0, t0 = bench_now_ns(), t;
-	do {
-		batches(a, so, 1);
-		done++;
-		t = bench_now_ns();
-	} while (t - t0 < ns);
-	*elapsed = t - t0;
-	return done;
+	const struct batch_ctx *c = ctx;
+	batches(c->a, c->so, n);
 }
 
 static void head(void *arg)
@@ -82,18 +79,9 @@ static void head(void *arg)
 	so.stack_size = a->opts.stack;
 	so.flags = OT_SPAWN_LINK;
 
-	uint64_t elapsed, n;
-	if (a->opts.warmup > 0)
-		batches_for(a, &so, bench_secs_to_ns(a->opts.warmup), &elapsed);
-	if (a->opts.iterations) {
-		n = a->opts.iterations;
-		uint64_t t0 = bench_now_ns();
-		batches(a, &so, n);
-		elapsed = bench_now_ns() - t0;
-	} else {
-		n = batches_for(a, &so, bench_secs_to_ns(a->opts.seconds),
-				&elapsed);
-	}
+	uint64_t elapsed;
+	struct batch_ctx ctx = {a, &so};
+	uint64_t n = bench_measure(&a->opts, batches_work, &ctx, 1, &elapsed);
 
 	double spawned = (double)n * (double)a->opts.batch;
 	if (a->opts.verbose)

@@ -292,4 +292,46 @@ static inline int bench_recv_int(uint64_t *tag_out)
 	return v;
 }
 
+/* ---------------------------------------------------------------------
+ * The measuring protocol every benchmark follows
+ */
+
+/* A benchmark's work: n units of it (round trips, laps, batches...). */
+typedef void (*bench_work_fn)(void *ctx, uint64_t n);
+
+/* Runs work in chunks of `chunk` units until at least ns nanoseconds have
+ * gone by (one chunk at least); returns the units done, *elapsed the time. */
+static inline uint64_t bench_work_for(bench_work_fn work, void *ctx,
+				      uint64_t chunk, uint64_t ns,
+				      uint64_t *elapsed)
+{
+	uint64_t done = 0, t0 = bench_now_ns(), t;
+	do {
+		work(ctx, chunk);
+		done += chunk;
+		t = bench_now_ns();
+	} while (t - t0 < ns);
+	*elapsed = t - t0;
+	return done;
+}
+
+/* --warmup seconds of untimed work, then exactly --iterations units, or
+ * --seconds of work in chunks. Returns the units timed; *elapsed gets the
+ * time they took. */
+static inline uint64_t bench_measure(const struct bench_opts *o,
+				     bench_work_fn work, void *ctx,
+				     uint64_t chunk, uint64_t *elapsed)
+{
+	if (o->warmup > 0)
+		bench_work_for(work, ctx, chunk, bench_secs_to_ns(o->warmup),
+			       elapsed);
+	if (!o->iterations)
+		return bench_work_for(work, ctx, chunk,
+				      bench_secs_to_ns(o->seconds), elapsed);
+	uint64_t t0 = bench_now_ns();
+	work(ctx, o->iterations);
+	*elapsed = bench_now_ns() - t0;
+	return o->iterations;
+}
+
 #endif /* OTTER_BENCH_UTIL_H */
