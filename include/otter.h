@@ -5,8 +5,10 @@
  *   otter/error.h   error codes, ot_strerror(), ot_err_name()
  *   otter/reason.h  exit reasons
  *   otter/proc.h    the runtime, processes, messages, links, monitors,
- *                   crash trapping, timers, names
+ *                   crash trapping, timers, names, waiting for fds
  *   otter/gen_server.h  generic servers (gen_server / GenServer)
+ *   otter/supervisor.h  supervisors (supervisor / Supervisor,
+ *                       DynamicSupervisor)
  */
 #ifndef OTTER_H
 #define OTTER_H
@@ -16,5 +18,6 @@
 #include <otter/reason.h>
 #include <otter/proc.h>
 #include <otter/gen_server.h>
+#include <otter/supervisor.h>
 
 #endif /* OTTER_H */

@@ -12,7 +12,8 @@
 
 OT_BEGIN_DECLS
 
-/* X(name, value, description). Values are stable ABI: append, never renumber. */
+/* X(name, value, description). Values are stable ABI: append, never renumber.
+ */
 #define OT_ERRNO_MAP(X)                                                        \
 	X(EINVAL, -1, "invalid argument")                                      \
 	X(ENOMEM, -2, "out of memory")                                         \
@@ -36,7 +37,16 @@ OT_BEGIN_DECLS
 	X(EINITSTOP, -20, "the server stopped or crashed in init")             \
 	X(ESERVERDIED, -21, "the server ended during the call")                \
 	X(EDEADLK, -22, "a server cannot call itself")                         \
-	X(ETOOBIG, -23, "the reply does not fit in the buffer")
+	X(ETOOBIG, -23, "the reply does not fit in the buffer")                \
+	X(EPRESENT, -24, "a child with that id is already present")            \
+	X(ENOTFOUND, -25, "no such child")                                     \
+	X(ERUNNING, -26, "the child is running")                               \
+	X(ERESTARTING, -27, "the child is being restarted")                    \
+	X(ESIMPLE, -28, "not allowed for this kind of supervisor")             \
+	X(EMAXCHILDREN, -29,                                                   \
+	  "the supervisor has its maximum number of children")                 \
+	X(EBADSPEC, -30, "invalid child spec or supervisor flags")             \
+	X(ECHILDSTART, -31, "the child failed to start")
 
 enum ot_errno {
 #define OT_ERRNO_ENUM_(name, value, text) OT_##name = (value),
