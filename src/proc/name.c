@@ -91,7 +91,7 @@ static int claimable(const char *name)
 
 /* Binds name to p, which the caller has checked alive; names lock held,
  * claimable(name) said yes. */
-static int bind(const char *name, struct ot__proc *p, ot_pid pid)
+static int bind_name(const char *name, struct ot__proc *p, ot_pid pid)
 {
 	if (find(name))
 		return OT_ENAMETAKEN;
@@ -115,7 +115,7 @@ int ot__name_claim(const char *name, struct ot__proc *p)
 	int rc = claimable(name);
 	if (!rc) {
 		ot__spin_lock(&p->lock);
-		rc = bind(name, p, ot__pid_of(p));
+		rc = bind_name(name, p, ot__pid_of(p));
 		ot__spin_unlock(&p->lock);
 	}
 	ot__mutex_unlock(&names.lock);
@@ -166,7 +166,7 @@ int ot_register(const char *name, ot_pid pid)
 	} else if (!p || !ot__proc_lock_alive(p, pid)) {
 		rc = OT_ENOPROC;
 	} else {
-		rc = bind(name, p, pid);
+		rc = bind_name(name, p, pid);
 		ot__spin_unlock(&p->lock);
 	}
 	ot__mutex_unlock(&names.lock);

@@ -1,0 +1,378 @@
+/*
+ * child.c — one child's record, starting it, and stopping children the
+ * way OTP's supervisor does: monitor the child (a child that unlinked
+ * itself is still seen to end), send it exit reason shutdown, give it its
+ * shutdown time, then kill it; then unlink and take the EXIT it sent, so
+ * that an end the supervisor caused is never mistaken for a crash.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sup.h"
+
+static int child_cmp(const struct child *a, const struct child *b)
+{
+	return a->pid.id < b->pid.id ? -1 : a->pid.id > b->pid.id;
+}
+
+RB_GENERATE(child_pids, child, node, child_cmp)
+
+struct child *ot__child_new(struct sup *s, const ot_child_spec *spec,
+			    const void *extra, size_t extra_size)
+{
+	struct child *c = calloc(1, sizeof *c + extra_size);
+	if (!c)
+		return NULL;
+	if (s->flags.strategy == OT_SIMPLE_ONE_FOR_ONE) {
+		c->spec = &s->template;
+	} else {
+		c->spec = malloc(sizeof *c->spec);
+		if (!c->spec) {
+			free(c);
+			return NULL;
+		}
+		*c->spec = *spec;
+	}
+	if (extra_size)
+		memcpy(c->extra, extra, extra_size);
+	c->extra_size = extra_size;
+	c->state = CHILD_UNDEFINED;
+	TAILQ_INSERT_TAIL(&s->children, c, order);
+	s->nchildren++;
+	if (ot__sup_child_type(c->spec) == OT_SUPERVISOR)
+		s->nsupervisors++;
+	else
+		s->nworkers++;
+	return c;
+}
+
+void ot__child_free(struct sup *s, struct child *c)
+{
+	ot__child_cancel_retry(c);
+	ot__child_set_pid(s, c, OT_PID_NONE, CHILD_UNDEFINED);
+	TAILQ_REMOVE(&s->children, c, order);
+	s->nchildren--;
+	if (ot__sup_child_type(c->spec) == OT_SUPERVISOR)
+		s->nsupervisors--;
+	else
+		s->nworkers--;
+	if (c->spec != &s->template)
+		free(c->spec);
+	free(c);
+}
+
+/* Keeps by_pid and the running count in step with the child's pid. */
+void ot__child_set_pid(struct sup *s, struct child *c, ot_pid pid,
+		       enum child_state state)
+{
+	if (c->state == CHILD_RUNNING)
+		s->nrunning--;
+	if (c->in_tree && !ot_pid_equal(c->pid, pid)) {
+		RB_REMOVE(child_pids, &s->by_pid, c);
+		c->in_tree = false;
+	}
+	c->pid = pid;
+	c->state = state;
+	if (!c->in_tree && !ot_pid_is_none(pid)) {
+		RB_INSERT(child_pids, &s->by_pid, c);
+		c->in_tree = true;
+	}
+	if (state == CHILD_RUNNING)
+		s->nrunning++;
+}
+
+struct child *ot__child_by_pid(struct sup *s, ot_pid pid)
+{
+	struct child key = {.pid = pid};
+	return RB_FIND(child_pids, &s->by_pid, &key);
+}
+
+struct child *ot__child_by_id(struct sup *s, const char *id)
+{
+	struct child *c;
+	TAILQ_FOREACH(c, &s->children, order)
+	if (!strcmp(c->spec->id, id))
+		return c;
+	return NULL;
+}
+
+void ot__child_cancel_retry(struct child *c)
+{
+	if (c->timer.id) {
+		ot_cancel_timer(c->timer, NULL);
+		c->timer.id = 0;
+	}
+	c->retry_gen = 0; /* a retry message already sent is now stale */
+}
+
+/* ---------------------------------------------------------------------
+ * Starting
+ */
+
+/* The start, by the spec's chosen way. */
+static int call_start(struct sup *s, struct child *c, ot_pid *pid,
+		      ot_reason *why)
+{
+	(void)s;
+	const ot_child_spec *sp = c->spec;
+	const void *extra = c->extra_size ? c->extra : NULL;
+	if (sp->start)
+		return sp->start(sp->arg, extra, c->extra_size, pid, why);
+	const char *name = sp->name[0] ? sp->name : NULL;
+	if (sp->sup)
+		return ot_supervisor_start_link(sp->sup, name, pid, why);
+	ot_gen_server_opts opts = {.name = name};
+	return ot_gen_server_start_link(
+	    sp->server, extra ? (void *)c->extra : sp->arg, &opts, pid, why);
+}
+
+/*
+ * Starts c. 0: it runs (c->pid). OT_EIGNORED: its start returned ignore.
+ * OT_ECHILDSTART: it failed, *why says why. c's state is left to the
+ * caller on failure.
+ */
+int ot__child_start(struct sup *s, struct child *c, ot_reason *why)
+{
+	ot_pid pid = OT_PID_NONE;
+	/* A start function that fails without saying why gets a reason
+	 * made from its error code. */
+	ot_reason unset = ot_reason_error(0, NULL);
+	*why = unset;
+	int rc = call_start(s, c, &pid, why);
+	if (rc == OT_EIGNORED)
+		return OT_EIGNORED;
+	if (rc == 0 && ot_pid_is_none(pid)) {
+		*why = ot_reason_error(OT_EINVAL, "start returned no pid");
+		return OT_ECHILDSTART;
+	}
+	if (rc != 0) {
+		if (ot_reason_equal(why, &unset) || rc > 0)
+			*why = ot_reason_error(rc, ot_strerror(rc));
+		return OT_ECHILDSTART;
+	}
+	c->started_ms = ot_monotonic_ms();
+	ot__child_set_pid(s, c, pid, CHILD_RUNNING);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Stopping
+ */
+
+static bool is_down_ref(const ot_msg *m, void *arg)
+{
+	const ot_down_info *d = ot_msg_down(m);
+	return d && d->ref.id == ((const ot_ref *)arg)->id;
+}
+
+static bool is_exit_from(const ot_msg *m, void *arg)
+{
+	const ot_exit_info *e = ot_msg_exit(m);
+	return e && ot_pid_equal(e->from, *(const ot_pid *)arg);
+}
+
+/* After the DOWN: unlink, and take the EXIT the child sent us if it is
+ * there (it came before the DOWN), whose reason is the one that counts. */
+static ot_reason unlink_flush(ot_pid pid, const ot_reason *down)
+{
+	ot_reason r = *down;
+	ot_unlink(pid);
+	ot_msg *m = NULL;
+	if (ot_receive_match(is_exit_from, &pid, &m, 0) == 0) {
+		r = ot_msg_exit(m)->reason;
+		ot_msg_free(m);
+	}
+	return r;
+}
+
+/* Waits for the DOWN of ref (timeout_ms); 0 and *reason, or
+ * OT_ETIMEDOUT. */
+static int wait_down(ot_ref ref, int timeout_ms, ot_reason *reason)
+{
+	ot_msg *m = NULL;
+	int rc = ot_receive_match(is_down_ref, &ref, &m, timeout_ms);
+	if (rc)
+		return rc;
+	*reason = ot_msg_down(m)->reason;
+	ot_msg_free(m);
+	return 0;
+}
+
+/* Whether a child stopped by its supervisor ended as it should have (as
+ * OTP: shutdown, or killed when killing was the plan, or, for a child
+ * that is not permanent, any clean reason). */
+static bool expected_end(const ot_child_spec *sp, const ot_reason *r,
+			 bool killed)
+{
+	if (r->kind == OT_REASON_SHUTDOWN ||
+	    (killed && r->kind == OT_REASON_KILLED))
+		return true;
+	return sp->restart != OT_PERMANENT && ot_reason_is_clean(r);
+}
+
+/* Stops one running child and waits until it has ended. */
+static void stop_one(struct sup *s, struct child *c)
+{
+	ot_pid pid = c->pid;
+	int shutdown = ot__sup_child_shutdown_ms(c->spec);
+	bool brutal = shutdown == OT_SHUTDOWN_BRUTAL_KILL;
+	ot_ref ref;
+	ot_reason r, kill = ot_reason_kill(), shut = ot_reason_shutdown();
+	if (ot_monitor(pid, &ref) != 0) {
+		/* Out of memory for the monitor: the link still tells. */
+		ot_exit_pid(pid, &kill);
+		ot_msg *m = NULL;
+		ot_receive_match(is_exit_from, &pid, &m, OT_INFINITY);
+		r = ot_msg_exit(m)->reason;
+		ot_msg_free(m);
+	} else {
+		ot_exit_pid(pid, brutal ? &kill : &shut);
+		if (brutal || wait_down(ref, shutdown, &r) == OT_ETIMEDOUT) {
+			if (!brutal)
+				ot_exit_pid(pid, &kill);
+			brutal = true;
+			wait_down(ref, OT_INFINITY, &r);
+		}
+		r = unlink_flush(pid, &r);
+	}
+	if (!expected_end(c->spec, &r, brutal))
+		ot__sup_report(s, REPORT_SHUTDOWN_ERROR, c, pid, &r, 1);
+}
+
+/* Stops c if it runs (a restart it waits for is cancelled); c becomes
+ * undefined. */
+void ot__child_stop(struct sup *s, struct child *c)
+{
+	ot__child_cancel_retry(c);
+	if (c->state == CHILD_RUNNING)
+		stop_one(s, c);
+	ot__child_set_pid(s, c, OT_PID_NONE, CHILD_UNDEFINED);
+}
+
+/* ---------------------------------------------------------------------
+ * Stopping many dynamic children at once
+ */
+
+/* The DOWN of one of the children being stopped. */
+static bool is_child_down(const ot_msg *m, void *arg)
+{
+	const ot_down_info *d = ot_msg_down(m);
+	if (!d)
+		return false;
+	struct child *c = ot__child_by_pid(arg, d->pid);
+	return c && c->state == CHILD_RUNNING && c->mon.id == d->ref.id;
+}
+
+/* shutdown_error reports for many children, one per distinct reason. */
+struct failures {
+	struct {
+		struct child *c;
+		ot_pid pid;
+		ot_reason reason;
+		size_t count;
+	} list[8];
+	size_t n, dropped;
+};
+
+static void note_failure(struct failures *f, struct child *c, ot_pid pid,
+			 const ot_reason *r)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (ot_reason_equal(&f->list[i].reason, r)) {
+			f->list[i].count++;
+			return;
+		}
+	}
+	if (f->n == sizeof f->list / sizeof f->list[0]) {
+		f->dropped++;
+		return;
+	}
+	f->list[f->n].c = c;
+	f->list[f->n].pid = pid;
+	f->list[f->n].reason = *r;
+	f->list[f->n].count = 1;
+	f->n++;
+}
+
+/* Sends every running dynamic child its exit signal at once, then waits
+ * for them all, killing those that outlive their shutdown time. Children
+ * end in any order, as OTP's simple_one_for_one and Elixir's
+ * DynamicSupervisor stop theirs. */
+static void stop_dynamic(struct sup *s)
+{
+	ot_reason kill = ot_reason_kill(), shut = ot_reason_shutdown();
+	int64_t now = ot_monotonic_ms();
+	size_t waiting = 0;
+	struct child *c;
+	TAILQ_FOREACH(c, &s->children, order)
+	{
+		ot__child_cancel_retry(c);
+		if (c->state != CHILD_RUNNING)
+			continue;
+		int shutdown = ot__sup_child_shutdown_ms(c->spec);
+		bool brutal = shutdown == OT_SHUTDOWN_BRUTAL_KILL;
+		if (ot_monitor(c->pid, &c->mon) != 0) {
+			/* No memory for a monitor: stop it alone. */
+			stop_one(s, c);
+			ot__child_set_pid(s, c, OT_PID_NONE, CHILD_UNDEFINED);
+			continue;
+		}
+		ot_exit_pid(c->pid, brutal ? &kill : &shut);
+		c->kill_at = brutal || shutdown == OT_INFINITY
+				 ? (brutal ? 0 : INT64_MAX)
+				 : now + shutdown;
+		waiting++;
+	}
+	struct failures failed = {.n = 0};
+	while (waiting > 0) {
+		/* The earliest kill still to do bounds the wait. */
+		int64_t next = INT64_MAX;
+		now = ot_monotonic_ms();
+		TAILQ_FOREACH(c, &s->children, order)
+		{
+			if (c->state != CHILD_RUNNING || !c->kill_at)
+				continue;
+			if (c->kill_at <= now) {
+				ot_exit_pid(c->pid, &kill);
+				c->kill_at = 0; /* killed: wait for ever */
+			} else if (c->kill_at < next) {
+				next = c->kill_at;
+			}
+		}
+		int timeout = next == INT64_MAX	       ? OT_INFINITY
+			      : next - now > INT32_MAX ? INT32_MAX
+						       : (int)(next - now);
+		ot_msg *m = NULL;
+		if (ot_receive_match(is_child_down, s, &m, timeout) != 0)
+			continue; /* a deadline passed: kill, wait again */
+		const ot_down_info *d = ot_msg_down(m);
+		c = ot__child_by_pid(s, d->pid);
+		bool killed = c->kill_at == 0;
+		ot_reason r = unlink_flush(c->pid, &d->reason);
+		ot_msg_free(m);
+		if (!expected_end(c->spec, &r, killed))
+			note_failure(&failed, c, c->pid, &r);
+		ot__child_set_pid(s, c, OT_PID_NONE, CHILD_UNDEFINED);
+		waiting--;
+	}
+	for (size_t i = 0; i < failed.n; i++)
+		ot__sup_report(s, REPORT_SHUTDOWN_ERROR, failed.list[i].c,
+			       failed.list[i].pid, &failed.list[i].reason,
+			       failed.list[i].count);
+}
+
+/* Stops every child: dynamic ones all at once, static ones one at a time
+ * in reverse start order. Records stay (the caller frees them). */
+void ot__children_stop_all(struct sup *s)
+{
+	if (sup_is_dynamic(s)) {
+		stop_dynamic(s);
+		return;
+	}
+	struct child *c;
+	TAILQ_FOREACH_REVERSE(c, &s->children, child_list, order)
+	ot__child_stop(s, c);
+}
