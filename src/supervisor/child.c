@@ -94,8 +94,8 @@ struct child *ot__child_by_id(struct sup *s, const char *id)
 {
 	struct child *c;
 	TAILQ_FOREACH(c, &s->children, order)
-	if (!strcmp(c->spec->id, id))
-		return c;
+		if (!strcmp(c->spec->id, id))
+			return c;
 	return NULL;
 }
 
@@ -297,6 +297,27 @@ static void note_failure(struct failures *f, struct child *c, ot_pid pid,
 	f->n++;
 }
 
+/* Kills the children being stopped whose shutdown time has passed;
+ * returns the next such deadline (INT64_MAX: none). */
+static int64_t kill_due(struct sup *s, int64_t now)
+{
+	ot_reason kill = ot_reason_kill();
+	int64_t next = INT64_MAX;
+	struct child *c;
+	TAILQ_FOREACH(c, &s->children, order) {
+		if (c->state != CHILD_RUNNING || !c->kill_at ||
+		    c->kill_at == INT64_MAX)
+			continue;
+		if (c->kill_at <= now) {
+			ot_exit_pid(c->pid, &kill);
+			c->kill_at = 0; /* killed: wait for ever */
+		} else if (c->kill_at < next) {
+			next = c->kill_at;
+		}
+	}
+	return next;
+}
+
 /* Sends every running dynamic child its exit signal at once, then waits
  * for them all, killing those that outlive their shutdown time. Children
  * end in any order, as OTP's simple_one_for_one and Elixir's
@@ -307,8 +328,7 @@ static void stop_dynamic(struct sup *s)
 	int64_t now = ot_monotonic_ms();
 	size_t waiting = 0;
 	struct child *c;
-	TAILQ_FOREACH(c, &s->children, order)
-	{
+	TAILQ_FOREACH(c, &s->children, order) {
 		ot__child_cancel_retry(c);
 		if (c->state != CHILD_RUNNING)
 			continue;
@@ -327,21 +347,14 @@ static void stop_dynamic(struct sup *s)
 		waiting++;
 	}
 	struct failures failed = {.n = 0};
+	/* The earliest kill still to do bounds each wait; the children are
+	 * scanned again only when it has passed (not per DOWN: a supervisor
+	 * may have a million children). */
+	int64_t next = now;
 	while (waiting > 0) {
-		/* The earliest kill still to do bounds the wait. */
-		int64_t next = INT64_MAX;
 		now = ot_monotonic_ms();
-		TAILQ_FOREACH(c, &s->children, order)
-		{
-			if (c->state != CHILD_RUNNING || !c->kill_at)
-				continue;
-			if (c->kill_at <= now) {
-				ot_exit_pid(c->pid, &kill);
-				c->kill_at = 0; /* killed: wait for ever */
-			} else if (c->kill_at < next) {
-				next = c->kill_at;
-			}
-		}
+		if (next != INT64_MAX && next <= now)
+			next = kill_due(s, now);
 		int timeout = next == INT64_MAX	       ? OT_INFINITY
 			      : next - now > INT32_MAX ? INT32_MAX
 						       : (int)(next - now);
@@ -374,5 +387,5 @@ void ot__children_stop_all(struct sup *s)
 	}
 	struct child *c;
 	TAILQ_FOREACH_REVERSE(c, &s->children, child_list, order)
-	ot__child_stop(s, c);
+		ot__child_stop(s, c);
 }

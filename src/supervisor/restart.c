@@ -212,8 +212,8 @@ static bool auto_shutdown(struct sup *s, bool significant)
 		return true;
 	struct child *c;
 	TAILQ_FOREACH(c, &s->children, order)
-	if (c->spec->significant && c->state != CHILD_UNDEFINED)
-		return false;
+		if (c->spec->significant && c->state != CHILD_UNDEFINED)
+			return false;
 	return true;
 }
 
@@ -250,10 +250,10 @@ bool ot__sup_retry(struct sup *s, const struct sup_retry *r)
 	} else {
 		struct child *x;
 		TAILQ_FOREACH(x, &s->children, order)
-		if (x->retry_gen == r->gen) {
-			c = x;
-			break;
-		}
+			if (x->retry_gen == r->gen) {
+				c = x;
+				break;
+			}
 	}
 	if (!c || c->state != CHILD_RESTARTING || c->retry_gen != r->gen)
 		return false; /* stale: terminated, deleted or restarted */

@@ -410,8 +410,7 @@ static ot_gs_ret sup_call(const void *request, size_t size, ot_gs_from from,
 		break;
 	case OP_WHICH:
 		rp->total = s->nchildren;
-		TAILQ_FOREACH(c, &s->children, order)
-		{
+		TAILQ_FOREACH(c, &s->children, order) {
 			if (rp->n == n)
 				break;
 			child_info(c, &rp->info[rp->n++]);
