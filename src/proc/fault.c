@@ -56,8 +56,14 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
 		uintptr_t hi = lo + ph->p_memsz;
 		if (self >= lo && self < hi) {
-			text_lo = lo;
-			text_hi = hi;
+			/* Linked statically, otter shares its segment with the
+			 * program, whose faults must still be trapped: then
+			 * only a fault under one of otter's locks counts as
+			 * otter's own. */
+			if (info->dlpi_name && info->dlpi_name[0]) {
+				text_lo = lo;
+				text_hi = hi;
+			}
 			return 1;
 		}
 	}
@@ -277,8 +283,10 @@ int ot_set_crash_handler(ot_crash_fn fn, void *arg)
 
 int ot__faults_init(void)
 {
-	if (!text_hi)
-		dl_iterate_phdr(find_text, (void *)(uintptr_t)ot__faults_init);
+	static bool text_found;
+	if (!text_found)
+		text_found = dl_iterate_phdr(find_text,
+					     (void *)(uintptr_t)ot__faults_init);
 	/* backtrace() loads libgcc on its first call: do it now, not in a
 	 * signal handler. */
 	void *warm[2];
