@@ -183,10 +183,12 @@ unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
 		ot__spin_unlock(&s->timer_lock);
 		for (unsigned i = 0; i < n; i++) {
 			if (due[i].st) {
-				ot__deliver(due[i].st->to, due[i].st->msg);
-				free(due[i].st);
+				/* Fired: no longer pending, even before the
+				 * receiver (which may act at once) has it. */
 				atomic_fetch_sub_explicit(&ot__rt.ntimers, 1,
 							  memory_order_relaxed);
+				ot__deliver(due[i].st->to, due[i].st->msg);
+				free(due[i].st);
 			} else {
 				wait_expired(due[i].p, due[i].pid, due[i].token);
 			}

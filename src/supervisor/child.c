@@ -34,7 +34,7 @@ struct child *ot__child_new(struct sup *s, const ot_child_spec *spec,
 			free(c);
 			return NULL;
 		}
-		*c->spec = *spec;
+		*c->spec = ot__sup_child_normalized(spec);
 	}
 	if (extra_size)
 		memcpy(c->extra, extra, extra_size);
@@ -231,9 +231,10 @@ static void stop_one(struct sup *s, struct child *c)
 	} else {
 		ot_exit_pid(pid, brutal ? &kill : &shut);
 		if (brutal || wait_down(ref, shutdown, &r) == OT_ETIMEDOUT) {
+			/* Killed for outliving its shutdown time: that is
+			 * reported (a shutdown_error), as OTP does. */
 			if (!brutal)
 				ot_exit_pid(pid, &kill);
-			brutal = true;
 			wait_down(ref, OT_INFINITY, &r);
 		}
 		r = unlink_flush(pid, &r);
@@ -305,12 +306,12 @@ static int64_t kill_due(struct sup *s, int64_t now)
 	int64_t next = INT64_MAX;
 	struct child *c;
 	TAILQ_FOREACH(c, &s->children, order) {
-		if (c->state != CHILD_RUNNING || !c->kill_at ||
+		if (c->state != CHILD_RUNNING || c->kill_at <= 0 ||
 		    c->kill_at == INT64_MAX)
 			continue;
 		if (c->kill_at <= now) {
 			ot_exit_pid(c->pid, &kill);
-			c->kill_at = 0; /* killed: wait for ever */
+			c->kill_at = -1; /* killed late: wait for ever */
 		} else if (c->kill_at < next) {
 			next = c->kill_at;
 		}
@@ -363,7 +364,7 @@ static void stop_dynamic(struct sup *s)
 			continue; /* a deadline passed: kill, wait again */
 		const ot_down_info *d = ot_msg_down(m);
 		c = ot__child_by_pid(s, d->pid);
-		bool killed = c->kill_at == 0;
+		bool killed = c->kill_at == 0; /* brutal_kill: the plan */
 		ot_reason r = unlink_flush(c->pid, &d->reason);
 		ot_msg_free(m);
 		if (!expected_end(c->spec, &r, killed))

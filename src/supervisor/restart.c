@@ -153,10 +153,9 @@ static void stop_group(struct sup *s, struct child *c)
 		prev = x == first ? NULL : TAILQ_PREV(x, child_list, order);
 		if (x == c)
 			continue;
+		ot__child_stop(s, x);
 		if (x->spec->restart == OT_TEMPORARY)
 			ot__child_free(s, x);
-		else
-			ot__child_stop(s, x);
 	}
 }
 

@@ -176,6 +176,16 @@ int ot__sup_child_shutdown_ms(const ot_child_spec *spec)
 	return ot__sup_child_type(spec) == OT_SUPERVISOR ? OT_INFINITY : 5000;
 }
 
+/* The spec as the supervisor keeps it: the defaults it stands for
+ * spelled out (get_childspec shows those, as OTP's does). */
+ot_child_spec ot__sup_child_normalized(const ot_child_spec *spec)
+{
+	ot_child_spec c = *spec;
+	c.shutdown_ms = ot__sup_child_shutdown_ms(spec);
+	c.type = ot__sup_child_type(spec);
+	return c;
+}
+
 ot_child_type ot__sup_child_type(const ot_child_spec *spec)
 {
 	return spec->sup ? OT_SUPERVISOR : spec->type;

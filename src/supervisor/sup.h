@@ -105,6 +105,7 @@ int ot__sup_check_child(const ot_child_spec *spec, const ot_sup_flags *flags,
 			bool need_id, ot_reason *why);
 int ot__sup_child_shutdown_ms(const ot_child_spec *spec);
 ot_child_type ot__sup_child_type(const ot_child_spec *spec);
+ot_child_spec ot__sup_child_normalized(const ot_child_spec *spec);
 
 /* child.c */
 struct child *ot__child_new(struct sup *s, const ot_child_spec *spec,

@@ -92,7 +92,7 @@ static struct sup *sup_new(const struct start_arg *a)
 	s->rng =
 	    (s->self.id ^ (uint64_t)ot_monotonic_ms() << 20) | 1; /* never 0 */
 	if (s->flags.strategy == OT_SIMPLE_ONE_FOR_ONE)
-		s->template = a->spec->children[0];
+		s->template = ot__sup_child_normalized(&a->spec->children[0]);
 	return s;
 }
 
@@ -353,9 +353,12 @@ static void op_delete(struct sup *s, struct child *c, struct rep *rp)
 		ot__child_free(s, c);
 }
 
-static void child_info(const struct child *c, ot_child_info *out)
+static void child_info(const struct sup *s, const struct child *c,
+		       ot_child_info *out)
 {
 	memcpy(out->id, c->spec->id, sizeof out->id);
+	if (sup_is_dynamic(s))
+		out->id[0] = '\0'; /* ids are not used: OTP's undefined */
 	out->pid = c->state == CHILD_RUNNING ? c->pid : OT_PID_NONE;
 	out->status = c->state == CHILD_RUNNING	     ? OT_CHILD_RUNNING
 		      : c->state == CHILD_RESTARTING ? OT_CHILD_RESTARTING
@@ -413,7 +416,7 @@ static ot_gs_ret sup_call(const void *request, size_t size, ot_gs_from from,
 		TAILQ_FOREACH(c, &s->children, order) {
 			if (rp->n == n)
 				break;
-			child_info(c, &rp->info[rp->n++]);
+			child_info(s, c, &rp->info[rp->n++]);
 		}
 		break;
 	case OP_COUNT:
