@@ -501,6 +501,15 @@ OT_API int ot_set_logger(ot_log_fn fn, void *arg);
  * or OT_EINVAL for NULL. From: anywhere. */
 OT_API int ot_log_report(const char *report);
 
+/* A logger that drops every report. With it installed otter does not even
+ * build them (no backtrace is taken at a crash, no text is formatted), as
+ * Erlang's logger at level none: ot_set_logger(ot_log_discard, NULL). */
+OT_API void ot_log_discard(const char *report, void *arg);
+
+/* False while ot_log_discard is the logger: a layer that builds reports
+ * (gen_server, supervisor) skips them then. Never blocks. */
+OT_API bool ot_log_enabled(void);
+
 /* Runs after a crash in the calling process (not after a stack overflow):
  * fn(reason, arg) in the process, before it ends with that reason, so it
  * may clean up (gen_server runs terminate here). A crash inside fn ends

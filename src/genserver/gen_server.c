@@ -143,6 +143,8 @@ ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply, size_t size)
  */
 static void report(struct server *s, const ot_reason *reason)
 {
+	if (!ot_log_enabled())
+		return;
 	char who[OT_NAME_MAX + OT_PID_STRLEN + 4], why[OT_REASON_STRLEN];
 	char state[512] = "<state>";
 	ot_process_info info;
@@ -418,7 +420,13 @@ static void handle(struct server *s, ot_msg *m)
 	if (e && ot_pid_equal(e->from, s->parent)) {
 		/* A trapping server whose parent ends goes with it. */
 		s->last_kind = "EXIT from parent";
-		stop_now(s, e->reason);
+		/* The message goes before terminate runs: a supervisor may
+		 * kill the server in there (its shutdown time ran out), and
+		 * a killed process frees nothing its stack held. */
+		ot_reason why = e->reason;
+		ot_msg_free(s->msg);
+		s->msg = NULL;
+		stop_now(s, why);
 	}
 	s->last_kind = "info";
 	if (cb->handle_info) {

@@ -250,7 +250,13 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		land(uc, s, p);
 		return;
 	}
-	s->crash.nframes = backtrace(s->crash.frames, OT__BACKTRACE_MAX);
+	/* The backtrace is for the crash report: none when nobody reads
+	 * reports. */
+	s->crash.nframes = atomic_load_explicit(&ot__log_off,
+						memory_order_relaxed)
+				   ? 0
+				   : backtrace(s->crash.frames,
+					       OT__BACKTRACE_MAX);
 	/* The report starts at the fault, not in this handler. */
 	s->crash.first = 0;
 	for (int i = 0; i < s->crash.nframes; i++) {

@@ -22,13 +22,30 @@ static struct {
 	void *arg;    /* lock */
 } logger = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* Read without the lock where a report would start (a signal handler
+ * included): a stale value costs one report built or skipped. */
+atomic_bool ot__log_off;
+
 int ot_set_logger(ot_log_fn fn, void *arg)
 {
 	pthread_mutex_lock(&logger.lock);
 	logger.fn = fn;
 	logger.arg = fn ? arg : NULL;
+	atomic_store_explicit(&ot__log_off, fn == ot_log_discard,
+			      memory_order_relaxed);
 	pthread_mutex_unlock(&logger.lock);
 	return 0;
+}
+
+void ot_log_discard(const char *report, void *arg)
+{
+	(void)report;
+	(void)arg;
+}
+
+bool ot_log_enabled(void)
+{
+	return !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
 }
 
 /* Appends to a fixed buffer, keeping what fits. */
@@ -52,8 +69,20 @@ static void add(struct text *t, const char *fmt, ...)
 						       : t->size - t->len - 1;
 }
 
+static void drop_crash(struct ot__proc *p)
+{
+	if (p->crash_owned)
+		free(p->crash);
+	p->crash = NULL;
+	p->crash_owned = false;
+}
+
 void ot__report_crash(struct ot__proc *p, const char *name)
 {
+	if (!ot_log_enabled()) {
+		drop_crash(p);
+		return;
+	}
 	char buf[8192], pid[OT_PID_STRLEN];
 	char reason[OT_REASON_STRLEN];
 	struct text t = {buf, sizeof buf, 0};
@@ -78,10 +107,7 @@ void ot__report_crash(struct ot__proc *p, const char *name)
 		}
 		free(sym);
 	}
-	if (p->crash_owned)
-		free(p->crash);
-	p->crash = NULL;
-	p->crash_owned = false;
+	drop_crash(p);
 	ot_log_report(buf);
 }
 

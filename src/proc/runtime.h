@@ -449,6 +449,9 @@ struct ot__runtime {
 
 extern struct ot__runtime ot__rt;
 
+/* True while reports are discarded (ot_log_discard is the logger). */
+extern atomic_bool ot__log_off;
+
 /* 0 when the runtime accepts work, else OT_ENOTSTARTED / OT_ESHUTDOWN. */
 static inline int ot__running_check(void)
 {

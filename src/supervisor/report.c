@@ -32,6 +32,8 @@ struct sup_event {
 void ot__sup_report(struct sup *s, enum sup_report what, const struct child *c,
 		    ot_pid pid, const ot_reason *reason, size_t count)
 {
+	if (!ot_log_enabled())
+		return; /* nobody reads reports: do not even note them */
 	struct sup_event *e = malloc(sizeof *e);
 	if (!e)
 		return; /* a report lost to want of memory; the work is done */
@@ -153,6 +155,8 @@ void ot__sup_report_unexpected(struct sup *s, const ot_msg *msg)
 {
 	char who[OT_NAME_MAX + OT_PID_STRLEN], from[OT_PID_STRLEN];
 	char text[512];
+	if (!ot_log_enabled())
+		return;
 	sup_name(s, who, sizeof who);
 	ot_pid_format(ot_msg_from(msg), from, sizeof from);
 	snprintf(text, sizeof text,

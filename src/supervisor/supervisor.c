@@ -175,8 +175,12 @@ static ot_gs_ret then_report(struct sup *s, ot_gs_ret r)
 
 static ot_gs_ret sup_continue(uint64_t arg, void **state)
 {
-	if (arg == FLUSH_REPORTS)
+	if (arg == FLUSH_REPORTS) {
+		/* Let whoever waits for the restarted child (it is runnable
+		 * now) go first: the reports are for later. */
+		ot_yield();
 		ot__sup_flush_reports(*state);
+	}
 	return ot_gs_noreply();
 }
 
@@ -605,7 +609,8 @@ int ot_supervisor_which_children(ot_pid sup, ot_child_info *out, size_t cap,
 			continue;
 		}
 		if (rc == 0) {
-			memcpy(out, rp->info, rp->n * sizeof *out);
+			if (rp->n) /* (out may be NULL with cap 0) */
+				memcpy(out, rp->info, rp->n * sizeof *out);
 			if (total)
 				*total = rp->total;
 			rc = (int)rp->n;

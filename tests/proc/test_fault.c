@@ -639,6 +639,46 @@ START_TEST(test_report_for_each_kind_of_crash)
 }
 END_TEST
 
+/* Waits until only `alive` processes are left (a crashed one is fully
+ * gone, its report written or skipped, once it no longer counts). */
+static void wait_processes(size_t alive)
+{
+	int64_t deadline = now_ms() + scaled_ms(3000);
+	ot_stats st;
+	do {
+		ck_assert_ot_ok(ot_runtime_stats(&st));
+		if (st.processes == alive)
+			return;
+		ot_sleep(1);
+	} while (now_ms() < deadline);
+	ck_abort_msg("%zu processes alive, want %zu", st.processes, alive);
+}
+
+/* With ot_log_discard the crash is still an exit reason, but no report is
+ * built; with a real logger back, the next crash is reported again. */
+START_TEST(test_reports_discarded)
+{
+	g_test = ot_self();
+	ot_pid parent = spawn_helper(true), watcher = spawn_helper(false);
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert(ot_log_enabled());
+	ck_assert_ot_ok(ot_set_logger(ot_log_discard, NULL));
+	ck_assert(!ot_log_enabled());
+	struct crash_seen s = run_fault(parent, watcher, F_NULL_WRITE, NULL);
+	check_crash(&s, F_NULL_WRITE, 0);
+	wait_processes(st.processes);
+	install_logger();
+	ck_assert(ot_log_enabled());
+	ck_assert_int_eq(nreports(), 0);
+	s = run_fault(parent, watcher, F_DIV_ZERO, NULL);
+	check_crash(&s, F_DIV_ZERO, 1);
+	expect_reports(1, "after discarding");
+	stop_helper(parent);
+	stop_helper(watcher);
+}
+END_TEST
+
 START_TEST(test_no_report_when_clean_or_killed)
 {
 	g_test = ot_self();
@@ -788,6 +828,7 @@ static Suite *fault_suite(void)
 	tc = crash_tcase("crash_report", 10);
 	tcase_add_test(tc, test_report_for_each_kind_of_crash);
 	tcase_add_test(tc, test_no_report_when_clean_or_killed);
+	tcase_add_test(tc, test_reports_discarded);
 	suite_add_tcase(s, tc);
 
 	tc = crash_tcase("crash_outside", 10);
