@@ -57,7 +57,7 @@ struct server {
 	const ot_gen_server_callbacks *cb;
 	void *state;
 	ot_pid self;
-	ot_pid parent;	      /* the starter if linked, else itself */
+	ot_pid parent; /* the starter if linked, else itself */
 	ot_pid starter;
 	uint64_t start_alias; /* while init runs: where the ack goes */
 	bool started;
@@ -240,9 +240,10 @@ static void on_crash(const ot_reason *reason, void *arg)
 		 * the server was stopping for (OTP keeps it too). */
 		char why[OT_REASON_STRLEN], text[OT_REASON_STRLEN + 64];
 		ot_reason_format(reason, why, sizeof why);
-		snprintf(text, sizeof text,
-			 "** terminate crashed with %s; keeping the stop reason",
-			 why);
+		snprintf(
+		    text, sizeof text,
+		    "** terminate crashed with %s; keeping the stop reason",
+		    why);
 		ot_log_report(text);
 		end(s, &s->stop_reason);
 	}
@@ -266,8 +267,8 @@ static void reply_to(ot_gs_from from, const void *data, size_t size)
 }
 
 /* Acts on what a callback returned. from is the caller for a call. */
-static void apply(struct server *s, const ot_gs_ret *r,
-		  const ot_gs_from *from, const char *callback)
+static void apply(struct server *s, const ot_gs_ret *r, const ot_gs_from *from,
+		  const char *callback)
 {
 	if ((r->reply_size && !r->reply) || r->timeout_ms < OT_INFINITY)
 		stop_now(s, bad_return(callback));
@@ -287,7 +288,8 @@ static void apply(struct server *s, const ot_gs_ret *r,
 		void *copy = NULL;
 		if (r->has_reply && r->reply_size &&
 		    !(copy = malloc(r->reply_size)))
-			stop_now(s, ot_reason_error(OT_ENOMEM, "out of memory"));
+			stop_now(s,
+				 ot_reason_error(OT_ENOMEM, "out of memory"));
 		if (copy)
 			memcpy(copy, r->reply, r->reply_size);
 		terminate(s, &r->reason);
@@ -300,8 +302,8 @@ static void apply(struct server *s, const ot_gs_ret *r,
 		stop_now(s, bad_return(callback));
 	}
 	s->has_timeout = r->has_timeout || r->timeout_ms > 0;
-	s->timeout_ms = r->has_timeout || r->timeout_ms > 0 ? r->timeout_ms
-							  : OT_INFINITY;
+	s->timeout_ms =
+	    r->has_timeout || r->timeout_ms > 0 ? r->timeout_ms : OT_INFINITY;
 	s->hibernate = r->hibernate;
 	s->has_continue = r->has_continue;
 	s->continue_arg = r->continue_arg;
@@ -350,6 +352,30 @@ static const void *take_payload(struct server *s, size_t skip, char *buf,
 	return copy;
 }
 
+/* Answers ot_gen_server_get_state(). Not inlined into the loop: its
+ * buffer would make every server's frame, and so its resident stack,
+ * bigger. */
+static __attribute__((noinline)) void get_state(struct server *s,
+						const ot_msg *m)
+{
+	const ot_gen_server_callbacks *cb = s->cb;
+	const char *data = ot_msg_data(m);
+	size_t size = ot_msg_size(m);
+	struct call_hdr h;
+	if (size < sizeof h)
+		return;
+	memcpy(&h, data, sizeof h);
+	char text[4096] = "<state>";
+	int n = (int)strlen(text);
+	if (cb->format_status)
+		n = cb->format_status(s->state, text, sizeof text);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof text)
+		n = sizeof text - 1;
+	reply_to((ot_gs_from){ot_msg_from(m), h.alias}, text, (size_t)n + 1);
+}
+
 static void handle(struct server *s, ot_msg *m)
 {
 	const ot_gen_server_callbacks *cb = s->cb;
@@ -372,9 +398,10 @@ static void handle(struct server *s, ot_msg *m)
 						    "no handle_call callback"));
 		size_t n = size - sizeof h;
 		char small[SMALL_FRAME];
-		const void *req = take_payload(s, sizeof h, small, sizeof small);
-		ot_gs_ret r = cb->handle_call(n ? req : NULL, n, from,
-					      &s->state);
+		const void *req =
+		    take_payload(s, sizeof h, small, sizeof small);
+		ot_gs_ret r =
+		    cb->handle_call(n ? req : NULL, n, from, &s->state);
 		apply(s, &r, &from, "handle_call");
 		drop_payload(s);
 		return;
@@ -384,9 +411,9 @@ static void handle(struct server *s, ot_msg *m)
 		if (cb->handle_cast) {
 			char small[SMALL_FRAME];
 			const void *req =
-				take_payload(s, 0, small, sizeof small);
-			ot_gs_ret r = cb->handle_cast(size ? req : NULL, size,
-						      &s->state);
+			    take_payload(s, 0, small, sizeof small);
+			ot_gs_ret r =
+			    cb->handle_cast(size ? req : NULL, size, &s->state);
 			apply(s, &r, NULL, "handle_cast");
 			drop_payload(s);
 		}
@@ -398,23 +425,9 @@ static void handle(struct server *s, ot_msg *m)
 		s->last_kind = "stop";
 		stop_now(s, reason);
 	}
-	case TAG_GET_STATE: {
-		struct call_hdr h;
-		if (size < sizeof h)
-			return;
-		memcpy(&h, data, sizeof h);
-		char text[4096] = "<state>";
-		int n = (int)strlen(text);
-		if (cb->format_status)
-			n = cb->format_status(s->state, text, sizeof text);
-		if (n < 0)
-			n = 0;
-		if ((size_t)n >= sizeof text)
-			n = sizeof text - 1;
-		reply_to((ot_gs_from){ot_msg_from(m), h.alias}, text,
-			 (size_t)n + 1);
+	case TAG_GET_STATE:
+		get_state(s, m);
 		return;
-	}
 	}
 	const ot_exit_info *e = ot_msg_exit(m);
 	if (e && ot_pid_equal(e->from, s->parent)) {
@@ -487,7 +500,7 @@ static void serve(void *arg)
 			s.last_kind = "continue";
 			if (s.cb->handle_continue) {
 				ot_gs_ret rc = s.cb->handle_continue(
-					s.continue_arg, &s.state);
+				    s.continue_arg, &s.state);
 				apply(&s, &rc, NULL, "handle_continue");
 			}
 			continue;
@@ -552,8 +565,8 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	}
 	int timeout = opts->start_timeout_ms ? opts->start_timeout_ms
 					     : OT_GS_DEFAULT_TIMEOUT;
-	struct start st = {.cb = cb, .arg = arg, .parent = ot_self(),
-			   .linked = link};
+	struct start st = {
+	    .cb = cb, .arg = arg, .parent = ot_self(), .linked = link};
 	int rc = ot_alias(&st.alias);
 	if (rc)
 		return rc;
@@ -713,8 +726,8 @@ static int request(ot_pid server, uint64_t tag, const void *payload,
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return 0;
 	}
-	int err = d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC
-						      : OT_ESERVERDIED;
+	int err =
+	    d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC : OT_ESERVERDIED;
 	if (reason)
 		*reason = d->reason;
 	ot_msg_free(*m);
@@ -722,9 +735,9 @@ static int request(ot_pid server, uint64_t tag, const void *payload,
 	return err;
 }
 
-int ot_gen_server_call(ot_pid server, const void *req, size_t size,
-		       void *reply, size_t cap, size_t *reply_size,
-		       int timeout_ms, ot_reason *reason)
+int ot_gen_server_call(ot_pid server, const void *req, size_t size, void *reply,
+		       size_t cap, size_t *reply_size, int timeout_ms,
+		       ot_reason *reason)
 {
 	if (!reply && cap)
 		return OT_EINVAL;
@@ -792,8 +805,7 @@ int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 	return 0;
 }
 
-int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
-		       int timeout_ms)
+int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
 {
 	ot_reason why = reason ? *reason : ot_reason_normal();
 	ot_ref watch;
