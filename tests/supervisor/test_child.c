@@ -91,8 +91,8 @@ static void log_since(int mark, char kind, char *buf, size_t size)
 	for (int i = mark; i < g_nlog && len + 1 < size; i++) {
 		if (kind && g_log[i][0] != kind)
 			continue;
-		int w = snprintf(buf + len, size - len, "%s%s",
-				 len ? " " : "", g_log[i]);
+		int w = snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+				 g_log[i]);
 		if (w > 0)
 			len += (size_t)w;
 	}
@@ -112,9 +112,9 @@ static void log_since(int mark, char kind, char *buf, size_t size)
 
 struct wcfg {
 	char id[ID_LEN];
-	bool trap;	   /* trap exits (so terminate runs on shutdown) */
-	int term_sleep_ms; /* terminate sleeps this long (OT_INFINITY: for
-			      ever) */
+	bool trap;	     /* trap exits (so terminate runs on shutdown) */
+	int term_sleep_ms;   /* terminate sleeps this long (OT_INFINITY: for
+				ever) */
 	ot_pid kill_on_term; /* terminate first ends this one (an error) */
 };
 
@@ -207,10 +207,10 @@ static void w_terminate(const ot_reason *reason, void *state)
 }
 
 static const ot_gen_server_callbacks w_cb = {
-	.init = w_init,
-	.handle_call = w_call,
-	.handle_cast = w_cast,
-	.terminate = w_terminate,
+    .init = w_init,
+    .handle_call = w_call,
+    .handle_cast = w_cast,
+    .terminate = w_terminate,
 };
 
 /* A bare child that traps exits and ignores every message. It reports
@@ -376,13 +376,11 @@ static struct ev expect_ev(uint64_t tag, const char *id, const char *what)
 	return e;
 }
 
-static void expect_no_ev(uint64_t tag, const char *id, int ms,
-			 const char *what)
+static void expect_no_ev(uint64_t tag, const char *id, int ms, const char *what)
 {
 	struct ev e;
 	ck_assert_msg(!try_ev(tag, id, ms, &e),
-		      "%s: unexpected event %d from %s", what, (int)tag,
-		      e.id);
+		      "%s: unexpected event %d from %s", what, (int)tag, e.id);
 }
 
 static int count_ev(uint64_t tag, const char *id)
@@ -623,8 +621,8 @@ START_TEST(test_shutdown_timeout_kills)
 	struct ev e = expect_ev(_i ? EV_TERM : EV_EXIT, "slow", what);
 	assert_reason(&e.reason, &sd, what);
 	ck_assert_msg(e.t - t0 < SHUTDOWN_MS,
-		      "%s: shutdown was sent %.1f ms after the stop began", what,
-		      e.t - t0);
+		      "%s: shutdown was sent %.1f ms after the stop began",
+		      what, e.t - t0);
 	expect_term("a", sd, what);
 	assert_log(0, 'T', _i ? "T:slow T:a" : "T:a", what);
 }
@@ -637,8 +635,8 @@ END_TEST
  */
 START_TEST(test_brutal_kill)
 {
-	const char *what = _i ? "brutal_kill, terminate_child"
-			      : "brutal_kill, stop";
+	const char *what =
+	    _i ? "brutal_kill, terminate_child" : "brutal_kill, stop";
 	struct wcfg wb;
 	wcfg_init(&wb, "b", true);
 	wb.term_sleep_ms = 2000;
@@ -657,14 +655,15 @@ START_TEST(test_brutal_kill)
 	ot_down_info d = expect_down_at(ref, what, &down_at);
 	ot_reason k = killed();
 	assert_reason(&d.reason, &k, what);
-	ck_assert_msg(down_at - t0 < 1500,
-		      "%s: the kill took %.1f ms", what, down_at - t0);
+	ck_assert_msg(down_at - t0 < 1500, "%s: the kill took %.1f ms", what,
+		      down_at - t0);
 	/* had terminate run, its EV_TERM would be ahead of the DOWN */
 	expect_no_ev(EV_TERM, "b", 0, what);
 	if (_i) {
 		ot_child_info ki = find_kid(sup, "b");
 		ck_assert_int_eq(ki.status, OT_CHILD_UNDEFINED);
-		expect_no_ev(EV_START, "b", 20, "restart after terminate_child");
+		expect_no_ev(EV_START, "b", 20,
+			     "restart after terminate_child");
 		sup_stop(sup);
 	}
 }
@@ -776,7 +775,7 @@ END_TEST
  * takes 200 ms each are all gone in well under N * 200 ms, each with
  * reason shutdown. Loop: simple_one_for_one (0), OT_SUP_DYNAMIC (1).
  */
-#define N_DYN 8
+#define N_DYN	    8
 #define DYN_TERM_MS 200
 START_TEST(test_dynamic_stopped_concurrently)
 {
@@ -799,11 +798,11 @@ START_TEST(test_dynamic_stopped_concurrently)
 		ot_pid p;
 		if (_i == 0) {
 			ck_assert_ot_ok(ot_supervisor_start_child_extra(
-				sup, &w[i], sizeof(w[i]), &p, NULL));
+			    sup, &w[i], sizeof(w[i]), &p, NULL));
 		} else {
 			ot_child_spec c = wchild("", &w[i], OT_PERMANENT);
 			ck_assert_ot_ok(
-				ot_supervisor_start_child(sup, &c, &p, NULL));
+			    ot_supervisor_start_child(sup, &c, &p, NULL));
 		}
 		ot_pid started = start_of(id, what);
 		assert_pid(started, p, what);

@@ -131,8 +131,8 @@ static void log_since(int mark, char *buf, size_t size)
  * pointer; a simple_one_for_one child gets the supervisor's copy). */
 struct wcfg {
 	char id[ID_LEN];
-	bool trap;	     /* trap exits (so terminate runs on shutdown) */
-	bool crash_loop;     /* stop with an error right after each start */
+	bool trap;	      /* trap exits (so terminate runs on shutdown) */
+	bool crash_loop;      /* stop with an error right after each start */
 	atomic_int fail_next; /* the next this many starts fail in init */
 };
 
@@ -146,8 +146,8 @@ struct wst {
 static struct wst g_pool[POOL_SIZE];
 static atomic_int g_pool_n;
 
-static ot_pid g_test;		 /* the test thread */
-static atomic_int g_reports;	 /* reports the logger swallowed */
+static ot_pid g_test;	     /* the test thread */
+static atomic_int g_reports; /* reports the logger swallowed */
 
 static void ev_send(uint64_t tag, const char *id, const ot_reason *r)
 {
@@ -240,11 +240,11 @@ static void w_terminate(const ot_reason *reason, void *state)
 }
 
 static const ot_gen_server_callbacks w_cb = {
-	.init = w_init,
-	.handle_call = w_call,
-	.handle_cast = w_cast,
-	.handle_continue = w_continue,
-	.terminate = w_terminate,
+    .init = w_init,
+    .handle_call = w_call,
+    .handle_cast = w_cast,
+    .handle_continue = w_continue,
+    .terminate = w_terminate,
 };
 
 /* ---- the test thread's side ---------------------------------------------- */
@@ -398,13 +398,11 @@ static struct ev expect_ev(uint64_t tag, const char *id, const char *what)
 	return e;
 }
 
-static void expect_no_ev(uint64_t tag, const char *id, int ms,
-			 const char *what)
+static void expect_no_ev(uint64_t tag, const char *id, int ms, const char *what)
 {
 	struct ev e;
 	ck_assert_msg(!try_ev(tag, id, ms, &e),
-		      "%s: unexpected event %d from %s", what, (int)tag,
-		      e.id);
+		      "%s: unexpected event %d from %s", what, (int)tag, e.id);
 }
 
 static int count_ev(uint64_t tag, const char *id)
@@ -512,7 +510,7 @@ static int64_t ping(ot_pid p)
 	do {                                                                   \
 		ot_pid ck_g_ = (got), ck_o_ = (old);                           \
 		ck_assert_msg(!ot_pid_is_none(ck_g_) &&                        \
-				      !ot_pid_equal(ck_g_, ck_o_),             \
+				  !ot_pid_equal(ck_g_, ck_o_),                 \
 			      "%s: pid %llx, want a new one (old %llx)",       \
 			      (what), (unsigned long long)ck_g_.id,            \
 			      (unsigned long long)ck_o_.id);                   \
@@ -537,8 +535,7 @@ START_TEST(test_restart_order)
 	ot_sup_strategy st = g_static[s];
 	static const char *const ids[] = {"a", "b", "c"};
 	char what[64];
-	snprintf(what, sizeof(what), "%s, %s fails", g_static_names[s],
-		 ids[f]);
+	snprintf(what, sizeof(what), "%s, %s fails", g_static_names[s], ids[f]);
 
 	struct wcfg w[3];
 	ot_child_spec ch[3];
@@ -647,9 +644,8 @@ END_TEST
 /* ---- restart types ------------------------------------------------------- */
 
 enum { R_NORMAL, R_SHUTDOWN, R_SHUTDOWN_TEXT, R_ERROR, R_KILLED, R_COUNT };
-static const char *const g_reason_names[] = {"normal", "shutdown",
-					     "{shutdown,Text}", "error",
-					     "killed"};
+static const char *const g_reason_names[] = {
+    "normal", "shutdown", "{shutdown,Text}", "error", "killed"};
 static const char *const g_restart_names[] = {"permanent", "transient",
 					      "temporary"};
 
@@ -664,8 +660,8 @@ START_TEST(test_restart_types)
 	ot_restart rt = (ot_restart)(_i / R_COUNT);
 	int rs = _i % R_COUNT;
 	char what[64];
-	snprintf(what, sizeof(what), "%s child, exit %s",
-		 g_restart_names[rt], g_reason_names[rs]);
+	snprintf(what, sizeof(what), "%s child, exit %s", g_restart_names[rt],
+		 g_reason_names[rs]);
 	struct wcfg wx, wy;
 	wcfg_init(&wx, "x", false);
 	wcfg_init(&wy, "y", false);
@@ -721,7 +717,7 @@ START_TEST(test_restart_types)
 				      what);
 		} else {
 			ck_assert_msg(k.status == OT_CHILD_UNDEFINED &&
-					      ot_pid_is_none(k.pid),
+					  ot_pid_is_none(k.pid),
 				      "%s: status %d, want undefined", what,
 				      (int)k.status);
 		}
@@ -891,10 +887,9 @@ END_TEST
  */
 START_TEST(test_escalation)
 {
-	static const char *const whats[] = {
-		"top one_for_one, mid permanent",
-		"top one_for_all, mid permanent", "mid transient",
-		"top intensity 0"};
+	static const char *const whats[] = {"top one_for_one, mid permanent",
+					    "top one_for_all, mid permanent",
+					    "mid transient", "top intensity 0"};
 	const char *what = whats[_i];
 	struct wcfg wl1, wl2, wtw;
 	wcfg_init(&wl1, "l1", true);
@@ -942,7 +937,7 @@ START_TEST(test_escalation)
 	if (_i == 2) {
 		ot_child_info k = kid(top, "mid", what);
 		ck_assert_msg(k.status == OT_CHILD_UNDEFINED &&
-				      ot_pid_is_none(k.pid),
+				  ot_pid_is_none(k.pid),
 			      "%s: mid has status %d, want undefined", what,
 			      (int)k.status);
 		expect_no_ev(EV_START, NULL, 30, what);
@@ -984,18 +979,17 @@ END_TEST
 START_TEST(test_auto_shutdown_any)
 {
 	static const char *const whats[] = {
-		"transient exits normal", "transient exits {shutdown,Text}",
-		"temporary exits with an error",
-		"transient exits with an error"};
+	    "transient exits normal", "transient exits {shutdown,Text}",
+	    "temporary exits with an error", "transient exits with an error"};
 	const char *what = whats[_i];
 	struct wcfg wa, ws, wz;
 	wcfg_init(&wa, "a", true);
 	wcfg_init(&ws, "s", true);
 	wcfg_init(&wz, "z", true);
 	ot_child_spec ch[3] = {
-		wchild("a", &wa, OT_PERMANENT),
-		wchild("s", &ws, _i == 2 ? OT_TEMPORARY : OT_TRANSIENT),
-		wchild("z", &wz, OT_PERMANENT)};
+	    wchild("a", &wa, OT_PERMANENT),
+	    wchild("s", &ws, _i == 2 ? OT_TEMPORARY : OT_TRANSIENT),
+	    wchild("z", &wz, OT_PERMANENT)};
 	ch[1].significant = true;
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE, 5, 60000);
 	fl.auto_shutdown = OT_AUTO_SHUTDOWN_ANY_SIGNIFICANT;
@@ -1040,9 +1034,9 @@ START_TEST(test_auto_shutdown_all)
 	wcfg_init(&w1, "s1", true);
 	wcfg_init(&w2, "s2", true);
 	ot_child_spec ch[3] = {
-		wchild("a", &wa, OT_PERMANENT),
-		wchild("s1", &w1, _i ? OT_TRANSIENT : OT_TEMPORARY),
-		wchild("s2", &w2, OT_TEMPORARY)};
+	    wchild("a", &wa, OT_PERMANENT),
+	    wchild("s1", &w1, _i ? OT_TRANSIENT : OT_TEMPORARY),
+	    wchild("s2", &w2, OT_TEMPORARY)};
 	ch[1].significant = ch[2].significant = true;
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE, 5, 60000);
 	fl.auto_shutdown = OT_AUTO_SHUTDOWN_ALL_SIGNIFICANT;
@@ -1080,20 +1074,20 @@ END_TEST
 START_TEST(test_auto_shutdown_not_by_supervisor)
 {
 	static const char *const whats[] = {
-		"terminate_child, any_significant",
-		"terminate_child, all_significant",
-		"one_for_all restart stops a significant child"};
+	    "terminate_child, any_significant",
+	    "terminate_child, all_significant",
+	    "one_for_all restart stops a significant child"};
 	const char *what = whats[_i];
 	struct wcfg wa, ws, w2;
 	wcfg_init(&wa, "a", true);
 	wcfg_init(&ws, "s", true);
 	wcfg_init(&w2, "s2", true);
 	ot_child_spec ch[2] = {
-		wchild("a", &wa, OT_PERMANENT),
-		wchild("s", &ws, _i == 0 ? OT_TRANSIENT : OT_TEMPORARY)};
+	    wchild("a", &wa, OT_PERMANENT),
+	    wchild("s", &ws, _i == 0 ? OT_TRANSIENT : OT_TEMPORARY)};
 	ch[1].significant = true;
-	ot_sup_flags fl = mkflags(_i == 2 ? OT_ONE_FOR_ALL : OT_ONE_FOR_ONE, 5,
-				  60000);
+	ot_sup_flags fl =
+	    mkflags(_i == 2 ? OT_ONE_FOR_ALL : OT_ONE_FOR_ONE, 5, 60000);
 	fl.auto_shutdown = _i == 1 ? OT_AUTO_SHUTDOWN_ALL_SIGNIFICANT
 				   : OT_AUTO_SHUTDOWN_ANY_SIGNIFICANT;
 	ot_pid sup = sup_start(&fl, ch, 2);
@@ -1119,7 +1113,7 @@ START_TEST(test_auto_shutdown_not_by_supervisor)
 	ot_pid ns;
 	if (_i == 0) {
 		ck_assert_ot_ok(
-			ot_supervisor_restart_child(sup, "s", &ns, NULL));
+		    ot_supervisor_restart_child(sup, "s", &ns, NULL));
 	} else {
 		ot_child_spec c2 = wchild("s2", &w2, OT_TEMPORARY);
 		c2.significant = true;
@@ -1147,12 +1141,13 @@ static void start_times(double *t, int n, const char *what)
 /*
  * min M, max 4M, no jitter: the delays before successive restarts of a
  * child that always crashes are M, 2M, 4M, 4M, 4M. Lower bounds are tight
- * (a delay is never shorter), upper bounds loose (slow builds).
+ * (a delay is never shorter), upper bounds loose (slow builds) but below
+ * 8M, so that a delay past the cap is caught.
  */
 START_TEST(test_backoff_growth)
 {
 	const char *what = "backoff growth";
-	int m = scaled_ms(40);
+	int m = scaled_ms(60);
 	struct wcfg wx;
 	wcfg_init(&wx, "x", false);
 	wx.crash_loop = true;
@@ -1171,16 +1166,17 @@ START_TEST(test_backoff_growth)
 		ck_assert_msg(gap >= want - 2,
 			      "%s: delay %d was %.1f ms, want at least %.0f",
 			      what, i + 1, gap, want);
-		ck_assert_msg(gap <= want * 1.5 + scaled_ms(30),
-			      "%s: delay %d was %.1f ms, want about %.0f",
-			      what, i + 1, gap, want);
+		/* loose, but below twice the cap */
+		ck_assert_msg(gap <= want * 1.5 + scaled_ms(60),
+			      "%s: delay %d was %.1f ms, want about %.0f", what,
+			      i + 1, gap, want);
 	}
 }
 END_TEST
 
 /*
- * min = max = M with 30% jitter: each delay is within M +- 30%, and they
- * are not all the same.
+ * min = max = M with 30% jitter: no delay is below M - 30% (above M + 30%
+ * only by what a busy machine adds), and they are not all the same.
  */
 START_TEST(test_backoff_jitter)
 {
@@ -1204,8 +1200,9 @@ START_TEST(test_backoff_jitter)
 		ck_assert_msg(gap >= 0.7 * m - 2,
 			      "%s: delay %.1f ms, below %d ms - 30%%", what,
 			      gap, m);
-		ck_assert_msg(gap <= 1.3 * m + scaled_ms(40),
-			      "%s: delay %.1f ms, above %d ms + 30%%", what,
+		/* loose: a busy machine adds to a delay, never takes away */
+		ck_assert_msg(gap <= 1.3 * m + scaled_ms(100),
+			      "%s: delay %.1f ms, far above %d ms + 30%%", what,
 			      gap, m);
 		lo = gap < lo ? gap : lo;
 		hi = gap > hi ? gap : hi;
@@ -1301,12 +1298,11 @@ END_TEST
 
 /* ---- the crash matrix ---------------------------------------------------- */
 
-static const int g_mfaults[] = {F_NULL_WRITE, F_DIV_ZERO, F_ABORT,
-				F_OVERFLOW};
+static const int g_mfaults[] = {F_NULL_WRITE, F_DIV_ZERO, F_ABORT, F_OVERFLOW};
 #define N_MFAULTS 4
-static const char *const g_strat_names[] = {
-	"one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one",
-	"dynamic"};
+static const char *const g_strat_names[] = {"one_for_one", "one_for_all",
+					    "rest_for_one",
+					    "simple_one_for_one", "dynamic"};
 
 /* The crash reason a fault must give. */
 static void check_crash(const ot_reason *r, int fault, const char *what)
@@ -1318,7 +1314,7 @@ static void check_crash(const ot_reason *r, int fault, const char *what)
 	switch (fault) {
 	case F_NULL_WRITE:
 		ck_assert_msg(r->code == SIGSEGV && r->si_code == SEGV_MAPERR &&
-				      r->addr == 0 && !r->stack_overflow,
+				  r->addr == 0 && !r->stack_overflow,
 			      "%s: reason %s, want SIGSEGV SEGV_MAPERR at 0",
 			      what, text);
 		break;
@@ -1328,8 +1324,8 @@ static void check_crash(const ot_reason *r, int fault, const char *what)
 			      text);
 		break;
 	case F_ABORT:
-		ck_assert_msg(r->code == SIGABRT,
-			      "%s: reason %s, want SIGABRT", what, text);
+		ck_assert_msg(r->code == SIGABRT, "%s: reason %s, want SIGABRT",
+			      what, text);
 		break;
 	case F_OVERFLOW:
 		ck_assert_msg(r->code == SIGSEGV && r->stack_overflow,
@@ -1427,17 +1423,17 @@ START_TEST(test_crash_matrix)
 		ot_sup_flags fl = mkflags(OT_SIMPLE_ONE_FOR_ONE, 5, 60000);
 		sup = sup_start(&fl, &tmpl, 1);
 		ck_assert_ot_ok(ot_supervisor_start_child_extra(
-			sup, &wx, sizeof(wx), NULL, NULL));
+		    sup, &wx, sizeof(wx), NULL, NULL));
 		ck_assert_ot_ok(ot_supervisor_start_child_extra(
-			sup, &wy, sizeof(wy), NULL, NULL));
+		    sup, &wy, sizeof(wy), NULL, NULL));
 	} else {
 		ot_sup_flags fl = mkflags(OT_SUP_DYNAMIC, 5, 60000);
 		sup = sup_start(&fl, NULL, 0);
 		ch[0].id[0] = ch[1].id[0] = '\0';
-		ck_assert_ot_ok(ot_supervisor_start_child(sup, &ch[0], NULL,
-							  NULL));
-		ck_assert_ot_ok(ot_supervisor_start_child(sup, &ch[1], NULL,
-							  NULL));
+		ck_assert_ot_ok(
+		    ot_supervisor_start_child(sup, &ch[0], NULL, NULL));
+		ck_assert_ot_ok(
+		    ot_supervisor_start_child(sup, &ch[1], NULL, NULL));
 	}
 	ot_pid x = start_of("x", what), y = start_of("y", what);
 	ot_ref xref = mon(x);
