@@ -85,9 +85,10 @@ static inline uint64_t bench_secs_to_ns(double s)
 
 /* Which options a program accepts (a bit mask). */
 enum {
-	BENCH_OPT_SIZE = 1u << 0,  /* --size N   */
-	BENCH_OPT_STACK = 1u << 1, /* --stack B  */
-	BENCH_OPT_BATCH = 1u << 2, /* --batch N  */
+	BENCH_OPT_SIZE = 1u << 0,   /* --size N   */
+	BENCH_OPT_STACK = 1u << 1,  /* --stack B  */
+	BENCH_OPT_BATCH = 1u << 2,  /* --batch N  */
+	BENCH_OPT_REPORT = 1u << 3, /* --report WHAT */
 };
 
 struct bench_opts {
@@ -98,6 +99,8 @@ struct bench_opts {
 	size_t size;	     /* --size N: processes in the ring */
 	size_t stack;	     /* --stack B: stack size of spawned processes */
 	size_t batch;	     /* --batch N: processes spawned per batch */
+	const char *report;  /* --report WHAT: which of the program's
+				figures to print (the program checks it) */
 	int verbose;	     /* -v: details on stderr */
 };
 
@@ -144,12 +147,13 @@ static inline void bench_parse(int argc, char **argv, struct bench_opts *o,
 	    {"size", required_argument, NULL, 's'},
 	    {"stack", required_argument, NULL, 'k'},
 	    {"batch", required_argument, NULL, 'b'},
+	    {"report", required_argument, NULL, 'r'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "S:n:t:w:s:k:b:vh", longopts,
+	while ((c = getopt_long(argc, argv, "S:n:t:w:s:k:b:r:vh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'S':
@@ -179,6 +183,11 @@ static inline void bench_parse(int argc, char **argv, struct bench_opts *o,
 			if (!(accept & BENCH_OPT_BATCH))
 				goto bad;
 			o->batch = bench_parse_num("--batch", optarg);
+			break;
+		case 'r':
+			if (!(accept & BENCH_OPT_REPORT))
+				goto bad;
+			o->report = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;

@@ -16,9 +16,22 @@
 %%   run([cast | [Batch, [Seconds]]])   gen_server casts handled per second
 %%   run([pairs | [K, [Seconds]]])      gen_server calls per second, in
 %%                                      total, of K client/server pairs
+%%   run([sup_start | [N, [time | memory]]])
+%%                                      microseconds / resident bytes per
+%%                                      idle gen_server started under a
+%%                                      simple_one_for_one supervisor
+%%   run([restart | [N, [median | p99, [Batch]]]])
+%%                                      microseconds from a call that
+%%                                      crashes a supervised gen_server to
+%%                                      its restarted successor's answer
+%%   run([storm | [K, [Seconds]]])      restarts per second of one
+%%                                      supervisor whose K children crash
+%%                                      right after each restart
 %%
-%% The gen_server twins (call, cast, pairs) use this module as the
-%% server's callback module (init/1, handle_call/3, handle_cast/2 below).
+%% The gen_server twins (call, cast, pairs, and the children of the
+%% supervisor twins) use this module as the server's callback module
+%% (init/1, handle_call/3, handle_cast/2, handle_continue/2 below), and
+%% the supervisor twins as the supervisor's (init({sup, Flags, Specs})).
 %%
 %% (`-s erlang halt' ends the VM at once; `-s init stop' takes about a
 %% second longer.) Arguments may be atoms (from -s), strings (from -run) or
@@ -27,8 +40,9 @@
 -behaviour(gen_server).
 
 -export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
-         call_time/1, cast_rate/2, pairs_rate/2]).
--export([init/1, handle_call/3, handle_cast/2]).
+         call_time/1, cast_rate/2, pairs_rate/2, sup_start/2,
+         restart_latency/3, storm_rate/2]).
+-export([init/1, handle_call/3, handle_cast/2, handle_continue/2]).
 
 -define(WARMUP, 0.1).
 -define(SECONDS, 0.5).
@@ -61,11 +75,29 @@ run([Name | Args0]) ->
             {pairs, []} -> {fun() -> pairs_rate(2, ?SECONDS) end, 0};
             {pairs, [K]} -> {fun() -> pairs_rate(K, ?SECONDS) end, 0};
             {pairs, [K, S]} -> {fun() -> pairs_rate(K, S) end, 0};
+            {sup_start, []} -> {fun() -> sup_start(100000, time) end, 3};
+            {sup_start, [N]} -> {fun() -> sup_start(N, time) end, 3};
+            {sup_start, [N, R]} -> {fun() -> sup_start(N, R) end,
+                                    case R of memory -> 0; _ -> 3 end};
+            {restart, []} -> {fun() -> restart_latency(2000, 50, 100) end, 2};
+            {restart, [N]} -> {fun() -> restart_latency(N, 50, 100) end, 2};
+            {restart, [N, R]} ->
+                {fun() -> restart_latency(N, pct(R), 100) end, 2};
+            {restart, [N, R, B]} ->
+                {fun() -> restart_latency(N, pct(R), B) end, 2};
+            {storm, []} -> {fun() -> storm_rate(100, 5) end, 0};
+            {storm, [K]} -> {fun() -> storm_rate(K, 5) end, 0};
+            {storm, [K, S]} -> {fun() -> storm_rate(K, S) end, 0};
             _ -> erlang:error({bad_arguments, [Name | Args0]})
         end,
     case to_atom(Name) of
         %% Each crash would log an error report: drop them (see crash_cost).
         crash -> ok = logger:set_primary_config(level, none);
+        %% The supervisor twins drop the crash, supervisor and progress
+        %% reports likewise (the C programs count them, print none).
+        sup_start -> ok = logger:set_primary_config(level, none);
+        restart -> ok = logger:set_primary_config(level, none);
+        storm -> ok = logger:set_primary_config(level, none);
         _ -> ok
     end,
     Figure = in_fresh_process(Fun),
@@ -196,12 +228,26 @@ zero() -> 0.
 %%   call sync            replies the count and resets it
 %%   cast K               K must be the count (casts arrive in order)
 
+init({sup, Flags, Specs}) -> {ok, {Flags, Specs}};     % the supervisors
+init({idle, I}) -> {ok, I};                             % sup_start's children
+init({storm, Flag, Count}) ->                           % storm's children
+    counters:add(Count, 1, 1),
+    {ok, Flag, {continue, crash}};
 init(_) -> {ok, 0}.
 
 handle_call(V, _From, C) when is_integer(V) -> {reply, V + 1, C};
-handle_call(sync, _From, C) -> {reply, C, 0}.
+handle_call(sync, _From, C) -> {reply, C, 0};
+handle_call(crash, _From, C) -> {reply, 1 / ?MODULE:zero(), C}. % restart
 
+handle_cast(crash, S) -> {noreply, S + 1 / ?MODULE:zero()};     % storm
 handle_cast(K, K) -> {noreply, K + 1}.
+
+%% storm's children: fault right after each start while the flag is set.
+handle_continue(crash, Flag) ->
+    case atomics:get(Flag, 1) of
+        1 -> {noreply, 1 / ?MODULE:zero()};
+        _ -> {noreply, Flag}
+    end.
 
 %% K calls, the replies checked; the requests are K, K-1, ..., 1.
 calls(_, 0) -> ok;
@@ -289,13 +335,188 @@ pair_count(S, End, N) ->
     end.
 
 %% ---------------------------------------------------------------------------
+%% Supervisors. Flags: intensity 1000000 restarts in 1 s (OTP's shortest
+%% period), so that restart and storm never reach it; children are
+%% brutal_kill, so that stopping 100,000 of them takes no time.
+
+start_sup(Flags, Specs) ->
+    {ok, Sup} = supervisor:start_link(?MODULE, {sup, Flags, Specs}),
+    Sup.
+
+stop_sup(Sup) ->
+    unlink(Sup),
+    ok = gen_server:stop(Sup, normal, infinity).
+
+%% The resident set size of the emulator, in bytes.
+rss() ->
+    {ok, Statm} = file:read_file("/proc/self/statm"),
+    [_, Pages | _] = binary:split(Statm, <<" ">>, [global]),
+    binary_to_integer(Pages) * 4096.
+
+%% ---------------------------------------------------------------------------
+%% Sup_start: one process starts N idle gen_servers, one after the other,
+%% under a simple_one_for_one supervisor; microseconds per child (time) or
+%% resident bytes per child (memory: the emulator's RSS growth over the
+%% loop / N). bench_sup_start.c.
+
+sup_start(N, Report) when is_integer(N), N >= 1 ->
+    Tmpl = #{id => idle, start => {gen_server, start_link, [?MODULE]},
+             restart => permanent, shutdown => brutal_kill, type => worker},
+    Sup = start_sup(#{strategy => simple_one_for_one}, [Tmpl]),
+    Rss0 = rss(),
+    Mem0 = erlang:memory(total),
+    T0 = now_ns(),
+    start_idle(Sup, 0, N),
+    Ns = now_ns() - T0,
+    Rss1 = rss(),
+    Mem1 = erlang:memory(total),
+    N = proplists:get_value(active, supervisor:count_children(Sup)),
+    stop_sup(Sup),
+    io:format(standard_error, "note: erlang:memory(total) grew ~b B per "
+              "child, RSS ~b B~n", [(Mem1 - Mem0) div N, (Rss1 - Rss0) div N]),
+    case to_atom(Report) of
+        time -> Ns / 1.0e3 / N;
+        memory -> (Rss1 - Rss0) / N
+    end.
+
+start_idle(_, N, N) -> ok;
+start_idle(Sup, I, N) ->
+    {ok, _} = supervisor:start_child(Sup, [{idle, I}, []]),
+    start_idle(Sup, I + 1, N).
+
+%% ---------------------------------------------------------------------------
+%% Restart: a one_for_one supervisor with one child registered as
+%% bench_victim. Each sample: a call that makes the child fail with
+%% badarith (the caller catches it), then calls until the restarted child
+%% answers (retrying, after erlang:yield(), while the name is not
+%% registered); microseconds, median (P = 50) or 99th percentile.
+%%
+%% The samples are taken in batches of Batch restarts, each under a fresh
+%% supervisor (started and stopped outside the timing) and after one
+%% untimed restart; one untimed batch goes first. A supervisor keeps the
+%% times of its restarts within the period in a list that it copies at
+%% each restart (supervisor:add_restart/3), so under one supervisor the
+%% latency grows with the restarts of the last second (to ~100 us after
+%% 2,000): batches measure the restart itself. The storm figure shows the
+%% other effect. bench_restart.c.
+
+restart_latency(N, P, Batch) when is_integer(N), N >= 1, is_integer(Batch),
+                                  Batch >= 1 ->
+    Child = #{id => victim,
+              start => {gen_server, start_link,
+                        [{local, bench_victim}, ?MODULE, victim, []]},
+              restart => permanent, shutdown => brutal_kill},
+    Flags = #{strategy => one_for_one, intensity => 1000000, period => 1},
+    Sample = fun(B) ->
+                     Sup = start_sup(Flags, [Child]),
+                     _ = restart_once(),
+                     S = [restart_once() || _ <- lists:seq(1, B)],
+                     stop_sup(Sup),
+                     S
+             end,
+    _ = Sample(min(Batch, N)),
+    Samples = lists:sort(restart_batches(Sample, N, Batch, [])),
+    percentile(Samples, P) / 1.0e3.
+
+restart_batches(_, 0, _, Acc) -> Acc;
+restart_batches(Sample, N, Batch, Acc) ->
+    B = min(N, Batch),
+    restart_batches(Sample, N - B, Batch, Sample(B) ++ Acc).
+
+restart_once() ->
+    T0 = now_ns(),
+    try gen_server:call(bench_victim, crash, ?CALL_TIMEOUT) of
+        R -> erlang:error({no_crash, R})
+    catch exit:{{badarith, _}, _} -> ok
+    end,
+    restarted(),
+    now_ns() - T0.
+
+restarted() ->
+    try gen_server:call(bench_victim, 1, ?CALL_TIMEOUT) of
+        2 -> ok
+    catch exit:{noproc, _} -> erlang:yield(), restarted()
+    end.
+
+pct(median) -> 50;
+pct(p99) -> 99.
+
+%% Nearest rank, as bench_percentile() in bench_sup.h.
+percentile(Sorted, P) ->
+    N = length(Sorted),
+    lists:nth(max(1, min(N, (N * P + 99) div 100)), Sorted).
+
+%% ---------------------------------------------------------------------------
+%% Storm: a one_for_one supervisor with K permanent children; each child's
+%% init adds 1 to a counter and returns {continue, crash}; handle_continue
+%% fails with badarith while the flag is set. The children start with the
+%% flag clear; then it is set and each child is cast a message that makes
+%% it fail, and from then on every restarted child fails at once. After
+%% the warmup, restarts (inits) are counted in windows of one second over
+%% Secs; the rate over the whole span is the figure, the windows go to
+%% standard_error with restarts per second of the emulator's CPU time
+%% (statistics(runtime): all schedulers). bench_storm.c.
+
+storm_rate(K, Secs) when is_integer(K), K >= 1 ->
+    Flag = atomics:new(1, []),
+    Count = counters:new(1, [write_concurrency]),
+    Specs = [#{id => {storm, I},
+               start => {gen_server, start_link,
+                         [?MODULE, {storm, Flag, Count}, []]},
+               restart => permanent, shutdown => brutal_kill}
+             || I <- lists:seq(1, K)],
+    Sup = start_sup(#{strategy => one_for_one, intensity => 1000000,
+                      period => 1}, Specs),
+    Pids = [P || {_, P, _, _} <- supervisor:which_children(Sup)],
+    K = length(Pids),
+    atomics:put(Flag, 1, 1),
+    _ = [gen_server:cast(P, crash) || P <- Pids],
+    timer:sleep(round(?WARMUP * 1000)),
+    Win = min(1.0, Secs),
+    NWin = max(1, round(Secs / Win)),
+    C0 = counters:get(Count, 1),
+    {Cpu0, _} = statistics(runtime),
+    T0 = now_ns(),
+    {Rates, C1, T1} = storm_windows(Count, T0, round(Win * 1.0e9), NWin,
+                                    1, C0, T0, []),
+    {Cpu1, _} = statistics(runtime),
+    Cpu = max(1, Cpu1 - Cpu0) / 1.0e3,
+    atomics:put(Flag, 1, 0),
+    stop_sup(Sup),
+    io:format(standard_error,
+              "note: restarts/s in ~b ms windows:~s; slowest/fastest ~.2f; "
+              "~b restarts per CPU second (CPU ~b%)~n",
+              [round(Win * 1000),
+               [[$\s | integer_to_list(round(R))] || R <- Rates],
+               lists:min(Rates) / max(1.0e-9, lists:max(Rates)),
+               round((C1 - C0) / Cpu), round(100 * Cpu / ((T1 - T0) / 1.0e9))]),
+    (C1 - C0) / ((T1 - T0) / 1.0e9).
+
+storm_windows(_, _, _, NWin, W, C, T, Acc) when W > NWin ->
+    {lists:reverse(Acc), C, T};
+storm_windows(Count, T0, WinNs, NWin, W, Cw, Tw, Acc) ->
+    End = T0 + W * WinNs,
+    case End - now_ns() of
+        Left when Left > 0 -> timer:sleep((Left + 999999) div 1000000);
+        _ -> ok
+    end,
+    C = counters:get(Count, 1),
+    T = now_ns(),
+    storm_windows(Count, T0, WinNs, NWin, W + 1, C, T,
+                  [(C - Cw) / ((T - Tw) / 1.0e9) | Acc]).
+
+%% ---------------------------------------------------------------------------
 
 to_atom(A) when is_atom(A) -> A;
 to_atom(L) when is_list(L) -> list_to_atom(L).
 
+%% Numbers become numbers; words (time, memory, median, p99) stay atoms.
 to_num(N) when is_number(N) -> N;
 to_num(A) when is_atom(A) -> to_num(atom_to_list(A));
 to_num(L) when is_list(L) ->
     try list_to_integer(L)
-    catch error:badarg -> list_to_float(L)
+    catch error:badarg ->
+            try list_to_float(L)
+            catch error:badarg -> list_to_atom(L)
+            end
     end.
