@@ -298,7 +298,8 @@ OT_API int ot_supervisor_which_children(ot_pid sup, ot_child_info *out,
 					size_t cap, size_t *total);
 
 typedef struct ot_child_counts {
-	size_t specs;	    /* children, running or not */
+	size_t specs;	    /* children, running or not (simple_one_for_one:
+			       1, its template, as OTP) */
 	size_t active;	    /* running */
 	size_t supervisors; /* of type supervisor, running or not */
 	size_t workers;	    /* of type worker, running or not */

@@ -25,27 +25,47 @@ void ot__sup_forget(struct sup *s, struct child *c)
  * Intensity
  */
 
-/* Counts a restart now; true when it is one too many: more than
- * intensity restarts within period_ms. The ring holds the last
- * intensity+1 restart times: the oldest of them is the one that decides. */
+/* Makes the ring hold up to cap times, oldest first from index 0. */
+static bool ring_grow(struct sup *s, size_t cap)
+{
+	int64_t *r = malloc(cap * sizeof *r);
+	if (!r)
+		return false;
+	for (size_t i = 0; i < s->ring_len; i++)
+		r[i] = s->restarts[(s->ring_head + i) % s->ring_cap];
+	free(s->restarts);
+	s->restarts = r;
+	s->ring_cap = cap;
+	s->ring_head = 0;
+	return true;
+}
+
+/*
+ * Counts a restart now; true when it is one too many: more than intensity
+ * restarts within period_ms. The ring holds the times of the last
+ * restarts, up to intensity+1 of them: when it holds that many, the
+ * oldest decides. It starts small and grows only while the restarts it
+ * holds all fall within the period (a storm dense enough to need them), so
+ * a large intensity costs memory only when it is used. O(1) amortized.
+ */
 static bool add_restart(struct sup *s)
 {
-	size_t cap = (size_t)s->flags.intensity + 1;
-	if (!s->restarts) {
-		s->restarts = calloc(cap, sizeof *s->restarts);
-		if (!s->restarts)
-			return true; /* cannot count: be safe, give up */
-		s->ring_cap = cap;
-	}
+	size_t full = (size_t)s->flags.intensity + 1;
 	int64_t now = ot_monotonic_ms();
+	int64_t since = now - s->flags.period_ms;
+	if (s->ring_len == s->ring_cap && s->ring_cap < full &&
+	    (s->ring_len == 0 || s->restarts[s->ring_head] >= since)) {
+		size_t cap = s->ring_cap ? s->ring_cap * 2 : 8;
+		if (!ring_grow(s, cap < full ? cap : full))
+			return true; /* cannot count: be safe, give up */
+	}
 	size_t at = (s->ring_head + s->ring_len) % s->ring_cap;
 	s->restarts[at] = now;
 	if (s->ring_len < s->ring_cap)
 		s->ring_len++;
 	else
 		s->ring_head = (s->ring_head + 1) % s->ring_cap;
-	return s->ring_len == s->ring_cap &&
-	       s->restarts[s->ring_head] >= now - s->flags.period_ms;
+	return s->ring_len == full && s->restarts[s->ring_head] >= since;
 }
 
 /* ---------------------------------------------------------------------

@@ -70,8 +70,8 @@ struct sup {
 	struct child_pids by_pid;
 	size_t nchildren, nrunning, nsupervisors, nworkers;
 	ot_child_spec template; /* simple_one_for_one */
-	/* Intensity: the times (ms) of the last intensity+1 restarts, a
-	 * ring, so each restart is O(1) however long a storm lasts. */
+	/* Intensity: the times (ms) of the last restarts, a ring of at most
+	 * intensity+1 (see add_restart in restart.c). */
 	int64_t *restarts;
 	size_t ring_cap, ring_head, ring_len;
 	uint64_t next_gen;

@@ -424,10 +424,14 @@ static ot_gs_ret sup_call(const void *request, size_t size, ot_gs_from from,
 		}
 		break;
 	case OP_COUNT:
-		rp->counts = (ot_child_counts){.specs = s->nchildren,
-					       .active = s->nrunning,
-					       .supervisors = s->nsupervisors,
-					       .workers = s->nworkers};
+		/* simple_one_for_one has one spec, its template (OTP). */
+		rp->counts = (ot_child_counts){
+		    .specs = s->flags.strategy == OT_SIMPLE_ONE_FOR_ONE
+				 ? 1
+				 : s->nchildren,
+		    .active = s->nrunning,
+		    .supervisors = s->nsupervisors,
+		    .workers = s->nworkers};
 		break;
 	case OP_SPEC:
 		if ((c = static_child(s, rq->id, rp)))
