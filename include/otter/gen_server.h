@@ -184,7 +184,8 @@ OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);
 
 /* The server's state rendered by format_status (or "<state>" without one)
- * into buf. Errors: as ot_gen_server_call(). */
+ * into buf, NUL-terminated and truncated to size (and to 4095 bytes).
+ * Errors: as ot_gen_server_call(), but never OT_ETOOBIG. */
 OT_API int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 				   int timeout_ms);
 

@@ -24,6 +24,9 @@
  * Thread-local state: a process may resume on another scheduler thread
  * after any call that can block or yield. Do not keep the address of a
  * thread-local variable (errno included) across such a call.
+ *
+ * Errors: besides those each function lists, any function that can return
+ * OT_ENOTSTARTED returns OT_ESHUTDOWN while ot_shutdown() is under way.
  */
 #ifndef OTTER_PROC_H
 #define OTTER_PROC_H
@@ -484,7 +487,9 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
  */
 
 /* A logger: gets each report as text (one or more lines, no trailing
- * newline). It runs on a scheduler thread and must not block for long. */
+ * newline). It runs on the thread that writes the report (a scheduler,
+ * or a foreign thread calling ot_log_report()) and must not block for
+ * long. */
 typedef void (*ot_log_fn)(const char *report, void *arg);
 
 /*
