@@ -101,7 +101,9 @@ typedef struct ot_gen_server_callbacks {
 	ot_gs_ret (*handle_continue)(uint64_t arg, void **state);
 	/* Runs as the server stops: on OT_GS_STOP, ot_gen_server_stop(), an
 	 * EXIT from its parent when it traps exits, and after a crash in a
-	 * callback (not after a stack overflow). Frees what the state holds.
+	 * callback (not after a stack overflow, nor when the fault left less
+	 * than 17 KB of stack below it: see ot_set_crash_handler()). Frees
+	 * what the state holds.
 	 * A crash inside terminate keeps the original reason. */
 	void (*terminate)(const ot_reason *reason, void *state);
 	/* Renders the state for ot_gen_server_get_state() and crash reports;

@@ -515,8 +515,10 @@ OT_API void ot_log_discard(const char *report, void *arg);
  * (gen_server, supervisor) skips them then. Never blocks. */
 OT_API bool ot_log_enabled(void);
 
-/* Runs after a crash in the calling process (not after a stack overflow):
- * fn(reason, arg) in the process, before it ends with that reason, so it
+/* Runs after a crash in the calling process (not after a stack overflow,
+ * nor when less than 17 KB of the process's stack is left below the
+ * faulting frame, where fn runs): fn(reason, arg) in the process, before
+ * it ends with that reason, so it
  * may clean up (gen_server runs terminate here). A crash inside fn ends
  * the process with the first reason. NULL removes it.
  * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process. */

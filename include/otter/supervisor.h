@@ -208,7 +208,7 @@ typedef struct ot_sup_spec {
  * name), and its children, and returns once they have all started (*out,
  * may be NULL, gets its pid). Errors:
  *  OT_EBADSPEC (a flag or child spec is invalid: *reason says which and
- *  why, as {error,OT_EBADSPEC,"child \"db\": significant needs
+ *  why, as {error,-30,"child \"db\": significant needs
  *  auto_shutdown"}), OT_EINITSTOP (a child failed to start: the started
  *  ones were stopped; *reason is {shutdown,"failed_to_start_child,Id,
  *  Reason"}), OT_EALREADY (name taken; *out gets its holder),
