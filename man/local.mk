@@ -23,6 +23,7 @@ otter_man_stubs = \
 	man/ot_connect.3 \
 	man/ot_demonitor.3 \
 	man/ot_err_name.3 \
+	man/ot_errno.3 \
 	man/ot_exit.3 \
 	man/ot_exit_pid.3 \
 	man/ot_fd_set_nonblocking.3 \

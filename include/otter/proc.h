@@ -593,6 +593,11 @@ OT_API int ot_whereis(const char *name, ot_pid *out);
  * arrive meanwhile stay in its mailbox. On a foreign thread the same calls
  * block that thread (in poll(2)).
  *
+ * errno: a failed system call is reported as OT_ESYS with errno set; in a
+ * process read it with ot_errno(), not errno itself (the compiler may
+ * keep errno's address, which is per thread, across the call that moved
+ * the process to another thread).
+ *
  * The descriptors stay the caller's: otter never closes them. Close a
  * descriptor only when no process waits on it. Make sockets non-blocking
  * (ot_fd_set_nonblocking()): the helpers below wait on EAGAIN, but a
@@ -614,14 +619,18 @@ OT_API int ot_whereis(const char *name, ot_pid *out);
 OT_API int ot_fd_wait(int fd, unsigned events, int timeout_ms,
 		      unsigned *ready);
 
+/* errno of the calling thread, read afresh: after OT_ESYS, the reason. */
+OT_API int ot_errno(void);
+
 /* Sets O_NONBLOCK on fd. Errors: OT_EINVAL (fd < 0), OT_ESYS (errno). */
 OT_API int ot_fd_set_nonblocking(int fd);
 
 /*
  * Reads at most size bytes from fd, waiting up to timeout_ms for some to
  * arrive. Returns how many were read (> 0), 0 at end of file, or
- * OT_ETIMEDOUT, OT_EINVAL, OT_ESYS (errno says why: ECONNRESET, ...; read
- * it before the next otter call). From: process or foreign.
+ * OT_ETIMEDOUT, OT_EINVAL (also for size 0: 0 means end of file), OT_ESYS
+ * (ot_errno() says why: ECONNRESET, ...; read it before the next otter
+ * call). From: process or foreign.
  */
 OT_API ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms);
 

@@ -2,9 +2,12 @@
  * runtime.c — starting and stopping the runtime, and its counters.
  *
  * Subsystems come up in order (table, stacks, names, foreign threads,
- * schedulers) and go down in reverse. Shutdown kills every process, waits
- * until the last one has been reclaimed, and only then stops the
- * schedulers, so nothing is freed under a running process.
+ * fault trapping, the poller, schedulers) and go down in reverse, except
+ * the poller, which is told to stop first (foreign threads waiting on a
+ * descriptor return) and joined once the last process has ended. Shutdown
+ * kills every process, waits until the last one has been reclaimed, and
+ * only then stops the schedulers, so nothing is freed under a running
+ * process.
  */
 #include "config.h"
 
@@ -102,11 +105,15 @@ int ot_start(const ot_config *cfg)
 		goto undo_names;
 	if ((rc = ot__faults_init()) != 0)
 		goto undo_foreign;
+	if ((rc = ot__poll_init()) != 0)
+		goto undo_faults;
 	/* Running before the threads start: they may be asked to run
 	 * processes as soon as they exist. */
 	atomic_store(&ot__rt.state, OT__R_RUNNING);
 	if ((rc = ot__scheds_start((unsigned)n)) != 0) {
 		atomic_store(&ot__rt.state, OT__R_STOPPED);
+		ot__poll_stop();
+		ot__poll_fini();
 		goto undo_faults;
 	}
 	goto out;
@@ -155,6 +162,7 @@ int ot_shutdown(void)
 		return OT_ENOTSTARTED;
 	}
 	atomic_store(&ot__rt.state, OT__R_STOPPING);
+	ot__poll_stop();
 	/* Kill everything, again and again: a spawn that passed its check
 	 * just before STOPPING may still add a process. */
 	pthread_mutex_lock(&ot__rt.exit_lock);
@@ -174,6 +182,9 @@ int ot_shutdown(void)
 		pthread_cond_timedwait(&ot__rt.exit_cond, &ot__rt.exit_lock, &ts);
 	}
 	pthread_mutex_unlock(&ot__rt.exit_lock);
+	/* The poller thread may still be waking a process it fired just
+	 * before that one was killed: joined before the schedulers go. */
+	ot__poll_fini();
 	ot__foreign_shutdown();
 	ot__scheds_stop();
 	ot__faults_fini();

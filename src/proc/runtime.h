@@ -7,9 +7,10 @@
  * mailbox (mailbox.c); it is found from its pid through the process table
  * (table.c), which never frees a process structure while the runtime runs,
  * so a stale pointer read from the table is always safe to lock and check.
- * Waiting processes are woken by messages, by timers (timer.c), or by a
- * kill. Foreign threads (foreign.c) are processes without a stack that
- * block on a condition variable instead of switching.
+ * Waiting processes are woken by messages, by timers (timer.c), by the
+ * poller when a descriptor they wait on is ready (poll.c), or by a kill.
+ * Foreign threads (foreign.c) are processes without a stack that block on
+ * a condition variable instead of switching.
  *
  * Lock order (outer first): names → proc → timers of a scheduler;
  * a run queue lock and the table lock are leaves.
@@ -171,8 +172,10 @@ enum ot__pstate {
 	OT__P_DEAD,	/* ended; senders drop their messages */
 };
 
-/* Why a parked process may be woken (besides a kill or its deadline). */
+/* Why a parked process may be woken (besides a kill, an exit signal or
+ * its deadline). */
 #define OT__WAKE_MSG 1u
+#define OT__WAKE_FD 2u /* the poller fired its fd wait (fd_revents != 0) */
 
 /* What a process asks of its scheduler when it switches out. */
 enum ot__action { OT__A_YIELD, OT__A_PARK, OT__A_EXIT };
@@ -249,6 +252,17 @@ struct ot__proc {
 	ot_proc_fn fn;
 	void *arg;
 	struct ot__tnode wait_timer;
+	/* An fd wait (poll.c). fd_seq and fd_revents are guarded by lock:
+	 * fd_seq names the wait the poller may fire (0: none), and the poller
+	 * that fires it clears fd_seq and stores the epoll events in
+	 * fd_revents. The rest belongs to the process (and to whoever reclaims
+	 * it): the descriptor it registered with epoll, and whether that one
+	 * is a dup() of its own to close. */
+	uint64_t fd_seq;
+	uint32_t fd_revents;
+	bool fd_armed; /* fd_reg is in the epoll set */
+	bool fd_dup;
+	int fd_reg;
 	SLIST_ENTRY(ot__proc) free_link; /* table lock */
 	ot_reason exit_reason;		 /* set before OT__A_EXIT */
 };
@@ -272,6 +286,9 @@ void ot__table_remove(struct ot__proc *p);
 void ot__proc_discard(struct ot__proc *p);
 /* A candidate for pid (lock it and check ot__pid_of), or NULL. */
 struct ot__proc *ot__table_lookup(ot_pid pid);
+/* The structure in the slot of a pid whose low 32 bits are slot, whatever
+ * its generation, or NULL (lock it and check what it is). */
+struct ot__proc *ot__table_slot(uint32_t slot);
 /* False for OT_PID_NONE and pids no table could have made. */
 static inline bool ot__pid_well_formed(ot_pid pid)
 {
@@ -420,6 +437,25 @@ void ot__foreign_wake(struct ot__proc *p);
 /* Wakes every attached foreign thread (shutdown), waits until none is
  * inside a blocking call, then detaches them all. */
 void ot__foreign_shutdown(void);
+
+/* ---------------------------------------------------------------------
+ * The poller (poll.c): fd waits of processes, through one epoll instance
+ */
+/* Creates the epoll instance and the poller thread (ot_start). */
+int ot__poll_init(void);
+/* The runtime is stopping: the poller thread ends, foreign threads
+ * waiting in ot_fd_wait() return OT_ESHUTDOWN. */
+void ot__poll_stop(void);
+/* After the last process has ended: joins the thread, closes the fds. */
+void ot__poll_fini(void);
+/* p ends while an fd wait of its own is registered (killed in the wait):
+ * takes the registration out of epoll. Not on p's stack. */
+void ot__poll_abandon(struct ot__proc *p);
+/* errno of the calling thread, read / set (returning OT_ESYS) through a
+ * call that is never inlined: see poll.c. Use them in a process wherever
+ * it may have moved to another thread since the function began. */
+int ot__errno(void);
+int ot__sys_error(int e);
 
 /* ---------------------------------------------------------------------
  * The runtime (runtime.c)

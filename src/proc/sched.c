@@ -325,9 +325,15 @@ void ot__proc_kill(struct ot__proc *p, ot_pid pid)
 static bool park_proc(struct ot__sched *s, struct ot__proc *p)
 {
 	ot__spin_lock(&p->lock);
+	/* An exit signal that came while it was still running wakes it
+	 * whatever it waits for (a sleep or an fd wait too), as it would
+	 * have woken it parked. */
 	bool ready = atomic_load_explicit(&p->kill_pending, memory_order_relaxed) ||
+		     atomic_load_explicit(&p->inbox_signals,
+					  memory_order_relaxed) != 0 ||
 		     ((p->wait_flags & OT__WAKE_MSG) &&
-		      !TAILQ_EMPTY(&p->inbox));
+		      !TAILQ_EMPTY(&p->inbox)) ||
+		     ((p->wait_flags & OT__WAKE_FD) && p->fd_revents != 0);
 	if (!ready && p->park_deadline != OT__NO_DEADLINE) {
 		if (p->park_deadline <= ot__now_ns()) {
 			p->timed_out = true;
@@ -351,6 +357,11 @@ static void reclaim(struct ot__proc *p)
 	 * formatting it (and symbolising a backtrace) must not delay a
 	 * supervisor's restart. The name goes first, with the signals. */
 	char name[OT_NAME_MAX + 1] = "";
+	/* Ended (killed, an exit signal) while it waited for a descriptor:
+	 * out of epoll before its links and monitors learn that it is gone
+	 * (they may close the descriptor then). */
+	if (OT_UNLIKELY(p->fd_armed))
+		ot__poll_abandon(p);
 	if (p->report)
 		ot__name_of(p, name);
 	ot__proc_finish(p);

@@ -164,6 +164,15 @@ struct ot__proc *ot__table_lookup(ot_pid pid)
 	return p;
 }
 
+struct ot__proc *ot__table_slot(uint32_t slot)
+{
+	size_t idx = (size_t)slot - 1;
+	if (slot == 0 || idx >= table.capacity)
+		return NULL;
+	/* acquire: pairs with the release in ot__table_insert(). */
+	return atomic_load_explicit(&table.slots[idx], memory_order_acquire);
+}
+
 bool ot__proc_lock_alive(struct ot__proc *p, ot_pid pid)
 {
 	ot__spin_lock(&p->lock);

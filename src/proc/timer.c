@@ -165,8 +165,6 @@ unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
 		while (n < FIRE_BATCH && (t = RB_MIN(ot__ttree, &s->timers)) &&
 		       t->deadline <= now) {
 			RB_REMOVE(ot__ttree, &s->timers, t);
-			atomic_store_explicit(&t->owner, NULL,
-					      memory_order_relaxed);
 			if (t->kind == OT__T_WAIT) {
 				struct ot__proc *p = proc_of(t);
 				due[n].p = p;
@@ -177,6 +175,12 @@ unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
 				due[n].st = send_of(t);
 				RB_REMOVE(ot__tidtree, &s->send_ids, due[n].st);
 			}
+			/* Last, and release: once the process sees NULL (the
+			 * acquire in ot__timer_disarm_wait()), it may park
+			 * again and rearm this node and bump its token, which
+			 * must have been read by then. */
+			atomic_store_explicit(&t->owner, NULL,
+					      memory_order_release);
 			n++;
 		}
 		update_next(s);

@@ -1,0 +1,188 @@
+/*
+ * io.c — read, write, accept and connect for processes, on non-blocking
+ * descriptors: each tries the system call, and where it would block
+ * (EAGAIN) waits with ot_fd_wait(), which parks a process and blocks a
+ * foreign thread. EINTR is retried. One deadline bounds the whole call,
+ * on the runtime's clock.
+ *
+ * errno is set right before a function returns OT_ESYS: the caller may
+ * have resumed on another thread since the call failed, and errno is per
+ * thread. For the same reason errno is read and set through ot__errno()
+ * and ot__sys_error(), never directly after a wait (see poll.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* What is left of the wait until deadline, in ms for ot_fd_wait(): 0 when
+ * it has passed, OT_INFINITY for none. */
+static int remaining_ms(int64_t deadline)
+{
+	if (deadline == OT__NO_DEADLINE)
+		return OT_INFINITY;
+	int64_t left = deadline - ot__now_ns();
+	if (left <= 0)
+		return 0;
+	int64_t ms = (left + OT__NS_PER_MS - 1) / OT__NS_PER_MS;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* fd would block: waits for events until deadline. 0 when it is worth
+ * trying again, else the error (errno kept for OT_ESYS). */
+static int wait_ready(int fd, unsigned events, int64_t deadline)
+{
+	int ms = remaining_ms(deadline);
+	if (ms == 0)
+		return OT_ETIMEDOUT;
+	return ot_fd_wait(fd, events, ms, NULL);
+}
+
+int ot_fd_set_nonblocking(int fd)
+{
+	if (fd < 0)
+		return OT_EINVAL;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return OT_ESYS;
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+		return OT_ESYS;
+	return 0;
+}
+
+ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms)
+{
+	/* size 0 is refused: 0 is what end of file returns. */
+	if (fd < 0 || !buf || size == 0 || size > SSIZE_MAX ||
+	    timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	int64_t deadline = timeout_ms == 0 ? 0 : ot__deadline_after(timeout_ms);
+	for (;;) {
+		ssize_t n = read(fd, buf, size);
+		if (n >= 0)
+			return n;
+		int e = ot__errno();
+		if (e == EINTR)
+			continue;
+		if (e != EAGAIN && e != EWOULDBLOCK)
+			return ot__sys_error(e);
+		int rc = wait_ready(fd, OT_FD_READ, deadline);
+		if (rc)
+			return rc;
+	}
+}
+
+/* One write of up to len bytes: send() without SIGPIPE on a socket,
+ * write() on anything else (*sock remembers which, after the first). */
+static ssize_t write_some(int fd, const char *p, size_t len, int *sock)
+{
+	if (*sock != 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n >= 0 || ot__errno() != ENOTSOCK) {
+			*sock = 1;
+			return n;
+		}
+		*sock = 0;
+	}
+	return write(fd, p, len);
+}
+
+ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
+		 size_t *written)
+{
+	if (written)
+		*written = 0;
+	if (fd < 0 || (!buf && size) || size > SSIZE_MAX ||
+	    timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	int64_t deadline = timeout_ms == 0 ? 0 : ot__deadline_after(timeout_ms);
+	const char *p = buf;
+	size_t done = 0;
+	int sock = -1; /* not known yet */
+	int rc = 0, err = 0;
+	while (done < size) {
+		ssize_t n = write_some(fd, p + done, size - done, &sock);
+		if (n >= 0) {
+			done += (size_t)n;
+			continue;
+		}
+		int e = ot__errno();
+		if (e == EINTR)
+			continue;
+		if (e != EAGAIN && e != EWOULDBLOCK) {
+			rc = OT_ESYS;
+			err = e;
+			break;
+		}
+		if ((rc = wait_ready(fd, OT_FD_WRITE, deadline)) != 0) {
+			err = ot__errno(); /* for OT_ESYS */
+			break;
+		}
+	}
+	if (written)
+		*written = done;
+	if (rc == OT_ESYS)
+		return ot__sys_error(err);
+	return rc ? rc : (ssize_t)size;
+}
+
+int ot_accept(int fd, int timeout_ms)
+{
+	if (fd < 0 || timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	int64_t deadline = timeout_ms == 0 ? 0 : ot__deadline_after(timeout_ms);
+	for (;;) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c >= 0)
+			return c;
+		int e = ot__errno();
+		/* ECONNABORTED: a connection that went away while queued;
+		 * the next one may be there. */
+		if (e == EINTR || e == ECONNABORTED)
+			continue;
+		if (e != EAGAIN && e != EWOULDBLOCK)
+			return ot__sys_error(e);
+		int rc = wait_ready(fd, OT_FD_READ, deadline);
+		if (rc)
+			return rc;
+	}
+}
+
+int ot_connect(int fd, const struct sockaddr *addr, socklen_t len,
+	       int timeout_ms)
+{
+	if (fd < 0 || !addr || len == 0 || timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	int64_t deadline = timeout_ms == 0 ? 0 : ot__deadline_after(timeout_ms);
+	if (connect(fd, addr, len) == 0)
+		return 0;
+	int e = ot__errno();
+	/* Interrupted, a connect goes on in the background, like one in
+	 * progress; either way, writable means it has finished. */
+	if (e != EINPROGRESS && e != EINTR)
+		return ot__sys_error(e);
+	for (;;) {
+		int rc = wait_ready(fd, OT_FD_WRITE, deadline);
+		if (rc)
+			return rc;
+		int err = 0;
+		socklen_t elen = sizeof err;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+			return ot__sys_error(ot__errno());
+		if (err)
+			return ot__sys_error(err);
+		/* Writable with no error: connected, unless the wake was for
+		 * something else; getpeername tells. */
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof peer;
+		if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+			return 0;
+		if ((err = ot__errno()) != ENOTCONN)
+			return ot__sys_error(err);
+	}
+}

@@ -1,0 +1,465 @@
+/*
+ * poll.c — waiting for file descriptors without holding a scheduler.
+ *
+ * One epoll instance serves the runtime, and one thread, the poller,
+ * blocks in epoll_wait() on it. A process that waits for a descriptor
+ * registers it (EPOLLONESHOT) under an identity rather than a pointer: its
+ * table slot and a sequence number that is new for each wait. It then
+ * parks with OT__WAKE_FD and gives its scheduler thread to others. The
+ * poller looks the slot up (process structures are type-stable, table.c),
+ * locks what it finds there, and fires the wait only if that structure
+ * still carries the same number in fd_seq. An event for a wait that has
+ * ended — it timed out, its process died, the structure went to another
+ * process — finds another number, or none, and is dropped.
+ *
+ * Ending a wait races with the poller only under the process's lock: the
+ * poller fires by clearing fd_seq and setting fd_revents; a wait that ends
+ * otherwise clears fd_seq. Whoever comes second sees what the first did,
+ * so nothing of a finished wait is left behind (no message, no flag) and
+ * a late event cannot wake a later wait. The process then takes its
+ * registration out of epoll itself; if it was killed in the wait and never
+ * came back from ot__park(), the scheduler does it while it reclaims the
+ * process (ot__poll_abandon()), before its links and monitors learn that
+ * it is gone.
+ *
+ * Several processes may wait on one descriptor. epoll refuses to register
+ * a descriptor twice (EEXIST), so a second waiter registers a dup() of its
+ * own: another entry for the same open file.
+ *
+ * A foreign thread has no scheduler to give back: it blocks in poll(2) on
+ * its descriptor and on the poller's eventfd, which shutdown makes
+ * readable. That sends away the poller thread and every foreign waiter
+ * (OT_ESHUTDOWN) at once. A process that starts a wait from then on gets
+ * OT_ESHUTDOWN too, after a yield where the shutdown's kill reaches it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* epoll_data of a wait: the table slot (pid & 0xffffffff, at most
+ * OT_MAX_PROCESSES, 27 bits) over a 37-bit wait number that is never 0.
+ * 0 itself is the eventfd, which no slot can be. */
+#define SEQ_BITS 37
+#define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
+#define STOP_TAG UINT64_C(0)
+_Static_assert(OT_MAX_PROCESSES < (UINT64_C(1) << (64 - SEQ_BITS)),
+	       "a slot fits above the wait number");
+
+/* Events handled per epoll_wait(). */
+#define EVENTS_MAX 128
+
+/* The bits of poll(2) and epoll are the same on Linux: one translation. */
+_Static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT &&
+		   EPOLLPRI == POLLPRI && EPOLLERR == POLLERR &&
+		   EPOLLHUP == POLLHUP && EPOLLRDHUP == POLLRDHUP,
+	       "poll and epoll agree");
+
+static struct {
+	int epfd; /* the epoll instance; -1 when the runtime is stopped */
+	int efd;  /* eventfd, made readable once, by ot__poll_stop() */
+	pthread_t thread;
+	bool thread_made;
+	/* Foreign threads inside poll(2): seq_cst, pairs with the runtime
+	 * state (a thread counts itself in, then checks the state; shutdown
+	 * sets the state, then waits for the count to drop to 0). */
+	_Atomic unsigned foreign_inside;
+	/* Registrations in the epoll set, for the check at shutdown. */
+	_Atomic size_t armed;
+} poller = {.epfd = -1, .efd = -1};
+
+/* errno, read and set afresh. glibc declares __errno_location() const,
+ * so the compiler may compute errno's address once in a function and
+ * still use it after a call that moved the process to another thread;
+ * these are never inlined, so they compute it on the thread they run on. */
+int ot_errno(void)
+{
+	return ot__errno();
+}
+
+__attribute__((noinline)) int ot__errno(void)
+{
+	return errno;
+}
+
+__attribute__((noinline)) int ot__sys_error(int e)
+{
+	errno = e;
+	return OT_ESYS;
+}
+
+/* Wait numbers; only their uniqueness matters (relaxed). */
+static _Atomic uint64_t wait_seq = 1;
+
+static uint64_t next_seq(void)
+{
+	uint64_t s;
+	do
+		s = atomic_fetch_add_explicit(&wait_seq, 1,
+					      memory_order_relaxed) &
+		    SEQ_MASK;
+	while (s == 0);
+	return s;
+}
+
+/* OT_FD_* as poll(2)/epoll event bits. */
+static short poll_bits(unsigned events)
+{
+	short b = 0;
+	if (events & OT_FD_READ)
+		b |= POLLIN | POLLRDHUP;
+	if (events & OT_FD_WRITE)
+		b |= POLLOUT;
+	return b;
+}
+
+/* What poll(2) or epoll reported, as OT_FD_* of a wait for events. An
+ * error or a hang-up makes every awaited direction "ready": a read or a
+ * write would not block, it would report the condition. */
+static unsigned ready_of(uint32_t rev, unsigned events)
+{
+	unsigned r = 0;
+	if (rev & (POLLIN | POLLPRI | POLLRDHUP))
+		r |= OT_FD_READ;
+	if (rev & POLLOUT)
+		r |= OT_FD_WRITE;
+	if (rev & (POLLERR | POLLHUP))
+		r |= OT_FD_ERROR | OT_FD_READ | OT_FD_WRITE;
+	return r & (events | OT_FD_ERROR);
+}
+
+/* ---------------------------------------------------------------------
+ * The poller thread
+ */
+
+/* An event for the wait `tag`: fire it if it is still the one waiting. */
+static void fire(uint64_t tag, uint32_t events)
+{
+	struct ot__proc *p = ot__table_slot((uint32_t)(tag >> SEQ_BITS));
+	if (!p)
+		return; /* the process has gone, its slot is empty */
+	bool wake = false;
+	ot__spin_lock(&p->lock);
+	if (p->fd_seq == (tag & SEQ_MASK)) {
+		p->fd_seq = 0;
+		p->fd_revents = events ? events : POLLERR;
+		wake = ot__wake_locked(p, OT__WAKE_FD);
+	}
+	ot__spin_unlock(&p->lock);
+	if (wake)
+		ot__ready(p);
+}
+
+static void *poller_main(void *arg)
+{
+	(void)arg;
+	struct epoll_event evs[EVENTS_MAX];
+	for (;;) {
+		int n = epoll_wait(poller.epfd, evs, EVENTS_MAX, -1);
+		if (n < 0) {
+			OT_ASSERT(errno == EINTR);
+			continue;
+		}
+		bool stop = false;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u64 == STOP_TAG)
+				stop = true;
+			else
+				fire(evs[i].data.u64, evs[i].events);
+		}
+		if (stop)
+			return NULL;
+	}
+}
+
+int ot__poll_init(void)
+{
+	poller.epfd = epoll_create1(EPOLL_CLOEXEC);
+	poller.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (poller.epfd < 0 || poller.efd < 0)
+		goto fail;
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STOP_TAG};
+	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, poller.efd, &ev) != 0)
+		goto fail;
+	/* The poller takes no signal meant for the program (it inherits
+	 * this mask); faults still reach it, and are reported (fault.c). */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&poller.thread, NULL, poller_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		goto fail;
+	poller.thread_made = true;
+	return 0;
+fail:
+	if (poller.epfd >= 0)
+		close(poller.epfd);
+	if (poller.efd >= 0)
+		close(poller.efd);
+	poller.epfd = poller.efd = -1;
+	return OT_ESYS;
+}
+
+void ot__poll_stop(void)
+{
+	uint64_t one = 1;
+	ssize_t n;
+	do
+		n = write(poller.efd, &one, sizeof one);
+	while (n < 0 && errno == EINTR);
+	/* EAGAIN: the counter is already far from 0, which is what counts. */
+}
+
+void ot__poll_fini(void)
+{
+	if (poller.thread_made)
+		pthread_join(poller.thread, NULL);
+	poller.thread_made = false;
+	while (atomic_load(&poller.foreign_inside) != 0) {
+		struct timespec ts = {0, 200 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	/* Every process has ended, and each took its registration out. */
+	OT_ASSERT(atomic_load_explicit(&poller.armed, memory_order_relaxed) ==
+		  0);
+	close(poller.epfd);
+	close(poller.efd);
+	poller.epfd = poller.efd = -1;
+}
+
+/* ---------------------------------------------------------------------
+ * A process's wait
+ */
+
+/* Registers fd (or a dup of it, if fd is in the set already) for p's
+ * wait. 0, or the errno of the refusal. */
+static int arm(struct ot__proc *p, int fd, unsigned events, uint64_t tag)
+{
+	struct epoll_event ev = {.events =
+				     EPOLLONESHOT | (uint32_t)poll_bits(events),
+				 .data.u64 = tag};
+	int reg = fd;
+	bool dup = false;
+	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		int e = ot__errno();
+		if (e != EEXIST)
+			return e;
+		/* Another process waits on fd: wait on a twin of it. */
+		if ((reg = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+			return ot__errno();
+		if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, reg, &ev) != 0) {
+			e = ot__errno();
+			close(reg);
+			return e;
+		}
+		dup = true;
+	}
+	p->fd_reg = reg;
+	p->fd_dup = dup;
+	p->fd_armed = true;
+	atomic_fetch_add_explicit(&poller.armed, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Takes p's registration out of epoll (it may have fired or not). */
+static void disarm(struct ot__proc *p)
+{
+	/* Fails only if the caller closed fd meanwhile, which took it out. */
+	epoll_ctl(poller.epfd, EPOLL_CTL_DEL, p->fd_reg, NULL);
+	if (p->fd_dup)
+		close(p->fd_reg);
+	p->fd_armed = false;
+	atomic_fetch_sub_explicit(&poller.armed, 1, memory_order_relaxed);
+}
+
+/*
+ * p's side of the wait state. These take p's lock and are never inlined:
+ * the lock count is thread-local (lock.h), and a function that parks in
+ * between may go on using the count's address it computed before, on the
+ * thread it ran on then.
+ */
+
+/* The wait seq begins: the poller may fire it from now on. */
+static __attribute__((noinline)) void begin_wait(struct ot__proc *p,
+						 uint64_t seq)
+{
+	ot__spin_lock(&p->lock);
+	p->fd_seq = seq;
+	p->fd_revents = 0;
+	ot__spin_unlock(&p->lock);
+}
+
+/* The events the poller fired p's wait with, 0 if it has not. */
+static __attribute__((noinline)) uint32_t fired(struct ot__proc *p)
+{
+	ot__spin_lock(&p->lock);
+	uint32_t rev = p->fd_revents;
+	ot__spin_unlock(&p->lock);
+	return rev;
+}
+
+/* Ends p's wait as the poller sees it: an event from now on is dropped.
+ * Returns the events if the poller fired it first, else 0. */
+static __attribute__((noinline)) uint32_t end_wait(struct ot__proc *p)
+{
+	ot__spin_lock(&p->lock);
+	p->fd_seq = 0;
+	uint32_t rev = p->fd_revents;
+	ot__spin_unlock(&p->lock);
+	return rev;
+}
+
+void ot__poll_abandon(struct ot__proc *p)
+{
+	end_wait(p);
+	disarm(p);
+}
+
+/* The wait of process p. OT_ESYS comes with *err. */
+static int proc_wait(struct ot__proc *p, int fd, unsigned events,
+		     int timeout_ms, unsigned *ready, int *err)
+{
+	uint64_t seq = next_seq();
+	uint64_t tag = ((ot__pid_of(p).id & 0xffffffffu) << SEQ_BITS) | seq;
+	/* Before it is registered: the event may come at once. */
+	begin_wait(p, seq);
+	if ((*err = arm(p, fd, events, tag)) != 0) {
+		end_wait(p);
+		return OT_ESYS;
+	}
+	int rc;
+	uint32_t rev = 0;
+	if (timeout_ms == 0) {
+		/* The poller fires asynchronously: ask the descriptor now.
+		 * (Registering first gives the same errors as a real wait.) */
+		struct pollfd pf = {.fd = fd, .events = poll_bits(events)};
+		int n;
+		while ((n = poll(&pf, 1, 0)) < 0 &&
+		       (*err = ot__errno()) == EINTR)
+			;
+		rc = n < 0 ? OT_ESYS : 0;
+		rev = end_wait(p);
+		if (n > 0)
+			rev |= (uint32_t)pf.revents;
+	} else {
+		int64_t deadline = ot__deadline_after(timeout_ms);
+		for (;;) {
+			/* Never returns if the process is killed meanwhile. */
+			rc = ot__park(p, OT__WAKE_FD, deadline);
+			if ((rev = fired(p)) != 0)
+				break; /* the poller cleared fd_seq */
+			if (rc) {
+				rev = end_wait(p); /* it may have fired since */
+				break;
+			}
+			/* Woken by an exit signal it traps (now an EXIT
+			 * message): the wait goes on. */
+		}
+	}
+	disarm(p);
+	unsigned got = ready_of(rev, events);
+	if (rc == 0 && !got)
+		rc = OT_ETIMEDOUT; /* timeout 0, not ready */
+	else if (got)
+		rc = 0; /* ready as the deadline came: ready wins */
+	if (ready)
+		*ready = rc == 0 ? got : 0;
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * A foreign thread's wait: poll(2) on fd and the shutdown eventfd
+ */
+static int foreign_wait(int fd, unsigned events, int timeout_ms,
+			unsigned *ready)
+{
+	/* seq_cst: see foreign_inside. */
+	atomic_fetch_add(&poller.foreign_inside, 1);
+	int rc = ot__running_check();
+	if (rc) {
+		atomic_fetch_sub(&poller.foreign_inside, 1);
+		return rc;
+	}
+	struct pollfd pf[2] = {{.fd = fd, .events = poll_bits(events)},
+			       {.fd = poller.efd, .events = POLLIN}};
+	int64_t deadline = ot__deadline_after(timeout_ms);
+	unsigned got = 0;
+	int err = 0;
+	for (;;) {
+		int ms = -1;
+		if (deadline != OT__NO_DEADLINE) {
+			int64_t left = deadline - ot__now_ns();
+			ms = left <= 0 ? 0
+				       : (int)((left + OT__NS_PER_MS - 1) /
+					       OT__NS_PER_MS);
+		}
+		int n = poll(pf, 2, ms);
+		if (n < 0) {
+			if ((err = ot__errno()) == EINTR)
+				continue;
+			rc = OT_ESYS;
+			break;
+		}
+		if (pf[0].revents & POLLNVAL) {
+			err = EBADF;
+			rc = OT_ESYS;
+			break;
+		}
+		if ((got = ready_of((uint32_t)pf[0].revents, events)) != 0) {
+			rc = 0;
+			break;
+		}
+		if (pf[1].revents) {
+			rc = OT_ESHUTDOWN;
+			break;
+		}
+		if (ms == 0) {
+			rc = OT_ETIMEDOUT;
+			break;
+		}
+	}
+	atomic_fetch_sub(&poller.foreign_inside, 1);
+	if (ready)
+		*ready = got;
+	return rc == OT_ESYS ? ot__sys_error(err) : rc;
+}
+
+int ot_fd_wait(int fd, unsigned events, int timeout_ms, unsigned *ready)
+{
+	if (ready)
+		*ready = 0;
+	if (fd < 0 || events == 0 || (events & ~(OT_FD_READ | OT_FD_WRITE)) ||
+	    timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__sched *s = ot__sched_self();
+	struct ot__proc *p = s ? s->current : NULL;
+	if (!p)
+		return foreign_wait(fd, events, timeout_ms, ready);
+	if (rc) {
+		/* Stopping (the poller has gone): a wait point all the same,
+		 * where a kill from the shutdown takes effect. */
+		ot_yield();
+		return rc;
+	}
+	int err = 0;
+	rc = proc_wait(p, fd, events, timeout_ms, ready, &err);
+	/* errno of the thread the process is on now. */
+	return rc == OT_ESYS ? ot__sys_error(err) : rc;
+}
