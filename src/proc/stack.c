@@ -14,6 +14,11 @@
  * stacks rely on their guard page alone and leave their bottom page
  * untouched (and not resident).
  *
+ * A slab stack starts CANARY_ZONE bytes below a page boundary: its canary
+ * zone is the end of the page that holds the top of the stack below it,
+ * which that stack keeps resident anyway, so the canary costs no page of
+ * its own (an idle process stays within one resident page).
+ *
  * The pool keeps up to POOL_HOT stacks as they are; past that, a freed
  * guarded stack is unmapped and a freed slab stack gives its pages back
  * (MADV_DONTNEED), so a burst of processes does not pin its memory.
@@ -163,7 +168,8 @@ static bool map_slab(struct size_pool *sp)
 	struct ot__stack *st[SLAB_STACKS];
 	if (!sl)
 		return false;
-	sl->len = sp->size * SLAB_STACKS;
+	/* One page more: the top of the last stack runs into it. */
+	sl->len = sp->size * SLAB_STACKS + stacks.page;
 	sl->base = mmap(NULL, sl->len, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
 			-1, 0);
@@ -181,7 +187,8 @@ static bool map_slab(struct size_pool *sp)
 		}
 	}
 	for (int i = 0; i < SLAB_STACKS; i++) {
-		st[i]->lo = (char *)sl->base + (size_t)i * sp->size;
+		st[i]->lo = (char *)sl->base + (size_t)i * sp->size +
+			    stacks.page - CANARY_ZONE;
 		st[i]->size = sp->size;
 		st[i]->guarded = false;
 		stack_register(st[i]);
@@ -242,8 +249,14 @@ void ot__stack_put(struct ot__stack *st)
 		stacks.guarded--;
 		free(st);
 	} else {
-		/* A slab stack stays mapped; its pages go back to the system. */
-		madvise(st->lo, st->size, MADV_DONTNEED);
+		/* A slab stack stays mapped; its pages go back to the system,
+		 * but for the two it shares with its neighbours (its top page
+		 * holds the canary of the stack above). */
+		uintptr_t page = stacks.page;
+		uintptr_t from = ((uintptr_t)st->lo + page - 1) & ~(page - 1);
+		uintptr_t to = ((uintptr_t)st->lo + st->size) & ~(page - 1);
+		if (to > from)
+			madvise((void *)from, to - from, MADV_DONTNEED);
 		if (sp) {
 			SLIST_INSERT_HEAD(&sp->cold, st, link);
 			stacks.pooled++;
@@ -311,8 +324,9 @@ int ot_stack_trim(void)
 	 * madvise itself, then the receive a hibernating server goes to). */
 	char here;
 	uintptr_t keep = ((uintptr_t)&here - 8 * 1024) & ~(page - 1);
-	/* An unguarded stack keeps its canary page. */
-	uintptr_t from = (uintptr_t)st->lo + (st->guarded ? 0 : page);
+	/* From the first page wholly this stack's: an unguarded stack's
+	 * canary lies in the page below, its neighbour's. */
+	uintptr_t from = ((uintptr_t)st->lo + page - 1) & ~(page - 1);
 	if (keep > from)
 		madvise((void *)from, keep - from, MADV_DONTNEED);
 	return 0;
