@@ -1,0 +1,189 @@
+/*
+ * main.c — kv-server: the KV service of Elixir's Mix/OTP guide, on otter.
+ *
+ *   kv-server [--port N] [--bind ADDR] [--allow-crash]
+ *       serves the line protocol (see kv.h) on ADDR:N (127.0.0.1:4040)
+ *       until SIGINT or SIGTERM; try it with `nc 127.0.0.1 4040`.
+ *   kv-server --demo
+ *       starts the service on a free port and drives a scripted client
+ *       session over TCP that crashes a bucket and the registry and shows
+ *       what the supervisors do about it. Exit status 0 when every step
+ *       went as expected.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kv.h"
+
+/* The faults are committed on purpose: under ASan or TSan, leave the
+ * fault signals to otter, which turns them into exit reasons. */
+#define KV_SAN_OPTIONS                                                         \
+	"handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0"
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KV_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define KV_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(KV_ASAN)
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return KV_SAN_OPTIONS;
+}
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(KV_TSAN)
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
+{
+	return KV_SAN_OPTIONS;
+}
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kv-server [--port N] [--bind ADDR] [--allow-crash]\n"
+		   "       kv-server --demo\n"
+		   "  --port N       listen on port N (default 4040, 0: any)\n"
+		   "  --bind ADDR    listen on this address (default "
+		   "127.0.0.1)\n"
+		   "  --allow-crash  accept CRASH <bucket|registry|connection> "
+		   "<segv|fpe|abort|overflow>\n"
+		   "  --demo         run the scripted demo and exit\n");
+}
+
+/* Serves until SIGINT / SIGTERM, or until the tree gives up. */
+static int serve(const struct kv_options *opts)
+{
+	struct kv_service svc;
+	ot_reason why = ot_reason_normal();
+	int rc = kv_start(opts, &svc, &why);
+	if (rc) {
+		char text[OT_REASON_STRLEN];
+		if (rc == OT_ESYS)
+			snprintf(text, sizeof(text), "%s", strerror(errno));
+		else if (rc == OT_EINVAL)
+			snprintf(text, sizeof(text),
+				 "not a numeric IPv4 or IPv6 address");
+		else if (why.kind != OT_REASON_NORMAL)
+			ot_reason_format(&why, text, sizeof(text));
+		else
+			snprintf(text, sizeof(text), "%s", ot_strerror(rc));
+		fprintf(stderr, "kv-server: cannot serve on %s:%d: %s\n",
+			opts->bind, opts->port, text);
+		return 1;
+	}
+	printf("kv-server: listening on %s:%d%s; Ctrl-C stops it\n", opts->bind,
+	       svc.port, opts->allow_crash ? " (CRASH allowed)" : "");
+
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	int status = 0;
+	for (;;) {
+		struct timespec tick = {0, 200 * 1000 * 1000};
+		int sig = sigtimedwait(&stop, NULL, &tick);
+		if (sig > 0) {
+			printf("kv-server: %s, stopping\n", strsignal(sig));
+			break;
+		}
+		/* We are linked to the root: its end comes as an EXIT. */
+		ot_msg *m;
+		if (ot_receive(&m, 0) == 0) {
+			const ot_exit_info *ex = ot_msg_exit(m);
+			if (ex && ot_pid_equal(ex->from, svc.root)) {
+				char text[OT_REASON_STRLEN];
+				ot_reason_format(&ex->reason, text,
+						 sizeof(text));
+				fprintf(stderr,
+					"kv-server: the service ended: %s\n",
+					text);
+				ot_msg_free(m);
+				status = 1;
+				break;
+			}
+			ot_msg_free(m);
+		}
+	}
+	kv_stop(&svc);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"port", required_argument, NULL, 'p'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"allow-crash", no_argument, NULL, 'c'},
+	    {"demo", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct kv_options opts = {.bind = "127.0.0.1", .port = 4040};
+	bool demo = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "p:b:cdh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'p':
+			opts.port = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || opts.port < 0 ||
+			    opts.port > 65535) {
+				fprintf(stderr, "kv-server: bad port: %s\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			opts.bind = optarg;
+			break;
+		case 'c':
+			opts.allow_crash = true;
+			break;
+		case 'd':
+			demo = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, even into a pipe */
+
+	/* SIGINT and SIGTERM are taken with sigtimedwait(), so every thread
+	 * (the schedulers too: they inherit the mask) leaves them blocked. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	int rc = ot_start(NULL);
+	if (rc) {
+		fprintf(stderr, "kv-server: ot_start: %s\n", ot_strerror(rc));
+		return 1;
+	}
+	kv_reports_install(stdout);
+	int status = demo ? kv_demo() : serve(&opts);
+	ot_thread_detach();
+	ot_shutdown();
+	return status;
+}

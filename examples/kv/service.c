@@ -1,0 +1,182 @@
+/*
+ * service.c — the supervision tree, and starting and stopping it.
+ *
+ *   kv                      one_for_one
+ *   ├── kv.sup              one_for_all: the registry and the buckets live
+ *   │   │                   and die together, so they never disagree
+ *   │   ├── kv.bucket_sup   dynamic, buckets are temporary
+ *   │   └── kv.registry
+ *   └── kv.tcp_sup          rest_for_one: what starts later needs what
+ *       │                   started before it
+ *       ├── kv.sockets      owns every connection's socket
+ *       ├── kv.conn_sup     dynamic, connections are temporary
+ *       └── kv.acceptor
+ *
+ * The specs are static: a supervisor uses them again at each restart. The
+ * listening socket is opened here, before the tree, so that a port that is
+ * taken is an error of kv_start() and an acceptor that restarts finds the
+ * same socket.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kv.h"
+
+/* Read by every connection, written by kv_start() and kv_stop() only. */
+static atomic_bool crash_allowed;
+/* The acceptor's argument: it must outlive the supervisor. */
+static int listen_fd = -1;
+
+bool kv_crash_allowed(void)
+{
+	return atomic_load_explicit(&crash_allowed, memory_order_relaxed);
+}
+
+/* kv.sup: the guide's KV.Supervisor. */
+static const ot_sup_spec bucket_sup = {
+    .flags = {.strategy = OT_SUP_DYNAMIC},
+};
+
+static const ot_child_spec kv_children[] = {
+    {.id = "bucket_sup",
+     .sup = &bucket_sup,
+     .name = KV_BUCKET_SUP_NAME,
+     .type = OT_SUPERVISOR},
+    {.id = "registry",
+     .server = &kv_registry_callbacks,
+     .name = KV_REGISTRY_NAME},
+};
+
+static const ot_sup_spec kv_sup = {
+    .flags = {.strategy = OT_ONE_FOR_ALL},
+    .children = kv_children,
+    .nchildren = 2,
+};
+
+/* kv.tcp_sup: the guide's KVServer.Application. */
+static const ot_sup_spec conn_sup = {
+    .flags = {.strategy = OT_SUP_DYNAMIC, .max_children = KV_MAX_CONNECTIONS},
+};
+
+static const ot_child_spec tcp_children[] = {
+    {.id = "sockets", .server = &kv_sockets_callbacks, .name = KV_SOCKETS_NAME},
+    {.id = "conn_sup",
+     .sup = &conn_sup,
+     .name = KV_CONN_SUP_NAME,
+     .type = OT_SUPERVISOR},
+    {.id = "acceptor", .start = kv_acceptor_start, .arg = &listen_fd},
+};
+
+static const ot_sup_spec tcp_sup = {
+    .flags = {.strategy = OT_REST_FOR_ONE},
+    .children = tcp_children,
+    .nchildren = 3,
+};
+
+/* The root. Its intensity is more generous than its children's: they
+ * give up first. */
+static const ot_child_spec root_children[] = {
+    {.id = "kv", .sup = &kv_sup, .name = KV_SUP_NAME, .type = OT_SUPERVISOR},
+    {.id = "tcp",
+     .sup = &tcp_sup,
+     .name = KV_TCP_SUP_NAME,
+     .type = OT_SUPERVISOR},
+};
+
+static const ot_sup_spec root = {
+    .flags = {.strategy = OT_ONE_FOR_ONE, .intensity = 10, .period_ms = 5000},
+    .children = root_children,
+    .nchildren = 2,
+};
+
+/* A listening, non-blocking TCP socket on addr:port; -1 and errno on
+ * failure (EINVAL for an address that is not numeric). */
+static int listen_on(const char *addr, int port, int *bound_port)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*v6);
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(fd, 128) != 0 || ot_fd_set_nonblocking(fd) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*bound_port =
+	    ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+	return fd;
+}
+
+int kv_start(const struct kv_options *opts, struct kv_service *out,
+	     ot_reason *why)
+{
+	static const struct kv_options defaults = {0};
+	if (!opts)
+		opts = &defaults;
+	if (!out || opts->port < 0 || opts->port > 65535)
+		return OT_EINVAL;
+	if (listen_fd >= 0)
+		return OT_EALREADY;
+	int port;
+	int fd =
+	    listen_on(opts->bind ? opts->bind : "127.0.0.1", opts->port, &port);
+	if (fd < 0)
+		return errno == EINVAL ? OT_EINVAL : OT_ESYS;
+	listen_fd = fd;
+	atomic_store(&crash_allowed, opts->allow_crash);
+
+	ot_pid pid;
+	int rc = ot_supervisor_start_link(&root, KV_ROOT_NAME, &pid, why);
+	if (rc) {
+		close(fd);
+		listen_fd = -1;
+		kv_orphan_reap();
+		return rc;
+	}
+	*out = (struct kv_service){.root = pid, .listen_fd = fd, .port = port};
+	return 0;
+}
+
+int kv_stop(struct kv_service *svc)
+{
+	/* No EXIT message for the caller: it asked for this. */
+	ot_unlink(svc->root);
+	int rc = ot_supervisor_stop(svc->root, OT_INFINITY);
+	if (rc == OT_ENOPROC) /* it had already given up */
+		rc = 0;
+	close(svc->listen_fd);
+	listen_fd = -1;
+	atomic_store(&crash_allowed, false);
+	/* Every process of the tree has ended: what they left, goes. */
+	kv_orphan_reap();
+	svc->root = OT_PID_NONE;
+	svc->listen_fd = -1;
+	return rc;
+}
