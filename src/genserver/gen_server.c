@@ -157,17 +157,22 @@ static void report(struct server *s, const ot_reason *reason)
 	char from[OT_PID_STRLEN] = "-";
 	if (!ot_pid_is_none(s->last_from))
 		ot_pid_format(s->last_from, from, sizeof from);
+	/* The tag says something only for a message to handle_info: the
+	 * others are gen_server's own (call, cast, stop...). */
+	char tag[40] = "";
+	if (s->last_kind && !strcmp(s->last_kind, "info"))
+		snprintf(tag, sizeof tag, "tag %#llx, ",
+			 (unsigned long long)s->last_tag);
 	char text[2048];
 	snprintf(text, sizeof text,
 		 "=ERROR REPORT==== gen_server ===\n"
 		 "** Generic server %s terminating\n"
-		 "** Last message in was: %s (tag %llu, %zu bytes, from %s)\n"
+		 "** Last message in was: %s (%s%zu bytes, from %s)\n"
 		 "** When Server state == %s\n"
 		 "** Reason for termination ==\n"
 		 "** %s",
-		 who, s->last_kind ? s->last_kind : "none",
-		 (unsigned long long)s->last_tag, s->last_size, from, state,
-		 why);
+		 who, s->last_kind ? s->last_kind : "none", tag, s->last_size,
+		 from, state, why);
 	ot_log_report(text);
 }
 
@@ -393,6 +398,7 @@ static void handle(struct server *s, ot_msg *m)
 		memcpy(&h, data, sizeof h);
 		ot_gs_from from = {ot_msg_from(m), h.alias};
 		s->last_kind = "call";
+		s->last_size = size - sizeof h; /* the request's own bytes */
 		if (!cb->handle_call)
 			stop_now(s, ot_reason_error(OT_EINVAL,
 						    "no handle_call callback"));
