@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef HAVE_VALGRIND_VALGRIND_H
@@ -153,4 +154,17 @@ int64_t msg_i64(const ot_msg *m)
 void send_i64(ot_pid to, uint64_t tag, int64_t v)
 {
 	ot_send(to, tag, &v, sizeof(v));
+}
+
+int ot_test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own */
 }

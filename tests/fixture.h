@@ -87,6 +87,10 @@ ot_msg *expect_msg(uint64_t want, int timeout_ms);
 int64_t msg_i64(const ot_msg *m);
 void send_i64(ot_pid to, uint64_t tag, int64_t v);
 
+/* How many descriptors this process has open (from /proc/self/fd), to
+ * check that a test leaked none. */
+int ot_test_count_fds(void);
+
 /* Runs suite in fork mode, prints TAP when CK_TAP_LOG_FILE_NAME is set;
  * returns main()'s exit status. */
 int ot_test_run(Suite *suite);

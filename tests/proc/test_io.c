@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,26 +29,13 @@ static ot_pid g_test; /* the test thread, set before spawning */
 
 /* ---- Fixture: the standard one, and no descriptor may leak --------------- */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	ck_assert_ptr_nonnull(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own */
-}
-
 static int g_fds_before;
 
 static void setup(void)
 {
 	/* A SIGPIPE would end the test: that is how it would be noticed. */
 	signal(SIGPIPE, SIG_DFL);
-	g_fds_before = count_fds();
+	g_fds_before = ot_test_count_fds();
 	ot_test_setup();
 	g_test = ot_self();
 }
@@ -57,7 +43,7 @@ static void setup(void)
 static void teardown(void)
 {
 	ot_test_teardown();
-	ck_assert_int_eq(count_fds(), g_fds_before);
+	ck_assert_int_eq(ot_test_count_fds(), g_fds_before);
 }
 
 static TCase *tcase(const char *name, double timeout_s)

@@ -30,20 +30,6 @@ static ot_pid g_test; /* the test thread, set before spawning */
 
 /* ---- Leak checks: descriptors, and registrations in the epoll set -------- */
 
-/* Open descriptors of this process. */
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	ck_assert_ptr_nonnull(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own */
-}
-
 /* Registrations in the runtime's epoll instance (the only one in this
  * process), from /proc/self/fdinfo; -1 if none is found. */
 static int epoll_registrations(void)
@@ -80,10 +66,10 @@ static int g_fds_before;
 
 static void setup_common(void (*start)(void))
 {
-	g_fds_before = count_fds();
+	g_fds_before = ot_test_count_fds();
 	start();
 	/* The runtime's own: the epoll instance and its eventfd. */
-	ck_assert_int_eq(count_fds(), g_fds_before + 2);
+	ck_assert_int_eq(ot_test_count_fds(), g_fds_before + 2);
 	ck_assert_int_eq(epoll_registrations(), 1);
 }
 
@@ -105,7 +91,7 @@ static void teardown(void)
 		ck_assert_int_eq(epoll_registrations(), 1);
 	}
 	ot_test_teardown();
-	ck_assert_int_eq(count_fds(), g_fds_before);
+	ck_assert_int_eq(ot_test_count_fds(), g_fds_before);
 }
 
 static TCase *tcase(const char *name, double timeout_s, bool one)

@@ -19,16 +19,12 @@
  */
 #include "config.h"
 
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
-
-#include <otter/supervisor.h>
+#include "sup_events.h"
 
 /* ---- requests and events ------------------------------------------------- */
 
@@ -39,74 +35,14 @@ enum {
 };
 
 enum {
-	EV_START = 2000, /* init ran: .pid */
-	EV_TERM,	 /* terminate ran: .reason, .t when it started */
-	EV_EXIT,	 /* the ignorer got an EXIT: .reason */
+	EV_EXIT = EV_USER, /* the ignorer got an EXIT: .reason */
 };
-
-#define ID_LEN 16
 
 struct req {
 	int op;
 	ot_reason reason;
 	ot_pid pid;
 };
-
-struct ev {
-	char id[ID_LEN];
-	ot_pid pid;
-	ot_reason reason;
-	double t;
-};
-
-/* ---- the log ------------------------------------------------------------- */
-
-#define LOG_MAX 512
-static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static char g_log[LOG_MAX][ID_LEN + 4];
-static int g_nlog;
-
-static void log_add(char kind, const char *id)
-{
-	pthread_mutex_lock(&g_log_mu);
-	if (g_nlog < LOG_MAX)
-		snprintf(g_log[g_nlog++], sizeof(g_log[0]), "%c:%s", kind, id);
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-static int log_mark(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nlog;
-	pthread_mutex_unlock(&g_log_mu);
-	return n;
-}
-
-/* The log entries from mark on that start with kind, space-separated. */
-static void log_since(int mark, char kind, char *buf, size_t size)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	pthread_mutex_lock(&g_log_mu);
-	for (int i = mark; i < g_nlog && len + 1 < size; i++) {
-		if (kind && g_log[i][0] != kind)
-			continue;
-		int w = snprintf(buf + len, size - len, "%s%s", len ? " " : "",
-				 g_log[i]);
-		if (w > 0)
-			len += (size_t)w;
-	}
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-#define assert_log(mark, kind, want, what)                                     \
-	do {                                                                   \
-		char ck_l_[1024];                                              \
-		log_since((mark), (kind), ck_l_, sizeof(ck_l_));               \
-		ck_assert_msg(strcmp(ck_l_, (want)) == 0,                      \
-			      "%s: log \"%s\", want \"%s\"", (what), ck_l_,    \
-			      (want));                                         \
-	} while (0)
 
 /* ---- the children under test --------------------------------------------- */
 
@@ -125,20 +61,6 @@ struct wst {
 #define POOL_SIZE 1024
 static struct wst g_pool[POOL_SIZE];
 static atomic_int g_pool_n;
-
-static ot_pid g_test;
-
-static void ev_send(uint64_t tag, const char *id, const ot_reason *r)
-{
-	struct ev e;
-	memset(&e, 0, sizeof(e));
-	snprintf(e.id, sizeof(e.id), "%s", id);
-	e.pid = ot_self();
-	if (r)
-		e.reason = *r;
-	e.t = now_msf();
-	ot_send(g_test, tag, &e, sizeof(e));
-}
 
 static ot_gs_ret w_init(void *arg, void **state)
 {
@@ -255,12 +177,8 @@ static void quiet_logger(const char *report, void *arg)
 
 static void sup_setup(void)
 {
-	g_test = ot_self();
-	ck_assert(!ot_pid_is_none(g_test));
+	ev_setup();
 	atomic_store(&g_pool_n, 0);
-	pthread_mutex_lock(&g_log_mu);
-	g_nlog = 0;
-	pthread_mutex_unlock(&g_log_mu);
 	ck_assert_ot_ok(ot_set_logger(quiet_logger, NULL));
 }
 
@@ -292,21 +210,6 @@ static ot_sup_flags mkflags(ot_sup_strategy st)
 	return f;
 }
 
-static ot_pid sup_start(const ot_sup_flags *f, const ot_child_spec *ch,
-			size_t n)
-{
-	ot_sup_spec spec = {.flags = *f, .children = ch, .nchildren = n};
-	ot_pid p = OT_PID_NONE;
-	ot_reason why;
-	memset(&why, 0, sizeof(why));
-	int rc = ot_supervisor_start_link(&spec, NULL, &p, &why);
-	char text[OT_REASON_STRLEN];
-	ot_reason_format(&why, text, sizeof(text));
-	ck_assert_msg(rc == 0, "supervisor start: %s (%s)", ot_err_name(rc),
-		      text);
-	return p;
-}
-
 /* Stops sup; returns how long it took in ms. */
 static double sup_stop(ot_pid sup)
 {
@@ -314,119 +217,6 @@ static double sup_stop(ot_pid sup)
 	int rc = ot_supervisor_stop(sup, scaled_ms(20000));
 	ck_assert_msg(rc == 0, "supervisor stop: %s", ot_err_name(rc));
 	return now_msf() - t0;
-}
-
-static ot_child_info find_kid(ot_pid sup, const char *id)
-{
-	ot_child_info info[16], none;
-	memset(&none, 0, sizeof(none));
-	size_t total = 0;
-	int n = ot_supervisor_which_children(sup, info, 16, &total);
-	ck_assert_msg(n >= 0, "which_children: %s", ot_err_name(n));
-	for (int i = 0; i < n; i++)
-		if (strcmp(info[i].id, id) == 0)
-			return info[i];
-	return none;
-}
-
-static ot_child_counts counts(ot_pid sup)
-{
-	ot_child_counts c;
-	memset(&c, 0, sizeof(c));
-	ck_assert_ot_ok(ot_supervisor_count_children(sup, &c));
-	return c;
-}
-
-struct match_arg {
-	uint64_t tag;
-	const char *id;
-	ot_ref ref;
-};
-
-static bool match_ev(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	struct ev e;
-	if (ot_msg_tag(m) != a->tag || ot_msg_size(m) != sizeof(e))
-		return false;
-	if (!a->id)
-		return true;
-	memcpy(&e, ot_msg_data(m), sizeof(e));
-	return strcmp(e.id, a->id) == 0;
-}
-
-static bool try_ev(uint64_t tag, const char *id, int ms, struct ev *out)
-{
-	struct match_arg ma = {.tag = tag, .id = id};
-	ot_msg *m;
-	if (ot_receive_match(match_ev, &ma, &m, ms) != 0)
-		return false;
-	if (out)
-		memcpy(out, ot_msg_data(m), sizeof(*out));
-	ot_msg_free(m);
-	return true;
-}
-
-static struct ev expect_ev(uint64_t tag, const char *id, const char *what)
-{
-	struct ev e;
-	ck_assert_msg(try_ev(tag, id, scaled_ms(5000), &e),
-		      "%s: no event %d from %s", what, (int)tag,
-		      id ? id : "any child");
-	return e;
-}
-
-static void expect_no_ev(uint64_t tag, const char *id, int ms, const char *what)
-{
-	struct ev e;
-	ck_assert_msg(!try_ev(tag, id, ms, &e),
-		      "%s: unexpected event %d from %s", what, (int)tag, e.id);
-}
-
-static int count_ev(uint64_t tag, const char *id)
-{
-	int n = 0;
-	while (try_ev(tag, id, 0, NULL))
-		n++;
-	return n;
-}
-
-static ot_pid start_of(const char *id, const char *what)
-{
-	return expect_ev(EV_START, id, what).pid;
-}
-
-static ot_ref mon(ot_pid p)
-{
-	ot_ref r;
-	ck_assert_ot_ok(ot_monitor(p, &r));
-	return r;
-}
-
-static bool match_down_ref(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == a->ref.id;
-}
-
-/* The DOWN for ref; *at (may be NULL) gets when it was taken. */
-static ot_down_info expect_down_at(ot_ref ref, const char *what, double *at)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, scaled_ms(10000));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	if (at)
-		*at = now_msf();
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
-
-static ot_down_info expect_down(ot_ref ref, const char *what)
-{
-	return expect_down_at(ref, what, NULL);
 }
 
 static void cast_stop(ot_pid child, ot_reason reason)
@@ -450,21 +240,6 @@ static int64_t call_op(ot_pid p, int op, ot_pid arg)
 	ck_assert_msg(rc == 0, "call op %d: %s", op, ot_err_name(rc));
 	return out;
 }
-
-static void expect_term(const char *id, ot_reason want, const char *what)
-{
-	struct ev e = expect_ev(EV_TERM, id, what);
-	assert_reason(&e.reason, &want, what);
-}
-
-#define assert_pid(got, want, what)                                            \
-	do {                                                                   \
-		ot_pid ck_g_ = (got), ck_w_ = (want);                          \
-		ck_assert_msg(ot_pid_equal(ck_g_, ck_w_),                      \
-			      "%s: pid %llx, want %llx", (what),               \
-			      (unsigned long long)ck_g_.id,                    \
-			      (unsigned long long)ck_w_.id);                   \
-	} while (0)
 
 static ot_reason killed(void)
 {
@@ -520,7 +295,7 @@ START_TEST(test_shutdown_reverse_order)
 	ot_ref ref = mon(sup);
 	int mark = log_mark();
 	sup_stop(sup);
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 10000, what);
 	ot_reason normal = ot_reason_normal(), sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &normal, "the supervisor's own reason");
 	assert_log(mark, 0, "T:d T:c T:b T:a", what);
@@ -566,7 +341,7 @@ START_TEST(test_shutdown_nested_order)
 	ot_ref ref = mon(mid);
 	int mark = log_mark();
 	sup_stop(top);
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 10000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, "mid's reason");
 	assert_log(mark, 0, "T:w2 T:m2 T:m1 T:w1", what);
@@ -607,7 +382,7 @@ START_TEST(test_shutdown_timeout_kills)
 	double took = now_msf() - t0;
 	ck_assert_msg(rc == 0, "%s: stop: %s", what, ot_err_name(rc));
 	double down_at;
-	ot_down_info d = expect_down_at(ref, what, &down_at);
+	ot_down_info d = expect_down_at(ref, 10000, what, &down_at);
 	ot_reason k = killed(), sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &k, what);
 	ck_assert_msg(down_at - t0 >= SHUTDOWN_MS - 1,
@@ -652,7 +427,7 @@ START_TEST(test_brutal_kill)
 	else
 		sup_stop(sup);
 	double down_at;
-	ot_down_info d = expect_down_at(ref, what, &down_at);
+	ot_down_info d = expect_down_at(ref, 10000, what, &down_at);
 	ot_reason k = killed();
 	assert_reason(&d.reason, &k, what);
 	ck_assert_msg(down_at - t0 < 1500, "%s: the kill took %.1f ms", what,
@@ -689,7 +464,7 @@ START_TEST(test_shutdown_waits)
 	ot_pid a = start_of("a", what);
 	ot_ref ref = mon(a);
 	double took = sup_stop(sup);
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 10000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
@@ -722,7 +497,7 @@ START_TEST(test_unlinked_child_stopped)
 	else
 		sup_stop(sup);
 	double took = now_msf() - t0;
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 10000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	ck_assert_msg(took < 2500,
@@ -762,7 +537,7 @@ START_TEST(test_exit_during_shutdown_not_restarted)
 	wc.kill_on_term = a; /* read by c's terminate, after the stop */
 	ot_ref ref = mon(a);
 	sup_stop(sup);
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 10000, what);
 	ot_reason err = ot_reason_error(3, "sibling gone");
 	assert_reason(&d.reason, &err, what);
 	ck_assert_int_eq(count_ev(EV_START, NULL), 0);
@@ -856,7 +631,7 @@ START_TEST(test_terminate_child_keeps_spec)
 
 	ot_ref ref = mon(a);
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "a"));
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 10000, what);
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
 	ot_child_info k = find_kid(sup, "a");

@@ -24,7 +24,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -32,9 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
-
-#include <otter/supervisor.h>
+#include "sup_events.h"
 
 #include "faults.h"
 
@@ -47,51 +44,16 @@ enum {
 };
 
 enum {
-	EV_START = 2000, /* init ran (the child started): .pid, .t */
-	EV_TERM,	 /* terminate ran: .reason */
-	EV_FAIL,	 /* init refused to start (fail_next) */
-	EV_WARM,	 /* the pinger reached its mark */
-	EV_DONE,	 /* the pinger stopped: .n calls ok, .m failed */
+	EV_FAIL = EV_USER, /* init refused to start (fail_next) */
+	EV_WARM,	   /* the pinger reached its mark */
+	EV_DONE,	   /* the pinger stopped */
 };
-
-#define ID_LEN 16
 
 struct req {
 	int op;
 	int fault;
 	ot_reason reason;
 };
-
-struct ev {
-	char id[ID_LEN];
-	ot_pid pid;
-	ot_reason reason;
-	double t; /* now_msf() when it was sent */
-	int64_t n, m;
-};
-
-/* ---- the log ------------------------------------------------------------- */
-
-#define LOG_MAX 1024
-static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static char g_log[LOG_MAX][ID_LEN + 4];
-static int g_nlog;
-
-static void log_add(char kind, const char *id)
-{
-	pthread_mutex_lock(&g_log_mu);
-	if (g_nlog < LOG_MAX)
-		snprintf(g_log[g_nlog++], sizeof(g_log[0]), "%c:%s", kind, id);
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-static int log_mark(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nlog;
-	pthread_mutex_unlock(&g_log_mu);
-	return n;
-}
 
 /* Appends a space (unless buf is empty) and the formatted text. */
 static void cat(char *buf, size_t size, const char *fmt, ...)
@@ -106,24 +68,6 @@ static void cat(char *buf, size_t size, const char *fmt, ...)
 	vsnprintf(buf + len, size - len, fmt, ap);
 	va_end(ap);
 }
-
-static void log_since(int mark, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	pthread_mutex_lock(&g_log_mu);
-	for (int i = mark; i < g_nlog; i++)
-		cat(buf, size, "%s", g_log[i]);
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-#define assert_log(mark, want, what)                                           \
-	do {                                                                   \
-		char ck_l_[1024];                                              \
-		log_since((mark), ck_l_, sizeof(ck_l_));                       \
-		ck_assert_msg(strcmp(ck_l_, (want)) == 0,                      \
-			      "%s: log \"%s\", want \"%s\"", (what), ck_l_,    \
-			      (want));                                         \
-	} while (0)
 
 /* ---- the child under test ------------------------------------------------ */
 
@@ -146,20 +90,7 @@ struct wst {
 static struct wst g_pool[POOL_SIZE];
 static atomic_int g_pool_n;
 
-static ot_pid g_test;	     /* the test thread */
 static atomic_int g_reports; /* reports the logger swallowed */
-
-static void ev_send(uint64_t tag, const char *id, const ot_reason *r)
-{
-	struct ev e;
-	memset(&e, 0, sizeof(e));
-	snprintf(e.id, sizeof(e.id), "%s", id);
-	e.pid = ot_self();
-	if (r)
-		e.reason = *r;
-	e.t = now_msf();
-	ot_send(g_test, tag, &e, sizeof(e));
-}
 
 static ot_gs_ret w_init(void *arg, void **state)
 {
@@ -259,13 +190,9 @@ static void quiet_logger(const char *report, void *arg)
 
 static void sup_setup(void)
 {
-	g_test = ot_self();
-	ck_assert(!ot_pid_is_none(g_test));
+	ev_setup();
 	atomic_store(&g_pool_n, 0);
 	atomic_store(&g_reports, 0);
-	pthread_mutex_lock(&g_log_mu);
-	g_nlog = 0;
-	pthread_mutex_unlock(&g_log_mu);
 	ck_assert_ot_ok(ot_set_logger(quiet_logger, NULL));
 }
 
@@ -298,49 +225,10 @@ static ot_sup_flags mkflags(ot_sup_strategy st, int intensity, int period_ms)
 	return f;
 }
 
-static ot_pid sup_start(const ot_sup_flags *f, const ot_child_spec *ch,
-			size_t n)
-{
-	ot_sup_spec spec = {.flags = *f, .children = ch, .nchildren = n};
-	ot_pid p = OT_PID_NONE;
-	ot_reason why;
-	memset(&why, 0, sizeof(why));
-	int rc = ot_supervisor_start_link(&spec, NULL, &p, &why);
-	char text[OT_REASON_STRLEN];
-	ot_reason_format(&why, text, sizeof(text));
-	ck_assert_msg(rc == 0, "supervisor start: %s (%s)", ot_err_name(rc),
-		      text);
-	ck_assert(!ot_pid_is_none(p));
-	return p;
-}
-
 static void sup_stop(ot_pid sup)
 {
 	int rc = ot_supervisor_stop(sup, scaled_ms(10000));
 	ck_assert_msg(rc == 0, "supervisor stop: %s", ot_err_name(rc));
-}
-
-/* which_children; asserts success. */
-static int kids(ot_pid sup, ot_child_info *out, size_t cap)
-{
-	size_t total = 0;
-	int n = ot_supervisor_which_children(sup, out, cap, &total);
-	ck_assert_msg(n >= 0, "which_children: %s", ot_err_name(n));
-	ck_assert_msg((size_t)n == total || (size_t)n == cap,
-		      "which_children wrote %d of %zu", n, total);
-	return n;
-}
-
-/* The child id of sup, or one with status 0 when there is none. */
-static ot_child_info find_kid(ot_pid sup, const char *id)
-{
-	ot_child_info info[16], none;
-	memset(&none, 0, sizeof(none));
-	int n = kids(sup, info, 16);
-	for (int i = 0; i < n; i++)
-		if (strcmp(info[i].id, id) == 0)
-			return info[i];
-	return none;
 }
 
 static ot_child_info kid(ot_pid sup, const char *id, const char *what)
@@ -348,112 +236,6 @@ static ot_child_info kid(ot_pid sup, const char *id, const char *what)
 	ot_child_info k = find_kid(sup, id);
 	ck_assert_msg(k.status != 0, "%s: no child %s", what, id);
 	return k;
-}
-
-static ot_child_counts counts(ot_pid sup)
-{
-	ot_child_counts c;
-	memset(&c, 0, sizeof(c));
-	ck_assert_ot_ok(ot_supervisor_count_children(sup, &c));
-	return c;
-}
-
-struct match_arg {
-	uint64_t tag;
-	const char *id;
-	ot_ref ref;
-};
-
-static bool match_ev(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	struct ev e;
-	if (ot_msg_tag(m) != a->tag || ot_msg_size(m) != sizeof(e))
-		return false;
-	if (!a->id)
-		return true;
-	memcpy(&e, ot_msg_data(m), sizeof(e));
-	return strcmp(e.id, a->id) == 0;
-}
-
-/* Takes the event tag from child id (any if NULL) within ms. */
-static bool try_ev(uint64_t tag, const char *id, int ms, struct ev *out)
-{
-	struct match_arg ma = {.tag = tag, .id = id};
-	ot_msg *m;
-	if (ot_receive_match(match_ev, &ma, &m, ms) != 0)
-		return false;
-	if (out)
-		memcpy(out, ot_msg_data(m), sizeof(*out));
-	ot_msg_free(m);
-	return true;
-}
-
-static struct ev expect_ev(uint64_t tag, const char *id, const char *what)
-{
-	struct ev e;
-	ck_assert_msg(try_ev(tag, id, scaled_ms(5000), &e),
-		      "%s: no event %d from %s", what, (int)tag,
-		      id ? id : "any child");
-	return e;
-}
-
-static void expect_no_ev(uint64_t tag, const char *id, int ms, const char *what)
-{
-	struct ev e;
-	ck_assert_msg(!try_ev(tag, id, ms, &e),
-		      "%s: unexpected event %d from %s", what, (int)tag, e.id);
-}
-
-static int count_ev(uint64_t tag, const char *id)
-{
-	int n = 0;
-	while (try_ev(tag, id, 0, NULL))
-		n++;
-	return n;
-}
-
-static ot_pid start_of(const char *id, const char *what)
-{
-	return expect_ev(EV_START, id, what).pid;
-}
-
-static ot_ref mon(ot_pid p)
-{
-	ot_ref r;
-	ck_assert_ot_ok(ot_monitor(p, &r));
-	return r;
-}
-
-static bool match_down_ref(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == a->ref.id;
-}
-
-static ot_down_info expect_down(ot_ref ref, const char *what)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, scaled_ms(5000));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
-
-static void expect_no_down(ot_ref ref, int ms, const char *what)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, ms);
-	if (rc == 0) {
-		char text[OT_REASON_STRLEN];
-		ot_reason_format(&ot_msg_down(m)->reason, text, sizeof(text));
-		ot_msg_free(m);
-		ck_abort_msg("%s: the supervisor went down (%s)", what, text);
-	}
 }
 
 static void cast_stop(ot_pid child, ot_reason reason)
@@ -479,12 +261,6 @@ static void crash_child(ot_pid child, const char *id, const char *what)
 	assert_reason(&e.reason, &b, what);
 }
 
-static void expect_term(const char *id, ot_reason want, const char *what)
-{
-	struct ev e = expect_ev(EV_TERM, id, what);
-	assert_reason(&e.reason, &want, what);
-}
-
 static int64_t ping(ot_pid p)
 {
 	struct req q;
@@ -496,15 +272,6 @@ static int64_t ping(ot_pid p)
 	ck_assert_msg(rc == 0, "ping: %s", ot_err_name(rc));
 	return out;
 }
-
-#define assert_pid(got, want, what)                                            \
-	do {                                                                   \
-		ot_pid ck_g_ = (got), ck_w_ = (want);                          \
-		ck_assert_msg(ot_pid_equal(ck_g_, ck_w_),                      \
-			      "%s: pid %llx, want %llx", (what),               \
-			      (unsigned long long)ck_g_.id,                    \
-			      (unsigned long long)ck_w_.id);                   \
-	} while (0)
 
 #define assert_new_pid(got, old, what)                                         \
 	do {                                                                   \
@@ -548,7 +315,7 @@ START_TEST(test_restart_order)
 	ot_pid old[3];
 	for (int i = 0; i < 3; i++)
 		old[i] = start_of(ids[i], what);
-	assert_log(0, "S:a S:b S:c", "start order");
+	assert_log(0, 0, "S:a S:b S:c", "start order");
 
 	bool set[3];
 	for (int i = 0; i < 3; i++)
@@ -569,7 +336,7 @@ START_TEST(test_restart_order)
 	for (int i = 0; i < 3; i++)
 		now[i] = set[i] ? start_of(ids[i], what) : old[i];
 	(void)counts(sup); /* barrier */
-	assert_log(mark, want, what);
+	assert_log(mark, 0, want, what);
 
 	ot_reason b = boom(), sd = ot_reason_shutdown();
 	for (int i = 0; i < 3; i++) {
@@ -620,7 +387,7 @@ START_TEST(test_temporary_siblings)
 	start_of("a", what);
 	start_of("c", what);
 	(void)counts(sup);
-	assert_log(mark,
+	assert_log(mark, 0,
 		   _i == 0 ? "T:c T:t T:a S:a S:c" : "T:a T:c T:t S:a S:c",
 		   what);
 	expect_term("t", ot_reason_shutdown(), what);
@@ -696,7 +463,7 @@ START_TEST(test_restart_types)
 	} else {
 		cast_stop(x, why);
 	}
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 5000, what);
 	assert_reason(&d.reason, &why, what);
 
 	bool clean = rs <= R_SHUTDOWN_TEXT;
@@ -765,7 +532,7 @@ START_TEST(test_intensity)
 		a = na;
 	}
 	crash_child(a, "a", what);
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 5000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("b", sd, what);
@@ -807,7 +574,8 @@ START_TEST(test_intensity_period)
 	cast_stop(e.pid, boom());
 	require(t - e.t < period, "too slow to crash twice within %d ms",
 		period);
-	ot_down_info d = expect_down(ref, "two restarts within the period");
+	ot_down_info d =
+	    expect_down(ref, 5000, "two restarts within the period");
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	ck_assert_int_eq(count_ev(EV_START, "a"), 0);
@@ -840,7 +608,7 @@ START_TEST(test_failed_restart_retried)
 	ot_pid na = start_of("a", what);
 	assert_new_pid(na, a, what);
 	(void)counts(sup);
-	assert_log(mark, "T:a F:a F:a S:a", what);
+	assert_log(mark, 0, "T:a F:a F:a S:a", what);
 	ck_assert_int_eq(count_ev(EV_FAIL, "a"), 2);
 	ot_child_info k = kid(sup, "a", what);
 	ck_assert_int_eq(k.status, OT_CHILD_RUNNING);
@@ -863,7 +631,7 @@ START_TEST(test_failed_restart_retried)
 	(void)start_of("d", what);
 	atomic_store(&wc.fail_next, 1000);
 	cast_stop(c, boom());
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = expect_down(ref, 5000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("d", sd, what);
@@ -922,13 +690,13 @@ START_TEST(test_escalation)
 	crash_child(l1, "l1", what);
 	l1 = start_of("l1", "mid's own restart");
 	crash_child(l1, "l1", what);
-	ot_down_info d = expect_down(mid_ref, what);
+	ot_down_info d = expect_down(mid_ref, 5000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, "mid's exit");
 	expect_term("l2", sd, what);
 
 	if (_i == 3) {
-		d = expect_down(top_ref, what);
+		d = expect_down(top_ref, 5000, what);
 		assert_reason(&d.reason, &sd, "top's exit");
 		expect_term("tw", sd, what);
 		ck_assert_int_eq(count_ev(EV_START, NULL), 0);
@@ -1004,9 +772,9 @@ START_TEST(test_auto_shutdown_any)
 	cast_stop(s, why);
 	ot_reason sd = ot_reason_shutdown();
 	if (_i < 3) {
-		ot_down_info d = expect_down(ref, what);
+		ot_down_info d = expect_down(ref, 5000, what);
 		assert_reason(&d.reason, &sd, what);
-		assert_log(mark, "T:s T:z T:a", what);
+		assert_log(mark, 0, "T:s T:z T:a", what);
 		expect_term("z", sd, what);
 		expect_term("a", sd, what);
 		ck_assert(!ot_is_alive(a));
@@ -1046,7 +814,7 @@ START_TEST(test_auto_shutdown_all)
 	ot_pid s1 = start_of("s1", what), s2 = start_of("s2", what);
 	ot_ref r1 = mon(s1);
 	cast_stop(s1, ot_reason_normal());
-	(void)expect_down(r1, what);
+	(void)expect_down(r1, 5000, what);
 	ot_child_info k = find_kid(sup, "s1");
 	if (_i)
 		ck_assert_int_eq(k.status, OT_CHILD_UNDEFINED);
@@ -1054,7 +822,8 @@ START_TEST(test_auto_shutdown_all)
 		ck_assert_int_eq(k.status, 0);
 	expect_no_down(ref, 20, "one significant child left");
 	cast_stop(s2, boom());
-	ot_down_info d = expect_down(ref, "the last significant child ended");
+	ot_down_info d =
+	    expect_down(ref, 5000, "the last significant child ended");
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
@@ -1123,7 +892,8 @@ START_TEST(test_auto_shutdown_not_by_supervisor)
 	assert_pid(started, ns, what);
 	expect_no_down(ref, 0, what);
 	cast_stop(ns, ot_reason_normal());
-	ot_down_info d = expect_down(ref, "the significant child's own exit");
+	ot_down_info d =
+	    expect_down(ref, 5000, "the significant child's own exit");
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
 }
@@ -1271,7 +1041,7 @@ START_TEST(test_backoff_responsive)
 	ot_pid a = start_of("a", what);
 	ot_ref ref = mon(a);
 	cast_stop(a, boom());
-	(void)expect_down(ref, what);
+	(void)expect_down(ref, 5000, what);
 	double t0 = now_msf();
 	ot_child_info k = kid(sup, "a", what);
 	double took = now_msf() - t0;
@@ -1450,7 +1220,7 @@ START_TEST(test_crash_matrix)
 	ck_assert_msg(rc == OT_ESERVERDIED, "%s: call returned %s, want %s",
 		      what, ot_err_name(rc), ot_err_name(OT_ESERVERDIED));
 	check_crash(&why, fault, what);
-	ot_down_info d = expect_down(xref, what);
+	ot_down_info d = expect_down(xref, 5000, what);
 	assert_reason(&d.reason, &why, what);
 
 	ot_pid nx = start_of("x", what);

@@ -25,9 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "fixture.h"
-
-#include <otter/supervisor.h>
+#include "sup_fixture.h"
 
 /* ---- tags and events ----------------------------------------------------- */
 
@@ -211,46 +209,9 @@ static void expect_no_init(int ms, const char *what)
 	}
 }
 
-struct match_ref {
-	ot_ref ref;
-};
-
-static bool match_down(const ot_msg *m, void *arg)
-{
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == ((const struct match_ref *)arg)->ref.id;
-}
-
-static ot_down_info expect_down(ot_ref ref, int ms, const char *what)
-{
-	struct match_ref a = {ref};
-	ot_msg *m = NULL;
-	int rc = ot_receive_match(match_down, &a, &m, scaled_ms(ms));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
-
-static void expect_no_down(ot_ref ref, int ms, const char *what)
-{
-	struct match_ref a = {ref};
-	ot_msg *m = NULL;
-	int rc = ot_receive_match(match_down, &a, &m, ms);
-	if (rc == 0) {
-		char text[OT_REASON_STRLEN];
-		ot_reason_format(&ot_msg_down(m)->reason, text, sizeof(text));
-		ot_msg_free(m);
-		ck_abort_msg("%s: the supervisor ended (%s)", what, text);
-	}
-}
-
 static size_t nspecs(ot_pid sup)
 {
-	ot_child_counts c;
-	memset(&c, 0, sizeof(c));
-	ck_assert_ot_ok(ot_supervisor_count_children(sup, &c));
-	return c.specs;
+	return counts(sup).specs;
 }
 
 /* ---- bad child specs ----------------------------------------------------- */

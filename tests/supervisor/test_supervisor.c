@@ -31,9 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
-
-#include <otter/supervisor.h>
+#include "sup_fixture.h"
 
 #include "faults.h"
 
@@ -330,29 +328,6 @@ static void expect_no_ev(uint64_t tag, int id, int ms, const char *what)
 	}
 }
 
-static ot_ref mon(ot_pid p)
-{
-	ot_ref r;
-	ck_assert_ot_ok(ot_monitor(p, &r));
-	return r;
-}
-
-static bool match_down(const ot_msg *m, void *arg)
-{
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == ((const ot_ref *)arg)->id;
-}
-
-static ot_down_info expect_down(ot_ref ref, int ms, const char *what)
-{
-	ot_msg *m = NULL;
-	int rc = ot_receive_match(match_down, &ref, &m, scaled_ms(ms));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
-
 static void expect_down_reason(ot_ref ref, ot_reason want, const char *what)
 {
 	ot_down_info d = expect_down(ref, 3000, what);
@@ -462,14 +437,6 @@ static ot_pid start_child_ok(ot_pid sup, const ot_child_spec *c,
 	return p;
 }
 
-static ot_child_counts counts(ot_pid sup)
-{
-	ot_child_counts c;
-	memset(&c, 0xff, sizeof(c));
-	ck_assert_ot_ok(ot_supervisor_count_children(sup, &c));
-	return c;
-}
-
 static void assert_counts(ot_pid sup, size_t specs, size_t active,
 			  size_t sups, size_t workers, const char *what)
 {
@@ -528,11 +495,6 @@ static void kill_pid(ot_pid p)
 	ot_reason k = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(p, &k));
 }
-
-#define assert_pid(got, want, what)                                            \
-	ck_assert_msg(ot_pid_equal((got), (want)), "%s: pid %llx, want %llx",  \
-		      (what), (unsigned long long)(got).id,                    \
-		      (unsigned long long)(want).id)
 
 #define assert_rc(expr, want, what)                                            \
 	do {                                                                   \
