@@ -101,9 +101,7 @@ int main(int argc, char **argv)
 {
 	struct head_arg a;
 	memset(&a, 0, sizeof a);
-	a.opts.schedulers = 1;
-	a.opts.seconds = 0.5;
-	a.opts.warmup = 0.1;
+	a.opts = bench_defaults();
 	bench_parse(argc, argv, &a.opts, BENCH_OPT_STACK, usage);
 
 	BENCH_CHECK(ot_set_logger(discard_report, NULL));

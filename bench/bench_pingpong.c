@@ -80,9 +80,7 @@ int main(int argc, char **argv)
 {
 	struct ping_arg a;
 	memset(&a, 0, sizeof a);
-	a.opts.schedulers = 1;
-	a.opts.seconds = 0.5;
-	a.opts.warmup = 0.1;
+	a.opts = bench_defaults();
 	bench_parse(argc, argv, &a.opts, 0, usage);
 
 	a.main = bench_start(&a.opts, 0);

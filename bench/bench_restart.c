@@ -231,9 +231,7 @@ int main(int argc, char **argv)
 {
 	struct head_arg a;
 	memset(&a, 0, sizeof a);
-	a.opts.schedulers = 1;
-	a.opts.seconds = 0.5;
-	a.opts.warmup = 0.1;
+	a.opts = bench_defaults();
 	a.opts.iterations = 2000;
 	a.opts.batch = 100;
 	a.opts.report = "median";

@@ -233,9 +233,8 @@ int main(int argc, char **argv)
 {
 	struct head_arg a;
 	memset(&a, 0, sizeof a);
-	a.opts.schedulers = 1;
+	a.opts = bench_defaults();
 	a.opts.seconds = 5;
-	a.opts.warmup = 0.1;
 	a.opts.size = 100;
 	bench_parse(argc, argv, &a.opts, BENCH_OPT_SIZE, usage);
 	if (a.opts.size == 0)

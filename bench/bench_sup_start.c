@@ -135,9 +135,7 @@ int main(int argc, char **argv)
 {
 	struct head_arg a;
 	memset(&a, 0, sizeof a);
-	a.opts.schedulers = 1;
-	a.opts.seconds = 0.5;
-	a.opts.warmup = 0.1;
+	a.opts = bench_defaults();
 	a.opts.size = 100000;
 	a.opts.report = "time";
 	bench_parse(argc, argv, &a.opts, BENCH_OPT_SIZE | BENCH_OPT_REPORT,
