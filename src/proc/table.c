@@ -141,7 +141,9 @@ void ot__table_remove(struct ot__proc *p)
 	size_t idx = (size_t)(id & 0xffffffffu) - 1;
 	ot__spin_lock(&table.lock);
 	OT_ASSERT(idx < table.capacity && table.slots[idx] == p);
-	atomic_store_explicit(&table.slots[idx], NULL, memory_order_relaxed);
+	/* release: a lookup that finds the slot empty (and so answers noproc:
+	 * a monitor's DOWN, ot_is_alive) happens after all the process did. */
+	atomic_store_explicit(&table.slots[idx], NULL, memory_order_release);
 	size_t tail = (table.free_head + table.free_count) % table.capacity;
 	table.free_ring[tail] = (uint32_t)idx;
 	table.free_count++;
