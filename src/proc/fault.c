@@ -158,12 +158,12 @@ static void crash_handler_landing(struct ot__proc *p)
 {
 	/* The backtrace lives in the scheduler's slot, which the next crash
 	 * on this scheduler reuses while this process may have moved on. */
-	struct ot__crash *copy = malloc(sizeof *copy);
-	if (copy) {
+	struct ot__crash *copy = NULL;
+	if (p->crash->nframes > 0 && (copy = malloc(sizeof *copy))) {
 		*copy = *p->crash;
 		p->crash_owned = true;
 	}
-	p->crash = copy;
+	p->crash = copy; /* (none: no backtrace was taken, reports are off) */
 	p->crash_fn(&p->exit_reason, p->crash_arg);
 	ot__proc_exit(p, &p->exit_reason);
 }

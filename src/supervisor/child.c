@@ -153,7 +153,8 @@ int ot__child_start(struct sup *s, struct child *c, ot_reason *why)
 			*why = ot_reason_error(rc, ot_strerror(rc));
 		return OT_ECHILDSTART;
 	}
-	c->started_ms = ot_monotonic_ms();
+	if (s->flags.backoff.min_ms) /* (only backoff asks) */
+		c->started_ms = ot_monotonic_ms();
 	ot__child_set_pid(s, c, pid, CHILD_RUNNING);
 	return 0;
 }

@@ -249,8 +249,9 @@ bool ot__sup_child_exited(struct sup *s, struct child *c,
 		ot__sup_report(s, REPORT_CHILD_TERMINATED, c, pid, reason, 1);
 		/* A child that ran for the quiet period starts its backoff
 		 * over (one that keeps failing to start never ran). */
-		if (ot_monotonic_ms() - c->started_ms >=
-		    s->flags.backoff.reset_ms)
+		if (s->flags.backoff.min_ms &&
+		    ot_monotonic_ms() - c->started_ms >=
+			s->flags.backoff.reset_ms)
 			c->streak = 0;
 		return restart(s, c);
 	}
