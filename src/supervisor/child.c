@@ -113,10 +113,8 @@ void ot__child_cancel_retry(struct child *c)
  */
 
 /* The start, by the spec's chosen way. */
-static int call_start(struct sup *s, struct child *c, ot_pid *pid,
-		      ot_reason *why)
+static int call_start(const struct child *c, ot_pid *pid, ot_reason *why)
 {
-	(void)s;
 	const ot_child_spec *sp = c->spec;
 	const void *extra = c->extra_size ? c->extra : NULL;
 	if (sp->start)
@@ -141,7 +139,7 @@ int ot__child_start(struct sup *s, struct child *c, ot_reason *why)
 	 * made from its error code. */
 	ot_reason unset = ot_reason_error(0, NULL);
 	*why = unset;
-	int rc = call_start(s, c, &pid, why);
+	int rc = call_start(c, &pid, why);
 	if (rc == OT_EIGNORED)
 		return OT_EIGNORED;
 	if (rc == 0 && ot_pid_is_none(pid)) {
