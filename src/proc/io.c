@@ -43,6 +43,19 @@ static int wait_ready(int fd, unsigned events, int64_t deadline)
 	return ot_fd_wait(fd, events, ms, NULL);
 }
 
+/* A call on fd failed (errno says why): 0 to try it again (it was
+ * interrupted, or fd is ready now), else what to return (OT_ESYS with
+ * errno kept, OT_ETIMEDOUT, ...). */
+static int after_failure(int fd, unsigned events, int64_t deadline)
+{
+	int e = ot__errno();
+	if (e == EINTR)
+		return 0;
+	if (e != EAGAIN && e != EWOULDBLOCK)
+		return ot__sys_error(e);
+	return wait_ready(fd, events, deadline);
+}
+
 int ot_fd_set_nonblocking(int fd)
 {
 	if (fd < 0)
@@ -66,12 +79,7 @@ ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms)
 		ssize_t n = read(fd, buf, size);
 		if (n >= 0)
 			return n;
-		int e = ot__errno();
-		if (e == EINTR)
-			continue;
-		if (e != EAGAIN && e != EWOULDBLOCK)
-			return ot__sys_error(e);
-		int rc = wait_ready(fd, OT_FD_READ, deadline);
+		int rc = after_failure(fd, OT_FD_READ, deadline);
 		if (rc)
 			return rc;
 	}
@@ -104,30 +112,16 @@ ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
 	const char *p = buf;
 	size_t done = 0;
 	int sock = -1; /* not known yet */
-	int rc = 0, err = 0;
+	int rc = 0;
 	while (done < size) {
 		ssize_t n = write_some(fd, p + done, size - done, &sock);
-		if (n >= 0) {
+		if (n >= 0)
 			done += (size_t)n;
-			continue;
-		}
-		int e = ot__errno();
-		if (e == EINTR)
-			continue;
-		if (e != EAGAIN && e != EWOULDBLOCK) {
-			rc = OT_ESYS;
-			err = e;
+		else if ((rc = after_failure(fd, OT_FD_WRITE, deadline)) != 0)
 			break;
-		}
-		if ((rc = wait_ready(fd, OT_FD_WRITE, deadline)) != 0) {
-			err = ot__errno(); /* for OT_ESYS */
-			break;
-		}
 	}
 	if (written)
-		*written = done;
-	if (rc == OT_ESYS)
-		return ot__sys_error(err);
+		*written = done; /* (errno, for OT_ESYS, is left as it was) */
 	return rc ? rc : (ssize_t)size;
 }
 
@@ -140,14 +134,11 @@ int ot_accept(int fd, int timeout_ms)
 		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c >= 0)
 			return c;
-		int e = ot__errno();
 		/* ECONNABORTED: a connection that went away while queued;
 		 * the next one may be there. */
-		if (e == EINTR || e == ECONNABORTED)
+		if (ot__errno() == ECONNABORTED)
 			continue;
-		if (e != EAGAIN && e != EWOULDBLOCK)
-			return ot__sys_error(e);
-		int rc = wait_ready(fd, OT_FD_READ, deadline);
+		int rc = after_failure(fd, OT_FD_READ, deadline);
 		if (rc)
 			return rc;
 	}
