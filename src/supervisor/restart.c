@@ -174,8 +174,7 @@ static void stop_group(struct sup *s, struct child *c)
 		if (x == c)
 			continue;
 		ot__child_stop(s, x);
-		if (x->spec->restart == OT_TEMPORARY)
-			ot__child_free(s, x);
+		ot__sup_forget(s, x);
 	}
 }
 

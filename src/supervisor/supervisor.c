@@ -321,15 +321,11 @@ static struct child *static_child(struct sup *s, const char *id, struct rep *rp)
 	return c;
 }
 
+/* Stopped by request: a static child keeps its spec, unless temporary. */
 static void op_terminate(struct sup *s, struct child *c)
 {
-	if (sup_is_dynamic(s) || c->spec->restart == OT_TEMPORARY) {
-		if (c->state == CHILD_RUNNING)
-			ot__child_stop(s, c);
-		ot__child_free(s, c);
-	} else {
-		ot__child_stop(s, c);
-	}
+	ot__child_stop(s, c);
+	ot__sup_forget(s, c);
 }
 
 static void op_restart(struct sup *s, struct child *c, struct rep *rp)
