@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_call — gen_server call round trip, one client, one server.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_cast — gen_server cast throughput, one producer, one server.
  *

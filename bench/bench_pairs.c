@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_pairs — K independent client/server pairs doing gen_server calls.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_pingpong — raw send/receive ping-pong between two processes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_restart — supervisor restart latency: from a call that crashes a
  * supervised gen_server until its restarted successor answers a call.

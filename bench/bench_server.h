@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_server.h — the gen_server the call benchmarks talk to (bench_call,
  * bench_pairs): it replies v + 1 to an int v. Include it once per program.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_spawn — spawn_link + immediate exit, EXITs collected, in batches.
  *

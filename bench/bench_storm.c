@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_storm — a restart storm: how many restarts per second one
  * supervisor sustains, and whether that rate holds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_sup.h — what the supervisor benchmarks (bench_sup_start,
  * bench_restart, bench_storm) share besides bench_util.h: a logger that

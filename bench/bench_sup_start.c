@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_sup_start — starting idle gen_servers under a simple_one_for_one
  * supervisor: time and memory per child.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_util.h — what the otter benchmark programs share: option parsing,
  * the monotonic clock, error checks, and handing the result from the timing

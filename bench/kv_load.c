@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kv_load — a load generator for the KV server of examples/kv (issue 6).
  *

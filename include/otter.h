@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter.h — the umbrella header: everything otter offers.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # decls.awk: prints C function declarations, one per line, normalized
 # (comments, fonts and escapes removed, blanks collapsed, no trailing ";"),
 # so that a man page's SYNOPSIS can be compared with the headers.

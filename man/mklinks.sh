@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # mklinks.sh: makes the per-function manual pages, so that `man ot_send`
 # works. For each function a family page (man/ot_message.3, ...) declares
 # in its SYNOPSIS, writes man/<function>.3, a one-line ".so" stub that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * faults.h — for the suites that crash on purpose (include it in exactly
  * one file of the test program): the faults themselves, and the sanitizer

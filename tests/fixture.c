@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fixture.c — the shared Check fixture: every test starts the runtime in
  * its own forked process, and ends by proving that what it spawned has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fixture.h — what every Check suite shares: a checked fixture that starts
  * the runtime in the forked test process and, after the test, checks that

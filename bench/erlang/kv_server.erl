@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: MIT
 %% kv_server — the Erlang twin of examples/kv/kv-server, for bench/run kv.
 %%
 %% The same service, built the way the Mix/OTP guide builds it, in plain

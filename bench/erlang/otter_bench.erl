@@ -1,3 +1,4 @@
+%% SPDX-License-Identifier: MIT
 %% otter_bench — the Erlang twins of otter's C benchmarks (bench/bench_*.c).
 %%
 %% Each benchmark warms up for 0.1 s, then repeats its work until at least

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * acceptor.c — kv.acceptor: the process that accepts connections, the
  * guide's KVServer.accept/loop_acceptor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bucket.c — a bucket: a gen_server holding key -> value pairs, the
  * guide's KV.Bucket (an Agent there).

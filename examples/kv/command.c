@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command.c — the line protocol, the guide's KVServer.Command: parse a
  * line into words, run it against the registry and the buckets, and say

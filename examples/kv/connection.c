@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * connection.c — one process per client connection, the guide's
  * KVServer.serve: read a line, run it, write the reply, until the client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * demo.c — `kv-server --demo`: a scripted client session over real TCP.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault.c — the faults that CRASH commits, for real: the hardware (or
  * libc) raises the signal, and otter turns it into the exit reason of the

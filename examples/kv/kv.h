@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kv.h — the KV service of Elixir's Mix/OTP guide, in C, on otter.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c — kv-server: the KV service of Elixir's Mix/OTP guide, on otter.
  *

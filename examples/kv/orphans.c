@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * orphans.c — freeing what a dead process could not free itself.
  *

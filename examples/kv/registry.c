@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.c — the registry: a gen_server mapping bucket names to bucket
  * pids, the guide's KV.Registry.

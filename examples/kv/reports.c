@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reports.c — a logger for otter's reports (crash reports, supervisor
  * and progress reports), printing each one indented under a rule, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * service.c — the supervision tree, and starting and stopping it.
  *

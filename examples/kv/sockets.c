@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockets.c — kv.sockets, the owner of the connections' sockets.
  *

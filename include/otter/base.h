@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter/base.h — what every layer of otter shares: the export macro, the
  * timeout convention and the pid value type.

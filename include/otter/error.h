@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter/error.h — the one list of error codes.
  *

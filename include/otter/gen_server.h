@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter/gen_server.h — generic servers: Erlang's gen_server, Elixir's
  * GenServer, in C.

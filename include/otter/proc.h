@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter/proc.h — the process runtime: lightweight processes on a pool of
  * scheduler threads, with mailboxes, selective receive, timers and names.

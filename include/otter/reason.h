@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter/reason.h — exit reasons: why a process ended.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otter/supervisor.h — supervisors: Erlang's supervisor, Elixir's
  * Supervisor and DynamicSupervisor, in C.

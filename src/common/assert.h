@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * assert.h — otter's two assertion layers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error.c — names and sentences for the error codes, generated from the
  * one list in otter/error.h so that they cannot drift apart.

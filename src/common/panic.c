@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * panic.c — the end of the road for a broken invariant inside otter. It
  * writes one line with write(2) (no stdio, no allocation: it may run with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reason.c — exit reasons: constructors, comparison, and the printed form,
  * which follows Erlang's ({shutdown,"..."}, {error,...}) so that reports

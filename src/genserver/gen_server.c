@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen_server.c — generic servers, built only on the public process API.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alias.c — aliases: addresses for replies that can be switched off.
  *

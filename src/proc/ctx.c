@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx.c — building contexts: the first frame of a new process's stack, and
  * the bookkeeping the sanitizers need for each stack.

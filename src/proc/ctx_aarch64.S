@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_aarch64.S — the context switch for AArch64 (AAPCS64).
  *

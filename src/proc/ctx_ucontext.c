@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_ucontext.c — the portable context switch (--with-context=ucontext):
  * makecontext/swapcontext. swapcontext saves the signal mask with a system

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_x86_64.S — the context switch for x86-64 (System V ABI).
  *

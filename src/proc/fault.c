@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault.c — crash trapping: a fault inside a process ends that process.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * foreign.c — threads that are not schedulers (main, the program's own
  * pthreads) as processes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * info.c — ot_process_info_get(): a snapshot of what a process is doing,
  * for introspection (gen_server's process info, debugging tools).

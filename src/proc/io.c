@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * io.c — read, write, accept and connect for processes, on non-blocking
  * descriptors: each tries the system call, and where it would block

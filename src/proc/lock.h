@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lock.h — the spinlock that guards otter's short critical sections (a
  * mailbox append, a run queue push). Uncontended it is one atomic exchange

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mailbox.c — messages: send, receive, selective receive.
  *

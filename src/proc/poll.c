@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * poll.c — waiting for file descriptors without holding a scheduler.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.c — crash reports, like Erlang's proc_lib crash report: who
  * ended (pid and name), why (the reason as text), and for a crash the

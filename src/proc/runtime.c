@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runtime.c — starting and stopping the runtime, and its counters.
  *

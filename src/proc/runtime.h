@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runtime.h — the process runtime's one internal header: the structures
  * every file of src/proc shares and the ot__ functions between them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched.c — the schedulers: N pthreads that run processes.
  *

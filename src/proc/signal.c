@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * signal.c — links, monitors and exit signals, with Erlang's rules.
  *

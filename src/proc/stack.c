@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stack.c — process stacks: mapped, guarded where the system allows, and
  * pooled, because mapping a stack costs more (~2.7 µs) than Erlang's whole

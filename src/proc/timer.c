@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timer.c — timeouts and send_after, on one monotonic clock.
  *

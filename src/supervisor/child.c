@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child.c — one child's record, starting it, and stopping children the
  * way OTP's supervisor does: monitor the child (a child that unlinked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.c — supervisor reports, as SASL writes them: what happened
  * (errorContext), why (the reason), and to which child (the offender).

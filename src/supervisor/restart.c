@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * restart.c — what a supervisor does when a child ends on its own:
  * OTP's do_restart/restart (restart types, the four strategies,

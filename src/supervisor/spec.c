@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spec.c — what a valid supervisor is: its flags and its child specs,
  * checked before anything starts (and again for each start_child), so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sup.h — the supervisor's state, shared by its files:
  *   supervisor.c  the API and the gen_server callbacks that serve it

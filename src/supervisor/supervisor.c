@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * supervisor.c — the supervisor as a gen_server that traps exits: its
  * init starts the children, handle_info acts on their EXITs (and on its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_exports.sh — the ABI of libotter is exactly the ot_ symbols.
 #
 # Run by `make check` through the TAP driver. Makefile.am exports

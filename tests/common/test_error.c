@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_error.c — the error list (names and sentences generated from one
  * X-macro) and the printed form of pids.

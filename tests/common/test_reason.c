@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_reason.c — exit reasons as values: the constructors, exact
  * comparison (every field counts), which reasons are clean, and the

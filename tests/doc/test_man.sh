@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_man.sh: the manual pages match the headers.
 #
 # Run by `make check` through the TAP driver; Makefile.am exports srcdir

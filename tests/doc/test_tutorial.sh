@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_tutorial.sh — every code block of docs/tutorial.md is built and run,
 # so that the tutorial cannot drift away from the library.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_gen_server.c — generic servers, rule by rule as Erlang's gen_server
  * has them: synchronous start (ok, ignore, stop and crash in init, start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_kv.c — the KV service of examples/kv, over real TCP on loopback.
  *

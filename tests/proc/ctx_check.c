@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_check.c — the context switch alone, for a CPU this machine is not:
  * test_ctx_cross.sh builds it for AArch64 and runs it under qemu. A

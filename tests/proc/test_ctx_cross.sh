@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_ctx_cross.sh — the AArch64 context switch, built with a cross
 # compiler and run under qemu (Debian: gcc-aarch64-linux-gnu,
 # libc6-dev-arm64-cross, qemu-user). Skipped when they are not installed:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fault.c — real faults inside processes: a NULL write, an integer
  * divide by zero, abort(), a failed assert and a stack overflow each end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_foreign.c — threads outside the runtime: main and the program's own
  * pthreads attach on first use, get pids and mailboxes, talk to processes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_io.c — ot_read, ot_write, ot_accept, ot_connect and
  * ot_fd_set_nonblocking: pipes that fill up and drain, a TCP echo over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mailbox.c — messages: copied payloads, owned payloads and their free
  * function, per-pair order under concurrency, selective receive, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_name.c — registered names: register, whereis, unregister, their
  * errors, the release of a name when its process ends, and registration

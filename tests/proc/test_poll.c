@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_poll.c — ot_fd_wait(): readiness of pipes and sockets, timeouts,
  * many waiters, several waiters on one descriptor, kills and exit signals

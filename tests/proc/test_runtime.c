@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_runtime.c — starting and stopping the runtime: what works before
  * ot_start() and after ot_shutdown(), bad configurations, shutdown killing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sched.c — the schedulers: two processes really run at once on two
  * scheduler threads, ot_yield() hands the thread over, and many processes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_signal.c — links, monitors and exit signals, rule by rule as Erlang
  * has them: atomic spawn_link/spawn_monitor, link and unlink, trap_exit,

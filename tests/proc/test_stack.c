@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_stack.c — process stacks: the size asked for is the size a process
  * can use, bad sizes are refused, stacks are pooled for reuse, and past

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_table.c — the process table: pids are distinct values, liveness is
  * tracked, stale pids are detected and never reach a newer process, pids

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_timer.c — the one monotonic clock: ot_sleep() in processes and
  * foreign threads, ot_send_after() and ot_cancel_timer(), deadline order

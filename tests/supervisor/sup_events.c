@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sup_events.c — the shared event log and event messages (sup_events.h).
  * The log is guarded by a mutex: children on any scheduler append to it.

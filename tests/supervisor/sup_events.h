@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sup_events.h — the event log and event messages of the supervisor
  * suites whose children are gen_servers that report on themselves

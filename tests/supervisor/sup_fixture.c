@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sup_fixture.c — the supervisor suites' shared helpers (sup_fixture.h):
  * thin asserting wrappers over the supervisor API and over monitors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sup_fixture.h — what the supervisor suites share, on top of fixture.h:
  * starting a supervisor from flags and children, counting and finding its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_chaos.c — a chaos soak: a supervision tree of 1,000 gen_servers
  * (10 one_for_one supervisors of 100 under a top supervisor) serves calls

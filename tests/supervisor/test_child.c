@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_child.c — how a supervisor stops its children, as OTP's supervisor
  * does (supervisor_SUITE is the model): in reverse start order (children

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_report.c — the reports a supervisor writes, as SASL's supervisor
  * and progress reports, seen through a logger installed with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_restart.c — what a supervisor restarts, when, and in which order,
  * rule by rule as OTP's supervisor has them (supervisor_SUITE is the

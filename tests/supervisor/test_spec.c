@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_spec.c — what a supervisor accepts: every invalid supervisor flag
  * and child-spec field is refused with OT_EBADSPEC and a reason

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_supervisor.c — the supervisor API, call by call, as OTP's
  * supervisor (and Elixir's DynamicSupervisor) has it: static children
