@@ -32,6 +32,7 @@ struct name {
 	RB_ENTRY(name) by_ref;
 	ot_pid bucket;
 	ot_ref ref; /* our monitor of bucket */
+	struct kv_str arg; /* the bucket's init argument: bytes, len */
 	size_t len;
 	char bytes[]; /* the name, len bytes */
 };
@@ -141,11 +142,14 @@ static int create(struct registry *r, const char *bytes, size_t len,
 	struct name *e = malloc(sizeof(*e) + len);
 	if (!e)
 		return OT_ENOMEM;
-	/* The bucket reads its name in init only, while start_child waits:
-	 * a pointer to our stack is fine (temporary: never restarted). */
-	struct kv_str name = {bytes, len};
+	/* The bucket reads its name in init only, while start_child waits.
+	 * Not from our stack: a waiting process's frames may be saved off
+	 * its stack (otter/proc.h, "Stacks"). Temporary: never restarted. */
+	e->len = len;
+	memcpy(e->bytes, bytes, len);
+	e->arg = (struct kv_str){e->bytes, len};
 	ot_child_spec spec = {.server = &kv_bucket_callbacks,
-			      .arg = &name,
+			      .arg = &e->arg,
 			      .restart = OT_TEMPORARY};
 	rc = ot_supervisor_start_child(sup, &spec, &e->bucket, NULL);
 	if (rc == 0)
@@ -154,8 +158,6 @@ static int create(struct registry *r, const char *bytes, size_t len,
 		free(e);
 		return rc;
 	}
-	e->len = len;
-	memcpy(e->bytes, bytes, len);
 	RB_INSERT(name_tree, &r->names, e);
 	RB_INSERT(ref_tree, &r->refs, e);
 	r->count++;

@@ -3,10 +3,32 @@
  * otter/proc.h — the process runtime: lightweight processes on a pool of
  * scheduler threads, with mailboxes, selective receive, timers and names.
  *
- * A process is a function running on its own stack. Processes share
- * nothing: a message is copied into the receiver's mailbox (or, with
- * ot_send_owned(), handed over with its free function). Between one sender
- * and one receiver, messages arrive in the order they were sent.
+ * A process is a function running on a stack of its own while it runs.
+ * Processes share nothing: a message is copied into the receiver's mailbox
+ * (or, with ot_send_owned(), handed over with its free function). Between
+ * one sender and one receiver, messages arrive in the order they were sent.
+ *
+ * Stacks: processes take turns on a few hundred guarded stacks per stack
+ * size (ot_config.shared_stacks). While a process waits (receive, sleep,
+ * a call, an fd wait, a yield), its live frames may be copied off the
+ * stack into a block of their size — a few hundred bytes for a process
+ * blocked in receive — and they are copied back to the same addresses
+ * before it runs again. So within a process, pointers into its own stack
+ * stay valid across every wait. The one rule this brings:
+ *
+ *   Nothing outside a process may use a pointer into that process's
+ *   stack while the process waits.
+ *
+ * Another process that reads or writes it then may touch the frames of
+ * whichever process is on the stack at that moment. In practice: do not
+ * pass the address of a local variable of a process as ot_spawn()'s arg (or
+ * a gen_server's init argument, or inside a message) when the process then
+ * waits while the other side may still use it; pass a copy (a message, or
+ * malloc'd memory the receiver frees). Foreign threads have their own
+ * stacks and are not concerned: main() may pass its locals as before.
+ * OTTER_STACK_CHECK=1 in the environment makes every such use read 0xdb
+ * bytes at once instead of now and then (it copies every frame off at
+ * every wait: for tests, not for production).
  *
  * Scheduling is cooperative: a process runs until it waits (receive, sleep),
  * yields (ot_yield), or ends. A process that loops without ever doing one of
@@ -59,18 +81,27 @@ typedef struct ot_config {
 	/* Most processes alive at once (foreign threads included).
 	 * 0: OT_DEFAULT_MAX_PROCESSES. At most OT_MAX_PROCESSES. */
 	size_t max_processes;
-	/* Most stacks that get a guard page (an overflow into it is caught as
-	 * a crash). Past it, stacks get a canary zone that is checked each
-	 * time the process switches out: an overflow is still noticed, but
-	 * only after it may have written below the stack. 0: derived from
-	 * vm.max_map_count (each guarded stack costs two memory mappings). */
-	size_t guarded_stacks;
+	/* How many stacks the processes of one stack size share (see "Stacks"
+	 * below). More stacks mean fewer copies of frames when many
+	 * processes take turns, and more resident memory for the stacks
+	 * themselves. 0: OT_DEFAULT_SHARED_STACKS. At most
+	 * OT_MAX_SHARED_STACKS. */
+	size_t shared_stacks;
+	/* Bytes of inaccessible memory below each stack, rounded up to
+	 * pages: a stack overflow, even by a frame this large, faults there
+	 * and is a crash of that process. It costs address space, not
+	 * memory. 0: OT_DEFAULT_STACK_GUARD. */
+	size_t stack_guard;
 } ot_config;
 
 #define OT_DEFAULT_STACK_SIZE ((size_t)64 * 1024)
 #define OT_MIN_STACK_SIZE ((size_t)16 * 1024)
 #define OT_MAX_STACK_SIZE ((size_t)1024 * 1024 * 1024)
 #define OT_DEFAULT_MAX_PROCESSES ((size_t)1 << 20)
+#define OT_DEFAULT_SHARED_STACKS ((size_t)256)
+#define OT_MAX_SHARED_STACKS ((size_t)65536)
+#define OT_DEFAULT_STACK_GUARD ((size_t)8 * 1024 * 1024)
+#define OT_MAX_STACK_GUARD ((size_t)1024 * 1024 * 1024)
 #define OT_MAX_PROCESSES ((size_t)1 << 26)
 
 /*
@@ -100,12 +131,14 @@ typedef struct ot_stats {
 	size_t processes;      /* live scheduled processes */
 	size_t threads;        /* attached foreign threads */
 	size_t spawned;        /* processes spawned since ot_start() */
-	size_t stacks_in_use;  /* stacks owned by live processes */
-	size_t stacks_pooled;  /* stacks kept for reuse */
-	size_t stacks_guarded; /* mapped stacks that have a guard page */
+	size_t stacks_in_use;  /* shared stacks holding a process's frames */
+	size_t stacks_pooled;  /* shared stacks mapped */
+	size_t stacks_guarded; /* of those, with a guard: all of them */
 	size_t timers;         /* send_after timers not yet fired or cancelled */
 	size_t names;          /* registered names */
 	unsigned schedulers;   /* scheduler threads */
+	/* Bytes of frames of waiting processes, saved off their stacks. */
+	size_t stack_bytes_saved;
 } ot_stats;
 
 /*
@@ -149,7 +182,10 @@ typedef struct ot_ref {
 /*
  * Starts a process that runs fn(arg). opts may be NULL. On success the new
  * pid is stored in *out (out may be NULL) and 0 is returned; the process may
- * already have run, and even ended, by then. arg is owned by the caller.
+ * already have run, and even ended, by then. arg is owned by the caller; a
+ * process that passes a pointer into its own stack must not wait while the
+ * new process may still use it (see "Stacks" at the top). The new process
+ * gets no stack until it first runs, and spawning maps no memory.
  * With OT_SPAWN_LINK / OT_SPAWN_MONITOR the caller (a process or an
  * attached foreign thread) is linked to / monitors the new process.
  * Errors: OT_EINVAL (fn NULL, bad stack size, unknown flags, empty name,
@@ -431,10 +467,12 @@ OT_API uint64_t ot_msg_alias(const ot_msg *msg);
 
 /*
  * Gives back to the system the pages of the calling process's stack below
- * its current depth, keeping the stack itself (a process about to wait a
- * long time: gen_server's hibernate). The next deep call faults them back
- * in, zeroed. Returns 0. Errors: OT_ENOTPROC (foreign thread),
- * OT_ENOTSTARTED. From: process.
+ * its current depth (gen_server's hibernate calls it). A waiting process
+ * keeps only its live frames anyway (see "Stacks"); what this returns is
+ * the memory the shared stack kept from an earlier deep call of whichever
+ * process ran on it. The next deep call faults the pages back in, zeroed.
+ * Returns 0. Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED.
+ * From: process.
  */
 OT_API int ot_stack_trim(void);
 
@@ -481,10 +519,13 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
  * thread that runs no process (main, the program's own threads), and a
  * fault inside otter's own code or while otter holds one of its locks.
  *
- * A stack without a guard page (past ot_config.guarded_stacks) is checked
- * for overflow each time its process switches out; an overflow found then
- * ends the process with a crash reason (SIGSEGV, stack_overflow) although
- * no signal was raised, and what it overwrote below its stack is lost.
+ * Every stack has a guard below it, OT_DEFAULT_STACK_GUARD (8 MiB) wide
+ * unless ot_config.stack_guard says otherwise, at any process count: a
+ * deep recursion, a large local array or an alloca() that runs off the
+ * stack faults in the guard. Only a single frame larger than the guard can
+ * jump over it; build code that may have such frames with gcc's or clang's
+ * -fstack-clash-protection (which touches every page of a large frame in
+ * order), and the guard catches those too.
  */
 
 /* A logger: gets each report as text (one or more lines, no trailing

@@ -37,6 +37,7 @@ enum {
 	TAG_GET_STATE,
 	TAG_REPLY,
 	TAG_ACK,
+	TAG_START, /* starter -> server: struct start, its first message */
 };
 
 /* A server yields to others after this many messages in a row. */
@@ -455,9 +456,25 @@ static void handle(struct server *s, ot_msg *m)
 	}
 }
 
+static bool is_start(const ot_msg *m, void *arg)
+{
+	(void)arg;
+	return ot_msg_tag(m) == TAG_START && ot_msg_size(m) == sizeof(struct start);
+}
+
 static void serve(void *arg)
 {
-	struct start *st = arg;
+	(void)arg;
+	/* The start record comes as a message, not as a pointer to the
+	 * starter's memory: the starter waits while init runs, and a waiting
+	 * process's frames may be saved off its stack then. */
+	ot_msg *sm;
+	if (ot_receive_match(is_start, NULL, &sm, OT_INFINITY) != 0)
+		return; /* the runtime is stopping */
+	struct start start_rec;
+	memcpy(&start_rec, ot_msg_data(sm), sizeof start_rec);
+	ot_msg_free(sm);
+	const struct start *st = &start_rec;
 	struct server s;
 	memset(&s, 0, sizeof s);
 	s.cb = st->cb;
@@ -588,7 +605,7 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 			    .flags = OT_SPAWN_MONITOR,
 			    .monitor_ref = &watch};
 	ot_pid pid;
-	rc = ot_spawn(serve, &st, &so, &pid);
+	rc = ot_spawn(serve, NULL, &so, &pid);
 	if (rc) {
 		ot_unalias(st.alias);
 		if (rc == OT_ENAMETAKEN) {
@@ -600,20 +617,21 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	}
 	struct down_match dm = {st.alias, watch, TAG_ACK};
 	ot_msg *m = NULL;
-	rc = ot_receive_match(is_answer, &dm, &m, timeout);
-	if (rc == OT_ETIMEDOUT) {
+	int sent = ot_send(pid, TAG_START, &st, sizeof st);
+	rc = sent ? sent : ot_receive_match(is_answer, &dm, &m, timeout);
+	if (rc == OT_ETIMEDOUT || sent) {
 		/* Too slow: kill it without a trace in our mailbox. */
 		ot_unalias(st.alias);
 		if (link)
 			ot_unlink(pid);
 		ot_reason kill = ot_reason_kill();
 		ot_exit_pid(pid, &kill);
-		/* Wait for it to be gone: st lives on our stack. */
+		/* Wait for it to be gone, and its name with it. */
 		ot_msg *down = NULL;
 		struct down_match only_down = {0, watch, 0};
 		ot_receive_match(is_answer, &only_down, &down, OT_INFINITY);
 		ot_msg_free(down);
-		return OT_ETIMEDOUT;
+		return rc;
 	}
 	ot_unalias(st.alias);
 	if (rc)

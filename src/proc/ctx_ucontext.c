@@ -14,6 +14,12 @@
 
 void ot__ctx_swap(ot__ctx *from, ot__ctx *to)
 {
+	/* What lies on the stack at and above sp is what must be kept while
+	 * the context is switched out (stack.c copies it off and back):
+	 * this frame and its callers'. swapcontext() saves its registers in
+	 * from->uc, not on the stack, and resumes by returning here; the
+	 * margin covers this frame's own spills below the frame address. */
+	from->sp = (char *)__builtin_frame_address(0) - 256;
 	OT_ASSERT(swapcontext(&from->uc, &to->uc) == 0);
 }
 

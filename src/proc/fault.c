@@ -216,7 +216,7 @@ static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
 	 * stack, if a handler wants to run and there is room for it. */
 	if (p->crash_fn && !p->exit_reason.stack_overflow &&
 	    sp > lo + CRASH_HANDLER_ROOM + 1024 &&
-	    sp <= lo + p->stack->size) {
+	    sp <= (uintptr_t)p->stack->top) {
 		p->in_crash_fn = true;
 		land_at(uc, sp - 1024, crash_handler_landing, p);
 		return;
@@ -234,10 +234,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	uintptr_t addr = (uintptr_t)si->si_addr;
-	uintptr_t lo = (uintptr_t)p->stack->lo;
-	size_t page = ot__page_size();
-	bool overflow = (sig == SIGSEGV || sig == SIGBUS) && p->stack->guarded &&
-			addr >= lo - page && addr < lo;
+	bool overflow = (sig == SIGSEGV || sig == SIGBUS) &&
+			ot__stack_in_guard(p, si->si_addr);
 	uintptr_t pc = fault_pc(uc);
 	bool in_otter = pc >= text_lo && pc < text_hi;
 	if (ot__locks_held || (in_otter && !overflow)) {

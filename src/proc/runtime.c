@@ -27,21 +27,11 @@ struct ot__runtime ot__rt = {
 /* One start or shutdown at a time. */
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 
-/* Guarded stacks that fit in vm.max_map_count: each takes two mappings,
- * and a good part of the budget is left to malloc, threads and libraries. */
-static size_t default_guarded(void)
-{
-	long max = 65530;
-	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
-	if (f) {
-		if (fscanf(f, "%ld", &max) != 1)
-			max = 65530;
-		fclose(f);
-	}
-	return max > 8192 ? (size_t)(max - 8192) / 2 * 3 / 4 : 1024;
-}
+struct stack_cfg {
+	size_t shared, guard;
+};
 
-static int apply_config(const ot_config *cfg, size_t *guarded)
+static int apply_config(const ot_config *cfg, struct stack_cfg *sc)
 {
 	static const ot_config defaults;
 	if (!cfg)
@@ -63,10 +53,14 @@ static int apply_config(const ot_config *cfg, size_t *guarded)
 					  : OT_DEFAULT_MAX_PROCESSES;
 	if (procs > OT_MAX_PROCESSES)
 		return OT_EINVAL;
+	sc->shared = cfg->shared_stacks ? cfg->shared_stacks
+					: OT_DEFAULT_SHARED_STACKS;
+	sc->guard = cfg->stack_guard ? cfg->stack_guard : OT_DEFAULT_STACK_GUARD;
+	if (sc->shared > OT_MAX_SHARED_STACKS || sc->guard > OT_MAX_STACK_GUARD)
+		return OT_EINVAL;
 	ot__rt.nsched = 0;
 	ot__rt.stack_size = (stack + page - 1) & ~(page - 1);
 	ot__rt.max_procs = procs;
-	*guarded = cfg->guarded_stacks ? cfg->guarded_stacks : default_guarded();
 	return (int)n;
 }
 
@@ -89,8 +83,8 @@ int ot_start(const ot_config *cfg)
 		rc = OT_ESTARTED;
 		goto out;
 	}
-	size_t guarded;
-	int n = apply_config(cfg, &guarded);
+	struct stack_cfg sc;
+	int n = apply_config(cfg, &sc);
 	if (n < 0) {
 		rc = n;
 		goto out;
@@ -98,7 +92,7 @@ int ot_start(const ot_config *cfg)
 	reset_counters();
 	if ((rc = ot__table_init(ot__rt.max_procs)) != 0)
 		goto out;
-	if ((rc = ot__stacks_init(ot__rt.stack_size, guarded)) != 0)
+	if ((rc = ot__stacks_init(ot__rt.stack_size, sc.shared, sc.guard)) != 0)
 		goto undo_table;
 	if ((rc = ot__names_init()) != 0)
 		goto undo_stacks;

@@ -4,7 +4,8 @@
  * every file of src/proc shares and the ot__ functions between them.
  *
  * The picture: N scheduler threads (sched.c) each run processes from their
- * run queue. A process (struct ot__proc) owns a stack (stack.c) and a
+ * run queue. A process (struct ot__proc) runs on a stack it shares with
+ * others and keeps its frames off it while it waits (stack.h), and owns a
  * mailbox (mailbox.c); it is found from its pid through the process table
  * (table.c), which never frees a process structure while the runtime runs,
  * so a stale pointer read from the table is always safe to lock and check.
@@ -32,6 +33,7 @@
 #include "../common/assert.h"
 #include "ctx.h"
 #include "lock.h"
+#include "stack.h"
 
 #define OT__NS_PER_MS INT64_C(1000000)
 #define OT__NO_DEADLINE INT64_MAX
@@ -39,7 +41,6 @@
 
 struct ot__proc;
 struct ot__sched;
-struct ot__stack;
 
 /* ---------------------------------------------------------------------
  * Messages (mailbox.c)
@@ -141,29 +142,6 @@ void ot__timers_init(struct ot__sched *s);
 void ot__timers_fini(struct ot__sched *s);
 
 /* ---------------------------------------------------------------------
- * Stacks (stack.c)
- */
-struct ot__stack {
-	void *lo;	   /* lowest usable byte (above the guard page) */
-	size_t size;	   /* usable bytes */
-	bool guarded;	   /* a PROT_NONE page lies just below lo */
-	unsigned vg_id;	   /* valgrind's stack id */
-	SLIST_ENTRY(ot__stack) link; /* in the pool; pool lock */
-};
-
-int ot__stacks_init(size_t default_size, size_t guarded_max);
-void ot__stacks_fini(void);
-/* A stack of size bytes (a multiple of the page size), or NULL. */
-struct ot__stack *ot__stack_get(size_t size);
-void ot__stack_put(struct ot__stack *st);
-/* The canary word to check at each switch of a process on st, or NULL
- * when st has a guard page. */
-const uint64_t *ot__stack_canary(const struct ot__stack *st);
-#define OT__CANARY UINT64_C(0x6f747465722d6869) /* "otter-hi" */
-void ot__stacks_stats(ot_stats *out);
-size_t ot__page_size(void);
-
-/* ---------------------------------------------------------------------
  * Processes
  */
 enum ot__pstate {
@@ -234,10 +212,16 @@ struct ot__proc {
 	struct ot__sched *running_on;	  /* while RUNNING */
 	struct ot__sched *home;		  /* where it last ran */
 	ot__ctx ctx;
+	/* Its stack (stack.h): the size class it was spawned for, the shared
+	 * stack it is bound to from its first run on (NULL before), and its
+	 * frames while they are saved off that stack (NULL while they are on
+	 * it). stack is set, and frames touched, only by the scheduler that
+	 * holds the stack. */
+	struct ot__stack_pool *pool;
 	struct ot__stack *stack;
-	/* The bottom word of an unguarded stack's canary zone, checked at
-	 * each switch out; NULL for a guarded stack (the guard page does). */
-	const uint64_t *canary;
+	void *frames;
+	size_t frames_len;
+	bool started; /* has run: its context is on (or saved off) stack */
 	struct ot__foreign *foreign; /* non-NULL for an attached thread */
 
 	/* Colder: links, monitors, names, and how it ends. */

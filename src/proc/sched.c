@@ -369,35 +369,64 @@ static void reclaim(struct ot__proc *p)
 	if (p->report)
 		ot__report_crash(p, name);
 	ot__ctx_destroy(&p->ctx);
-	ot__stack_put(p->stack);
-	p->stack = NULL;
+	ot__stack_forget(p);
 	ot__table_remove(p);
 	atomic_fetch_sub_explicit(&ot__rt.nprocs, 1, memory_order_release);
 	ot__note_exit();
 }
 
+/* Queues again the processes that waited for a stack s gave back. */
+static void requeue_waiters(struct ot__sched *s, struct ot__proc *w)
+{
+	while (w) {
+		struct ot__proc *next = STAILQ_NEXT(w, runq_link);
+		runq_push(s, w);
+		w = next;
+	}
+	spread_work(s);
+}
+
+/* Puts p's frames on its stack; false when p cannot run now (it waits for
+ * its stack, or is queued again). */
+static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
+{
+	enum ot__enter e = ot__stack_enter(p);
+	if (OT_LIKELY(e == OT__ENTERED)) {
+		if (OT_UNLIKELY(!p->started)) {
+			struct ot__stack *st = p->stack;
+			ot__ctx_make(&p->ctx, st->lo, (size_t)(st->top - st->lo),
+				     proc_main, p);
+			p->started = true;
+		}
+		return true;
+	}
+	if (e == OT__ENTER_NOMEM) {
+		/* No memory to save the frames that are on its stack: it
+		 * tries again after the others had their turn. */
+		struct ot__proc *w = ot__stack_leave(p, false);
+		runq_push(s, p);
+		if (w)
+			requeue_waiters(s, w);
+	}
+	return false;
+}
+
 static void run(struct ot__sched *s, struct ot__proc *p)
 {
+	if (OT_UNLIKELY(!enter_stack(s, p)))
+		return;
 	s->current = p;
 	p->running_on = s;
 	p->home = s;
 	atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
 	ot__ctx_switch(&s->ctx, &p->ctx, false);
 	s->current = NULL;
+	/* Its context is saved: another scheduler may take the stack (and
+	 * evict p's frames) from here on, before p is even parked. */
+	struct ot__proc *w = ot__stack_leave(p, p->action == OT__A_EXIT);
+	if (OT_UNLIKELY(w))
+		requeue_waiters(s, w);
 
-	if (OT_UNLIKELY(p->canary && *p->canary != OT__CANARY) &&
-	    !(p->action == OT__A_EXIT && p->crash)) {
-		/* It ran past the bottom of a stack without a guard page (or
-		 * jumped over the guard): a stack overflow, seen after the
-		 * fact. The process cannot be trusted to go on. */
-		ot_reason r = ot__reason(OT_REASON_CRASH);
-		r.code = SIGSEGV;
-		r.stack_overflow = true;
-		r.addr = (uintptr_t)p->stack->lo;
-		p->exit_reason = r;
-		p->report = true;
-		p->action = OT__A_EXIT;
-	}
 	switch (p->action) {
 	case OT__A_YIELD:
 		atomic_store_explicit(&p->state, OT__P_RUNNABLE,
@@ -553,9 +582,6 @@ static void discard_spawned(struct ot__proc *p)
 {
 	p->exit_reason = ot__reason(OT_REASON_NOPROC);
 	ot__proc_finish(p);
-	ot__ctx_destroy(&p->ctx);
-	ot__stack_put(p->stack);
-	p->stack = NULL;
 	ot__table_remove(p);
 }
 
@@ -597,22 +623,23 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 		size = (opts->stack_size + page - 1) & ~(page - 1);
 	}
 
+	struct ot__stack_pool *pool = ot__stack_pool_for(size);
+	if (!pool)
+		return OT_ENOMEM;
 	struct ot__proc *p = ot__proc_new();
 	if (!p)
 		return OT_ENOMEM;
-	p->stack = ot__stack_get(size);
-	if (!p->stack) {
-		ot__proc_discard(p);
-		return OT_ENOMEM;
-	}
-	p->canary = ot__stack_canary(p->stack);
+	/* No stack yet: it is bound to one, and its context made there,
+	 * when it first runs. */
+	p->pool = pool;
 	p->fn = fn;
 	p->arg = arg;
 	p->park_deadline = OT__NO_DEADLINE;
-	ot__ctx_make(&p->ctx, p->stack->lo, p->stack->size, proc_main, p);
 
-	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0)
-		goto undo;
+	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0) {
+		ot__proc_discard(p);
+		return rc;
+	}
 	if (opts->name && (rc = ot__name_claim(opts->name, p)) != 0) {
 		discard_spawned(p);
 		return rc;
@@ -628,11 +655,6 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	if (out)
 		*out = pid;
 	return 0;
-undo:
-	ot__ctx_destroy(&p->ctx);
-	ot__stack_put(p->stack);
-	ot__proc_discard(p);
-	return rc;
 }
 
 ot_pid ot_self(void)

@@ -1,28 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stack.c — process stacks: mapped, guarded where the system allows, and
- * pooled, because mapping a stack costs more (~2.7 µs) than Erlang's whole
- * spawn while taking one from the pool costs nothing.
+ * stack.c — shared stacks (see stack.h for the model).
  *
- * Each guarded stack is its own mapping with a PROT_NONE page below it: an
- * overflow faults there. Guard pages split mappings, and the kernel allows
- * only vm.max_map_count of them (~65k), so only `guarded_max` stacks get
- * one. The others are carved side by side from slabs (one mapping for
- * SLAB_STACKS stacks), and start with a canary zone at their bottom that
- * the scheduler checks each time the process switches out: an overflow
- * into an unguarded neighbour is noticed then — after the fact, which is the weaker
- * guarantee of unguarded stacks (see ot_config.guarded_stacks). Guarded
- * stacks rely on their guard page alone and leave their bottom page
- * untouched (and not resident).
+ * Each size class has up to `shared` stacks, mapped the first time a
+ * process is bound to them, each its own mapping with a wide PROT_NONE
+ * guard below (8 MiB by default): an overflow, even by a frame much larger
+ * than a page, faults in the guard and is a crash of that process. With a
+ * few hundred stacks instead of one per process the guards cost address
+ * space only, and vm.max_map_count no longer limits how many processes get
+ * one: every process has a guard, at any count.
  *
- * A slab stack starts CANARY_ZONE bytes below a page boundary: its canary
- * zone is the end of the page that holds the top of the stack below it,
- * which that stack keeps resident anyway, so the canary costs no page of
- * its own (an idle process stays within one resident page).
+ * Processes are bound round-robin, so that processes spawned one after the
+ * other (a client and its server, the two ends of a ping-pong) sit on
+ * different stacks and switch between each other without copying.
  *
- * The pool keeps up to POOL_HOT stacks as they are; past that, a freed
- * guarded stack is unmapped and a freed slab stack gives its pages back
- * (MADV_DONTNEED), so a burst of processes does not pin its memory.
+ * Eviction copies [sp, top) of the owner — its live frames, the registers
+ * its context switch pushed included — into a block of exactly that size;
+ * restoring copies the block back to the same addresses and frees it. The
+ * sanitizers and valgrind are told that the stack's contents changed under
+ * them (its shadow memory is reset), which is why the check mode below
+ * exists for what they cannot see: a pointer into a waiting process's
+ * stack read by someone else.
+ *
+ * OTTER_STACK_CHECK=1 in the environment (read at ot_start) evicts every
+ * process as soon as it waits and fills what it vacated with 0xdb bytes,
+ * so that such a pointer reads garbage at once instead of now and then.
  */
 #include "config.h"
 
@@ -31,6 +33,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #ifdef OT_VALGRIND
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #endif
 #ifdef OT_ASAN
@@ -39,34 +42,24 @@
 
 #include "runtime.h"
 
-#define SLAB_STACKS 32
-#define POOL_HOT 1024
-/* The canary zone at the bottom of every stack: its top word is checked
- * (on unguarded stacks), the first a downward overflow reaches. */
-#define CANARY_ZONE 512
+enum { STACK_FREE, STACK_BUSY, STACK_BUSY_WAITED };
 
-struct slab {
-	void *base;
-	size_t len;
-	SLIST_ENTRY(slab) link;
-};
-
-/* Free stacks of one size. */
-struct size_pool {
-	size_t size;
-	SLIST_HEAD(, ot__stack) hot;  /* pages possibly resident */
-	SLIST_HEAD(, ot__stack) cold; /* slab stacks with pages given back */
-	size_t nhot;
-	SLIST_ENTRY(size_pool) link;
+struct ot__stack_pool {
+	size_t size;			     /* usable bytes of each stack */
+	_Atomic size_t next;		     /* round robin of bindings */
+	_Atomic(struct ot__stack *) *stacks; /* `shared` slots, mapped lazily */
+	SLIST_ENTRY(ot__stack_pool) link;    /* stacks.lock */
 };
 
 static struct {
-	pthread_mutex_t lock;
-	size_t page;
-	size_t guarded_max;
-	SLIST_HEAD(, size_pool) pools; /* lock */
-	SLIST_HEAD(, slab) slabs;      /* lock */
-	size_t in_use, pooled, guarded; /* lock */
+	pthread_mutex_t lock; /* the pool list and mapping new stacks */
+	size_t page, shared, guard;
+	bool check; /* OTTER_STACK_CHECK */
+	SLIST_HEAD(, ot__stack_pool) pools;
+	struct ot__stack_pool *dflt;
+	/* Statistics, relaxed: mapped stacks, stacks holding someone's
+	 * frames, bytes of frames saved off their stacks. */
+	_Atomic size_t mapped, in_use, saved_bytes;
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 size_t ot__page_size(void)
@@ -77,239 +70,321 @@ size_t ot__page_size(void)
 	return page;
 }
 
-int ot__stacks_init(size_t default_size, size_t guarded_max)
+/* ---------------------------------------------------------------------
+ * Telling the sanitizers and valgrind what changed
+ */
+static void contents_replaced(void *lo, size_t len)
 {
-	(void)default_size;
-	stacks.page = ot__page_size();
-	stacks.guarded_max = guarded_max;
-	SLIST_INIT(&stacks.pools);
-	SLIST_INIT(&stacks.slabs);
-	stacks.in_use = stacks.pooled = stacks.guarded = 0;
-	return 0;
-}
-
-static uint64_t *canary_of(const struct ot__stack *st)
-{
-	return (uint64_t *)st->lo + CANARY_ZONE / 8 - 1;
-}
-
-/* Only unguarded stacks get one: writing it costs a resident page at the
- * bottom of the stack, which a guarded stack does not need. */
-static void canary_set(struct ot__stack *st)
-{
-	if (!st->guarded)
-		*canary_of(st) = OT__CANARY;
-}
-
-const uint64_t *ot__stack_canary(const struct ot__stack *st)
-{
-	return st->guarded ? NULL : canary_of(st);
-}
-
-static void stack_register(struct ot__stack *st)
-{
-#ifdef OT_VALGRIND
-	st->vg_id = VALGRIND_STACK_REGISTER(st->lo, (char *)st->lo + st->size);
-#else
-	(void)st;
+#ifdef OT_ASAN
+	/* Frames that never returned (evicted, killed, crashed) left their
+	 * redzones poisoned where other frames now lie. */
+	ASAN_UNPOISON_MEMORY_REGION(lo, len);
 #endif
+#ifdef OT_VALGRIND
+	/* Below where the last process's stack pointer was, memcheck sees
+	 * no-access memory: writing the next one's frames there is fine. */
+	VALGRIND_MAKE_MEM_UNDEFINED(lo, len);
+#endif
+	(void)lo;
+	(void)len;
 }
 
-static void stack_deregister(struct ot__stack *st)
+static void count(_Atomic size_t *c, ptrdiff_t n)
 {
+	atomic_fetch_add_explicit(c, (size_t)n, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------------
+ * Mapping
+ */
+static struct ot__stack *map_stack(size_t size)
+{
+	struct ot__stack *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	size_t len = stacks.guard + size;
+	char *base = mmap(NULL, len, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		free(st);
+		return NULL;
+	}
+	if (mmap(base + stacks.guard, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK |
+			 MAP_FIXED,
+		 -1, 0) == MAP_FAILED) {
+		munmap(base, len);
+		free(st);
+		return NULL;
+	}
+	st->lo = base + stacks.guard;
+	st->size = size;
+	st->guard = stacks.guard;
+	/* 16-byte aligned, as the context switch needs. */
+	st->top = (char *)((uintptr_t)(st->lo + size) & ~(uintptr_t)15);
+	STAILQ_INIT(&st->waiters);
+	atomic_init(&st->state, STACK_FREE);
+#ifdef OT_VALGRIND
+	st->vg_id = VALGRIND_STACK_REGISTER(st->lo, st->lo + size);
+#endif
+	count(&stacks.mapped, 1);
+	return st;
+}
+
+static void unmap_stack(struct ot__stack *st)
+{
+	OT_ASSERT(!st->owner && STAILQ_EMPTY(&st->waiters));
 #ifdef OT_VALGRIND
 	VALGRIND_STACK_DEREGISTER(st->vg_id);
-#else
-	(void)st;
 #endif
+	munmap(st->lo - st->guard, st->guard + st->size);
+	count(&stacks.mapped, -1);
+	free(st);
 }
 
-static struct size_pool *pool_for(size_t size)
+/* A new size class with its first stack; caller holds stacks.lock. */
+static struct ot__stack_pool *pool_new(size_t size)
 {
-	struct size_pool *sp;
-	SLIST_FOREACH(sp, &stacks.pools, link)
-		if (sp->size == size)
-			return sp;
-	sp = calloc(1, sizeof *sp);
-	if (!sp)
+	struct ot__stack_pool *pool = calloc(1, sizeof *pool);
+	if (!pool)
 		return NULL;
-	sp->size = size;
-	SLIST_INIT(&sp->hot);
-	SLIST_INIT(&sp->cold);
-	SLIST_INSERT_HEAD(&stacks.pools, sp, link);
-	return sp;
-}
-
-static struct ot__stack *map_guarded(size_t size)
-{
-	size_t len = size + stacks.page;
-	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-			  -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	struct ot__stack *st = malloc(sizeof *st);
-	if (!st || mprotect(base, stacks.page, PROT_NONE) != 0) {
-		free(st);
-		munmap(base, len);
+	pool->size = size;
+	pool->stacks = calloc(stacks.shared, sizeof *pool->stacks);
+	struct ot__stack *first = pool->stacks ? map_stack(size) : NULL;
+	if (!first) {
+		free(pool->stacks);
+		free(pool);
 		return NULL;
 	}
-	st->lo = base + stacks.page;
-	st->size = size;
-	st->guarded = true;
-	stack_register(st);
-	stacks.guarded++;
-	return st;
+	/* Stack 0 always exists: a binding that cannot map its own stack
+	 * falls back to it (ot__stack_enter never fails to bind). */
+	atomic_init(&pool->stacks[0], first);
+	SLIST_INSERT_HEAD(&stacks.pools, pool, link);
+	return pool;
 }
 
-/* Maps a slab of unguarded stacks into sp's cold list; false on failure. */
-static bool map_slab(struct size_pool *sp)
+struct ot__stack_pool *ot__stack_pool_for(size_t size)
 {
-	struct slab *sl = malloc(sizeof *sl);
-	struct ot__stack *st[SLAB_STACKS];
-	if (!sl)
-		return false;
-	/* One page more: the top of the last stack runs into it. */
-	sl->len = sp->size * SLAB_STACKS + stacks.page;
-	sl->base = mmap(NULL, sl->len, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-			-1, 0);
-	if (sl->base == MAP_FAILED) {
-		free(sl);
-		return false;
-	}
-	for (int i = 0; i < SLAB_STACKS; i++) {
-		if (!(st[i] = malloc(sizeof *st[i]))) {
-			while (i--)
-				free(st[i]);
-			munmap(sl->base, sl->len);
-			free(sl);
-			return false;
-		}
-	}
-	for (int i = 0; i < SLAB_STACKS; i++) {
-		st[i]->lo = (char *)sl->base + (size_t)i * sp->size +
-			    stacks.page - CANARY_ZONE;
-		st[i]->size = sp->size;
-		st[i]->guarded = false;
-		stack_register(st[i]);
-		SLIST_INSERT_HEAD(&sp->cold, st[i], link);
-	}
-	stacks.pooled += SLAB_STACKS;
-	SLIST_INSERT_HEAD(&stacks.slabs, sl, link);
-	return true;
-}
-
-struct ot__stack *ot__stack_get(size_t size)
-{
-	struct ot__stack *st = NULL;
+	struct ot__stack_pool *pool = stacks.dflt;
+	if (pool && pool->size == size)
+		return pool;
 	ot__mutex_lock(&stacks.lock);
-	struct size_pool *sp = pool_for(size);
-	if (!sp)
-		goto out;
-	if ((st = SLIST_FIRST(&sp->hot))) {
-		SLIST_REMOVE_HEAD(&sp->hot, link);
-		sp->nhot--;
-		stacks.pooled--;
-	} else if (stacks.guarded < stacks.guarded_max &&
-		   (st = map_guarded(size))) {
-		/* fresh guarded stack */
-	} else if ((st = SLIST_FIRST(&sp->cold)) || (map_slab(sp) &&
-						     (st = SLIST_FIRST(&sp->cold)))) {
-		SLIST_REMOVE_HEAD(&sp->cold, link);
-		stacks.pooled--;
-	}
-	if (st)
-		stacks.in_use++;
-out:
+	SLIST_FOREACH(pool, &stacks.pools, link)
+		if (pool->size == size)
+			break;
+	if (!pool)
+		pool = pool_new(size);
 	ot__mutex_unlock(&stacks.lock);
-	if (st)
-		canary_set(st);
-	return st;
+	return pool;
 }
 
-void ot__stack_put(struct ot__stack *st)
+int ot__stacks_init(size_t default_size, size_t shared, size_t guard)
 {
-	if (!st)
-		return;
-#ifdef OT_ASAN
-	/* A process that was killed or crashed left frames that never
-	 * returned, and their poisoned redzones, behind. */
-	ASAN_UNPOISON_MEMORY_REGION(st->lo, st->size);
-#endif
+	size_t page = ot__page_size();
+	stacks.page = page;
+	stacks.shared = shared;
+	stacks.guard = (guard + page - 1) & ~(page - 1);
+	const char *check = getenv("OTTER_STACK_CHECK");
+	stacks.check = check && check[0] && strcmp(check, "0") != 0;
+	SLIST_INIT(&stacks.pools);
+	atomic_store(&stacks.mapped, 0);
+	atomic_store(&stacks.in_use, 0);
+	atomic_store(&stacks.saved_bytes, 0);
 	ot__mutex_lock(&stacks.lock);
-	stacks.in_use--;
-	struct size_pool *sp = pool_for(st->size);
-	if (sp && sp->nhot < POOL_HOT) {
-		SLIST_INSERT_HEAD(&sp->hot, st, link);
-		sp->nhot++;
-		stacks.pooled++;
-	} else if (st->guarded) {
-		stack_deregister(st);
-		munmap((char *)st->lo - stacks.page, st->size + stacks.page);
-		stacks.guarded--;
-		free(st);
-	} else {
-		/* A slab stack stays mapped; its pages go back to the system,
-		 * but for the two it shares with its neighbours (its top page
-		 * holds the canary of the stack above). */
-		uintptr_t page = stacks.page;
-		uintptr_t from = ((uintptr_t)st->lo + page - 1) & ~(page - 1);
-		uintptr_t to = ((uintptr_t)st->lo + st->size) & ~(page - 1);
-		if (to > from)
-			madvise((void *)from, to - from, MADV_DONTNEED);
-		if (sp) {
-			SLIST_INSERT_HEAD(&sp->cold, st, link);
-			stacks.pooled++;
-		} else {
-			stack_deregister(st);
-			free(st); /* the slab is unmapped at shutdown */
-		}
-	}
+	stacks.dflt = pool_new(default_size);
 	ot__mutex_unlock(&stacks.lock);
-}
-
-static void free_list(struct ot__stack *st)
-{
-	while (st) {
-		struct ot__stack *next = SLIST_NEXT(st, link);
-		stack_deregister(st);
-		if (st->guarded)
-			munmap((char *)st->lo - stacks.page,
-			       st->size + stacks.page);
-		free(st);
-		st = next;
-	}
+	return stacks.dflt ? 0 : OT_ENOMEM;
 }
 
 void ot__stacks_fini(void)
 {
 	ot__mutex_lock(&stacks.lock);
-	OT_ASSERT(stacks.in_use == 0);
-	struct size_pool *sp;
-	while ((sp = SLIST_FIRST(&stacks.pools))) {
+	OT_ASSERT(atomic_load(&stacks.in_use) == 0);
+	struct ot__stack_pool *pool;
+	while ((pool = SLIST_FIRST(&stacks.pools))) {
 		SLIST_REMOVE_HEAD(&stacks.pools, link);
-		free_list(SLIST_FIRST(&sp->hot));
-		free_list(SLIST_FIRST(&sp->cold));
-		free(sp);
+		for (size_t i = 0; i < stacks.shared; i++) {
+			struct ot__stack *st = atomic_load(&pool->stacks[i]);
+			if (st)
+				unmap_stack(st);
+		}
+		free(pool->stacks);
+		free(pool);
 	}
-	struct slab *sl;
-	while ((sl = SLIST_FIRST(&stacks.slabs))) {
-		SLIST_REMOVE_HEAD(&stacks.slabs, link);
-		munmap(sl->base, sl->len);
-		free(sl);
-	}
-	stacks.pooled = stacks.guarded = 0;
+	stacks.dflt = NULL;
 	ot__mutex_unlock(&stacks.lock);
+}
+
+/* ---------------------------------------------------------------------
+ * Binding, taking and giving back
+ */
+static struct ot__stack *bind_to(struct ot__stack_pool *pool)
+{
+	size_t i = atomic_fetch_add_explicit(&pool->next, 1,
+					     memory_order_relaxed) %
+		   stacks.shared;
+	/* acquire: pairs with the release that published the stack. */
+	struct ot__stack *st =
+		atomic_load_explicit(&pool->stacks[i], memory_order_acquire);
+	if (OT_LIKELY(st))
+		return st;
+	ot__mutex_lock(&stacks.lock);
+	st = atomic_load_explicit(&pool->stacks[i], memory_order_relaxed);
+	if (!st && (st = map_stack(pool->size)))
+		atomic_store_explicit(&pool->stacks[i], st,
+				      memory_order_release);
+	ot__mutex_unlock(&stacks.lock);
+	return st ? st : atomic_load_explicit(&pool->stacks[0],
+					      memory_order_relaxed);
+}
+
+/* Takes st for p (true), or puts p among its waiters (false). */
+static bool take(struct ot__stack *st, struct ot__proc *p)
+{
+	int seen = STACK_FREE;
+	/* acquire: pairs with the release in give_back(): the frames and
+	 * the owner's fields the last holder wrote are visible. */
+	if (OT_LIKELY(atomic_compare_exchange_strong_explicit(
+		    &st->state, &seen, STACK_BUSY, memory_order_acquire,
+		    memory_order_relaxed)))
+		return true;
+	ot__spin_lock(&st->wlock);
+	for (;;) {
+		seen = atomic_load_explicit(&st->state, memory_order_relaxed);
+		if (seen == STACK_FREE) {
+			if (atomic_compare_exchange_strong_explicit(
+				    &st->state, &seen, STACK_BUSY,
+				    memory_order_acquire, memory_order_relaxed)) {
+				ot__spin_unlock(&st->wlock);
+				return true;
+			}
+		} else if (seen == STACK_BUSY_WAITED ||
+			   atomic_compare_exchange_strong_explicit(
+				   &st->state, &seen, STACK_BUSY_WAITED,
+				   memory_order_relaxed, memory_order_relaxed)) {
+			/* The holder's give_back() sees BUSY_WAITED and takes
+			 * the waiters under wlock, which we hold. */
+			STAILQ_INSERT_TAIL(&st->waiters, p, runq_link);
+			ot__spin_unlock(&st->wlock);
+			return false;
+		}
+	}
+}
+
+static struct ot__proc *give_back(struct ot__stack *st)
+{
+	/* release: pairs with the acquire in take(). */
+	int was = atomic_exchange_explicit(&st->state, STACK_FREE,
+					   memory_order_release);
+	if (OT_LIKELY(was != STACK_BUSY_WAITED))
+		return NULL;
+	ot__spin_lock(&st->wlock);
+	struct ot__proc *first = STAILQ_FIRST(&st->waiters);
+	STAILQ_INIT(&st->waiters);
+	ot__spin_unlock(&st->wlock);
+	return first;
+}
+
+/* ---------------------------------------------------------------------
+ * Moving frames; the caller holds st
+ */
+static bool evict(struct ot__stack *st)
+{
+	struct ot__proc *o = st->owner;
+	char *sp = o->ctx.sp;
+	OT_ASSERT(sp >= st->lo && sp <= st->top);
+	size_t len = (size_t)(st->top - sp);
+	void *block = malloc(len ? len : 1);
+	if (!block)
+		return false;
+	contents_replaced(sp, len);
+	memcpy(block, sp, len);
+	o->frames = block;
+	o->frames_len = len;
+	count(&stacks.saved_bytes, (ptrdiff_t)len);
+	st->owner = NULL;
+	if (OT_UNLIKELY(stacks.check))
+		memset(sp, 0xdb, len);
+	return true;
+}
+
+static void restore(struct ot__stack *st, struct ot__proc *p)
+{
+	size_t len = p->frames_len;
+	char *sp = st->top - len;
+	OT_ASSERT(sp == (char *)p->ctx.sp);
+	contents_replaced(sp, len);
+	memcpy(sp, p->frames, len);
+	free(p->frames);
+	p->frames = NULL;
+	count(&stacks.saved_bytes, -(ptrdiff_t)len);
+}
+
+enum ot__enter ot__stack_enter(struct ot__proc *p)
+{
+	struct ot__stack *st = p->stack;
+	if (OT_UNLIKELY(!st))
+		st = p->stack = bind_to(p->pool);
+	if (OT_UNLIKELY(!take(st, p)))
+		return OT__ENTER_WAITS;
+	if (OT_LIKELY(st->owner == p))
+		return OT__ENTERED;
+	if (st->owner) {
+		if (!evict(st))
+			return OT__ENTER_NOMEM; /* st is given back by leave */
+	} else {
+		count(&stacks.in_use, 1);
+	}
+	if (p->frames) {
+		restore(st, p);
+	} else {
+		/* Its first run: the whole stack is its own. */
+		contents_replaced(st->lo, st->size);
+	}
+	st->owner = p;
+	return OT__ENTERED;
+}
+
+struct ot__proc *ot__stack_leave(struct ot__proc *p, bool ended)
+{
+	struct ot__stack *st = p->stack;
+	if (st->owner == p) {
+		if (ended) {
+			st->owner = NULL;
+			count(&stacks.in_use, -1);
+		} else if (OT_UNLIKELY(stacks.check) && evict(st)) {
+			count(&stacks.in_use, -1);
+		}
+	}
+	return give_back(st);
+}
+
+void ot__stack_forget(struct ot__proc *p)
+{
+	if (p->frames) {
+		count(&stacks.saved_bytes, -(ptrdiff_t)p->frames_len);
+		free(p->frames);
+		p->frames = NULL;
+	}
+}
+
+bool ot__stack_in_guard(const struct ot__proc *p, const void *addr)
+{
+	const struct ot__stack *st = p->stack;
+	const char *a = addr;
+	return st && a >= st->lo - st->guard && a < st->lo;
 }
 
 void ot__stacks_stats(ot_stats *out)
 {
-	ot__mutex_lock(&stacks.lock);
-	out->stacks_in_use = stacks.in_use;
-	out->stacks_pooled = stacks.pooled;
-	out->stacks_guarded = stacks.guarded;
-	ot__mutex_unlock(&stacks.lock);
+	size_t mapped = atomic_load_explicit(&stacks.mapped,
+					     memory_order_relaxed);
+	out->stacks_in_use = atomic_load_explicit(&stacks.in_use,
+						  memory_order_relaxed);
+	out->stacks_pooled = mapped;
+	out->stacks_guarded = mapped;
+	out->stack_bytes_saved = atomic_load_explicit(&stacks.saved_bytes,
+						      memory_order_relaxed);
 }
 
 int ot_stack_trim(void)
@@ -320,14 +395,14 @@ int ot_stack_trim(void)
 	if (!s || !s->current)
 		return OT_ENOTPROC;
 	struct ot__stack *st = s->current->stack;
-	size_t page = ot__page_size();
+	size_t page = stacks.page;
 	/* Where the stack is now, less room for the calls that follow (the
-	 * madvise itself, then the receive a hibernating server goes to). */
+	 * madvise itself, then the receive a hibernating server goes to).
+	 * What lies below belongs to no one: the stack is shared, but only
+	 * the process on it has frames on it. */
 	char here;
 	uintptr_t keep = ((uintptr_t)&here - 8 * 1024) & ~(page - 1);
-	/* From the first page wholly this stack's: an unguarded stack's
-	 * canary lies in the page below, its neighbour's. */
-	uintptr_t from = ((uintptr_t)st->lo + page - 1) & ~(page - 1);
+	uintptr_t from = (uintptr_t)st->lo;
 	if (keep > from)
 		madvise((void *)from, keep - from, MADV_DONTNEED);
 	return 0;

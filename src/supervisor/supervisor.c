@@ -57,10 +57,14 @@ struct rep {
 
 #define FLUSH_REPORTS 1 /* handle_continue's argument */
 
+/* What a new supervisor's init reads. The starter copies it off its own
+ * stack first: it waits while init runs, and a waiting process's frames
+ * may be saved off its stack then (otter/proc.h, "Stacks"). */
 struct start_arg {
-	const ot_sup_spec *spec;
-	const ot_sup_flags *flags;
-	const char *name;
+	ot_sup_spec spec; /* .children points into children[] */
+	ot_sup_flags flags;
+	char name[OT_NAME_MAX + 1]; /* "" for none */
+	ot_child_spec children[];
 };
 
 /* ---------------------------------------------------------------------
@@ -83,17 +87,16 @@ static struct sup *sup_new(const struct start_arg *a)
 	struct sup *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	s->flags = *a->flags;
+	s->flags = a->flags;
 	s->self = ot_self();
-	if (a->name)
-		snprintf(s->name, sizeof s->name, "%s", a->name);
+	snprintf(s->name, sizeof s->name, "%s", a->name);
 	TAILQ_INIT(&s->children);
 	RB_INIT(&s->by_pid);
 	STAILQ_INIT(&s->events);
 	s->rng =
 	    (s->self.id ^ (uint64_t)ot_monotonic_ms() << 20) | 1; /* never 0 */
 	if (s->flags.strategy == OT_SIMPLE_ONE_FOR_ONE)
-		s->template = ot__sup_child_normalized(&a->spec->children[0]);
+		s->template = ot__sup_child_normalized(&a->spec.children[0]);
 	return s;
 }
 
@@ -143,7 +146,7 @@ static ot_gs_ret sup_init(void *arg, void **state)
 		return ot_gs_stop(
 		    ot_reason_error(OT_ENOMEM, "no memory for a supervisor"));
 	ot_reason why;
-	if (!sup_is_dynamic(s) && start_children(s, a->spec, &why) != 0) {
+	if (!sup_is_dynamic(s) && start_children(s, &a->spec, &why) != 0) {
 		ot__sup_flush_reports(s);
 		sup_free(s);
 		return ot_gs_stop(why);
@@ -474,11 +477,27 @@ int ot_supervisor_start_link(const ot_sup_spec *spec, const char *name,
 			*reason = why;
 		return rc;
 	}
-	struct start_arg a = {.spec = spec, .flags = &flags, .name = name};
+	if (name && strlen(name) > OT_NAME_MAX)
+		return OT_ENAMETOOLONG;
+	size_t n = spec->nchildren;
+	if (n > (SIZE_MAX - sizeof(struct start_arg)) / sizeof(ot_child_spec))
+		return OT_EINVAL;
+	struct start_arg *a =
+		malloc(sizeof *a + n * sizeof(ot_child_spec));
+	if (!a)
+		return OT_ENOMEM;
+	a->flags = flags;
+	snprintf(a->name, sizeof a->name, "%s", name ? name : "");
+	if (n)
+		memcpy(a->children, spec->children, n * sizeof(ot_child_spec));
+	a->spec = (ot_sup_spec){
+		.flags = spec->flags, .children = a->children, .nchildren = n};
 	/* As OTP: a supervisor takes the time its children take. */
 	ot_gen_server_opts opts = {.name = name,
 				   .start_timeout_ms = OT_INFINITY};
-	return ot_gen_server_start_link(&sup_callbacks, &a, &opts, out, reason);
+	rc = ot_gen_server_start_link(&sup_callbacks, a, &opts, out, reason);
+	free(a);
+	return rc;
 }
 
 int ot_supervisor_stop(ot_pid sup, int timeout_ms)

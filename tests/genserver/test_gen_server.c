@@ -967,7 +967,10 @@ struct start_res {
 
 static void starter_proc(void *arg)
 {
-	struct starter a = *(const struct starter *)arg;
+	/* init reads cfg while we wait in start: it must not be on our own
+	 * stack (otter/proc.h, "Stacks"); arg is the test thread's. */
+	const struct starter *shared = arg;
+	struct starter a = *shared;
 	if (a.trap)
 		ot_trap_exit(true, NULL);
 	struct start_res r;
@@ -975,9 +978,10 @@ static void starter_proc(void *arg)
 	ot_gen_server_opts o = mkopts(a.name[0] ? a.name : NULL);
 	o.start_timeout_ms = a.timeout_ms;
 	int64_t t0 = now_ms();
-	r.rc = a.link ? ot_gen_server_start_link(&ts_cb, &a.cfg, &o, &r.pid,
+	void *cfg = (void *)&shared->cfg;
+	r.rc = a.link ? ot_gen_server_start_link(&ts_cb, cfg, &o, &r.pid,
 						 &r.reason)
-		      : ot_gen_server_start(&ts_cb, &a.cfg, &o, &r.pid,
+		      : ot_gen_server_start(&ts_cb, cfg, &o, &r.pid,
 					    &r.reason);
 	r.elapsed_ms = now_ms() - t0;
 	ot_pid srv = {atomic_load(&g_last_init)};

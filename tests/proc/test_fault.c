@@ -451,14 +451,15 @@ START_TEST(test_fault_repeated)
 	} while (now_ms() < deadline);
 	ck_assert_msg(st.processes == 2, "%zu processes alive, want 2",
 		      st.processes);
-	ck_assert_msg(st.stacks_in_use == 2, "%zu stacks in use, want 2",
+	/* stacks holding frames: at most one for each live process */
+	ck_assert_msg(st.stacks_in_use <= 2, "%zu stacks in use, want <= 2",
 		      st.stacks_in_use);
-	ck_assert_msg(st.stacks_pooled <= st0.stacks_pooled + 4,
-		      "stacks pooled grew from %zu to %zu", st0.stacks_pooled,
-		      st.stacks_pooled);
-	ck_assert_msg(st.stacks_guarded <= st0.stacks_guarded + 4,
-		      "guarded stacks grew from %zu to %zu",
-		      st0.stacks_guarded, st.stacks_guarded);
+	/* crashed processes leave no saved frames, and no more stacks are
+	 * mapped than the class shares */
+	ck_assert_msg(st.stacks_pooled <= OT_DEFAULT_SHARED_STACKS,
+		      "%zu stacks mapped (%zu before)", st.stacks_pooled,
+		      st0.stacks_pooled);
+	ck_assert_uint_eq(st.stacks_guarded, st.stacks_pooled);
 	ck_assert_uint_ge(st.spawned, rounds + 2);
 
 	/* one crash report each */

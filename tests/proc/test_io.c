@@ -249,14 +249,25 @@ struct big_write {
 	size_t size;
 };
 
+static struct big_write *new_big_write(int fd, size_t size)
+{
+	struct big_write *bw = malloc(sizeof *bw);
+	ck_assert_ptr_nonnull(bw);
+	*bw = (struct big_write){fd, size};
+	return bw;
+}
+
+/* arg: a malloc'd struct big_write, ours to free (the spawner may be a
+ * process that waits meanwhile: nothing on its stack, otter/proc.h). */
 static void big_writer(void *arg)
 {
-	const struct big_write *bw = arg;
-	unsigned char *buf = malloc(bw->size);
-	for (size_t i = 0; i < bw->size; i++)
+	struct big_write bw = *(const struct big_write *)arg;
+	free(arg);
+	unsigned char *buf = malloc(bw.size);
+	for (size_t i = 0; i < bw.size; i++)
 		buf[i] = pattern(i);
 	size_t written = 0;
-	ssize_t rc = ot_write(bw->fd, buf, bw->size, OT_INFINITY, &written);
+	ssize_t rc = ot_write(bw.fd, buf, bw.size, OT_INFINITY, &written);
 	free(buf);
 	send_i64(g_test, T_RESULT, rc);
 	send_i64(g_test, T_RESULT, (int64_t)written);
@@ -301,8 +312,8 @@ START_TEST(test_write_pipe)
 		ck_assert_int_eq(read(g_pipe[0], &c, 1), 1);
 
 	/* a writer and a reader: the whole of it arrives, in order */
-	struct big_write bw = {g_pipe[1], BIG};
-	ck_assert_ot_ok(ot_spawn(big_writer, &bw, NULL, NULL));
+	ck_assert_ot_ok(ot_spawn(big_writer, new_big_write(g_pipe[1], BIG), NULL,
+				 NULL));
 	ck_assert_ot_ok(
 	    ot_spawn(pattern_reader, (void *)(intptr_t)g_pipe[0], NULL, NULL));
 	ck_assert_int_eq(expect_result(10000), BIG);
@@ -405,8 +416,7 @@ static void echo_client(void *arg)
 	/* a writer process and this reader on the same socket at once */
 	ot_ref ref;
 	ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR, .monitor_ref = &ref};
-	struct big_write bw = {fd, MB};
-	ot_spawn(big_writer, &bw, &o, NULL);
+	ot_spawn(big_writer, new_big_write(fd, MB), &o, NULL);
 	unsigned char rbuf[5000];
 	size_t total = 0;
 	int64_t result = 0;

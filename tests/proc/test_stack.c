@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_stack.c — process stacks: the size asked for is the size a process
- * can use, bad sizes are refused, stacks are pooled for reuse, and past
- * cfg.guarded_stacks processes still get (canary) stacks.
+ * can use, bad sizes are refused, and waiting processes share a few stacks
+ * and keep only their frames.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -218,7 +218,15 @@ static void release(const ot_pid *pids, int n)
 	ck_assert(ot_test_wait_quiet((int)(5000 * tmul())));
 }
 
-START_TEST(test_stacks_are_pooled)
+/* Processes that wait hold their frames, not a stack: twenty blockers on
+ * four shared stacks. */
+static void setup_four_stacks(void)
+{
+	ot_config cfg = {.schedulers = 2, .shared_stacks = 4};
+	ot_test_setup_with(&cfg);
+}
+
+START_TEST(test_waiting_processes_share_stacks)
 {
 	g_test = ot_self();
 	ot_pid pids[20];
@@ -226,29 +234,24 @@ START_TEST(test_stacks_are_pooled)
 
 	spawn_blockers(pids, 20);
 	ck_assert_ot_ok(ot_runtime_stats(&st));
-	ck_assert_uint_eq(st.stacks_in_use, 20);
-	ck_assert_uint_gt(st.stacks_guarded, 0); /* far below the default cap */
+	ck_assert_uint_le(st.stacks_pooled, 4);
+	ck_assert_uint_eq(st.stacks_guarded, st.stacks_pooled);
+	ck_assert_uint_le(st.stacks_in_use, 4);
+	/* At least sixteen of them are saved off the stacks, each with no
+	 * more than its frames (a blocker's are well under a page). */
+	ck_assert_uint_gt(st.stack_bytes_saved, 0);
+	ck_assert_msg(st.stack_bytes_saved < 16 * (size_t)PAGE,
+		      "%zu bytes saved for 20 blockers", st.stack_bytes_saved);
 	release(pids, 20);
 
 	ck_assert_ot_ok(ot_runtime_stats(&st));
 	ck_assert_uint_eq(st.stacks_in_use, 0);
-	ck_assert_uint_gt(st.stacks_pooled, 0);
-	size_t pooled = st.stacks_pooled;
-
-	spawn_blockers(pids, 20);
-	ck_assert_ot_ok(ot_runtime_stats(&st));
-	ck_assert_uint_eq(st.stacks_in_use, 20);
-	ck_assert_msg(st.stacks_pooled < pooled,
-		      "no pooled stack was reused (%zu pooled before, %zu "
-		      "with 20 processes alive)",
-		      pooled, st.stacks_pooled);
-	release(pids, 20);
-	ck_assert_ot_ok(ot_runtime_stats(&st));
-	ck_assert_uint_eq(st.stacks_in_use, 0);
+	ck_assert_uint_eq(st.stack_bytes_saved, 0);
+	ck_assert_uint_le(st.stacks_pooled, 4);
 }
 END_TEST
 
-/* One process at a time, 200 times: the same few stacks serve them all. */
+/* One process at a time, 200 times: no more stacks than the class has. */
 START_TEST(test_sequential_processes_reuse_stacks)
 {
 	atomic_store(&g_ran, 0);
@@ -260,40 +263,11 @@ START_TEST(test_sequential_processes_reuse_stacks)
 	ot_stats st;
 	ck_assert_ot_ok(ot_runtime_stats(&st));
 	ck_assert_uint_eq(st.stacks_in_use, 0);
-	ck_assert_msg(st.stacks_pooled + st.stacks_in_use <= 4,
-		      "%zu stacks kept for 200 processes that lived one at a "
-		      "time",
+	ck_assert_uint_eq(st.stack_bytes_saved, 0);
+	ck_assert_msg(st.stacks_pooled <= 4,
+		      "%zu stacks mapped for 200 processes that lived one at "
+		      "a time, with 4 shared stacks",
 		      st.stacks_pooled);
-}
-END_TEST
-
-/* ---- guarded_stacks ------------------------------------------------------ */
-
-static void setup_ten_guarded(void)
-{
-	ot_config cfg = {.schedulers = 2, .guarded_stacks = 10};
-	ot_test_setup_with(&cfg);
-}
-
-START_TEST(test_guarded_stacks_cap)
-{
-	g_test = ot_self();
-	ot_pid pids[50];
-	ot_stats st;
-	for (int round = 0; round < 2; round++) {
-		spawn_blockers(pids, 50); /* each uses half of its stack */
-		ck_assert_ot_ok(ot_runtime_stats(&st));
-		ck_assert_uint_eq(st.stacks_in_use, 50);
-		ck_assert_uint_eq(st.processes, 50);
-		ck_assert_msg(st.stacks_guarded <= 10,
-			      "%zu guarded stacks, cap is 10",
-			      st.stacks_guarded);
-		ck_assert_msg(st.stacks_guarded >= 1,
-			      "no stack got a guard page under a cap of 10");
-		release(pids, 50);
-		ck_assert_ot_ok(ot_runtime_stats(&st));
-		ck_assert_uint_le(st.stacks_guarded, 10);
-	}
 }
 END_TEST
 
@@ -313,15 +287,11 @@ static Suite *stack_suite(void)
 	tcase_add_test(tc, test_config_stack_size_is_the_default);
 	suite_add_tcase(s, tc);
 
-	tc = ot_test_tcase("pool", 20);
-	tcase_add_test(tc, test_stacks_are_pooled);
-	tcase_add_test(tc, test_sequential_processes_reuse_stacks);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("guarded");
-	tcase_add_checked_fixture(tc, setup_ten_guarded, ot_test_teardown);
+	tc = tcase_create("shared");
+	tcase_add_checked_fixture(tc, setup_four_stacks, ot_test_teardown);
 	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_guarded_stacks_cap);
+	tcase_add_test(tc, test_waiting_processes_share_stacks);
+	tcase_add_test(tc, test_sequential_processes_reuse_stacks);
 	suite_add_tcase(s, tc);
 	return s;
 }
