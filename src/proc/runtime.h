@@ -7,8 +7,9 @@
  * run queue. A process (struct ot__proc) runs on a stack it shares with
  * others and keeps its frames off it while it waits (stack.h), and owns a
  * mailbox (mailbox.c); it is found from its pid through the process table
- * (table.c), which never frees a process structure while the runtime runs,
- * so a stale pointer read from the table is always safe to lock and check.
+ * (table.c), where each slot's structure has a fixed address for the
+ * runtime's life, so a stale pointer read from the table is always safe to
+ * lock and check.
  * Waiting processes are woken by messages, by timers (timer.c), by the
  * poller when a descriptor they wait on is ready (poll.c), or by a kill.
  * Foreign threads (foreign.c) are processes without a stack that block on
@@ -260,14 +261,14 @@ static inline ot_pid ot__pid_of(const struct ot__proc *p)
 /* Process table (table.c). */
 int ot__table_init(size_t capacity);
 void ot__table_fini(void);
-/* A fresh, zeroed process structure (from the pool), or NULL. */
+/* A fresh, zeroed process structure (a free slot of the table), or NULL
+ * when max_processes are alive. */
 struct ot__proc *ot__proc_new(void);
-/* Gives p a pid and `state`, and makes it findable. OT_ELIMIT when the
- * table is full. */
+/* Gives p a pid and `state`, and makes it findable. Returns 0. */
 int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
-/* Unpublishes p and returns it to the pool. p must be DEAD. */
+/* Frees p's slot. p must be DEAD. */
 void ot__table_remove(struct ot__proc *p);
-/* Returns p to the pool without having inserted it. */
+/* Frees p's slot without having inserted it. */
 void ot__proc_discard(struct ot__proc *p);
 /* A candidate for pid (lock it and check ot__pid_of), or NULL. */
 struct ot__proc *ot__table_lookup(ot_pid pid);

@@ -233,7 +233,17 @@ static void resumed(struct ot__proc *p)
 		ot__mailbox_take(p);
 }
 
-/* The entry of every process, on its own stack. */
+/* Kept out of proc_main: a reason on its frame would stay on the stack,
+ * and be saved with the frames, for the whole life of every process. */
+__attribute__((noinline, noreturn)) static void exit_normally(
+	struct ot__proc *p)
+{
+	ot_reason normal = ot_reason_normal();
+	ot__proc_exit(p, &normal);
+}
+
+/* The entry of every process, on its stack: the bottom of the frames a
+ * waiting process keeps, so it keeps its own frame small. */
 static void proc_main(void *arg)
 {
 	struct ot__proc *p = arg;
@@ -242,8 +252,7 @@ static void proc_main(void *arg)
 	 * exit signal from its parent) are acted on before its code runs. */
 	resumed(p);
 	p->fn(p->arg);
-	ot_reason normal = ot_reason_normal();
-	ot__proc_exit(p, &normal);
+	exit_normally(p);
 }
 
 void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
@@ -371,6 +380,7 @@ static void reclaim(struct ot__proc *p)
 	ot__ctx_destroy(&p->ctx);
 	ot__stack_forget(p);
 	ot__table_remove(p);
+	ot__stack_memory_trim();
 	atomic_fetch_sub_explicit(&ot__rt.nprocs, 1, memory_order_release);
 	ot__note_exit();
 }
@@ -628,7 +638,7 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 		return OT_ENOMEM;
 	struct ot__proc *p = ot__proc_new();
 	if (!p)
-		return OT_ENOMEM;
+		return OT_ELIMIT;
 	/* No stack yet: it is bound to one, and its context made there,
 	 * when it first runs. */
 	p->pool = pool;

@@ -28,6 +28,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -58,9 +59,13 @@ static struct {
 	SLIST_HEAD(, ot__stack_pool) pools;
 	struct ot__stack_pool *dflt;
 	/* Statistics, relaxed: mapped stacks, stacks holding someone's
-	 * frames, bytes of frames saved off their stacks. */
-	_Atomic size_t mapped, in_use, saved_bytes;
+	 * frames, bytes of frames saved off their stacks, and the most saved
+	 * since the last trim (see ot__stack_memory_trim). */
+	_Atomic size_t mapped, in_use, saved_bytes, saved_peak;
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Below this peak of saved frames, trimming is not worth a call. */
+#define TRIM_MIN ((size_t)16 << 20)
 
 size_t ot__page_size(void)
 {
@@ -73,20 +78,31 @@ size_t ot__page_size(void)
 /* ---------------------------------------------------------------------
  * Telling the sanitizers and valgrind what changed
  */
-static void contents_replaced(void *lo, size_t len)
+/* Another process's frames are about to lie on st: the whole stack, not
+ * only where they go, since the last owner may have been deeper. */
+static void contents_replaced(struct ot__stack *st)
 {
 #ifdef OT_ASAN
 	/* Frames that never returned (evicted, killed, crashed) left their
-	 * redzones poisoned where other frames now lie. */
-	ASAN_UNPOISON_MEMORY_REGION(lo, len);
+	 * redzones poisoned where other frames will lie. */
+	ASAN_UNPOISON_MEMORY_REGION(st->lo, (size_t)(st->top - st->lo));
 #endif
 #ifdef OT_VALGRIND
 	/* Below where the last process's stack pointer was, memcheck sees
 	 * no-access memory: writing the next one's frames there is fine. */
-	VALGRIND_MAKE_MEM_UNDEFINED(lo, len);
+	VALGRIND_MAKE_MEM_UNDEFINED(st->lo, (size_t)(st->top - st->lo));
 #endif
-	(void)lo;
-	(void)len;
+	(void)st;
+}
+
+/* Copies frames off a stack: its redzones are poisoned while they are
+ * live, and memcpy is checked by ASan. */
+static void copy_off(void *dst, const char *sp, size_t len)
+{
+#ifdef OT_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(sp, len);
+#endif
+	memcpy(dst, sp, len);
 }
 
 static void count(_Atomic size_t *c, ptrdiff_t n)
@@ -190,6 +206,7 @@ int ot__stacks_init(size_t default_size, size_t shared, size_t guard)
 	atomic_store(&stacks.mapped, 0);
 	atomic_store(&stacks.in_use, 0);
 	atomic_store(&stacks.saved_bytes, 0);
+	atomic_store(&stacks.saved_peak, 0);
 	ot__mutex_lock(&stacks.lock);
 	stacks.dflt = pool_new(default_size);
 	ot__mutex_unlock(&stacks.lock);
@@ -297,11 +314,16 @@ static bool evict(struct ot__stack *st)
 	void *block = malloc(len ? len : 1);
 	if (!block)
 		return false;
-	contents_replaced(sp, len);
-	memcpy(block, sp, len);
+	copy_off(block, sp, len);
 	o->frames = block;
 	o->frames_len = len;
-	count(&stacks.saved_bytes, (ptrdiff_t)len);
+	size_t saved = atomic_fetch_add_explicit(&stacks.saved_bytes, len,
+						 memory_order_relaxed) +
+		       len;
+	if (saved > atomic_load_explicit(&stacks.saved_peak,
+					 memory_order_relaxed))
+		atomic_store_explicit(&stacks.saved_peak, saved,
+				      memory_order_relaxed);
 	st->owner = NULL;
 	if (OT_UNLIKELY(stacks.check))
 		memset(sp, 0xdb, len);
@@ -313,7 +335,6 @@ static void restore(struct ot__stack *st, struct ot__proc *p)
 	size_t len = p->frames_len;
 	char *sp = st->top - len;
 	OT_ASSERT(sp == (char *)p->ctx.sp);
-	contents_replaced(sp, len);
 	memcpy(sp, p->frames, len);
 	free(p->frames);
 	p->frames = NULL;
@@ -335,12 +356,10 @@ enum ot__enter ot__stack_enter(struct ot__proc *p)
 	} else {
 		count(&stacks.in_use, 1);
 	}
-	if (p->frames) {
+	contents_replaced(st);
+	if (p->frames)
 		restore(st, p);
-	} else {
-		/* Its first run: the whole stack is its own. */
-		contents_replaced(st->lo, st->size);
-	}
+	/* else its first run: its context is made on the empty stack */
 	st->owner = p;
 	return OT__ENTERED;
 }
@@ -366,6 +385,21 @@ void ot__stack_forget(struct ot__proc *p)
 		free(p->frames);
 		p->frames = NULL;
 	}
+}
+
+void ot__stack_memory_trim(void)
+{
+	size_t now = atomic_load_explicit(&stacks.saved_bytes,
+					  memory_order_relaxed);
+	size_t peak = atomic_load_explicit(&stacks.saved_peak,
+					   memory_order_relaxed);
+	if (OT_LIKELY(peak < TRIM_MIN || now > peak / 4))
+		return;
+	/* One trimmer, and not again before the next burst. */
+	if (atomic_compare_exchange_strong_explicit(&stacks.saved_peak, &peak,
+						    now, memory_order_relaxed,
+						    memory_order_relaxed))
+		malloc_trim(0);
 }
 
 bool ot__stack_in_guard(const struct ot__proc *p, const void *addr)

@@ -82,6 +82,12 @@ struct ot__proc *ot__stack_leave(struct ot__proc *p, bool ended);
 /* Frees the frames an ended process may still have saved. */
 void ot__stack_forget(struct ot__proc *p);
 
+/* After a burst of waiting processes has ended (saved frames down to a
+ * quarter of their peak, and the peak worth it): gives the freed blocks
+ * back to the system (malloc_trim). Cheap when there is nothing to do.
+ * Scheduler context, holding nothing. */
+void ot__stack_memory_trim(void);
+
 /* True when addr lies in the guard below p's stack (a stack overflow). */
 bool ot__stack_in_guard(const struct ot__proc *p, const void *addr);
 

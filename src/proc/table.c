@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * table.c — the process table: pids to processes.
+ * table.c — the process table: pids to processes, and the memory of the
+ * process structures themselves.
  *
  * A pid is (generation << 32 | slot index + 1), so no pid is 0 and a slot
  * reused by a new process gets a pid that differs from every earlier one
@@ -8,11 +9,21 @@
  * REUSE_DELAY others are free (or the table is full), so a pid value does
  * not come back soon.
  *
- * Lookups take no lock: a slot holds a pointer to a process structure, and
- * process structures are never freed while the runtime runs (they go back
- * to a pool). A reader may therefore find a structure that has since been
- * given to another process; it locks it and compares the pid, and that
- * comparison decides.
+ * The structure of slot i lives at a fixed place, arena + i * SLOT, in one
+ * mapping reserved for the table's capacity at start (address space only:
+ * a page costs memory once a process of its slots has lived). Lookups take
+ * no lock: the structure at a slot is always there to read, a reader
+ * compares its pid (acquire) and then locks it and checks it is alive, and
+ * that decides. Nothing is malloc'd per process, so nothing is wasted on
+ * allocator headers or alignment.
+ *
+ * When every slot of a chunk (CHUNK_SLOTS structures, whole pages) is free,
+ * its pages go back to the system (MADV_DONTNEED: they read as zeros
+ * again, and a zero pid matches no lookup), except for the first
+ * KEEP_CHUNKS chunks: a burst of processes does not keep its memory once
+ * it has ended. A stale reader may be spinning on the lock of a structure
+ * of such a chunk: the chunk's locks are all held while its pages go, so
+ * that no one holds a lock across the release, and a zero lock is free.
  */
 #include "config.h"
 
@@ -20,31 +31,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "runtime.h"
 
 #define REUSE_DELAY 4096
+/* A multiple of 64: with 64-byte slots, CHUNK_SLOTS slots fill whole
+ * 4 KiB pages. */
+#define CHUNK_SLOTS 64
+/* Chunks kept resident when empty: the memory a steady state reuses at
+ * once (4,096 processes' structures). */
+#define KEEP_CHUNKS 64
+/* Each structure on its own cache lines. */
+#define SLOT ((sizeof(struct ot__proc) + 63) & ~(size_t)63)
 
 static struct {
 	ot__spinlock lock;
-	_Atomic(struct ot__proc *) *slots; /* capacity entries */
-	uint32_t *gen;			   /* per slot; lock */
-	uint32_t *free_ring;		   /* FIFO of free slot indices; lock */
-	size_t capacity, used, hwm;	   /* lock */
-	size_t free_head, free_count;	   /* lock */
-	SLIST_HEAD(, ot__proc) pool;	   /* structures to reuse; lock */
-	size_t allocated;		   /* structures malloc'd; lock */
+	char *arena;		  /* capacity slots of SLOT bytes */
+	size_t arena_len;
+	uint32_t *gen;		  /* per slot; lock */
+	uint32_t *free_ring;	  /* FIFO of free slot indices; lock */
+	uint16_t *chunk_used;	  /* structures in use per chunk; lock */
+	uint8_t *chunk_resident;  /* chunk touched since released; lock */
+	size_t capacity, used, hwm; /* lock */
+	size_t free_head, free_count; /* lock */
 } table;
+
+static struct ot__proc *slot_at(size_t idx)
+{
+	return (struct ot__proc *)(table.arena + idx * SLOT);
+}
+
+static size_t index_of(const struct ot__proc *p)
+{
+	return (size_t)((const char *)p - table.arena) / SLOT;
+}
 
 int ot__table_init(size_t capacity)
 {
 	memset(&table, 0, sizeof table);
+	size_t chunks = (capacity + CHUNK_SLOTS - 1) / CHUNK_SLOTS;
 	table.capacity = capacity;
-	table.slots = calloc(capacity, sizeof *table.slots);
+	table.arena_len = chunks * CHUNK_SLOTS * SLOT;
+	table.arena = mmap(NULL, table.arena_len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (table.arena == MAP_FAILED) {
+		table.arena = NULL;
+		return OT_ENOMEM;
+	}
 	table.gen = calloc(capacity, sizeof *table.gen);
 	table.free_ring = calloc(capacity, sizeof *table.free_ring);
-	SLIST_INIT(&table.pool);
-	if (!table.slots || !table.gen || !table.free_ring) {
+	table.chunk_used = calloc(chunks, sizeof *table.chunk_used);
+	table.chunk_resident = calloc(chunks, sizeof *table.chunk_resident);
+	if (!table.gen || !table.free_ring || !table.chunk_used ||
+	    !table.chunk_resident) {
 		ot__table_fini();
 		return OT_ENOMEM;
 	}
@@ -53,36 +93,67 @@ int ot__table_init(size_t capacity)
 
 void ot__table_fini(void)
 {
-	/* Every process has ended: all structures are in the pool. */
-	struct ot__proc *p, *tmp;
-	size_t n = 0;
-	SLIST_FOREACH_SAFE(p, &table.pool, free_link, tmp) {
-		free(p);
-		n++;
-	}
-	OT_ASSERT(n == table.allocated);
-	free(table.slots);
+	/* Every process has ended. */
+	OT_ASSERT(table.used == 0);
+	if (table.arena)
+		munmap(table.arena, table.arena_len);
 	free(table.gen);
 	free(table.free_ring);
+	free(table.chunk_used);
+	free(table.chunk_resident);
 	memset(&table, 0, sizeof table);
+}
+
+/* The empty chunk c gives its pages back; caller holds table.lock. */
+static void chunk_release(size_t c)
+{
+	size_t first = c * CHUNK_SLOTS;
+	for (size_t i = 0; i < CHUNK_SLOTS; i++)
+		ot__spin_lock(&slot_at(first + i)->lock);
+	/* The locks read as zero, unlocked, afterwards: unlocking them here
+	 * would only write the pages back in. */
+	madvise(slot_at(first), CHUNK_SLOTS * SLOT, MADV_DONTNEED);
+	ot__locks_held -= CHUNK_SLOTS;
+	table.chunk_resident[c] = 0;
+}
+
+/* Returns slot idx to the free FIFO; caller holds table.lock. */
+static void slot_free(size_t idx)
+{
+	size_t tail = (table.free_head + table.free_count) % table.capacity;
+	table.free_ring[tail] = (uint32_t)idx;
+	table.free_count++;
+	table.used--;
+	size_t c = idx / CHUNK_SLOTS;
+	if (--table.chunk_used[c] == 0 && c >= KEEP_CHUNKS &&
+	    table.chunk_resident[c])
+		chunk_release(c);
 }
 
 struct ot__proc *ot__proc_new(void)
 {
 	ot__spin_lock(&table.lock);
-	struct ot__proc *p = SLIST_FIRST(&table.pool);
-	if (p)
-		SLIST_REMOVE_HEAD(&table.pool, free_link);
-	ot__spin_unlock(&table.lock);
-	if (!p) {
-		p = aligned_alloc(64, (sizeof *p + 63) & ~(size_t)63);
-		if (!p)
-			return NULL;
-		ot__spin_lock(&table.lock);
-		table.allocated++;
+	if (table.used >= ot__rt.max_procs) {
 		ot__spin_unlock(&table.lock);
-		memset(p, 0, sizeof *p);
+		return NULL;
 	}
+	size_t idx;
+	if (table.hwm < table.capacity &&
+	    (table.free_count < REUSE_DELAY || table.hwm < REUSE_DELAY)) {
+		idx = table.hwm++;
+	} else {
+		OT_ASSERT(table.free_count > 0);
+		idx = table.free_ring[table.free_head];
+		table.free_head = (table.free_head + 1) % table.capacity;
+		table.free_count--;
+	}
+	table.used++;
+	size_t c = idx / CHUNK_SLOTS;
+	table.chunk_used[c]++;
+	table.chunk_resident[c] = 1;
+	ot__spin_unlock(&table.lock);
+
+	struct ot__proc *p = slot_at(idx);
 	/* A lookup with a stale pid may hold p->lock right now: keep the lock
 	 * and pid_id, reset the rest under the lock. state stays DEAD until
 	 * ot__table_insert() gives p its new pid, so such a reader bails. */
@@ -99,57 +170,34 @@ struct ot__proc *ot__proc_new(void)
 void ot__proc_discard(struct ot__proc *p)
 {
 	ot__spin_lock(&table.lock);
-	SLIST_INSERT_HEAD(&table.pool, p, free_link);
+	slot_free(index_of(p));
 	ot__spin_unlock(&table.lock);
 }
 
 int ot__table_insert(struct ot__proc *p, enum ot__pstate state)
 {
+	size_t idx = index_of(p);
 	ot__spin_lock(&table.lock);
-	if (table.used >= ot__rt.max_procs) {
-		ot__spin_unlock(&table.lock);
-		return OT_ELIMIT;
-	}
-	size_t idx;
-	if (table.hwm < table.capacity &&
-	    (table.free_count < REUSE_DELAY || table.hwm < REUSE_DELAY)) {
-		idx = table.hwm++;
-	} else {
-		OT_ASSERT(table.free_count > 0);
-		idx = table.free_ring[table.free_head];
-		table.free_head = (table.free_head + 1) % table.capacity;
-		table.free_count--;
-	}
 	if (++table.gen[idx] == 0)
 		table.gen[idx] = 1;
-	table.used++;
 	uint64_t id = ((uint64_t)table.gen[idx] << 32) | (uint64_t)(idx + 1);
-	/* Under p->lock: a stale reader sees the old pid (and DEAD) or the
-	 * new pid, never the old pid with a live state. */
-	ot__spin_lock(&p->lock);
-	atomic_store_explicit(&p->pid_id, id, memory_order_relaxed);
-	atomic_store_explicit(&p->state, state, memory_order_relaxed);
-	ot__spin_unlock(&p->lock);
-	/* release: publishes p's initialised fields to lock-free readers. */
-	atomic_store_explicit(&table.slots[idx], p, memory_order_release);
 	ot__spin_unlock(&table.lock);
+	/* Under p->lock: a stale reader sees the old pid (and DEAD) or the
+	 * new pid, never the old pid with a live state. release: publishes
+	 * p's initialised fields to lock-free lookups. */
+	ot__spin_lock(&p->lock);
+	atomic_store_explicit(&p->state, state, memory_order_relaxed);
+	atomic_store_explicit(&p->pid_id, id, memory_order_release);
+	ot__spin_unlock(&p->lock);
 	return 0;
 }
 
 void ot__table_remove(struct ot__proc *p)
 {
-	uint64_t id = atomic_load_explicit(&p->pid_id, memory_order_relaxed);
-	size_t idx = (size_t)(id & 0xffffffffu) - 1;
+	/* p is DEAD (set under its lock, which a lookup takes before it
+	 * answers): a noproc answer happens after all the process did. */
 	ot__spin_lock(&table.lock);
-	OT_ASSERT(idx < table.capacity && table.slots[idx] == p);
-	/* release: a lookup that finds the slot empty (and so answers noproc:
-	 * a monitor's DOWN, ot_is_alive) happens after all the process did. */
-	atomic_store_explicit(&table.slots[idx], NULL, memory_order_release);
-	size_t tail = (table.free_head + table.free_count) % table.capacity;
-	table.free_ring[tail] = (uint32_t)idx;
-	table.free_count++;
-	table.used--;
-	SLIST_INSERT_HEAD(&table.pool, p, free_link);
+	slot_free(index_of(p));
 	ot__spin_unlock(&table.lock);
 }
 
@@ -158,11 +206,9 @@ struct ot__proc *ot__table_lookup(ot_pid pid)
 	size_t idx = (size_t)(pid.id & 0xffffffffu) - 1;
 	if (idx >= table.capacity)
 		return NULL;
+	struct ot__proc *p = slot_at(idx);
 	/* acquire: pairs with the release in ot__table_insert(). */
-	struct ot__proc *p =
-		atomic_load_explicit(&table.slots[idx], memory_order_acquire);
-	if (!p || atomic_load_explicit(&p->pid_id, memory_order_relaxed) !=
-			  pid.id)
+	if (atomic_load_explicit(&p->pid_id, memory_order_acquire) != pid.id)
 		return NULL;
 	return p;
 }
@@ -172,8 +218,7 @@ struct ot__proc *ot__table_slot(uint32_t slot)
 	size_t idx = (size_t)slot - 1;
 	if (slot == 0 || idx >= table.capacity)
 		return NULL;
-	/* acquire: pairs with the release in ot__table_insert(). */
-	return atomic_load_explicit(&table.slots[idx], memory_order_acquire);
+	return slot_at(idx);
 }
 
 bool ot__proc_lock_alive(struct ot__proc *p, ot_pid pid)
@@ -193,9 +238,10 @@ void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg)
 	size_t hwm = table.hwm;
 	ot__spin_unlock(&table.lock);
 	for (size_t i = 0; i < hwm; i++) {
-		struct ot__proc *p = atomic_load_explicit(&table.slots[i],
-							  memory_order_acquire);
-		if (p)
+		struct ot__proc *p = slot_at(i);
+		if (atomic_load_explicit(&p->pid_id, memory_order_acquire) &&
+		    atomic_load_explicit(&p->state, memory_order_relaxed) !=
+			    OT__P_DEAD)
 			fn(p, arg);
 	}
 }
