@@ -5,11 +5,14 @@
 # CMake's find_package(otter).
 #
 # Run by `make check` through the TAP driver; Makefile.am exports srcdir,
-# top_builddir, prefix and libdir (run by hand: srcdir and top_builddir
-# default to ".", and the other two are read from the Makefile). It
-#  1. installs this build with `make install DESTDIR=<scratch>`: every file
-#     then lies under <scratch>$prefix while naming $prefix, so the tree is
-#     one moved away from where it was configured for;
+# top_builddir and the installation directories (prefix, libdir,
+# includedir, docdir, mandir; run by hand, srcdir and top_builddir default
+# to "." and the others are read from the Makefile). It
+#  1. installs this build with `make install DESTDIR=<scratch>` (every file
+#     then lies under <scratch>$prefix while naming $prefix: the tree is one
+#     moved away from where it was configured for) and checks that the
+#     headers, otter.pc, the CMake package config, the man pages, the docs
+#     and the examples' sources are there;
 #  2. builds tests/install/consumer.c with tests/install/pkgconfig/Makefile
 #     (pkg-config, an rpath to the library) and 3. runs it;
 #  4. builds it with the CMake project tests/install/cmake
@@ -35,11 +38,20 @@ cc=$(mkvar CC)
 cflags=$(mkvar CFLAGS)
 ldflags=$(mkvar LDFLAGS)
 : "${cc:=cc}"
-# prefix and libdir as make expands them (by hand: from the Makefile).
-if test -z "$prefix" || test -z "$libdir"; then
-	prefix=$(mkvar prefix) exec_prefix=$(mkvar exec_prefix) libdir=$(mkvar libdir)
-	for i in 1 2 3; do
-		eval "exec_prefix=\"$exec_prefix\"" "libdir=\"$libdir\""
+# The installation directories as make expands them (by hand: from the
+# Makefile, expanded here).
+if test -z "$prefix" || test -z "$libdir" || test -z "$includedir" ||
+	test -z "$docdir" || test -z "$mandir"; then
+	for v in prefix exec_prefix libdir includedir datarootdir docdir \
+		mandir PACKAGE_TARNAME; do
+		eval "$v=\$(mkvar $v)"
+	done
+	# libdir = ${exec_prefix}/lib, exec_prefix = ${prefix}, ...
+	for i in 1 2 3 4; do
+		for v in exec_prefix libdir includedir datarootdir docdir mandir; do
+			eval "val=\$$v"
+			eval "$v=\$(eval echo \"\$val\")"
+		done
 	done
 fi
 
@@ -82,22 +94,26 @@ links_otter() {
 rc=$?
 missing=
 if test $rc -eq 0; then
-	for f in "$prefix"/include/otter.h "$prefix"/include/otter/version.h \
+	for f in "$includedir"/otter.h "$includedir"/otter/version.h \
 		"$libdir"/pkgconfig/otter.pc \
 		"$libdir"/cmake/otter/otterConfig.cmake \
-		"$libdir"/cmake/otter/otterConfigVersion.cmake; do
+		"$libdir"/cmake/otter/otterConfigVersion.cmake \
+		"$mandir"/man3/otter.3 "$mandir"/man3/ot_version.3 \
+		"$docdir"/README.md "$docdir"/LICENSE "$docdir"/docs/abi.md \
+		"$docdir"/docs/tutorial.md "$docdir"/examples/hello.c \
+		"$docdir"/examples/kv/kv.h "$docdir"/examples/kv/main.c; do
 		test -f "$dest$f" || missing="$missing $f"
 	done
 	test -n "$missing" && rc=1 &&
 		echo "not installed:$missing" >> "$work/install.log"
 fi
-result $rc 1 "make install DESTDIR=... installs the headers, otter.pc and the CMake package config" "$work/install.log"
+result $rc 1 "make install DESTDIR=... installs the headers, otter.pc, the CMake package config, man pages, docs and examples" "$work/install.log"
 if test $rc -ne 0; then
 	echo "Bail out! make install failed"
 	exit 0
 fi
 version=$(sed -n 's/^#define OTTER_VERSION_STRING "\(.*\)"$/\1/p' \
-	"$root/include/otter/version.h")
+	"$dest$includedir/otter/version.h")
 want=$(echo "$version" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 next_major=$(($(echo "$version" | sed 's/\..*//') + 1))
 
