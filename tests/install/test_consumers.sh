@@ -57,13 +57,15 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/otter-consumers.XXXXXX") || exit 1
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+# Interrupted (make check stopped, a closed pipe), still remove the tree.
+trap 'exit 1' HUP INT PIPE TERM
 dest=$work/dest
 root=$dest$prefix
 lib=$dest$libdir
 run_limit=
 command -v timeout > /dev/null 2>&1 && run_limit="timeout 60"
 
-# ok N DESCRIPTION LOG: "ok" when the last command succeeded, else "not ok"
+# result RC N DESCRIPTION LOG: TAP line N, "ok" when RC is 0, else "not ok"
 # with the end of LOG as comments.
 result() {
 	rc=$1 n=$2 desc=$3 log=$4
