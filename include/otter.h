@@ -3,6 +3,7 @@
  * otter.h — the umbrella header: everything otter offers.
  *
  *   otter/base.h    pids, timeouts, the export macro
+ *   otter/version.h the version: OTTER_VERSION_*, ot_version()
  *   otter/error.h   error codes, ot_strerror(), ot_err_name()
  *   otter/reason.h  exit reasons
  *   otter/proc.h    the runtime, processes, messages, links, monitors,
@@ -15,6 +16,7 @@
 #define OTTER_H
 
 #include <otter/base.h>
+#include <otter/version.h>
 #include <otter/error.h>
 #include <otter/reason.h>
 #include <otter/proc.h>

@@ -3,8 +3,9 @@
 # test_man.sh: the manual pages match the headers.
 #
 # Run by `make check` through the TAP driver; Makefile.am exports srcdir
-# (run by hand it defaults to "."). Checks that
-#  1. every OT_API function in include/otter/*.h has a page, man/<name>.3
+# and top_builddir (run by hand they default to "."). Checks that
+#  1. every OT_API function in include/otter/*.h (and *.h.in, the templates
+#     of the headers configure makes) has a page, man/<name>.3
 #     (its family page, or a one-line .so stub that includes it);
 #  2. that page's SYNOPSIS declares the function exactly as the header;
 #  3. every stub includes an existing page that declares its function;
@@ -15,6 +16,7 @@
 #  7. every example in the pages compiles (skipped without a compiler).
 
 srcdir=${srcdir:-.}
+top_builddir=${top_builddir:-.}
 man=$srcdir/man
 CC=${CC:-cc}
 AWK=${AWK:-awk}
@@ -49,8 +51,10 @@ page_of() {
 }
 
 : > "$tmp/bad"
+# In a build in the source tree, a generated header sits beside its
+# template: each declaration counts once.
 $AWK -v mode=header -f "$man/decls.awk" "$srcdir"/include/otter/*.h \
-	> "$tmp/header"
+	"$srcdir"/include/otter/*.h.in | LC_ALL=C sort -u > "$tmp/header"
 sed 's/^[^(]*[ *]\(ot_[a-z0-9_]*\)(.*/\1/' "$tmp/header" > "$tmp/names"
 nfn=$(wc -l < "$tmp/names")
 test "$nfn" -gt 0 || echo "no OT_API function found in the headers" \
@@ -152,7 +156,8 @@ for c in "$tmp"/ex.*.c; do
 	    -e 's/\\e/\\/g' "$c" > "$c.tmp" && mv "$c.tmp" "$c"
 	name=$(basename "$c" | sed 's/^ex\.\([^.]*\)\..*/\1/')
 	if ! $CC -std=gnu11 -Wall -Wextra -Werror -fsyntax-only \
-		-I"$srcdir/include" "$c" > "$tmp/cc.out" 2>&1; then
+		-I"$top_builddir/include" -I"$srcdir/include" "$c" \
+		> "$tmp/cc.out" 2>&1; then
 		echo "the example of $name(3) does not compile:" >> "$tmp/bad"
 		cat "$tmp/cc.out" >> "$tmp/bad"
 	fi

@@ -128,7 +128,7 @@ EOF
 cat > "$work/.bin/pkg-config" <<EOF
 #!/bin/sh
 case " \$* " in
-*" --cflags "*) echo "-I$abs_srcdir/include" ;;
+*" --cflags "*) echo "-I$abs_builddir/include -I$abs_srcdir/include" ;;
 *) echo ;;
 esac
 EOF
