@@ -134,6 +134,11 @@ typedef struct ot_gen_server_opts {
  *  crashed: *reason gets why), OT_ETIMEDOUT (init took longer than the
  *  start timeout: the server was killed), plus ot_spawn()'s errors.
  * reason may be NULL. From: process or foreign; blocks until init is done.
+ * arg goes to init as it is: from a process, it must not point into the
+ * caller's own stack (the caller waits while init runs, and its frames may
+ * be saved off its stack meanwhile: otter/proc.h, "Stacks"); pass heap
+ * memory, or data that outlives the call. From a foreign thread, locals
+ * are fine.
  */
 OT_API int ot_gen_server_start(const ot_gen_server_callbacks *cb, void *arg,
 			       const ot_gen_server_opts *opts, ot_pid *out,
