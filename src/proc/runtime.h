@@ -216,8 +216,8 @@ struct ot__proc {
 	/* Its stack (stack.h): the size class it was spawned for, the shared
 	 * stack it is bound to from its first run on (NULL before), and its
 	 * frames while they are saved off that stack (NULL while they are on
-	 * it). stack is set, and frames touched, only by the scheduler that
-	 * holds the stack. */
+	 * it). stack is set by the scheduler that first runs it; frames are
+	 * touched only by the scheduler that holds the stack. */
 	struct ot__stack_pool *pool;
 	struct ot__stack *stack;
 	void *frames;
@@ -301,6 +301,10 @@ struct ot__sched {
 	struct ot__proc *runnext; /* woken by `current`; this thread only */
 	unsigned runnext_streak;
 	unsigned ticks;
+	unsigned bind_next; /* round robin of new processes' stacks */
+	/* The stack a process left by ending here, until the next run: where
+	 * a new process is bound first. */
+	struct ot__stack *stack_left;
 	void *block_cache; /* free small blocks; this thread only */
 	unsigned blocks_cached;
 

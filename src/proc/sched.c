@@ -400,7 +400,20 @@ static void requeue_waiters(struct ot__sched *s, struct ot__proc *w)
  * its stack, or is queued again). */
 static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 {
-	enum ot__enter e = ot__stack_enter(p);
+	/* A new process's stack: the one a process just left by ending here
+	 * (its top is still in this core's cache: a spawn and exit loop
+	 * reuses one stack), else round-robin, each scheduler on its own
+	 * turn of the class's stacks, so that no counter is shared. */
+	size_t which = 0;
+	if (OT_UNLIKELY(!p->stack)) {
+		struct ot__stack *left = s->stack_left;
+		if (left && left->size == ot__stack_pool_size(p->pool))
+			p->stack = left;
+		else
+			which = (size_t)s->bind_next++ * ot__rt.nsched + s->index;
+	}
+	s->stack_left = NULL;
+	enum ot__enter e = ot__stack_enter(p, which);
 	if (OT_LIKELY(e == OT__ENTERED)) {
 		if (OT_UNLIKELY(!p->started)) {
 			struct ot__stack *st = p->stack;
@@ -433,9 +446,12 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 	s->current = NULL;
 	/* Its context is saved: another scheduler may take the stack (and
 	 * evict p's frames) from here on, before p is even parked. */
-	struct ot__proc *w = ot__stack_leave(p, p->action == OT__A_EXIT);
+	bool ended = p->action == OT__A_EXIT;
+	struct ot__proc *w = ot__stack_leave(p, ended);
 	if (OT_UNLIKELY(w))
 		requeue_waiters(s, w);
+	if (ended)
+		s->stack_left = p->stack;
 
 	switch (p->action) {
 	case OT__A_YIELD:

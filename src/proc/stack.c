@@ -47,7 +47,6 @@ enum { STACK_FREE, STACK_BUSY, STACK_BUSY_WAITED };
 
 struct ot__stack_pool {
 	size_t size;			     /* usable bytes of each stack */
-	_Atomic size_t next;		     /* round robin of bindings */
 	_Atomic(struct ot__stack *) *stacks; /* `shared` slots, mapped lazily */
 	SLIST_ENTRY(ot__stack_pool) link;    /* stacks.lock */
 };
@@ -58,10 +57,10 @@ static struct {
 	bool check; /* OTTER_STACK_CHECK */
 	SLIST_HEAD(, ot__stack_pool) pools;
 	struct ot__stack_pool *dflt;
-	/* Statistics, relaxed: mapped stacks, stacks holding someone's
-	 * frames, bytes of frames saved off their stacks, and the most saved
-	 * since the last trim (see ot__stack_memory_trim). */
-	_Atomic size_t mapped, in_use, saved_bytes, saved_peak;
+	/* Statistics, relaxed: mapped stacks, bytes of frames saved off
+	 * their stacks, and the most saved since the last trim (see
+	 * ot__stack_memory_trim). */
+	_Atomic size_t mapped, saved_bytes, saved_peak;
 } stacks = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Below this peak of saved frames, trimming is not worth a call. */
@@ -194,6 +193,11 @@ struct ot__stack_pool *ot__stack_pool_for(size_t size)
 	return pool;
 }
 
+size_t ot__stack_pool_size(const struct ot__stack_pool *pool)
+{
+	return pool->size;
+}
+
 int ot__stacks_init(size_t default_size, size_t shared, size_t guard)
 {
 	size_t page = ot__page_size();
@@ -204,7 +208,6 @@ int ot__stacks_init(size_t default_size, size_t shared, size_t guard)
 	stacks.check = check && check[0] && strcmp(check, "0") != 0;
 	SLIST_INIT(&stacks.pools);
 	atomic_store(&stacks.mapped, 0);
-	atomic_store(&stacks.in_use, 0);
 	atomic_store(&stacks.saved_bytes, 0);
 	atomic_store(&stacks.saved_peak, 0);
 	ot__mutex_lock(&stacks.lock);
@@ -216,7 +219,6 @@ int ot__stacks_init(size_t default_size, size_t shared, size_t guard)
 void ot__stacks_fini(void)
 {
 	ot__mutex_lock(&stacks.lock);
-	OT_ASSERT(atomic_load(&stacks.in_use) == 0);
 	struct ot__stack_pool *pool;
 	while ((pool = SLIST_FIRST(&stacks.pools))) {
 		SLIST_REMOVE_HEAD(&stacks.pools, link);
@@ -235,11 +237,9 @@ void ot__stacks_fini(void)
 /* ---------------------------------------------------------------------
  * Binding, taking and giving back
  */
-static struct ot__stack *bind_to(struct ot__stack_pool *pool)
+static struct ot__stack *bind_to(struct ot__stack_pool *pool, size_t which)
 {
-	size_t i = atomic_fetch_add_explicit(&pool->next, 1,
-					     memory_order_relaxed) %
-		   stacks.shared;
+	size_t i = which % stacks.shared;
 	/* acquire: pairs with the release that published the stack. */
 	struct ot__stack *st =
 		atomic_load_explicit(&pool->stacks[i], memory_order_acquire);
@@ -341,21 +341,17 @@ static void restore(struct ot__stack *st, struct ot__proc *p)
 	count(&stacks.saved_bytes, -(ptrdiff_t)len);
 }
 
-enum ot__enter ot__stack_enter(struct ot__proc *p)
+enum ot__enter ot__stack_enter(struct ot__proc *p, size_t which)
 {
 	struct ot__stack *st = p->stack;
 	if (OT_UNLIKELY(!st))
-		st = p->stack = bind_to(p->pool);
+		st = p->stack = bind_to(p->pool, which);
 	if (OT_UNLIKELY(!take(st, p)))
 		return OT__ENTER_WAITS;
 	if (OT_LIKELY(st->owner == p))
 		return OT__ENTERED;
-	if (st->owner) {
-		if (!evict(st))
-			return OT__ENTER_NOMEM; /* st is given back by leave */
-	} else {
-		count(&stacks.in_use, 1);
-	}
+	if (st->owner && !evict(st))
+		return OT__ENTER_NOMEM; /* st is given back by leave */
 	contents_replaced(st);
 	if (p->frames)
 		restore(st, p);
@@ -368,12 +364,10 @@ struct ot__proc *ot__stack_leave(struct ot__proc *p, bool ended)
 {
 	struct ot__stack *st = p->stack;
 	if (st->owner == p) {
-		if (ended) {
+		if (ended)
 			st->owner = NULL;
-			count(&stacks.in_use, -1);
-		} else if (OT_UNLIKELY(stacks.check) && evict(st)) {
-			count(&stacks.in_use, -1);
-		}
+		else if (OT_UNLIKELY(stacks.check))
+			evict(st);
 	}
 	return give_back(st);
 }
@@ -413,8 +407,21 @@ void ot__stacks_stats(ot_stats *out)
 {
 	size_t mapped = atomic_load_explicit(&stacks.mapped,
 					     memory_order_relaxed);
-	out->stacks_in_use = atomic_load_explicit(&stacks.in_use,
-						  memory_order_relaxed);
+	/* Counted here, not on the switch path: a snapshot of owners that
+	 * only the stacks' holders write (a racy read, as stats are). */
+	size_t in_use = 0;
+	ot__mutex_lock(&stacks.lock);
+	struct ot__stack_pool *pool;
+	SLIST_FOREACH(pool, &stacks.pools, link) {
+		for (size_t i = 0; i < stacks.shared; i++) {
+			struct ot__stack *st = atomic_load_explicit(
+				&pool->stacks[i], memory_order_acquire);
+			if (st && __atomic_load_n(&st->owner, __ATOMIC_RELAXED))
+				in_use++;
+		}
+	}
+	ot__mutex_unlock(&stacks.lock);
+	out->stacks_in_use = in_use;
 	out->stacks_pooled = mapped;
 	out->stacks_guarded = mapped;
 	out->stack_bytes_saved = atomic_load_explicit(&stacks.saved_bytes,

@@ -58,6 +58,9 @@ void ot__stacks_fini(void);
  * its first stack if needed; NULL when out of memory. */
 struct ot__stack_pool *ot__stack_pool_for(size_t size);
 
+/* The stack size of a class. */
+size_t ot__stack_pool_size(const struct ot__stack_pool *pool);
+
 /* What ot__stack_enter() did. */
 enum ot__enter {
 	OT__ENTERED,	 /* p's frames are on its stack: switch to it */
@@ -66,11 +69,12 @@ enum ot__enter {
 };
 
 /*
- * Before p runs: binds it to a stack of its class if it has none, takes the
+ * Before p runs: binds it to a stack of its class if it has none (the
+ * which-th, modulo the class's count: the caller spreads them), takes the
  * stack and puts p's frames on it (evicting the owner's). A process that
  * never ran gets the stack with nothing on it (make its context then).
  */
-enum ot__enter ot__stack_enter(struct ot__proc *p);
+enum ot__enter ot__stack_enter(struct ot__proc *p, size_t which);
 
 /*
  * After p switched out (ended: it will never run again): gives its stack

@@ -17,11 +17,11 @@
  * that decides. Nothing is malloc'd per process, so nothing is wasted on
  * allocator headers or alignment.
  *
- * When every slot of a chunk (CHUNK_SLOTS structures, whole pages) is free,
- * its pages go back to the system (MADV_DONTNEED: they read as zeros
- * again, and a zero pid matches no lookup), except for the first
- * KEEP_CHUNKS chunks: a burst of processes does not keep its memory once
- * it has ended. A stale reader may be spinning on the lock of a structure
+ * When every slot of a chunk (CHUNK_SLOTS structures, whole pages) is free
+ * and far more chunks are resident than the live processes need, its pages
+ * go back to the system (MADV_DONTNEED: they read as zeros again, and a
+ * zero pid matches no lookup); the first KEEP_CHUNKS chunks always stay. A
+ * burst of processes does not keep its memory once it has ended. A stale reader may be spinning on the lock of a structure
  * of such a chunk: the chunk's locks are all held while its pages go, so
  * that no one holds a lock across the release, and a zero lock is free.
  */
@@ -55,6 +55,7 @@ static struct {
 	uint8_t *chunk_resident;  /* chunk touched since released; lock */
 	size_t capacity, used, hwm; /* lock */
 	size_t free_head, free_count; /* lock */
+	size_t resident;	      /* chunks with chunk_resident; lock */
 } table;
 
 static struct ot__proc *slot_at(size_t idx)
@@ -104,6 +105,16 @@ void ot__table_fini(void)
 	memset(&table, 0, sizeof table);
 }
 
+/* Pages go back only once the resident structures are far more than the
+ * live ones and the reuse delay need: processes that come and go keep
+ * theirs (a spawn must not fault a fresh page), a burst that has ended
+ * gives its back. Caller holds table.lock. */
+static bool too_much_resident(void)
+{
+	return (table.resident - KEEP_CHUNKS) * CHUNK_SLOTS >
+	       2 * (table.used + REUSE_DELAY);
+}
+
 /* The empty chunk c gives its pages back; caller holds table.lock. */
 static void chunk_release(size_t c)
 {
@@ -115,6 +126,7 @@ static void chunk_release(size_t c)
 	madvise(slot_at(first), CHUNK_SLOTS * SLOT, MADV_DONTNEED);
 	ot__locks_held -= CHUNK_SLOTS;
 	table.chunk_resident[c] = 0;
+	table.resident--;
 }
 
 /* Returns slot idx to the free FIFO; caller holds table.lock. */
@@ -126,7 +138,7 @@ static void slot_free(size_t idx)
 	table.used--;
 	size_t c = idx / CHUNK_SLOTS;
 	if (--table.chunk_used[c] == 0 && c >= KEEP_CHUNKS &&
-	    table.chunk_resident[c])
+	    table.chunk_resident[c] && too_much_resident())
 		chunk_release(c);
 }
 
@@ -150,7 +162,10 @@ struct ot__proc *ot__proc_new(void)
 	table.used++;
 	size_t c = idx / CHUNK_SLOTS;
 	table.chunk_used[c]++;
-	table.chunk_resident[c] = 1;
+	if (!table.chunk_resident[c]) {
+		table.chunk_resident[c] = 1;
+		table.resident++;
+	}
 	ot__spin_unlock(&table.lock);
 
 	struct ot__proc *p = slot_at(idx);
