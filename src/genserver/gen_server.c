@@ -68,8 +68,9 @@ struct server {
 	bool hibernate;
 	bool has_continue;
 	uint64_t continue_arg;
-	bool terminating;      /* terminate is running */
-	ot_reason stop_reason; /* ... for this reason */
+	bool terminating; /* terminate is running */
+	/* ... for this reason (terminate's caller's, alive while it runs) */
+	const ot_reason *stop_reason;
 	/* The message being handled: freed if the server ends inside it. */
 	ot_msg *msg;
 	void *heap; /* a large request, copied off its message */
@@ -196,7 +197,7 @@ static void terminate(struct server *s, const ot_reason *reason)
 	if (!s->cb->terminate)
 		return;
 	s->terminating = true;
-	s->stop_reason = *reason;
+	s->stop_reason = reason;
 	s->cb->terminate(reason, s->state);
 	s->terminating = false;
 }
@@ -252,7 +253,7 @@ static void on_crash(const ot_reason *reason, void *arg)
 		    "** terminate crashed with %s; keeping the stop reason",
 		    why);
 		ot_log_report(text);
-		end(s, &s->stop_reason);
+		end(s, s->stop_reason);
 	}
 	terminate(s, reason);
 }
@@ -383,7 +384,9 @@ static __attribute__((noinline)) void get_state(struct server *s,
 	reply_to((ot_gs_from){ot_msg_from(m), h.alias}, text, (size_t)n + 1);
 }
 
-static void handle(struct server *s, ot_msg *m)
+/* noinline: its locals (a callback's result, a reason) must not sit in
+ * the loop's frame, which a waiting server keeps. */
+__attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 {
 	const ot_gen_server_callbacks *cb = s->cb;
 	uint64_t tag = ot_msg_tag(m);
@@ -462,35 +465,35 @@ static bool is_start(const ot_msg *m, void *arg)
 	return ot_msg_tag(m) == TAG_START && ot_msg_size(m) == sizeof(struct start);
 }
 
-static void serve(void *arg)
+/* Takes the start record and runs init; false when the server must end.
+ * noinline: what it needs (the record, init's result) is gone from the
+ * stack by the time the server waits for its first message. */
+__attribute__((noinline)) static bool server_init(struct server *s)
 {
-	(void)arg;
 	/* The start record comes as a message, not as a pointer to the
 	 * starter's memory: the starter waits while init runs, and a waiting
 	 * process's frames may be saved off its stack then. */
 	ot_msg *sm;
 	if (ot_receive_match(is_start, NULL, &sm, OT_INFINITY) != 0)
-		return; /* the runtime is stopping */
+		return false; /* the runtime is stopping */
 	struct start start_rec;
 	memcpy(&start_rec, ot_msg_data(sm), sizeof start_rec);
 	ot_msg_free(sm);
 	const struct start *st = &start_rec;
-	struct server s;
-	memset(&s, 0, sizeof s);
-	s.cb = st->cb;
-	s.self = ot_self();
+	s->cb = st->cb;
+	s->self = ot_self();
 	/* As in OTP: the parent is the starter for a linked server; a
 	 * server started without a link is its own parent, and an EXIT
 	 * from its starter is just another message for handle_info. */
-	s.starter = st->parent;
-	s.parent = st->linked ? st->parent : s.self;
-	s.start_alias = st->alias;
+	s->starter = st->parent;
+	s->parent = st->linked ? st->parent : s->self;
+	s->start_alias = st->alias;
 	void *init_arg = st->arg;
 	bool linked = st->linked;
-	s.timeout_ms = OT_INFINITY;
-	ot_set_crash_handler(on_crash, &s);
+	s->timeout_ms = OT_INFINITY;
+	ot_set_crash_handler(on_crash, s);
 
-	ot_gs_ret r = s.cb->init(init_arg, &s.state);
+	ot_gs_ret r = s->cb->init(init_arg, &s->state);
 	if (r.action != OT_GS_OK) {
 		ot_reason why = r.reason;
 		int status = OT_EINITSTOP;
@@ -500,33 +503,46 @@ static void serve(void *arg)
 		} else if (r.action != OT_GS_STOP) {
 			why = bad_return("init");
 		}
-		ack(&s, status, &why);
+		ack(s, status, &why);
 		ot_exit(&why);
-		return;
+		return false;
 	}
-	s.started = true;
+	s->started = true;
 	/* start_link: the link comes now, before the ack. A starter that died
 	 * meanwhile (nobody waits for the ack) makes a trapping server get
 	 * EXIT noproc from its parent, and any other one end. */
-	if (linked && ot_link(s.starter) == OT_ENOPROC) {
+	if (linked && ot_link(s->starter) == OT_ENOPROC) {
 		ot_reason noproc = ot_reason_normal();
 		noproc.kind = OT_REASON_NOPROC;
-		stop_now(&s, noproc);
+		stop_now(s, noproc);
 	}
-	ack(&s, 0, NULL);
+	ack(s, 0, NULL);
 	/* init's timeout, hibernate and continue apply as after a callback. */
 	r.action = OT_GS_NOREPLY;
-	apply(&s, &r, NULL, "init");
+	apply(s, &r, NULL, "init");
+	return true;
+}
 
+/* Runs a continue; noinline for the same reason as handle(). */
+__attribute__((noinline)) static void run_continue(struct server *s)
+{
+	ot_gs_ret rc = s->cb->handle_continue(s->continue_arg, &s->state);
+	apply(s, &rc, NULL, "handle_continue");
+}
+
+static void serve(void *arg)
+{
+	(void)arg;
+	struct server s;
+	memset(&s, 0, sizeof s);
+	if (!server_init(&s))
+		return;
 	for (unsigned n = 1;; n++) {
 		if (s.has_continue) {
 			s.has_continue = false;
 			s.last_kind = "continue";
-			if (s.cb->handle_continue) {
-				ot_gs_ret rc = s.cb->handle_continue(
-				    s.continue_arg, &s.state);
-				apply(&s, &rc, NULL, "handle_continue");
-			}
+			if (s.cb->handle_continue)
+				run_continue(&s);
 			continue;
 		}
 		if (s.hibernate) {

@@ -101,6 +101,12 @@ bool ot__mailbox_take(struct ot__proc *p);
  * memory. Messages, link and monitor records are made of these. */
 void *ot__block_alloc(void);
 void ot__block_free(void *block);
+/* The same for blocks of OT__SMALL_BLOCK_SIZE bytes (link and watch
+ * records). */
+#define OT__SMALL_BLOCK_SIZE 64
+#define OT__BLOCK_CLASSES 2
+void *ot__small_alloc(void);
+void ot__small_free(void *block);
 /* A message block with room for size bytes inline, or NULL. */
 struct ot_msg *ot__msg_alloc(size_t size);
 /* Frees the block cache of a scheduler (at shutdown). */
@@ -305,8 +311,9 @@ struct ot__sched {
 	/* The stack a process left by ending here, until the next run: where
 	 * a new process is bound first. */
 	struct ot__stack *stack_left;
-	void *block_cache; /* free small blocks; this thread only */
-	unsigned blocks_cached;
+	/* Free blocks of each class (mailbox.c); this thread only. */
+	void *block_cache[OT__BLOCK_CLASSES];
+	unsigned blocks_cached[OT__BLOCK_CLASSES];
 
 	ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */

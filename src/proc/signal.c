@@ -71,9 +71,9 @@ static _Atomic uint64_t next_ref = 1;
 /* Link and monitor records are small blocks: a call monitors its server,
  * and a malloc/free pair per call would cost more than the message. */
 _Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
-		       sizeof(struct ot__watch) <= OT__BLOCK_SIZE &&
-		       sizeof(struct ot__link) <= OT__BLOCK_SIZE,
-	       "records fit in a block");
+		       sizeof(struct ot__watch) <= OT__SMALL_BLOCK_SIZE &&
+		       sizeof(struct ot__link) <= OT__SMALL_BLOCK_SIZE,
+	       "records fit in their blocks");
 
 /* ---------------------------------------------------------------------
  * Building and sending signals
@@ -161,7 +161,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		if (!w)
 			break;
 		RB_REMOVE(ot__watches, &p->watching, w);
-		ot__block_free(w);
+		ot__small_free(w);
 		m->kind = OT__M_MSG;
 		TAILQ_INSERT_TAIL(&p->queue, m, link);
 		return true;
@@ -199,7 +199,7 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 		ot__ready(q);
 	if (!l)
 		ot_msg_free(m);
-	ot__block_free(l);
+	ot__small_free(l);
 }
 
 /* Removes monitor ref from target's set; true if it was there. */
@@ -247,7 +247,7 @@ void ot__proc_finish(struct ot__proc *p)
 	while ((l = RB_MIN(ot__links, &links))) {
 		RB_REMOVE(ot__links, &links, l);
 		ot_pid peer = {l->peer};
-		ot__block_free(l);
+		ot__small_free(l);
 		/* Out of memory while a process dies: its peers must still
 		 * learn of it (a lost signal is a supervisor never told). */
 		struct ot_msg *m;
@@ -270,7 +270,7 @@ void ot__proc_finish(struct ot__proc *p)
 	while ((w = RB_MIN(ot__watches, &p->watching))) {
 		RB_REMOVE(ot__watches, &p->watching, w);
 		unmonitor(w->target, w->ref);
-		ot__block_free(w);
+		ot__small_free(w);
 	}
 }
 
@@ -333,10 +333,10 @@ int ot_link(ot_pid pid)
 		return OT_ENOMEM;
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		return 0; /* linking oneself does nothing */
-	struct ot__link *la = ot__block_alloc(), *lb = ot__block_alloc();
+	struct ot__link *la = ot__small_alloc(), *lb = ot__small_alloc();
 	if (!la || !lb) {
-		ot__block_free(la);
-		ot__block_free(lb);
+		ot__small_free(la);
+		ot__small_free(lb);
 		return OT_ENOMEM;
 	}
 	struct ot__proc *other = ot__table_lookup(pid);
@@ -347,8 +347,8 @@ int ot_link(ot_pid pid)
 			link_locked(self, other, &la, &lb);
 		unlock_pair(self, other);
 	}
-	ot__block_free(la);
-	ot__block_free(lb);
+	ot__small_free(la);
+	ot__small_free(lb);
 	if (linked)
 		return 0;
 	/* Not alive: a trapping caller learns it the Erlang way. */
@@ -409,25 +409,25 @@ int ot_unlink(ot_pid pid)
 		unlock_pair(self, other);
 	else
 		ot__spin_unlock(&self->lock);
-	ot__block_free(mine);
-	ot__block_free(theirs);
+	ot__small_free(mine);
+	ot__small_free(theirs);
 	ot__msgq_free(&dropped);
 	return 0;
 }
 
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child)
 {
-	struct ot__link *la = ot__block_alloc(), *lb = ot__block_alloc();
+	struct ot__link *la = ot__small_alloc(), *lb = ot__small_alloc();
 	if (!la || !lb) {
-		ot__block_free(la);
-		ot__block_free(lb);
+		ot__small_free(la);
+		ot__small_free(lb);
 		return OT_ENOMEM;
 	}
 	lock_pair(self, child);
 	link_locked(self, child, &la, &lb);
 	unlock_pair(self, child);
-	ot__block_free(la);
-	ot__block_free(lb);
+	ot__small_free(la);
+	ot__small_free(lb);
 	return 0;
 }
 
@@ -436,14 +436,14 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		   const char *name, ot_ref *out)
 {
 	struct ot__mon *mon = ot__block_alloc();
-	struct ot__watch *w = ot__block_alloc();
+	struct ot__watch *w = ot__small_alloc();
 	if (mon)
 		memset(mon, 0, sizeof *mon);
 	if (w)
 		memset(w, 0, sizeof *w);
 	if (!mon || !w) {
 		ot__block_free(mon);
-		ot__block_free(w);
+		ot__small_free(w);
 		return OT_ENOMEM;
 	}
 	ot_ref ref = {atomic_fetch_add_explicit(&next_ref, 1,
@@ -465,7 +465,7 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		return 0;
 	}
 	ot__block_free(mon);
-	ot__block_free(w);
+	ot__small_free(w);
 	/* Never alive (or gone): DOWN with noproc, at once. */
 	ot_reason noproc = ot__reason(OT_REASON_NOPROC);
 	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, name, &noproc);
@@ -535,7 +535,7 @@ int ot_demonitor(ot_ref ref, unsigned flags)
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
 		active = unmonitor(w->target, w->ref);
-		ot__block_free(w);
+		ot__small_free(w);
 	}
 	/* A DOWN becomes a message only as its watch record goes: while we
 	 * still held the record, none can be in the queue (and one still in
