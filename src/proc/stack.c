@@ -104,6 +104,18 @@ static void copy_off(void *dst, const char *sp, size_t len)
 	memcpy(dst, sp, len);
 }
 
+/* The owner is written only by the stack's holder, and read racily by
+ * ot__stacks_stats(): relaxed atomics, no ordering needed from them. */
+static struct ot__proc *owner_of(const struct ot__stack *st)
+{
+	return atomic_load_explicit(&st->owner, memory_order_relaxed);
+}
+
+static void set_owner(struct ot__stack *st, struct ot__proc *p)
+{
+	atomic_store_explicit(&st->owner, p, memory_order_relaxed);
+}
+
 static void count(_Atomic size_t *c, ptrdiff_t n)
 {
 	atomic_fetch_add_explicit(c, (size_t)n, memory_order_relaxed);
@@ -148,7 +160,7 @@ static struct ot__stack *map_stack(size_t size)
 
 static void unmap_stack(struct ot__stack *st)
 {
-	OT_ASSERT(!st->owner && STAILQ_EMPTY(&st->waiters));
+	OT_ASSERT(!owner_of(st) && STAILQ_EMPTY(&st->waiters));
 #ifdef OT_VALGRIND
 	VALGRIND_STACK_DEREGISTER(st->vg_id);
 #endif
@@ -307,7 +319,7 @@ static struct ot__proc *give_back(struct ot__stack *st)
  */
 static bool evict(struct ot__stack *st)
 {
-	struct ot__proc *o = st->owner;
+	struct ot__proc *o = owner_of(st);
 	char *sp = o->ctx.sp;
 	OT_ASSERT(sp >= st->lo && sp <= st->top);
 	size_t len = (size_t)(st->top - sp);
@@ -324,7 +336,7 @@ static bool evict(struct ot__stack *st)
 					 memory_order_relaxed))
 		atomic_store_explicit(&stacks.saved_peak, saved,
 				      memory_order_relaxed);
-	st->owner = NULL;
+	set_owner(st, NULL);
 	if (OT_UNLIKELY(stacks.check))
 		memset(sp, 0xdb, len);
 	return true;
@@ -348,24 +360,24 @@ enum ot__enter ot__stack_enter(struct ot__proc *p, size_t which)
 		st = p->stack = bind_to(p->pool, which);
 	if (OT_UNLIKELY(!take(st, p)))
 		return OT__ENTER_WAITS;
-	if (OT_LIKELY(st->owner == p))
+	if (OT_LIKELY(owner_of(st) == p))
 		return OT__ENTERED;
-	if (st->owner && !evict(st))
+	if (owner_of(st) && !evict(st))
 		return OT__ENTER_NOMEM; /* st is given back by leave */
 	contents_replaced(st);
 	if (p->frames)
 		restore(st, p);
 	/* else its first run: its context is made on the empty stack */
-	st->owner = p;
+	set_owner(st, p);
 	return OT__ENTERED;
 }
 
 struct ot__proc *ot__stack_leave(struct ot__proc *p, bool ended)
 {
 	struct ot__stack *st = p->stack;
-	if (st->owner == p) {
+	if (owner_of(st) == p) {
 		if (ended)
-			st->owner = NULL;
+			set_owner(st, NULL);
 		else if (OT_UNLIKELY(stacks.check))
 			evict(st);
 	}
@@ -416,7 +428,7 @@ void ot__stacks_stats(ot_stats *out)
 		for (size_t i = 0; i < stacks.shared; i++) {
 			struct ot__stack *st = atomic_load_explicit(
 				&pool->stacks[i], memory_order_acquire);
-			if (st && __atomic_load_n(&st->owner, __ATOMIC_RELAXED))
+			if (st && owner_of(st))
 				in_use++;
 		}
 	}

@@ -37,9 +37,10 @@ struct ot__stack {
 	/* STACK_FREE, STACK_BUSY or STACK_BUSY_WAITED (busy, and someone
 	 * waits): acq_rel RMWs in stack.c take and give it back. */
 	_Atomic int state;
-	/* Whose frames lie on the stack, or NULL. Read and written only by
-	 * the scheduler that holds the stack BUSY. */
-	struct ot__proc *owner;
+	/* Whose frames lie on the stack, or NULL. Written only by the
+	 * scheduler that holds the stack BUSY (relaxed: statistics read it
+	 * without holding it). */
+	_Atomic(struct ot__proc *) owner;
 	ot__spinlock wlock;			 /* guards waiters */
 	STAILQ_HEAD(, ot__proc) waiters;	 /* linked by runq_link */
 	char *lo;				 /* lowest usable byte */
