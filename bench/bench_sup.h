@@ -2,8 +2,9 @@
 /*
  * bench_sup.h — what the supervisor benchmarks (bench_sup_start,
  * bench_restart, bench_storm) share besides bench_util.h: a logger that
- * counts reports instead of writing them, the resident set size, and
- * percentiles of a sample. Include it once per program.
+ * counts reports instead of writing them, and percentiles of a sample
+ * (the resident set size is in bench_util.h). Include it once per
+ * program.
  *
  * The logger: every crash makes up to four reports (the process's crash
  * report, gen_server's, the supervisor's child_terminated and the progress
@@ -45,19 +46,6 @@ static inline void bench_quiet_reports(void)
 static inline unsigned long bench_reports_seen(void)
 {
 	return atomic_load_explicit(&bench_reports, memory_order_relaxed);
-}
-
-/* The resident set size of this program, in bytes (/proc/self/statm). */
-static inline size_t bench_rss_bytes(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size = 0, resident = 0;
-	if (f == NULL)
-		bench_die("cannot open /proc/self/statm");
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-		bench_die("cannot read /proc/self/statm");
-	fclose(f);
-	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 static inline int bench_cmp_u64(const void *a, const void *b)

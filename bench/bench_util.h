@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_util.h — what the otter benchmark programs share: option parsing,
- * the monotonic clock, error checks, and handing the result from the timing
- * process back to the main thread.
+ * the monotonic clock, the resident set size, error checks, and handing the
+ * result from the timing process back to the main thread.
  *
  * Every benchmark program works the same way: the main thread (a foreign
  * thread) starts the runtime, spawns the benchmark's head process, and
@@ -78,6 +78,19 @@ static inline uint64_t bench_now_ns(void)
 static inline uint64_t bench_secs_to_ns(double s)
 {
 	return s <= 0 ? 0 : (uint64_t)(s * 1e9);
+}
+
+/* The resident set size of this program, in bytes (/proc/self/statm). */
+static inline size_t bench_rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size = 0, resident = 0;
+	if (f == NULL)
+		bench_die("cannot open /proc/self/statm");
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		bench_die("cannot read /proc/self/statm");
+	fclose(f);
+	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 /* ---------------------------------------------------------------------

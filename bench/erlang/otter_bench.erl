@@ -8,6 +8,8 @@
 %%   erl -noshell +S 1 -pa DIR -s otter_bench run pingpong -s init stop
 %%   erl -noshell +S 1 -pa DIR -s otter_bench run ring 100000 -s erlang halt
 %%   erl -noshell +S 2 -pa DIR -eval 'otter_bench:run([spawn])' -s erlang halt
+%%   erl -noshell +S 1 +P 2001024 -pa DIR -s otter_bench run idle 1000000 \
+%%       memory -s erlang halt
 %%
 %%   run([pingpong | [Seconds]])        ns per round trip
 %%   run([ring, Size | [Seconds]])      messages (hops) per second
@@ -21,6 +23,14 @@
 %%                                      microseconds / resident bytes per
 %%                                      idle gen_server started under a
 %%                                      simple_one_for_one supervisor
+%%   run([idle | [N, [spawn | memory]]])
+%%                                      seconds to spawn N processes that
+%%                                      wait in receive / resident bytes
+%%                                      per process while they all wait
+%%   run([sup_tree | [N, [PerSup, [time | memory]]]])
+%%                                      microseconds / resident bytes per
+%%                                      idle gen_server of N under N/PerSup
+%%                                      simple_one_for_one supervisors
 %%   run([restart | [N, [median | p99, [Batch]]]])
 %%                                      microseconds from a call that
 %%                                      crashes a supervised gen_server to
@@ -41,8 +51,8 @@
 -behaviour(gen_server).
 
 -export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
-         call_time/1, cast_rate/2, pairs_rate/2, sup_start/2,
-         restart_latency/3, storm_rate/2]).
+         call_time/1, cast_rate/2, pairs_rate/2, sup_start/2, idle/2,
+         sup_tree/3, restart_latency/3, storm_rate/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_continue/2]).
 
 -define(WARMUP, 0.1).
@@ -80,6 +90,16 @@ run([Name | Args0]) ->
             {sup_start, [N]} -> {fun() -> sup_start(N, time) end, 3};
             {sup_start, [N, R]} -> {fun() -> sup_start(N, R) end,
                                     case R of memory -> 0; _ -> 3 end};
+            {idle, []} -> {fun() -> idle(1000000, spawn) end, 3};
+            {idle, [N]} -> {fun() -> idle(N, spawn) end, 3};
+            {idle, [N, R]} -> {fun() -> idle(N, R) end,
+                               case R of memory -> 0; _ -> 3 end};
+            {sup_tree, []} ->
+                {fun() -> sup_tree(1000000, 1000, time) end, 3};
+            {sup_tree, [N]} -> {fun() -> sup_tree(N, 1000, time) end, 3};
+            {sup_tree, [N, K]} -> {fun() -> sup_tree(N, K, time) end, 3};
+            {sup_tree, [N, K, R]} -> {fun() -> sup_tree(N, K, R) end,
+                                      case R of memory -> 0; _ -> 3 end};
             {restart, []} -> {fun() -> restart_latency(2000, 50, 100) end, 2};
             {restart, [N]} -> {fun() -> restart_latency(N, 50, 100) end, 2};
             {restart, [N, R]} ->
@@ -97,6 +117,7 @@ run([Name | Args0]) ->
         %% The supervisor twins drop the crash, supervisor and progress
         %% reports likewise (the C programs count them, print none).
         sup_start -> ok = logger:set_primary_config(level, none);
+        sup_tree -> ok = logger:set_primary_config(level, none);
         restart -> ok = logger:set_primary_config(level, none);
         storm -> ok = logger:set_primary_config(level, none);
         _ -> ok
@@ -384,6 +405,104 @@ start_idle(_, N, N) -> ok;
 start_idle(Sup, I, N) ->
     {ok, _} = supervisor:start_child(Sup, [{idle, I}, []]),
     start_idle(Sup, I + 1, N).
+
+%% ---------------------------------------------------------------------------
+%% Sup_tree: a simple_one_for_one top supervisor whose children are
+%% simple_one_for_one supervisors (shutdown infinity) of idle gen_servers,
+%% as in sup_start. One process starts N div PerSup of them and, under
+%% each right after it, PerSup children ({idle, I}, I the index in the
+%% tree); microseconds (time) or the beam's RSS growth in bytes (memory)
+%% per child, the supervisors included. bench_sup_tree.c.
+
+sup_tree(N, PerSup, Report) when is_integer(N), is_integer(PerSup),
+                                 PerSup >= 1, N >= PerSup,
+                                 N rem PerSup =:= 0 ->
+    Idle = #{id => idle, start => {gen_server, start_link, [?MODULE]},
+             restart => permanent, shutdown => brutal_kill, type => worker},
+    LeafArgs = [?MODULE, {sup, #{strategy => simple_one_for_one}, [Idle]}],
+    Leaf = #{id => leaf, start => {supervisor, start_link, LeafArgs},
+             restart => permanent, shutdown => infinity, type => supervisor},
+    Top = start_sup(#{strategy => simple_one_for_one}, [Leaf]),
+    NSup = N div PerSup,
+    Rss0 = rss(),
+    Mem0 = erlang:memory(total),
+    T0 = now_ns(),
+    Leaves = start_leaves(Top, 0, NSup, PerSup, []),
+    Ns = now_ns() - T0,
+    Rss1 = rss(),
+    Mem1 = erlang:memory(total),
+    NSup = proplists:get_value(active, supervisor:count_children(Top)),
+    _ = [PerSup = proplists:get_value(active, supervisor:count_children(L))
+         || L <- Leaves],
+    stop_sup(Top),
+    io:format(standard_error, "note: erlang:memory(total) grew ~b B per "
+              "child, RSS ~b B~n", [(Mem1 - Mem0) div N, (Rss1 - Rss0) div N]),
+    case to_atom(Report) of
+        time -> Ns / 1.0e3 / N;
+        memory -> (Rss1 - Rss0) / N
+    end.
+
+start_leaves(_, NSup, NSup, _, Acc) -> Acc;
+start_leaves(Top, S, NSup, PerSup, Acc) ->
+    {ok, L} = supervisor:start_child(Top, []),
+    start_idle(L, S * PerSup, (S + 1) * PerSup),
+    start_leaves(Top, S + 1, NSup, PerSup, [L | Acc]).
+
+%% ---------------------------------------------------------------------------
+%% Idle: the head spawns N processes, keeping their pids in a list; each
+%% adds one to a counter and waits in receive. The head yields until the
+%% counter is N (the spawn time), checks that every one is waiting
+%% (process_info status; untimed) and reads the RSS; then it sends each a
+%% message, after which each adds one to a second counter and ends. The
+%% counters are in a persistent_term, so that no process copies them.
+%% Seconds to spawn (spawn) or the beam's RSS growth per process while all
+%% wait (memory). bench_idle.c.
+
+idle(N, Report) when is_integer(N), N >= 1 ->
+    persistent_term:put(?MODULE, counters:new(2, [atomics])),
+    Rss0 = rss(),
+    Mem0 = erlang:memory(total),
+    T0 = now_ns(),
+    Pids = spawn_idle(N, []),
+    wait_count(1, N),
+    Ns = now_ns() - T0,
+    all_waiting(Pids),
+    Rss1 = rss(),
+    Mem1 = erlang:memory(total),
+    W0 = now_ns(),
+    lists:foreach(fun(P) -> P ! wake end, Pids),
+    wait_count(2, N),
+    Wake = now_ns() - W0,
+    io:format(standard_error, "note: ~b processes: spawned in ~.3f s, ~b B "
+              "resident each (RSS ~.1f -> ~.1f MiB), erlang:memory(total) "
+              "~b B each; woken and ended in ~.3f s~n",
+              [N, Ns / 1.0e9, (Rss1 - Rss0) div N, Rss0 / 1048576,
+               Rss1 / 1048576, (Mem1 - Mem0) div N, Wake / 1.0e9]),
+    case to_atom(Report) of
+        spawn -> Ns / 1.0e9;
+        memory -> (Rss1 - Rss0) / N
+    end.
+
+spawn_idle(0, Acc) -> Acc;
+spawn_idle(K, Acc) -> spawn_idle(K - 1, [spawn(fun idle_child/0) | Acc]).
+
+idle_child() ->
+    C = persistent_term:get(?MODULE),
+    counters:add(C, 1, 1),
+    receive wake -> counters:add(C, 2, 1) end.
+
+wait_count(Ix, N) ->
+    case counters:get(persistent_term:get(?MODULE), Ix) of
+        C when C >= N -> ok;
+        _ -> erlang:yield(), wait_count(Ix, N)
+    end.
+
+all_waiting([]) -> ok;
+all_waiting([P | Ps] = All) ->
+    case process_info(P, status) of
+        {status, waiting} -> all_waiting(Ps);
+        _ -> erlang:yield(), all_waiting(All)
+    end.
 
 %% ---------------------------------------------------------------------------
 %% Restart: a one_for_one supervisor with one child registered as
