@@ -158,7 +158,8 @@ OT_API int ot_gen_server_start_link(const ot_gen_server_callbacks *cb,
  *  never left in the mailbox), OT_ENOPROC (no such server),
  *  OT_ESERVERDIED (it ended during the call: *reason gets why),
  *  OT_EDEADLK (a server calling itself), OT_ETOOBIG (the reply did not fit
- *  in cap: *reply_size says how big it was), OT_EINVAL.
+ *  in cap: *reply_size says how big it was), OT_EINVAL (also for a request
+ *  size above PTRDIFF_MAX).
  * reason may be NULL. From: process or foreign; blocks the caller only.
  */
 OT_API int ot_gen_server_call(ot_pid server, const void *request, size_t size,

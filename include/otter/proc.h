@@ -255,7 +255,7 @@ typedef struct ot_msg ot_msg;
  * a process that has ended, or to a stale pid, succeeds and does nothing, as
  * in Erlang. The caller keeps data.
  * Errors: OT_EINVAL (to is OT_PID_NONE or malformed, data/size mismatch,
- * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
+ * size above PTRDIFF_MAX, tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign. Never blocks; a process that has sent many
  * messages in a row without waiting may yield here to the processes it
  * woke (as Erlang charges reductions for sends), so that a sending loop

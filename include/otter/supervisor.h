@@ -244,8 +244,9 @@ OT_API int ot_supervisor_start_child(ot_pid sup, const ot_child_spec *spec,
 /*
  * simple_one_for_one: starts a child from the template, passing a copy of
  * size bytes at extra (may be NULL / 0) to its start (and to each restart).
- * Errors: as ot_supervisor_start_child(), and OT_ESIMPLE when sup is not
- * simple_one_for_one.
+ * Errors: as ot_supervisor_start_child(), OT_ESIMPLE when sup is not
+ * simple_one_for_one, OT_EINVAL (extra NULL with a size, or a size above
+ * PTRDIFF_MAX).
  */
 OT_API int ot_supervisor_start_child_extra(ot_pid sup, const void *extra,
 					   size_t size, ot_pid *out,

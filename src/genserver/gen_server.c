@@ -25,6 +25,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -721,7 +723,8 @@ static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
 static int request(ot_pid server, uint64_t tag, const void *payload,
 		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
 {
-	if (size && !payload)
+	/* A size no buffer can have: the frame's length would wrap. */
+	if ((size && !payload) || size > (size_t)PTRDIFF_MAX)
 		return OT_EINVAL;
 	ot_ref watch;
 	int rc = watch_server(server, timeout_ms, &watch);
@@ -839,8 +842,12 @@ int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 		size_t n = ot_msg_size(m);
 		if (n > size)
 			n = size;
-		memcpy(buf, ot_msg_data(m), n);
-		buf[n - 1] = '\0';
+		if (n) {
+			memcpy(buf, ot_msg_data(m), n);
+			buf[n - 1] = '\0';
+		} else {
+			buf[0] = '\0'; /* an empty reply: an empty text */
+		}
 	}
 	ot_msg_free(m);
 	return 0;

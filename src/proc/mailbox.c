@@ -27,7 +27,11 @@
 
 int ot__check_payload(const void *data, size_t size)
 {
-	/* data and size must agree: both empty or both present. */
+	/* data and size must agree: both empty or both present; and no
+	 * buffer is larger than PTRDIFF_MAX (sizes past it wrap when a
+	 * header is added). */
+	if (size > (size_t)PTRDIFF_MAX)
+		return OT_EINVAL;
 	return (data == NULL) == (size == 0) ? 0 : OT_EINVAL;
 }
 

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,7 +561,8 @@ int ot_supervisor_start_child(ot_pid sup, const ot_child_spec *spec,
 int ot_supervisor_start_child_extra(ot_pid sup, const void *extra, size_t size,
 				    ot_pid *out, ot_reason *reason)
 {
-	if (size && !extra)
+	/* A size no buffer can have: the request's length would wrap. */
+	if ((size && !extra) || size > (size_t)PTRDIFF_MAX)
 		return OT_EINVAL;
 	struct req *rq = calloc(1, sizeof *rq + size);
 	if (!rq)

@@ -2392,6 +2392,17 @@ START_TEST(test_bad_input)
 	ck_assert_ot_err(ot_gen_server_call(srv, NULL, 8, &out, sizeof(out),
 					    NULL, scaled_ms(3000), NULL),
 			 OT_EINVAL);
+	/* sizes whose frame length would wrap (the caller's stack was
+	 * smashed before) */
+	ck_assert_ot_err(ot_gen_server_call(srv, &q, SIZE_MAX - 7, &out,
+					    sizeof(out), NULL, scaled_ms(3000),
+					    NULL),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_gen_server_call(srv, &q, SIZE_MAX, &out,
+					    sizeof(out), NULL, scaled_ms(3000),
+					    NULL),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_gen_server_cast(srv, &q, SIZE_MAX), OT_EINVAL);
 	int rc = ot_gen_server_call(OT_PID_NONE, &q, sizeof(q), &out,
 				    sizeof(out), NULL, scaled_ms(3000), NULL);
 	ck_assert_msg(rc == OT_EINVAL || rc == OT_ENOPROC,

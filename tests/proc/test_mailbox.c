@@ -206,6 +206,11 @@ START_TEST(test_data_size_mismatch)
 	char buf[8] = "payload";
 	ck_assert_ot_err(ot_send(g_test, 1, NULL, 5), OT_EINVAL);
 	ck_assert_ot_err(ot_send(g_test, 2, buf, 0), OT_EINVAL);
+	/* sizes no buffer can have (a header added would wrap them) */
+	ck_assert_ot_err(ot_send(g_test, 2, buf, SIZE_MAX), OT_EINVAL);
+	ck_assert_ot_err(ot_send(g_test, 2, buf, SIZE_MAX - 7), OT_EINVAL);
+	ck_assert_ot_err(ot_send_after(5, g_test, 3, buf, SIZE_MAX, NULL),
+			 OT_EINVAL);
 	ck_assert_ot_err(ot_send_after(5, g_test, 3, NULL, 5, NULL), OT_EINVAL);
 	ck_assert_ot_err(ot_send_after(5, g_test, 4, buf, 0, NULL), OT_EINVAL);
 	atomic_store(&g_freed, 0);

@@ -765,6 +765,16 @@ START_TEST(test_start_link_bad_input)
 	ck_assert_msg(rc == OT_EINVAL || rc == OT_EBADSPEC,
 		      "children NULL, nchildren 2: %s", ot_err_name(rc));
 	ck_assert(ot_test_wait_quiet(scaled_ms(2000)));
+	/* an extra size whose request length would wrap (it overflowed the
+	 * heap before), whatever the pid */
+	char x = 0;
+	ck_assert_ot_err(ot_supervisor_start_child_extra(ot_self(), &x,
+							 SIZE_MAX, NULL, &why),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_supervisor_start_child_extra(ot_self(), &x,
+							 SIZE_MAX - 8, NULL,
+							 &why),
+			 OT_EINVAL);
 }
 END_TEST
 
