@@ -56,12 +56,14 @@ enum ot_errno {
 };
 
 /*
- * A sentence describing err ("timed out"). Unknown codes (including
- * positive values) give "unknown error". Never NULL, never blocks.
+ * A sentence describing err ("timed out"); 0 gives "success". Unknown codes
+ * (including positive values) give "unknown error". Never NULL, never
+ * blocks.
  */
 OT_API const char *ot_strerror(int err);
 
-/* The code's name ("OT_ETIMEDOUT"), or "OT_UNKNOWN". Never NULL. */
+/* The code's name ("OT_ETIMEDOUT"; "OT_OK" for 0), or "OT_UNKNOWN". Never
+ * NULL. */
 OT_API const char *ot_err_name(int err);
 
 OT_END_DECLS

@@ -10,6 +10,8 @@
 const char *ot_strerror(int err)
 {
 	switch (err) {
+	case 0:
+		return "success";
 #define OT_ERRNO_TEXT_(name, value, text)                                      \
 	case OT_##name:                                                        \
 		return text;
@@ -22,6 +24,8 @@ const char *ot_strerror(int err)
 const char *ot_err_name(int err)
 {
 	switch (err) {
+	case 0:
+		return "OT_OK";
 #define OT_ERRNO_NAME_(name, value, text)                                      \
 	case OT_##name:                                                        \
 		return "OT_" #name;
