@@ -265,14 +265,17 @@ static inline ot_pid ot__pid_of(const struct ot__proc *p)
 }
 
 /* Process table (table.c). */
-int ot__table_init(size_t capacity);
+int ot__table_init(size_t max_procs);
 void ot__table_fini(void);
 /* A fresh, zeroed process structure (a free slot of the table), or NULL
  * when max_processes are alive. */
 struct ot__proc *ot__proc_new(void);
 /* Gives p a pid and `state`, and makes it findable. Returns 0. */
 int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
-/* Frees p's slot. p must be DEAD. */
+/* p has just been marked DEAD (ot__proc_finish): from now on it counts
+ * against no limit, though its slot is freed only by ot__table_remove. */
+void ot__table_note_ended(void);
+/* Frees p's slot. p must be DEAD and noted as ended. */
 void ot__table_remove(struct ot__proc *p);
 /* Frees p's slot without having inserted it. */
 void ot__proc_discard(struct ot__proc *p);
@@ -281,11 +284,16 @@ struct ot__proc *ot__table_lookup(ot_pid pid);
 /* The structure in the slot of a pid whose low 32 bits are slot, whatever
  * its generation, or NULL (lock it and check what it is). */
 struct ot__proc *ot__table_slot(uint32_t slot);
+/* Slots beyond max_processes, for processes that have ended but whose
+ * slot their reclaimer has not freed yet (one per scheduler at a time,
+ * and detaching foreign threads). */
+#define OT__TABLE_SLACK (OT__MAX_SCHEDULERS + 256)
 /* False for OT_PID_NONE and pids no table could have made. */
 static inline bool ot__pid_well_formed(ot_pid pid)
 {
 	uint64_t idx = pid.id & 0xffffffffu;
-	return (pid.id >> 32) != 0 && idx != 0 && idx <= OT_MAX_PROCESSES;
+	return (pid.id >> 32) != 0 && idx != 0 &&
+	       idx <= OT_MAX_PROCESSES + OT__TABLE_SLACK;
 }
 /* Calls fn on every process in the table (shutdown's sweep). */
 void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg);

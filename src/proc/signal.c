@@ -222,6 +222,8 @@ void ot__proc_finish(struct ot__proc *p)
 	ot_pid self = ot__pid_of(p);
 	ot__spin_lock(&p->lock);
 	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
+	/* Dead to anyone who looks now: its place counts for a new one. */
+	ot__table_note_ended();
 	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
 	TAILQ_CONCAT(&left, &p->inbox, link);
 	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);

@@ -56,7 +56,12 @@ static struct {
 	size_t capacity, used, hwm; /* lock */
 	size_t free_head, free_count; /* lock */
 	size_t resident;	      /* chunks with chunk_resident; lock */
+	/* Processes already dead to the world (ot__table_note_ended) whose
+	 * slot is not free yet: they count against no limit. */
+	_Atomic size_t ended;
 } table;
+
+
 
 static struct ot__proc *slot_at(size_t idx)
 {
@@ -68,8 +73,9 @@ static size_t index_of(const struct ot__proc *p)
 	return (size_t)((const char *)p - table.arena) / SLOT;
 }
 
-int ot__table_init(size_t capacity)
+int ot__table_init(size_t max_procs)
 {
+	size_t capacity = max_procs + OT__TABLE_SLACK;
 	memset(&table, 0, sizeof table);
 	size_t chunks = (capacity + CHUNK_SLOTS - 1) / CHUNK_SLOTS;
 	table.capacity = capacity;
@@ -145,7 +151,9 @@ static void slot_free(size_t idx)
 struct ot__proc *ot__proc_new(void)
 {
 	ot__spin_lock(&table.lock);
-	if (table.used >= ot__rt.max_procs) {
+	size_t ended = atomic_load_explicit(&table.ended, memory_order_relaxed);
+	if (table.used - ended >= ot__rt.max_procs ||
+	    (table.hwm == table.capacity && table.free_count == 0)) {
 		ot__spin_unlock(&table.lock);
 		return NULL;
 	}
@@ -154,7 +162,6 @@ struct ot__proc *ot__proc_new(void)
 	    (table.free_count < REUSE_DELAY || table.hwm < REUSE_DELAY)) {
 		idx = table.hwm++;
 	} else {
-		OT_ASSERT(table.free_count > 0);
 		idx = table.free_ring[table.free_head];
 		table.free_head = (table.free_head + 1) % table.capacity;
 		table.free_count--;
@@ -207,12 +214,18 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state)
 	return 0;
 }
 
+void ot__table_note_ended(void)
+{
+	atomic_fetch_add_explicit(&table.ended, 1, memory_order_relaxed);
+}
+
 void ot__table_remove(struct ot__proc *p)
 {
 	/* p is DEAD (set under its lock, which a lookup takes before it
 	 * answers): a noproc answer happens after all the process did. */
 	ot__spin_lock(&table.lock);
 	slot_free(index_of(p));
+	atomic_fetch_sub_explicit(&table.ended, 1, memory_order_relaxed);
 	ot__spin_unlock(&table.lock);
 }
 
