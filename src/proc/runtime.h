@@ -286,14 +286,14 @@ struct ot__proc *ot__table_lookup(ot_pid pid);
 struct ot__proc *ot__table_slot(uint32_t slot);
 /* Slots beyond max_processes, for processes that have ended but whose
  * slot their reclaimer has not freed yet (one per scheduler at a time,
- * and detaching foreign threads). */
+ * and detaching foreign threads); never past OT_MAX_PROCESSES slots in
+ * all, which pids are checked against. */
 #define OT__TABLE_SLACK (OT__MAX_SCHEDULERS + 256)
 /* False for OT_PID_NONE and pids no table could have made. */
 static inline bool ot__pid_well_formed(ot_pid pid)
 {
 	uint64_t idx = pid.id & 0xffffffffu;
-	return (pid.id >> 32) != 0 && idx != 0 &&
-	       idx <= OT_MAX_PROCESSES + OT__TABLE_SLACK;
+	return (pid.id >> 32) != 0 && idx != 0 && idx <= OT_MAX_PROCESSES;
 }
 /* Calls fn on every process in the table (shutdown's sweep). */
 void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg);

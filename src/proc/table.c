@@ -76,6 +76,8 @@ static size_t index_of(const struct ot__proc *p)
 int ot__table_init(size_t max_procs)
 {
 	size_t capacity = max_procs + OT__TABLE_SLACK;
+	if (capacity > OT_MAX_PROCESSES)
+		capacity = OT_MAX_PROCESSES;
 	memset(&table, 0, sizeof table);
 	size_t chunks = (capacity + CHUNK_SLOTS - 1) / CHUNK_SLOTS;
 	table.capacity = capacity;
