@@ -2,7 +2,7 @@
 /*
  * gen_server.c — generic servers, built only on the public process API.
  *
- * A server is a process running serve(): it runs init, acknowledges the
+ * A server is a process running ot__gs_serve(): it runs init, acknowledges the
  * start, then takes one message at a time and hands it to a callback. The
  * protocol is a handful of tagged messages (tags from OT_GS_TAG_BASE):
  *
@@ -21,6 +21,9 @@
  * A crash in a callback is trapped by the runtime; the crash handler this
  * layer installs writes the server's report (last message, state) and runs
  * terminate before the process ends with the crash reason.
+ *
+ * This file is the server's side; client.c the callers' (start, call,
+ * cast, stop), protocol.h what they send each other.
  */
 #include "config.h"
 
@@ -32,29 +35,10 @@
 
 #include <otter/gen_server.h>
 
-enum {
-	TAG_CALL = OT_GS_TAG_BASE + 1,
-	TAG_CAST,
-	TAG_STOP,
-	TAG_GET_STATE,
-	TAG_REPLY,
-	TAG_ACK,
-	TAG_START, /* starter -> server: struct start, its first message */
-};
+#include "protocol.h"
 
 /* A server yields to others after this many messages in a row. */
 #define BUDGET 64
-/* Requests up to this size are framed on the stack. */
-#define SMALL_FRAME 256
-
-struct call_hdr {
-	uint64_t alias;
-};
-
-struct ack {
-	int status; /* 0, OT_EIGNORED or OT_EINITSTOP */
-	ot_reason reason;
-};
 
 /* The server's own record, on its stack for its whole life. */
 struct server {
@@ -81,16 +65,6 @@ struct server {
 	size_t last_size;
 	ot_pid last_from;
 	const char *last_kind;
-};
-
-/* What the starter passes to the new process (copied before init runs:
- * a starter that times out returns and takes this with it). */
-struct start {
-	const ot_gen_server_callbacks *cb;
-	void *arg;
-	ot_pid parent;
-	uint64_t alias;
-	bool linked;
 };
 
 /* ---------------------------------------------------------------------
@@ -532,7 +506,7 @@ __attribute__((noinline)) static void run_continue(struct server *s)
 	apply(s, &rc, NULL, "handle_continue");
 }
 
-static void serve(void *arg)
+void ot__gs_serve(void *arg)
 {
 	(void)arg;
 	struct server s;
@@ -563,319 +537,3 @@ static void serve(void *arg)
 	}
 }
 
-/* ---------------------------------------------------------------------
- * Starting
- */
-struct down_match {
-	uint64_t alias;
-	ot_ref ref;
-	uint64_t tag;
-};
-
-/* The answer through our alias, or the DOWN of the server we watch. */
-static bool is_answer(const ot_msg *m, void *arg)
-{
-	const struct down_match *dm = arg;
-	if (dm->alias && ot_msg_alias(m) == dm->alias &&
-	    ot_msg_tag(m) == dm->tag)
-		return true;
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == dm->ref.id;
-}
-
-static int start(const ot_gen_server_callbacks *cb, void *arg,
-		 const ot_gen_server_opts *opts, bool link, ot_pid *out,
-		 ot_reason *reason)
-{
-	static const ot_gen_server_opts defaults;
-	if (!opts)
-		opts = &defaults;
-	if (!cb || !cb->init || opts->start_timeout_ms < OT_INFINITY ||
-	    (opts->monitor && !opts->monitor_ref))
-		return OT_EINVAL;
-	if (opts->name) {
-		ot_pid holder;
-		if (!opts->name[0])
-			return OT_EINVAL;
-		if (strlen(opts->name) > OT_NAME_MAX)
-			return OT_ENAMETOOLONG;
-		if (ot_whereis(opts->name, &holder) == 0) {
-			if (out)
-				*out = holder;
-			return OT_EALREADY;
-		}
-	}
-	int timeout = opts->start_timeout_ms ? opts->start_timeout_ms
-					     : OT_GS_DEFAULT_TIMEOUT;
-	struct start st = {
-	    .cb = cb, .arg = arg, .parent = ot_self(), .linked = link};
-	int rc = ot_alias(&st.alias);
-	if (rc)
-		return rc;
-	/* The starter watches the server while init runs, whether or not
-	 * it is linked: a server killed before its ack is noticed. */
-	ot_ref watch;
-	/* No link yet: the server links itself to us once init has
-	 * succeeded, so that a start that fails in any way (init returning
-	 * stop, a crash, an overflow, a kill) never sends us an EXIT. */
-	ot_spawn_opts so = {.stack_size = opts->stack_size,
-			    .name = opts->name,
-			    .flags = OT_SPAWN_MONITOR,
-			    .monitor_ref = &watch};
-	ot_pid pid;
-	rc = ot_spawn(serve, NULL, &so, &pid);
-	if (rc) {
-		ot_unalias(st.alias);
-		if (rc == OT_ENAMETAKEN) {
-			if (out && opts->name)
-				ot_whereis(opts->name, out);
-			return OT_EALREADY;
-		}
-		return rc;
-	}
-	struct down_match dm = {st.alias, watch, TAG_ACK};
-	ot_msg *m = NULL;
-	int sent = ot_send(pid, TAG_START, &st, sizeof st);
-	rc = sent ? sent : ot_receive_match(is_answer, &dm, &m, timeout);
-	if (rc == OT_ETIMEDOUT || sent) {
-		/* Too slow: kill it without a trace in our mailbox. */
-		ot_unalias(st.alias);
-		if (link)
-			ot_unlink(pid);
-		ot_reason kill = ot_reason_kill();
-		ot_exit_pid(pid, &kill);
-		/* Wait for it to be gone, and its name with it. */
-		ot_msg *down = NULL;
-		struct down_match only_down = {0, watch, 0};
-		ot_receive_match(is_answer, &only_down, &down, OT_INFINITY);
-		ot_msg_free(down);
-		return rc;
-	}
-	ot_unalias(st.alias);
-	if (rc)
-		return rc;
-	const ot_down_info *d = ot_msg_down(m);
-	if (d) {
-		/* Died before answering (killed during init, say). */
-		if (link)
-			ot_unlink(pid);
-		if (reason)
-			*reason = d->reason;
-		ot_msg_free(m);
-		return OT_EINITSTOP;
-	}
-	struct ack a;
-	memcpy(&a, ot_msg_data(m), sizeof a);
-	ot_msg_free(m);
-	if (a.status != 0) {
-		/* It never linked and is ending now: wait for its DOWN, so
-		 * that when start returns neither the process nor its name is
-		 * left. */
-		ot_msg *down = NULL;
-		struct down_match only_down = {0, watch, 0};
-		ot_receive_match(is_answer, &only_down, &down, OT_INFINITY);
-		ot_msg_free(down);
-		if (reason)
-			*reason = a.reason;
-		return a.status;
-	}
-	if (opts->monitor)
-		*opts->monitor_ref = watch;
-	else
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-	if (out)
-		*out = pid;
-	return 0;
-}
-
-int ot_gen_server_start(const ot_gen_server_callbacks *cb, void *arg,
-			const ot_gen_server_opts *opts, ot_pid *out,
-			ot_reason *reason)
-{
-	return start(cb, arg, opts, false, out, reason);
-}
-
-int ot_gen_server_start_link(const ot_gen_server_callbacks *cb, void *arg,
-			     const ot_gen_server_opts *opts, ot_pid *out,
-			     ot_reason *reason)
-{
-	return start(cb, arg, opts, true, out, reason);
-}
-
-/* ---------------------------------------------------------------------
- * Calls
- */
-
-/* Sends tag + (alias, payload) to server and waits for the reply through
- * the alias, or for the server's DOWN. On success *m is the reply. */
-/* What a call and a stop check first; then they monitor the server. */
-static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
-{
-	if (timeout_ms < OT_INFINITY || ot_pid_is_none(server))
-		return OT_EINVAL;
-	if (!ot_running())
-		return OT_ENOTSTARTED;
-	if (ot_pid_equal(server, ot_self()))
-		return OT_EDEADLK;
-	return ot_monitor(server, watch);
-}
-
-static int request(ot_pid server, uint64_t tag, const void *payload,
-		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
-{
-	/* A size no buffer can have: the frame's length would wrap. */
-	if ((size && !payload) || size > (size_t)PTRDIFF_MAX)
-		return OT_EINVAL;
-	ot_ref watch;
-	int rc = watch_server(server, timeout_ms, &watch);
-	if (rc)
-		return rc;
-	uint64_t alias;
-	if ((rc = ot_alias(&alias)) != 0) {
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return rc;
-	}
-	/* Frame: the alias, then the request. */
-	char small[SMALL_FRAME];
-	size_t len = sizeof(struct call_hdr) + size;
-	char *frame = len <= sizeof small ? small : malloc(len);
-	if (!frame) {
-		ot_unalias(alias);
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return OT_ENOMEM;
-	}
-	struct call_hdr h = {alias};
-	memcpy(frame, &h, sizeof h);
-	if (size)
-		memcpy(frame + sizeof h, payload, size);
-	rc = ot_send(server, tag, frame, len);
-	if (frame != small)
-		free(frame);
-	struct down_match dm = {alias, watch, TAG_REPLY};
-	if (rc == 0)
-		rc = ot_receive_match(is_answer, &dm, m, timeout_ms);
-	/* From here no reply can arrive; one that came between the end of
-	 * the wait and now is taken out, so none is ever left behind. */
-	ot_unalias(alias);
-	if (rc) {
-		ot_msg *late;
-		struct down_match reply_only = {alias, {0}, TAG_REPLY};
-		while (ot_receive_match(is_answer, &reply_only, &late, 0) == 0)
-			ot_msg_free(late);
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return rc;
-	}
-	const ot_down_info *d = ot_msg_down(*m);
-	if (!d) {
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return 0;
-	}
-	int err =
-	    d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC : OT_ESERVERDIED;
-	if (reason)
-		*reason = d->reason;
-	ot_msg_free(*m);
-	*m = NULL;
-	return err;
-}
-
-int ot_gen_server_call(ot_pid server, const void *req, size_t size, void *reply,
-		       size_t cap, size_t *reply_size, int timeout_ms,
-		       ot_reason *reason)
-{
-	if (!reply && cap)
-		return OT_EINVAL;
-	ot_msg *m = NULL;
-	int rc = request(server, TAG_CALL, req, size, timeout_ms, &m, reason);
-	if (rc)
-		return rc;
-	size_t n = ot_msg_size(m);
-	if (reply_size)
-		*reply_size = n;
-	if (n > cap) {
-		ot_msg_free(m);
-		return OT_ETOOBIG;
-	}
-	if (n)
-		memcpy(reply, ot_msg_data(m), n);
-	ot_msg_free(m);
-	return 0;
-}
-
-int ot_gen_server_call_name(const char *name, const void *req, size_t size,
-			    void *reply, size_t cap, size_t *reply_size,
-			    int timeout_ms, ot_reason *reason)
-{
-	ot_pid pid;
-	int rc = ot_whereis(name, &pid);
-	if (rc == OT_ENOTREG)
-		return OT_ENOPROC;
-	if (rc)
-		return rc;
-	return ot_gen_server_call(pid, req, size, reply, cap, reply_size,
-				  timeout_ms, reason);
-}
-
-int ot_gen_server_cast(ot_pid server, const void *req, size_t size)
-{
-	return ot_send(server, TAG_CAST, size ? req : NULL, size);
-}
-
-int ot_gen_server_reply(ot_gs_from from, const void *reply, size_t size)
-{
-	if ((size && !reply) || ot_pid_is_none(from.caller) || !from.alias)
-		return OT_EINVAL;
-	return ot_send_alias(from.caller, from.alias, TAG_REPLY,
-			     size ? reply : NULL, size);
-}
-
-int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
-			    int timeout_ms)
-{
-	if (!buf && size)
-		return OT_EINVAL;
-	ot_msg *m = NULL;
-	int rc = request(server, TAG_GET_STATE, NULL, 0, timeout_ms, &m, NULL);
-	if (rc)
-		return rc;
-	if (size) {
-		size_t n = ot_msg_size(m);
-		if (n > size)
-			n = size;
-		if (n) {
-			memcpy(buf, ot_msg_data(m), n);
-			buf[n - 1] = '\0';
-		} else {
-			buf[0] = '\0'; /* an empty reply: an empty text */
-		}
-	}
-	ot_msg_free(m);
-	return 0;
-}
-
-int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
-{
-	ot_reason why = reason ? *reason : ot_reason_normal();
-	ot_ref watch;
-	int rc = watch_server(server, timeout_ms, &watch);
-	if (rc)
-		return rc;
-	if ((rc = ot_send(server, TAG_STOP, &why, sizeof why)) != 0) {
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return rc;
-	}
-	struct down_match dm = {0, watch, 0};
-	ot_msg *m = NULL;
-	rc = ot_receive_match(is_answer, &dm, &m, timeout_ms);
-	if (rc) {
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return rc;
-	}
-	const ot_down_info *d = ot_msg_down(m);
-	if (d->reason.kind == OT_REASON_NOPROC)
-		rc = OT_ENOPROC;
-	else if (!ot_reason_equal(&d->reason, &why))
-		rc = OT_ESERVERDIED;
-	ot_msg_free(m);
-	return rc;
-}
