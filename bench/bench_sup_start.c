@@ -26,6 +26,7 @@
  * process, and measures the beam's RSS the same way.
  * BASELINE.md: Erlang 7.45 µs and ~3.1 KB per child; the goal is <= 1 µs.
  */
+#include "bench_idle_child.h"
 #include "bench_sup.h"
 
 static const char usage[] =
@@ -43,31 +44,6 @@ struct head_arg {
 	bool memory; /* --report memory */
 };
 
-/* ---------------------------------------------------------------------
- * The child: an idle gen_server whose state is its index (no allocation)
- */
-
-static ot_gs_ret idle_init(void *arg, void **state)
-{
-	int i = 0;
-	if (arg != NULL)
-		memcpy(&i, arg, sizeof i); /* the supervisor's copy of extra */
-	*state = (void *)(intptr_t)i;
-	return ot_gs_ok();
-}
-
-static const ot_gen_server_callbacks idle_cb = {
-    .init = idle_init,
-};
-
-/* The template: what it points to must outlive the supervisor. */
-static const ot_child_spec idle_child = {
-    .id = "idle",
-    .server = &idle_cb,
-    .restart = OT_PERMANENT,
-    .shutdown_ms = OT_SHUTDOWN_BRUTAL_KILL,
-    .type = OT_WORKER,
-};
 
 static void start_failed(const char *what, int rc, const ot_reason *why)
 {

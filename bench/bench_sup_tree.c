@@ -27,6 +27,7 @@
  * children and measures the beam's RSS the same way. Issue #11's goal:
  * <= 1 µs and <= 1,500 B per child.
  */
+#include "bench_idle_child.h"
 #include "bench_sup.h"
 
 static const char usage[] =
@@ -47,27 +48,6 @@ struct head_arg {
 	bool memory; /* --report memory */
 };
 
-/* The leaves' children: idle gen_servers whose state is their index. */
-static ot_gs_ret idle_init(void *arg, void **state)
-{
-	int i = 0;
-	if (arg != NULL)
-		memcpy(&i, arg, sizeof i); /* the supervisor's copy of extra */
-	*state = (void *)(intptr_t)i;
-	return ot_gs_ok();
-}
-
-static const ot_gen_server_callbacks idle_cb = {
-    .init = idle_init,
-};
-
-static const ot_child_spec idle_child = {
-    .id = "idle",
-    .server = &idle_cb,
-    .restart = OT_PERMANENT,
-    .shutdown_ms = OT_SHUTDOWN_BRUTAL_KILL,
-    .type = OT_WORKER,
-};
 
 /* The top supervisor's template: what it points to outlives the tree. */
 static const ot_sup_spec leaf_spec = {
