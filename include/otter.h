@@ -11,6 +11,7 @@
  *   otter/gen_server.h  generic servers (gen_server / GenServer)
  *   otter/supervisor.h  supervisors (supervisor / Supervisor,
  *                       DynamicSupervisor)
+ *   otter/run.h     a daemon's main: ot_run() runs a tree until SIGTERM
  */
 #ifndef OTTER_H
 #define OTTER_H
@@ -22,5 +23,6 @@
 #include <otter/proc.h>
 #include <otter/gen_server.h>
 #include <otter/supervisor.h>
+#include <otter/run.h>
 
 #endif /* OTTER_H */

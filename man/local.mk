@@ -10,6 +10,7 @@ otter_man_pages = \
 	man/ot_name.3 \
 	man/ot_process.3 \
 	man/ot_reason.3 \
+	man/ot_run.3 \
 	man/ot_runtime.3 \
 	man/ot_supervisor.3 \
 	man/ot_timer.3 \
