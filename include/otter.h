@@ -6,6 +6,8 @@
  *   otter/version.h the version: OTTER_VERSION_*, ot_version()
  *   otter/error.h   error codes, ot_strerror(), ot_err_name()
  *   otter/reason.h  exit reasons
+ *   otter/log.h     reports (crash, server, supervisor, progress) and the
+ *                   loggers they go to: stderr, syslog, journald, yours
  *   otter/proc.h    the runtime, processes, messages, links, monitors,
  *                   crash trapping, timers, names, waiting for fds
  *   otter/gen_server.h  generic servers (gen_server / GenServer)
@@ -20,6 +22,7 @@
 #include <otter/version.h>
 #include <otter/error.h>
 #include <otter/reason.h>
+#include <otter/log.h>
 #include <otter/proc.h>
 #include <otter/gen_server.h>
 #include <otter/supervisor.h>

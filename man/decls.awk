@@ -98,6 +98,8 @@ function emit(    i, d)
 		d = normalize(substr(buf, 1, i - 1))
 		buf = substr(buf, i + 1)
 		sub(/^OT_API /, "", d)
+		# a function attribute (format checking) is not the page's business
+		sub(/ __attribute__\(\(.*\)\)$/, "", d)
 		if (d ~ /^[A-Za-z_][A-Za-z0-9_ *]*[ *]ot_[a-z0-9_]+\(/)
 			print d
 	}

@@ -47,8 +47,15 @@ otter_man_stubs = \
 	man/ot_in_process.3 \
 	man/ot_is_alive.3 \
 	man/ot_log_discard.3 \
+	man/ot_log_emit.3 \
 	man/ot_log_enabled.3 \
+	man/ot_log_journald.3 \
+	man/ot_log_journald_available.3 \
 	man/ot_log_report.3 \
+	man/ot_log_set_level.3 \
+	man/ot_log_stderr.3 \
+	man/ot_log_syslog.3 \
+	man/ot_log_would.3 \
 	man/ot_monitor.3 \
 	man/ot_monitor_name.3 \
 	man/ot_monotonic_ms.3 \
@@ -77,6 +84,7 @@ otter_man_stubs = \
 	man/ot_receive.3 \
 	man/ot_receive_match.3 \
 	man/ot_register.3 \
+	man/ot_report_kind_name.3 \
 	man/ot_running.3 \
 	man/ot_runtime_stats.3 \
 	man/ot_self.3 \
@@ -86,6 +94,8 @@ otter_man_stubs = \
 	man/ot_send_owned.3 \
 	man/ot_set_crash_handler.3 \
 	man/ot_set_logger.3 \
+	man/ot_set_report_logger.3 \
+	man/ot_severity_name.3 \
 	man/ot_shutdown.3 \
 	man/ot_sleep.3 \
 	man/ot_spawn.3 \

@@ -60,6 +60,7 @@
 #include <otter/base.h>
 #include <otter/error.h>
 #include <otter/reason.h>
+#include <otter/log.h>
 
 OT_BEGIN_DECLS
 
@@ -528,34 +529,7 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
  * order), and the guard catches those too.
  */
 
-/* A logger: gets each report as text (one or more lines, no trailing
- * newline). It runs on the thread that writes the report (a scheduler,
- * or a foreign thread calling ot_log_report()) and must not block for
- * long. */
-typedef void (*ot_log_fn)(const char *report, void *arg);
-
-/*
- * Where crash reports go: fn(report, arg) instead of stderr; NULL puts
- * back the default (stderr). A crash report is written each time a
- * process's own code ends it abnormally (a crash, or ot_exit with a reason
- * that is not clean): its pid, name, reason and, for crashes, a backtrace.
- * Returns 0. From: anywhere; takes effect for the next report.
- */
-OT_API int ot_set_logger(ot_log_fn fn, void *arg);
-
-/* Sends a report (text) to the logger, or to stderr. Later layers use it
- * for their reports (a gen_server's last message and state). Returns 0,
- * or OT_EINVAL for NULL. From: anywhere. */
-OT_API int ot_log_report(const char *report);
-
-/* A logger that drops every report. With it installed otter does not even
- * build them (no backtrace is taken at a crash, no text is formatted), as
- * Erlang's logger at level none: ot_set_logger(ot_log_discard, NULL). */
-OT_API void ot_log_discard(const char *report, void *arg);
-
-/* False while ot_log_discard is the logger: a layer that builds reports
- * (gen_server, supervisor) skips them then. Never blocks. */
-OT_API bool ot_log_enabled(void);
+/* Crash reports and the logger: otter/log.h (included here). */
 
 /* Runs after a crash in the calling process (not after a stack overflow,
  * nor when less than 17 KB of the process's stack is left below the

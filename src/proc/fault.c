@@ -229,6 +229,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	struct ot__sched *s = ot__sched_self();
 	struct ot__proc *p = s ? s->current : NULL;
+	if (!p && s && s->guard && !ot__locks_held)
+		siglongjmp(*s->guard, sig); /* ot__fault_guarded() */
 	if (!p) {
 		not_ours(sig, si, uc, "outside any otter process");
 		return;
@@ -274,6 +276,25 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	p->report = true;
 	land(uc, s, p);
 }
+int ot__fault_guarded(void (*fn)(void *), void *arg)
+{
+	struct ot__sched *s = ot__sched_self();
+	if (!s || s->current || s->guard) {
+		fn(arg);
+		return 0;
+	}
+	sigjmp_buf here;
+	/* s is not changed between here and the jump: it needs no
+	 * volatile. The mask is restored: the fault signal is unblocked. */
+	int sig = sigsetjmp(here, 1);
+	if (sig == 0) {
+		s->guard = &here;
+		fn(arg);
+	}
+	s->guard = NULL;
+	return sig;
+}
+
 int ot_set_crash_handler(ot_crash_fn fn, void *arg)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)

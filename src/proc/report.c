@@ -3,8 +3,8 @@
  * report.c — crash reports, like Erlang's proc_lib crash report: who
  * ended (pid and name), why (the reason as text), and for a crash the
  * backtrace the fault handler took. Written by the scheduler once the
- * process is off its stack (never in the signal handler), to stderr or to
- * the logger the program installed.
+ * process is off its stack (never in the signal handler), through
+ * ot_log_emit() (log.c).
  */
 #include "config.h"
 
@@ -16,38 +16,6 @@
 #include <unistd.h>
 
 #include "runtime.h"
-
-static struct {
-	pthread_mutex_t lock;
-	ot_log_fn fn; /* lock */
-	void *arg;    /* lock */
-} logger = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-/* Read without the lock where a report would start (a signal handler
- * included): a stale value costs one report built or skipped. */
-atomic_bool ot__log_off;
-
-int ot_set_logger(ot_log_fn fn, void *arg)
-{
-	pthread_mutex_lock(&logger.lock);
-	logger.fn = fn;
-	logger.arg = fn ? arg : NULL;
-	atomic_store_explicit(&ot__log_off, fn == ot_log_discard,
-			      memory_order_relaxed);
-	pthread_mutex_unlock(&logger.lock);
-	return 0;
-}
-
-void ot_log_discard(const char *report, void *arg)
-{
-	(void)report;
-	(void)arg;
-}
-
-bool ot_log_enabled(void)
-{
-	return !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
-}
 
 /* Appends to a fixed buffer, keeping what fits. */
 struct text {
@@ -70,6 +38,11 @@ static void add(struct text *t, const char *fmt, ...)
 						       : t->size - t->len - 1;
 }
 
+static void add_frame(void *ctx, int i, const char *text)
+{
+	add(ctx, "\n      #%d %s", i, text);
+}
+
 static void drop_crash(struct ot__proc *p)
 {
 	if (p->crash_owned)
@@ -80,7 +53,7 @@ static void drop_crash(struct ot__proc *p)
 
 void ot__report_crash(struct ot__proc *p, const char *name)
 {
-	if (!ot_log_enabled()) {
+	if (!ot_log_would(OT_LOG_ERROR)) {
 		drop_crash(p);
 		return;
 	}
@@ -97,46 +70,17 @@ void ot__report_crash(struct ot__proc *p, const char *name)
 	add(&t, "    exit reason: %s", reason);
 	if (p->crash && p->crash->nframes > 0) {
 		add(&t, "\n    backtrace:");
-		void **frames = p->crash->frames + p->crash->first;
-		int n = p->crash->nframes - p->crash->first;
-		char **sym = backtrace_symbols(frames, n);
-		for (int i = 0; i < n; i++) {
-			if (sym)
-				add(&t, "\n      #%d %s", i, sym[i]);
-			else
-				add(&t, "\n      #%d %p", i, frames[i]);
-		}
-		free(sym);
+		ot__backtrace_write(p->crash->frames + p->crash->first,
+				    p->crash->nframes - p->crash->first,
+				    p->crash->first > 0,
+				    add_frame, &t);
 	}
 	drop_crash(p);
-	ot_log_report(buf);
-}
-
-int ot_log_report(const char *report)
-{
-	if (!report)
-		return OT_EINVAL;
-	pthread_mutex_lock(&logger.lock);
-	ot_log_fn fn = logger.fn;
-	void *arg = logger.arg;
-	pthread_mutex_unlock(&logger.lock);
-	if (fn) {
-		fn(report, arg);
-		return 0;
-	}
-	/* One write, so that reports from two schedulers do not interleave. */
-	size_t len = strlen(report);
-	char *line = malloc(len + 1);
-	ssize_t rc;
-	if (line) {
-		memcpy(line, report, len);
-		line[len] = '\n';
-		rc = write(STDERR_FILENO, line, len + 1);
-		free(line);
-	} else {
-		rc = write(STDERR_FILENO, report, len);
-		rc = write(STDERR_FILENO, "\n", 1);
-	}
-	(void)rc;
-	return 0;
+	ot_report r = {.severity = OT_LOG_ERROR,
+		       .kind = OT_REPORT_CRASH,
+		       .pid = ot__pid_of(p),
+		       .name = name,
+		       .reason = &p->exit_reason,
+		       .text = buf};
+	ot_log_emit(&r);
 }

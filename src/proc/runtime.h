@@ -24,6 +24,7 @@
 #include <bsd/sys/queue.h>
 #include <bsd/sys/tree.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -338,6 +339,9 @@ struct ot__sched {
 	void *altstack;
 	stack_t old_altstack;
 	struct ot__crash crash;
+	/* Set while ot__fault_guarded() runs user code outside any
+	 * process on this thread: where a fault there jumps back to. */
+	sigjmp_buf *guard;
 
 	ot__spinlock timer_lock;
 	struct ot__ttree timers;    /* timer_lock */
@@ -406,9 +410,19 @@ void ot__faults_fini(void);
 /* Per scheduler thread: its alternate signal stack. */
 int ot__fault_thread_init(struct ot__sched *s);
 void ot__fault_thread_fini(struct ot__sched *s);
+/* Runs fn(arg), user code, on a scheduler outside any process (a logger
+ * writing a crash report): a fault in it returns here, its signal number,
+ * instead of ending the program. 0 when fn returned. */
+int ot__fault_guarded(void (*fn)(void *), void *arg);
 /* Writes the crash report of p (ended by its own code, abnormally), which
  * was registered as name ("" if not). */
 void ot__report_crash(struct ot__proc *p, const char *name);
+/* Hands line(ctx, i, text) each of the n frames as text (backtrace.c);
+ * from_fault: frames[0] is where a fault happened, not a return address. */
+void ot__backtrace_write(void *const *frames, int n, bool from_fault,
+			 void (*line)(void *ctx, int i, const char *text),
+			 void *ctx);
+void ot__backtrace_fini(void);
 /* Adds n to a counter that only its single writer (at a time) changes. */
 static inline void ot__count(_Atomic size_t *c, ptrdiff_t n)
 {

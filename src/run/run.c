@@ -70,13 +70,6 @@ static bool run_message(const ot_msg *m, void *arg)
 		     ot_pid_equal(e->from, r->watcher));
 }
 
-static void log_line(const char *fmt, int sig)
-{
-	char text[128];
-	snprintf(text, sizeof(text), fmt, strsignal(sig), sig);
-	ot_log_report(text);
-}
-
 /* The stop asked for by SIGTERM / SIGINT: an exit signal from the parent. */
 static void begin_stop(struct run *r, int sig, int stop_timeout_ms)
 {
@@ -109,8 +102,8 @@ static void run_loop(struct run *r, const ot_run_opts *o, int stop_ms)
 		ot_msg *m;
 		int rc = ot_receive_match(run_message, r, &m, wait_ms);
 		if (rc == OT_ETIMEDOUT) {
-			ot_log_report("ot_run: the tree did not stop in time; "
-				      "killing it");
+			ot_log(OT_LOG_WARNING, "ot_run: the tree did not stop "
+						"in time; killing it");
 			kill_root(r);
 			continue;
 		}
@@ -135,9 +128,10 @@ static void run_loop(struct run *r, const ot_run_opts *o, int stop_ms)
 			if (o->reload)
 				o->reload(r->root, o->arg);
 			else
-				log_line("ot_run: %s (signal %d) ignored: no "
-					 "reload callback",
-					 sig);
+				ot_log(OT_LOG_NOTICE,
+				       "ot_run: %s (signal %d) ignored: no "
+				       "reload callback",
+				       strsignal(sig), sig);
 		} else if (sig == SIGQUIT) {
 			r->res.signal = sig;
 			kill_root(r);
