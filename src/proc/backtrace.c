@@ -74,6 +74,27 @@ static const Dwfl_Callbacks callbacks = {
     .find_debuginfo = no_debuginfo,
 };
 
+/*
+ * The descriptions of frames seen before. libdwfl finds a symbol by
+ * walking the module's whole symbol table, which costs ~100 us for a
+ * backtrace through libc: a supervised child that crashes again and
+ * again shows the same frames, and finds them here. Direct-mapped by
+ * address; dwfl_lock.
+ */
+#define DESC_CACHE 256
+#define DESC_MAX 512
+static struct desc {
+	uintptr_t key; /* the address, low bit: caller; 0: empty */
+	char text[DESC_MAX];
+} *desc_cache;
+
+static struct desc *desc_slot(uintptr_t key)
+{
+	if (!desc_cache && !(desc_cache = calloc(DESC_CACHE, sizeof *desc_cache)))
+		return NULL;
+	return &desc_cache[(key >> 4 ^ key >> 12) % DESC_CACHE];
+}
+
 /* (Re)reads which modules are mapped where. dwfl_lock held. */
 static bool dwfl_refresh(void)
 {
@@ -86,8 +107,7 @@ static bool dwfl_refresh(void)
 }
 
 /* "name+0x1a at file.c:42 (module)" for addr, or false. dwfl_lock held. */
-static bool dwfl_describe(uintptr_t addr, bool caller, char *buf,
-			  size_t size)
+static bool dwfl_lookup(uintptr_t addr, bool caller, char *buf, size_t size)
 {
 	/* A return address points after the call: look up the call. */
 	Dwarf_Addr at = caller && addr > 0 ? addr - 1 : addr;
@@ -118,6 +138,24 @@ static bool dwfl_describe(uintptr_t addr, bool caller, char *buf,
 		const char *base = strrchr(modname, '/');
 		snprintf(buf + n, size - (size_t)n, " (%s)",
 			 base ? base + 1 : modname);
+	}
+	return true;
+}
+
+static bool dwfl_describe(uintptr_t addr, bool caller, char *buf,
+			  size_t size)
+{
+	uintptr_t key = addr << 1 | caller;
+	struct desc *d = desc_slot(key);
+	if (d && d->key == key) {
+		snprintf(buf, size, "%s", d->text);
+		return true;
+	}
+	if (!dwfl_lookup(addr, caller, buf, size))
+		return false;
+	if (d) {
+		d->key = key;
+		snprintf(d->text, sizeof d->text, "%s", buf);
 	}
 	return true;
 }
@@ -167,6 +205,8 @@ void ot__backtrace_fini(void)
 	if (dwfl)
 		dwfl_end(dwfl);
 	dwfl = NULL;
+	free(desc_cache);
+	desc_cache = NULL;
 	pthread_mutex_unlock(&dwfl_lock);
 #endif
 }
