@@ -1,15 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# test_exports.sh — the ABI of libotter is exactly the ot_ symbols.
+# test_exports.sh — the ABI of libotter is exactly the public API: the
+# functions the headers declare with OT_API, nothing more (no internal
+# ot__ symbol, nothing without the prefix), nothing less.
 #
 # Run by `make check` through the TAP driver. Makefile.am exports
-# top_builddir and NM; run by hand, they default to "." and "nm".
-# Every symbol the shared library defines in its dynamic symbol table
-# must start with "ot_"; the version node (OTTER_0, type A) is allowed.
+# top_builddir, srcdir, NM and CC; run by hand they default to ".", ".",
+# "nm" and "cc". The version node (OTTER_0, type A) is allowed.
+#   1. libotter.so exports exactly the declared functions;
+#   2. the check itself fails on a library that exports an internal ot__
+#      function and an undeclared ot_ one (built here, when cc works).
 # A build without a shared library (--disable-shared) has nothing to check.
 
 top_builddir=${top_builddir:-.}
+srcdir=${srcdir:-.}
 NM=${NM:-nm}
+CC=${CC:-cc}
 lib=$top_builddir/.libs/libotter.so
 
 if test ! -e "$lib"; then
@@ -17,30 +23,62 @@ if test ! -e "$lib"; then
 	exit 0
 fi
 
-echo "1..1"
+echo "1..2"
 
-if ! syms=$($NM -D --defined-only "$lib" 2>&1); then
-	echo "not ok 1 - exported symbols of $lib: $NM failed"
-	printf '%s\n' "$syms" | sed 's/^/# /'
-	exit 0
-fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/test_exports.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
 
-# nm -D prints "ADDRESS TYPE NAME[@@VERSION]"; keep TYPE and bare NAME.
-bad=$(printf '%s\n' "$syms" | awk '
-	NF >= 2 {
+# The declared API: one function name a line, sorted.
+awk -v mode=header -f "$srcdir/man/decls.awk" "$srcdir"/include/otter/*.h \
+	"$top_builddir"/include/otter/*.h 2>/dev/null |
+	sed 's/(.*//; s/.*[ *]//' | sort -u >"$work/declared"
+
+# check_lib LIB: prints what LIB exports and should not, and what is
+# declared and not exported; nothing when it is right.
+check_lib() {
+	if ! $NM -D --defined-only "$1" >"$work/nm" 2>&1; then
+		echo "$NM failed:"
+		cat "$work/nm"
+		return
+	fi
+	# nm -D prints "ADDRESS TYPE NAME[@@VERSION]"
+	awk 'NF >= 2 {
 		type = $(NF - 1); name = $NF; sub(/@.*/, "", name)
 		if (type == "A" && name ~ /^OTTER_[0-9]+$/) next  # version node
-		if (name !~ /^ot_/) print type " " name
-	}')
-count=$(printf '%s\n' "$syms" | awk 'NF >= 2 { n = $NF; sub(/@.*/, "", n); if (n ~ /^ot_/) c++ } END { print c + 0 }')
+		print name
+	}' "$work/nm" | sort -u >"$work/exported"
+	comm -23 "$work/exported" "$work/declared" | sed 's/^/exported, not declared: /'
+	comm -13 "$work/exported" "$work/declared" | sed 's/^/declared, not exported: /'
+}
 
-if test -n "$bad"; then
-	echo "not ok 1 - $lib exports symbols without the ot_ prefix"
-	printf '%s\n' "$bad" | sed 's/^/# not ot_: /'
-elif test "$count" -eq 0; then
-	echo "not ok 1 - $lib exports no ot_ symbol at all"
-	printf '%s\n' "$syms" | sed 's/^/# /'
+problems=$(check_lib "$lib")
+if test -n "$problems"; then
+	echo "not ok 1 - $lib exports other than the declared API"
+	printf '%s\n' "$problems" | sed 's/^/# /'
 else
-	echo "ok 1 - $lib exports only ot_ symbols ($count)"
+	echo "ok 1 - $lib exports exactly the declared API ($(wc -l <"$work/declared") functions)"
 fi
+
+# A deliberately bad library: every declared function (so that only the
+# two extras differ), an internal one and an undeclared one.
+{
+	sed 's/.*/void &(void) {}/' "$work/declared"
+	echo 'void ot__internal_helper(void) {}'
+	echo 'void ot_not_in_any_header(void) {}'
+} >"$work/bad.c"
+if ! $CC -shared -fPIC -o "$work/libbad.so" "$work/bad.c" 2>"$work/cc.log"; then
+	echo "ok 2 # SKIP $CC cannot build a shared library here"
+	exit 0
+fi
+problems=$(check_lib "$work/libbad.so")
+case "$problems" in
+*"exported, not declared: ot__internal_helper"*"exported, not declared: ot_not_in_any_header"* | \
+*"exported, not declared: ot_not_in_any_header"*"exported, not declared: ot__internal_helper"*)
+	echo "ok 2 - the check finds an exported ot__ symbol and an undeclared ot_ one"
+	;;
+*)
+	echo "not ok 2 - the check passed a library exporting ot__internal_helper and ot_not_in_any_header"
+	printf '%s\n' "$problems" | sed 's/^/# /'
+	;;
+esac
 exit 0
