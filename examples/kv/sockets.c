@@ -264,6 +264,28 @@ static ot_gs_ret sockets_info(const ot_msg *msg, void **state)
 	return ot_gs_noreply();
 }
 
+static bool is_down_of(const ot_msg *msg, void *arg)
+{
+	const ot_down_info *down = ot_msg_down(msg);
+	return down && down->ref.id == ((const ot_ref *)arg)->id;
+}
+
+/* True once k's process has ended. Stopped by kv.tcp_sup, we come after
+ * kv.conn_sup and every connection has ended; after a crash of our own,
+ * they still run, using their socket and k->conn: end them first. */
+static bool has_ended(struct sock *k)
+{
+	if (!ot_is_alive(k->pid))
+		return true;
+	ot_reason kill = ot_reason_kill();
+	ot_exit_pid(k->pid, &kill);
+	ot_msg *down;
+	if (ot_receive_match(is_down_of, &k->ref, &down, 5000) != 0)
+		return false;
+	ot_msg_free(down);
+	return true;
+}
+
 static void sockets_terminate(const ot_reason *reason, void *state)
 {
 	struct sockets *s = state;
@@ -271,6 +293,10 @@ static void sockets_terminate(const ot_reason *reason, void *state)
 	RB_FOREACH_SAFE(k, sock_tree, &s->socks, next) {
 		RB_REMOVE(sock_tree, &s->socks, k);
 		shutdown(k->conn.fd, SHUT_RDWR);
+		/* One that would not end keeps its socket and record: a leak,
+		 * rather than a descriptor or memory used after we let go. */
+		if (!has_ended(k))
+			continue;
 		close(k->conn.fd);
 		free(k);
 	}
