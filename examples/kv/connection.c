@@ -19,14 +19,14 @@
  * its first byte gets ERROR LINE TIMEOUT. That one is for the slowloris
  * client, which sends a byte every few seconds, so is never silent for
  * long, and never ends its line (nginx's client_header_timeout, Apache's
- * mod_reqtimeout). The wait is ot_read()'s own timeout: no timer, no
- * thread, nothing to cancel. The defaults (kv.h): 5 minutes of silence,
+ * mod_reqtimeout). The wait is ot_read()'s own timeout: no extra thread,
+ * no ot_send_after() to cancel. The defaults (kv.h): 5 minutes of silence,
  * since a person at `nc` may think that long between commands and clients
  * keep connections open between bursts (nginx keeps idle ones 75 s, redis
  * for ever unless told); 1 minute for a line, nginx's default for a
- * request header: a line of KV_LINE_MAX bytes takes well under a second
- * on any network that can carry the service, and `nc` sends a typed line
- * only once it is complete.
+ * request header: even the longest line (KV_LINE_MAX, 64 KB) arrives in
+ * a few seconds at a few hundred kbit/s, and `nc` sends a typed line only
+ * once it is complete.
  *
  * When every slot is taken, kv.sockets may close a waiting connection to
  * make room for a new one (sockets.c). The two share struct kv_conn's

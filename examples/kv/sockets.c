@@ -20,30 +20,32 @@
  * that ended before we monitored it would give a DOWN (noproc) that
  * follows nothing it did. In kv.tcp_sup this server is started first and
  * stopped last (rest_for_one), so when it terminates the connections
- * have all ended, and it closes what is left.
+ * have all ended, and it closes what is left (after a crash of its own,
+ * it ends those that still run first).
  *
  * It is also where the connection limit is kept (max_connections: one
  * count, of sockets, here; kv.conn_sup has no limit of its own, since it
- * learns of a connection's end a moment before or after we do). When
- * every slot is taken, a new client takes the place of the connection
- * that has waited longest for its next command, as nginx reuses its idle
- * keep-alive connections when worker_connections run out: that one is
- * told ERROR SERVER FULL, IDLE CONNECTION CLOSED and shut down, and the
- * new client is served once its DOWN has freed the slot (the acceptor
- * waits for our reply meanwhile, a few microseconds). Only when no
- * connection is waiting — each is running a command or writing a reply —
- * is the new client refused, with ERROR TOO MANY CONNECTIONS, as redis
- * refuses clients past maxclients. Refusing the newest alone, as redis
- * does, would let whoever opened the slots first keep them: with the idle
- * timeout a silent client holds its slot for minutes, and opens another
- * as soon as it is closed. Closing the longest idle means a new client
- * always gets in, and an active client loses its connection only to a
- * flood that fills every slot between two of its commands. Idle is
+ * learns of a connection's end a moment before or after we do). When every
+ * slot is taken, a new client takes the place of the connection that has
+ * waited longest since its last reply, as nginx reuses its idle keep-alive
+ * connections when worker_connections run out: that one is told ERROR
+ * SERVER FULL, IDLE CONNECTION CLOSED and shut down, and the new client is
+ * served once its DOWN has freed the slot (the acceptor waits for our
+ * reply meanwhile: the evicted process has only to wake up and end). Only
+ * when no connection is waiting — each is running a command or writing a
+ * reply — is the new client refused, with ERROR TOO MANY CONNECTIONS, as
+ * redis refuses clients past maxclients. Refusing the newest alone, as
+ * redis does, would let whoever opened the slots first keep them: with the
+ * idle timeout a silent client holds its slot for minutes, and opens
+ * another as soon as it is closed. Closing the longest idle means a new
+ * client always gets in, and an active client loses its connection only to
+ * a flood that fills every slot between two of its commands. Idle is
  * counted from a connection's last reply (or its start), not its last
- * byte, so a client that trickles a line that never ends (slowloris)
- * goes first. Which connection waits, and since when, is in the state
- * each shares with us (struct kv_conn, connection.c): we look at every
- * connection's state only when the table is full, O(connections) then.
+ * byte: the bytes of a line that never ends (slowloris) do not make a
+ * client look busy. Which connection waits, and since when, is in the
+ * state each shares with us (struct kv_conn, connection.c): we look at
+ * every connection's state only when the table is full, O(connections)
+ * then.
  */
 #include "config.h"
 

@@ -343,14 +343,30 @@ static size_t connections(void)
 	return n.active;
 }
 
-/* Waits until kv.conn_sup runs want connections. */
+/* The sockets kv.sockets holds (its status says), or SIZE_MAX. */
+static size_t sockets_held(void)
+{
+	char status[256];
+	size_t n;
+	if (ot_gen_server_get_state(whereis(KV_SOCKETS_NAME), status,
+				    sizeof(status), scaled_ms(5000)) != 0 ||
+	    sscanf(status, "sockets: %zu connections", &n) != 1)
+		return SIZE_MAX;
+	return n;
+}
+
+/* Waits until kv.conn_sup runs want connections and kv.sockets holds as
+ * many sockets: the slots it counts are free only once it has had the
+ * DOWNs of the connections that ended. */
 static void wait_connections(size_t want)
 {
 	int64_t deadline = now_ms() + scaled_ms(5000);
-	while (connections() != want && now_ms() < deadline)
+	while ((connections() != want || sockets_held() != want) &&
+	       now_ms() < deadline)
 		usleep(5000);
-	ck_assert_msg(connections() == want, "%zu connections, want %zu",
-		      connections(), want);
+	ck_assert_msg(connections() == want && sockets_held() == want,
+		      "%zu connections, %zu sockets, want %zu", connections(),
+		      sockets_held(), want);
 }
 
 /* Waits until the registry and kv.bucket_sup agree; returns the count. */
