@@ -231,8 +231,10 @@ extern const ot_gen_server_callbacks kv_sockets_callbacks;
 
 /* Hands the connected socket fd over to kv.sockets, which starts its
  * connection process and closes fd once that process has ended, however it
- * ended. Returns 0, or an error (then fd is closed, except after
- * OT_ESERVERDIED, when kv.sockets may have owned it). */
+ * ended. When every slot is taken it returns once the connection closed
+ * to make room has ended. Returns 0, or an error (then fd is closed,
+ * except after OT_ESERVERDIED, when kv.sockets may have owned it):
+ * OT_EMAXCHILDREN when no connection could make room. */
 int kv_sockets_serve(int fd);
 
 /* What kv.sockets sends a new connection once it owns (monitors) its
