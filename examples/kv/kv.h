@@ -28,6 +28,16 @@
  *   COMMAND; a line longer than KV_LINE_MAX: ERROR LINE TOO LONG, and the
  *   connection is closed)
  *
+ * Limits (struct kv_options; connection.c and sockets.c say why): a
+ * connection that sends nothing for idle_timeout_ms (5 minutes) after its
+ * last reply is told ERROR IDLE TIMEOUT and closed; one whose line has not
+ * ended line_timeout_ms (1 minute) after its first byte, ERROR LINE
+ * TIMEOUT. When max_connections (4,096) are open, a new client takes the
+ * place of the one that has waited longest since its last reply, which is
+ * told ERROR SERVER FULL, IDLE CONNECTION CLOSED; when none is waiting
+ * (each is running a command or writing its reply) the new client is told
+ * ERROR TOO MANY CONNECTIONS.
+ *
  * With allow_crash, also CRASH <bucket|registry|connection> <fault>, where
  * <bucket> is a bucket's name and <fault> one of segv, fpe, abort,
  * overflow: that process commits the fault for real (fault.c).
@@ -45,6 +55,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <otter.h>
@@ -52,8 +63,12 @@
 /* The longest line the server reads, without its line ending. */
 #define KV_LINE_MAX (64 * 1024)
 
-/* Most connections at once; more are told ERROR TOO MANY CONNECTIONS. */
+/* The defaults of struct kv_options's limits: most connections at once;
+ * how long a connection may send nothing after its last reply; how long
+ * a line may take to arrive once it began (connection.c says why). */
 #define KV_MAX_CONNECTIONS 4096
+#define KV_IDLE_TIMEOUT_MS (5 * 60 * 1000)
+#define KV_LINE_TIMEOUT_MS (60 * 1000)
 
 /* A connection process's stack: its buffers live there (see connection.c). */
 #define KV_CONN_STACK (512 * 1024)
@@ -70,11 +85,22 @@
 
 /* ---- the service (service.c) --------------------------------------------- */
 
-/* How to start it. The zero value: 127.0.0.1, an ephemeral port, no CRASH. */
+/* How to start it. The zero value: 127.0.0.1, an ephemeral port, no
+ * CRASH, the default limits. */
 struct kv_options {
 	const char *bind; /* a numeric IPv4 or IPv6 address; NULL: 127.0.0.1 */
 	int port;	  /* 0: any free port (see kv_service.port) */
 	bool allow_crash; /* accept the CRASH command */
+	/* Connections open at once (0: KV_MAX_CONNECTIONS); when all are
+	 * taken, a new one closes the longest idle (see kv.h's top). */
+	size_t max_connections;
+	/* A connection that sends nothing for this long after its last
+	 * reply (or its start) is closed (0: KV_IDLE_TIMEOUT_MS;
+	 * OT_INFINITY: never). */
+	int idle_timeout_ms;
+	/* A line must end this long after its first byte came, or the
+	 * connection is closed (0: KV_LINE_TIMEOUT_MS; OT_INFINITY: never). */
+	int line_timeout_ms;
 };
 
 /* A running service. */
@@ -88,8 +114,9 @@ struct kv_service {
  * Opens the listening socket and starts the supervision tree. The runtime
  * must be running. Returns 0, or an otter error: OT_ESYS (the socket could
  * not be opened, bound or listened on: errno says why), OT_EINVAL (a bad
- * address), OT_EALREADY (a service is running), or the supervisor's start
- * errors (*why, may be NULL, says why). From a process or a foreign thread.
+ * address, port or limit), OT_EALREADY (a service is running), or the
+ * supervisor's start errors (*why, may be NULL, says why). From a process
+ * or a foreign thread.
  */
 int kv_start(const struct kv_options *opts, struct kv_service *out,
 	     ot_reason *why);
@@ -192,12 +219,22 @@ size_t kv_orphan_reap(void);
 
 /* ---- the TCP side -------------------------------------------------------- */
 
+/* kv.sockets's start argument: kv_options's limits, defaults resolved
+ * (timeouts > 0 or OT_INFINITY). */
+struct kv_limits {
+	size_t max_connections;
+	int idle_timeout_ms;
+	int line_timeout_ms;
+};
+
 extern const ot_gen_server_callbacks kv_sockets_callbacks;
 
 /* Hands the connected socket fd over to kv.sockets, which starts its
  * connection process and closes fd once that process has ended, however it
- * ended. Returns 0, or an error (then fd is closed, except after
- * OT_ESERVERDIED, when kv.sockets may have owned it). */
+ * ended. When every slot is taken it returns once the connection closed
+ * to make room has ended. Returns 0, or an error (then fd is closed,
+ * except after OT_ESERVERDIED, when kv.sockets may have owned it):
+ * OT_EMAXCHILDREN when no connection could make room. */
 int kv_sockets_serve(int fd);
 
 /* What kv.sockets sends a new connection once it owns (monitors) its
@@ -210,8 +247,35 @@ int kv_sockets_serve(int fd);
 int kv_acceptor_start(void *arg, const void *extra, size_t extra_size,
 		      ot_pid *out, ot_reason *why);
 
-/* The connection's start function (a child start function, arg: the
- * socket as an intptr_t). */
+/*
+ * One connection as kv.sockets and the connection's process both see it,
+ * the way Erlang processes share an `atomics` array: kv.sockets allocates
+ * it, fills it in, hands it to the process it starts and frees it after
+ * that process's DOWN. `state` is the one field both write (connection.c
+ * has its rules): it says whether the connection waits for its client,
+ * and since when, so that kv.sockets can close the longest idle one
+ * without ever cutting a reply short.
+ */
+#define KV_CONN_BUSY	(-1) /* running a command, or writing its reply */
+#define KV_CONN_EVICTED (-2) /* kv.sockets has closed it for a newcomer */
+struct kv_conn {
+	int fd;
+	int idle_timeout_ms; /* > 0 or OT_INFINITY, as kv_limits */
+	int line_timeout_ms;
+	/* >= 0: waiting for the client since then (ot_monotonic_ms(): its
+	 * last reply, or its start); else KV_CONN_BUSY or KV_CONN_EVICTED. */
+	_Atomic int64_t state;
+};
+
+/* kv.sockets's side of the state (connection.c): how long the connection
+ * has waited (its state, or -1 when it does not wait), and taking it
+ * away from a waiting connection: true when state was still `since`, and
+ * then the connection writes nothing more to its socket. */
+int64_t kv_conn_idle_since(const struct kv_conn *conn);
+bool kv_conn_evict(struct kv_conn *conn, int64_t since);
+
+/* The connection's start function (a child start function, arg: its
+ * struct kv_conn). */
 int kv_connection_start(void *arg, const void *extra, size_t extra_size,
 			ot_pid *out, ot_reason *why);
 

@@ -3,8 +3,15 @@
  * main.c — kv-server: the KV service of Elixir's Mix/OTP guide, on otter.
  *
  *   kv-server [--port N] [--bind ADDR] [--allow-crash]
+ *             [--max-connections N] [--idle-timeout S] [--line-timeout S]
  *       serves the line protocol (see kv.h) on ADDR:N (127.0.0.1:4040)
- *       until SIGINT or SIGTERM; try it with `nc 127.0.0.1 4040`.
+ *       until SIGINT or SIGTERM; try it with `nc 127.0.0.1 4040`. At most
+ *       N connections (4096) at once: when all are open, a new client
+ *       closes the one that has waited longest for its next command, or,
+ *       when every one is running a command, is refused. A connection
+ *       that sends nothing for S seconds (300) after its last reply is
+ *       closed, and so is one whose line has not ended S seconds (60)
+ *       after it began; "never" turns either off.
  *   kv-server --demo
  *       starts the service on a free port and drives a scripted client
  *       session over TCP that crashes a bucket and the registry and shows
@@ -15,6 +22,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,14 +61,57 @@ const char *__tsan_default_options(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kv-server [--port N] [--bind ADDR] [--allow-crash]\n"
-		   "       kv-server --demo\n"
-		   "  --port N       listen on port N (default 4040, 0: any)\n"
-		   "  --bind ADDR    listen on this address (default "
-		   "127.0.0.1)\n"
-		   "  --allow-crash  accept CRASH <bucket|registry|connection> "
-		   "<segv|fpe|abort|overflow>\n"
-		   "  --demo         run the scripted demo and exit\n");
+	fprintf(
+	    f,
+	    "usage: kv-server [--port N] [--bind ADDR] [--allow-crash]\n"
+	    "                 [--max-connections N] [--idle-timeout S] "
+	    "[--line-timeout S]\n"
+	    "       kv-server --demo\n"
+	    "  --port N       listen on port N (default 4040, 0: any)\n"
+	    "  --bind ADDR    listen on this address (default 127.0.0.1)\n"
+	    "  --allow-crash  accept CRASH <bucket|registry|connection> "
+	    "<segv|fpe|abort|overflow>\n"
+	    "  --max-connections N\n"
+	    "                 serve at most N clients at once (default "
+	    "%d); when all\n"
+	    "                 are taken, a new client closes the one idle "
+	    "longest (it is\n"
+	    "                 told ERROR SERVER FULL, IDLE CONNECTION "
+	    "CLOSED), or, when\n"
+	    "                 none is idle, is told ERROR TOO MANY "
+	    "CONNECTIONS\n"
+	    "  --idle-timeout S\n"
+	    "                 close a connection that sends nothing for S "
+	    "seconds after\n"
+	    "                 its last reply (default %d; never: keep it), "
+	    "after ERROR\n"
+	    "                 IDLE TIMEOUT\n"
+	    "  --line-timeout S\n"
+	    "                 close a connection whose line has not ended S "
+	    "seconds\n"
+	    "                 after it began (default %d; never: wait), "
+	    "after ERROR LINE\n"
+	    "                 TIMEOUT\n"
+	    "  --demo         run the scripted demo and exit\n",
+	    KV_MAX_CONNECTIONS, KV_IDLE_TIMEOUT_MS / 1000,
+	    KV_LINE_TIMEOUT_MS / 1000);
+}
+
+/* "never", or whole seconds > 0, as milliseconds; false if neither. */
+static bool parse_timeout(const char *arg, int *ms)
+{
+	if (strcmp(arg, "never") == 0) {
+		*ms = OT_INFINITY;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long s = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno || s <= 0 ||
+	    s > INT_MAX / 1000)
+		return false;
+	*ms = (int)s * 1000;
+	return true;
 }
 
 /* Serves until SIGINT / SIGTERM, or until the tree gives up. */
@@ -127,6 +178,9 @@ int main(int argc, char **argv)
 	    {"port", required_argument, NULL, 'p'},
 	    {"bind", required_argument, NULL, 'b'},
 	    {"allow-crash", no_argument, NULL, 'c'},
+	    {"max-connections", required_argument, NULL, 'm'},
+	    {"idle-timeout", required_argument, NULL, 'i'},
+	    {"line-timeout", required_argument, NULL, 'l'},
 	    {"demo", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -134,8 +188,10 @@ int main(int argc, char **argv)
 	struct kv_options opts = {.bind = "127.0.0.1", .port = 4040};
 	bool demo = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:b:cdh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:b:cm:i:l:dh", longopts, NULL)) !=
+	       -1) {
 		char *end;
+		long long n;
 		switch (c) {
 		case 'p':
 			opts.port = (int)strtol(optarg, &end, 10);
@@ -151,6 +207,31 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			opts.allow_crash = true;
+			break;
+		case 'm':
+			errno = 0;
+			n = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno ||
+			    n <= 0) {
+				fprintf(stderr,
+					"kv-server: bad --max-connections: "
+					"%s\n",
+					optarg);
+				return 2;
+			}
+			opts.max_connections = (size_t)n;
+			break;
+		case 'i':
+		case 'l':
+			if (!parse_timeout(optarg,
+					   c == 'i' ? &opts.idle_timeout_ms
+						    : &opts.line_timeout_ms)) {
+				fprintf(stderr,
+					"kv-server: bad --%s-timeout: %s "
+					"(seconds, or never)\n",
+					c == 'i' ? "idle" : "line", optarg);
+				return 2;
+			}
 			break;
 		case 'd':
 			demo = true;

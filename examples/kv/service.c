@@ -34,6 +34,9 @@
 static atomic_bool crash_allowed;
 /* The acceptor's argument: it must outlive the supervisor. */
 static int listen_fd = -1;
+/* kv.sockets's argument, used again at each of its restarts: written by
+ * kv_start() before the tree starts. */
+static struct kv_limits limits;
 
 bool kv_crash_allowed(void)
 {
@@ -61,13 +64,17 @@ static const ot_sup_spec kv_sup = {
     .nchildren = 2,
 };
 
-/* kv.tcp_sup: the guide's KVServer.Application. */
+/* kv.tcp_sup: the guide's KVServer.Application. The connection limit is
+ * kv.sockets's, not a max_children here (see sockets.c). */
 static const ot_sup_spec conn_sup = {
-    .flags = {.strategy = OT_SUP_DYNAMIC, .max_children = KV_MAX_CONNECTIONS},
+    .flags = {.strategy = OT_SUP_DYNAMIC},
 };
 
 static const ot_child_spec tcp_children[] = {
-    {.id = "sockets", .server = &kv_sockets_callbacks, .name = KV_SOCKETS_NAME},
+    {.id = "sockets",
+     .server = &kv_sockets_callbacks,
+     .arg = &limits,
+     .name = KV_SOCKETS_NAME},
     {.id = "conn_sup",
      .sup = &conn_sup,
      .name = KV_CONN_SUP_NAME,
@@ -135,13 +142,28 @@ static int listen_on(const char *addr, int port, int *bound_port)
 	return fd;
 }
 
+/* A timeout of kv_options: 0 is dflt; else > 0 or OT_INFINITY. */
+static bool timeout_of(int ms, int dflt, int *out)
+{
+	*out = ms == 0 ? dflt : ms;
+	return ms >= 0 || ms == OT_INFINITY;
+}
+
 int kv_start(const struct kv_options *opts, struct kv_service *out,
 	     ot_reason *why)
 {
 	static const struct kv_options defaults = {0};
 	if (!opts)
 		opts = &defaults;
-	if (!out || opts->port < 0 || opts->port > 65535)
+	struct kv_limits lim = {
+	    .max_connections = opts->max_connections ? opts->max_connections
+						     : KV_MAX_CONNECTIONS,
+	};
+	if (!out || opts->port < 0 || opts->port > 65535 ||
+	    !timeout_of(opts->idle_timeout_ms, KV_IDLE_TIMEOUT_MS,
+			&lim.idle_timeout_ms) ||
+	    !timeout_of(opts->line_timeout_ms, KV_LINE_TIMEOUT_MS,
+			&lim.line_timeout_ms))
 		return OT_EINVAL;
 	if (listen_fd >= 0)
 		return OT_EALREADY;
@@ -151,6 +173,7 @@ int kv_start(const struct kv_options *opts, struct kv_service *out,
 	if (fd < 0)
 		return errno == EINVAL ? OT_EINVAL : OT_ESYS;
 	listen_fd = fd;
+	limits = lim;
 	atomic_store(&crash_allowed, opts->allow_crash);
 
 	ot_pid pid;

@@ -7,8 +7,8 @@
  * and talks to it as a client would: plain blocking sockets, on the test
  * thread and on pthreads of its own, nothing of otter on the client side.
  * The fixture stops the service after each test and checks that every
- * descriptor it opened was closed (the count of /proc/self/fd comes back)
- * on top of otter's own leak checks.
+ * descriptor it opened was closed (ot_test_count_fds() comes back) on top
+ * of otter's own leak checks.
  *
  *  - protocol: every command and every error, line endings, white space,
  *    commands split across writes and several in one write, the longest
@@ -16,6 +16,12 @@
  *  - robustness: a 1 MB line without a newline, malformed lines, clients
  *    that disconnect in the middle of a command, many connections, the
  *    service stopped under open connections — while other clients go on;
+ *  - limits: idle connections are closed after the idle timeout, and a
+ *    line that never ends after the line timeout, each with a line that
+ *    says why; a full table gives a new client the slot of the
+ *    connection idle longest since its last reply, refuses it only when
+ *    every connection is busy, and a table of KV_MAX_CONNECTIONS silent
+ *    clients (issue 15 #9) still lets every new client in;
  *  - concurrency: 100 clients at once, each checking every answer;
  *  - crash_*: CRASH against a bucket, the registry and a connection, with
  *    each fault (SIGSEGV, SIGFPE, abort, stack overflow), while background
@@ -30,9 +36,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -96,23 +103,10 @@ static bool report_seen(const char *text)
 	}
 }
 
-static int count_fds(void)
+static void start_service_with(const struct kv_options *o)
 {
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-static void start_service(bool allow_crash)
-{
-	struct kv_options o = {.allow_crash = allow_crash};
 	ot_reason why;
-	int rc = kv_start(&o, &g_svc, &why);
+	int rc = kv_start(o, &g_svc, &why);
 	char text[OT_REASON_STRLEN] = "";
 	if (rc)
 		ot_reason_format(&why, text, sizeof(text));
@@ -121,10 +115,24 @@ static void start_service(bool allow_crash)
 	ck_assert_int_gt(g_svc.port, 0);
 }
 
+static void start_service(bool allow_crash)
+{
+	struct kv_options o = {.allow_crash = allow_crash};
+	start_service_with(&o);
+}
+
+/* Stops the fixture's service and starts one with o (CRASH allowed). */
+static void restart_service(struct kv_options o)
+{
+	ck_assert_ot_ok(kv_stop(&g_svc));
+	o.allow_crash = true;
+	start_service_with(&o);
+}
+
 static void kv_setup(void)
 {
 	ot_set_logger(test_logger, NULL);
-	g_fds_before = count_fds();
+	g_fds_before = ot_test_count_fds();
 	start_service(true);
 }
 
@@ -133,12 +141,12 @@ static void kv_teardown(void)
 	if (!ot_pid_is_none(g_svc.root))
 		ck_assert_ot_ok(kv_stop(&g_svc));
 	int64_t deadline = now_ms() + scaled_ms(2000);
-	while (count_fds() != g_fds_before && now_ms() < deadline)
+	while (ot_test_count_fds() != g_fds_before && now_ms() < deadline)
 		usleep(5000);
 	ck_assert_msg(
-	    count_fds() == g_fds_before,
+	    ot_test_count_fds() == g_fds_before,
 	    "%d descriptors open after the service stopped, %d before",
-	    count_fds(), g_fds_before);
+	    ot_test_count_fds(), g_fds_before);
 	ot_set_logger(NULL, NULL);
 	free(g_log);
 	g_log = NULL;
@@ -155,26 +163,46 @@ struct cl {
 
 /* Connects to the service; NULL on failure. The caller frees it with
  * cl_close(). */
-static struct cl *cl_open(void)
+/* A blocking socket connected to the service, with 10 s (scaled) send
+ * and receive timeouts and, when rcvbuf > 0, a receive buffer that small;
+ * -1 on failure. */
+static int tcp_connect(int rcvbuf)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct timeval tv = {(time_t)(10 * tmul()), 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)g_svc.port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static struct cl *cl_open_rcvbuf(int rcvbuf)
 {
 	struct cl *c = malloc(sizeof(*c));
 	if (!c)
 		return NULL;
 	c->len = 0;
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = {(time_t)(10 * tmul()), 0};
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)g_svc.port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a))) {
-		if (c->fd >= 0)
-			close(c->fd);
+	c->fd = tcp_connect(rcvbuf);
+	if (c->fd < 0) {
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+static struct cl *cl_open(void)
+{
+	return cl_open_rcvbuf(0);
 }
 
 static void cl_close(struct cl *c)
@@ -315,14 +343,30 @@ static size_t connections(void)
 	return n.active;
 }
 
-/* Waits until kv.conn_sup runs want connections. */
+/* The sockets kv.sockets holds (its status says), or SIZE_MAX. */
+static size_t sockets_held(void)
+{
+	char status[256];
+	size_t n;
+	if (ot_gen_server_get_state(whereis(KV_SOCKETS_NAME), status,
+				    sizeof(status), scaled_ms(5000)) != 0 ||
+	    sscanf(status, "sockets: %zu connections", &n) != 1)
+		return SIZE_MAX;
+	return n;
+}
+
+/* Waits until kv.conn_sup runs want connections and kv.sockets holds as
+ * many sockets: the slots it counts are free only once it has had the
+ * DOWNs of the connections that ended. */
 static void wait_connections(size_t want)
 {
 	int64_t deadline = now_ms() + scaled_ms(5000);
-	while (connections() != want && now_ms() < deadline)
+	while ((connections() != want || sockets_held() != want) &&
+	       now_ms() < deadline)
 		usleep(5000);
-	ck_assert_msg(connections() == want, "%zu connections, want %zu",
-		      connections(), want);
+	ck_assert_msg(connections() == want && sockets_held() == want,
+		      "%zu connections, %zu sockets, want %zu", connections(),
+		      sockets_held(), want);
 }
 
 /* Waits until the registry and kv.bucket_sup agree; returns the count. */
@@ -846,6 +890,360 @@ START_TEST(test_stop_with_open_connections)
 }
 END_TEST
 
+/* ---- limits: idle connections, slow lines, a full table ------------------ */
+
+/* What a client is told as its connection is closed for each reason. */
+#define IDLE_NOTICE    "ERROR IDLE TIMEOUT"
+#define LINE_NOTICE    "ERROR LINE TIMEOUT"
+#define EVICTED_NOTICE "ERROR SERVER FULL, IDLE CONNECTION CLOSED"
+#define REFUSED_NOTICE "ERROR TOO MANY CONNECTIONS"
+
+/* Asserts that the next line c gets is want, and that the server then
+ * closes the connection. */
+#define expect_closed_with(c, want)                                            \
+	do {                                                                   \
+		char got_[256];                                                \
+		int r_ = cl_line((c), got_, sizeof(got_), NULL);               \
+		ck_assert_msg(r_ == R_LINE && strcmp(got_, (want)) == 0,       \
+			      "got %d \"%s\", want \"%s\" and the end", r_,    \
+			      r_ == R_LINE ? got_ : "", (want));               \
+		ck_assert(closed_by_server(c));                                \
+	} while (0)
+
+/* True when c has something to read within ms (a line, or the end). */
+static bool cl_readable(struct cl *c, int ms)
+{
+	if (memchr(c->buf, '\n', c->len))
+		return true;
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	return poll(&p, 1, ms) == 1;
+}
+
+/* A client that never sends anything is closed with IDLE TIMEOUT once the
+ * timeout has passed; so is one whose last reply is that long ago; and
+ * the slots they held serve new clients. No OTP twin (gen_tcp has no idle
+ * timeout): redis's `timeout`. */
+START_TEST(test_idle_timeout)
+{
+	enum { MAX = 4 };
+	int idle = scaled_ms(300);
+	restart_service((struct kv_options){.max_connections = MAX,
+					    .idle_timeout_ms = idle});
+	struct cl *c[MAX];
+	int64_t t0 = now_ms();
+	for (int i = 0; i < MAX; i++)
+		ck_assert_ptr_nonnull(c[i] = cl_open());
+	for (int i = 0; i < MAX; i++) {
+		expect_closed_with(c[i], IDLE_NOTICE);
+		cl_close(c[i]);
+	}
+	/* Never before its time (the server's clock starts after our
+	 * connect()). */
+	ck_assert_int_ge(now_ms() - t0, idle);
+	wait_connections(0);
+
+	/* The slots are free: as many new clients get in, none pushed out
+	 * (each is told IDLE TIMEOUT, not SERVER FULL), and each is closed
+	 * an idle timeout after its own last reply. */
+	int64_t replied[MAX];
+	for (int i = 0; i < MAX; i++) {
+		ck_assert_ptr_nonnull(c[i] = cl_open());
+		expect_cmd(c[i], "CREATE idle", "OK");
+		expect_cmd(c[i], "PUT idle k v", "OK");
+		replied[i] = now_ms();
+	}
+	for (int i = 0; i < MAX; i++) {
+		expect_closed_with(c[i], IDLE_NOTICE);
+		ck_assert_int_ge(now_ms() - replied[i], idle);
+		cl_close(c[i]);
+	}
+	wait_connections(0);
+	/* The data outlives the connections that stored it. */
+	struct cl *after = cl_open();
+	ck_assert_ptr_nonnull(after);
+	expect_get(after, "idle", "k", "v");
+	cl_close(after);
+}
+END_TEST
+
+/* The idle timeout is about silence, not age: a client that keeps
+ * sending commands keeps its connection for many timeouts. */
+START_TEST(test_idle_timeout_active_client)
+{
+	int idle = scaled_ms(600);
+	restart_service((struct kv_options){.idle_timeout_ms = idle});
+	struct cl *c = cl_open();
+	ck_assert_ptr_nonnull(c);
+	expect_cmd(c, "CREATE busy", "OK");
+	int64_t t0 = now_ms();
+	for (int i = 0; now_ms() - t0 < 2 * idle; i++) {
+		usleep((useconds_t)idle * 1000 / 6);
+		expect_cmd(c, "PUT busy k v", "OK");
+	}
+	cl_close(c);
+	wait_connections(0);
+}
+END_TEST
+
+/* Slowloris: a line that trickles in, a byte at a time, never silent for
+ * long but never ended, is closed with LINE TIMEOUT once its deadline,
+ * counted from its first byte, has passed; a slow line that does end in
+ * time is served, and each line has a deadline of its own. (nginx's
+ * client_header_timeout; no OTP twin.) */
+START_TEST(test_line_timeout)
+{
+	int line = scaled_ms(400);
+	restart_service((struct kv_options){.line_timeout_ms = line});
+	struct cl *slow = cl_open(), *loris = cl_open();
+	ck_assert_ptr_nonnull(slow);
+	ck_assert_ptr_nonnull(loris);
+	expect_cmd(loris, "CREATE loris", "OK");
+
+	/* A byte every line / 8, for as long as the server lets it. */
+	int64_t t0 = now_ms();
+	ck_assert(SEND_LIT(loris, "PUT loris k "));
+	int sent = 0;
+	while (!cl_readable(loris, line / 8)) {
+		ck_assert_msg(now_ms() - t0 < 10 * line,
+			      "still open after %lld ms, %d bytes",
+			      (long long)(now_ms() - t0), sent);
+		ck_assert(SEND_LIT(loris, "v"));
+		sent++;
+	}
+	expect_closed_with(loris, LINE_NOTICE);
+	ck_assert_int_ge(now_ms() - t0, line);
+	ck_assert_int_ge(sent, 2); /* it kept sending */
+	cl_close(loris);
+
+	/* Three lines, each sent in two halves half a deadline apart: more
+	 * than one deadline in all, and all served. */
+	const char *halves[][2] = {{"PUT loris", " k2 slow\r\n"},
+				   {"GET lor", "is k2\r\n"},
+				   {"DELETE loris", " k2\r\n"}};
+	for (int l = 0; l < 3; l++) {
+		ck_assert(cl_send(slow, halves[l][0], strlen(halves[l][0])));
+		usleep((useconds_t)line * 500);
+		ck_assert(cl_send(slow, halves[l][1], strlen(halves[l][1])));
+	}
+	static const char *const want[] = {"OK", "slow", "OK", "OK"};
+	for (int i = 0; i < 4; i++) {
+		char got[64];
+		ck_assert_int_eq(cl_line(slow, got, sizeof(got), NULL), R_LINE);
+		ck_assert_str_eq(got, want[i]);
+	}
+	cl_close(slow);
+	wait_connections(0);
+}
+END_TEST
+
+/* A full table: a new client takes the place of the connection that has
+ * waited longest since its last reply, which is told why; the others, and
+ * the newcomer, are served. nginx's reuse of idle connections when
+ * worker_connections run out. */
+START_TEST(test_full_table_closes_longest_idle)
+{
+	enum { MAX = 4 };
+	restart_service((struct kv_options){.max_connections = MAX});
+	struct cl *c[MAX];
+	for (int i = 0; i < MAX; i++) {
+		ck_assert_ptr_nonnull(c[i] = cl_open());
+		usleep(5000);
+	}
+	wait_connections(MAX);
+	/* Idle since their last reply: c[0] longest, c[3] shortest. */
+	for (int i = 0; i < MAX; i++) {
+		expect_cmd(c[i], "CREATE full", "OK");
+		usleep(5000);
+	}
+	struct cl *n1 = cl_open();
+	ck_assert_ptr_nonnull(n1);
+	expect_closed_with(c[0], EVICTED_NOTICE);
+	expect_cmd(n1, "PUT full k n1", "OK");
+	wait_connections(MAX);
+
+	/* c[1] speaks again: now c[2] has waited longest. */
+	usleep(5000);
+	expect_get(c[1], "full", "nothing", "");
+	struct cl *n2 = cl_open();
+	ck_assert_ptr_nonnull(n2);
+	expect_closed_with(c[2], EVICTED_NOTICE);
+	expect_get(n2, "full", "k", "n1");
+	/* Everyone else was left alone. */
+	expect_cmd(c[1], "PUT full k c1", "OK");
+	expect_get(n1, "full", "k", "c1");
+	wait_connections(MAX);
+
+	/* A line in progress does not make a client less idle: c[3], whose
+	 * last reply is the oldest, goes first even though its last byte
+	 * is the newest (it trickles a line that never ends). */
+	usleep(5000);
+	expect_get(c[3], "full", "k", "c1");
+	usleep(5000);
+	expect_get(c[1], "full", "k", "c1");
+	expect_get(n1, "full", "k", "c1");
+	expect_get(n2, "full", "k", "c1");
+	ck_assert(SEND_LIT(c[3], "PUT full k "));
+	for (int i = 0; i < 5; i++) {
+		usleep(5000);
+		ck_assert(SEND_LIT(c[3], "v"));
+	}
+	struct cl *n3 = cl_open();
+	ck_assert_ptr_nonnull(n3);
+	expect_closed_with(c[3], EVICTED_NOTICE);
+	expect_get(n3, "full", "k", "c1");
+	for (int i = 0; i < MAX; i++)
+		cl_close(c[i]);
+	cl_close(n1);
+	cl_close(n2);
+	cl_close(n3);
+	wait_connections(0);
+}
+END_TEST
+
+/* A client that asks for more than it reads keeps its connection busy
+ * writing (a reply is never cut short to make room). */
+static struct cl *busy_client(void)
+{
+	struct cl *c = cl_open_rcvbuf(4096);
+	ck_assert_ptr_nonnull(c);
+	/* 300 replies of 60 KB: far more than the socket buffers hold. All
+	 * the lines go in one write, so the connection reads them at once
+	 * and is writing from its first reply on. */
+	static char gets[300 * 16];
+	size_t n = 0;
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(gets + n, sizeof(gets) - n,
+				      "GET huge k\r\n");
+	ck_assert(cl_send(c, gets, n));
+	/* Once a reply has come, the connection is stuck writing. */
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	ck_assert_int_eq(poll(&p, 1, scaled_ms(5000)), 1);
+	return c;
+}
+
+/* A full table where no connection waits for its client: the newcomer
+ * is refused, with TOO MANY CONNECTIONS (redis's maxclients); once a slot
+ * is free, a new client gets in. */
+START_TEST(test_full_table_of_busy_connections)
+{
+	enum { MAX = 2 };
+	restart_service((struct kv_options){.max_connections = MAX});
+	struct cl *setup = cl_open();
+	ck_assert_ptr_nonnull(setup);
+	expect_cmd(setup, "CREATE huge", "OK");
+	size_t vlen = 60000;
+	char *put = malloc(vlen + 32);
+	int h = snprintf(put, 32, "PUT huge k ");
+	memset(put + h, 'h', vlen);
+	memcpy(put + h + vlen, "\r\n", 2);
+	ck_assert(cl_send(setup, put, (size_t)h + vlen + 2));
+	free(put);
+	char got[64];
+	ck_assert_int_eq(cl_line(setup, got, sizeof(got), NULL), R_LINE);
+	ck_assert_str_eq(got, "OK");
+	cl_close(setup);
+	wait_connections(0);
+
+	struct cl *busy[MAX];
+	for (int i = 0; i < MAX; i++)
+		busy[i] = busy_client();
+	wait_connections(MAX);
+	for (int round = 0; round < 3; round++) {
+		struct cl *late = cl_open();
+		ck_assert_ptr_nonnull(late);
+		expect_closed_with(late, REFUSED_NOTICE);
+		cl_close(late);
+	}
+	/* One busy client goes: its connection's write fails, it ends, and
+	 * its slot serves the next client. */
+	cl_close(busy[0]);
+	wait_connections(MAX - 1);
+	struct cl *next = cl_open();
+	ck_assert_ptr_nonnull(next);
+	expect_cmd(next, "CREATE next", "OK");
+	cl_close(next);
+	cl_close(busy[1]);
+	wait_connections(0);
+}
+END_TEST
+
+/* Issue 15 #9, as reported: KV_MAX_CONNECTIONS clients connect and never
+ * send anything. Every new client still gets in, each in the place of
+ * the longest idle of them, which alone is told why; nothing else
+ * moves. */
+START_TEST(test_silent_clients_fill_the_table)
+{
+	/* All of them where the build can afford it (TSan: fewer fibers). */
+	size_t max = ot_test_scaled(KV_MAX_CONNECTIONS);
+	restart_service((struct kv_options){.max_connections = max});
+	/* Bare sockets: a struct cl each would be 64 KB. */
+	int *silent = malloc(max * sizeof(*silent));
+	ck_assert_ptr_nonnull(silent);
+	for (size_t i = 0; i < max; i++) {
+		silent[i] = tcp_connect(0);
+		ck_assert_msg(silent[i] >= 0, "connection %zu: %s", i,
+			      strerror(errno));
+		/* Not faster than the acceptor takes them (the backlog). */
+		if (i % 100 == 99)
+			wait_connections(i + 1);
+	}
+	wait_connections(max);
+
+	enum { NEW = 20 };
+	struct cl *c[NEW];
+	for (int i = 0; i < NEW; i++) {
+		ck_assert_ptr_nonnull(c[i] = cl_open());
+		expect_cmd(c[i], "CREATE in", "OK");
+	}
+	wait_connections(max);
+	/* Exactly NEW of the silent ones were told, and closed. */
+	size_t told = 0;
+	for (size_t i = 0; i < max; i++) {
+		char buf[128];
+		ssize_t n = recv(silent[i], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n > 0) {
+			buf[n] = '\0';
+			ck_assert_str_eq(buf, EVICTED_NOTICE "\r\n");
+			ck_assert_int_eq(recv(silent[i], buf, sizeof(buf), 0),
+					 0);
+			told++;
+		} else {
+			ck_assert_msg(n < 0 && errno == EAGAIN,
+				      "silent %zu: %zd (%s)", i, n,
+				      strerror(errno));
+		}
+	}
+	ck_assert_uint_eq(told, NEW);
+	for (int i = 0; i < NEW; i++) {
+		expect_get(c[i], "in", "k", "");
+		cl_close(c[i]);
+	}
+	for (size_t i = 0; i < max; i++)
+		close(silent[i]);
+	free(silent);
+	wait_connections(0);
+}
+END_TEST
+
+/* Limits that are no limits are refused, and nothing starts. */
+START_TEST(test_bad_limits)
+{
+	struct kv_service svc;
+	const struct kv_options bad[] = {
+	    {.idle_timeout_ms = -2},
+	    {.idle_timeout_ms = INT_MIN},
+	    {.line_timeout_ms = -5},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_ot_err(kv_start(&bad[i], &svc, NULL), OT_EINVAL);
+	/* The running service did not notice. */
+	struct cl *c = cl_open();
+	ck_assert_ptr_nonnull(c);
+	expect_cmd(c, "CREATE ok", "OK");
+	cl_close(c);
+}
+END_TEST
+
 /* ---- concurrency --------------------------------------------------------- */
 
 #define N_CLIENTS 100
@@ -1168,6 +1566,16 @@ static Suite *kv_suite(void)
 	tcase_add_test(tc, test_disconnect_mid_command);
 	tcase_add_test(tc, test_many_connections);
 	tcase_add_test(tc, test_stop_with_open_connections);
+	suite_add_tcase(s, tc);
+
+	tc = kv_tcase("limits", 60);
+	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_idle_timeout_active_client);
+	tcase_add_test(tc, test_line_timeout);
+	tcase_add_test(tc, test_full_table_closes_longest_idle);
+	tcase_add_test(tc, test_full_table_of_busy_connections);
+	tcase_add_test(tc, test_silent_clients_fill_the_table);
+	tcase_add_test(tc, test_bad_limits);
 	suite_add_tcase(s, tc);
 
 	tc = kv_tcase("concurrency", 60);
