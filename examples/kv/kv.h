@@ -121,6 +121,15 @@ struct kv_service {
 int kv_start(const struct kv_options *opts, struct kv_service *out,
 	     ot_reason *why);
 
+/* kv_start() in two halves, for a program that runs the tree itself
+ * (kv-server's ot_run()): kv_open() checks opts and opens the listening
+ * socket (*port gets its port; errors as kv_start() before the tree),
+ * kv_root_spec() is the tree to start, registered as KV_ROOT_NAME, and
+ * kv_close() closes the socket once the tree has ended. */
+int kv_open(const struct kv_options *opts, int *port);
+const ot_sup_spec *kv_root_spec(void);
+void kv_close(void);
+
 /* Stops the tree (connections first), closes the listening socket and
  * frees what crashed processes left behind. Returns 0 or the error of
  * ot_supervisor_stop(). */

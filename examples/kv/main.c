@@ -5,7 +5,9 @@
  *   kv-server [--port N] [--bind ADDR] [--allow-crash]
  *             [--max-connections N] [--idle-timeout S] [--line-timeout S]
  *       serves the line protocol (see kv.h) on ADDR:N (127.0.0.1:4040)
- *       until SIGINT or SIGTERM; try it with `nc 127.0.0.1 4040`. At most
+ *       until SIGINT or SIGTERM, which stop the tree in order (ot_run();
+ *       SIGHUP is logged, nothing to reload); try it with
+ *       `nc 127.0.0.1 4040`. Reports go to stderr, with their time. At most
  *       N connections (4096) at once: when all are open, a new client
  *       closes the one that has waited longest for its next command, or,
  *       when every one is running a command, is refused. A connection
@@ -23,7 +25,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,62 +115,69 @@ static bool parse_timeout(const char *arg, int *ms)
 	return true;
 }
 
-/* Serves until SIGINT / SIGTERM, or until the tree gives up. */
+/* What serve() tells ot_run()'s callbacks. */
+struct serving {
+	const struct kv_options *opts;
+	int port;
+};
+
+static int say_listening(ot_pid root, void *arg)
+{
+	(void)root;
+	const struct serving *sv = arg;
+	printf("kv-server: listening on %s:%d%s; Ctrl-C stops it\n",
+	       sv->opts->bind, sv->port,
+	       sv->opts->allow_crash ? " (CRASH allowed)" : "");
+	return 0;
+}
+
+static void no_reload(ot_pid root, void *arg)
+{
+	(void)root;
+	(void)arg;
+	ot_log(OT_LOG_NOTICE, "kv-server: SIGHUP: no configuration to reload");
+}
+
+/* Serves until SIGINT / SIGTERM, or until the tree gives up: ot_run()
+ * runs the tree, and stops it in order on those signals. */
 static int serve(const struct kv_options *opts)
 {
-	struct kv_service svc;
-	ot_reason why = ot_reason_normal();
-	int rc = kv_start(opts, &svc, &why);
-	if (rc) {
-		char text[OT_REASON_STRLEN];
-		if (rc == OT_ESYS)
-			snprintf(text, sizeof(text), "%s", strerror(errno));
-		else if (rc == OT_EINVAL)
-			snprintf(text, sizeof(text),
-				 "not a numeric IPv4 or IPv6 address");
-		else if (why.kind != OT_REASON_NORMAL)
-			ot_reason_format(&why, text, sizeof(text));
-		else
-			snprintf(text, sizeof(text), "%s", ot_strerror(rc));
-		fprintf(stderr, "kv-server: cannot serve on %s:%d: %s\n",
-			opts->bind, opts->port, text);
+	struct serving sv = {.opts = opts};
+	int rc = kv_open(opts, &sv.port);
+	ot_run_result res = {.reason = ot_reason_normal()};
+	if (rc == 0) {
+		ot_run_opts ro = {.name = KV_ROOT_NAME,
+				  .started = say_listening,
+				  .reload = no_reload,
+				  .arg = &sv};
+		rc = ot_run(kv_root_spec(), &ro, &res);
+		int e = errno;
+		kv_close();
+		errno = e;
+	}
+	if (rc == 0) {
+		printf("kv-server: %s, stopped\n", strsignal(res.signal));
+		return 0;
+	}
+	char text[OT_REASON_STRLEN];
+	if (rc == OT_ESERVERDIED || rc == OT_ETIMEDOUT) {
+		ot_reason_format(&res.reason, text, sizeof(text));
+		fprintf(stderr, "kv-server: the service ended: %s%s\n", text,
+			rc == OT_ETIMEDOUT ? " (it did not stop in time)" : "");
 		return 1;
 	}
-	printf("kv-server: listening on %s:%d%s; Ctrl-C stops it\n", opts->bind,
-	       svc.port, opts->allow_crash ? " (CRASH allowed)" : "");
-
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	int status = 0;
-	for (;;) {
-		struct timespec tick = {0, 200 * 1000 * 1000};
-		int sig = sigtimedwait(&stop, NULL, &tick);
-		if (sig > 0) {
-			printf("kv-server: %s, stopping\n", strsignal(sig));
-			break;
-		}
-		/* We are linked to the root: its end comes as an EXIT. */
-		ot_msg *m;
-		if (ot_receive(&m, 0) == 0) {
-			const ot_exit_info *ex = ot_msg_exit(m);
-			if (ex && ot_pid_equal(ex->from, svc.root)) {
-				char text[OT_REASON_STRLEN];
-				ot_reason_format(&ex->reason, text,
-						 sizeof(text));
-				fprintf(stderr,
-					"kv-server: the service ended: %s\n",
-					text);
-				ot_msg_free(m);
-				status = 1;
-				break;
-			}
-			ot_msg_free(m);
-		}
-	}
-	kv_stop(&svc);
-	return status;
+	if (rc == OT_ESYS)
+		snprintf(text, sizeof(text), "%s", strerror(errno));
+	else if (rc == OT_EINVAL)
+		snprintf(text, sizeof(text),
+			 "not a numeric IPv4 or IPv6 address");
+	else if (res.reason.kind != OT_REASON_NORMAL)
+		ot_reason_format(&res.reason, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "%s", ot_strerror(rc));
+	fprintf(stderr, "kv-server: cannot serve on %s:%d: %s\n", opts->bind,
+		opts->port, text);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -249,22 +257,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, even into a pipe */
-
-	/* SIGINT and SIGTERM are taken with sigtimedwait(), so every thread
-	 * (the schedulers too: they inherit the mask) leaves them blocked. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	if (!demo)
+		return serve(&opts); /* reports: to stderr, with their time */
 
 	int rc = ot_start(NULL);
 	if (rc) {
 		fprintf(stderr, "kv-server: ot_start: %s\n", ot_strerror(rc));
 		return 1;
 	}
+	/* The demo's reports go with its narration, to stdout. */
 	kv_reports_install(stdout);
-	int status = demo ? kv_demo() : serve(&opts);
+	int status = kv_demo();
 	ot_thread_detach();
 	ot_shutdown();
 	return status;

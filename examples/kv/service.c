@@ -149,8 +149,7 @@ static bool timeout_of(int ms, int dflt, int *out)
 	return ms >= 0 || ms == OT_INFINITY;
 }
 
-int kv_start(const struct kv_options *opts, struct kv_service *out,
-	     ot_reason *why)
+int kv_open(const struct kv_options *opts, int *port)
 {
 	static const struct kv_options defaults = {0};
 	if (!opts)
@@ -159,7 +158,7 @@ int kv_start(const struct kv_options *opts, struct kv_service *out,
 	    .max_connections = opts->max_connections ? opts->max_connections
 						     : KV_MAX_CONNECTIONS,
 	};
-	if (!out || opts->port < 0 || opts->port > 65535 ||
+	if (!port || opts->port < 0 || opts->port > 65535 ||
 	    !timeout_of(opts->idle_timeout_ms, KV_IDLE_TIMEOUT_MS,
 			&lim.idle_timeout_ms) ||
 	    !timeout_of(opts->line_timeout_ms, KV_LINE_TIMEOUT_MS,
@@ -167,24 +166,48 @@ int kv_start(const struct kv_options *opts, struct kv_service *out,
 		return OT_EINVAL;
 	if (listen_fd >= 0)
 		return OT_EALREADY;
-	int port;
 	int fd =
-	    listen_on(opts->bind ? opts->bind : "127.0.0.1", opts->port, &port);
+	    listen_on(opts->bind ? opts->bind : "127.0.0.1", opts->port, port);
 	if (fd < 0)
 		return errno == EINVAL ? OT_EINVAL : OT_ESYS;
 	listen_fd = fd;
 	limits = lim;
 	atomic_store(&crash_allowed, opts->allow_crash);
+	return 0;
+}
 
+const ot_sup_spec *kv_root_spec(void)
+{
+	return &root;
+}
+
+void kv_close(void)
+{
+	if (listen_fd >= 0)
+		close(listen_fd);
+	listen_fd = -1;
+	atomic_store(&crash_allowed, false);
+	/* Every process of the tree has ended: what they left, goes. */
+	kv_orphan_reap();
+}
+
+int kv_start(const struct kv_options *opts, struct kv_service *out,
+	     ot_reason *why)
+{
+	int port;
+	if (!out)
+		return OT_EINVAL;
+	int rc = kv_open(opts, &port);
+	if (rc)
+		return rc;
 	ot_pid pid;
-	int rc = ot_supervisor_start_link(&root, KV_ROOT_NAME, &pid, why);
+	rc = ot_supervisor_start_link(&root, KV_ROOT_NAME, &pid, why);
 	if (rc) {
-		close(fd);
-		listen_fd = -1;
-		kv_orphan_reap();
+		kv_close();
 		return rc;
 	}
-	*out = (struct kv_service){.root = pid, .listen_fd = fd, .port = port};
+	*out = (struct kv_service){
+	    .root = pid, .listen_fd = listen_fd, .port = port};
 	return 0;
 }
 
@@ -195,11 +218,7 @@ int kv_stop(struct kv_service *svc)
 	int rc = ot_supervisor_stop(svc->root, OT_INFINITY);
 	if (rc == OT_ENOPROC) /* it had already given up */
 		rc = 0;
-	close(svc->listen_fd);
-	listen_fd = -1;
-	atomic_store(&crash_allowed, false);
-	/* Every process of the tree has ended: what they left, goes. */
-	kv_orphan_reap();
+	kv_close();
 	svc->root = OT_PID_NONE;
 	svc->listen_fd = -1;
 	return rc;
