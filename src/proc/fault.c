@@ -274,7 +274,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	p->report = true;
 	land(uc, s, p);
 }
-int ot_set_crash_handler(ot_crash_fn fn, void *arg)
+int ot__set_crash_handler(ot_crash_fn fn, void *arg)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
