@@ -21,6 +21,14 @@
  * code (and the exit reason); the caller never dies of it. A failed
  * start_link returns the error without killing the caller and without
  * leaving an EXIT message in its mailbox.
+ *
+ * The parent: a server started with start_link has its starter as its
+ * parent, one started with start is its own parent, as in OTP; but a
+ * server started from a foreign thread has that thread as its parent
+ * either way (OTP has no foreign threads). A server that traps exits and
+ * gets an EXIT from its parent stops with that reason, running terminate:
+ * that is how ot_shutdown() stops the servers main started, in order
+ * (otter/proc.h).
  */
 #ifndef OTTER_GEN_SERVER_H
 #define OTTER_GEN_SERVER_H

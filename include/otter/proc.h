@@ -49,7 +49,15 @@
  * thread-local variable (errno included) across such a call.
  *
  * Errors: besides those each function lists, any function that can return
- * OT_ENOTSTARTED returns OT_ESHUTDOWN while ot_shutdown() is under way.
+ * OT_ENOTSTARTED returns OT_ESHUTDOWN to a foreign thread from the moment
+ * ot_shutdown() begins until it has returned (OT_ENOTSTARTED then, until
+ * the next ot_start()): from any thread, at any moment, a call either
+ * runs as usual, or returns that error having done nothing. A foreign
+ * thread blocked in a call when the shutdown begins is woken, and the call
+ * returns OT_ESHUTDOWN (or what it was waiting for, if that came first).
+ * Processes go on as usual while the shutdown stops them in order (see
+ * ot_shutdown()); ot_spawn() and the calls that start something new
+ * return OT_ESHUTDOWN to them only once what is left is being killed.
  */
 #ifndef OTTER_PROC_H
 #define OTTER_PROC_H
@@ -93,6 +101,11 @@ typedef struct ot_config {
 	 * and is a crash of that process. It costs address space, not
 	 * memory. 0: OT_DEFAULT_STACK_GUARD. */
 	size_t stack_guard;
+	/* How long ot_shutdown() gives the processes started from outside
+	 * any process (and the trees under them) to stop in order, in all,
+	 * before it kills what is left. 0: OT_DEFAULT_SHUTDOWN_TIMEOUT;
+	 * OT_INFINITY: as long as they take. */
+	int shutdown_timeout_ms;
 } ot_config;
 
 #define OT_DEFAULT_STACK_SIZE ((size_t)64 * 1024)
@@ -104,6 +117,7 @@ typedef struct ot_config {
 #define OT_DEFAULT_STACK_GUARD ((size_t)8 * 1024 * 1024)
 #define OT_MAX_STACK_GUARD ((size_t)1024 * 1024 * 1024)
 #define OT_MAX_PROCESSES ((size_t)1 << 26)
+#define OT_DEFAULT_SHUTDOWN_TIMEOUT 30000 /* ms */
 
 /*
  * Starts the runtime: the scheduler threads and the process table. cfg may
@@ -115,16 +129,42 @@ typedef struct ot_config {
 OT_API int ot_start(const ot_config *cfg);
 
 /*
- * Stops the runtime: every process still alive is killed (at its next
- * wait or yield), then the scheduler threads are joined and all memory the
- * runtime holds is returned. Foreign threads blocked in an otter call
- * return OT_ESHUTDOWN. Afterwards ot_start() may be called again.
- * Errors: OT_ENOTSTARTED, OT_ENOTFOREIGN (called from a process).
+ * Stops the runtime, in this order:
+ *  1. Foreign threads are shut out: from now on their otter calls return
+ *     OT_ESHUTDOWN, and those blocked in a call (a receive, a sleep, a
+ *     gen_server call, an fd wait) return it now. Shutdown goes on once
+ *     no foreign thread is inside an otter call any more.
+ *  2. The roots stop in order. A root is a process spawned by a foreign
+ *     thread (from outside any process), so nothing inside the runtime is
+ *     its parent: a gen_server or supervisor that main started, say.
+ *     Newest first, each root gets the exit signal `shutdown` from the
+ *     thread that spawned it — as from its parent — and is waited for.
+ *     One that does not trap exits ends at once with reason shutdown; a
+ *     gen_server started from a foreign thread takes it as its parent's
+ *     EXIT and runs terminate, so a supervisor stops its children in
+ *     reverse start order, each with its own shutdown policy (children
+ *     of a supervisor are not roots: their supervisor stops them). This
+ *     is Erlang's application stop: the application master sends its top
+ *     supervisor exit(shutdown) and waits. All of it within
+ *     ot_config.shutdown_timeout_ms (OT_DEFAULT_SHUTDOWN_TIMEOUT, 30 s).
+ *     Processes work as usual meanwhile (send, call, spawn...).
+ *  3. Every process still alive is killed (reason killed, at its next
+ *     wait or yield; no terminate runs), and from then on processes get
+ *     OT_ESHUTDOWN from ot_spawn() and the calls that start something.
+ *  4. Foreign threads are detached, the scheduler threads joined, and all
+ *     memory the runtime holds is returned.
+ * Afterwards ot_start() may be called again; a thread attached before
+ * gets a new pid then.
+ * Errors: OT_ENOTSTARTED, OT_ENOTFOREIGN (called from a process),
+ * OT_ESHUTDOWN (another thread's ot_shutdown() is under way; this one
+ * returns at once), OT_EDEADLK (called from inside an otter call, a
+ * receive predicate say: it would wait for itself).
  * From: foreign only. Blocks until every process has ended.
  */
 OT_API int ot_shutdown(void);
 
-/* True between a successful ot_start() and the end of ot_shutdown(). */
+/* True between a successful ot_start() and the end of ot_shutdown()
+ * (true while it is under way). */
 OT_API bool ot_running(void);
 
 /* Counters of what the runtime holds; tests use them to find leaks. */

@@ -60,8 +60,11 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	}
 	int timeout = opts->start_timeout_ms ? opts->start_timeout_ms
 					     : OT_GS_DEFAULT_TIMEOUT;
-	struct start st = {
-	    .cb = cb, .arg = arg, .parent = ot_self(), .linked = link};
+	struct start st = {.cb = cb,
+			   .arg = arg,
+			   .parent = ot_self(),
+			   .linked = link,
+			   .from_thread = !ot_in_process()};
 	int rc = ot_alias(&st.alias);
 	if (rc)
 		return rc;

@@ -460,9 +460,12 @@ __attribute__((noinline)) static bool server_init(struct server *s)
 	s->self = ot_self();
 	/* As in OTP: the parent is the starter for a linked server; a
 	 * server started without a link is its own parent, and an EXIT
-	 * from its starter is just another message for handle_info. */
+	 * from its starter is just another message for handle_info. But a
+	 * foreign thread that starts a server is its parent either way:
+	 * ot_shutdown() stops such a root with exit(shutdown) from that
+	 * thread, as OTP's application master stops its top supervisor. */
 	s->starter = st->parent;
-	s->parent = st->linked ? st->parent : s->self;
+	s->parent = st->linked || st->from_thread ? st->parent : s->self;
 	s->start_alias = st->alias;
 	void *init_arg = st->arg;
 	bool linked = st->linked;

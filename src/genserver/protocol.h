@@ -39,6 +39,7 @@ struct start {
 	ot_pid parent;
 	uint64_t alias;
 	bool linked;
+	bool from_thread; /* started by a foreign thread: its parent */
 };
 
 /* Requests and replies up to this size are framed on the stack. */

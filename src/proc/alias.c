@@ -23,7 +23,7 @@ bool ot__alias_active(const struct ot__proc *p, uint64_t alias)
 	return false;
 }
 
-int ot_alias(uint64_t *out)
+int ot__alias(uint64_t *out)
 {
 	if (!out)
 		return OT_EINVAL;
@@ -50,7 +50,7 @@ int ot_alias(uint64_t *out)
 	return rc;
 }
 
-int ot_unalias(uint64_t alias)
+int ot__unalias(uint64_t alias)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
@@ -70,8 +70,8 @@ int ot_unalias(uint64_t alias)
 	return was;
 }
 
-int ot_send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
-		  size_t size)
+int ot__send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
+		   size_t size)
 {
 	int rc = ot__check_payload(data, size);
 	if (rc)

@@ -295,7 +295,7 @@ int ot__fault_guarded(void (*fn)(void *), void *arg)
 	return sig;
 }
 
-int ot_set_crash_handler(ot_crash_fn fn, void *arg)
+int ot__set_crash_handler(ot_crash_fn fn, void *arg)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;

@@ -13,6 +13,11 @@
  * Attachment lives in thread-local storage tagged with the runtime's start
  * epoch, so a thread attached to an earlier run is not confused after a
  * restart, and a pthread key detaches the thread when it exits.
+ *
+ * Every use of a thread's record is inside the gate (gate.c), the exit
+ * of a thread included: shutdown frees the records of the threads still
+ * attached only once none is inside, and a thread let in again after a
+ * restart finds its old record outdated by the epoch, never touched.
  */
 #include "config.h"
 
@@ -35,7 +40,6 @@ static struct {
 	LIST_HEAD(, ot__foreign) all; /* lock */
 	pthread_key_t key;
 	bool key_made;
-	_Atomic unsigned inside; /* threads inside ot__foreign_park() */
 	_Atomic uint64_t epoch;	 /* bumped by every ot__foreign_init() */
 } fr = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -46,10 +50,15 @@ static __thread uint64_t tls_epoch
 
 static void detach(struct ot__foreign *f);
 
-/* The pthread key destructor: a thread that exits is detached. */
+/* The pthread key destructor: a thread that exits is detached. Turned
+ * away at the gate, it has nothing to do: shutdown detaches it. */
 static void on_thread_exit(void *value)
 {
+	int g = ot__gate_enter();
+	if (g < 0)
+		return;
 	detach(value);
+	ot__gate_leave(g, 0);
 }
 
 int ot__foreign_init(void)
@@ -146,7 +155,7 @@ static void detach(struct ot__foreign *f)
 	atomic_fetch_sub_explicit(&ot__rt.nthreads, 1, memory_order_relaxed);
 }
 
-int ot_thread_detach(void)
+int ot__thread_detach(void)
 {
 	if (ot_in_process())
 		return OT_ENOTFOREIGN;
@@ -171,17 +180,14 @@ void ot__foreign_wake(struct ot__proc *p)
 int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 {
 	struct ot__foreign *f = p->foreign;
-	int rc = 0;
-	atomic_fetch_add(&fr.inside, 1);
 	ot__spin_lock(&p->lock);
 	if (atomic_load_explicit(&p->kill_pending, memory_order_relaxed)) {
 		ot__spin_unlock(&p->lock);
-		rc = OT_ESHUTDOWN;
-		goto out;
+		return OT_ESHUTDOWN;
 	}
 	if ((wake_flags & OT__WAKE_MSG) && !TAILQ_EMPTY(&p->inbox)) {
 		ot__spin_unlock(&p->lock);
-		goto out;
+		return 0;
 	}
 	p->wait_flags = wake_flags;
 	atomic_store_explicit(&p->state, OT__P_WAITING, memory_order_relaxed);
@@ -208,20 +214,21 @@ int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 	atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
 	bool killed = atomic_load_explicit(&p->kill_pending, memory_order_relaxed);
 	ot__spin_unlock(&p->lock);
-	rc = killed ? OT_ESHUTDOWN : timed_out ? OT_ETIMEDOUT : 0;
-out:
-	atomic_fetch_sub(&fr.inside, 1);
-	return rc;
+	return killed ? OT_ESHUTDOWN : timed_out ? OT_ETIMEDOUT : 0;
+}
+
+void ot__foreign_kill_all(void)
+{
+	ot__mutex_lock(&fr.lock);
+	struct ot__foreign *f;
+	LIST_FOREACH(f, &fr.all, link)
+		ot__proc_kill(f->proc, ot__pid_of(f->proc));
+	ot__mutex_unlock(&fr.lock);
 }
 
 void ot__foreign_shutdown(void)
 {
-	/* Every foreign process has been killed (woken); wait until no thread
-	 * is still inside a wait, then detach them all. */
-	while (atomic_load(&fr.inside) != 0) {
-		struct timespec ts = {0, 200 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	/* No thread is inside the gate: nothing uses a record any more. */
 	for (;;) {
 		ot__mutex_lock(&fr.lock);
 		struct ot__foreign *f = LIST_FIRST(&fr.all);

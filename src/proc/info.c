@@ -9,7 +9,7 @@
 
 #include "runtime.h"
 
-int ot_process_info_get(ot_pid pid, ot_process_info *out)
+int ot__process_info_get(ot_pid pid, ot_process_info *out)
 {
 	if (!out || !ot__pid_well_formed(pid))
 		return OT_EINVAL;

@@ -69,7 +69,7 @@ int ot_fd_set_nonblocking(int fd)
 	return 0;
 }
 
-ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms)
+ssize_t ot__read(int fd, void *buf, size_t size, int timeout_ms)
 {
 	/* size 0 is refused: 0 is what end of file returns. */
 	if (fd < 0 || !buf || size == 0 || size > SSIZE_MAX ||
@@ -101,8 +101,8 @@ static ssize_t write_some(int fd, const char *p, size_t len, int *sock)
 	return write(fd, p, len);
 }
 
-ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
-		 size_t *written)
+ssize_t ot__write(int fd, const void *buf, size_t size, int timeout_ms,
+		  size_t *written)
 {
 	if (written)
 		*written = 0;
@@ -126,7 +126,7 @@ ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
 	return rc ? rc : (ssize_t)size;
 }
 
-int ot_accept(int fd, int timeout_ms)
+int ot__accept(int fd, int timeout_ms)
 {
 	if (fd < 0 || timeout_ms < OT_INFINITY)
 		return OT_EINVAL;
@@ -145,8 +145,8 @@ int ot_accept(int fd, int timeout_ms)
 	}
 }
 
-int ot_connect(int fd, const struct sockaddr *addr, socklen_t len,
-	       int timeout_ms)
+int ot__connect(int fd, const struct sockaddr *addr, socklen_t len,
+		int timeout_ms)
 {
 	if (fd < 0 || !addr || len == 0 || timeout_ms < OT_INFINITY)
 		return OT_EINVAL;

@@ -227,7 +227,7 @@ static ot_pid sender(void)
 	return self ? ot__pid_of(self) : OT_PID_NONE;
 }
 
-int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size)
+int ot__send(ot_pid to, uint64_t tag, const void *data, size_t size)
 {
 	int rc = ot__check_payload(data, size);
 	if (rc)
@@ -245,8 +245,8 @@ int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size)
 	return 0;
 }
 
-int ot_send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
-		  void (*free_fn)(void *))
+int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
+		   void (*free_fn)(void *))
 {
 	int rc = ot__check_payload(data, size);
 	if (!rc && (!ot__pid_well_formed(to) || tag >= OT_TAG_SYSTEM))
@@ -388,15 +388,15 @@ static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 	}
 }
 
-int ot_receive(ot_msg **out, int timeout_ms)
+int ot__receive(ot_msg **out, int timeout_ms)
 {
 	if (!out || timeout_ms < OT_INFINITY)
 		return OT_EINVAL;
 	return receive(NULL, NULL, out, timeout_ms);
 }
 
-int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out,
-		     int timeout_ms)
+int ot__receive_match(ot_match_fn match, void *arg, ot_msg **out,
+		      int timeout_ms)
 {
 	if (!out || !match || timeout_ms < OT_INFINITY)
 		return OT_EINVAL;

@@ -149,7 +149,7 @@ void ot__name_of(struct ot__proc *p, char *buf)
 	ot__mutex_unlock(&names.lock);
 }
 
-int ot_register(const char *name, ot_pid pid)
+int ot__register(const char *name, ot_pid pid)
 {
 	int rc = ot__name_check(name);
 	if (rc)
@@ -174,7 +174,7 @@ int ot_register(const char *name, ot_pid pid)
 	return rc;
 }
 
-int ot_unregister(const char *name)
+int ot__unregister(const char *name)
 {
 	int rc = ot__name_check(name);
 	if (rc)
@@ -194,7 +194,7 @@ int ot_unregister(const char *name)
 	return n ? 0 : OT_ENOTREG;
 }
 
-int ot_whereis(const char *name, ot_pid *out)
+int ot__whereis(const char *name, ot_pid *out)
 {
 	int rc = ot__name_check(name);
 	if (rc)

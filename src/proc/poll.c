@@ -28,10 +28,12 @@
  * own: another entry for the same open file.
  *
  * A foreign thread has no scheduler to give back: it blocks in poll(2) on
- * its descriptor and on the poller's eventfd, which shutdown makes
- * readable. That sends away the poller thread and every foreign waiter
- * (OT_ESHUTDOWN) at once. A process that starts a wait from then on gets
- * OT_ESHUTDOWN too, after a yield where the shutdown's kill reaches it.
+ * its descriptor and on an eventfd that shutdown makes readable as it
+ * begins, which sends every foreign waiter away (OT_ESHUTDOWN) while
+ * processes go on waiting as usual. The poller thread has an eventfd of
+ * its own, made readable once the runtime is ending; a process that
+ * starts a wait from then on gets OT_ESHUTDOWN, after a yield where the
+ * shutdown's kill reaches it.
  */
 #include "config.h"
 
@@ -67,15 +69,14 @@ _Static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT &&
 static struct {
 	int epfd; /* the epoll instance; -1 when the runtime is stopped */
 	int efd;  /* eventfd, made readable once, by ot__poll_stop() */
+	/* eventfd that foreign waiters poll, made readable once, by
+	 * ot__poll_release_foreign(). */
+	int foreign_fd;
 	pthread_t thread;
 	bool thread_made;
-	/* Foreign threads inside poll(2): seq_cst, pairs with the runtime
-	 * state (a thread counts itself in, then checks the state; shutdown
-	 * sets the state, then waits for the count to drop to 0). */
-	_Atomic unsigned foreign_inside;
 	/* Registrations in the epoll set, for the check at shutdown. */
 	_Atomic size_t armed;
-} poller = {.epfd = -1, .efd = -1};
+} poller = {.epfd = -1, .efd = -1, .foreign_fd = -1};
 
 /* errno, read and set afresh. glibc declares __errno_location() const,
  * so the compiler may compute errno's address once in a function and
@@ -185,7 +186,8 @@ int ot__poll_init(void)
 {
 	poller.epfd = epoll_create1(EPOLL_CLOEXEC);
 	poller.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (poller.epfd < 0 || poller.efd < 0)
+	poller.foreign_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (poller.epfd < 0 || poller.efd < 0 || poller.foreign_fd < 0)
 		goto fail;
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STOP_TAG};
 	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, poller.efd, &ev) != 0)
@@ -211,18 +213,31 @@ fail:
 		close(poller.epfd);
 	if (poller.efd >= 0)
 		close(poller.efd);
-	poller.epfd = poller.efd = -1;
+	if (poller.foreign_fd >= 0)
+		close(poller.foreign_fd);
+	poller.epfd = poller.efd = poller.foreign_fd = -1;
 	return OT_ESYS;
 }
 
-void ot__poll_stop(void)
+/* Makes the eventfd fd readable for good. */
+static void make_readable(int fd)
 {
 	uint64_t one = 1;
 	ssize_t n;
 	do
-		n = write(poller.efd, &one, sizeof one);
+		n = write(fd, &one, sizeof one);
 	while (n < 0 && errno == EINTR);
 	/* EAGAIN: the counter is already far from 0, which is what counts. */
+}
+
+void ot__poll_release_foreign(void)
+{
+	make_readable(poller.foreign_fd);
+}
+
+void ot__poll_stop(void)
+{
+	make_readable(poller.efd);
 }
 
 void ot__poll_fini(void)
@@ -230,16 +245,14 @@ void ot__poll_fini(void)
 	if (poller.thread_made)
 		pthread_join(poller.thread, NULL);
 	poller.thread_made = false;
-	while (atomic_load(&poller.foreign_inside) != 0) {
-		struct timespec ts = {0, 200 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	/* Every process has ended, and each took its registration out. */
+	/* Every process has ended, and each took its registration out; no
+	 * foreign thread is inside a wait (the gate is drained). */
 	OT_ASSERT(atomic_load_explicit(&poller.armed, memory_order_relaxed) ==
 		  0);
 	close(poller.epfd);
 	close(poller.efd);
-	poller.epfd = poller.efd = -1;
+	close(poller.foreign_fd);
+	poller.epfd = poller.efd = poller.foreign_fd = -1;
 }
 
 /* ---------------------------------------------------------------------
@@ -388,15 +401,11 @@ static int proc_wait(struct ot__proc *p, int fd, unsigned events,
 static int foreign_wait(int fd, unsigned events, int timeout_ms,
 			unsigned *ready)
 {
-	/* seq_cst: see foreign_inside. */
-	atomic_fetch_add(&poller.foreign_inside, 1);
-	int rc = ot__running_check();
-	if (rc) {
-		atomic_fetch_sub(&poller.foreign_inside, 1);
-		return rc;
-	}
+	/* Inside the gate: foreign_fd stays open until the thread is out. A
+	 * shutdown that began before makes it readable at once. */
+	int rc = 0;
 	struct pollfd pf[2] = {{.fd = fd, .events = poll_bits(events)},
-			       {.fd = poller.efd, .events = POLLIN}};
+			       {.fd = poller.foreign_fd, .events = POLLIN}};
 	int64_t deadline = ot__deadline_after(timeout_ms);
 	unsigned got = 0;
 	int err = 0;
@@ -433,13 +442,12 @@ static int foreign_wait(int fd, unsigned events, int timeout_ms,
 			break;
 		}
 	}
-	atomic_fetch_sub(&poller.foreign_inside, 1);
 	if (ready)
 		*ready = got;
 	return rc == OT_ESYS ? ot__sys_error(err) : rc;
 }
 
-int ot_fd_wait(int fd, unsigned events, int timeout_ms, unsigned *ready)
+int ot__fd_wait(int fd, unsigned events, int timeout_ms, unsigned *ready)
 {
 	if (ready)
 		*ready = 0;

@@ -3,12 +3,12 @@
  * runtime.c — starting and stopping the runtime, and its counters.
  *
  * Subsystems come up in order (table, stacks, names, foreign threads,
- * fault trapping, the poller, schedulers) and go down in reverse, except
- * the poller, which is told to stop first (foreign threads waiting on a
- * descriptor return) and joined once the last process has ended. Shutdown
- * kills every process, waits until the last one has been reclaimed, and
- * only then stops the schedulers, so nothing is freed under a running
- * process.
+ * fault trapping, the poller, schedulers) and go down in reverse. The
+ * runtime is running only once all are up, so no call gets in half-way.
+ * Shutdown first closes the gate to foreign threads and waits until none
+ * is inside (gate.c), then ends the processes (shutdown.c) and only once
+ * the last one has been reclaimed stops the poller and the schedulers:
+ * nothing is freed under a running process or a foreign thread's call.
  */
 #include "config.h"
 
@@ -58,6 +58,11 @@ static int apply_config(const ot_config *cfg, struct stack_cfg *sc)
 	sc->guard = cfg->stack_guard ? cfg->stack_guard : OT_DEFAULT_STACK_GUARD;
 	if (sc->shared > OT_MAX_SHARED_STACKS || sc->guard > OT_MAX_STACK_GUARD)
 		return OT_EINVAL;
+	if (cfg->shutdown_timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	ot__rt.shutdown_ms = cfg->shutdown_timeout_ms
+				     ? cfg->shutdown_timeout_ms
+				     : OT_DEFAULT_SHUTDOWN_TIMEOUT;
 	ot__rt.nsched = 0;
 	ot__rt.stack_size = (stack + page - 1) & ~(page - 1);
 	ot__rt.max_procs = procs;
@@ -77,6 +82,8 @@ static void reset_counters(void)
 
 int ot_start(const ot_config *cfg)
 {
+	if (ot__gate_held())
+		return OT_EDEADLK; /* from inside a call: it would wait for it */
 	pthread_mutex_lock(&lifecycle);
 	int rc;
 	if (atomic_load(&ot__rt.state) != OT__R_STOPPED) {
@@ -89,9 +96,13 @@ int ot_start(const ot_config *cfg)
 		rc = n;
 		goto out;
 	}
+	/* Threads calling in meanwhile are turned away, and those that got
+	 * in while it was stopped are waited for (gate.c). */
+	atomic_store(&ot__rt.state, OT__R_STARTING);
+	ot__gate_wait_empty();
 	reset_counters();
 	if ((rc = ot__table_init(ot__rt.max_procs)) != 0)
-		goto out;
+		goto stopped;
 	if ((rc = ot__stacks_init(ot__rt.stack_size, sc.shared, sc.guard)) != 0)
 		goto undo_table;
 	if ((rc = ot__names_init()) != 0)
@@ -102,15 +113,15 @@ int ot_start(const ot_config *cfg)
 		goto undo_foreign;
 	if ((rc = ot__poll_init()) != 0)
 		goto undo_faults;
-	/* Running before the threads start: they may be asked to run
-	 * processes as soon as they exist. */
-	atomic_store(&ot__rt.state, OT__R_RUNNING);
 	if ((rc = ot__scheds_start((unsigned)n)) != 0) {
-		atomic_store(&ot__rt.state, OT__R_STOPPED);
 		ot__poll_stop();
 		ot__poll_fini();
 		goto undo_faults;
 	}
+	/* Running once everything is up: a call from another thread that
+	 * gets in (gate.c) finds the schedulers there. seq_cst: pairs with
+	 * the gate. */
+	atomic_store(&ot__rt.state, OT__R_RUNNING);
 	goto out;
 undo_faults:
 	ot__faults_fini();
@@ -122,6 +133,8 @@ undo_stacks:
 	ot__stacks_fini();
 undo_table:
 	ot__table_fini();
+stopped:
+	atomic_store(&ot__rt.state, OT__R_STOPPED);
 out:
 	pthread_mutex_unlock(&lifecycle);
 	return rc;
@@ -129,54 +142,39 @@ out:
 
 bool ot_running(void)
 {
-	return atomic_load(&ot__rt.state) == OT__R_RUNNING;
+	int s = atomic_load(&ot__rt.state);
+	return s == OT__R_RUNNING || s == OT__R_STOPPING || s == OT__R_ENDING;
 }
 
 void ot__note_exit(void)
 {
-	if (atomic_load(&ot__rt.state) != OT__R_STOPPING)
+	int s = atomic_load(&ot__rt.state);
+	if (s != OT__R_STOPPING && s != OT__R_ENDING)
 		return;
 	pthread_mutex_lock(&ot__rt.exit_lock);
 	pthread_cond_broadcast(&ot__rt.exit_cond);
 	pthread_mutex_unlock(&ot__rt.exit_lock);
 }
 
-static void kill_one(struct ot__proc *p, void *arg)
-{
-	(void)arg;
-	ot__proc_kill(p, ot__pid_of(p));
-}
-
 int ot_shutdown(void)
 {
 	if (ot_in_process())
 		return OT_ENOTFOREIGN;
+	if (ot__gate_held())
+		return OT_EDEADLK; /* it would wait for its own call */
+	int s = atomic_load(&ot__rt.state);
+	if (s == OT__R_STOPPING || s == OT__R_ENDING)
+		return OT_ESHUTDOWN;
 	pthread_mutex_lock(&lifecycle);
 	if (atomic_load(&ot__rt.state) != OT__R_RUNNING) {
 		pthread_mutex_unlock(&lifecycle);
 		return OT_ENOTSTARTED;
 	}
+	/* Closes the gate (seq_cst: pairs with ot__gate_enter_foreign()),
+	 * and waits for the foreign threads inside to come out. */
 	atomic_store(&ot__rt.state, OT__R_STOPPING);
-	ot__poll_stop();
-	/* Kill everything, again and again: a spawn that passed its check
-	 * just before STOPPING may still add a process. */
-	pthread_mutex_lock(&ot__rt.exit_lock);
-	while (atomic_load(&ot__rt.nprocs) > 0) {
-		pthread_mutex_unlock(&ot__rt.exit_lock);
-		ot__table_foreach(kill_one, NULL);
-		pthread_mutex_lock(&ot__rt.exit_lock);
-		if (atomic_load(&ot__rt.nprocs) == 0)
-			break;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&ot__rt.exit_cond, &ot__rt.exit_lock, &ts);
-	}
-	pthread_mutex_unlock(&ot__rt.exit_lock);
+	ot__gate_drain();
+	ot__shutdown_processes();
 	/* The poller thread may still be waking a process it fired just
 	 * before that one was killed: joined before the schedulers go. */
 	ot__poll_fini();
@@ -192,11 +190,11 @@ int ot_shutdown(void)
 	return 0;
 }
 
-int ot_runtime_stats(ot_stats *out)
+int ot__runtime_stats(ot_stats *out)
 {
 	if (!out)
 		return OT_EINVAL;
-	if (atomic_load(&ot__rt.state) == OT__R_STOPPED)
+	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
 	memset(out, 0, sizeof *out);
 	out->processes = atomic_load(&ot__rt.nprocs);

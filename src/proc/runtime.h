@@ -211,7 +211,8 @@ struct ot__proc {
 	_Atomic size_t queue_n;
 	enum ot__action action;
 	unsigned sends; /* since it last waited or yielded */
-	bool trap_exit;
+	/* Written by the process itself, read by shutdown (atomic). */
+	atomic_bool trap_exit;
 	bool report; /* its own code ended it abnormally */
 	int64_t park_deadline;
 
@@ -258,6 +259,12 @@ struct ot__proc {
 	int fd_reg;
 	SLIST_ENTRY(ot__proc) free_link; /* table lock */
 	ot_reason exit_reason;		 /* set before OT__A_EXIT */
+	/* A root (spawned by a foreign thread): its place in the order of
+	 * roots (0: not a root) and the thread's pid (none if it was not
+	 * attached), which shutdown's exit signal comes from (shutdown.c).
+	 * Set before the process is in the table; read under lock. */
+	uint64_t root_seq;
+	ot_pid spawner;
 };
 
 static inline ot_pid ot__pid_of(const struct ot__proc *p)
@@ -453,8 +460,10 @@ struct ot__proc *ot__foreign_self(bool attach);
 int ot__foreign_park(struct ot__proc *p, unsigned wake_flags,
 		     int64_t deadline);
 void ot__foreign_wake(struct ot__proc *p);
-/* Wakes every attached foreign thread (shutdown), waits until none is
- * inside a blocking call, then detaches them all. */
+/* Kills (wakes with OT_ESHUTDOWN) every attached foreign thread that
+ * waits (shutdown, while draining the gate). */
+void ot__foreign_kill_all(void);
+/* Detaches every attached foreign thread; none is inside the gate. */
 void ot__foreign_shutdown(void);
 
 /* ---------------------------------------------------------------------
@@ -462,8 +471,10 @@ void ot__foreign_shutdown(void);
  */
 /* Creates the epoll instance and the poller thread (ot_start). */
 int ot__poll_init(void);
-/* The runtime is stopping: the poller thread ends, foreign threads
- * waiting in ot_fd_wait() return OT_ESHUTDOWN. */
+/* Shutdown has begun: foreign threads waiting in ot_fd_wait() return
+ * OT_ESHUTDOWN; processes still wait as usual. */
+void ot__poll_release_foreign(void);
+/* The runtime is ending: the poller thread ends. */
 void ot__poll_stop(void);
 /* After the last process has ended: joins the thread, closes the fds. */
 void ot__poll_fini(void);
@@ -479,7 +490,19 @@ int ot__sys_error(int e);
 /* ---------------------------------------------------------------------
  * The runtime (runtime.c)
  */
-enum ot__rstate { OT__R_STOPPED, OT__R_RUNNING, OT__R_STOPPING };
+/* STOPPED -> STARTING -> RUNNING -> STOPPING -> ENDING -> STOPPED.
+ * Starting: the gate turns foreign threads away while the runtime comes
+ * up (gate.c). Stopping: the gate is closed to foreign threads and the
+ * roots are stopped in order, processes working as usual (shutdown.c).
+ * Ending: what is left is killed, and processes are refused new work
+ * (spawns, links, monitors, timers, names, fd waits: OT_ESHUTDOWN). */
+enum ot__rstate {
+	OT__R_STOPPED,
+	OT__R_RUNNING,
+	OT__R_STOPPING,
+	OT__R_ENDING,
+	OT__R_STARTING,
+};
 
 struct ot__runtime {
 	_Atomic int state; /* enum ot__rstate */
@@ -487,6 +510,7 @@ struct ot__runtime {
 	struct ot__sched *scheds;
 	size_t stack_size; /* default, page multiple */
 	size_t max_procs;
+	int shutdown_ms; /* ot_config.shutdown_timeout_ms, resolved */
 	_Atomic unsigned spawn_rr; /* foreign spawns go round-robin */
 
 	_Atomic size_t nprocs;	 /* live scheduled processes */
@@ -507,16 +531,28 @@ extern struct ot__runtime ot__rt;
 /* True while reports are discarded (ot_log_discard is the logger). */
 extern atomic_bool ot__log_off;
 
-/* 0 when the runtime accepts work, else OT_ENOTSTARTED / OT_ESHUTDOWN. */
+/* 0 when the runtime accepts work (running, or stopping its roots in
+ * order), else OT_ENOTSTARTED / OT_ESHUTDOWN. Foreign threads are turned
+ * away at the gate as soon as shutdown begins (gate.c). */
 static inline int ot__running_check(void)
 {
 	int s = atomic_load_explicit(&ot__rt.state, memory_order_acquire);
-	if (OT_LIKELY(s == OT__R_RUNNING))
+	if (OT_LIKELY(s == OT__R_RUNNING || s == OT__R_STOPPING))
 		return 0;
-	return s == OT__R_STOPPED ? OT_ENOTSTARTED : OT_ESHUTDOWN;
+	return s == OT__R_ENDING ? OT_ESHUTDOWN : OT_ENOTSTARTED;
 }
 
 /* Called by a scheduler after it reclaimed a process. */
 void ot__note_exit(void);
+
+/* Shutdown's order (shutdown.c). ot__root_note: p is being spawned (not
+ * yet in the table); if the caller is a foreign thread, p is a root. */
+void ot__root_note(struct ot__proc *p);
+/* Sends every root exit(shutdown) from its spawner, newest first, each
+ * waited for, until the deadline; then kills what is left and waits
+ * until every process has been reclaimed. */
+void ot__shutdown_processes(void);
+
+#include "gate.h"
 
 #endif /* OTTER_PROC_RUNTIME_H */

@@ -281,7 +281,7 @@ int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 	return p->timed_out ? OT_ETIMEDOUT : 0;
 }
 
-int ot_yield(void)
+int ot__yield(void)
 {
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -624,7 +624,7 @@ static int tie_to_parent(struct ot__proc *child, const ot_spawn_opts *opts)
 		rc = ot__monitor_new_child(self, child, opts->monitor_ref);
 	return rc;
 }
-int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
+int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 {
 	static const ot_spawn_opts defaults;
 	if (!opts)
@@ -661,6 +661,7 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	p->fn = fn;
 	p->arg = arg;
 	p->park_deadline = OT__NO_DEADLINE;
+	ot__root_note(p); /* spawned by a foreign thread: a root */
 
 	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0) {
 		ot__proc_discard(p);
@@ -683,7 +684,7 @@ int ot_spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	return 0;
 }
 
-ot_pid ot_self(void)
+ot_pid ot__self(void)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_PID_NONE;

@@ -323,7 +323,7 @@ static void link_locked(struct ot__proc *self, struct ot__proc *other,
 	}
 }
 
-int ot_link(ot_pid pid)
+int ot__link(ot_pid pid)
 {
 	if (!ot__pid_well_formed(pid))
 		return OT_EINVAL;
@@ -365,7 +365,7 @@ int ot_link(ot_pid pid)
 	return OT_ENOPROC;
 }
 
-int ot_unlink(ot_pid pid)
+int ot__unlink(ot_pid pid)
 {
 	if (!ot__pid_well_formed(pid))
 		return OT_EINVAL;
@@ -483,7 +483,7 @@ int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
 	return monitor(self, ot__pid_of(child), child, NULL, ref);
 }
 
-int ot_monitor(ot_pid pid, ot_ref *out)
+int ot__monitor(ot_pid pid, ot_ref *out)
 {
 	if (!ot__pid_well_formed(pid) || !out)
 		return OT_EINVAL;
@@ -496,7 +496,7 @@ int ot_monitor(ot_pid pid, ot_ref *out)
 	return monitor(self, pid, ot__table_lookup(pid), NULL, out);
 }
 
-int ot_monitor_name(const char *name, ot_ref *out)
+int ot__monitor_name(const char *name, ot_ref *out)
 {
 	int rc = ot__name_check(name);
 	if (rc)
@@ -520,7 +520,7 @@ static bool is_down_for(const ot_msg *m, void *arg)
 	return d && d->ref.id == *(const uint64_t *)arg;
 }
 
-int ot_demonitor(ot_ref ref, unsigned flags)
+int ot__demonitor(ot_ref ref, unsigned flags)
 {
 	if (flags & ~(OT_DEMONITOR_FLUSH | OT_DEMONITOR_INFO))
 		return OT_EINVAL;
@@ -552,7 +552,7 @@ int ot_demonitor(ot_ref ref, unsigned flags)
 	return (flags & OT_DEMONITOR_INFO) && active ? 1 : 0;
 }
 
-int ot_trap_exit(bool on, bool *old)
+int ot__trap_exit(bool on, bool *old)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
@@ -565,7 +565,7 @@ int ot_trap_exit(bool on, bool *old)
 	return 0;
 }
 
-int ot_exit_pid(ot_pid pid, const ot_reason *reason)
+int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 {
 	if (!ot__pid_well_formed(pid) || !reason)
 		return OT_EINVAL;
@@ -585,7 +585,7 @@ int ot_exit_pid(ot_pid pid, const ot_reason *reason)
 	return 0;
 }
 
-int ot_exit(const ot_reason *reason)
+int ot__exit(const ot_reason *reason)
 {
 	if (!reason)
 		return OT_EINVAL;

@@ -440,7 +440,7 @@ void ot__stacks_stats(ot_stats *out)
 						      memory_order_relaxed);
 }
 
-int ot_stack_trim(void)
+int ot__stack_trim(void)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;

@@ -276,7 +276,7 @@ void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg)
 	}
 }
 
-bool ot_is_alive(ot_pid pid)
+bool ot__is_alive(ot_pid pid)
 {
 	if (ot__running_check() == OT_ENOTSTARTED || !ot__pid_well_formed(pid))
 		return false;

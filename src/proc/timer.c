@@ -226,8 +226,8 @@ void ot__timers_fini(struct ot__sched *s)
 /* ---------------------------------------------------------------------
  * The API
  */
-int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
-		  size_t size, ot_timer *out)
+int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
+		   size_t size, ot_timer *out)
 {
 	int rc = ot__check_payload(data, size);
 	if (rc)
@@ -271,7 +271,7 @@ int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	return 0;
 }
 
-int ot_cancel_timer(ot_timer timer, int *remaining_ms)
+int ot__cancel_timer(ot_timer timer, int *remaining_ms)
 {
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -303,7 +303,7 @@ int ot_cancel_timer(ot_timer timer, int *remaining_ms)
 	return 0;
 }
 
-int ot_sleep(int timeout_ms)
+int ot__sleep(int timeout_ms)
 {
 	if (timeout_ms < OT_INFINITY)
 		return OT_EINVAL;
