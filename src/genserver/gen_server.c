@@ -79,13 +79,27 @@ static void send_pending(struct server *s)
  * a large request's copy, a reply's copy). */
 static void drop_owned(struct server *s)
 {
-	ot_msg_free(s->msg);
-	s->msg = NULL;
-	free(s->heap);
-	s->heap = NULL;
-	if (!s->has_pending) {
+	if (s->msg) {
+		ot_msg_free(s->msg);
+		s->msg = NULL;
+	}
+	if (s->heap) {
+		free(s->heap);
+		s->heap = NULL;
+	}
+	if (s->reply_copy && !s->has_pending) {
 		free(s->reply_copy);
 		s->reply_copy = NULL;
+	}
+}
+
+/* After a call or a cast: its request's heap copy, if it had one (the
+ * message went before the callback, a reply's copy with apply()). */
+static void drop_request(struct server *s)
+{
+	if (s->heap) {
+		free(s->heap);
+		s->heap = NULL;
 	}
 }
 
@@ -218,14 +232,15 @@ static void apply(struct server *s, ot_gs_ret *r, const ot_gs_from *from,
 	/* A builder's copy is the server's to free from now on (r, which
 	 * still points at it, is not used after this). */
 	s->reply_copy = r->reply_copy;
-	if ((r->reply_size && !reply_bytes(r)) ||
-	    r->reply_size > (size_t)PTRDIFF_MAX || r->timeout_ms < OT_INFINITY)
+	const void *bytes = reply_bytes(r);
+	if ((r->reply_size && !bytes) || r->reply_size > (size_t)PTRDIFF_MAX ||
+	    r->timeout_ms < OT_INFINITY)
 		stop_now(s, bad_return(callback));
 	switch (r->action) {
 	case OT_GS_REPLY:
 		if (!from)
 			stop_now(s, bad_return(callback));
-		reply_to(*from, reply_bytes(r), r->reply_size);
+		reply_to(*from, bytes, r->reply_size);
 		break;
 	case OT_GS_NOREPLY:
 		break;
@@ -238,8 +253,10 @@ static void apply(struct server *s, ot_gs_ret *r, const ot_gs_from *from,
 	default:
 		stop_now(s, bad_return(callback));
 	}
-	free(s->reply_copy);
-	s->reply_copy = NULL;
+	if (s->reply_copy) {
+		free(s->reply_copy);
+		s->reply_copy = NULL;
+	}
 	s->has_timeout = r->has_timeout || r->timeout_ms > 0;
 	s->timeout_ms =
 	    r->has_timeout || r->timeout_ms > 0 ? r->timeout_ms : OT_INFINITY;
@@ -387,7 +404,7 @@ __attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 		ot_gs_ret r =
 		    cb->handle_call(n ? req : NULL, n, from, &s->state);
 		apply(s, &r, &from, "handle_call");
-		drop_owned(s);
+		drop_request(s);
 		return;
 	}
 	case TAG_CAST: {
@@ -399,7 +416,7 @@ __attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 		ot_gs_ret r =
 		    cb->handle_cast(size ? req : NULL, size, &s->state);
 		apply(s, &r, NULL, "handle_cast");
-		drop_owned(s);
+		drop_request(s);
 		return;
 	}
 	case TAG_STOP: {

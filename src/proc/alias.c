@@ -22,8 +22,7 @@ bool ot__alias_deliver(struct ot__proc *p, uint64_t alias)
 {
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
 		if (p->aliases[i] == alias) {
-			atomic_fetch_add_explicit(&p->alias_unread[i], 1,
-						  memory_order_relaxed);
+			p->alias_delivered[i]++;
 			return true;
 		}
 	}
@@ -32,11 +31,11 @@ bool ot__alias_deliver(struct ot__proc *p, uint64_t alias)
 
 void ot__alias_taken(struct ot__proc *p, uint64_t alias)
 {
-	/* The owner reads its own aliases: only it writes them. */
+	/* The owner reads its own aliases without the lock: only it writes
+	 * them. */
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
 		if (p->aliases[i] == alias) {
-			atomic_fetch_sub_explicit(&p->alias_unread[i], 1,
-						  memory_order_relaxed);
+			p->alias_taken[i]++;
 			return;
 		}
 	}
@@ -77,6 +76,8 @@ int ot_alias(uint64_t *out)
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
 		if (p->aliases[i] == 0) {
 			p->aliases[i] = alias;
+			p->alias_delivered[i] = 0;
+			p->alias_taken[i] = 0;
 			rc = 0;
 			break;
 		}
@@ -95,14 +96,13 @@ int ot_unalias(uint64_t alias)
 	if (!p || alias == 0)
 		return 0;
 	int was = 0;
-	uint32_t unread = 0;
+	bool unread = false;
 	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
 	ot__spin_lock(&p->lock);
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
 		if (p->aliases[i] == alias) {
 			p->aliases[i] = 0;
-			unread = atomic_exchange_explicit(
-			    &p->alias_unread[i], 0, memory_order_relaxed);
+			unread = p->alias_delivered[i] != p->alias_taken[i];
 			was = 1;
 			break;
 		}
@@ -115,10 +115,11 @@ int ot_unalias(uint64_t alias)
 	ot__spin_unlock(&p->lock);
 	/* The queue is the owner's, and the owner is the caller (it is not
 	 * waiting, so no sender appends to it meanwhile). */
-	if (unread)
+	if (unread) {
 		ot__count(&p->queue_n,
 			  -(ptrdiff_t)take_alias(&p->queue, alias, &dropped));
-	ot__msgq_free(&dropped);
+		ot__msgq_free(&dropped);
+	}
 	return was;
 }
 

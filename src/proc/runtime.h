@@ -206,13 +206,14 @@ struct ot__proc {
 	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
 	size_t inbox_n;		  /* messages in inbox */
 	uint64_t aliases[OT_ALIAS_MAX]; /* active aliases; 0 = free slot */
-	/* Messages delivered through aliases[i] and not taken yet: added by
-	 * senders under lock, taken off by the owner; what ot_unalias()
-	 * must find and drop. */
-	_Atomic uint32_t alias_unread[OT_ALIAS_MAX];
+	/* Messages delivered through aliases[i] (counted by senders, under
+	 * lock) and taken by the owner (counted by it alone, in the owner's
+	 * part below): when they differ, ot_unalias() has some to drop. */
+	uint32_t alias_delivered[OT_ALIAS_MAX];
 
 	/* Owned by the process itself. */
 	struct ot__msgq queue; /* seen messages, oldest first */
+	uint32_t alias_taken[OT_ALIAS_MAX]; /* see alias_delivered */
 	/* Messages in queue; written by whoever may touch the queue (the
 	 * owner, or a sender while it waits), read by ot_process_info. */
 	_Atomic size_t queue_n;
