@@ -90,7 +90,8 @@ typedef struct ot_gs_ret {
 } ot_gs_ret;
 
 /*
- * Result builders (the other fields zero). ot_gs_reply() and
+ * Result builders (the other fields zero; reply_bytes past reply_size is
+ * left as it was). ot_gs_reply() and
  * ot_gs_stop_reply() copy size bytes at reply before they return (reply
  * may be a local variable). Where that copy cannot be made (no memory for
  * a large reply) or the arguments are bad (reply NULL with a size, a size

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@
 /* The tags a gen_server exchanges (a fake server below speaks them). */
 #include "../../src/genserver/protocol.h"
 
-enum { OP_SMALL = 1, OP_LARGE, OP_STOP_SMALL, OP_TWICE, OP_BY_HAND };
+enum { OP_SMALL = 1, OP_LARGE, OP_STOP_SMALL, OP_STOP_LARGE, OP_TWICE,
+       OP_BY_HAND, OP_NULL_REPLY, OP_HUGE_REPLY };
 enum { EV_RESULT = GS_EV_BASE };
 
 #define LARGE 3000
@@ -57,6 +59,13 @@ __attribute__((noinline)) static ot_gs_ret large_local(int64_t n)
 	return ot_gs_reply(local, sizeof local);
 }
 
+__attribute__((noinline)) static ot_gs_ret large_stop_local(int64_t n)
+{
+	unsigned char local[LARGE];
+	fill(local, sizeof local, n);
+	return ot_gs_stop_reply(ot_reason_normal(), local, sizeof local);
+}
+
 static unsigned char by_hand[64];
 
 static ot_gs_ret r_init(void *arg, void **state)
@@ -83,6 +92,12 @@ static ot_gs_ret r_call(const void *request, size_t size, ot_gs_from from,
 		int64_t v = q.n;
 		return ot_gs_stop_reply(ot_reason_normal(), &v, sizeof v);
 	}
+	case OP_STOP_LARGE:
+		return large_stop_local(q.n);
+	case OP_NULL_REPLY:
+		return ot_gs_reply(NULL, 5);
+	case OP_HUGE_REPLY:
+		return ot_gs_reply("x", SIZE_MAX);
 	case OP_TWICE:
 		ot_gen_server_reply(from, "first", 6);
 		return ot_gs_reply("second", 7);
@@ -139,9 +154,11 @@ START_TEST(test_reply_from_local_variable)
 }
 END_TEST
 
-/* {stop, normal, Reply, State} with Reply a local: it comes intact. */
+/* {stop, normal, Reply, State} with Reply a local, small or large: it
+ * comes intact. */
 START_TEST(test_stop_reply_from_local_variable)
 {
+	static unsigned char out[LARGE];
 	for (int64_t n = 1; n <= 50; n++) {
 		ot_pid srv = gs_start(&r_cb, NULL);
 		ot_ref ref = gs_monitor(srv);
@@ -152,7 +169,47 @@ START_TEST(test_stop_reply_from_local_variable)
 		ck_assert_uint_eq(got, sizeof v);
 		ck_assert_int_eq(v, n * 1000 + 7);
 		gs_expect_down(ref, "stop_reply");
+
+		srv = gs_start(&r_cb, NULL);
+		ref = gs_monitor(srv);
+		ck_assert_ot_ok(call(srv, OP_STOP_LARGE, n, out, sizeof out,
+				     &got));
+		ck_assert_uint_eq(got, LARGE);
+		ck_assert_msg(filled(out, LARGE, n), "large stop reply %lld",
+			      (long long)n);
+		gs_expect_down(ref, "large stop_reply");
 	}
+}
+END_TEST
+
+/* A builder given no bytes for a size, or a size no buffer has, makes a
+ * stop with OT_EINVAL: the caller learns why, nothing crashes. */
+START_TEST(test_bad_reply_to_builder)
+{
+	static const int ops[] = {OP_NULL_REPLY, OP_HUGE_REPLY};
+	for (int i = 0; i < 2; i++) {
+		ot_pid srv = gs_start(&r_cb, NULL);
+		struct req q = {ops[i], 0};
+		char out[8];
+		ot_reason why;
+		memset(&why, 0, sizeof why);
+		ck_assert_ot_err(ot_gen_server_call(srv, &q, sizeof q, out,
+						    sizeof out, NULL,
+						    scaled_ms(3000), &why),
+				 OT_ESERVERDIED);
+		ck_assert_msg(why.kind == OT_REASON_ERROR &&
+				      why.code == OT_EINVAL,
+			      "bad reply %d: not an OT_EINVAL stop", i);
+	}
+	/* and the builders themselves, outside any server */
+	ot_gs_ret r = ot_gs_reply(NULL, 1);
+	ck_assert_int_eq(r.action, OT_GS_STOP);
+	r = ot_gs_stop_reply(ot_reason_normal(), "x", SIZE_MAX);
+	ck_assert_int_eq(r.action, OT_GS_STOP);
+	ck_assert(!r.has_reply);
+	r = ot_gs_reply(NULL, 0);
+	ck_assert_int_eq(r.action, OT_GS_REPLY);
+	ck_assert_uint_eq(r.reply_size, 0);
 }
 END_TEST
 
@@ -267,6 +324,7 @@ static Suite *reply_suite(void)
 	TCase *tc = gs_tcase("local", 30);
 	tcase_add_test(tc, test_reply_from_local_variable);
 	tcase_add_test(tc, test_stop_reply_from_local_variable);
+	tcase_add_test(tc, test_bad_reply_to_builder);
 	suite_add_tcase(s, tc);
 
 	tc = gs_tcase_one("twice", 20);
