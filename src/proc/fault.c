@@ -198,6 +198,10 @@ static void land_at(ucontext_t *uc, uintptr_t top, void (*fn)(struct ot__proc *)
 	 * alignment on x86-64 (the return address), 16-aligned on AArch64. */
 	top &= ~(uintptr_t)15;
 #if defined(__x86_64__)
+	/* A return address of 0: fn is where the stack's frames begin, and
+	 * an unwinder stops there (a backtrace taken by a crash inside fn
+	 * would otherwise walk on into whatever lay below the fault). */
+	*(uintptr_t *)(top - 8) = 0;
 	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
 	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)(uintptr_t)p;
