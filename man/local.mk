@@ -21,6 +21,7 @@ otter_man_stubs = \
 	man/ot_accept.3 \
 	man/ot_alias.3 \
 	man/ot_cancel_timer.3 \
+	man/ot_catch.3 \
 	man/ot_child_spec_check.3 \
 	man/ot_connect.3 \
 	man/ot_demonitor.3 \
@@ -34,10 +35,12 @@ otter_man_stubs = \
 	man/ot_gen_server_call_name.3 \
 	man/ot_gen_server_cast.3 \
 	man/ot_gen_server_get_state.3 \
+	man/ot_gen_server_replace_state.3 \
 	man/ot_gen_server_reply.3 \
 	man/ot_gen_server_start.3 \
 	man/ot_gen_server_start_link.3 \
 	man/ot_gen_server_stop.3 \
+	man/ot_gs_error.3 \
 	man/ot_gs_ignore.3 \
 	man/ot_gs_noreply.3 \
 	man/ot_gs_ok.3 \

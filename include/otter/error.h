@@ -47,7 +47,9 @@ OT_BEGIN_DECLS
 	X(EMAXCHILDREN, -29,                                                   \
 	  "the supervisor has its maximum number of children")                 \
 	X(EBADSPEC, -30, "invalid child spec or supervisor flags")             \
-	X(ECHILDSTART, -31, "the child failed to start")
+	X(ECHILDSTART, -31, "the child failed to start")                       \
+	X(EINITERROR, -32, "the server's init returned an error")              \
+	X(ECRASHED, -33, "the function crashed or exited")
 
 enum ot_errno {
 #define OT_ERRNO_ENUM_(name, value, text) OT_##name = (value),

@@ -12,9 +12,12 @@
  * Every callback returns an ot_gs_ret that says what happens next; build
  * it with the helpers below (ot_gs_reply(), ot_gs_noreply(), ot_gs_stop(),
  * ...), then adjust its fields (idle timeout, hibernate, continue) where
- * needed. Data a callback returns (a reply) is copied as soon as the
- * callback returns: it may point into the state or static storage, but not
- * into the callback's own local variables, which are gone by then.
+ * needed. The builders copy a reply before they return, so `return
+ * ot_gs_reply(&local, sizeof local);` is right: a reply of up to
+ * OT_GS_REPLY_INLINE bytes travels inside the ot_gs_ret, a larger one in a
+ * heap copy that the server frees once it is sent. Only a reply set by
+ * hand (the `reply` field) is read after the callback returns: it must
+ * point into the state or static storage, not into the callback's locals.
  *
  * Where otter differs from OTP: errors are returned, not raised. A call
  * that times out, finds no server, or whose server dies returns an error
@@ -51,14 +54,25 @@ typedef struct ot_gs_from {
 typedef enum ot_gs_action {
 	OT_GS_OK = 1, /* init: started */
 	OT_GS_IGNORE, /* init: do not start (start returns OT_EIGNORED) */
-	OT_GS_REPLY,  /* handle_call: send `reply` to the caller */
+	OT_GS_REPLY,  /* handle_call: send the reply to the caller */
 	OT_GS_NOREPLY, /* no reply now (a call is answered later, or never) */
 	OT_GS_STOP,    /* stop with `reason` (after a reply, if has_reply) */
+	/* init: fail to start with `reason`, which is no crash: start returns
+	 * OT_EINITERROR and the reason, no report is written, and the process
+	 * ends with reason normal (OTP 26's {error, Reason}). */
+	OT_GS_ERROR,
 } ot_gs_action;
+
+/* Replies up to this many bytes travel inside the ot_gs_ret. */
+#define OT_GS_REPLY_INLINE 64
 
 typedef struct ot_gs_ret {
 	ot_gs_action action;
-	/* OT_GS_REPLY, or OT_GS_STOP with has_reply: the reply's bytes. */
+	/* OT_GS_REPLY, or OT_GS_STOP with has_reply: the reply, reply_size
+	 * bytes. The builders copy the bytes into reply_bytes or reply_copy
+	 * and leave `reply` NULL. Set `reply` by hand only to send bytes that
+	 * outlive the callback (the state, static data): they are read after
+	 * it returns, and take precedence over a builder's copy. */
 	const void *reply;
 	size_t reply_size;
 	bool has_reply; /* OT_GS_STOP: reply to the caller after terminate */
@@ -75,9 +89,24 @@ typedef struct ot_gs_ret {
 	/* Run handle_continue(continue_arg) before any other message. */
 	bool has_continue;
 	uint64_t continue_arg;
+	/* The builders' copy of the reply: a reply of up to
+	 * OT_GS_REPLY_INLINE bytes by value in reply_bytes, a larger one in
+	 * reply_copy (malloc'd; the server frees it, whatever the callback's
+	 * result turns out to be, so return what a builder made). */
+	void *reply_copy;
+	unsigned char reply_bytes[OT_GS_REPLY_INLINE];
 } ot_gs_ret;
 
-/* Result builders (the other fields zero). */
+/*
+ * Result builders (the other fields zero; reply_bytes past reply_size is
+ * left as it was). ot_gs_reply() and
+ * ot_gs_stop_reply() copy size bytes at reply before they return (reply
+ * may be a local variable). Where that copy cannot be made (no memory for
+ * a large reply) or the arguments are bad (reply NULL with a size, a size
+ * above PTRDIFF_MAX), the result stops the server instead, with reason
+ * {error, OT_ENOMEM or OT_EINVAL, ...}: the caller sees OT_ESERVERDIED.
+ * ot_gs_error(): from init only (see OT_GS_ERROR).
+ */
 OT_API ot_gs_ret ot_gs_ok(void);
 OT_API ot_gs_ret ot_gs_ignore(void);
 OT_API ot_gs_ret ot_gs_reply(const void *reply, size_t size);
@@ -85,6 +114,7 @@ OT_API ot_gs_ret ot_gs_noreply(void);
 OT_API ot_gs_ret ot_gs_stop(ot_reason reason);
 OT_API ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply,
 				  size_t size);
+OT_API ot_gs_ret ot_gs_error(ot_reason reason);
 
 /* Tags from OT_GS_TAG_BASE to OT_TAG_SYSTEM are gen_server's protocol
  * (calls, casts, replies, stop); anything else a server receives goes to
@@ -95,10 +125,21 @@ OT_API ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply,
 #define OT_GS_TAG_TIMEOUT (OT_GS_TAG_BASE + 0)
 
 /*
- * The callbacks. init is required; the others may be NULL (a call without
- * handle_call stops the server, as an undefined callback does in OTP; a
- * cast or info without one is dropped). `state` is the server's own
+ * The callbacks. init is required; the others may be NULL. A call, a cast
+ * or a continue that finds no callback stops the server (running
+ * terminate), as an undefined callback does in OTP, with reason
+ * {error, OT_EINVAL, "no handle_call callback"} (handle_cast,
+ * handle_continue); a message for a missing handle_info is logged and
+ * dropped, as OTP's default handle_info does. `state` is the server's own
  * pointer: init sets *state, any callback may replace it.
+ *
+ * How a callback may end the server, as in OTP (whose try_dispatch
+ * catches exit and error alike): by its result, by a crash, or by
+ * ot_exit(R) — then terminate runs with R, the server ends with R, and R
+ * is reported unless it is clean (ot_exit(kill) too: R is then a trappable
+ * kill for the links, as ot_exit() makes it). An exit signal from another
+ * process (ot_exit_pid(), a link) is no callback's doing: it ends the
+ * server without terminate, unless it traps exits.
  */
 typedef struct ot_gen_server_callbacks {
 	ot_gs_ret (*init)(void *arg, void **state);
@@ -109,14 +150,20 @@ typedef struct ot_gen_server_callbacks {
 	ot_gs_ret (*handle_info)(const ot_msg *msg, void **state);
 	ot_gs_ret (*handle_continue)(uint64_t arg, void **state);
 	/* Runs as the server stops: on OT_GS_STOP, ot_gen_server_stop(), an
-	 * EXIT from its parent when it traps exits, and after a crash in a
-	 * callback (not after a stack overflow, nor when the fault left less
-	 * than 17 KB of stack below it: see ot_set_crash_handler()). Frees
-	 * what the state holds.
-	 * A crash inside terminate keeps the original reason. */
+	 * EXIT from its parent when it traps exits, after an ot_exit() in a
+	 * callback, and after a crash in a callback (not after a stack
+	 * overflow, nor when the fault left less than 17 KB of stack below
+	 * it: see ot_set_crash_handler()). Frees what the state holds.
+	 * A terminate that crashes or calls ot_exit() ends the server with
+	 * that reason instead, as in OTP: ot_gen_server_stop() then returns
+	 * OT_ESERVERDIED; a reply due after terminate (ot_gs_stop_reply())
+	 * is sent all the same. */
 	void (*terminate)(const ot_reason *reason, void *state);
 	/* Renders the state for ot_gen_server_get_state() and crash reports;
-	 * returns the length written, as snprintf. */
+	 * returns the length written, as snprintf. A crash (or an ot_exit())
+	 * inside it is caught (ot_catch()): the text is then a placeholder,
+	 * "<format_status crashed: REASON>", and the server goes on, or ends
+	 * with the reason it was ending for (OTP's gen:format_status). */
 	int (*format_status)(void *state, char *buf, size_t size);
 } ot_gen_server_callbacks;
 
@@ -129,6 +176,10 @@ typedef struct ot_gen_server_opts {
 	 * link); the reference goes to *monitor_ref (required then). */
 	bool monitor;
 	ot_ref *monitor_ref;
+	/* Hibernate (as ot_gs_ret.hibernate) whenever the server has waited
+	 * this many ms for a message with no idle timeout set; 0 or
+	 * OT_INFINITY: never (OTP's hibernate_after). */
+	int hibernate_after_ms;
 } ot_gen_server_opts;
 
 #define OT_GS_DEFAULT_TIMEOUT 5000
@@ -138,9 +189,11 @@ typedef struct ot_gen_server_opts {
  * be NULL) gets its pid. Errors:
  *  OT_EINVAL (cb or cb->init NULL, bad options), OT_ENAMETOOLONG,
  *  OT_EALREADY (the name is taken: *out gets the pid that has it),
- *  OT_EIGNORED (init returned ignore), OT_EINITSTOP (init asked to stop or
- *  crashed: *reason gets why), OT_ETIMEDOUT (init took longer than the
- *  start timeout: the server was killed), plus ot_spawn()'s errors.
+ *  OT_EIGNORED (init returned ignore), OT_EINITERROR (init returned
+ *  ot_gs_error(): *reason gets its reason), OT_EINITSTOP (init asked to
+ *  stop, crashed or called ot_exit(): *reason gets why), OT_ETIMEDOUT
+ *  (init took longer than the start timeout: the server was killed), plus
+ *  ot_spawn()'s errors.
  * reason may be NULL. From: process or foreign; blocks until init is done.
  * arg goes to init as it is: from a process, it must not point into the
  * caller's own stack (the caller waits while init runs, and its frames may
@@ -195,16 +248,39 @@ OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
  * until it has ended. Errors: OT_ENOPROC (no such process), OT_ETIMEDOUT,
  * OT_EDEADLK (a server stopping itself: return ot_gs_stop() instead),
  * OT_ESERVERDIED (it ended with another reason: it crashed or was killed
- * before it got to the stop), OT_EINVAL. A crash inside terminate keeps
- * the stop reason (0 is returned). From: process or foreign. */
+ * before it got to the stop, or its terminate crashed or called ot_exit(),
+ * which gives the server terminate's reason, as in OTP), OT_EINVAL.
+ * From: process or foreign. */
 OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);
 
 /* The server's state rendered by format_status (or "<state>" without one)
- * into buf, NUL-terminated and truncated to size (and to 4095 bytes).
+ * into buf, NUL-terminated and truncated to size (and to 4095 bytes); an
+ * empty reply gives an empty text. A format_status that crashes gives its
+ * placeholder (see format_status) and the server goes on.
  * Errors: as ot_gen_server_call(), but never OT_ETOOBIG. */
 OT_API int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 				   int timeout_ms);
+
+/* What ot_gen_server_replace_state() runs in the server: returns the
+ * server's new state. */
+typedef void *(*ot_gs_replace_fn)(void *state, void *arg);
+
+/*
+ * Runs fn(state, arg) in the server, between two messages, and makes what
+ * it returns the server's state (OTP's sys:replace_state/2). A crash or an
+ * ot_exit() inside fn is caught (ot_catch()): the state stays as it was,
+ * the server goes on, and OT_ECRASHED is returned with *reason (may be
+ * NULL) saying why. arg goes to fn as it is; from a process it must not
+ * point into the caller's own stack (the caller waits meanwhile, as in
+ * ot_gen_server_start()). Errors: OT_EINVAL (fn NULL, a bad timeout or
+ * pid), OT_ECRASHED, and as ot_gen_server_call(): OT_ETIMEDOUT (fn may
+ * still run, or have run), OT_ENOPROC, OT_ESERVERDIED (*reason gets why),
+ * OT_EDEADLK, OT_ENOMEM, OT_ENOTSTARTED. From: process or foreign.
+ */
+OT_API int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
+				       void *arg, int timeout_ms,
+				       ot_reason *reason);
 
 OT_END_DECLS
 

@@ -395,7 +395,8 @@ OT_API const ot_down_info *ot_msg_down(const ot_msg *msg);
 /*
  * Ends the calling process with reason (Erlang's exit/1). Its links and
  * monitors see the reason; with reason kill, its links get a trappable
- * `kill`. Never returns when called from a process.
+ * `kill`. Never returns when called from a process: inside ot_catch() it
+ * comes back there, else the process's crash handler runs first (once).
  * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOTPROC (foreign
  * thread: a thread cannot be ended this way), OT_ENOTSTARTED.
  */
@@ -490,8 +491,11 @@ OT_API int ot_alias(uint64_t *out);
 
 /*
  * Deactivates an alias of the caller: messages sent to it afterwards are
- * dropped; one that already arrived stays. Returns 1 if it was active,
- * 0 if not. Errors: OT_ENOTSTARTED. From: process or foreign.
+ * dropped, and so are those that arrived through it and were not received
+ * yet (unlike Erlang's unalias/1, which leaves those in the queue: a
+ * reply that comes twice, or races a timeout, is never left behind).
+ * Returns 1 if it was active, 0 if not. Errors: OT_ENOTSTARTED.
+ * From: process or foreign.
  */
 OT_API int ot_unalias(uint64_t alias);
 
@@ -571,15 +575,34 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
 
 /* Crash reports and the logger: otter/log.h (included here). */
 
-/* Runs after a crash in the calling process (not after a stack overflow,
- * nor when less than 17 KB of the process's stack is left below the
- * faulting frame, where fn runs): fn(reason, arg) in the process, before
- * it ends with that reason, so it
- * may clean up (gen_server runs terminate here). A crash inside fn ends
- * the process with the first reason. NULL removes it.
+/* Runs when the calling process's own code ends it: after a crash (not
+ * after a stack overflow, nor when less than 17 KB of the process's stack
+ * is left below the faulting frame, where fn runs), and when it calls
+ * ot_exit() — fn(reason, arg) in the process, before it ends with that
+ * reason, so it may clean up (gen_server runs terminate here). Not for
+ * exit signals from others (ot_exit_pid(), links), nor inside ot_catch().
+ * fn runs once: an ot_exit() inside it ends the process with that reason
+ * at once, and a crash inside it ends the process with that crash's
+ * reason (it does not run again). NULL removes it.
  * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process. */
 typedef void (*ot_crash_fn)(const ot_reason *reason, void *arg);
 OT_API int ot_set_crash_handler(ot_crash_fn fn, void *arg);
+
+/*
+ * Runs fn(arg) in the calling process and catches how it may end the
+ * process (Erlang's catch): a crash inside fn (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGABRT) or an ot_exit() from it comes back here as
+ * OT_ECRASHED, with *reason (may be NULL) saying why, and the process goes
+ * on. Returns 0 when fn returned. The frames of fn and of what it called
+ * are abandoned: what they had allocated stays allocated, and locks they
+ * held stay held. Not caught: a stack overflow, or a fault with less than
+ * 5 KB of stack left below it (the process ends, as without ot_catch()),
+ * and exit signals from other processes (a kill is a kill). Catches nest:
+ * the innermost takes it. Inside one, a crash handler does not run.
+ * Errors: OT_EINVAL (fn NULL), OT_ENOTPROC (foreign thread), OT_ENOTSTARTED.
+ * From: process; fn may block.
+ */
+OT_API int ot_catch(void (*fn)(void *arg), void *arg, ot_reason *reason);
 
 /* ----------------------------------------------------------------------
  * Timers (one monotonic clock)

@@ -44,6 +44,7 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	if (!opts)
 		opts = &defaults;
 	if (!cb || !cb->init || opts->start_timeout_ms < OT_INFINITY ||
+	    opts->hibernate_after_ms < OT_INFINITY ||
 	    (opts->monitor && !opts->monitor_ref))
 		return OT_EINVAL;
 	if (opts->name) {
@@ -64,7 +65,8 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 			   .arg = arg,
 			   .parent = ot_self(),
 			   .linked = link,
-			   .from_thread = !ot_in_process()};
+			   .from_thread = !ot_in_process(),
+			   .hibernate_after_ms = opts->hibernate_after_ms};
 	int rc = ot_alias(&st.alias);
 	if (rc)
 		return rc;
@@ -307,6 +309,29 @@ int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 	}
 	ot_msg_free(m);
 	return 0;
+}
+
+int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
+				void *arg, int timeout_ms, ot_reason *reason)
+{
+	if (!fn)
+		return OT_EINVAL;
+	struct replace_req rq = {fn, arg};
+	ot_msg *m = NULL;
+	int rc = request(server, TAG_REPLACE_STATE, &rq, sizeof rq, timeout_ms,
+			 &m, reason);
+	if (rc)
+		return rc;
+	struct replace_ack a;
+	rc = OT_EINVAL; /* not a server's answer */
+	if (ot_msg_size(m) == sizeof a) {
+		memcpy(&a, ot_msg_data(m), sizeof a);
+		rc = a.status;
+		if (rc && reason)
+			*reason = a.reason;
+	}
+	ot_msg_free(m);
+	return rc;
 }
 
 int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)

@@ -12,18 +12,24 @@
  *   cast       request             fire and forget
  *   stop       {reason}            stop now, running terminate
  *   get_state  {alias}             format_status, answered like a call
+ *   replace_state {alias, fn, arg} fn runs on the state, answered likewise
  *   reply      bytes               server -> caller's alias
  *   ack        {status, reason}    server -> starter's alias, after init
  *
  * A caller monitors the server for the length of a call: a DOWN instead of
  * the reply says the server died (with its reason), or never existed.
  *
- * A crash in a callback is trapped by the runtime; the crash handler this
- * layer installs writes the server's report (last message, state) and runs
- * terminate before the process ends with the crash reason.
+ * How a server ends follows OTP's gen_server (try_dispatch, terminate):
+ * a callback's stop, a crash in it or an ot_exit() from it all run
+ * terminate with the reason, then the process ends with it. Crashes and
+ * ot_exit() reach this layer through the crash handler it installs
+ * (on_crash), which the runtime runs in the server before it ends; a
+ * terminate that fails there gives the server its own reason. A reply
+ * returned with a stop goes out after terminate, whatever terminate does.
  *
- * This file is the server's side; client.c the callers' (start, call,
- * cast, stop), protocol.h what they send each other.
+ * This file is the server's loop; result.c builds what callbacks return,
+ * report.c writes the reports, client.c is the callers' side (start, call,
+ * cast, stop), protocol.h what the two sides send each other.
  */
 #include "config.h"
 
@@ -36,125 +42,14 @@
 #include <otter/gen_server.h>
 
 #include "protocol.h"
+#include "server.h"
 
 /* A server yields to others after this many messages in a row. */
 #define BUDGET 64
 
-/* The server's own record, on its stack for its whole life. */
-struct server {
-	const ot_gen_server_callbacks *cb;
-	void *state;
-	ot_pid self;
-	ot_pid parent; /* the starter if linked, else itself */
-	ot_pid starter;
-	uint64_t start_alias; /* while init runs: where the ack goes */
-	bool started;
-	bool has_timeout;
-	int timeout_ms;
-	bool hibernate;
-	bool has_continue;
-	uint64_t continue_arg;
-	bool terminating; /* terminate is running */
-	/* ... for this reason (terminate's caller's, alive while it runs) */
-	const ot_reason *stop_reason;
-	/* The message being handled: freed if the server ends inside it. */
-	ot_msg *msg;
-	void *heap; /* a large request, copied off its message */
-	/* What it was, for the crash report. */
-	uint64_t last_tag;
-	size_t last_size;
-	ot_pid last_from;
-	const char *last_kind;
-};
-
 /* ---------------------------------------------------------------------
- * Result builders
+ * Stopping
  */
-static ot_gs_ret ret(ot_gs_action action)
-{
-	ot_gs_ret r;
-	memset(&r, 0, sizeof r);
-	r.action = action;
-	return r;
-}
-
-ot_gs_ret ot_gs_ok(void)
-{
-	return ret(OT_GS_OK);
-}
-
-ot_gs_ret ot_gs_ignore(void)
-{
-	return ret(OT_GS_IGNORE);
-}
-
-ot_gs_ret ot_gs_noreply(void)
-{
-	return ret(OT_GS_NOREPLY);
-}
-
-ot_gs_ret ot_gs_reply(const void *reply, size_t size)
-{
-	ot_gs_ret r = ret(OT_GS_REPLY);
-	r.reply = reply;
-	r.reply_size = size;
-	return r;
-}
-
-ot_gs_ret ot_gs_stop(ot_reason reason)
-{
-	ot_gs_ret r = ret(OT_GS_STOP);
-	r.reason = reason;
-	return r;
-}
-
-ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply, size_t size)
-{
-	ot_gs_ret r = ot_gs_stop(reason);
-	r.has_reply = true;
-	r.reply = reply;
-	r.reply_size = size;
-	return r;
-}
-
-/* ---------------------------------------------------------------------
- * Reports and stopping
- */
-static void report(struct server *s, const ot_reason *reason)
-{
-	if (!ot_log_enabled())
-		return;
-	char who[OT_NAME_MAX + OT_PID_STRLEN + 4], why[OT_REASON_STRLEN];
-	char state[512] = "<state>";
-	ot_process_info info;
-	ot_pid_format(s->self, who, sizeof who);
-	if (ot_process_info_get(s->self, &info) == 0 && info.name[0])
-		snprintf(who, sizeof who, "%s", info.name);
-	ot_reason_format(reason, why, sizeof why);
-	if (s->cb->format_status && s->state)
-		s->cb->format_status(s->state, state, sizeof state);
-	char from[OT_PID_STRLEN] = "-";
-	if (!ot_pid_is_none(s->last_from))
-		ot_pid_format(s->last_from, from, sizeof from);
-	/* The tag says something only for a message to handle_info: the
-	 * others are gen_server's own (call, cast, stop...). */
-	char tag[40] = "";
-	if (s->last_kind && !strcmp(s->last_kind, "info"))
-		snprintf(tag, sizeof tag, "tag %#llx, ",
-			 (unsigned long long)s->last_tag);
-	char text[2048];
-	snprintf(text, sizeof text,
-		 "=ERROR REPORT==== gen_server ===\n"
-		 "** Generic server %s terminating\n"
-		 "** Last message in was: %s (%s%zu bytes, from %s)\n"
-		 "** When Server state == %s\n"
-		 "** Reason for termination ==\n"
-		 "** %s",
-		 who, s->last_kind ? s->last_kind : "none", tag, s->last_size,
-		 from, state, why);
-	ot_log_report(text);
-}
-
 static void ack(struct server *s, int status, const ot_reason *reason)
 {
 	struct ack a;
@@ -165,73 +60,120 @@ static void ack(struct server *s, int status, const ot_reason *reason)
 	ot_send_alias(s->starter, s->start_alias, TAG_ACK, &a, sizeof a);
 }
 
-/* Runs terminate for reason (a crash inside it keeps this reason). */
+static void reply_to(ot_gs_from from, const void *data, size_t size)
+{
+	ot_send_alias(from.caller, from.alias, TAG_REPLY, size ? data : NULL,
+		      size);
+}
+
+/* Sends the reply due after terminate, once. */
+static void send_pending(struct server *s)
+{
+	if (!s->has_pending)
+		return;
+	s->has_pending = false;
+	reply_to(s->pending_to, s->pending, s->pending_size);
+}
+
+/* Frees what the server holds for the message it handles (the message,
+ * a large request's copy, a reply's copy). */
+static void drop_owned(struct server *s)
+{
+	if (s->msg) {
+		ot_msg_free(s->msg);
+		s->msg = NULL;
+	}
+	if (s->heap) {
+		free(s->heap);
+		s->heap = NULL;
+	}
+	if (s->reply_copy && !s->has_pending) {
+		free(s->reply_copy);
+		s->reply_copy = NULL;
+	}
+}
+
+/* After a call or a cast: its request's heap copy, if it had one (the
+ * message went before the callback, a reply's copy with apply()). */
+static void drop_request(struct server *s)
+{
+	if (s->heap) {
+		free(s->heap);
+		s->heap = NULL;
+	}
+}
+
+/* Runs terminate for reason, after the report a reason that is not clean
+ * gets (written first: terminate may free what format_status reads). */
 static void terminate(struct server *s, const ot_reason *reason)
 {
 	if (!ot_reason_is_clean(reason))
-		report(s, reason);
+		ot__gs_report(s, reason);
 	if (!s->cb->terminate)
 		return;
 	s->terminating = true;
-	s->stop_reason = reason;
 	s->cb->terminate(reason, s->state);
 	s->terminating = false;
 }
 
-static void drop_payload(struct server *s)
-{
-	free(s->heap);
-	s->heap = NULL;
-}
-
-/* Ends the server with reason; never returns. The message being handled
- * is the server's to free (it was taken from the mailbox). */
+/* Ends the server with reason; never returns. */
 __attribute__((noreturn)) static void end(struct server *s,
 					  const ot_reason *reason)
 {
-	ot_msg_free(s->msg);
-	s->msg = NULL;
-	drop_payload(s);
+	s->has_pending = false;
+	drop_owned(s);
+	/* This exit is the server's own, not a callback's. */
+	ot_set_crash_handler(NULL, NULL);
 	ot_exit(reason);
 	abort(); /* ot_exit does not return in a process */
 }
 
-/* Ends the server with reason after terminate; never returns. */
+/* Ends the server with reason after terminate (and the reply due after
+ * it); never returns. */
 __attribute__((noreturn)) static void stop_now(struct server *s,
 					       ot_reason reason)
 {
+	/* What it was handling goes first: terminate may block, and a
+	 * server killed in there frees nothing its stack held. */
+	ot_msg_free(s->msg);
+	s->msg = NULL;
 	terminate(s, &reason);
+	send_pending(s);
 	end(s, &reason);
 }
 
-/* The runtime calls this after a crash in a callback, in the server. */
+/*
+ * The runtime runs this in the server when a callback (or terminate)
+ * crashed or called ot_exit(); the process then ends with reason, unless
+ * something in here ends it first. As OTP's gen_server: terminate runs
+ * with the reason; a terminate that itself crashes or exits gives the
+ * server that reason (here, or by the runtime when it happens inside the
+ * terminate this runs), and a reply due after terminate still goes out.
+ */
 static void on_crash(const ot_reason *reason, void *arg)
 {
 	struct server *s = arg;
-	/* Not needed by terminate; freed now in case terminate crashes too
-	 * (then nothing here runs again). */
+	/* Not needed by terminate; freed now in case terminate fails too. */
 	ot_msg_free(s->msg);
 	s->msg = NULL;
-	drop_payload(s);
+	free(s->heap);
+	s->heap = NULL;
 	if (!s->started) {
-		/* Crashed in init: the starter learns why (not linked yet, it
-		 * gets no EXIT); no terminate, as in OTP. */
+		/* In init: the starter learns why (not linked yet, it gets no
+		 * EXIT); no terminate, as in OTP. */
 		ack(s, OT_EINITSTOP, reason);
 		return;
 	}
 	if (s->terminating) {
-		/* terminate itself crashed: say so, and end with the reason
-		 * the server was stopping for (OTP keeps it too). */
-		char why[OT_REASON_STRLEN], text[OT_REASON_STRLEN + 64];
-		ot_reason_format(reason, why, sizeof why);
-		snprintf(
-		    text, sizeof text,
-		    "** terminate crashed with %s; keeping the stop reason",
-		    why);
-		ot_log_report(text);
-		end(s, s->stop_reason);
+		s->terminating = false;
+		send_pending(s);
+		if (!ot_reason_is_clean(reason))
+			ot__gs_report_terminate(s, reason);
+		drop_owned(s);
+		return;
 	}
 	terminate(s, reason);
+	drop_owned(s);
 }
 
 static ot_reason bad_return(const char *callback)
@@ -241,49 +183,79 @@ static ot_reason bad_return(const char *callback)
 	return ot_reason_error(OT_EINVAL, text);
 }
 
+static ot_reason no_callback(const char *callback)
+{
+	char text[64];
+	snprintf(text, sizeof text, "no %s callback", callback);
+	return ot_reason_error(OT_EINVAL, text);
+}
+
 /* ---------------------------------------------------------------------
  * The server loop
  */
-static void reply_to(ot_gs_from from, const void *data, size_t size)
+
+/* The bytes of r's reply: set by hand, or a builder's copy. */
+static const void *reply_bytes(const ot_gs_ret *r)
 {
-	ot_send_alias(from.caller, from.alias, TAG_REPLY, size ? data : NULL,
-		      size);
+	if (r->reply)
+		return r->reply;
+	if (r->reply_copy)
+		return r->reply_copy;
+	return r->reply_size <= sizeof r->reply_bytes ? r->reply_bytes : NULL;
 }
 
-/* Acts on what a callback returned. from is the caller for a call. */
-static void apply(struct server *s, const ot_gs_ret *r, const ot_gs_from *from,
+/* Keeps r's reply for after terminate. Bytes set by hand are copied now:
+ * terminate may free what they point into. */
+static void hold_reply(struct server *s, const ot_gs_ret *r,
+		       const ot_gs_from *from)
+{
+	const void *bytes = reply_bytes(r);
+	if (r->reply && r->reply_size) {
+		free(s->reply_copy);
+		if (!(s->reply_copy = malloc(r->reply_size)))
+			stop_now(s,
+				 ot_reason_error(OT_ENOMEM, "out of memory"));
+		memcpy(s->reply_copy, r->reply, r->reply_size);
+		bytes = s->reply_copy;
+	}
+	s->pending_to = *from;
+	s->pending = bytes;
+	s->pending_size = r->reply_size;
+	s->has_pending = true;
+}
+
+/* Acts on what a callback returned. from is the caller for a call. r
+ * lives in the caller's frame until the server ends or the next message. */
+static void apply(struct server *s, ot_gs_ret *r, const ot_gs_from *from,
 		  const char *callback)
 {
-	if ((r->reply_size && !r->reply) || r->timeout_ms < OT_INFINITY)
+	/* A builder's copy is the server's to free from now on (r, which
+	 * still points at it, is not used after this). */
+	s->reply_copy = r->reply_copy;
+	const void *bytes = reply_bytes(r);
+	if ((r->reply_size && !bytes) || r->reply_size > (size_t)PTRDIFF_MAX ||
+	    r->timeout_ms < OT_INFINITY)
 		stop_now(s, bad_return(callback));
 	switch (r->action) {
 	case OT_GS_REPLY:
 		if (!from)
 			stop_now(s, bad_return(callback));
-		reply_to(*from, r->reply, r->reply_size);
+		reply_to(*from, bytes, r->reply_size);
 		break;
 	case OT_GS_NOREPLY:
 		break;
-	case OT_GS_STOP: {
+	case OT_GS_STOP:
 		if (r->has_reply && !from)
 			stop_now(s, bad_return(callback));
-		/* OTP sends the reply after terminate, which may free what it
-		 * points into: copy it first. */
-		void *copy = NULL;
-		if (r->has_reply && r->reply_size &&
-		    !(copy = malloc(r->reply_size)))
-			stop_now(s,
-				 ot_reason_error(OT_ENOMEM, "out of memory"));
-		if (copy)
-			memcpy(copy, r->reply, r->reply_size);
-		terminate(s, &r->reason);
 		if (r->has_reply)
-			reply_to(*from, copy, r->reply_size);
-		free(copy);
-		end(s, &r->reason);
-	}
+			hold_reply(s, r, from);
+		stop_now(s, r->reason);
 	default:
 		stop_now(s, bad_return(callback));
+	}
+	if (s->reply_copy) {
+		free(s->reply_copy);
+		s->reply_copy = NULL;
 	}
 	s->has_timeout = r->has_timeout || r->timeout_ms > 0;
 	s->timeout_ms =
@@ -304,7 +276,14 @@ static bool is_timeout(const ot_msg *m, void *arg)
 static ot_msg *next_message(struct server *s)
 {
 	ot_msg *m = NULL;
-	int rc = ot_receive(&m, s->has_timeout ? s->timeout_ms : OT_INFINITY);
+	int wait = s->has_timeout ? s->timeout_ms : OT_INFINITY;
+	if (wait == OT_INFINITY && s->hibernate_after_ms > 0) {
+		/* OTP's hibernate_after: idle that long, it hibernates. */
+		if (ot_receive(&m, s->hibernate_after_ms) == 0)
+			return m;
+		ot_stack_trim();
+	}
+	int rc = ot_receive(&m, wait);
 	if (rc == 0)
 		return m;
 	/* Timed out: handle_info gets a timeout message, sent to ourselves
@@ -319,7 +298,7 @@ static ot_msg *next_message(struct server *s)
 /*
  * Copies the payload of the current message (past skip bytes) to buf, or
  * to the heap when it does not fit, and frees the message: a callback may
- * end the process in ways no code here sees (ot_exit, a stack overflow),
+ * end the process in ways no code here sees (a kill, a stack overflow),
  * and a request that lives on the server's stack goes with it.
  */
 static const void *take_payload(struct server *s, size_t skip, char *buf,
@@ -336,28 +315,67 @@ static const void *take_payload(struct server *s, size_t skip, char *buf,
 	return copy;
 }
 
+/* The caller of a call-like request (call, get_state, replace_state), and
+ * the bytes after its header; false when it is not one. */
+static bool caller_of(const ot_msg *m, ot_gs_from *from)
+{
+	struct call_hdr h;
+	if (ot_msg_size(m) < sizeof h)
+		return false;
+	memcpy(&h, ot_msg_data(m), sizeof h);
+	*from = (ot_gs_from){ot_msg_from(m), h.alias};
+	return true;
+}
+
 /* Answers ot_gen_server_get_state(). Not inlined into the loop: its
  * buffer would make every server's frame, and so its resident stack,
  * bigger. */
-static __attribute__((noinline)) void get_state(struct server *s,
-						const ot_msg *m)
+static __attribute__((noinline)) void get_state(struct server *s)
 {
-	const ot_gen_server_callbacks *cb = s->cb;
-	const char *data = ot_msg_data(m);
-	size_t size = ot_msg_size(m);
-	struct call_hdr h;
-	if (size < sizeof h)
+	ot_gs_from from;
+	if (!caller_of(s->msg, &from))
 		return;
-	memcpy(&h, data, sizeof h);
-	char text[4096] = "<state>";
-	int n = (int)strlen(text);
-	if (cb->format_status)
-		n = cb->format_status(s->state, text, sizeof text);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof text)
-		n = sizeof text - 1;
-	reply_to((ot_gs_from){ot_msg_from(m), h.alias}, text, (size_t)n + 1);
+	ot_msg_free(s->msg);
+	s->msg = NULL;
+	char text[4096];
+	size_t n = ot__gs_render_state(s, text, sizeof text);
+	reply_to(from, text, n + 1);
+}
+
+struct replace_run {
+	struct replace_req rq;
+	void *state;
+};
+
+static void run_replace(void *arg)
+{
+	struct replace_run *run = arg;
+	run->state = run->rq.fn(run->state, run->rq.arg);
+}
+
+/* Runs ot_gen_server_replace_state()'s function on the state; a crash in
+ * it is caught and leaves the state as it was (OTP's
+ * system_replace_state). */
+static __attribute__((noinline)) void replace_state(struct server *s)
+{
+	ot_gs_from from;
+	struct replace_run run;
+	if (!caller_of(s->msg, &from) ||
+	    ot_msg_size(s->msg) != sizeof(struct call_hdr) + sizeof run.rq)
+		return;
+	memcpy(&run.rq, (const char *)ot_msg_data(s->msg) +
+			    sizeof(struct call_hdr),
+	       sizeof run.rq);
+	ot_msg_free(s->msg);
+	s->msg = NULL;
+	run.state = s->state;
+	struct replace_ack a;
+	memset(&a, 0, sizeof a);
+	a.status = run.rq.fn ? ot_catch(run_replace, &run, &a.reason)
+			     : OT_EINVAL;
+	if (a.status == 0)
+		s->state = run.state;
+	reply_to(from, &a, sizeof a);
 }
 
 /* noinline: its locals (a callback's result, a reason) must not sit in
@@ -366,73 +384,70 @@ __attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 {
 	const ot_gen_server_callbacks *cb = s->cb;
 	uint64_t tag = ot_msg_tag(m);
-	const char *data = ot_msg_data(m);
 	size_t size = ot_msg_size(m);
 	s->last_tag = tag;
 	s->last_size = size;
 	s->last_from = ot_msg_from(m);
 	switch (tag) {
 	case TAG_CALL: {
-		struct call_hdr h;
-		if (size < sizeof h)
+		ot_gs_from from;
+		if (!caller_of(m, &from))
 			return; /* not from ot_gen_server_call: ignore */
-		memcpy(&h, data, sizeof h);
-		ot_gs_from from = {ot_msg_from(m), h.alias};
 		s->last_kind = "call";
-		s->last_size = size - sizeof h; /* the request's own bytes */
+		size_t n = size - sizeof(struct call_hdr);
+		s->last_size = n; /* the request's own bytes */
 		if (!cb->handle_call)
-			stop_now(s, ot_reason_error(OT_EINVAL,
-						    "no handle_call callback"));
-		size_t n = size - sizeof h;
+			stop_now(s, no_callback("handle_call"));
 		char small[SMALL_FRAME];
-		const void *req =
-		    take_payload(s, sizeof h, small, sizeof small);
+		const void *req = take_payload(s, sizeof(struct call_hdr),
+					       small, sizeof small);
 		ot_gs_ret r =
 		    cb->handle_call(n ? req : NULL, n, from, &s->state);
 		apply(s, &r, &from, "handle_call");
-		drop_payload(s);
+		drop_request(s);
 		return;
 	}
-	case TAG_CAST:
+	case TAG_CAST: {
 		s->last_kind = "cast";
-		if (cb->handle_cast) {
-			char small[SMALL_FRAME];
-			const void *req =
-			    take_payload(s, 0, small, sizeof small);
-			ot_gs_ret r =
-			    cb->handle_cast(size ? req : NULL, size, &s->state);
-			apply(s, &r, NULL, "handle_cast");
-			drop_payload(s);
-		}
+		if (!cb->handle_cast)
+			stop_now(s, no_callback("handle_cast"));
+		char small[SMALL_FRAME];
+		const void *req = take_payload(s, 0, small, sizeof small);
+		ot_gs_ret r =
+		    cb->handle_cast(size ? req : NULL, size, &s->state);
+		apply(s, &r, NULL, "handle_cast");
+		drop_request(s);
 		return;
+	}
 	case TAG_STOP: {
 		ot_reason reason = ot_reason_normal();
 		if (size == sizeof reason)
-			memcpy(&reason, data, sizeof reason);
+			memcpy(&reason, ot_msg_data(m), sizeof reason);
 		s->last_kind = "stop";
-		stop_now(s, reason);
+		stop_now(s, reason); /* which frees the stop request first */
 	}
 	case TAG_GET_STATE:
-		get_state(s, m);
+		get_state(s);
+		return;
+	case TAG_REPLACE_STATE:
+		s->last_kind = "replace_state";
+		replace_state(s);
 		return;
 	}
 	const ot_exit_info *e = ot_msg_exit(m);
 	if (e && ot_pid_equal(e->from, s->parent)) {
 		/* A trapping server whose parent ends goes with it. */
 		s->last_kind = "EXIT from parent";
-		/* The message goes before terminate runs: a supervisor may
-		 * kill the server in there (its shutdown time ran out), and
-		 * a killed process frees nothing its stack held. */
-		ot_reason why = e->reason;
-		ot_msg_free(s->msg);
-		s->msg = NULL;
-		stop_now(s, why);
+		stop_now(s, e->reason); /* (a copy: the message goes first) */
 	}
 	s->last_kind = "info";
-	if (cb->handle_info) {
-		ot_gs_ret r = cb->handle_info(m, &s->state);
-		apply(s, &r, NULL, "handle_info");
+	if (!cb->handle_info) {
+		/* OTP's default handle_info: say so, drop it. */
+		ot__gs_report_unhandled(s, m);
+		return;
 	}
+	ot_gs_ret r = cb->handle_info(m, &s->state);
+	apply(s, &r, NULL, "handle_info");
 }
 
 static bool is_start(const ot_msg *m, void *arg)
@@ -467,6 +482,8 @@ __attribute__((noinline)) static bool server_init(struct server *s)
 	s->starter = st->parent;
 	s->parent = st->linked || st->from_thread ? st->parent : s->self;
 	s->start_alias = st->alias;
+	s->hibernate_after_ms =
+	    st->hibernate_after_ms == OT_INFINITY ? 0 : st->hibernate_after_ms;
 	void *init_arg = st->arg;
 	bool linked = st->linked;
 	s->timeout_ms = OT_INFINITY;
@@ -474,17 +491,22 @@ __attribute__((noinline)) static bool server_init(struct server *s)
 
 	ot_gs_ret r = s->cb->init(init_arg, &s->state);
 	if (r.action != OT_GS_OK) {
+		free(r.reply_copy); /* (a reply has no place in init) */
 		ot_reason why = r.reason;
 		int status = OT_EINITSTOP;
 		if (r.action == OT_GS_IGNORE) {
 			status = OT_EIGNORED;
 			why = ot_reason_normal();
+		} else if (r.action == OT_GS_ERROR) {
+			/* OTP 26's {error, R}: the starter gets R, and the
+			 * server ends normally, without a report. */
+			status = OT_EINITERROR;
 		} else if (r.action != OT_GS_STOP) {
 			why = bad_return("init");
 		}
 		ack(s, status, &why);
-		ot_exit(&why);
-		return false;
+		ot_reason normal = ot_reason_normal();
+		end(s, status == OT_EINITERROR ? &normal : &why);
 	}
 	s->started = true;
 	/* start_link: the link comes now, before the ack. A starter that died
@@ -505,6 +527,8 @@ __attribute__((noinline)) static bool server_init(struct server *s)
 /* Runs a continue; noinline for the same reason as handle(). */
 __attribute__((noinline)) static void run_continue(struct server *s)
 {
+	if (!s->cb->handle_continue)
+		stop_now(s, no_callback("handle_continue"));
 	ot_gs_ret rc = s->cb->handle_continue(s->continue_arg, &s->state);
 	apply(s, &rc, NULL, "handle_continue");
 }
@@ -520,8 +544,7 @@ void ot__gs_serve(void *arg)
 		if (s.has_continue) {
 			s.has_continue = false;
 			s.last_kind = "continue";
-			if (s.cb->handle_continue)
-				run_continue(&s);
+			run_continue(&s);
 			continue;
 		}
 		if (s.hibernate) {
@@ -539,4 +562,3 @@ void ot__gs_serve(void *arg)
 		s.msg = NULL;
 	}
 }
-

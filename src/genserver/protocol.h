@@ -20,6 +20,8 @@ enum {
 	TAG_REPLY,
 	TAG_ACK,
 	TAG_START, /* starter -> server: struct start, its first message */
+	TAG_REPLACE_STATE, /* {alias} + struct replace_req, answered by a
+			      struct replace_ack as a reply */
 };
 
 struct call_hdr {
@@ -40,6 +42,18 @@ struct start {
 	uint64_t alias;
 	bool linked;
 	bool from_thread; /* started by a foreign thread: its parent */
+	int hibernate_after_ms; /* 0: never */
+};
+
+/* ot_gen_server_replace_state(): what to run, and how it went. */
+struct replace_req {
+	ot_gs_replace_fn fn;
+	void *arg;
+};
+
+struct replace_ack {
+	int status; /* 0 or OT_ECRASHED */
+	ot_reason reason;
 };
 
 /* Requests and replies up to this size are framed on the stack. */

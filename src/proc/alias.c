@@ -5,9 +5,12 @@
  * A process holds up to OT_ALIAS_MAX active aliases, in a small array
  * under its lock; a message sent through an alias is checked against it
  * as it is delivered, under the same lock, and dropped if the alias is no
- * longer active. So once ot_unalias() returns, nothing sent through that
- * alias can arrive: a call that timed out never finds its late reply in
- * the mailbox.
+ * longer active. Each slot also counts what came through it and was not
+ * taken yet, so that ot_unalias() can drop those too, and looks at the
+ * mailbox only when there are some. So once ot_unalias() returns, nothing
+ * sent through that alias is in the mailbox or can arrive: a call that
+ * timed out never finds its late reply, a call answered twice never finds
+ * the second.
  */
 #include "config.h"
 
@@ -15,12 +18,45 @@
 
 static _Atomic uint64_t next_alias = 1;
 
-bool ot__alias_active(const struct ot__proc *p, uint64_t alias)
+bool ot__alias_deliver(struct ot__proc *p, uint64_t alias)
 {
-	for (int i = 0; i < OT_ALIAS_MAX; i++)
-		if (p->aliases[i] == alias)
+	for (int i = 0; i < OT_ALIAS_MAX; i++) {
+		if (p->aliases[i] == alias) {
+			p->alias_delivered[i]++;
 			return true;
+		}
+	}
 	return false;
+}
+
+void ot__alias_taken(struct ot__proc *p, uint64_t alias)
+{
+	/* The owner reads its own aliases without the lock: only it writes
+	 * them. */
+	for (int i = 0; i < OT_ALIAS_MAX; i++) {
+		if (p->aliases[i] == alias) {
+			p->alias_taken[i]++;
+			return;
+		}
+	}
+}
+
+/* Takes the messages sent through alias out of q (the inbox, under the
+ * lock, or the owner's queue) into dropped. Returns how many. */
+static size_t take_alias(struct ot__msgq *q, uint64_t alias,
+			 struct ot__msgq *dropped)
+{
+	size_t n = 0;
+	struct ot_msg *m, *next;
+	for (m = TAILQ_FIRST(q); m; m = next) {
+		next = TAILQ_NEXT(m, link);
+		if (m->kind == OT__M_MSG && m->alias == alias) {
+			TAILQ_REMOVE(q, m, link);
+			TAILQ_INSERT_TAIL(dropped, m, link);
+			n++;
+		}
+	}
+	return n;
 }
 
 int ot__alias(uint64_t *out)
@@ -40,6 +76,8 @@ int ot__alias(uint64_t *out)
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
 		if (p->aliases[i] == 0) {
 			p->aliases[i] = alias;
+			p->alias_delivered[i] = 0;
+			p->alias_taken[i] = 0;
 			rc = 0;
 			break;
 		}
@@ -58,15 +96,30 @@ int ot__unalias(uint64_t alias)
 	if (!p || alias == 0)
 		return 0;
 	int was = 0;
+	bool unread = false;
+	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
 	ot__spin_lock(&p->lock);
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
 		if (p->aliases[i] == alias) {
 			p->aliases[i] = 0;
+			unread = p->alias_delivered[i] != p->alias_taken[i];
 			was = 1;
 			break;
 		}
 	}
+	/* What came through it and was not taken is dropped too (a second
+	 * reply to one call, a reply racing a timeout): rare, so the scan
+	 * of the mailbox costs nothing in the common case. */
+	if (unread)
+		p->inbox_n -= take_alias(&p->inbox, alias, &dropped);
 	ot__spin_unlock(&p->lock);
+	/* The queue is the owner's, and the owner is the caller (it is not
+	 * waiting, so no sender appends to it meanwhile). */
+	if (unread) {
+		ot__count(&p->queue_n,
+			  -(ptrdiff_t)take_alias(&p->queue, alias, &dropped));
+		ot__msgq_free(&dropped);
+	}
 	return was;
 }
 

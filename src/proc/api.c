@@ -15,6 +15,7 @@
  *   ot_msg_exit ot_msg_down ot_msg_free   a message is its receiver's
  *   ot_monotonic_ms ot_errno ot_fd_set_nonblocking
  *   ot_set_logger ot_log_report ot_log_discard ot_log_enabled
+ *   ot_catch                      from a process only: the runtime runs
  */
 #include "config.h"
 

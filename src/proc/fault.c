@@ -12,6 +12,10 @@
  * the scheduler reclaims it with a crash reason that its links and
  * monitors receive.
  *
+ * A process may also take a fault back: inside ot_catch() the landing
+ * function jumps back to it (Erlang's catch), and the process goes on.
+ * ot_exit() goes to an ot_catch(), or to the crash handler, the same way.
+ *
  * A fault anywhere else — on a thread that runs no process, while otter
  * holds one of its locks, or in otter's own code — is not swallowed: it is
  * reported on stderr and handed to the handler that was installed before
@@ -25,6 +29,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <link.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,6 +45,15 @@
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NFAULTS (sizeof fault_signals / sizeof fault_signals[0])
+
+/* An ot_catch() running, on its frame: a fault or an ot_exit() inside it
+ * jumps back here. */
+struct ot__catch {
+	jmp_buf back;
+	struct ot__catch *up; /* the one it runs inside, if any */
+	bool in_crash_fn;     /* as it was when the catch began */
+	ot_reason reason;     /* why fn did not return */
+};
 
 static struct sigaction previous[NFAULTS];
 static bool installed;
@@ -169,6 +183,13 @@ static void crash_handler_landing(struct ot__proc *p)
 	ot__proc_exit(p, &p->exit_reason);
 }
 
+/* A fault inside ot_catch(): back to it, on the process's own stack just
+ * below the fault (the frames in between are abandoned). */
+static void catch_landing(struct ot__proc *p)
+{
+	longjmp(p->catching->back, 1);
+}
+
 /* Makes the handler return into fn(p) on the stack whose top is top. */
 static void land_at(ucontext_t *uc, uintptr_t top, void (*fn)(struct ot__proc *),
 		    struct ot__proc *p)
@@ -177,6 +198,10 @@ static void land_at(ucontext_t *uc, uintptr_t top, void (*fn)(struct ot__proc *)
 	 * alignment on x86-64 (the return address), 16-aligned on AArch64. */
 	top &= ~(uintptr_t)15;
 #if defined(__x86_64__)
+	/* A return address of 0: fn is where the stack's frames begin, and
+	 * an unwinder stops there (a backtrace taken by a crash inside fn
+	 * would otherwise walk on into whatever lay below the fault). */
+	*(uintptr_t *)(top - 8) = 0;
 	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
 	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)(uintptr_t)p;
@@ -206,22 +231,43 @@ static uintptr_t fault_sp(const ucontext_t *uc)
 #endif
 }
 
-/* Room a crash handler gets at least, below the faulting frame. */
+/* Room a crash handler gets at least, below the faulting frame; and what
+ * the jump back to an ot_catch() needs. */
 #define CRASH_HANDLER_ROOM (16 * 1024)
+#define CATCH_ROOM (4 * 1024)
+
+/* True when the process's stack has room below the faulting frame (sp)
+ * for code that needs room bytes (beyond a red zone of 1 KB). */
+static bool room_below(const struct ot__proc *p, uintptr_t sp, uintptr_t room)
+{
+	uintptr_t lo = (uintptr_t)p->stack->lo;
+	return sp > lo + room + 1024 && sp <= (uintptr_t)p->stack->top;
+}
 
 static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
 {
-	uintptr_t sp = fault_sp(uc), lo = (uintptr_t)p->stack->lo;
+	uintptr_t sp = fault_sp(uc);
 	/* Below the red zone of the faulting frame, on the process's own
 	 * stack, if a handler wants to run and there is room for it. */
 	if (p->crash_fn && !p->exit_reason.stack_overflow &&
-	    sp > lo + CRASH_HANDLER_ROOM + 1024 &&
-	    sp <= (uintptr_t)p->stack->top) {
+	    room_below(p, sp, CRASH_HANDLER_ROOM)) {
 		p->in_crash_fn = true;
 		land_at(uc, sp - 1024, crash_handler_landing, p);
 		return;
 	}
 	land_at(uc, (uintptr_t)s->altstack + LANDING_SIZE, crash_landing, p);
+}
+
+/* The crash reason of a fault. */
+static ot_reason fault_reason(int sig, const siginfo_t *si, bool overflow)
+{
+	ot_reason r = ot__reason(OT_REASON_CRASH);
+	r.code = sig;
+	r.si_code = si->si_code;
+	/* raise() and kill() carry no address */
+	r.addr = si->si_code > 0 ? (uintptr_t)si->si_addr : 0;
+	r.stack_overflow = overflow;
+	return r;
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ucv)
@@ -235,7 +281,6 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		not_ours(sig, si, uc, "outside any otter process");
 		return;
 	}
-	uintptr_t addr = (uintptr_t)si->si_addr;
 	bool overflow = (sig == SIGSEGV || sig == SIGBUS) &&
 			ot__stack_in_guard(p, si->si_addr);
 	uintptr_t pc = fault_pc(uc);
@@ -244,35 +289,36 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		not_ours(sig, si, uc, "inside the otter runtime");
 		return;
 	}
-	if (p->in_crash_fn) {
-		/* A crash in the crash handler: the first reason stands. */
-		p->in_crash_fn = false;
-		p->crash_fn = NULL;
-		land(uc, s, p);
+	if (p->catching && !overflow &&
+	    room_below(p, fault_sp(uc), CATCH_ROOM)) {
+		/* Inside ot_catch(): back to it, with the reason. */
+		p->catching->reason = fault_reason(sig, si, overflow);
+		land_at(uc, fault_sp(uc) - 1024, catch_landing, p);
 		return;
 	}
+	if (p->in_crash_fn) {
+		/* A crash in the crash handler: the process ends with this
+		 * one (the handler does not run again). */
+		p->in_crash_fn = false;
+		p->crash_fn = NULL;
+	}
 	/* The backtrace is for the crash report: none when nobody reads
-	 * reports. */
-	s->crash.nframes = atomic_load_explicit(&ot__log_off,
-						memory_order_relaxed)
-				   ? 0
-				   : backtrace(s->crash.frames,
-					       OT__BACKTRACE_MAX);
+	 * reports. It goes into the scheduler's slot, or into the copy the
+	 * crash handler of an earlier crash holds. */
+	struct ot__crash *c = p->crash_owned ? p->crash : &s->crash;
+	c->nframes = atomic_load_explicit(&ot__log_off, memory_order_relaxed)
+			     ? 0
+			     : backtrace(c->frames, OT__BACKTRACE_MAX);
 	/* The report starts at the fault, not in this handler. */
-	s->crash.first = 0;
-	for (int i = 0; i < s->crash.nframes; i++) {
-		if ((uintptr_t)s->crash.frames[i] == pc) {
-			s->crash.first = i;
+	c->first = 0;
+	for (int i = 0; i < c->nframes; i++) {
+		if ((uintptr_t)c->frames[i] == pc) {
+			c->first = i;
 			break;
 		}
 	}
-	p->exit_reason = ot__reason(OT_REASON_CRASH);
-	p->exit_reason.code = sig;
-	p->exit_reason.si_code = si->si_code;
-	/* raise() and kill() carry no address */
-	p->exit_reason.addr = si->si_code > 0 ? addr : 0;
-	p->exit_reason.stack_overflow = overflow;
-	p->crash = &s->crash;
+	p->exit_reason = fault_reason(sig, si, overflow);
+	p->crash = c;
 	p->report = true;
 	land(uc, s, p);
 }
@@ -293,6 +339,61 @@ int ot__fault_guarded(void (*fn)(void *), void *arg)
 	}
 	s->guard = NULL;
 	return sig;
+}
+
+void ot__exit_caught(struct ot__proc *p, const ot_reason *reason)
+{
+	if (p->catching) {
+		p->catching->reason = *reason;
+		longjmp(p->catching->back, 1);
+	}
+	if (!p->crash_fn || p->in_crash_fn)
+		return;
+	/* The crash handler runs first, as after a crash (gen_server runs
+	 * terminate there): with the reason where a crash's would be. */
+	p->exit_reason = *reason;
+	p->report = !ot_reason_is_clean(reason);
+	p->in_crash_fn = true;
+	p->crash_fn(&p->exit_reason, p->crash_arg);
+	ot__proc_exit(p, &p->exit_reason);
+}
+
+/* Runs fn(arg) under c; noinline so that what setjmp saves is this frame
+ * alone. */
+__attribute__((noinline)) static int run_caught(struct ot__proc *p,
+						 struct ot__catch *c,
+						 void (*fn)(void *), void *arg)
+{
+	c->up = p->catching;
+	c->in_crash_fn = p->in_crash_fn;
+	p->catching = c;
+	if (_setjmp(c->back) == 0) {
+		fn(arg);
+		p->catching = c->up;
+		return 0;
+	}
+	/* Back from a fault or an ot_exit() inside fn. */
+	__asm__ volatile("" ::: "memory"); /* c was written meanwhile */
+	p->catching = c->up;
+	p->in_crash_fn = c->in_crash_fn;
+	return OT_ECRASHED;
+}
+
+int ot_catch(void (*fn)(void *), void *arg, ot_reason *reason)
+{
+	if (!fn)
+		return OT_EINVAL;
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	struct ot__catch c;
+	memset(&c, 0, sizeof c);
+	int rc = run_caught(s->current, &c, fn, arg);
+	if (rc && reason)
+		*reason = c.reason;
+	return rc;
 }
 
 int ot__set_crash_handler(ot_crash_fn fn, void *arg)

@@ -192,7 +192,7 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot_msg_free(m); /* to a dead process: dropped, as in Erlang */
 		return;
 	}
-	if (m->alias && !ot__alias_active(p, m->alias)) {
+	if (m->alias && !ot__alias_deliver(p, m->alias)) {
 		ot__spin_unlock(&p->lock);
 		ot_msg_free(m); /* its alias is gone: a late reply */
 		return;
@@ -366,6 +366,8 @@ static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 			if (!match || match(m, arg)) {
 				TAILQ_REMOVE(&p->queue, m, link);
 				ot__count(&p->queue_n, -1);
+				if (m->alias)
+					ot__alias_taken(p, m->alias);
 				*out = m;
 				return 0;
 			}

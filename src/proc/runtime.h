@@ -80,8 +80,12 @@ void ot__deliver(ot_pid to, struct ot_msg *msg);
 /* Appends msg to p's mailbox; caller holds p->lock and p is alive. True
  * when p must be woken: call ot__ready(p) after unlocking. */
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
-/* True when alias is one of p's active aliases; caller holds p->lock. */
-bool ot__alias_active(const struct ot__proc *p, uint64_t alias);
+/* Delivery through alias (alias.c): false when it is not one of p's
+ * active aliases, else counts the message as unread on it. Caller holds
+ * p->lock. */
+bool ot__alias_deliver(struct ot__proc *p, uint64_t alias);
+/* p, the owner, took a message sent through alias off its queue. */
+void ot__alias_taken(struct ot__proc *p, uint64_t alias);
 /* Sends a process may make in a row before it yields to the others
  * (Erlang's reduction budget, for sends): a loop of casts does not pile up
  * a receiver's mailbox while the receiver cannot run. */
@@ -203,9 +207,14 @@ struct ot__proc {
 	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
 	size_t inbox_n;		  /* messages in inbox */
 	uint64_t aliases[OT_ALIAS_MAX]; /* active aliases; 0 = free slot */
+	/* Messages delivered through aliases[i] (counted by senders, under
+	 * lock) and taken by the owner (counted by it alone, in the owner's
+	 * part below): when they differ, ot_unalias() has some to drop. */
+	uint32_t alias_delivered[OT_ALIAS_MAX];
 
 	/* Owned by the process itself. */
 	struct ot__msgq queue; /* seen messages, oldest first */
+	uint32_t alias_taken[OT_ALIAS_MAX]; /* see alias_delivered */
 	/* Messages in queue; written by whoever may touch the queue (the
 	 * owner, or a sender while it waits), read by ot_process_info. */
 	_Atomic size_t queue_n;
@@ -241,6 +250,7 @@ struct ot__proc {
 	struct ot__crash *crash;     /* set by the fault handler */
 	bool crash_owned;	     /* crash was copied off the scheduler */
 	bool in_crash_fn;	     /* running the crash handler */
+	struct ot__catch *catching;  /* the innermost ot_catch() running */
 	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
 	void *crash_arg;
 	ot_proc_fn fn;
@@ -421,6 +431,10 @@ void ot__fault_thread_fini(struct ot__sched *s);
  * writing a crash report): a fault in it returns here, its signal number,
  * instead of ending the program. 0 when fn returned. */
 int ot__fault_guarded(void (*fn)(void *), void *arg);
+/* ot_exit(reason) called by p itself: an ot_catch() it runs, else its
+ * crash handler, sees the exit first (neither returns); returns when
+ * there is neither. */
+void ot__exit_caught(struct ot__proc *p, const ot_reason *reason);
 /* Writes the crash report of p (ended by its own code, abnormally), which
  * was registered as name ("" if not). */
 void ot__report_crash(struct ot__proc *p, const char *name);

@@ -595,6 +595,7 @@ int ot__exit(const ot_reason *reason)
 	if (!s || !s->current)
 		return OT_ENOTPROC;
 	struct ot__proc *p = s->current;
+	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */
 	p->report = !ot_reason_is_clean(reason);
 	ot__proc_exit(p, reason);
 }

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * result.c — the builders of what a callback returns (ot_gs_ret).
+ *
+ * A reply is copied here, while the callback's frame still holds it: the
+ * server sends it only after the callback has returned, when a local
+ * variable the callback pointed at is gone. Small replies are carried by
+ * value inside the result; larger ones in a heap copy that the server
+ * frees (gen_server.c, apply()).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <otter/gen_server.h>
+
+/* Makes *r a result with every field zero but reply_bytes, whose bytes
+ * past reply_size are never read (zeroing 64 of them per reply would cost
+ * as much as the copy). */
+static void init(ot_gs_ret *r, ot_gs_action action)
+{
+	memset(r, 0, offsetof(ot_gs_ret, reply_bytes));
+	r->action = action;
+}
+
+ot_gs_ret ot_gs_ok(void)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_OK);
+	return r;
+}
+
+ot_gs_ret ot_gs_ignore(void)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_IGNORE);
+	return r;
+}
+
+ot_gs_ret ot_gs_noreply(void)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_NOREPLY);
+	return r;
+}
+
+ot_gs_ret ot_gs_stop(ot_reason reason)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_STOP);
+	r.reason = reason;
+	return r;
+}
+
+ot_gs_ret ot_gs_error(ot_reason reason)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_ERROR);
+	r.reason = reason;
+	return r;
+}
+
+/* A reply that does not fit in the result: a heap copy, or r becomes a
+ * stop that says why there is none. */
+static __attribute__((noinline)) void copy_large(ot_gs_ret *r,
+						 const void *reply, size_t size)
+{
+	ot_reason why;
+	if ((size && !reply) || size > (size_t)PTRDIFF_MAX) {
+		why = ot_reason_error(OT_EINVAL, "bad reply given to a builder");
+	} else if ((r->reply_copy = malloc(size))) {
+		memcpy(r->reply_copy, reply, size);
+		r->reply_size = size;
+		return;
+	} else {
+		why = ot_reason_error(OT_ENOMEM, "out of memory for a reply");
+	}
+	r->action = OT_GS_STOP;
+	r->reason = why;
+	r->has_reply = false;
+}
+
+static inline void copy_reply(ot_gs_ret *r, const void *reply, size_t size)
+{
+	if (size > sizeof r->reply_bytes || (size && !reply)) {
+		copy_large(r, reply, size);
+		return;
+	}
+	if (size)
+		memcpy(r->reply_bytes, reply, size);
+	r->reply_size = size;
+}
+
+ot_gs_ret ot_gs_reply(const void *reply, size_t size)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_REPLY);
+	copy_reply(&r, reply, size);
+	return r;
+}
+
+ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply, size_t size)
+{
+	ot_gs_ret r;
+	init(&r, OT_GS_STOP);
+	r.reason = reason;
+	r.has_reply = true;
+	copy_reply(&r, reply, size);
+	return r;
+}
