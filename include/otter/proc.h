@@ -128,7 +128,11 @@ OT_API bool ot_running(void);
 
 /* Counters of what the runtime holds; tests use them to find leaks. */
 typedef struct ot_stats {
-	size_t processes;      /* live scheduled processes */
+	/* Live scheduled processes. A process stops counting when it has
+	 * ended, after its name is released and before its links and
+	 * monitors are told: whoever got its EXIT or DOWN does not count it
+	 * any more, though its memory may be given back a moment later. */
+	size_t processes;
 	size_t threads;        /* attached foreign threads */
 	size_t spawned;        /* processes spawned since ot_start() */
 	size_t stacks_in_use;  /* shared stacks holding a process's frames */
@@ -550,7 +554,8 @@ OT_API int ot_log_report(const char *report);
 
 /* A logger that drops every report. With it installed otter does not even
  * build them (no backtrace is taken at a crash, no text is formatted), as
- * Erlang's logger at level none: ot_set_logger(ot_log_discard, NULL). */
+ * Erlang's logger at level none: ot_set_logger(ot_log_discard, NULL). A
+ * process that crashed while it was installed is never reported. */
 OT_API void ot_log_discard(const char *report, void *arg);
 
 /* False while ot_log_discard is the logger: a layer that builds reports

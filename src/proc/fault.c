@@ -250,12 +250,12 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	/* The backtrace is for the crash report: none when nobody reads
-	 * reports. */
-	s->crash.nframes = atomic_load_explicit(&ot__log_off,
-						memory_order_relaxed)
-				   ? 0
-				   : backtrace(s->crash.frames,
-					       OT__BACKTRACE_MAX);
+	 * reports. Whether it is reported is decided now too (the report
+	 * is written after the process stopped counting as alive). */
+	bool reports = !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
+	s->crash.nframes = reports ? backtrace(s->crash.frames,
+					       OT__BACKTRACE_MAX)
+				   : 0;
 	/* The report starts at the fault, not in this handler. */
 	s->crash.first = 0;
 	for (int i = 0; i < s->crash.nframes; i++) {
@@ -271,7 +271,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	p->exit_reason.addr = si->si_code > 0 ? addr : 0;
 	p->exit_reason.stack_overflow = overflow;
 	p->crash = &s->crash;
-	p->report = true;
+	p->report = reports;
 	land(uc, s, p);
 }
 int ot_set_crash_handler(ot_crash_fn fn, void *arg)

@@ -67,6 +67,7 @@ static int apply_config(const ot_config *cfg, struct stack_cfg *sc)
 static void reset_counters(void)
 {
 	atomic_store(&ot__rt.nprocs, 0);
+	atomic_store(&ot__rt.nlive, 0);
 	atomic_store(&ot__rt.nthreads, 0);
 	atomic_store(&ot__rt.nspawned, 0);
 	atomic_store(&ot__rt.ntimers, 0);
@@ -199,7 +200,7 @@ int ot_runtime_stats(ot_stats *out)
 	if (atomic_load(&ot__rt.state) == OT__R_STOPPED)
 		return OT_ENOTSTARTED;
 	memset(out, 0, sizeof *out);
-	out->processes = atomic_load(&ot__rt.nprocs);
+	out->processes = atomic_load(&ot__rt.nlive);
 	out->threads = atomic_load(&ot__rt.nthreads);
 	out->spawned = atomic_load(&ot__rt.nspawned);
 	out->timers = atomic_load(&ot__rt.ntimers);
