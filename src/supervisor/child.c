@@ -109,29 +109,25 @@ void ot__child_cancel_retry(struct child *c)
  * this moment, a few at most.
  */
 struct info_wait {
+	LIST_ENTRY(info_wait) link; /* info_lock */
 	ot_pid sup;
-	ot_start_info *to;
-	struct info_wait *next;
+	ot_start_info *to; /* the supervisor's; written under info_lock */
 };
 
 static pthread_mutex_t info_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct info_wait *info_waits; /* info_lock */
+static LIST_HEAD(, info_wait) info_waits = LIST_HEAD_INITIALIZER(info_waits);
 
 static void info_expect(struct info_wait *w)
 {
 	pthread_mutex_lock(&info_lock);
-	w->next = info_waits;
-	info_waits = w;
+	LIST_INSERT_HEAD(&info_waits, w, link);
 	pthread_mutex_unlock(&info_lock);
 }
 
 static void info_done(struct info_wait *w)
 {
 	pthread_mutex_lock(&info_lock);
-	struct info_wait **pp = &info_waits;
-	while (*pp != w)
-		pp = &(*pp)->next;
-	*pp = w->next;
+	LIST_REMOVE(w, link);
 	pthread_mutex_unlock(&info_lock);
 }
 
@@ -144,7 +140,8 @@ int ot_child_start_info(const void *info, size_t size)
 	ot_pid self = ot_self();
 	int rc = OT_ENOTFOUND;
 	pthread_mutex_lock(&info_lock);
-	for (struct info_wait *w = info_waits; w; w = w->next) {
+	struct info_wait *w;
+	LIST_FOREACH(w, &info_waits, link) {
 		if (ot_pid_equal(w->sup, self)) {
 			if (size)
 				memcpy(w->to->data, info, size);
