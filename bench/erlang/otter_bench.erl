@@ -27,6 +27,12 @@
 %%                                      seconds to spawn N processes that
 %%                                      wait in receive / resident bytes
 %%                                      per process while they all wait
+%%   run([sup_scale, N | [static | dynamic]])
+%%                                      microseconds per child of a
+%%                                      supervisor's whole life with N
+%%                                      children: start and stop (static),
+%%                                      start_child, terminate_child of
+%%                                      half, stop (dynamic)
 %%   run([sup_tree | [N, [PerSup, [time | memory]]]])
 %%                                      microseconds / resident bytes per
 %%                                      idle gen_server of N under N/PerSup
@@ -52,7 +58,7 @@
 
 -export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
          call_time/1, cast_rate/2, pairs_rate/2, sup_start/2, idle/2,
-         sup_tree/3, restart_latency/3, storm_rate/2]).
+         sup_tree/3, sup_scale/2, restart_latency/3, storm_rate/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_continue/2]).
 
 -define(WARMUP, 0.1).
@@ -94,6 +100,8 @@ run([Name | Args0]) ->
             {idle, [N]} -> {fun() -> idle(N, spawn) end, 3};
             {idle, [N, R]} -> {fun() -> idle(N, R) end,
                                case R of memory -> 0; _ -> 3 end};
+            {sup_scale, [N]} -> {fun() -> sup_scale(N, static) end, 3};
+            {sup_scale, [N, W]} -> {fun() -> sup_scale(N, W) end, 3};
             {sup_tree, []} ->
                 {fun() -> sup_tree(1000000, 1000, time) end, 3};
             {sup_tree, [N]} -> {fun() -> sup_tree(N, 1000, time) end, 3};
@@ -118,6 +126,7 @@ run([Name | Args0]) ->
         %% reports likewise (the C programs count them, print none).
         sup_start -> ok = logger:set_primary_config(level, none);
         sup_tree -> ok = logger:set_primary_config(level, none);
+        sup_scale -> ok = logger:set_primary_config(level, none);
         restart -> ok = logger:set_primary_config(level, none);
         storm -> ok = logger:set_primary_config(level, none);
         _ -> ok
@@ -405,6 +414,68 @@ start_idle(_, N, N) -> ok;
 start_idle(Sup, I, N) ->
     {ok, _} = supervisor:start_child(Sup, [{idle, I}, []]),
     start_idle(Sup, I + 1, N).
+
+%% ---------------------------------------------------------------------------
+%% Sup_scale: whether a supervisor's costs grow faster than its children.
+%% Idle gen_servers (permanent, shutdown 5000, as the worker's default).
+%% static: supervisor:start_link/2 whose init returns N child specs (built
+%% beforehand), then gen_server:stop/3; dynamic: N start_child under a
+%% simple_one_for_one supervisor, terminate_child of the first half (in
+%% start order, one at a time), then the stop with the other half running.
+%% Microseconds per child for all of it; each phase on stderr as a note.
+%% bench_sup_scale.c.
+
+sup_scale(N, Shape) when is_integer(N), N >= 1 ->
+    Child = #{restart => permanent, shutdown => 5000, type => worker},
+    case to_atom(Shape) of
+        static ->
+            Specs = [Child#{id => I,
+                            start => {gen_server, start_link,
+                                      [?MODULE, {idle, I}, []]}}
+                     || I <- lists:seq(0, N - 1)],
+            T0 = now_ns(),
+            Sup = start_sup(#{strategy => one_for_one}, Specs),
+            T1 = now_ns(),
+            N = proplists:get_value(active, supervisor:count_children(Sup)),
+            T2 = now_ns(),
+            stop_sup(Sup),
+            T3 = now_ns(),
+            io:format(standard_error, "note: static N=~b: start ~.3f "
+                      "us/child, stop ~.3f us/child~n",
+                      [N, (T1 - T0) / 1.0e3 / N, (T3 - T2) / 1.0e3 / N]),
+            ((T1 - T0) + (T3 - T2)) / 1.0e3 / N;
+        dynamic ->
+            Tmpl = Child#{id => idle,
+                          start => {gen_server, start_link, [?MODULE]}},
+            Sup = start_sup(#{strategy => simple_one_for_one}, [Tmpl]),
+            T0 = now_ns(),
+            Pids = start_scale(Sup, 0, N, []),
+            T1 = now_ns(),
+            N = proplists:get_value(active, supervisor:count_children(Sup)),
+            Half = N div 2,
+            {First, _} = lists:split(Half, Pids),
+            T2 = now_ns(),
+            _ = [ok = supervisor:terminate_child(Sup, P) || P <- First],
+            T3 = now_ns(),
+            Left = N - Half,
+            Left = proplists:get_value(active, supervisor:count_children(Sup)),
+            T4 = now_ns(),
+            stop_sup(Sup),
+            T5 = now_ns(),
+            io:format(standard_error, "note: dynamic N=~b: start_child ~.3f "
+                      "us/child, terminate_child ~.3f us/child (~b), stop "
+                      "~.3f us/child (~b)~n",
+                      [N, (T1 - T0) / 1.0e3 / N,
+                       (T3 - T2) / 1.0e3 / max(Half, 1), Half,
+                       (T5 - T4) / 1.0e3 / Left, Left]),
+            ((T1 - T0) + (T3 - T2) + (T5 - T4)) / 1.0e3 / N
+    end.
+
+%% The pids in start order.
+start_scale(_, N, N, Acc) -> lists:reverse(Acc);
+start_scale(Sup, I, N, Acc) ->
+    {ok, P} = supervisor:start_child(Sup, [{idle, I}, []]),
+    start_scale(Sup, I + 1, N, [P | Acc]).
 
 %% ---------------------------------------------------------------------------
 %% Sup_tree: a simple_one_for_one top supervisor whose children are

@@ -145,7 +145,8 @@ OT_API int ot_log_report(const char *report);
 /* A logger of text that drops every report. With it installed otter does
  * not even build them (no backtrace is taken at a crash, no text is
  * formatted), as Erlang's logger at level none:
- * ot_set_logger(ot_log_discard, NULL). */
+ * ot_set_logger(ot_log_discard, NULL). A process that crashed while it
+ * was installed is never reported. */
 OT_API void ot_log_discard(const char *report, void *arg);
 
 /* ---- Ready-made routes (ot_report_fn: pass to ot_set_report_logger) ----

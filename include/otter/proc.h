@@ -169,7 +169,11 @@ OT_API bool ot_running(void);
 
 /* Counters of what the runtime holds; tests use them to find leaks. */
 typedef struct ot_stats {
-	size_t processes;      /* live scheduled processes */
+	/* Live scheduled processes. A process stops counting when it has
+	 * ended, after its name is released and before its links and
+	 * monitors are told: whoever got its EXIT or DOWN does not count it
+	 * any more, though its memory may be given back a moment later. */
+	size_t processes;
 	size_t threads;        /* attached foreign threads */
 	size_t spawned;        /* processes spawned since ot_start() */
 	size_t stacks_in_use;  /* shared stacks holding a process's frames */

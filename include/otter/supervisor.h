@@ -60,10 +60,21 @@
  * child that cannot start does not burn a CPU; the supervisor keeps
  * answering calls while children wait for their restart.
  *
+ * Naming a supervisor: every call below takes its pid. OTP also accepts
+ * a registered name wherever a pid goes; here ot_supervisor_named(name)
+ * turns the name into the pid at the moment of the call (as OTP looks the
+ * name up at each call), and gives OT_PID_NONE for a name nobody has,
+ * which every call answers with OT_ENOPROC (OTP's calls exit with noproc):
+ *
+ *     ot_supervisor_start_child(ot_supervisor_named("db_sup"), &spec,
+ *                               &pid, &why);
+ *
  * Where otter differs from OTP: errors are returned, not raised; child ids
  * are strings (OT_NAME_MAX bytes at most); a dynamic child's extra
- * arguments are bytes the supervisor copies. Calls to a supervisor wait
- * for ever, as OTP's do: a supervisor busy starting a child answers after.
+ * arguments are bytes the supervisor copies, and a start's extra info
+ * ({ok, Pid, Info}) is bytes too (ot_child_start_info()). Calls to a
+ * supervisor wait for ever, as OTP's do: a supervisor busy starting a
+ * child answers after.
  */
 #ifndef OTTER_SUPERVISOR_H
 #define OTTER_SUPERVISOR_H
@@ -110,10 +121,14 @@ typedef enum ot_auto_shutdown {
  * A child's start function: it runs in the supervisor, starts the child
  * *linked to the caller* (ot_gen_server_start_link(), or ot_spawn() with
  * OT_SPAWN_LINK), stores its pid in *out and returns 0. It returns
- * OT_EIGNORED to start nothing, or another negative code for a failure,
- * setting *reason to why (the supervisor fills in {error,Code,Text} if it
- * does not). extra / extra_size are the bytes given to
- * ot_supervisor_start_child_extra() (simple_one_for_one), else NULL / 0.
+ * OT_EIGNORED to start nothing, OT_EALREADY with the pid of the process
+ * that has the child's registered name in *out when that name is taken
+ * (what ot_gen_server_start_link() does: OTP's {already_started, Pid}),
+ * or another negative code for a failure, setting *reason to why (the
+ * supervisor fills in {error,Code,Text} if it does not). extra /
+ * extra_size are the bytes given to ot_supervisor_start_child_extra()
+ * (simple_one_for_one), else NULL / 0. Before it returns 0 it may hand
+ * back extra info with ot_child_start_info() (OTP's {ok, Pid, Info}).
  * It must not call the supervisor itself (that would deadlock).
  */
 typedef int (*ot_child_start_fn)(void *arg, const void *extra,
@@ -181,6 +196,9 @@ typedef struct ot_sup_flags {
 	ot_sup_strategy strategy;
 	int intensity; /* 0 .. OT_SUP_MAX_INTENSITY */
 	int period_ms; /* > 0, or 0 for the default */
+	/* Only with one_for_one, one_for_all, rest_for_one: OTP rejects it
+	 * for simple_one_for_one (OT_EBADSPEC), and Elixir's
+	 * DynamicSupervisor has none. */
 	ot_auto_shutdown auto_shutdown;
 	/* simple_one_for_one and OT_SUP_DYNAMIC: at most this many children
 	 * (start_child then fails with OT_EMAXCHILDREN); 0: no limit. */
@@ -207,7 +225,8 @@ typedef struct ot_sup_spec {
 /*
  * Starts a supervisor linked to the caller, registered as name (NULL: no
  * name), and its children, and returns once they have all started (*out,
- * may be NULL, gets its pid). Errors:
+ * may be NULL, gets its pid). A child whose start answers OT_EALREADY
+ * (its name taken) fails the start like any other failure. Errors:
  *  OT_EBADSPEC (a flag or child spec is invalid: *reason says which and
  *  why, as {error,-30,"child \"db\": significant needs
  *  auto_shutdown"}), OT_EINITSTOP (a child failed to start: the started
@@ -219,22 +238,79 @@ typedef struct ot_sup_spec {
 OT_API int ot_supervisor_start_link(const ot_sup_spec *spec, const char *name,
 				    ot_pid *out, ot_reason *reason);
 
+/*
+ * A supervisor with an init callback, as OTP's start_link(Mod, Args) and
+ * Mod:init(Args): the supervisor process (trapping exits already) calls
+ * init(arg, handle, reason), which says what the supervisor is with
+ *   ot_sup_init_flags(handle, &flags)          (zero flags if not called)
+ *   ot_sup_init_children(handle, specs, n)     (appended, in start order)
+ * (both copy what they are given, so the specs may be computed on
+ * init's own stack) and returns 0; the spec is then checked and the
+ * children started as ot_supervisor_start_link() does. init runs again
+ * each time the supervisor is started again (restarted by its own
+ * supervisor, through a start function that calls this). Returning
+ * OT_EIGNORED is OTP's ignore: nothing is started, the supervisor ends
+ * (reason normal) and this returns OT_EIGNORED. Returning another
+ * negative code fails the start: this returns OT_EINITSTOP with init's
+ * *reason (or {error,Code,Text} when it set none), as does a crash in
+ * init (with the crash's reason). The handle is valid only while init
+ * runs, and only in the supervisor's process.
+ * Errors: OT_EINVAL (init NULL), OT_EIGNORED, OT_EINITSTOP, OT_EBADSPEC
+ * (the flags or children init gave are invalid: *reason says why), and
+ * ot_supervisor_start_link()'s other errors. What arg points to is init's
+ * to read (from a process: not a local of the caller, which waits while
+ * init runs: otter/proc.h, "Stacks"). reason may be NULL.
+ * From: process or foreign; blocks until started.
+ */
+typedef struct ot_sup_init ot_sup_init;
+typedef int (*ot_sup_init_fn)(void *arg, ot_sup_init *init,
+			      ot_reason *reason);
+OT_API int ot_supervisor_start_link_init(ot_sup_init_fn init, void *arg,
+					 const char *name, ot_pid *out,
+					 ot_reason *reason);
+
+/* From an init callback: the supervisor's flags (copied; checked after
+ * init returns). Errors: OT_EINVAL (init or flags NULL). Never blocks. */
+OT_API int ot_sup_init_flags(ot_sup_init *init, const ot_sup_flags *flags);
+
+/* From an init callback: appends n child specs (copied) to the
+ * supervisor's children. Errors: OT_EINVAL (init NULL, children NULL
+ * with n > 0, n too large), OT_ENOMEM; init returning 0 after one of
+ * these fails the start with it. Never blocks. */
+OT_API int ot_sup_init_children(ot_sup_init *init,
+				const ot_child_spec *children, size_t n);
+
 /* Stops sup (reason normal), its children first, and waits until it has
- * ended. Errors: as ot_gen_server_stop(). */
+ * ended: when this returns 0, sup and every process of its tree have
+ * ended, and ot_runtime_stats() counts none of them. Errors: as
+ * ot_gen_server_stop(), and OT_ENOPROC for OT_PID_NONE. */
 OT_API int ot_supervisor_stop(ot_pid sup, int timeout_ms);
+
+/*
+ * The pid of the supervisor registered as name, for the calls of this
+ * header (see "Naming a supervisor" above), or OT_PID_NONE when no
+ * process has that name, or name is NULL, empty or longer than
+ * OT_NAME_MAX. The name is looked up now: a supervisor restarted under
+ * the same name afterwards has another pid. From: anywhere; never blocks.
+ */
+OT_API ot_pid ot_supervisor_named(const char *name);
 
 /*
  * Adds a child and starts it (one_for_one, one_for_all, rest_for_one:
  * appended to the start order; OT_SUP_DYNAMIC: its id is not used).
  * 0 and *out (may be NULL) = its pid. Errors:
  *  OT_EBADSPEC (*reason says why), OT_EPRESENT (a child with that id
- *  exists but does not run), OT_EALREADY (it runs: *out gets its pid),
+ *  exists but does not run), OT_EALREADY (it runs: *out gets its pid; or
+ *  its start found its registered name taken: *out gets the pid holding
+ *  it, and nothing was added: OTP's {already_started, Pid}),
  *  OT_EIGNORED (its start returned ignore: the spec is kept without a pid,
  *  but not for a dynamic or temporary child), OT_ECHILDSTART (its start
  *  failed: *reason says why; nothing was added), OT_EMAXCHILDREN,
  *  OT_ESIMPLE (a simple_one_for_one supervisor: use
- *  ot_supervisor_start_child_extra()), and the call errors: OT_ENOPROC,
- *  OT_ESERVERDIED, OT_EDEADLK (the supervisor calling itself), OT_EINVAL.
+ *  ot_supervisor_start_child_extra()), and the call errors: OT_ENOPROC
+ *  (no such process; sup OT_PID_NONE, as ot_supervisor_named() gives for
+ *  a name nobody has), OT_ESERVERDIED, OT_EDEADLK (the supervisor calling
+ *  itself), OT_EINVAL (also: sup is not a supervisor).
  * reason may be NULL. From: process or foreign; blocks while the child
  * starts.
  */
@@ -253,6 +329,45 @@ OT_API int ot_supervisor_start_child_extra(ot_pid sup, const void *extra,
 					   ot_reason *reason);
 
 /*
+ * A start's extra info, OTP's Info in {ok, Pid, Info}: bytes a start
+ * function hands back with ot_child_start_info(), which the _info
+ * variants below give to their caller (a restart the supervisor makes on
+ * its own drops them, as OTP does).
+ */
+#define OT_CHILD_INFO_MAX 256
+typedef struct ot_start_info {
+	size_t size; /* 0: the start gave none */
+	unsigned char data[OT_CHILD_INFO_MAX];
+} ot_start_info;
+
+/*
+ * Called by a child's start function (in the supervisor's process, while
+ * it starts that child): size bytes at info (copied) go back with the
+ * pid to whoever asked for the start. A later call replaces an earlier
+ * one; size 0 (info NULL) takes it back. Errors: OT_EINVAL (info and
+ * size disagree), OT_ETOOBIG (size > OT_CHILD_INFO_MAX), OT_ENOTFOUND
+ * (not called from a start function the supervisor is running).
+ * Never blocks.
+ */
+OT_API int ot_child_start_info(const void *info, size_t size);
+
+/* ot_supervisor_start_child(), ot_supervisor_start_child_extra() and
+ * ot_supervisor_restart_child(), and on success *info (may be NULL) gets
+ * what the start gave (size 0 when it gave nothing, and on any error).
+ * Errors: as theirs. */
+OT_API int ot_supervisor_start_child_info(ot_pid sup,
+					  const ot_child_spec *spec,
+					  ot_pid *out, ot_start_info *info,
+					  ot_reason *reason);
+OT_API int ot_supervisor_start_child_extra_info(ot_pid sup, const void *extra,
+						size_t size, ot_pid *out,
+						ot_start_info *info,
+						ot_reason *reason);
+OT_API int ot_supervisor_restart_child_info(ot_pid sup, const char *id,
+					    ot_pid *out, ot_start_info *info,
+					    ot_reason *reason);
+
+/*
  * Stops the child id (as at shutdown). Its spec stays (not for a temporary
  * child), so it can be restarted; a child waiting for a restart stops
  * waiting. Errors: OT_ENOTFOUND, OT_ESIMPLE (dynamic supervisors: by pid),
@@ -260,15 +375,23 @@ OT_API int ot_supervisor_start_child_extra(ot_pid sup, const void *extra,
  */
 OT_API int ot_supervisor_terminate_child(ot_pid sup, const char *id);
 
-/* Stops the dynamic child pid and forgets it (any supervisor: the child
- * with that pid). Errors: OT_ENOTFOUND, call errors. */
+/*
+ * Stops the child pid of a dynamic supervisor (simple_one_for_one,
+ * OT_SUP_DYNAMIC) and forgets it, as OTP's terminate_child(Sup, Pid).
+ * Returns 0 also when child has already ended (a child that ended just
+ * before, and was forgotten: there is nothing left to stop). Errors:
+ * OT_ENOTFOUND (child is alive and not a child of sup, or sup is not a
+ * dynamic supervisor: OTP names a static child by id only, and the child
+ * is left running), OT_EINVAL (child OT_PID_NONE), call errors.
+ */
 OT_API int ot_supervisor_terminate_child_pid(ot_pid sup, ot_pid child);
 
 /*
  * Starts again the child id, whose spec was kept after it was terminated
  * (or ignored). 0 and *out = its pid. Errors: OT_ENOTFOUND, OT_ERUNNING,
- * OT_ERESTARTING, OT_EIGNORED, OT_ECHILDSTART (*reason), OT_ESIMPLE, call
- * errors.
+ * OT_ERESTARTING, OT_EIGNORED, OT_ECHILDSTART (*reason), OT_EALREADY (its
+ * start found its registered name taken: *out gets the pid holding it;
+ * the child stays undefined), OT_ESIMPLE, call errors.
  */
 OT_API int ot_supervisor_restart_child(ot_pid sup, const char *id, ot_pid *out,
 				       ot_reason *reason);
@@ -307,6 +430,20 @@ typedef struct ot_child_counts {
 	size_t workers;	    /* of type worker, running or not */
 } ot_child_counts;
 
+/*
+ * One child, as which_children describes it: OTP 28's which_child(Sup,
+ * Id). Errors: OT_ENOTFOUND, OT_ESIMPLE (a dynamic supervisor: by pid),
+ * OT_EINVAL (id or out NULL), call errors.
+ */
+OT_API int ot_supervisor_which_child(ot_pid sup, const char *id,
+				     ot_child_info *out);
+
+/* The same for the child with that pid (any supervisor; a child waiting
+ * for its restart is found by the pid it had). Errors: OT_ENOTFOUND,
+ * OT_EINVAL (child OT_PID_NONE, out NULL), call errors. */
+OT_API int ot_supervisor_which_child_pid(ot_pid sup, ot_pid child,
+					 ot_child_info *out);
+
 /* Counts the children, as OTP's count_children. Errors: OT_EINVAL, call
  * errors. */
 OT_API int ot_supervisor_count_children(ot_pid sup, ot_child_counts *out);
@@ -316,8 +453,10 @@ OT_API int ot_supervisor_count_children(ot_pid sup, ot_child_counts *out);
 OT_API int ot_supervisor_get_childspec(ot_pid sup, const char *id,
 				       ot_child_spec *out);
 
-/* The same for the child with that pid (any supervisor; the template for
- * simple_one_for_one). Errors: OT_ENOTFOUND, OT_EINVAL, call errors. */
+/* The same for the child with that pid (any supervisor, where OTP finds
+ * a static child by id only; the template for simple_one_for_one).
+ * Errors: OT_ENOTFOUND, OT_EINVAL (child OT_PID_NONE, out NULL), call
+ * errors. */
 OT_API int ot_supervisor_get_childspec_pid(ot_pid sup, ot_pid child,
 					   ot_child_spec *out);
 

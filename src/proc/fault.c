@@ -303,12 +303,13 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 		p->crash_fn = NULL;
 	}
 	/* The backtrace is for the crash report: none when nobody reads
-	 * reports. It goes into the scheduler's slot, or into the copy the
-	 * crash handler of an earlier crash holds. */
+	 * reports. Whether it is reported is decided now too (the report
+	 * is written after the process stopped counting as alive). It goes
+	 * into the scheduler's slot, or into the copy the crash handler of
+	 * an earlier crash holds. */
+	bool reports = !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
 	struct ot__crash *c = p->crash_owned ? p->crash : &s->crash;
-	c->nframes = atomic_load_explicit(&ot__log_off, memory_order_relaxed)
-			     ? 0
-			     : backtrace(c->frames, OT__BACKTRACE_MAX);
+	c->nframes = reports ? backtrace(c->frames, OT__BACKTRACE_MAX) : 0;
 	/* The report starts at the fault, not in this handler. */
 	c->first = 0;
 	for (int i = 0; i < c->nframes; i++) {
@@ -319,7 +320,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	}
 	p->exit_reason = fault_reason(sig, si, overflow);
 	p->crash = c;
-	p->report = true;
+	p->report = reports;
 	land(uc, s, p);
 }
 int ot__fault_guarded(void (*fn)(void *), void *arg)

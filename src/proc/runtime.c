@@ -72,6 +72,7 @@ static int apply_config(const ot_config *cfg, struct stack_cfg *sc)
 static void reset_counters(void)
 {
 	atomic_store(&ot__rt.nprocs, 0);
+	atomic_store(&ot__rt.nlive, 0);
 	atomic_store(&ot__rt.nthreads, 0);
 	atomic_store(&ot__rt.nspawned, 0);
 	atomic_store(&ot__rt.ntimers, 0);
@@ -197,7 +198,7 @@ int ot__runtime_stats(ot_stats *out)
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
 	memset(out, 0, sizeof *out);
-	out->processes = atomic_load(&ot__rt.nprocs);
+	out->processes = atomic_load(&ot__rt.nlive);
 	out->threads = atomic_load(&ot__rt.nthreads);
 	out->spawned = atomic_load(&ot__rt.nspawned);
 	out->timers = atomic_load(&ot__rt.ntimers);

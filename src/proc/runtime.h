@@ -223,6 +223,7 @@ struct ot__proc {
 	/* Written by the process itself, read by shutdown (atomic). */
 	atomic_bool trap_exit;
 	bool report; /* its own code ended it abnormally */
+	bool live_counted; /* in ot__rt.nlive (ot_spawn; ot__proc_finish) */
 	int64_t park_deadline;
 
 	/* Scheduling: touched by the scheduler running it. */
@@ -527,7 +528,13 @@ struct ot__runtime {
 	int shutdown_ms; /* ot_config.shutdown_timeout_ms, resolved */
 	_Atomic unsigned spawn_rr; /* foreign spawns go round-robin */
 
-	_Atomic size_t nprocs;	 /* live scheduled processes */
+	_Atomic size_t nprocs;	 /* scheduled processes not reclaimed yet */
+	/* Scheduled processes that have not ended: ot_stats.processes. A
+	 * process leaves it once its name is released and before its links
+	 * and monitors hear of its end (ot__proc_finish), so that whoever got
+	 * its EXIT or DOWN no longer counts it; it leaves nprocs, which
+	 * shutdown waits on, only once it is reclaimed. */
+	_Atomic size_t nlive;
 	_Atomic size_t nthreads; /* attached foreign threads */
 	_Atomic size_t nspawned;
 	_Atomic size_t ntimers;

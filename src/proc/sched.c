@@ -676,6 +676,8 @@ int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 		return rc;
 	}
 	atomic_fetch_add_explicit(&ot__rt.nprocs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&ot__rt.nlive, 1, memory_order_relaxed);
+	p->live_counted = true; /* before it can run, and end */
 	atomic_fetch_add_explicit(&ot__rt.nspawned, 1, memory_order_relaxed);
 	ot_pid pid = ot__pid_of(p);
 	ot__ready_new(p);

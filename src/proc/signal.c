@@ -244,6 +244,13 @@ void ot__proc_finish(struct ot__proc *p)
 	/* Erlang releases the name before the signals go out. */
 	if (named)
 		ot__name_release(p);
+	/* And it is no longer counted (ot_runtime_stats) by whoever gets
+	 * them. release: the stats' load follows the signal's delivery. */
+	if (p->live_counted) {
+		p->live_counted = false;
+		atomic_fetch_sub_explicit(&ot__rt.nlive, 1,
+					  memory_order_release);
+	}
 
 	struct ot__link *l;
 	while ((l = RB_MIN(ot__links, &links))) {
@@ -596,6 +603,7 @@ int ot__exit(const ot_reason *reason)
 		return OT_ENOTPROC;
 	struct ot__proc *p = s->current;
 	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */
-	p->report = !ot_reason_is_clean(reason);
+	p->report = !ot_reason_is_clean(reason) &&
+		    !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
 	ot__proc_exit(p, reason);
 }

@@ -3,23 +3,17 @@
  * child.c — one child's record, starting it, and stopping children the
  * way OTP's supervisor does: monitor the child (a child that unlinked
  * itself is still seen to end), send it exit reason shutdown, give it its
- * shutdown time, then kill it; then unlink and take the EXIT it sent, so
+ * shutdown time, then kill it; then take the EXIT it sent, so
  * that an end the supervisor caused is never mistaken for a crash.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sup.h"
-
-static int child_cmp(const struct child *a, const struct child *b)
-{
-	return a->pid.id < b->pid.id ? -1 : a->pid.id > b->pid.id;
-}
-
-RB_GENERATE(child_pids, child, node, child_cmp)
 
 struct child *ot__child_new(struct sup *s, const ot_child_spec *spec,
 			    const void *extra, size_t extra_size)
@@ -42,6 +36,8 @@ struct child *ot__child_new(struct sup *s, const ot_child_spec *spec,
 	c->extra_size = extra_size;
 	c->state = CHILD_UNDEFINED;
 	TAILQ_INSERT_TAIL(&s->children, c, order);
+	if (!sup_is_dynamic(s))
+		ot__index_id_add(s, c);
 	s->nchildren++;
 	if (ot__sup_child_type(c->spec) == OT_SUPERVISOR)
 		s->nsupervisors++;
@@ -55,6 +51,8 @@ void ot__child_free(struct sup *s, struct child *c)
 	ot__child_cancel_retry(c);
 	ot__child_set_pid(s, c, OT_PID_NONE, CHILD_UNDEFINED);
 	TAILQ_REMOVE(&s->children, c, order);
+	if (!sup_is_dynamic(s))
+		ot__index_id_remove(s, c);
 	s->nchildren--;
 	if (ot__sup_child_type(c->spec) == OT_SUPERVISOR)
 		s->nsupervisors--;
@@ -65,39 +63,28 @@ void ot__child_free(struct sup *s, struct child *c)
 	free(c);
 }
 
-/* Keeps by_pid and the running count in step with the child's pid. */
+/* Keeps by_pid and the running and significant counts in step with the
+ * child's pid and state. */
 void ot__child_set_pid(struct sup *s, struct child *c, ot_pid pid,
 		       enum child_state state)
 {
 	if (c->state == CHILD_RUNNING)
 		s->nrunning--;
-	if (c->in_tree && !ot_pid_equal(c->pid, pid)) {
-		RB_REMOVE(child_pids, &s->by_pid, c);
-		c->in_tree = false;
+	if (c->spec->significant &&
+	    (c->state != CHILD_UNDEFINED) != (state != CHILD_UNDEFINED))
+		s->nsignificant += state != CHILD_UNDEFINED ? 1 : (size_t)-1;
+	if (c->in_pid_index && !ot_pid_equal(c->pid, pid)) {
+		ot__index_pid_remove(s, c);
+		c->in_pid_index = false;
 	}
 	c->pid = pid;
 	c->state = state;
-	if (!c->in_tree && !ot_pid_is_none(pid)) {
-		RB_INSERT(child_pids, &s->by_pid, c);
-		c->in_tree = true;
+	if (!c->in_pid_index && !ot_pid_is_none(pid)) {
+		ot__index_pid_add(s, c);
+		c->in_pid_index = true;
 	}
 	if (state == CHILD_RUNNING)
 		s->nrunning++;
-}
-
-struct child *ot__child_by_pid(struct sup *s, ot_pid pid)
-{
-	struct child key = {.pid = pid};
-	return RB_FIND(child_pids, &s->by_pid, &key);
-}
-
-struct child *ot__child_by_id(struct sup *s, const char *id)
-{
-	struct child *c;
-	TAILQ_FOREACH(c, &s->children, order)
-		if (!strcmp(c->spec->id, id))
-			return c;
-	return NULL;
 }
 
 void ot__child_cancel_retry(struct child *c)
@@ -113,13 +100,74 @@ void ot__child_cancel_retry(struct child *c)
  * Starting
  */
 
+/*
+ * The start info (OTP's {ok, Pid, Info}): a start function hands it over
+ * with ot_child_start_info() from the supervisor's process, while the
+ * supervisor waits for it to return. The supervisor's state is not
+ * reachable from there, so the starts under way are listed here, by the
+ * supervisor's pid: one entry per supervisor running a start function at
+ * this moment, a few at most.
+ */
+struct info_wait {
+	LIST_ENTRY(info_wait) link; /* info_lock */
+	ot_pid sup;
+	ot_start_info *to; /* the supervisor's; written under info_lock */
+};
+
+static pthread_mutex_t info_lock = PTHREAD_MUTEX_INITIALIZER;
+static LIST_HEAD(, info_wait) info_waits = LIST_HEAD_INITIALIZER(info_waits);
+
+static void info_expect(struct info_wait *w)
+{
+	pthread_mutex_lock(&info_lock);
+	LIST_INSERT_HEAD(&info_waits, w, link);
+	pthread_mutex_unlock(&info_lock);
+}
+
+static void info_done(struct info_wait *w)
+{
+	pthread_mutex_lock(&info_lock);
+	LIST_REMOVE(w, link);
+	pthread_mutex_unlock(&info_lock);
+}
+
+int ot_child_start_info(const void *info, size_t size)
+{
+	if ((size && !info) || (!size && info))
+		return OT_EINVAL;
+	if (size > OT_CHILD_INFO_MAX)
+		return OT_ETOOBIG;
+	ot_pid self = ot_self();
+	int rc = OT_ENOTFOUND;
+	pthread_mutex_lock(&info_lock);
+	struct info_wait *w;
+	LIST_FOREACH(w, &info_waits, link) {
+		if (ot_pid_equal(w->sup, self)) {
+			if (size)
+				memcpy(w->to->data, info, size);
+			w->to->size = size;
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&info_lock);
+	return rc;
+}
+
 /* The start, by the spec's chosen way. */
-static int call_start(const struct child *c, ot_pid *pid, ot_reason *why)
+static int call_start(struct sup *s, const struct child *c, ot_pid *pid,
+		      ot_reason *why)
 {
 	const ot_child_spec *sp = c->spec;
 	const void *extra = c->extra_size ? c->extra : NULL;
-	if (sp->start)
-		return sp->start(sp->arg, extra, c->extra_size, pid, why);
+	s->info.size = 0;
+	if (sp->start) {
+		struct info_wait w = {.sup = s->self, .to = &s->info};
+		info_expect(&w);
+		int rc = sp->start(sp->arg, extra, c->extra_size, pid, why);
+		info_done(&w);
+		return rc;
+	}
 	const char *name = sp->name[0] ? sp->name : NULL;
 	if (sp->sup)
 		return ot_supervisor_start_link(sp->sup, name, pid, why);
@@ -129,23 +177,33 @@ static int call_start(const struct child *c, ot_pid *pid, ot_reason *why)
 }
 
 /*
- * Starts c. 0: it runs (c->pid). OT_EIGNORED: its start returned ignore.
- * OT_ECHILDSTART: it failed, *why says why. c's state is left to the
- * caller on failure.
+ * Starts c. 0: it runs (c->pid); s->info is what its start gave.
+ * OT_EIGNORED: its start returned ignore. OT_EALREADY: its name is taken
+ * (OTP's {already_started, Pid}): *holder (may be NULL) gets the pid
+ * holding it, *why says so. OT_ECHILDSTART: it failed, *why says why.
+ * c's state is left to the caller on failure.
  */
-int ot__child_start(struct sup *s, struct child *c, ot_reason *why)
+int ot__child_start(struct sup *s, struct child *c, ot_pid *holder,
+		    ot_reason *why)
 {
 	ot_pid pid = OT_PID_NONE;
 	/* A start function that fails without saying why gets a reason
 	 * made from its error code. */
 	ot_reason unset = ot_reason_error(0, NULL);
 	*why = unset;
-	int rc = call_start(c, &pid, why);
+	int rc = call_start(s, c, &pid, why);
 	if (rc == OT_EIGNORED)
 		return OT_EIGNORED;
 	if (rc == 0 && ot_pid_is_none(pid)) {
 		*why = ot_reason_error(OT_EINVAL, "start returned no pid");
 		return OT_ECHILDSTART;
+	}
+	if (rc == OT_EALREADY && !ot_pid_is_none(pid)) {
+		if (holder)
+			*holder = pid;
+		if (ot_reason_equal(why, &unset))
+			*why = ot_reason_error(rc, ot_strerror(rc));
+		return OT_EALREADY;
 	}
 	if (rc != 0) {
 		if (ot_reason_equal(why, &unset) || rc > 0)
@@ -174,12 +232,19 @@ static bool is_exit_from(const ot_msg *m, void *arg)
 	return e && ot_pid_equal(e->from, *(const ot_pid *)arg);
 }
 
-/* After the DOWN: unlink, and take the EXIT the child sent us if it is
- * there (it came before the DOWN), whose reason is the one that counts. */
-static ot_reason unlink_flush(ot_pid pid, const ot_reason *down)
+/*
+ * After the DOWN: take the EXIT the child sent us if it is there, whose
+ * reason is the one that counts. OTP unlinks first, to be sure the EXIT
+ * has arrived; here it has: a process that ends sends its EXITs before
+ * its DOWNs, and we act on signals in the order they came, so the EXIT is
+ * a message in our mailbox by the time we hold the DOWN, and our link to
+ * the dead child is gone with it. (An unlink would only cost a scan of
+ * every signal not yet acted on: with a hundred thousand children ending
+ * at once, that scan per child is what made stopping them quadratic.)
+ */
+static ot_reason take_exit(ot_pid pid, const ot_reason *down)
 {
 	ot_reason r = *down;
-	ot_unlink(pid);
 	ot_msg *m = NULL;
 	if (ot_receive_match(is_exit_from, &pid, &m, 0) == 0) {
 		r = ot_msg_exit(m)->reason;
@@ -237,7 +302,7 @@ static void stop_one(struct sup *s, struct child *c)
 				ot_exit_pid(pid, &kill);
 			wait_down(ref, OT_INFINITY, &r);
 		}
-		r = unlink_flush(pid, &r);
+		r = take_exit(pid, &r);
 	}
 	if (!expected_end(c->spec, &r, brutal))
 		ot__sup_report(s, REPORT_SHUTDOWN_ERROR, c, pid, &r, 1);
@@ -365,7 +430,7 @@ static void stop_dynamic(struct sup *s)
 		const ot_down_info *d = ot_msg_down(m);
 		c = ot__child_by_pid(s, d->pid);
 		bool killed = c->kill_at == 0; /* brutal_kill: the plan */
-		ot_reason r = unlink_flush(c->pid, &d->reason);
+		ot_reason r = take_exit(c->pid, &d->reason);
 		ot_msg_free(m);
 		if (!expected_end(c->spec, &r, killed))
 			note_failure(&failed, c, c->pid, &r);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sup.h"
 
@@ -120,6 +121,8 @@ static void schedule_retry(struct sup *s, struct child *c, int delay_ms)
 	ot__child_set_pid(s, c, c->pid, CHILD_RESTARTING);
 	c->retry_gen = ++s->next_gen;
 	struct sup_retry r = {.pid = c->pid, .gen = c->retry_gen};
+	if (ot_pid_is_none(c->pid)) /* a static child: its id finds it */
+		memcpy(r.id, c->spec->id, sizeof r.id);
 	if (delay_ms > 0 && ot_send_after(delay_ms, s->self, SUP_TAG_RETRY, &r,
 					  sizeof r, &c->timer) == 0)
 		return;
@@ -134,7 +137,7 @@ static bool start_or_retry(struct sup *s, struct child *c)
 {
 	ot_reason why;
 	ot_pid old = c->pid;
-	int rc = ot__child_start(s, c, &why);
+	int rc = ot__child_start(s, c, NULL, &why);
 	if (rc == 0) {
 		c->retry_gen = 0;
 		ot__sup_report(s, REPORT_RESTARTED, c, c->pid, NULL, 1);
@@ -229,11 +232,7 @@ static bool auto_shutdown(struct sup *s, bool significant)
 		return false;
 	if (s->flags.auto_shutdown == OT_AUTO_SHUTDOWN_ANY_SIGNIFICANT)
 		return true;
-	struct child *c;
-	TAILQ_FOREACH(c, &s->children, order)
-		if (c->spec->significant && c->state != CHILD_UNDEFINED)
-			return false;
-	return true;
+	return s->nsignificant == 0; /* none running or restarting */
 }
 
 bool ot__sup_child_exited(struct sup *s, struct child *c,
@@ -265,16 +264,10 @@ bool ot__sup_child_exited(struct sup *s, struct child *c,
 bool ot__sup_retry(struct sup *s, const struct sup_retry *r)
 {
 	struct child *c = NULL;
-	if (!ot_pid_is_none(r->pid)) {
+	if (!ot_pid_is_none(r->pid))
 		c = ot__child_by_pid(s, r->pid);
-	} else {
-		struct child *x;
-		TAILQ_FOREACH(x, &s->children, order)
-			if (x->retry_gen == r->gen) {
-				c = x;
-				break;
-			}
-	}
+	else if (!sup_is_dynamic(s) && memchr(r->id, '\0', sizeof r->id))
+		c = ot__child_by_id(s, r->id);
 	if (!c || c->state != CHILD_RESTARTING || c->retry_gen != r->gen)
 		return false; /* stale: terminated, deleted or restarted */
 	c->timer.id = 0;      /* it fired */

@@ -54,6 +54,17 @@ int ot__sup_check_flags(const ot_sup_flags *in, ot_sup_flags *out,
 	if ((unsigned)f.auto_shutdown > OT_AUTO_SHUTDOWN_ALL_SIGNIFICANT)
 		return bad(why, "invalid auto_shutdown %d",
 			   (int)f.auto_shutdown);
+	/* OTP rejects auto_shutdown for simple_one_for_one; Elixir's
+	 * DynamicSupervisor has none: children that come and go are not
+	 * what a supervisor's life hangs on. */
+	if (f.auto_shutdown != OT_AUTO_SHUTDOWN_NEVER &&
+	    (f.strategy == OT_SIMPLE_ONE_FOR_ONE ||
+	     f.strategy == OT_SUP_DYNAMIC))
+		return bad(why, "auto_shutdown must be never for a %s "
+				"supervisor",
+			   f.strategy == OT_SIMPLE_ONE_FOR_ONE
+			       ? "simple_one_for_one"
+			       : "dynamic");
 	if (f.max_children && f.strategy != OT_SIMPLE_ONE_FOR_ONE &&
 	    f.strategy != OT_SUP_DYNAMIC)
 		return bad(why, "max_children is only for simple_one_for_one "
@@ -158,15 +169,15 @@ int ot__sup_check_spec(const ot_sup_spec *spec, ot_sup_flags *flags,
 		break;
 	}
 	for (size_t i = 0; i < spec->nchildren; i++) {
-		const ot_child_spec *c = &spec->children[i];
-		rc = ot__sup_check_child(c, flags, true, why);
+		rc = ot__sup_check_child(&spec->children[i], flags, true, why);
 		if (rc)
 			return rc;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(spec->children[j].id, c->id))
-				return bad(why, "duplicate child id \"%s\"",
-					   c->id);
 	}
+	/* In one pass (a hash of the ids): a spec may have 100,000. */
+	size_t dup = ot__first_duplicate_id(spec->children, spec->nchildren);
+	if (dup < spec->nchildren)
+		return bad(why, "duplicate child id \"%s\"",
+			   spec->children[dup].id);
 	return 0;
 }
 

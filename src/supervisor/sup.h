@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sup.h — the supervisor's state, shared by its files:
- *   supervisor.c  the API and the gen_server callbacks that serve it
+ *   supervisor.c  the gen_server callbacks: init, the calls, the EXITs
+ *   client.c      the API: each function a call to the supervisor
+ *   protocol.h    what the two exchange
+ *   init.c        a supervisor's start: from a spec or an init callback
  *   spec.c        checking flags and child specs (what is a valid spec)
+ *   index.c       finding a child by pid or by id in O(1)
  *   child.c       starting one child, stopping one child or many
  *   restart.c     what happens when a child ends: restart types,
  *                 strategies, intensity, backoff, auto_shutdown
@@ -16,7 +20,6 @@
 #define OTTER_SUPERVISOR_SUP_H
 
 #include <bsd/sys/queue.h>
-#include <bsd/sys/tree.h>
 #include <stdint.h>
 
 #include <otter/supervisor.h>
@@ -29,9 +32,23 @@ enum child_state {
 	CHILD_RESTARTING, /* waiting for (or retrying) a restart */
 };
 
+/* A link of an index (index.c): a chained hash table's entry. */
+struct ilink {
+	struct ilink *next;
+	uint64_t hash;
+};
+
+/* An index: buckets (a power of two of them, small[] while few). */
+struct itable {
+	struct ilink **b;
+	size_t cap, n;
+	struct ilink *small[16];
+};
+
 struct child {
 	TAILQ_ENTRY(child) order; /* start order */
-	RB_ENTRY(child) node;	  /* in by_pid while pid is set */
+	struct ilink pid_link;	  /* in by_pid while pid is set */
+	struct ilink id_link;	  /* in by_id: static children */
 	/* Our own copy (static and OT_SUP_DYNAMIC children) or the
 	 * template (simple_one_for_one). */
 	ot_child_spec *spec;
@@ -39,7 +56,7 @@ struct child {
 	 * by_pid (pids are never reused), or none. */
 	ot_pid pid;
 	enum child_state state;
-	bool in_tree;
+	bool in_pid_index;
 	/* A pending restart: its generation (a stale retry message carries
 	 * an older one) and its timer when it waits for a backoff delay. */
 	uint64_t retry_gen;
@@ -56,8 +73,6 @@ struct child {
 };
 
 TAILQ_HEAD(child_list, child);
-RB_HEAD(child_pids, child);
-RB_PROTOTYPE(child_pids, child, node, ot__child_cmp)
 
 /* A report waiting to be written (after the restart work is done). */
 struct sup_event;
@@ -68,8 +83,11 @@ struct sup {
 	ot_pid self;
 	char name[OT_NAME_MAX + 1]; /* registered name, or "" */
 	struct child_list children;
-	struct child_pids by_pid;
+	struct itable by_pid, by_id;
 	size_t nchildren, nrunning, nsupervisors, nworkers;
+	/* Significant children running or waiting for a restart (OTP's
+	 * all_significant asks whether any is left). */
+	size_t nsignificant;
 	ot_child_spec template; /* simple_one_for_one */
 	/* Intensity: the times (ms) of the last restarts, a ring of at most
 	 * intensity+1 (see add_restart in restart.c). */
@@ -81,6 +99,8 @@ struct sup {
 	/* The reply of the call being handled (gen_server copies it). */
 	void *reply;
 	size_t reply_cap;
+	/* What the last start function gave with ot_child_start_info(). */
+	ot_start_info info;
 };
 
 /* The supervisor's private message tags (below gen_server's range). */
@@ -89,6 +109,8 @@ struct sup {
 struct sup_retry {
 	ot_pid pid;   /* the child's last pid, or none */
 	uint64_t gen; /* its retry_gen */
+	/* A static child without a pid (a group restart): its id. */
+	char id[OT_NAME_MAX + 1];
 };
 
 static inline bool sup_is_dynamic(const struct sup *s)
@@ -96,6 +118,11 @@ static inline bool sup_is_dynamic(const struct sup *s)
 	return s->flags.strategy == OT_SIMPLE_ONE_FOR_ONE ||
 	       s->flags.strategy == OT_SUP_DYNAMIC;
 }
+
+/* init.c and supervisor.c: the gen_server a supervisor is. */
+ot_gs_ret ot__sup_init(void *arg, void **state);
+void ot__sup_free(struct sup *s);
+extern const ot_gen_server_callbacks ot__sup_callbacks;
 
 /* spec.c */
 int ot__sup_check_flags(const ot_sup_flags *in, ot_sup_flags *out,
@@ -108,15 +135,25 @@ int ot__sup_child_shutdown_ms(const ot_child_spec *spec);
 ot_child_type ot__sup_child_type(const ot_child_spec *spec);
 ot_child_spec ot__sup_child_normalized(const ot_child_spec *spec);
 
+/* index.c */
+void ot__itable_init(struct itable *t);
+void ot__itable_fini(struct itable *t);
+void ot__index_pid_add(struct sup *s, struct child *c);
+void ot__index_pid_remove(struct sup *s, struct child *c);
+void ot__index_id_add(struct sup *s, struct child *c);
+void ot__index_id_remove(struct sup *s, struct child *c);
+struct child *ot__child_by_pid(struct sup *s, ot_pid pid);
+struct child *ot__child_by_id(struct sup *s, const char *id);
+size_t ot__first_duplicate_id(const ot_child_spec *children, size_t n);
+
 /* child.c */
 struct child *ot__child_new(struct sup *s, const ot_child_spec *spec,
 			    const void *extra, size_t extra_size);
 void ot__child_free(struct sup *s, struct child *c);
 void ot__child_set_pid(struct sup *s, struct child *c, ot_pid pid,
 		       enum child_state state);
-struct child *ot__child_by_pid(struct sup *s, ot_pid pid);
-struct child *ot__child_by_id(struct sup *s, const char *id);
-int ot__child_start(struct sup *s, struct child *c, ot_reason *why);
+int ot__child_start(struct sup *s, struct child *c, ot_pid *holder,
+		    ot_reason *why);
 void ot__child_stop(struct sup *s, struct child *c);
 void ot__children_stop_all(struct sup *s);
 void ot__child_cancel_retry(struct child *c);

@@ -586,6 +586,8 @@ enum {
 	BF_BACKOFF_MAX_LT_MIN,
 	BF_BACKOFF_JITTER,
 	BF_BACKOFF_RESET_NEG,
+	BF_SIMPLE_AUTO_SHUTDOWN,
+	BF_DYNAMIC_AUTO_SHUTDOWN,
 	BF_COUNT
 };
 
@@ -604,6 +606,8 @@ static const char *const bf_names[] = {
 	"backoff max_ms < min_ms",
 	"backoff jitter_pct 101",
 	"backoff reset_ms -1",
+	"simple_one_for_one with auto_shutdown",
+	"OT_SUP_DYNAMIC with auto_shutdown",
 };
 
 /* Loop: start_link refuses each bad flag, with a reason naming it; no
@@ -679,6 +683,20 @@ START_TEST(test_bad_flags)
 		f.backoff.min_ms = 10;
 		f.backoff.reset_ms = -1;
 		kw = (struct words){{"backoff", "reset", NULL}};
+		break;
+	case BF_SIMPLE_AUTO_SHUTDOWN:
+		/* supervisor.erl: simple_one_for_one and auto_shutdown other
+		 * than never are a bad combination (issue 14) */
+		f.strategy = OT_SIMPLE_ONE_FOR_ONE;
+		f.auto_shutdown = OT_AUTO_SHUTDOWN_ANY_SIGNIFICANT;
+		kw = (struct words){{"auto_shutdown", "simple", NULL}};
+		break;
+	case BF_DYNAMIC_AUTO_SHUTDOWN:
+		/* Elixir's DynamicSupervisor has no auto_shutdown */
+		f.strategy = OT_SUP_DYNAMIC;
+		f.auto_shutdown = OT_AUTO_SHUTDOWN_ALL_SIGNIFICANT;
+		n = 0;
+		kw = (struct words){{"auto_shutdown", "dynamic", NULL}};
 		break;
 	default:
 		break;
