@@ -19,7 +19,10 @@
  *            ot_supervisor_stop() with the other half still running.
  * The figure is the time of all of it divided by N. Each phase's own time
  * per child goes to stderr as a "note:" line (bench/run shows those), so
- * that a phase that grows faster than the others stands out.
+ * that a phase that grows faster than the others stands out, with the
+ * CPU time the whole program spent on the phases, per child: on a loaded
+ * machine a long run is preempted more than a short one, and its wall
+ * time grows for that alone; the CPU time does not.
  *
  * The Erlang twin, otter_bench:run([sup_scale, N, static | dynamic]), does
  * the same with supervisor:start_link/2 (init returning the N specs),
@@ -69,6 +72,14 @@ static double us_per(uint64_t ns, size_t n)
 	return n ? (double)ns / 1e3 / (double)n : 0;
 }
 
+/* The CPU time of the whole program (every thread), in ns. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void check_active(ot_pid sup, size_t want)
 {
 	ot_child_counts cc;
@@ -90,19 +101,21 @@ static uint64_t run_static(size_t n)
 	ot_sup_spec spec = {.children = ch, .nchildren = n};
 	ot_pid sup;
 	ot_reason why = ot_reason_normal();
-	uint64_t t0 = bench_now_ns();
+	uint64_t c0 = cpu_ns(), t0 = bench_now_ns();
 	int rc = ot_supervisor_start_link(&spec, NULL, &sup, &why);
-	uint64_t t1 = bench_now_ns();
+	uint64_t t1 = bench_now_ns(), c1 = cpu_ns();
 	if (rc)
 		failed("ot_supervisor_start_link", rc, &why);
 	free(ch);
 	check_active(sup, n);
-	uint64_t t2 = bench_now_ns();
+	uint64_t c2 = cpu_ns(), t2 = bench_now_ns();
 	BENCH_CHECK(ot_supervisor_stop(sup, OT_INFINITY));
-	uint64_t t3 = bench_now_ns();
-	fprintf(stderr, "note: static N=%zu: start %.3f us/child, stop %.3f "
-			"us/child\n",
-		n, us_per(t1 - t0, n), us_per(t3 - t2, n));
+	uint64_t t3 = bench_now_ns(), c3 = cpu_ns();
+	fprintf(stderr,
+		"note: static N=%zu: start %.3f us/child, stop %.3f us/child "
+		"(cpu %.3f us/child)\n",
+		n, us_per(t1 - t0, n), us_per(t3 - t2, n),
+		us_per((c1 - c0) + (c3 - c2), n));
 	return (t1 - t0) + (t3 - t2);
 }
 
@@ -120,7 +133,7 @@ static uint64_t run_dynamic(size_t n)
 	ot_pid *kids = calloc(n, sizeof *kids);
 	if (!kids)
 		bench_die("no memory for the pids");
-	uint64_t t0 = bench_now_ns();
+	uint64_t c0 = cpu_ns(), t0 = bench_now_ns();
 	for (size_t i = 0; i < n; i++) {
 		int v = (int)i;
 		rc = ot_supervisor_start_child_extra(sup, &v, sizeof v,
@@ -128,27 +141,28 @@ static uint64_t run_dynamic(size_t n)
 		if (rc)
 			failed("ot_supervisor_start_child_extra", rc, &why);
 	}
-	uint64_t t1 = bench_now_ns();
+	uint64_t t1 = bench_now_ns(), c1 = cpu_ns();
 	check_active(sup, n);
 	size_t half = n / 2;
-	uint64_t t2 = bench_now_ns();
+	uint64_t c2 = cpu_ns(), t2 = bench_now_ns();
 	for (size_t i = 0; i < half; i++) {
 		rc = ot_supervisor_terminate_child_pid(sup, kids[i]);
 		if (rc)
 			failed("ot_supervisor_terminate_child_pid", rc, NULL);
 	}
-	uint64_t t3 = bench_now_ns();
+	uint64_t t3 = bench_now_ns(), c3 = cpu_ns();
 	check_active(sup, n - half);
-	uint64_t t4 = bench_now_ns();
+	uint64_t c4 = cpu_ns(), t4 = bench_now_ns();
 	BENCH_CHECK(ot_supervisor_stop(sup, OT_INFINITY));
-	uint64_t t5 = bench_now_ns();
+	uint64_t t5 = bench_now_ns(), c5 = cpu_ns();
 	free(kids);
 	fprintf(stderr,
 		"note: dynamic N=%zu: start_child %.3f us/child, "
 		"terminate_child %.3f us/child (%zu), stop %.3f us/child "
-		"(%zu)\n",
+		"(%zu) (cpu %.3f us/child)\n",
 		n, us_per(t1 - t0, n), us_per(t3 - t2, half), half,
-		us_per(t5 - t4, n - half), n - half);
+		us_per(t5 - t4, n - half), n - half,
+		us_per((c1 - c0) + (c3 - c2) + (c5 - c4), n));
 	return (t1 - t0) + (t3 - t2) + (t5 - t4);
 }
 

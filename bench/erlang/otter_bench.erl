@@ -422,8 +422,9 @@ start_idle(Sup, I, N) ->
 %% beforehand), then gen_server:stop/3; dynamic: N start_child under a
 %% simple_one_for_one supervisor, terminate_child of the first half (in
 %% start order, one at a time), then the stop with the other half running.
-%% Microseconds per child for all of it; each phase on stderr as a note.
-%% bench_sup_scale.c.
+%% Microseconds per child for all of it; each phase on stderr as a note,
+%% with the CPU time of the phases per child (statistics(runtime), in
+%% ms: coarse at 1,000 children). bench_sup_scale.c.
 
 sup_scale(N, Shape) when is_integer(N), N >= 1 ->
     Child = #{restart => permanent, shutdown => 5000, type => worker},
@@ -433,6 +434,7 @@ sup_scale(N, Shape) when is_integer(N), N >= 1 ->
                             start => {gen_server, start_link,
                                       [?MODULE, {idle, I}, []]}}
                      || I <- lists:seq(0, N - 1)],
+            C0 = cpu_ms(),
             T0 = now_ns(),
             Sup = start_sup(#{strategy => one_for_one}, Specs),
             T1 = now_ns(),
@@ -440,14 +442,17 @@ sup_scale(N, Shape) when is_integer(N), N >= 1 ->
             T2 = now_ns(),
             stop_sup(Sup),
             T3 = now_ns(),
+            C1 = cpu_ms(),
             io:format(standard_error, "note: static N=~b: start ~.3f "
-                      "us/child, stop ~.3f us/child~n",
-                      [N, (T1 - T0) / 1.0e3 / N, (T3 - T2) / 1.0e3 / N]),
+                      "us/child, stop ~.3f us/child (cpu ~.3f us/child)~n",
+                      [N, (T1 - T0) / 1.0e3 / N, (T3 - T2) / 1.0e3 / N,
+                       (C1 - C0) * 1.0e3 / N]),
             ((T1 - T0) + (T3 - T2)) / 1.0e3 / N;
         dynamic ->
             Tmpl = Child#{id => idle,
                           start => {gen_server, start_link, [?MODULE]}},
             Sup = start_sup(#{strategy => simple_one_for_one}, [Tmpl]),
+            C0 = cpu_ms(),
             T0 = now_ns(),
             Pids = start_scale(Sup, 0, N, []),
             T1 = now_ns(),
@@ -462,14 +467,21 @@ sup_scale(N, Shape) when is_integer(N), N >= 1 ->
             T4 = now_ns(),
             stop_sup(Sup),
             T5 = now_ns(),
+            C1 = cpu_ms(),
             io:format(standard_error, "note: dynamic N=~b: start_child ~.3f "
                       "us/child, terminate_child ~.3f us/child (~b), stop "
-                      "~.3f us/child (~b)~n",
+                      "~.3f us/child (~b) (cpu ~.3f us/child)~n",
                       [N, (T1 - T0) / 1.0e3 / N,
                        (T3 - T2) / 1.0e3 / max(Half, 1), Half,
-                       (T5 - T4) / 1.0e3 / Left, Left]),
+                       (T5 - T4) / 1.0e3 / Left, Left,
+                       (C1 - C0) * 1.0e3 / N]),
             ((T1 - T0) + (T3 - T2) + (T5 - T4)) / 1.0e3 / N
     end.
+
+%% The CPU time of every scheduler, in ms.
+cpu_ms() ->
+    {Ms, _} = statistics(runtime),
+    Ms.
 
 %% The pids in start order.
 start_scale(_, N, N, Acc) -> lists:reverse(Acc);

@@ -250,8 +250,8 @@ OT_API int ot_supervisor_start_link(const ot_sup_spec *spec, const char *name,
  * each time the supervisor is started again (restarted by its own
  * supervisor, through a start function that calls this). Returning
  * OT_EIGNORED is OTP's ignore: nothing is started, the supervisor ends
- * (reason normal) and this returns OT_EIGNORED. Returning another
- * negative code fails the start: this returns OT_EINITSTOP with init's
+ * (reason normal) and this returns OT_EIGNORED. Returning any other
+ * nonzero code fails the start: this returns OT_EINITSTOP with init's
  * *reason (or {error,Code,Text} when it set none), as does a crash in
  * init (with the crash's reason). The handle is valid only while init
  * runs, and only in the supervisor's process.

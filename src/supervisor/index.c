@@ -60,38 +60,42 @@ void ot__itable_fini(struct itable *t)
 	ot__itable_init(t);
 }
 
-/* Moves every entry into cap buckets (a power of two); false (nothing
- * changed) without memory. */
+static void link_in(struct ilink **b, size_t cap, struct ilink *l)
+{
+	struct ilink **head = &b[(size_t)l->hash & (cap - 1)];
+	l->next = *head;
+	if (l->next)
+		l->next->pprev = &l->next;
+	*head = l;
+	l->pprev = head;
+}
+
+/* Moves every entry into cap buckets (a power of two), in one pass; false
+ * (nothing changed) without memory. */
 static bool rehash(struct itable *t, size_t cap)
 {
-	struct ilink **nb =
-	    cap == MIN_BUCKETS ? NULL : calloc(cap, sizeof *nb);
-	struct ilink *all = NULL;
-	if (cap != MIN_BUCKETS && !nb)
+	struct ilink *small[MIN_BUCKETS] = {NULL};
+	struct ilink **nb = cap == MIN_BUCKETS ? small : calloc(cap, sizeof *nb);
+	if (!nb)
 		return false;
 	for (size_t i = 0; i < t->cap; i++) {
 		struct ilink *l = t->b[i], *next;
 		for (; l; l = next) {
 			next = l->next;
-			l->next = all;
-			all = l;
+			link_in(nb, cap, l);
 		}
 	}
 	if (t->b != t->small)
 		free(t->b);
-	if (!nb) {
-		memset(t->small, 0, sizeof t->small);
+	if (nb == small) { /* back to the inline buckets: move the heads */
+		memcpy(t->small, small, sizeof small);
+		for (size_t i = 0; i < MIN_BUCKETS; i++)
+			if (t->small[i])
+				t->small[i]->pprev = &t->small[i];
 		nb = t->small;
 	}
 	t->b = nb;
 	t->cap = cap;
-	while (all) {
-		struct ilink *l = all;
-		all = l->next;
-		size_t i = (size_t)l->hash & (cap - 1);
-		l->next = nb[i];
-		nb[i] = l;
-	}
 	return true;
 }
 
@@ -100,21 +104,17 @@ static void insert(struct itable *t, struct ilink *l, uint64_t hash)
 	if (t->n >= t->cap && t->cap <= SIZE_MAX / 2 / sizeof(void *))
 		(void)rehash(t, t->cap * 2); /* no memory: longer chains */
 	l->hash = hash;
-	size_t i = (size_t)hash & (t->cap - 1);
-	l->next = t->b[i];
-	t->b[i] = l;
+	link_in(t->b, t->cap, l);
 	t->n++;
 }
 
 static void remove_link(struct itable *t, struct ilink *l)
 {
-	struct ilink **pp = &t->b[(size_t)l->hash & (t->cap - 1)];
-	while (*pp != l) {
-		OT_ASSERT(*pp != NULL);
-		pp = &(*pp)->next;
-	}
-	*pp = l->next;
+	*l->pprev = l->next;
+	if (l->next)
+		l->next->pprev = l->pprev;
 	l->next = NULL;
+	l->pprev = NULL;
 	t->n--;
 	if (t->cap > MIN_BUCKETS && t->n < t->cap / 8)
 		(void)rehash(t, t->cap / 4 > MIN_BUCKETS ? t->cap / 4

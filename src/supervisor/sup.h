@@ -32,9 +32,10 @@ enum child_state {
 	CHILD_RESTARTING, /* waiting for (or retrying) a restart */
 };
 
-/* A link of an index (index.c): a chained hash table's entry. */
+/* A link of an index (index.c): a chained hash table's entry, doubly
+ * linked so that it leaves its chain without a walk. */
 struct ilink {
-	struct ilink *next;
+	struct ilink *next, **pprev;
 	uint64_t hash;
 };
 
