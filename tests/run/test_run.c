@@ -231,6 +231,7 @@ static const ot_sup_spec stubborn;
 
 START_TEST(sigquit_kills_at_once)
 {
+	ot_test_known_leak_killed_supervisor();
 	ot_run_opts opts = {.started = send_sigquit,
 			    .stop_timeout_ms = OT_INFINITY};
 	ot_run_result res;
@@ -342,6 +343,7 @@ static const ot_sup_spec stubborn = {
 
 START_TEST(deadline_kills_the_tree)
 {
+	ot_test_known_leak_killed_supervisor();
 	ot_run_opts opts = {.started = send_sigterm, .stop_timeout_ms = 100};
 	ot_run_result res;
 	int64_t t0 = now_ms();
