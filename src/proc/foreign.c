@@ -81,7 +81,8 @@ void ot__foreign_fini(void)
 static struct ot__foreign *attached(void)
 {
 	struct ot__foreign *f = tls_foreign;
-	if (f && tls_epoch == atomic_load(&fr.epoch) && ot__rt.nsched)
+	if (f && tls_epoch == atomic_load(&fr.epoch) &&
+	    __atomic_load_n(&ot__rt.nsched, __ATOMIC_RELAXED))
 		return f;
 	return NULL;
 }

@@ -63,7 +63,8 @@ static int apply_config(const ot_config *cfg, struct stack_cfg *sc)
 	ot__rt.shutdown_ms = cfg->shutdown_timeout_ms
 				     ? cfg->shutdown_timeout_ms
 				     : OT_DEFAULT_SHUTDOWN_TIMEOUT;
-	ot__rt.nsched = 0;
+	/* read without a lock by foreign threads (attached()) */
+	__atomic_store_n(&ot__rt.nsched, 0, __ATOMIC_RELAXED);
 	ot__rt.stack_size = (stack + page - 1) & ~(page - 1);
 	ot__rt.max_procs = procs;
 	return (int)n;
