@@ -66,22 +66,6 @@ void ot_test_teardown(void)
 	ck_assert(!ot_running());
 }
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FIXTURE_LSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(FIXTURE_LSAN)
-void __lsan_disable(void);
-#endif
-
-void ot_test_known_leak_killed_supervisor(void)
-{
-#if defined(__SANITIZE_ADDRESS__) || defined(FIXTURE_LSAN)
-	__lsan_disable();
-#endif
-}
-
 size_t ot_test_scaled(size_t n)
 {
 #ifdef OT_TSAN

@@ -92,14 +92,6 @@ void send_i64(ot_pid to, uint64_t tag, int64_t v);
  * check that a test leaked none. */
 int ot_test_count_fds(void);
 
-/*
- * For a test that kills a supervisor on purpose: a killed supervisor
- * leaks its state until processes get exit hooks (issue 15 item 11), and
- * LeakSanitizer would fail the test at its exit for that known leak.
- * Turns leak detection off for the rest of this (forked) test only.
- */
-void ot_test_known_leak_killed_supervisor(void);
-
 /* Runs suite in fork mode, prints TAP when CK_TAP_LOG_FILE_NAME is set;
  * returns main()'s exit status. */
 int ot_test_run(Suite *suite);

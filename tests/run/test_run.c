@@ -108,13 +108,16 @@ static int run_checked(const ot_sup_spec *spec, const ot_run_opts *opts,
 	return rc;
 }
 
-static int send_sigterm(ot_pid root, void *arg)
+/* started(): sends the signal *arg points to, to the whole program. */
+static int send_signal(ot_pid root, void *arg)
 {
 	(void)root;
-	(void)arg;
-	kill(getpid(), SIGTERM);
+	kill(getpid(), *(const int *)arg);
 	return 0;
 }
+
+static int sigterm = SIGTERM, sigint = SIGINT, sighup = SIGHUP,
+	   sigquit = SIGQUIT;
 
 /* ---- the cases ----------------------------------------------------------- */
 
@@ -122,7 +125,7 @@ static int send_sigterm(ot_pid root, void *arg)
  * init:stop() on SIGTERM: application_SUITE's stop order). */
 START_TEST(sigterm_stops_in_reverse_order)
 {
-	ot_run_opts opts = {.started = send_sigterm};
+	ot_run_opts opts = {.started = send_signal, .arg = &sigterm};
 	ot_run_result res;
 	ck_assert_ot_ok(run_checked(&three, &opts, &res));
 	ck_assert_int_eq(res.signal, SIGTERM);
@@ -132,17 +135,9 @@ START_TEST(sigterm_stops_in_reverse_order)
 }
 END_TEST
 
-static int send_sigint(ot_pid root, void *arg)
-{
-	(void)root;
-	(void)arg;
-	kill(getpid(), SIGINT);
-	return 0;
-}
-
 START_TEST(sigint_stops_too)
 {
-	ot_run_opts opts = {.started = send_sigint};
+	ot_run_opts opts = {.started = send_signal, .arg = &sigint};
 	ot_run_result res;
 	ck_assert_ot_ok(run_checked(&three, &opts, &res));
 	ck_assert_int_eq(res.signal, SIGINT);
@@ -158,26 +153,18 @@ static void reload(ot_pid root, void *arg)
 {
 	ck_assert(pthread_equal(pthread_self(), run_thread));
 	ck_assert(ot_is_alive(root));
-	ck_assert_ptr_eq(arg, &reload_count);
+	ck_assert_ptr_eq(arg, &sighup);
 	if (++reload_count == 2)
 		kill(getpid(), SIGTERM);
 	else
 		kill(getpid(), SIGHUP);
 }
 
-static int send_sighup(ot_pid root, void *arg)
-{
-	(void)root;
-	(void)arg;
-	kill(getpid(), SIGHUP);
-	return 0;
-}
-
 START_TEST(sighup_calls_reload)
 {
 	run_thread = pthread_self();
 	ot_run_opts opts = {
-	    .started = send_sighup, .reload = reload, .arg = &reload_count};
+	    .started = send_signal, .reload = reload, .arg = &sighup};
 	ot_run_result res;
 	ck_assert_ot_ok(run_checked(&three, &opts, &res));
 	ck_assert_int_eq(reload_count, 2);
@@ -230,20 +217,12 @@ END_TEST
 
 /* SIGQUIT kills the root at once: no shutdown deadline is waited for,
  * even a child that would never stop is gone. */
-static int send_sigquit(ot_pid root, void *arg)
-{
-	(void)root;
-	(void)arg;
-	kill(getpid(), SIGQUIT);
-	return 0;
-}
-
 static const ot_sup_spec stubborn;
 
 START_TEST(sigquit_kills_at_once)
 {
-	ot_test_known_leak_killed_supervisor();
-	ot_run_opts opts = {.started = send_sigquit,
+	ot_run_opts opts = {.started = send_signal,
+			    .arg = &sigquit,
 			    .stop_timeout_ms = OT_INFINITY};
 	ot_run_result res;
 	ck_assert_ot_err(run_checked(&stubborn, &opts, &res), OT_ESERVERDIED);
@@ -354,8 +333,9 @@ static const ot_sup_spec stubborn = {
 
 START_TEST(deadline_kills_the_tree)
 {
-	ot_test_known_leak_killed_supervisor();
-	ot_run_opts opts = {.started = send_sigterm, .stop_timeout_ms = 100};
+	ot_run_opts opts = {.started = send_signal,
+			    .arg = &sigterm,
+			    .stop_timeout_ms = 100};
 	ot_run_result res;
 	int64_t t0 = now_ms();
 	ck_assert_ot_err(run_checked(&stubborn, &opts, &res), OT_ETIMEDOUT);

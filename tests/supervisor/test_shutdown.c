@@ -228,7 +228,6 @@ END_TEST
  * (no terminate runs then) and ot_shutdown() returns. */
 START_TEST(test_ignoring_child_killed_at_the_deadline)
 {
-	ot_test_known_leak_killed_supervisor();
 	ot_config cfg = {.schedulers = 2, .shutdown_timeout_ms = 300};
 	ck_assert_ot_ok(ot_start(&cfg));
 	ot_child_spec ch[] = {worker("w1"), ignoring("ig", OT_INFINITY),
