@@ -113,12 +113,16 @@ static void unaliaser(void *arg)
 	ot_ref ref;
 	so.monitor_ref = &ref;
 	ot_spawn(sender, &s, &so, &p);
-	/* wait for the sender's end without receiving anything */
-	while (ot_is_alive(p))
+	/* wait for the sender's five messages and its DOWN without
+	 * receiving anything (its DOWN may come after ot_is_alive() is
+	 * false: it ends, then its signals go out) */
+	ot_process_info pi;
+	int64_t deadline = now_ms() + scaled_ms(2000);
+	while (ot_process_info_get(ot_self(), &pi) == 0 &&
+	       pi.message_queue_len < 6 && now_ms() < deadline)
 		ot_yield();
 	r->unalias_rc = ot_unalias(s.a);
 	ot_unalias(s.b);
-	ot_process_info pi;
 	ot_process_info_get(ot_self(), &pi);
 	r->left = pi.message_queue_len; /* 2 plain and a DOWN */
 	ot_send(r->test, 1, NULL, 0);
