@@ -740,6 +740,98 @@ START_TEST(test_progress_restarted)
 }
 END_TEST
 
+/* ---- the records --------------------------------------------------------- */
+
+/* What a record logger saw of each supervisor or progress report. */
+struct seen {
+	ot_severity severity;
+	ot_report_kind kind;
+	ot_pid pid;
+	char name[OT_NAME_MAX + 1];
+	bool has_reason;
+	ot_reason reason;
+};
+
+static struct seen g_seen[LOG_KEEP];
+static int g_nseen;
+
+static void keep_record(const ot_report *r, void *arg)
+{
+	(void)arg;
+	if (r->kind != OT_REPORT_SUPERVISOR && r->kind != OT_REPORT_PROGRESS)
+		return; /* the child's own crash report is not this test's */
+	pthread_mutex_lock(&g_log_mu);
+	if (g_nseen < LOG_KEEP) {
+		struct seen *s = &g_seen[g_nseen++];
+		s->severity = r->severity;
+		s->kind = r->kind;
+		s->pid = r->pid;
+		snprintf(s->name, sizeof s->name, "%s", r->name);
+		s->has_reason = r->reason != NULL;
+		if (r->reason)
+			s->reason = *r->reason;
+	}
+	pthread_mutex_unlock(&g_log_mu);
+}
+
+static int count_seen(ot_report_kind kind)
+{
+	pthread_mutex_lock(&g_log_mu);
+	int n = 0;
+	for (int i = 0; i < g_nseen; i++)
+		n += g_seen[i].kind == kind;
+	pthread_mutex_unlock(&g_log_mu);
+	return n;
+}
+
+/*
+ * A logger of records gets the supervisor's reports as the header says:
+ * child_terminated is an error of kind OT_REPORT_SUPERVISOR with the
+ * child's reason, the restart a progress report (OT_LOG_INFO), both about
+ * the supervisor, by its registered name.
+ */
+START_TEST(test_records_kind_and_severity)
+{
+	g_nseen = 0;
+	ck_assert_ot_ok(ot_set_report_logger(keep_record, NULL));
+	ot_child_spec kid = worker("a", &g_cfg[0], OT_PERMANENT);
+	ot_sup_flags f = flags_of(OT_ONE_FOR_ONE, 10, 5000);
+	ot_pid sup = start_sup(&f, &kid, 1, "rec_sup");
+	ot_pid before = child_pid(sup, "a");
+	crash_child(before, F_DIV_ZERO);
+	wait_restarted(sup, "a", before);
+	int64_t deadline = now_ms() + scaled_ms(3000);
+	while ((count_seen(OT_REPORT_SUPERVISOR) < 1 ||
+		count_seen(OT_REPORT_PROGRESS) < 1) &&
+	       now_ms() < deadline)
+		ot_sleep(2);
+	stop_sup(sup);
+	ot_set_report_logger(NULL, NULL);
+
+	pthread_mutex_lock(&g_log_mu);
+	int errors = 0, progress = 0;
+	for (int i = 0; i < g_nseen; i++) {
+		const struct seen *s = &g_seen[i];
+		ck_assert(ot_pid_equal(s->pid, sup));
+		ck_assert_str_eq(s->name, "rec_sup");
+		if (s->kind == OT_REPORT_SUPERVISOR) {
+			errors++;
+			ck_assert_int_eq(s->severity, OT_LOG_ERROR);
+			ck_assert(s->has_reason);
+			ck_assert_int_eq(s->reason.kind, OT_REASON_CRASH);
+			ck_assert_int_eq(s->reason.code, SIGFPE);
+		} else {
+			progress++;
+			ck_assert_int_eq(s->severity, OT_LOG_INFO);
+			ck_assert(!s->has_reason);
+		}
+	}
+	pthread_mutex_unlock(&g_log_mu);
+	ck_assert_int_eq(errors, 1);
+	ck_assert_int_eq(progress, 1);
+}
+END_TEST
+
 /* ---- the suite ----------------------------------------------------------- */
 
 static TCase *crash_tcase(const char *name, double timeout_s)
@@ -774,6 +866,10 @@ static Suite *report_suite(void)
 
 	tc = crash_tcase("crash_progress", 15);
 	tcase_add_loop_test(tc, test_progress_restarted, 0, 3);
+	suite_add_tcase(s, tc);
+
+	tc = crash_tcase("crash_records", 15);
+	tcase_add_test(tc, test_records_kind_and_severity);
 	suite_add_tcase(s, tc);
 	return s;
 }
