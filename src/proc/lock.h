@@ -22,8 +22,6 @@ typedef struct ot__spinlock {
 	atomic_int locked;
 } ot__spinlock;
 
-#define OT__SPINLOCK_INIT {0}
-
 static inline void ot__cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
