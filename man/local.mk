@@ -60,6 +60,7 @@ otter_man_stubs = \
 	man/ot_log_stderr.3 \
 	man/ot_log_syslog.3 \
 	man/ot_log_would.3 \
+	man/ot_mailbox_mark.3 \
 	man/ot_monitor.3 \
 	man/ot_monitor_name.3 \
 	man/ot_monotonic_ms.3 \
@@ -87,6 +88,7 @@ otter_man_stubs = \
 	man/ot_reason_shutdown_detail.3 \
 	man/ot_receive.3 \
 	man/ot_receive_match.3 \
+	man/ot_receive_match_since.3 \
 	man/ot_register.3 \
 	man/ot_report_kind_name.3 \
 	man/ot_running.3 \

@@ -57,7 +57,7 @@
 -behaviour(gen_server).
 
 -export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
-         call_time/1, cast_rate/2, pairs_rate/2, sup_start/2, idle/2,
+         call_time/1, call_backlog/2, cast_rate/2, pairs_rate/2, sup_start/2, idle/2,
          sup_tree/3, sup_scale/2, restart_latency/3, storm_rate/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_continue/2]).
 
@@ -86,6 +86,9 @@ run([Name | Args0]) ->
             {crash, [S]} -> {fun() -> crash_cost(S) end, 3};
             {call, []} -> {fun() -> call_time(?SECONDS) end, 1};
             {call, [S]} -> {fun() -> call_time(S) end, 1};
+            {call_backlog, [N]} ->
+                {fun() -> call_backlog(N, ?SECONDS) end, 1};
+            {call_backlog, [N, S]} -> {fun() -> call_backlog(N, S) end, 1};
             {cast, []} -> {fun() -> cast_rate(1000, ?SECONDS) end, 0};
             {cast, [B]} -> {fun() -> cast_rate(B, ?SECONDS) end, 0};
             {cast, [B, S]} -> {fun() -> cast_rate(B, S) end, 0};
@@ -297,6 +300,17 @@ call_time(Secs) ->
     {N, Ns} = for_seconds(Work, Secs),
     ok = gen_server:stop(S),
     Ns / N.
+
+%% Call with a backlog: as call, with N unrelated messages waiting in the
+%% head's mailbox all along (bench_call.c --size N). gen_server:call's
+%% receive marker makes each reply's receive skip them.
+
+call_backlog(N, Secs) ->
+    Self = self(),
+    _ = [Self ! {junk, I} || I <- lists:seq(1, N)],
+    Ns = call_time(Secs),
+    {message_queue_len, N} = process_info(Self, message_queue_len),
+    Ns.
 
 %% ---------------------------------------------------------------------------
 %% Cast: the head casts 0, 1, ..., Batch-1, then calls sync, which must

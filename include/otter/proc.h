@@ -351,6 +351,41 @@ typedef bool (*ot_match_fn)(const ot_msg *msg, void *arg);
 OT_API int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out,
 			    int timeout_ms);
 
+/* A place in the caller's mailbox (ot_mailbox_mark()): every message that
+ * arrives after it is made comes after it. The zero value is the place
+ * before every message. */
+typedef struct ot_mark {
+	uint64_t pid; /* whose mailbox; 0 in the zero value */
+	uint64_t seq; /* arrivals counted before the mark */
+} ot_mark;
+
+/*
+ * Marks the end of the caller's mailbox now, in *out: a later
+ * ot_receive_match_since(*out, ...) looks only at messages that arrive
+ * after this call, and skips the older ones without offering them (its
+ * cost does not grow with the messages already queued). This is Erlang's
+ * receive marker, which OTP sets as a call makes its reference. Make the
+ * mark before whatever may cause the awaited message (before the monitor
+ * and the request of a call). A mark stays valid whatever becomes of the
+ * messages before it (taken, dropped with an alias, the mailbox
+ * emptied); it is the caller's alone.
+ * Errors: OT_EINVAL (out NULL), OT_ENOTSTARTED, OT_ENOMEM (a foreign
+ * thread could not be attached), OT_ESHUTDOWN (foreign thread, runtime
+ * stopping). From: process or foreign. Never blocks.
+ */
+OT_API int ot_mailbox_mark(ot_mark *out);
+
+/*
+ * ot_receive_match() among the messages that arrived after mark only: the
+ * older ones are neither offered to match nor taken, and stay in the
+ * mailbox in their order for later receives. A zero mark looks at every
+ * message, as ot_receive_match().
+ * Errors: as ot_receive_match(), and OT_EINVAL when mark is another
+ * process's (or of an earlier life of the caller's pid).
+ */
+OT_API int ot_receive_match_since(ot_mark mark, ot_match_fn match, void *arg,
+				  ot_msg **out, int timeout_ms);
+
 /* ----------------------------------------------------------------------
  * Exit signals, links and monitors — Erlang's rules
  *

@@ -184,8 +184,15 @@ static int request(ot_pid server, uint64_t tag, const void *payload,
 	/* A size no buffer can have: the frame's length would wrap. */
 	if ((size && !payload) || size > (size_t)PTRDIFF_MAX)
 		return OT_EINVAL;
+	/* The reply and the DOWN come after this mark (made before the
+	 * monitor, which may deliver a DOWN at once): the waits below skip
+	 * the caller's backlog, as OTP's receive marker does. */
+	ot_mark since;
+	int rc = ot_mailbox_mark(&since);
+	if (rc)
+		return rc;
 	ot_ref watch;
-	int rc = watch_server(server, timeout_ms, &watch);
+	rc = watch_server(server, timeout_ms, &watch);
 	if (rc)
 		return rc;
 	uint64_t alias;
@@ -211,14 +218,16 @@ static int request(ot_pid server, uint64_t tag, const void *payload,
 		free(frame);
 	struct down_match dm = {alias, watch, TAG_REPLY};
 	if (rc == 0)
-		rc = ot_receive_match(is_answer, &dm, m, timeout_ms);
+		rc = ot_receive_match_since(since, is_answer, &dm, m,
+					    timeout_ms);
 	/* From here no reply can arrive; one that came between the end of
 	 * the wait and now is taken out, so none is ever left behind. */
 	ot_unalias(alias);
 	if (rc) {
 		ot_msg *late;
 		struct down_match reply_only = {alias, {0}, TAG_REPLY};
-		while (ot_receive_match(is_answer, &reply_only, &late, 0) == 0)
+		while (ot_receive_match_since(since, is_answer, &reply_only,
+					      &late, 0) == 0)
 			ot_msg_free(late);
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return rc;

@@ -151,6 +151,24 @@ int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out,
 	return ot__gate_leave(g, ot__receive_match(match, arg, out, timeout_ms));
 }
 
+int ot_mailbox_mark(ot_mark *out)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__mailbox_mark(out));
+}
+
+int ot_receive_match_since(ot_mark mark, ot_match_fn match, void *arg,
+			   ot_msg **out, int timeout_ms)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(
+		g, ot__receive_match_since(mark, match, arg, out, timeout_ms));
+}
+
 int ot_alias(uint64_t *out)
 {
 	int g = ot__gate_enter();

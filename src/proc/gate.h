@@ -95,6 +95,9 @@ int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 int ot__receive(ot_msg **out, int timeout_ms);
 int ot__receive_match(ot_match_fn match, void *arg, ot_msg **out,
 		      int timeout_ms);
+int ot__mailbox_mark(ot_mark *out);
+int ot__receive_match_since(ot_mark mark, ot_match_fn match, void *arg,
+			    ot_msg **out, int timeout_ms);
 int ot__register(const char *name, ot_pid pid); /* name.c */
 int ot__unregister(const char *name);
 int ot__whereis(const char *name, ot_pid *out);

@@ -17,6 +17,13 @@
  * first one the predicate accepts and leaves the rest where they were.
  * Within one call a message is offered to the predicate at most once: after
  * a wake only the newly arrived messages are looked at.
+ *
+ * Every entry gets a sequence number as it arrives (under the lock), so
+ * the queue is in seq order. A mark (ot_mailbox_mark) is the next number:
+ * a receive from a mark walks back from the tail over the messages newer
+ * than it, however many older ones wait before them — a gen_server call's
+ * cost does not grow with the caller's backlog. A mark is only a number,
+ * so nothing that removes messages can invalidate it.
  */
 #include "config.h"
 
@@ -160,6 +167,9 @@ void ot__msgq_free(struct ot__msgq *q)
 
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 {
+	uint64_t seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed);
+	atomic_store_explicit(&p->arrivals, seq + 1, memory_order_relaxed);
+	m->seq = seq;
 	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
 		/* A signal: the receiver must act on it whatever it waits for. */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
@@ -348,8 +358,23 @@ bool ot__mailbox_take(struct ot__proc *p)
 	return any;
 }
 
-/* The receive loop behind both API calls; match NULL takes the oldest. */
-static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
+/* Where a receive from mark goes on after `seen`, the last message it
+ * has looked at (NULL: none yet). Messages arrive in seq order, so those
+ * past the mark are a run at the tail: walking back from the tail finds
+ * it, and everything between `seen` and it is older than the mark. */
+static struct ot_msg *skip_to_mark(struct ot__proc *p, struct ot_msg *seen,
+				   uint64_t mark)
+{
+	struct ot_msg *b = TAILQ_LAST(&p->queue, ot__msgq);
+	while (b && b != seen && b->seq >= mark)
+		b = TAILQ_PREV(b, ot__msgq, link);
+	return b;
+}
+
+/* The receive loop behind the API calls; match NULL takes the oldest;
+ * with a mark (not zero) only the messages that came after it. */
+static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
+		   int timeout_ms)
 {
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -357,9 +382,14 @@ static int receive(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 	struct ot__proc *p = ot__caller();
 	if (!p)
 		return rc ? rc : OT_ENOMEM;
+	if (since.pid && since.pid != ot__pid_of(p).id)
+		return OT_EINVAL;
+	uint64_t mark = since.pid ? since.seq : 0;
 	int64_t deadline = OT__NO_DEADLINE;
 	struct ot_msg *seen = NULL; /* last message already offered */
 	for (;;) {
+		if (mark)
+			seen = skip_to_mark(p, seen, mark);
 		struct ot_msg *m = seen ? TAILQ_NEXT(seen, link)
 					: TAILQ_FIRST(&p->queue);
 		for (; m; m = TAILQ_NEXT(m, link)) {
@@ -394,7 +424,7 @@ int ot__receive(ot_msg **out, int timeout_ms)
 {
 	if (!out || timeout_ms < OT_INFINITY)
 		return OT_EINVAL;
-	return receive(NULL, NULL, out, timeout_ms);
+	return receive((ot_mark){0}, NULL, NULL, out, timeout_ms);
 }
 
 int ot__receive_match(ot_match_fn match, void *arg, ot_msg **out,
@@ -402,5 +432,32 @@ int ot__receive_match(ot_match_fn match, void *arg, ot_msg **out,
 {
 	if (!out || !match || timeout_ms < OT_INFINITY)
 		return OT_EINVAL;
-	return receive(match, arg, out, timeout_ms);
+	return receive((ot_mark){0}, match, arg, out, timeout_ms);
+}
+
+int ot__mailbox_mark(ot_mark *out)
+{
+	if (!out)
+		return OT_EINVAL;
+	int rc = ot__running_check();
+	if (rc)
+		return rc;
+	struct ot__proc *p = ot__caller();
+	if (!p)
+		return OT_ENOMEM;
+	/* Relaxed is enough: whatever the caller does next (a send that
+	 * causes the awaited message) comes after this read, so that
+	 * message's seq, taken from the same counter, is at least this. */
+	out->pid = ot__pid_of(p).id;
+	out->seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed);
+	return 0;
+}
+
+int ot__receive_match_since(ot_mark mark, ot_match_fn match, void *arg,
+			    ot_msg **out, int timeout_ms)
+{
+	if (!out || !match || timeout_ms < OT_INFINITY ||
+	    (!mark.pid && mark.seq))
+		return OT_EINVAL;
+	return receive(mark, match, arg, out, timeout_ms);
 }

@@ -60,6 +60,9 @@ enum ot__mkind {
 struct ot_msg {
 	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
 	uint8_t kind;		  /* enum ot__mkind */
+	/* Its place among the arrivals in the receiver's mailbox (counted
+	 * by ot__enqueue_locked): rises along the queue (ot_mark). */
+	uint64_t seq;
 	uint64_t alias;		  /* sent through an alias; 0 if not */
 	ot_pid from;
 	uint64_t tag;
@@ -206,6 +209,9 @@ struct ot__proc {
 	atomic_bool inbox_any;
 	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
 	size_t inbox_n;		  /* messages in inbox */
+	/* Entries ever put in the mailbox (messages and signals): the next
+	 * one's seq. Written under lock, read by the owner for a mark. */
+	_Atomic uint64_t arrivals;
 	uint64_t aliases[OT_ALIAS_MAX]; /* active aliases; 0 = free slot */
 	/* Messages delivered through aliases[i] (counted by senders, under
 	 * lock) and taken by the owner (counted by it alone, in the owner's
