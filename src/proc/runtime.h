@@ -104,7 +104,7 @@ bool ot__mailbox_take(struct ot__proc *p);
 #define OT__MSG_SMALL 112
 #define OT__BLOCK_SIZE (sizeof(struct ot_msg) + OT__MSG_SMALL)
 #define OT__BLOCK_CACHE_MAX 1024
-/* A block of OT__BLOCK_SIZE bytes: from this scheduler's cache, else
+/* A block of OT__BLOCK_SIZE bytes (block.c): from this scheduler's cache, else
  * malloc. Any thread may free it with ot__block_free(). NULL when out of
  * memory. Messages, link and monitor records are made of these. */
 void *ot__block_alloc(void);
@@ -344,7 +344,7 @@ struct ot__sched {
 	/* The stack a process left by ending here, until the next run: where
 	 * a new process is bound first. */
 	struct ot__stack *stack_left;
-	/* Free blocks of each class (mailbox.c); this thread only. */
+	/* Free blocks of each class (block.c); this thread only. */
 	void *block_cache[OT__BLOCK_CLASSES];
 	unsigned blocks_cached[OT__BLOCK_CLASSES];
 
