@@ -181,6 +181,14 @@ typedef struct ot_gen_server_opts {
 	 * this many ms for a message with no idle timeout set; 0 or
 	 * OT_INFINITY: never (OTP's hibernate_after). */
 	int hibernate_after_ms;
+	/* The server's mailbox limit, as ot_spawn_opts' fields of the same
+	 * names (0: none): a server past it is killed with reason
+	 * {error, OT_ELIMIT, "mailbox_limit"} (OT_MAILBOX_KILL, no terminate)
+	 * or drops the new message (OT_MAILBOX_DROP: a dropped call times
+	 * out). Not OTP's: its nearest is the max_heap_size spawn option. */
+	size_t max_messages;
+	size_t max_bytes;
+	unsigned mailbox_policy;
 } ot_gen_server_opts;
 
 #define OT_GS_DEFAULT_TIMEOUT 5000

@@ -211,7 +211,28 @@ typedef struct ot_spawn_opts {
 	unsigned flags;
 	/* With OT_SPAWN_MONITOR: where the monitor's reference is stored. */
 	struct ot_ref *monitor_ref;
+	/* An opt-in limit on the mailbox, as Erlang's max_heap_size limits
+	 * a process's heap: at most max_messages messages and at most
+	 * max_bytes bytes of their payloads waiting in it (0: no such
+	 * limit). Only ordinary messages count (ot_send(), ot_send_owned(),
+	 * ot_send_alias(), ot_send_after(); gen_server's calls, casts and
+	 * replies): exit signals, EXIT and DOWN messages never count and are
+	 * never dropped. What a message that would pass the limit does is
+	 * mailbox_policy's. */
+	size_t max_messages;
+	size_t max_bytes;
+	unsigned mailbox_policy; /* OT_MAILBOX_KILL (0) or OT_MAILBOX_DROP */
 } ot_spawn_opts;
+
+/* The process is killed, as Erlang kills a process past max_heap_size:
+ * untrappable, no terminate, reason {error, OT_ELIMIT, "mailbox_limit"}
+ * (OT_MAILBOX_LIMIT_TEXT), with a crash report. The message is dropped,
+ * and so is every later one until it has ended. */
+#define OT_MAILBOX_KILL 0u
+/* The message is dropped, and counted (ot_process_info.mailbox_dropped):
+ * the sender is not told, as a send to a dead process is not. */
+#define OT_MAILBOX_DROP 1u
+#define OT_MAILBOX_LIMIT_TEXT "mailbox_limit"
 
 /* Links the caller and the new process before the new one runs: a child
  * that dies at once still delivers its real reason, never noproc. */
@@ -234,7 +255,7 @@ typedef struct ot_ref {
  * With OT_SPAWN_LINK / OT_SPAWN_MONITOR the caller (a process or an
  * attached foreign thread) is linked to / monitors the new process.
  * Errors: OT_EINVAL (fn NULL, bad stack size, unknown flags, empty name,
- * OT_SPAWN_MONITOR without monitor_ref),
+ * OT_SPAWN_MONITOR without monitor_ref, an unknown mailbox_policy),
  * OT_ENAMETOOLONG, OT_ENAMETAKEN (nothing was spawned), OT_ELIMIT
  * (max_processes alive), OT_ENOMEM, OT_ENOTSTARTED, OT_ESHUTDOWN.
  * From: process or foreign. Never blocks.
@@ -577,6 +598,8 @@ typedef struct ot_process_info {
 	void *entry_arg;
 	bool trap_exit;
 	bool foreign; /* an attached foreign thread */
+	/* Messages dropped by its mailbox limit (OT_MAILBOX_DROP) so far. */
+	size_t mailbox_dropped;
 } ot_process_info;
 
 /*

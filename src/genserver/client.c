@@ -79,7 +79,10 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 	ot_spawn_opts so = {.stack_size = opts->stack_size,
 			    .name = opts->name,
 			    .flags = OT_SPAWN_MONITOR,
-			    .monitor_ref = &watch};
+			    .monitor_ref = &watch,
+			    .max_messages = opts->max_messages,
+			    .max_bytes = opts->max_bytes,
+			    .mailbox_policy = opts->mailbox_policy};
 	ot_pid pid;
 	rc = ot_spawn(ot__gs_serve, NULL, &so, &pid);
 	if (rc) {

@@ -43,8 +43,8 @@ void ot__alias_taken(struct ot__proc *p, uint64_t alias)
 
 /* Takes the messages sent through alias out of q (the inbox, under the
  * lock, or the owner's queue) into dropped. Returns how many. */
-static size_t take_alias(struct ot__msgq *q, uint64_t alias,
-			 struct ot__msgq *dropped)
+static size_t take_alias(struct ot__proc *p, struct ot__msgq *q,
+			 uint64_t alias, struct ot__msgq *dropped)
 {
 	size_t n = 0;
 	struct ot_msg *m, *next;
@@ -52,6 +52,8 @@ static size_t take_alias(struct ot__msgq *q, uint64_t alias,
 		next = TAILQ_NEXT(m, link);
 		if (m->kind == OT__M_MSG && m->alias == alias) {
 			TAILQ_REMOVE(q, m, link);
+			if (m->limit_counted)
+				ot__limit_taken(p, m);
 			TAILQ_INSERT_TAIL(dropped, m, link);
 			n++;
 		}
@@ -111,13 +113,13 @@ int ot__unalias(uint64_t alias)
 	 * reply to one call, a reply racing a timeout): rare, so the scan
 	 * of the mailbox costs nothing in the common case. */
 	if (unread)
-		p->inbox_n -= take_alias(&p->inbox, alias, &dropped);
+		p->inbox_n -= take_alias(p, &p->inbox, alias, &dropped);
 	ot__spin_unlock(&p->lock);
 	/* The queue is the owner's, and the owner is the caller (it is not
 	 * waiting, so no sender appends to it meanwhile). */
 	if (unread) {
 		ot__count(&p->queue_n,
-			  -(ptrdiff_t)take_alias(&p->queue, alias, &dropped));
+			  -(ptrdiff_t)take_alias(p, &p->queue, alias, &dropped));
 		ot__msgq_free(&dropped);
 	}
 	return was;

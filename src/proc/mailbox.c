@@ -56,6 +56,7 @@ struct ot_msg *ot__msg_alloc(size_t size)
 		return NULL;
 	m->cached = small;
 	m->kind = OT__M_MSG;
+	m->limit_counted = false;
 	m->alias = 0;
 	return m;
 }
@@ -140,6 +141,16 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 	if (m->alias && !ot__alias_deliver(p, m->alias)) {
 		ot__spin_unlock(&p->lock);
 		ot_msg_free(m); /* its alias is gone: a late reply */
+		return;
+	}
+	enum ot__admit admit = OT_UNLIKELY(p->limited)
+				       ? ot__limit_admit_locked(p, m)
+				       : OT__ADMIT;
+	if (admit != OT__ADMIT) {
+		ot__spin_unlock(&p->lock);
+		ot_msg_free(m); /* past its mailbox limit (limit.c) */
+		if (admit == OT__ADMIT_DROP_WAKE)
+			ot__ready(p);
 		return;
 	}
 	bool wake = ot__enqueue_locked(p, m);
@@ -333,6 +344,8 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 				ot__count(&p->queue_n, -1);
 				if (m->alias)
 					ot__alias_taken(p, m->alias);
+				if (m->limit_counted)
+					ot__limit_taken(p, m);
 				*out = m;
 				return 0;
 			}

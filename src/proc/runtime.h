@@ -60,6 +60,7 @@ enum ot__mkind {
 struct ot_msg {
 	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
 	uint8_t kind;		  /* enum ot__mkind */
+	bool limit_counted;	  /* counts against a mailbox limit (limit.c) */
 	/* Its place among the arrivals in the receiver's mailbox (counted
 	 * by ot__enqueue_locked): rises along the queue (ot_mark). */
 	uint64_t seq;
@@ -119,6 +120,18 @@ void ot__small_free(void *block);
 struct ot_msg *ot__msg_alloc(size_t size);
 /* Frees the block cache of a scheduler (at shutdown). */
 void ot__block_cache_fini(struct ot__sched *s);
+/* Mailbox limits (limit.c). Validates opts' limit fields. */
+int ot__limit_check(const ot_spawn_opts *opts);
+/* Gives p, being spawned, the limit of opts. */
+void ot__limit_set(struct ot__proc *p, const ot_spawn_opts *opts);
+/* What a message to a limited process does; ot__limit_admit_locked()
+ * decides under p->lock, and counts it when admitted. */
+enum ot__admit { OT__ADMIT, OT__ADMIT_DROP, OT__ADMIT_DROP_WAKE };
+enum ot__admit ot__limit_admit_locked(struct ot__proc *p, struct ot_msg *m);
+/* p, the owner, took m (limit_counted) out of its mailbox. */
+void ot__limit_taken(struct ot__proc *p, struct ot_msg *m);
+/* The reason of a process its limit killed (and it is reported). */
+ot_reason ot__limit_reason(struct ot__proc *p);
 /* Frees every message in q. */
 void ot__msgq_free(struct ot__msgq *q);
 /* Validates a (data, size) pair as the API defines it. */
@@ -212,6 +225,15 @@ struct ot__proc {
 	/* Entries ever put in the mailbox (messages and signals): the next
 	 * one's seq. Written under lock, read by the owner for a mark. */
 	_Atomic uint64_t arrivals;
+	/* The mailbox limit (ot_spawn_opts, limit.c), set before the
+	 * process runs; limit_killed is set under lock. limit_msgs and
+	 * limit_bytes count what is waiting: senders add under lock, the
+	 * owner takes away without it. */
+	bool limited;
+	bool limit_drop;   /* OT_MAILBOX_DROP, else kill */
+	bool limit_killed; /* killed by it: kill_pending tells why */
+	size_t limit_max_msgs, limit_max_bytes;
+	_Atomic size_t limit_msgs, limit_bytes, limit_dropped;
 	uint64_t aliases[OT_ALIAS_MAX]; /* active aliases; 0 = free slot */
 	/* Messages delivered through aliases[i] (counted by senders, under
 	 * lock) and taken by the owner (counted by it alone, in the owner's

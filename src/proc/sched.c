@@ -216,11 +216,14 @@ static void switch_out(struct ot__proc *p, bool ends)
 	ot__ctx_switch(&p->ctx, &s->ctx, ends);
 }
 
-/* Ends p with `killed` if someone (shutdown) asked for it. */
+/* Ends p with `killed` if someone (shutdown) asked for it, or with its
+ * mailbox limit's reason. */
 static void check_killed(struct ot__proc *p)
 {
 	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire)) {
-		ot_reason killed = ot__reason(OT_REASON_KILLED);
+		ot_reason killed = OT_UNLIKELY(p->limit_killed)
+					   ? ot__limit_reason(p)
+					   : ot__reason(OT_REASON_KILLED);
 		ot__proc_exit(p, &killed);
 	}
 }
@@ -632,7 +635,8 @@ int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	if (!opts)
 		opts = &defaults;
 	if (!fn || (opts->flags & ~(OT_SPAWN_LINK | OT_SPAWN_MONITOR)) ||
-	    ((opts->flags & OT_SPAWN_MONITOR) && !opts->monitor_ref))
+	    ((opts->flags & OT_SPAWN_MONITOR) && !opts->monitor_ref) ||
+	    ot__limit_check(opts))
 		return OT_EINVAL;
 	if (opts->name) {
 		int rc = ot__name_check(opts->name);
@@ -663,6 +667,7 @@ int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	p->fn = fn;
 	p->arg = arg;
 	p->park_deadline = OT__NO_DEADLINE;
+	ot__limit_set(p, opts);
 	ot__root_note(p); /* spawned by a foreign thread: a root */
 
 	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0) {

@@ -2,8 +2,10 @@
 /*
  * test_mailbox.c — gen_server and the caller's mailbox: a call made with
  * unrelated messages queued gets its answer (reply, server's death,
- * timeout) past them, and leaves them where they were, in order.
+ * timeout) past them, and leaves them where they were, in order; and a
+ * server's mailbox limit (ot_gen_server_opts.max_messages, ...).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +37,37 @@ static ot_gs_ret echo_init(void *arg, void **state)
 	return ot_gs_ok();
 }
 
+/* Cast 0: sleep until killed; cast 1: sleep a while. Each is counted in
+ * the state, which a call returns. */
+static ot_gs_ret slow_cast(const void *req, size_t size, void **state)
+{
+	(void)size;
+	int v;
+	memcpy(&v, req, sizeof v);
+	*state = (void *)((intptr_t)*state + 1);
+	ot_sleep(v == 0 ? OT_INFINITY : scaled_ms(300));
+	return ot_gs_noreply();
+}
+
+static ot_gs_ret count_call(const void *req, size_t size, ot_gs_from from,
+			    void **state)
+{
+	(void)req;
+	(void)size;
+	(void)from;
+	int n = (int)(intptr_t)*state;
+	return ot_gs_reply(&n, sizeof n);
+}
+
 static const ot_gen_server_callbacks echo_cb = {
 	.init = echo_init,
 	.handle_call = echo_call,
+};
+
+static const ot_gen_server_callbacks slow_cb = {
+	.init = echo_init,
+	.handle_call = count_call,
+	.handle_cast = slow_cast,
 };
 
 static void queue_backlog(void)
@@ -127,6 +157,76 @@ START_TEST(test_death_and_timeout_past_backlog)
 }
 END_TEST
 
+static void cast_n(ot_pid s, int v, int n)
+{
+	for (int i = 0; i < n; i++)
+		ck_assert_ot_ok(ot_gen_server_cast(s, &v, sizeof v));
+}
+
+/* The server is in its slow cast, with nothing queued. */
+static void wait_busy(ot_pid s)
+{
+	int64_t deadline = now_ms() + scaled_ms(3000);
+	ot_process_info info;
+	do {
+		ck_assert_ot_ok(ot_process_info_get(s, &info));
+		if (info.status == OT_PROC_WAITING && !info.message_queue_len)
+			return;
+		ot_sleep(1);
+	} while (now_ms() < deadline);
+	ck_abort_msg("the server never took its cast");
+}
+
+/* A server past its limit is killed with reason mailbox_limit, reported.
+ * (erts process_SUITE:max_heap_size_test, as a gen_server start option:
+ * gen_server_SUITE:spawn_opt) */
+START_TEST(test_server_killed_past_limit)
+{
+	ot_gen_server_opts o = {.max_messages = 3};
+	ot_pid s = gs_start_opts(&slow_cb, NULL, &o);
+	ot_ref ref = gs_monitor(s);
+	cast_n(s, 0, 1);
+	wait_busy(s);
+	cast_n(s, 1, 4);
+	ot_reason r = gs_expect_down(ref, "killed by its limit");
+	gs_assert_kind(&r, OT_REASON_ERROR, "mailbox limit");
+	ck_assert_int_eq(r.code, OT_ELIMIT);
+	ck_assert_str_eq(r.text, OT_MAILBOX_LIMIT_TEXT);
+	ck_assert(gs_wait_report("mailbox_limit"));
+}
+END_TEST
+
+/* A server with the drop policy drops the casts past its limit, counts
+ * them, and serves the others. */
+START_TEST(test_server_drops_past_limit)
+{
+	ot_gen_server_opts o = {.max_messages = 3,
+				.mailbox_policy = OT_MAILBOX_DROP};
+	ot_pid s = gs_start_opts(&slow_cb, NULL, &o);
+	cast_n(s, 1, 1);
+	wait_busy(s);
+	cast_n(s, 1, 10);
+	ot_process_info info;
+	ck_assert_ot_ok(ot_process_info_get(s, &info));
+	ck_assert_uint_eq(info.message_queue_len, 3);
+	ck_assert_uint_eq(info.mailbox_dropped, 7);
+	/* A call now would be dropped too: wait for room. */
+	wait_busy(s);
+	int n = 0;
+	ck_assert_ot_ok(call(s, 1, &n, 10000, NULL));
+	ck_assert_int_eq(n, 4);
+	ck_assert_ot_ok(ot_gen_server_stop(s, NULL, 5000));
+}
+END_TEST
+
+START_TEST(test_server_bad_policy)
+{
+	ot_gen_server_opts o = {.mailbox_policy = 7};
+	ck_assert_ot_err(ot_gen_server_start(&slow_cb, NULL, &o, NULL, NULL),
+			 OT_EINVAL);
+}
+END_TEST
+
 static Suite *mailbox_suite(void)
 {
 	Suite *s = suite_create("gs_mailbox");
@@ -134,6 +234,17 @@ static Suite *mailbox_suite(void)
 	tcase_add_test(tc, test_call_past_backlog);
 	tcase_add_test(tc, test_process_call_past_backlog);
 	tcase_add_test(tc, test_death_and_timeout_past_backlog);
+	suite_add_tcase(s, tc);
+
+	tc = gs_tcase("limit", 30);
+	tcase_add_test(tc, test_server_killed_past_limit);
+	tcase_add_test(tc, test_server_drops_past_limit);
+	tcase_add_test(tc, test_server_bad_policy);
+	suite_add_tcase(s, tc);
+
+	tc = gs_tcase_one("limit_s1", 30);
+	tcase_add_test(tc, test_server_killed_past_limit);
+	tcase_add_test(tc, test_server_drops_past_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
