@@ -3,6 +3,12 @@
  * block.c — the small blocks that messages, links and monitors are made
  * of, and each scheduler's cache of free ones, so that the message path of
  * processes does not go through malloc.
+ *
+ * Blocks come in size classes, so that a message takes a block the size of
+ * its header and payload (128 bytes for 64 of payload), not one the size
+ * of the largest small message. A block may be freed on another scheduler
+ * than the one that allocated it; caches only hold memory, up to
+ * OT__BLOCK_CACHE_MAX blocks a class, and the rest goes back to malloc.
  */
 #include "config.h"
 
@@ -10,13 +16,16 @@
 
 #include "runtime.h"
 
-/* Small blocks come from and go back to the scheduler's cache: no malloc
- * on the message path of processes. A block may be freed on another
- * scheduler than the one that allocated it; caches only hold memory. Two
- * classes: message-sized blocks, and OT__SMALL_BLOCK_SIZE ones for link
- * and watch records (every linked process keeps two). */
-static const size_t block_sizes[OT__BLOCK_CLASSES] = {OT__BLOCK_SIZE,
-						      OT__SMALL_BLOCK_SIZE};
+static const size_t block_sizes[OT__BLOCK_CLASSES] = {64, 80, 96, 128, 192,
+						      OT__BLOCK_MAX};
+
+static int class_of(size_t n)
+{
+	for (int c = 0; c < OT__BLOCK_CLASSES; c++)
+		if (n <= block_sizes[c])
+			return c;
+	return -1;
+}
 
 static void *class_alloc(int c)
 {
@@ -43,24 +52,39 @@ static void class_free(int c, void *b)
 	free(b);
 }
 
+void *ot__block_alloc_size(size_t n, uint8_t *cls)
+{
+	int c = class_of(n);
+	*cls = c < 0 ? OT__BLOCK_MALLOC : (uint8_t)c;
+	return c < 0 ? malloc(n) : class_alloc(c);
+}
+
+void ot__block_free_class(void *b, uint8_t cls)
+{
+	if (cls == OT__BLOCK_MALLOC)
+		free(b);
+	else
+		class_free(cls, b);
+}
+
 void *ot__block_alloc(void)
 {
-	return class_alloc(0);
+	return class_alloc(class_of(OT__BLOCK_SIZE));
 }
 
 void ot__block_free(void *b)
 {
-	class_free(0, b);
+	class_free(class_of(OT__BLOCK_SIZE), b);
 }
 
 void *ot__small_alloc(void)
 {
-	return class_alloc(1);
+	return class_alloc(class_of(OT__SMALL_BLOCK_SIZE));
 }
 
 void ot__small_free(void *b)
 {
-	class_free(1, b);
+	class_free(class_of(OT__SMALL_BLOCK_SIZE), b);
 }
 
 void ot__block_cache_fini(struct ot__sched *s)

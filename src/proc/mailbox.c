@@ -42,21 +42,23 @@ int ot__check_payload(const void *data, size_t size)
 	return (data == NULL) == (size == 0) ? 0 : OT_EINVAL;
 }
 
-struct ot_msg *ot__msg_alloc(size_t size)
+_Static_assert(sizeof(struct ot_msg) == 64,
+	       "a message header is one cache line");
+
+struct ot_msg *ot__msg_alloc(size_t size, bool owned)
 {
 	struct ot_msg *m;
-	bool small = size <= OT__MSG_SMALL;
-	if (small)
-		m = ot__block_alloc();
-	else if (size > SIZE_MAX - sizeof *m)
+	size_t n = owned ? sizeof(struct ot__owned) : size;
+	uint8_t cls;
+	if (n > SIZE_MAX - sizeof *m)
 		return NULL;
-	else
-		m = malloc(sizeof *m + size);
+	m = ot__block_alloc_size(sizeof *m + n, &cls);
 	if (!m)
 		return NULL;
-	m->cached = small;
+	m->block_class = cls;
 	m->kind = OT__M_MSG;
 	m->limit_counted = false;
+	m->owned = owned;
 	m->alias = 0;
 	return m;
 }
@@ -64,19 +66,14 @@ struct ot_msg *ot__msg_alloc(size_t size)
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 				size_t size)
 {
-	struct ot_msg *m = ot__msg_alloc(size);
+	struct ot_msg *m = ot__msg_alloc(size, false);
 	if (!m)
 		return NULL;
 	m->from = from;
 	m->tag = tag;
 	m->size = size;
-	m->free_fn = NULL;
-	if (size) {
-		m->data = m->inline_data;
-		memcpy(m->data, data, size);
-	} else {
-		m->data = NULL;
-	}
+	if (size)
+		memcpy(m->inline_data, data, size);
 	return m;
 }
 
@@ -84,12 +81,13 @@ void ot_msg_free(ot_msg *m)
 {
 	if (!m)
 		return;
-	if (m->free_fn)
-		m->free_fn(m->data);
-	if (m->cached)
-		ot__block_free(m);
-	else
-		free(m);
+	if (m->owned) {
+		struct ot__owned o;
+		memcpy(&o, m->inline_data, sizeof o);
+		if (o.free_fn)
+			o.free_fn(o.data);
+	}
+	ot__block_free_class(m, m->block_class);
 }
 
 void ot__msgq_free(struct ot__msgq *q)
@@ -209,7 +207,7 @@ int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 		rc = OT_EINVAL;
 	if (!rc && ot__running_check() == OT_ENOTSTARTED)
 		rc = OT_ENOTSTARTED;
-	struct ot_msg *m = rc ? NULL : ot__msg_alloc(0);
+	struct ot_msg *m = rc ? NULL : ot__msg_alloc(0, true);
 	if (!m) {
 		/* The buffer was handed over: release it even on failure. */
 		if (free_fn && data)
@@ -219,8 +217,8 @@ int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 	m->from = sender();
 	m->tag = tag;
 	m->size = size;
-	m->data = data;
-	m->free_fn = free_fn;
+	struct ot__owned o = {data, free_fn};
+	memcpy(m->inline_data, &o, sizeof o);
 	ot__send_msg(to, m);
 	return 0;
 }
@@ -242,7 +240,7 @@ uint64_t ot_msg_tag(const ot_msg *m)
 
 const void *ot_msg_data(const ot_msg *m)
 {
-	return m ? m->data : NULL;
+	return m ? ot__msg_data(m) : NULL;
 }
 
 size_t ot_msg_size(const ot_msg *m)

@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <otter/proc.h>
 
@@ -57,23 +58,42 @@ enum ot__mkind {
 	OT__M_DOWN,	   /* a monitored process ended; payload ot_down_info */
 };
 
+/* A message is one block: this 64-byte header, then the payload inline
+ * (ot_send()'s copy), or for a handed-over buffer (ot_send_owned()) a
+ * struct ot__owned. A queued 64-byte message takes 128 bytes. */
 struct ot_msg {
 	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
-	uint8_t kind;		  /* enum ot__mkind */
-	bool limit_counted;	  /* counts against a mailbox limit (limit.c) */
 	/* Its place among the arrivals in the receiver's mailbox (counted
 	 * by ot__enqueue_locked): rises along the queue (ot_mark). */
 	uint64_t seq;
-	uint64_t alias;		  /* sent through an alias; 0 if not */
+	uint64_t alias; /* sent through an alias; 0 if not */
 	ot_pid from;
 	uint64_t tag;
 	size_t size;
-	void *data;		    /* inline_data, a handed-over buffer, or NULL */
-	void (*free_fn)(void *);    /* releases data when handed over */
-	bool cached;		   /* a small block: back to a scheduler cache */
-	max_align_t inline_data[]; /* the copy, for ot_send() */
+	uint8_t kind;	     /* enum ot__mkind */
+	uint8_t block_class; /* its size class (block.c), or OT__BLOCK_MALLOC */
+	bool limit_counted;  /* counts against a mailbox limit (limit.c) */
+	bool owned;	     /* inline_data holds a struct ot__owned */
+	_Alignas(max_align_t) unsigned char inline_data[];
 };
 TAILQ_HEAD(ot__msgq, ot_msg);
+
+/* The payload of an ot_send_owned() message. */
+struct ot__owned {
+	void *data;
+	void (*free_fn)(void *);
+};
+
+/* The payload of m: inline, handed over, or NULL when empty. */
+static inline void *ot__msg_data(const struct ot_msg *m)
+{
+	if (m->owned) {
+		struct ot__owned o;
+		memcpy(&o, m->inline_data, sizeof o);
+		return o.data;
+	}
+	return m->size ? (void *)m->inline_data : NULL;
+}
 
 /* Builds a message holding a copy of data. NULL when out of memory. */
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
@@ -100,24 +120,30 @@ void ot__send_msg(ot_pid to, struct ot_msg *msg);
  * may end p (never returns then). True if a message was added. Called by
  * p itself. */
 bool ot__mailbox_take(struct ot__proc *p);
-/* Payloads up to this size are copied into fixed-size blocks that each
- * scheduler keeps a cache of, instead of going through malloc. */
-#define OT__MSG_SMALL 112
-#define OT__BLOCK_SIZE (sizeof(struct ot_msg) + OT__MSG_SMALL)
+/* Blocks (block.c): messages, link and monitor records. Blocks of up to
+ * OT__BLOCK_MAX bytes come in size classes, and each scheduler keeps a
+ * cache of free ones of each class, so that the message path does not go
+ * through malloc; larger ones are malloc'd (OT__BLOCK_MALLOC). */
+#define OT__BLOCK_CLASSES 6
+#define OT__BLOCK_MAX 256
+#define OT__BLOCK_MALLOC 0xff
 #define OT__BLOCK_CACHE_MAX 1024
-/* A block of OT__BLOCK_SIZE bytes (block.c): from this scheduler's cache, else
- * malloc. Any thread may free it with ot__block_free(). NULL when out of
- * memory. Messages, link and monitor records are made of these. */
+/* A block of at least n bytes; *cls gets its class (or OT__BLOCK_MALLOC),
+ * which ot__block_free_class() needs back. NULL when out of memory. Any
+ * thread may free it. */
+void *ot__block_alloc_size(size_t n, uint8_t *cls);
+void ot__block_free_class(void *block, uint8_t cls);
+/* Blocks of OT__BLOCK_SIZE bytes (monitor records) and of
+ * OT__SMALL_BLOCK_SIZE bytes (link and watch records). */
+#define OT__BLOCK_SIZE 128
+#define OT__SMALL_BLOCK_SIZE 64
 void *ot__block_alloc(void);
 void ot__block_free(void *block);
-/* The same for blocks of OT__SMALL_BLOCK_SIZE bytes (link and watch
- * records). */
-#define OT__SMALL_BLOCK_SIZE 64
-#define OT__BLOCK_CLASSES 2
 void *ot__small_alloc(void);
 void ot__small_free(void *block);
-/* A message block with room for size bytes inline, or NULL. */
-struct ot_msg *ot__msg_alloc(size_t size);
+/* A message block with room for size bytes inline (owned: for a struct
+ * ot__owned instead), or NULL. */
+struct ot_msg *ot__msg_alloc(size_t size, bool owned);
 /* Frees the block cache of a scheduler (at shutdown). */
 void ot__block_cache_fini(struct ot__sched *s);
 /* Mailbox limits (limit.c). Validates opts' limit fields. */

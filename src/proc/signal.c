@@ -111,7 +111,7 @@ const ot_exit_info *ot_msg_exit(const ot_msg *m)
 	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_EXIT ||
 	    m->size != sizeof(ot_exit_info))
 		return NULL;
-	return m->data;
+	return ot__msg_data(m);
 }
 
 const ot_down_info *ot_msg_down(const ot_msg *m)
@@ -119,7 +119,7 @@ const ot_down_info *ot_msg_down(const ot_msg *m)
 	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_DOWN ||
 	    m->size != sizeof(ot_down_info))
 		return NULL;
-	return m->data;
+	return ot__msg_data(m);
 }
 
 /* ---------------------------------------------------------------------
@@ -131,7 +131,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 	switch (m->kind) {
 	case OT__M_EXIT_SIGNAL:
 	case OT__M_EXIT_LINK: {
-		const ot_exit_info *info = m->data;
+		const ot_exit_info *info = ot__msg_data(m);
 		bool from_self = ot_pid_equal(info->from, ot__pid_of(p));
 		if (m->kind == OT__M_EXIT_SIGNAL &&
 		    info->reason.kind == OT_REASON_KILL && !p->foreign) {
@@ -155,7 +155,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 	case OT__M_DOWN: {
 		/* Only for a monitor still held: demonitor drops a DOWN that
 		 * had not been taken yet. */
-		const ot_down_info *info = m->data;
+		const ot_down_info *info = ot__msg_data(m);
 		struct ot__watch key = {.ref = info->ref.id};
 		struct ot__watch *w = RB_FIND(ot__watches, &p->watching, &key);
 		if (!w)
@@ -398,7 +398,7 @@ int ot__unlink(ot_pid pid)
 	struct ot_msg *m, *next;
 	TAILQ_FOREACH_SAFE(m, &self->inbox, link, next) {
 		if (m->kind == OT__M_EXIT_LINK &&
-		    ot_pid_equal(((const ot_exit_info *)m->data)->from, pid)) {
+		    ot_pid_equal(((const ot_exit_info *)ot__msg_data(m))->from, pid)) {
 			TAILQ_REMOVE(&self->inbox, m, link);
 			self->inbox_n--;
 			TAILQ_INSERT_TAIL(&dropped, m, link);

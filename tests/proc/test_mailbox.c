@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -197,6 +198,46 @@ START_TEST(test_zero_size_message)
 	ck_assert_uint_eq(ot_msg_size(m), 0);
 	ck_assert_ptr_null(ot_msg_data(m));
 	ot_msg_free(m);
+}
+END_TEST
+
+/* Every payload size around the block size classes arrives whole, from a
+ * process (its scheduler's block cache) and from this thread, aligned for
+ * any type. */
+static const size_t class_sizes[] = {0,   1,   8,   15,  16,  17,  31,
+				     32,  33,  63,  64,  65,  127, 128,
+				     129, 191, 192, 193, 255, 256, 4096};
+#define NSIZES (sizeof class_sizes / sizeof class_sizes[0])
+
+static void send_sizes(void *arg)
+{
+	(void)arg;
+	unsigned char buf[4096];
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < NSIZES; i++) {
+			fill(buf, class_sizes[i], (unsigned)i);
+			ot_send(g_test, T_DATA, class_sizes[i] ? buf : NULL,
+				class_sizes[i]);
+		}
+	}
+}
+
+START_TEST(test_payload_sizes)
+{
+	g_test = ot_self();
+	ck_assert_ot_ok(ot_spawn(send_sizes, NULL, NULL, NULL));
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < NSIZES; i++) {
+			ot_msg *m = expect_msg(T_DATA, 5000);
+			ck_assert_uint_eq(ot_msg_size(m), class_sizes[i]);
+			const unsigned char *d = ot_msg_data(m);
+			ck_assert(class_sizes[i] ? d != NULL : d == NULL);
+			ck_assert_uint_eq((uintptr_t)d % _Alignof(max_align_t),
+					  0);
+			ck_assert(filled(d, class_sizes[i], (unsigned)i));
+			ot_msg_free(m);
+		}
+	}
 }
 END_TEST
 
@@ -751,6 +792,7 @@ static Suite *mailbox_suite(void)
 	tcase_add_test(tc, test_process_send_copies_payload);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_zero_size_message);
+	tcase_add_test(tc, test_payload_sizes);
 	tcase_add_test(tc, test_data_size_mismatch);
 	suite_add_tcase(s, tc);
 
