@@ -50,7 +50,7 @@ static size_t take_alias(struct ot__proc *p, struct ot__msgq *q,
 	struct ot_msg *m, *next;
 	for (m = TAILQ_FIRST(q); m; m = next) {
 		next = TAILQ_NEXT(m, link);
-		if (m->kind == OT__M_MSG && m->alias == alias) {
+		if (m->kind == OT__M_MSG && ot__msg_alias(m) == alias) {
 			TAILQ_REMOVE(q, m, link);
 			if (m->limit_counted)
 				ot__limit_taken(p, m);
@@ -138,10 +138,9 @@ int ot__send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 	struct ot__proc *self = ot__caller();
 	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
 						 : OT_PID_NONE,
-					    tag, data, size);
+					    tag, data, size, alias);
 	if (!m)
 		return OT_ENOMEM;
-	m->alias = alias;
 	ot__send_msg(to, m);
 	return 0;
 }

@@ -5,7 +5,7 @@
  * processes does not go through malloc.
  *
  * Blocks come in size classes, so that a message takes a block the size of
- * its header and payload (128 bytes for 64 of payload), not one the size
+ * its header and payload (112 bytes for 64 of payload), not one the size
  * of the largest small message. A block may be freed on another scheduler
  * than the one that allocated it; caches only hold memory, up to
  * OT__BLOCK_CACHE_MAX blocks a class, and the rest goes back to malloc.
@@ -16,8 +16,8 @@
 
 #include "runtime.h"
 
-static const size_t block_sizes[OT__BLOCK_CLASSES] = {64, 80, 96, 128, 192,
-						      OT__BLOCK_MAX};
+static const size_t block_sizes[OT__BLOCK_CLASSES] = {
+	64, 80, 96, 112, 128, 192, OT__BLOCK_MAX};
 
 static int class_of(size_t n)
 {

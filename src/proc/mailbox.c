@@ -42,14 +42,16 @@ int ot__check_payload(const void *data, size_t size)
 	return (data == NULL) == (size == 0) ? 0 : OT_EINVAL;
 }
 
-_Static_assert(sizeof(struct ot_msg) == 64,
-	       "a message header is one cache line");
+_Static_assert(sizeof(struct ot_msg) == 48, "a message header is 48 bytes");
 
-struct ot_msg *ot__msg_alloc(size_t size, bool owned)
+struct ot_msg *ot__msg_alloc(size_t size, bool owned, uint64_t alias)
 {
 	struct ot_msg *m;
 	size_t n = owned ? sizeof(struct ot__owned) : size;
+	if (alias)
+		n = ot__msg_body(size, owned) + sizeof alias;
 	uint8_t cls;
+	/* size <= PTRDIFF_MAX (ot__check_payload): n cannot have wrapped. */
 	if (n > SIZE_MAX - sizeof *m)
 		return NULL;
 	m = ot__block_alloc_size(sizeof *m + n, &cls);
@@ -59,19 +61,22 @@ struct ot_msg *ot__msg_alloc(size_t size, bool owned)
 	m->kind = OT__M_MSG;
 	m->limit_counted = false;
 	m->owned = owned;
-	m->alias = 0;
+	m->has_alias = alias != 0;
+	m->size = size;
+	if (alias)
+		memcpy(m->inline_data + ot__msg_body(size, owned), &alias,
+		       sizeof alias);
 	return m;
 }
 
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
-				size_t size)
+				size_t size, uint64_t alias)
 {
-	struct ot_msg *m = ot__msg_alloc(size, false);
+	struct ot_msg *m = ot__msg_alloc(size, false, alias);
 	if (!m)
 		return NULL;
 	m->from = from;
 	m->tag = tag;
-	m->size = size;
 	if (size)
 		memcpy(m->inline_data, data, size);
 	return m;
@@ -103,7 +108,7 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 {
 	uint64_t seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed);
 	atomic_store_explicit(&p->arrivals, seq + 1, memory_order_relaxed);
-	m->seq = seq;
+	m->seq = seq & OT__SEQ_MASK;
 	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
 		/* A signal: the receiver must act on it whatever it waits for. */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
@@ -136,7 +141,8 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot_msg_free(m); /* to a dead process: dropped, as in Erlang */
 		return;
 	}
-	if (m->alias && !ot__alias_deliver(p, m->alias)) {
+	uint64_t alias = ot__msg_alias(m);
+	if (alias && !ot__alias_deliver(p, alias)) {
 		ot__spin_unlock(&p->lock);
 		ot_msg_free(m); /* its alias is gone: a late reply */
 		return;
@@ -192,7 +198,7 @@ int ot__send(ot_pid to, uint64_t tag, const void *data, size_t size)
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
 		return rc;
-	struct ot_msg *m = ot__msg_new_copy(sender(), tag, data, size);
+	struct ot_msg *m = ot__msg_new_copy(sender(), tag, data, size, 0);
 	if (!m)
 		return OT_ENOMEM;
 	ot__send_msg(to, m);
@@ -207,7 +213,7 @@ int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 		rc = OT_EINVAL;
 	if (!rc && ot__running_check() == OT_ENOTSTARTED)
 		rc = OT_ENOTSTARTED;
-	struct ot_msg *m = rc ? NULL : ot__msg_alloc(0, true);
+	struct ot_msg *m = rc ? NULL : ot__msg_alloc(size, true, 0);
 	if (!m) {
 		/* The buffer was handed over: release it even on failure. */
 		if (free_fn && data)
@@ -216,7 +222,6 @@ int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 	}
 	m->from = sender();
 	m->tag = tag;
-	m->size = size;
 	struct ot__owned o = {data, free_fn};
 	memcpy(m->inline_data, &o, sizeof o);
 	ot__send_msg(to, m);
@@ -230,7 +235,7 @@ ot_pid ot_msg_from(const ot_msg *m)
 
 uint64_t ot_msg_alias(const ot_msg *m)
 {
-	return m ? m->alias : 0;
+	return m ? ot__msg_alias(m) : 0;
 }
 
 uint64_t ot_msg_tag(const ot_msg *m)
@@ -340,8 +345,8 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 			if (!match || match(m, arg)) {
 				TAILQ_REMOVE(&p->queue, m, link);
 				ot__count(&p->queue_n, -1);
-				if (m->alias)
-					ot__alias_taken(p, m->alias);
+				if (m->has_alias)
+					ot__alias_taken(p, ot__msg_alias(m));
 				if (m->limit_counted)
 					ot__limit_taken(p, m);
 				*out = m;

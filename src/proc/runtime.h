@@ -58,31 +58,52 @@ enum ot__mkind {
 	OT__M_DOWN,	   /* a monitored process ended; payload ot_down_info */
 };
 
-/* A message is one block: this 64-byte header, then the payload inline
- * (ot_send()'s copy), or for a handed-over buffer (ot_send_owned()) a
- * struct ot__owned. A queued 64-byte message takes 128 bytes. */
+/* A message is one block: this 48-byte header, then the payload inline
+ * (ot_send()'s copy) or, for a handed-over buffer (ot_send_owned()), a
+ * struct ot__owned; then, for a message sent through an alias, the alias
+ * (at the next multiple of 8). A queued 64-byte message takes a block of
+ * 112 bytes. */
 struct ot_msg {
 	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
 	/* Its place among the arrivals in the receiver's mailbox (counted
-	 * by ot__enqueue_locked): rises along the queue (ot_mark). */
-	uint64_t seq;
-	uint64_t alias; /* sent through an alias; 0 if not */
+	 * by ot__enqueue_locked, modulo 2^56): rises along the queue
+	 * (ot_mark). */
+	uint64_t seq : 56;
+	uint64_t kind : 2;	  /* enum ot__mkind */
+	uint64_t block_class : 3; /* size class (block.c) or OT__BLOCK_MALLOC */
+	uint64_t limit_counted : 1; /* counts against a mailbox limit */
+	uint64_t owned : 1;	  /* inline_data holds a struct ot__owned */
+	uint64_t has_alias : 1;	  /* the alias follows the payload */
 	ot_pid from;
 	uint64_t tag;
 	size_t size;
-	uint8_t kind;	     /* enum ot__mkind */
-	uint8_t block_class; /* its size class (block.c), or OT__BLOCK_MALLOC */
-	bool limit_counted;  /* counts against a mailbox limit (limit.c) */
-	bool owned;	     /* inline_data holds a struct ot__owned */
 	_Alignas(max_align_t) unsigned char inline_data[];
 };
 TAILQ_HEAD(ot__msgq, ot_msg);
+#define OT__SEQ_MASK ((UINT64_C(1) << 56) - 1)
 
 /* The payload of an ot_send_owned() message. */
 struct ot__owned {
 	void *data;
 	void (*free_fn)(void *);
 };
+
+/* Bytes of inline_data before the alias of a message of that payload. */
+static inline size_t ot__msg_body(size_t size, bool owned)
+{
+	size_t n = owned ? sizeof(struct ot__owned) : size;
+	return (n + 7) & ~(size_t)7;
+}
+
+/* The alias m was sent through, 0 if none. */
+static inline uint64_t ot__msg_alias(const struct ot_msg *m)
+{
+	uint64_t a = 0;
+	if (m->has_alias)
+		memcpy(&a, m->inline_data + ot__msg_body(m->size, m->owned),
+		       sizeof a);
+	return a;
+}
 
 /* The payload of m: inline, handed over, or NULL when empty. */
 static inline void *ot__msg_data(const struct ot_msg *m)
@@ -95,9 +116,10 @@ static inline void *ot__msg_data(const struct ot_msg *m)
 	return m->size ? (void *)m->inline_data : NULL;
 }
 
-/* Builds a message holding a copy of data. NULL when out of memory. */
+/* Builds a message holding a copy of data, sent through alias (0: none).
+ * NULL when out of memory. */
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
-				size_t size);
+				size_t size, uint64_t alias);
 /* Puts msg into the mailbox of pid, or frees it if pid is not alive.
  * A signal (kind != OT__M_MSG) wakes the receiver whatever it waits for. */
 void ot__deliver(ot_pid to, struct ot_msg *msg);
@@ -124,9 +146,9 @@ bool ot__mailbox_take(struct ot__proc *p);
  * OT__BLOCK_MAX bytes come in size classes, and each scheduler keeps a
  * cache of free ones of each class, so that the message path does not go
  * through malloc; larger ones are malloc'd (OT__BLOCK_MALLOC). */
-#define OT__BLOCK_CLASSES 6
+#define OT__BLOCK_CLASSES 7
 #define OT__BLOCK_MAX 256
-#define OT__BLOCK_MALLOC 0xff
+#define OT__BLOCK_MALLOC 7 /* fits ot_msg.block_class */
 #define OT__BLOCK_CACHE_MAX 1024
 /* A block of at least n bytes; *cls gets its class (or OT__BLOCK_MALLOC),
  * which ot__block_free_class() needs back. NULL when out of memory. Any
@@ -142,8 +164,8 @@ void ot__block_free(void *block);
 void *ot__small_alloc(void);
 void ot__small_free(void *block);
 /* A message block with room for size bytes inline (owned: for a struct
- * ot__owned instead), or NULL. */
-struct ot_msg *ot__msg_alloc(size_t size, bool owned);
+ * ot__owned instead), and for alias if it is not 0; or NULL. */
+struct ot_msg *ot__msg_alloc(size_t size, bool owned, uint64_t alias);
 /* Frees the block cache of a scheduler (at shutdown). */
 void ot__block_cache_fini(struct ot__sched *s);
 /* Mailbox limits (limit.c). Validates opts' limit fields. */

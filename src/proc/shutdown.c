@@ -106,7 +106,7 @@ static void signal_root(const struct root *r)
 {
 	ot_exit_info info = {.from = r->spawner, .reason = ot_reason_shutdown()};
 	struct ot_msg *m =
-		ot__msg_new_copy(r->spawner, OT_TAG_EXIT, &info, sizeof info);
+		ot__msg_new_copy(r->spawner, OT_TAG_EXIT, &info, sizeof info, 0);
 	if (!m) {
 		/* No memory for the signal: a kill needs none. */
 		struct ot__proc *p = ot__table_lookup(r->pid);

@@ -83,7 +83,7 @@ static struct ot_msg *exit_msg(enum ot__mkind kind, ot_pid from,
 {
 	ot_exit_info info = {.from = from, .reason = *reason};
 	struct ot_msg *m = ot__msg_new_copy(from, OT_TAG_EXIT, &info,
-					    sizeof info);
+					    sizeof info, 0);
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;
@@ -100,7 +100,7 @@ static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
 		strlcpy(info.name, name, sizeof info.name);
 	info.reason = *reason;
 	struct ot_msg *m = ot__msg_new_copy(pid, OT_TAG_DOWN, &info,
-					    sizeof info);
+					    sizeof info, 0);
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;

@@ -240,7 +240,7 @@ int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	struct ot__send_timer *st = malloc(sizeof *st);
 	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
 						 : OT_PID_NONE,
-					    tag, data, size);
+					    tag, data, size, 0);
 	if (!st || !m) {
 		free(st);
 		ot_msg_free(m);

@@ -238,6 +238,22 @@ START_TEST(test_payload_sizes)
 			ot_msg_free(m);
 		}
 	}
+	/* Through an alias, which the block keeps after the payload. */
+	uint64_t a;
+	ck_assert_ot_ok(ot_alias(&a));
+	unsigned char buf[4096];
+	for (size_t i = 0; i < NSIZES; i++) {
+		fill(buf, class_sizes[i], (unsigned)i);
+		ck_assert_ot_ok(ot_send_alias(g_test, a, T_DATA,
+					      class_sizes[i] ? buf : NULL,
+					      class_sizes[i]));
+		ot_msg *m = expect_msg(T_DATA, 5000);
+		ck_assert_uint_eq(ot_msg_alias(m), a);
+		ck_assert_uint_eq(ot_msg_size(m), class_sizes[i]);
+		ck_assert(filled(ot_msg_data(m), class_sizes[i], (unsigned)i));
+		ot_msg_free(m);
+	}
+	ck_assert_int_eq(ot_unalias(a), 1);
 }
 END_TEST
 
