@@ -400,7 +400,8 @@ int ot__mailbox_mark(ot_mark *out)
 	 * causes the awaited message) comes after this read, so that
 	 * message's seq, taken from the same counter, is at least this. */
 	out->pid = ot__pid_of(p).id;
-	out->seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed);
+	out->seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed) &
+		   OT__SEQ_MASK; /* as the messages keep it */
 	return 0;
 }
 
