@@ -184,15 +184,15 @@ START_TEST(test_server_killed_past_limit)
 {
 	ot_gen_server_opts o = {.max_messages = 3};
 	ot_pid s = gs_start_opts(&slow_cb, NULL, &o);
-	ot_ref ref = gs_monitor(s);
+	ot_ref ref = ot_test_monitor(s);
 	cast_n(s, 0, 1);
 	wait_busy(s);
 	cast_n(s, 1, 4);
-	ot_reason r = gs_expect_down(ref, "killed by its limit");
+	ot_reason r = ot_test_expect_down(ref, 5000, "killed by its limit").reason;
 	gs_assert_kind(&r, OT_REASON_ERROR, "mailbox limit");
 	ck_assert_int_eq(r.code, OT_ELIMIT);
 	ck_assert_str_eq(r.text, OT_MAILBOX_LIMIT_TEXT);
-	ck_assert(gs_wait_report("mailbox_limit"));
+	ck_assert(ot_test_log_wait(OT_TEST_NEED("mailbox_limit"), 3000, NULL, 0));
 }
 END_TEST
 

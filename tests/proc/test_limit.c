@@ -18,44 +18,22 @@ static ot_pid g_test;
 
 /* ---- reports -------------------------------------------------------- */
 
-static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static int g_limit_reports;
-
-static void capture(const char *report, void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&g_log_mu);
-	if (strstr(report, "CRASH REPORT") && strstr(report, "mailbox_limit"))
-		g_limit_reports++;
-	pthread_mutex_unlock(&g_log_mu);
-}
-
 static int limit_reports(void)
 {
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_limit_reports;
-	pthread_mutex_unlock(&g_log_mu);
-	return n;
-}
-
-static void install_logger(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	g_limit_reports = 0;
-	pthread_mutex_unlock(&g_log_mu);
-	ck_assert_ot_ok(ot_set_logger(capture, NULL));
+	return ot_test_log_matching(OT_TEST_NEED("CRASH REPORT", "mailbox_limit"),
+				    NULL, 0);
 }
 
 static void setup_two(void)
 {
 	ot_test_setup();
-	install_logger();
+	ot_test_log_capture();
 }
 
 static void setup_one(void)
 {
 	ot_test_setup_one();
-	install_logger();
+	ot_test_log_capture();
 }
 
 static void teardown(void)
@@ -143,20 +121,9 @@ static ot_pid spawn_drainer(size_t max_messages, size_t max_bytes,
 	return pid;
 }
 
-static bool is_down_of(const ot_msg *m, void *arg)
-{
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == ((const ot_ref *)arg)->id;
-}
-
 static ot_down_info expect_down(ot_ref ref)
 {
-	ot_msg *m;
-	ck_assert_ot_ok(
-	    ot_receive_match(is_down_of, &ref, &m, scaled_ms(10000)));
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
+	return ot_test_expect_down(ref, 10000, "the limited process");
 }
 
 static void assert_limit_reason(const ot_reason *r)
@@ -171,9 +138,8 @@ static void assert_limit_reason(const ot_reason *r)
 
 static void expect_limit_report(void)
 {
-	int64_t deadline = now_ms() + scaled_ms(3000);
-	while (limit_reports() < 1 && now_ms() < deadline)
-		ot_sleep(2);
+	ck_assert(ot_test_log_wait(OT_TEST_NEED("CRASH REPORT", "mailbox_limit"),
+				   3000, NULL, 0));
 	ck_assert_int_eq(limit_reports(), 1);
 }
 
