@@ -390,12 +390,13 @@ int ot__mailbox_mark(ot_mark *out)
 {
 	if (!out)
 		return OT_EINVAL;
+	/* As receive: a process may still mark while the runtime ends. */
 	int rc = ot__running_check();
-	if (rc)
+	if (rc == OT_ENOTSTARTED)
 		return rc;
 	struct ot__proc *p = ot__caller();
 	if (!p)
-		return OT_ENOMEM;
+		return rc ? rc : OT_ENOMEM;
 	/* Relaxed is enough: whatever the caller does next (a send that
 	 * causes the awaited message) comes after this read, so that
 	 * message's seq, taken from the same counter, is at least this. */
