@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <otter/io.h>
 #include <otter/proc.h>
 
 #include "../common/assert.h"

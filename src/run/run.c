@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <otter/io.h>
 #include <otter/run.h>
 
 /* The watcher's message: the signal number, as an int. Any tag below
