@@ -122,7 +122,8 @@ typedef struct ot_config {
  * Starts the runtime: the scheduler threads and the process table. cfg may
  * be NULL for the defaults; it is not kept.
  * Errors: OT_ESTARTED (already running), OT_EINVAL (a field out of range),
- * OT_ENOMEM, OT_ESYS (a thread or mapping could not be created).
+ * OT_ENOMEM, a system error (OT_ESYS_ERRNO(EAGAIN), ...: a thread or
+ * mapping could not be created).
  * From: foreign. Does not block beyond starting the threads.
  */
 OT_API int ot_start(const ot_config *cfg);
