@@ -729,11 +729,12 @@ int ot__scheds_start(unsigned n)
 	}
 	pthread_condattr_destroy(&ca);
 	for (unsigned i = 0; i < n; i++) {
-		if (pthread_create(&ot__rt.scheds[i].thread, NULL, sched_main,
-				   &ot__rt.scheds[i]) != 0) {
+		int err = pthread_create(&ot__rt.scheds[i].thread, NULL,
+					 sched_main, &ot__rt.scheds[i]);
+		if (err != 0) {
 			ot__rt.nsched = i; /* stop and join those started */
 			ot__scheds_stop();
-			return OT_ESYS;
+			return ot__sys_error(err);
 		}
 	}
 	return 0;
