@@ -25,6 +25,7 @@
 #include <otter/log.h>
 #include <otter/proc.h>
 #include <otter/gen_server.h>
+#include <otter/gen_server_client.h>
 #include <otter/supervisor.h>
 #include <otter/run.h>
 
