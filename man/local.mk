@@ -120,6 +120,7 @@ otter_man_stubs = \
 	man/ot_send.3 \
 	man/ot_send_after.3 \
 	man/ot_send_alias.3 \
+	man/ot_send_name.3 \
 	man/ot_send_owned.3 \
 	man/ot_set_crash_handler.3 \
 	man/ot_set_logger.3 \
