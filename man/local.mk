@@ -135,24 +135,31 @@ otter_man_stubs = \
 	man/ot_sup_init_children.3 \
 	man/ot_sup_init_flags.3 \
 	man/ot_supervisor_count_children.3 \
+	man/ot_supervisor_count_children_name.3 \
 	man/ot_supervisor_delete_child.3 \
+	man/ot_supervisor_delete_child_name.3 \
 	man/ot_supervisor_get_childspec.3 \
 	man/ot_supervisor_get_childspec_pid.3 \
 	man/ot_supervisor_named.3 \
 	man/ot_supervisor_restart_child.3 \
 	man/ot_supervisor_restart_child_info.3 \
+	man/ot_supervisor_restart_child_name.3 \
 	man/ot_supervisor_start_child.3 \
 	man/ot_supervisor_start_child_extra.3 \
 	man/ot_supervisor_start_child_extra_info.3 \
+	man/ot_supervisor_start_child_extra_name.3 \
 	man/ot_supervisor_start_child_info.3 \
+	man/ot_supervisor_start_child_name.3 \
 	man/ot_supervisor_start_link.3 \
 	man/ot_supervisor_start_link_init.3 \
 	man/ot_supervisor_stop.3 \
 	man/ot_supervisor_terminate_child.3 \
+	man/ot_supervisor_terminate_child_name.3 \
 	man/ot_supervisor_terminate_child_pid.3 \
 	man/ot_supervisor_which_child.3 \
 	man/ot_supervisor_which_child_pid.3 \
 	man/ot_supervisor_which_children.3 \
+	man/ot_supervisor_which_children_name.3 \
 	man/ot_thread_detach.3 \
 	man/ot_trap_exit.3 \
 	man/ot_unalias.3 \
