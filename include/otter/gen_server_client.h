@@ -200,7 +200,7 @@ OT_API size_t ot_gs_reqids_size(const ot_gs_reqids *c);
 /* The requests of c and their labels, oldest first, up to cap of each
  * (reqs or labels may be NULL); returns how many c holds (reqids_to_list;
  * the copies are for looking at: the requests stay c's). Errors: OT_EINVAL
- * (c NULL, an array NULL with a cap). */
+ * (c NULL, both arrays NULL with a cap). */
 OT_API int ot_gs_reqids_to_list(const ot_gs_reqids *c, ot_gs_request *reqs,
 				uint64_t *labels, size_t cap);
 
