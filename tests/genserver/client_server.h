@@ -43,7 +43,8 @@ int64_t cs_count(ot_pid server);
 void cs_expect_empty_mailbox(int ms, const char *what);
 /* Kills server and waits for it to be gone (it may be gone already). */
 void cs_kill(ot_pid server);
-/* Kills every server cs_start() started: each test ends with it. */
-void cs_kill_all(void);
+/* Stops every server cs_start() started that still runs: each test
+ * ends with it. */
+void cs_stop_all(void);
 
 #endif /* OTTER_TESTS_CLIENT_SERVER_H */

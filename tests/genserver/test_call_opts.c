@@ -43,7 +43,7 @@ START_TEST(test_zeroed_opts_wait_the_default)
 			 OT_ETIMEDOUT);
 	ck_assert_int_eq(cs_count(pid), 6);
 	cs_expect_empty_mailbox(0, "late reply");
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -53,7 +53,8 @@ END_TEST
 START_TEST(test_nowait_is_explicit)
 {
 	ot_pid pid = cs_start(NULL);
-	struct cs_req rq = cs_req(CS_ALIVE, 0);
+	/* A reply that takes 30 ms cannot be there already. */
+	struct cs_req rq = cs_req(CS_DELAYED, 30);
 	char buf[16];
 	ot_gs_call_opts nowait = {.timeout_ms = OT_GS_NOWAIT};
 	ck_assert_ot_err(ot_gen_server_call_opts(pid, &rq, sizeof rq, buf,
@@ -78,7 +79,7 @@ START_TEST(test_nowait_is_explicit)
 						NULL),
 			 OT_EINVAL);
 	ck_assert_int_eq(cs_count(pid), 5); /* bad ones sent nothing */
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -107,7 +108,7 @@ START_TEST(test_owned_reply_of_any_size)
 		ck_assert_uint_eq(ot_msg_size(m), sizes[i]);
 		ot_msg_free(m);
 	}
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -147,7 +148,7 @@ START_TEST(test_owned_reply_errors)
 	ck_assert_ot_err(ot_gen_server_call_msg_name("x", &rq, 1, NULL, NULL,
 						     NULL),
 			 OT_EINVAL);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -208,7 +209,7 @@ START_TEST(test_calls_by_name)
 			 OT_ENAMETOOLONG);
 	ck_assert_ot_err(ot_gen_server_get_state_name(NULL, buf, 1, 10),
 			 OT_EINVAL);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -272,7 +273,7 @@ START_TEST(test_multi_call)
 	ck_assert_ot_err(ot_gen_server_multi_call("multi", &rq, SIZE_MAX, NULL,
 						  res, 1),
 			 OT_EINVAL);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -287,7 +288,7 @@ START_TEST(test_abcast)
 	ck_assert_ot_err(ot_gen_server_abcast(NULL, "x", 1), OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_abcast("ab", "x", SIZE_MAX), OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_abcast("ab", NULL, 1), OT_EINVAL);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 

@@ -114,7 +114,7 @@ START_TEST(test_send_request)
 			 OT_ENOPROC);
 	ck_assert_uint_eq(r.alias, 0);
 	cs_expect_empty_mailbox(0, "send_request");
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -123,7 +123,8 @@ END_TEST
 START_TEST(test_check_response)
 {
 	ot_pid pid = cs_start(NULL);
-	ot_gs_request r = send_op(pid, CS_DELAYED, 10);
+	/* the reply comes 100 ms later: "foo" is first in the mailbox */
+	ot_gs_request r = send_op(pid, CS_DELAYED, 100);
 	ck_assert_ot_ok(ot_send(gs_test_pid, 42, "foo", 3));
 	ot_msg *m = NULL;
 	ck_assert_ot_ok(ot_receive(&m, OT_INFINITY));
@@ -147,7 +148,7 @@ START_TEST(test_check_response)
 	gs_assert_kind(&why, OT_REASON_SHUTDOWN, "check_response DOWN");
 	ot_msg_free(m);
 	cs_expect_empty_mailbox(0, "check_response");
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -174,7 +175,7 @@ START_TEST(test_receive_response_abandons)
 	expect_reply(ot_gen_server_receive_response(&r, 0, &m, NULL), m, "ok",
 		     "receive_response 0");
 	ck_assert_ot_ok(ot_gen_server_stop(pid, NULL, OT_INFINITY));
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -211,7 +212,7 @@ START_TEST(test_reqids_receive)
 		     m, "ok", "started_p");
 	ot_gs_reqids_free(&c);
 	cs_expect_empty_mailbox(0, "collection");
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -241,7 +242,7 @@ START_TEST(test_reqids_receive_timeout)
 	ck_assert_int_eq(cs_count(p[2]), 2);
 	cs_expect_empty_mailbox(20, "abandoned collection");
 	ot_gs_reqids_free(&c);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -279,7 +280,7 @@ START_TEST(test_reqids_receive_error)
 	ot_gs_reqids_free(&c);
 	cs_expect_empty_mailbox(0, "collection error");
 	(void)p2;
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -311,7 +312,7 @@ START_TEST(test_reqids_wait_timeout)
 	ck_assert_ot_err(ot_gs_reqids_wait_response(&c, 0, &m, &label, NULL),
 			 OT_ENOREQUEST);
 	ot_gs_reqids_free(&c);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -344,7 +345,7 @@ START_TEST(test_reqids_check)
 	ck_assert(cs_msg_is(m0, "ok"));
 	ot_msg_free(m0);
 	ot_gs_reqids_free(&c);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -369,7 +370,7 @@ START_TEST(test_reqids_free_abandons)
 	ck_assert_uint_eq(label, 7);
 	ot_gs_reqids_free(&c);
 	ot_gs_reqids_free(NULL);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -397,7 +398,7 @@ START_TEST(test_request_limit)
 	add_op(&c, pid, CS_ALIVE, 0, 9);
 	ot_gs_reqids_free(&c);
 	cs_expect_empty_mailbox(0, "limit");
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -489,7 +490,7 @@ START_TEST(test_request_bad_arguments)
 					   OT_INFINITY, NULL));
 	ck_assert_ot_err(rc, OT_EDEADLK);
 	cs_kill(s);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
@@ -520,7 +521,7 @@ START_TEST(test_request_from_process)
 	ck_assert_ot_ok(ot_spawn(requester, &server, NULL, NULL));
 	struct gs_ev ev = gs_expect_event(GS_EV_BASE, "requester");
 	ck_assert_int_eq(ev.n, 33);
-	cs_kill_all();
+	cs_stop_all();
 }
 END_TEST
 
