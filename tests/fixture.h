@@ -96,4 +96,7 @@ int ot_test_count_fds(void);
  * returns main()'s exit status. */
 int ot_test_run(Suite *suite);
 
+/* Expectations of DOWNs, EXITs, crash reasons and reports. */
+#include "expect.h"
+
 #endif /* OTTER_TESTS_FIXTURE_H */

@@ -579,9 +579,14 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
 
 /* Crash reports and the logger: otter/log.h (included here). */
 
+/* The stack a crash handler needs below the faulting frame: its own
+ * 16 KB and a 1 KB red zone above them. With less, it does not run. */
+#define OT_CRASH_HANDLER_STACK_MIN (17 * 1024)
+
 /* Runs when the calling process's own code ends it: after a crash (not
- * after a stack overflow, nor when less than 17 KB of the process's stack
- * is left below the faulting frame, where fn runs), and when it calls
+ * after a stack overflow, nor when less than OT_CRASH_HANDLER_STACK_MIN
+ * bytes of the process's stack are left below the faulting frame, where
+ * fn runs), and when it calls
  * ot_exit() — fn(reason, arg) in the process, before it ends with that
  * reason, so it may clean up (gen_server runs terminate here). Not for
  * exit signals from others (ot_exit_pid(), links), nor inside ot_catch().

@@ -444,6 +444,7 @@ void ot__report_crash(struct ot__proc *p, const char *name);
 void ot__backtrace_write(void *const *frames, int n, bool from_fault,
 			 void (*line)(void *ctx, int i, const char *text),
 			 void *ctx);
+/* Frees the symbol tables crash reports loaded (ot_shutdown()). */
 void ot__backtrace_fini(void);
 /* Adds n to a counter that only its single writer (at a time) changes. */
 static inline void ot__count(_Atomic size_t *c, ptrdiff_t n)

@@ -212,6 +212,7 @@ void ot__ready_new(struct ot__proc *p)
 static void switch_out(struct ot__proc *p, bool ends)
 {
 	struct ot__sched *s = p->running_on;
+	OT_DEBUG_ASSERT(s->current == p);
 	ot__ctx_switch(&p->ctx, &s->ctx, ends);
 }
 
@@ -436,6 +437,7 @@ static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 
 static void run(struct ot__sched *s, struct ot__proc *p)
 {
+	OT_DEBUG_ASSERT(!s->current);
 	if (OT_UNLIKELY(!enter_stack(s, p)))
 		return;
 	s->current = p;

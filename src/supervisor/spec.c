@@ -35,8 +35,8 @@ static bool terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-int ot__sup_check_flags(const ot_sup_flags *in, ot_sup_flags *out,
-			ot_reason *why)
+static int check_flags(const ot_sup_flags *in, ot_sup_flags *out,
+		       ot_reason *why)
 {
 	ot_sup_flags f = *in;
 	if ((unsigned)f.strategy > OT_SUP_DYNAMIC)
@@ -146,7 +146,7 @@ int ot_child_spec_check(const ot_child_spec *spec, ot_reason *why)
 int ot__sup_check_spec(const ot_sup_spec *spec, ot_sup_flags *flags,
 		       ot_reason *why)
 {
-	int rc = ot__sup_check_flags(&spec->flags, flags, why);
+	int rc = check_flags(&spec->flags, flags, why);
 	if (rc)
 		return rc;
 	if (spec->nchildren && !spec->children)

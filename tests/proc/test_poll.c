@@ -576,17 +576,6 @@ static ot_msg *expect_tagged(uint64_t tag, int timeout_ms)
 	return m;
 }
 
-static ot_reason expect_down(ot_ref ref)
-{
-	ot_msg *m = expect_tagged(OT_TAG_DOWN, 2000);
-	const ot_down_info *d = ot_msg_down(m);
-	ck_assert_ptr_nonnull(d);
-	ck_assert_uint_eq(d->ref.id, ref.id);
-	ot_reason r = d->reason;
-	ot_msg_free(m);
-	return r;
-}
-
 START_TEST(test_kill_while_waiting)
 {
 	g_test = ot_self();
@@ -605,7 +594,7 @@ START_TEST(test_kill_while_waiting)
 	ck_assert_ot_ok(ot_exit_pid(victim, &kill));
 	ot_reason killed = ot_reason_normal();
 	killed.kind = OT_REASON_KILLED;
-	ot_reason got = expect_down(ref);
+	ot_reason got = ot_test_expect_down(ref, 2000, __func__).reason;
 	assert_reason(&got, &killed, "the monitor");
 	/* out of epoll before the monitor heard of the end */
 	ck_assert_int_eq(epoll_registrations(), 1);
@@ -638,7 +627,7 @@ START_TEST(test_exit_signal_while_waiting)
 	ot_pid victim = spawn_parked(&w, OT_SPAWN_MONITOR, &ref);
 	ot_reason why = ot_reason_shutdown();
 	ck_assert_ot_ok(ot_exit_pid(victim, &why));
-	ot_reason got = expect_down(ref);
+	ot_reason got = ot_test_expect_down(ref, 2000, __func__).reason;
 	assert_reason(&got, &why, "the monitor");
 	ck_assert_int_eq(epoll_registrations(), 1);
 	close_pair(s);
@@ -688,7 +677,7 @@ START_TEST(test_trapped_exit_while_waiting)
 	ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR, .monitor_ref = &ref};
 	ck_assert_ot_ok(ot_spawn(link_and_end, &t, &o, NULL));
 	ot_reason normal = ot_reason_normal();
-	ot_reason got = expect_down(ref);
+	ot_reason got = ot_test_expect_down(ref, 2000, __func__).reason;
 	assert_reason(&got, &normal, "the linked process");
 	ot_sleep(30);
 	wait_parked(t); /* still waiting */
