@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client_server.h"
+#include "expect.h"
 
 struct cs_state {
 	int64_t handled;
@@ -161,8 +162,8 @@ void cs_expect_empty_mailbox(int ms, const char *what)
 
 void cs_kill(ot_pid server)
 {
-	ot_ref ref = gs_monitor(server);
+	ot_ref ref = ot_test_monitor(server);
 	ot_reason kill = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(server, &kill));
-	gs_expect_down(ref, "cs_kill");
+	ot_test_expect_down(ref, 3000, "cs_kill");
 }
