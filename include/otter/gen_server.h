@@ -222,6 +222,12 @@ OT_API int ot_gen_server_start_link(const ot_gen_server_callbacks *cb,
  *  OT_EDEADLK (a server calling itself), OT_ETOOBIG (the reply did not fit
  *  in cap: *reply_size says how big it was), OT_EINVAL (also for a request
  *  size above PTRDIFF_MAX).
+ * timeout_ms is taken as it is: OT_INFINITY waits for ever, and 0 means
+ * "do not wait" (the request is sent and handled, and the call returns
+ * OT_ETIMEDOUT), not a default. ot_gen_server_call_opts() takes an
+ * options struct whose zero value is the default (5000 ms), and
+ * ot_gen_server_call_msg() a reply of any size
+ * (otter/gen_server_client.h).
  * reason may be NULL. From: process or foreign; blocks the caller only.
  */
 OT_API int ot_gen_server_call(ot_pid server, const void *request, size_t size,
@@ -284,5 +290,9 @@ OT_API int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
 				       ot_reason *reason);
 
 OT_END_DECLS
+
+/* Calls with options, owned replies, asynchronous requests, calls by
+ * name, multi_call and abcast. */
+#include <otter/gen_server_client.h>
 
 #endif /* OTTER_GEN_SERVER_H */

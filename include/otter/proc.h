@@ -670,6 +670,15 @@ OT_API int ot_unregister(const char *name);
  */
 OT_API int ot_whereis(const char *name, ot_pid *out);
 
+/*
+ * Sends as ot_send() to the process registered as name now (Erlang's
+ * Name ! Msg). Errors: as ot_send(), and OT_EINVAL (name NULL or empty),
+ * OT_ENAMETOOLONG, OT_ENOTREG (no process has the name: Erlang raises
+ * badarg). From: process or foreign. Never blocks.
+ */
+OT_API int ot_send_name(const char *name, uint64_t tag, const void *data,
+			size_t size);
+
 /* ----------------------------------------------------------------------
  * Waiting for file descriptors, and read/write/accept/connect that park a
  * process instead of blocking its scheduler thread (ot_fd_wait(),

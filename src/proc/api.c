@@ -288,6 +288,15 @@ int ot_whereis(const char *name, ot_pid *out)
 	return ot__gate_leave(g, ot__whereis(name, out));
 }
 
+int ot_send_name(const char *name, uint64_t tag, const void *data,
+		 size_t size)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__send_name(name, tag, data, size));
+}
+
 /* ---------------------------------------------------------------------
  * File descriptors
  */

@@ -98,6 +98,8 @@ int ot__receive_match(ot_match_fn match, void *arg, ot_msg **out,
 int ot__register(const char *name, ot_pid pid); /* name.c */
 int ot__unregister(const char *name);
 int ot__whereis(const char *name, ot_pid *out);
+int ot__send_name(const char *name, uint64_t tag, const void *data,
+		  size_t size);
 int ot__fd_wait(int fd, unsigned events, int timeout_ms,
 		unsigned *ready);	  /* poll.c */
 int ot__runtime_stats(ot_stats *out); /* runtime.c */
