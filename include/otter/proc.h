@@ -211,6 +211,12 @@ typedef struct ot_spawn_opts {
 	unsigned flags;
 	/* With OT_SPAWN_MONITOR: where the monitor's reference is stored. */
 	struct ot_ref *monitor_ref;
+	/* The new process's exit hook, as if it had called
+	 * ot_set_exit_hook(exit_hook, exit_hook_arg) before it first ran:
+	 * it runs even if the process is killed before that. NULL: none.
+	 * Not run when ot_spawn() fails (the caller keeps exit_hook_arg). */
+	void (*exit_hook)(const ot_reason *reason, void *arg);
+	void *exit_hook_arg;
 } ot_spawn_opts;
 
 /* Links the caller and the new process before the new one runs: a child
@@ -591,6 +597,27 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
  * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process. */
 typedef void (*ot_crash_fn)(const ot_reason *reason, void *arg);
 OT_API int ot_set_crash_handler(ot_crash_fn fn, void *arg);
+
+/*
+ * Sets the calling process's exit hook: fn(reason, arg) runs once the
+ * process has ended, whatever ended it (it returned, ot_exit(), a crash, a
+ * stack overflow, a kill, an exit signal, ot_shutdown()), with the reason
+ * it ended with, so that what the process owned (its heap state, its
+ * descriptors) is released even when none of its own code could run.
+ * A later call replaces the hook; fn NULL removes it. It runs exactly
+ * once, by the runtime on a scheduler thread, off the process's stack
+ * (which is gone: arg must not point into it), before the process's
+ * links and monitors get their EXIT / DOWN and before its name is
+ * released. So it must be short and must not wait: it may free memory,
+ * close descriptors and send messages (ot_send() and the like, which
+ * then have no sender), but not receive, call, sleep or wait on a
+ * descriptor, and ot_self() is not the ended process. A crash inside fn
+ * is caught: it is reported (a crash report, at OT_LOG_ERROR) and the
+ * runtime goes on; what fn had not freed yet stays allocated.
+ * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process.
+ */
+typedef void (*ot_exit_hook_fn)(const ot_reason *reason, void *arg);
+OT_API int ot_set_exit_hook(ot_exit_hook_fn fn, void *arg);
 
 /*
  * Runs fn(arg) in the calling process and catches how it may end the

@@ -254,6 +254,8 @@ struct ot__proc {
 	struct ot__catch *catching;  /* the innermost ot_catch() running */
 	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
 	void *crash_arg;
+	ot_exit_hook_fn exit_hook;   /* ot_set_exit_hook(), or at spawn */
+	void *exit_hook_arg;
 	ot_proc_fn fn;
 	void *arg;
 	struct ot__tnode wait_timer;
@@ -416,6 +418,9 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die);
  * sends EXIT to its links and DOWN to its monitors (reason: p->exit_reason)
  * and drops its own monitors and mailbox. Not on p's stack. */
 void ot__proc_finish(struct ot__proc *p);
+/* Runs p's exit hook, if it has one, once: on the scheduler's stack after
+ * p ended, before ot__proc_finish. A crash in it is caught and reported. */
+void ot__proc_run_exit_hook(struct ot__proc *p);
 /* Links caller and child (being spawned, not yet runnable). */
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
 /* Monitors child (being spawned) for self; *ref gets the reference. */

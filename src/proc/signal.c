@@ -21,6 +21,7 @@
 
 #include <bsd/string.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -590,6 +591,70 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		ot__mailbox_take(self);
 	return 0;
+}
+
+int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	s->current->exit_hook = fn;
+	s->current->exit_hook_arg = fn ? arg : NULL;
+	return 0;
+}
+
+struct hook_run {
+	ot_exit_hook_fn fn;
+	void *arg;
+	const ot_reason *reason;
+};
+
+static void run_hook(void *arg)
+{
+	const struct hook_run *h = arg;
+	h->fn(h->reason, h->arg);
+}
+
+/* A hook that crashed: said as a crash report about its process. */
+static void report_hook_crash(struct ot__proc *p, int sig)
+{
+	if (!ot_log_would(OT_LOG_ERROR))
+		return;
+	char name[OT_NAME_MAX + 1] = "", pid[OT_PID_STRLEN];
+	char reason[OT_REASON_STRLEN], text[OT_REASON_STRLEN + 256];
+	ot__name_of(p, name);
+	ot_pid_format(ot__pid_of(p), pid, sizeof pid);
+	ot_reason_format(&p->exit_reason, reason, sizeof reason);
+	snprintf(text, sizeof text,
+		 "=CRASH REPORT==== otter ===\n"
+		 "  exit hook crashed (%s); the runtime goes on\n"
+		 "    pid: %s\n"
+		 "    registered_name: %s\n"
+		 "    exit reason: %s",
+		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal", pid,
+		 name[0] ? name : "[]", reason);
+	ot_report r = {.severity = OT_LOG_ERROR,
+		       .kind = OT_REPORT_CRASH,
+		       .pid = ot__pid_of(p),
+		       .name = name,
+		       .reason = &p->exit_reason,
+		       .text = text};
+	ot_log_emit(&r);
+}
+
+void ot__proc_run_exit_hook(struct ot__proc *p)
+{
+	if (!p->exit_hook)
+		return;
+	/* Taken first: whatever happens in it, it never runs again. */
+	struct hook_run h = {p->exit_hook, p->exit_hook_arg, &p->exit_reason};
+	p->exit_hook = NULL;
+	p->exit_hook_arg = NULL;
+	int sig = ot__fault_guarded(run_hook, &h);
+	if (sig)
+		report_hook_crash(p, sig);
 }
 
 int ot__exit(const ot_reason *reason)
