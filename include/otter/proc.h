@@ -477,9 +477,12 @@ OT_API int ot_monitor_name(const char *name, ot_ref *out);
  * one already received (OT_DEMONITOR_FLUSH removes that one too). A ref the
  * caller does not own (someone else's, stale, or zero) does nothing.
  * Returns 0, or with OT_DEMONITOR_INFO 1 when the monitor was active and 0
- * when it was not (already fired, or never the caller's).
+ * when it was not (already fired, or never the caller's). As in OTP, a 0
+ * from OT_DEMONITOR_INFO without OT_DEMONITOR_FLUSH for a monitor that
+ * fired means its DOWN is in the caller's mailbox when this returns (if the
+ * target had just ended, this waits the moment it takes its DOWN to come).
  * Errors: OT_EINVAL (unknown flags), OT_ENOTSTARTED. From: process or
- * foreign. Never blocks.
+ * foreign. Never blocks but for that moment.
  */
 OT_API int ot_demonitor(ot_ref ref, unsigned flags);
 

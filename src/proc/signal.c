@@ -522,6 +522,24 @@ int ot__monitor_name(const char *name, ot_ref *out)
 	return monitor(self, pid, ot__table_lookup(pid), name, out);
 }
 
+/*
+ * Waits until the DOWN of monitor ref — decided (its target is dead), but
+ * still on its way or still a signal in the inbox — has become a message in
+ * self's queue. Its watch record is in self->watching again, so that
+ * taking the inbox turns the DOWN into a message (and drops the record).
+ * The DOWN is sure to come: a process that ends sends every DOWN it owes.
+ */
+static void await_down(struct ot__proc *self, uint64_t ref)
+{
+	struct ot__watch key = {.ref = ref};
+	while (RB_FIND(ot__watches, &self->watching, &key)) {
+		if (ot__mailbox_take(self))
+			continue;
+		if (ot__park(self, OT__WAKE_MSG, OT__NO_DEADLINE) < 0)
+			return; /* the runtime is going away */
+	}
+}
+
 static bool is_down_for(const ot_msg *m, void *arg)
 {
 	const ot_down_info *d = ot_msg_down(m);
@@ -545,7 +563,16 @@ int ot__demonitor(ot_ref ref, unsigned flags)
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
 		active = unmonitor(w->target, w->ref);
-		ot__small_free(w);
+		if (!active && (flags & OT_DEMONITOR_INFO) &&
+		    !(flags & OT_DEMONITOR_FLUSH)) {
+			/* Too late: the target ended and its DOWN is owed.
+			 * OTP's demonitor(M, [info]) answers false only with
+			 * the DOWN in the caller's queue: wait until it is. */
+			RB_INSERT(ot__watches, &self->watching, w);
+			await_down(self, ref.id);
+		} else {
+			ot__small_free(w);
+		}
 	}
 	/* A DOWN becomes a message only as its watch record goes: while we
 	 * still held the record, none can be in the queue (and one still in

@@ -1653,6 +1653,104 @@ START_TEST(test_demonitor_not_owner)
 }
 END_TEST
 
+/* ---- demonitor(info) racing the target's end (issue 14) ------------------ */
+
+/* The target links to this many trapping sinks: its end sends as many
+ * EXITs before its DOWN, which widens the time between the moment the DOWN
+ * is decided (it is dead) and the moment the DOWN is in the mailbox. */
+enum { RACE_SINKS = 16 };
+
+struct race {
+	ot_pid sinks[RACE_SINKS];
+	int rounds;
+	int fired; /* demonitor said "already delivered" */
+	int lost;  /* ... and no DOWN came */
+	int extra; /* demonitor said "active", and a DOWN came anyway */
+	atomic_int ending; /* the round whose target is about to return */
+};
+
+static void race_sink(void *arg)
+{
+	(void)arg;
+	ot_trap_exit(true, NULL);
+	ot_msg *m;
+	while (ot_receive(&m, OT_INFINITY) == 0)
+		ot_msg_free(m);
+}
+
+static void race_target(void *arg)
+{
+	struct race *r = arg;
+	for (int i = 0; i < RACE_SINKS; i++)
+		ot_link(r->sinks[i]);
+	ot_msg *m;
+	if (ot_receive(&m, OT_INFINITY) != 0)
+		return;
+	atomic_store(&r->ending, (int)msg_i64(m));
+	ot_msg_free(m);
+}
+
+/* Runs on the test thread: truly in parallel with the targets. */
+static void race(struct race *r)
+{
+	for (int i = 0; i < r->rounds && r->lost < 3; i++) {
+		ot_ref ref;
+		ot_pid t;
+		ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR,
+				   .monitor_ref = &ref};
+		if (ot_spawn(race_target, r, &o, &t) != 0)
+			break;
+		ot_process_info pi;
+		while (ot_process_info_get(t, &pi) == 0 &&
+		       pi.status != OT_PROC_WAITING)
+			sched_yield();
+		send_i64(t, T_DATA, i + 1);
+		/* Once it is about to end, a varying delay: demonitor lands
+		 * anywhere in the target's end, sooner or later. */
+		while (atomic_load(&r->ending) != i + 1)
+			;
+		for (volatile int k = 0; k < (i % 64) * 10; k++)
+			;
+		struct match_arg a = {.ref = ref};
+		ot_msg *m;
+		if (ot_demonitor(ref, OT_DEMONITOR_INFO) == 0) {
+			r->fired++;
+			if (ot_receive_match(match_down_ref, &a, &m,
+					     scaled_ms(1000)) != 0)
+				r->lost++;
+			else
+				ot_msg_free(m);
+		} else if (ot_receive_match(match_down_ref, &a, &m, 0) == 0) {
+			r->extra++;
+			ot_msg_free(m);
+		}
+	}
+}
+
+/* monitor_SUITE:demon_2 and erlang:demonitor/2's [info]: when it returns
+ * false, the DOWN is in the caller's queue (it was already delivered); when
+ * true, none comes. Thousands of rounds race demonitor (from a thread,
+ * in parallel) against the target's end on two schedulers; each wait for
+ * the DOWN has a timeout. */
+START_TEST(test_demonitor_info_races_exit)
+{
+	g_test = ot_self();
+	struct race r = {.rounds = (int)ot_test_scaled(5000)};
+	for (int i = 0; i < RACE_SINKS; i++)
+		ck_assert_ot_ok(ot_spawn(race_sink, NULL, NULL, &r.sinks[i]));
+	race(&r);
+	ot_reason kill = ot_reason_kill();
+	for (int i = 0; i < RACE_SINKS; i++)
+		ot_exit_pid(r.sinks[i], &kill);
+	ck_assert_msg(r.lost == 0,
+		      "%d of %d \"already delivered\" answers had no DOWN "
+		      "(%d rounds)",
+		      r.lost, r.fired, r.rounds);
+	ck_assert_int_eq(r.extra, 0);
+	ck_assert_int_gt(r.fired, 0); /* the race was run */
+}
+END_TEST
+
 /* ---- order: messages before signals; names before signals --------------- */
 
 #define ORDER_N 1000
@@ -2137,6 +2235,10 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_demonitor_flush);
 	tcase_add_test(tc, test_demonitor_info);
 	tcase_add_test(tc, test_demonitor_not_owner);
+	suite_add_tcase(s, tc);
+
+	tc = signal_tcase("demonitor_race", 90);
+	tcase_add_test(tc, test_demonitor_info_races_exit);
 	suite_add_tcase(s, tc);
 
 	tc = signal_tcase("order", 20);
