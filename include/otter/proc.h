@@ -650,7 +650,10 @@ typedef struct ot_timer {
 /*
  * Sends a copy of (tag, data, size) to the process to after timeout_ms
  * milliseconds, as if the caller had sent it then (its pid is the sender).
- * *out (may be NULL) receives a reference for ot_cancel_timer().
+ * *out (may be NULL) receives a reference for ot_cancel_timer(). As
+ * Erlang's send_after to a pid, the timer is cancelled when the process
+ * to ends, or at once if it is not alive: it is then counted nowhere
+ * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER.
  * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
  * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign. Never blocks.

@@ -152,6 +152,9 @@ int64_t ot__timers_next(struct ot__sched *s);
 void ot__timers_init(struct ot__sched *s);
 /* Frees the pending send timers of s (at shutdown). */
 void ot__timers_fini(struct ot__sched *s);
+/* Cancels every send timer to pid, which has just been marked dead
+ * (Erlang cancels a timer whose destination process ends). */
+void ot__timers_drop_to(ot_pid pid);
 
 /* ---------------------------------------------------------------------
  * Processes
@@ -327,6 +330,7 @@ bool ot__proc_lock_alive(struct ot__proc *p, ot_pid pid);
 STAILQ_HEAD(ot__procq, ot__proc);
 RB_HEAD(ot__ttree, ot__tnode);
 RB_HEAD(ot__tidtree, ot__send_timer);
+RB_HEAD(ot__tdesttree, ot__send_timer);
 
 struct ot__sched {
 	unsigned index;
@@ -366,6 +370,10 @@ struct ot__sched {
 	ot__spinlock timer_lock;
 	struct ot__ttree timers;    /* timer_lock */
 	struct ot__tidtree send_ids; /* send timers by id; timer_lock */
+	/* Send timers by destination (to drop those of a process that
+	 * ended), and how many there are (written under timer_lock). */
+	struct ot__tdesttree send_dests;
+	_Atomic size_t nsend;
 	_Atomic int64_t timer_next;  /* earliest deadline; relaxed hint */
 } __attribute__((aligned(64)));
 

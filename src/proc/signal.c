@@ -245,6 +245,9 @@ void ot__proc_finish(struct ot__proc *p)
 	/* Erlang releases the name before the signals go out. */
 	if (named)
 		ot__name_release(p);
+	/* Its timers go with it, counted nowhere (Erlang cancels a timer
+	 * whose destination process has ended). */
+	ot__timers_drop_to(self);
 	/* And it is no longer counted (ot_runtime_stats) by whoever gets
 	 * them. release: the stats' load follows the signal's delivery. */
 	if (p->live_counted) {
