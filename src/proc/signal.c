@@ -30,6 +30,11 @@
 struct ot__link {
 	RB_ENTRY(ot__link) node;
 	uint64_t peer; /* pid id */
+	/* The peer ended: its EXIT signal, in the owner's inbox until the
+	 * owner takes it (the record goes then). ot_unlink() drops it from
+	 * there at once, with no search of the inbox. Under the owner's
+	 * lock. */
+	struct ot_msg *exit;
 };
 
 struct ot__mon {
@@ -126,6 +131,21 @@ const ot_down_info *ot_msg_down(const ot_msg *m)
 /* ---------------------------------------------------------------------
  * The receiving side
  */
+/* p takes the EXIT signal m of a link: the link's record goes with it. */
+static void link_exit_taken(struct ot__proc *p, const struct ot_msg *m)
+{
+	const ot_exit_info *info = m->data;
+	struct ot__link key = {.peer = info->from.id};
+	ot__spin_lock(&p->lock);
+	struct ot__link *l = RB_FIND(ot__links, &p->links, &key);
+	if (l && l->exit == m)
+		RB_REMOVE(ot__links, &p->links, l);
+	else
+		l = NULL;
+	ot__spin_unlock(&p->lock);
+	ot__small_free(l);
+}
+
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 {
 	bool traps = p->trap_exit || p->foreign;
@@ -133,6 +153,8 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 	case OT__M_EXIT_SIGNAL:
 	case OT__M_EXIT_LINK: {
 		const ot_exit_info *info = m->data;
+		if (m->kind == OT__M_EXIT_LINK)
+			link_exit_taken(p, m);
 		bool from_self = ot_pid_equal(info->from, ot__pid_of(p));
 		if (m->kind == OT__M_EXIT_SIGNAL &&
 		    info->reason.kind == OT_REASON_KILL && !p->foreign) {
@@ -177,10 +199,10 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 /* ---------------------------------------------------------------------
  * Ending: what a dead process sends
  */
-/* Removes peer's link to `self` and, if it was still there, puts the
- * EXIT signal m in its inbox under the same lock: an unlink by the peer
- * comes entirely before (no signal) or after (it drops the signal). m is
- * consumed. */
+/* Puts the EXIT signal m in peer's inbox if peer's link to `self` is still
+ * there, and notes it in the link's record, under the same lock: an unlink
+ * by the peer comes entirely before (no signal) or after (it takes the
+ * signal back out, found through the record). m is consumed. */
 static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 {
 	struct ot__proc *q = ot__table_lookup(peer);
@@ -191,16 +213,17 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 	struct ot__link key = {.peer = self.id};
 	struct ot__link *l = RB_FIND(ot__links, &q->links, &key);
 	bool wake = false;
-	if (l) {
-		RB_REMOVE(ot__links, &q->links, l);
+	if (l && !l->exit) {
+		l->exit = m;
 		wake = ot__enqueue_locked(q, m);
+	} else {
+		l = NULL;
 	}
 	ot__spin_unlock(&q->lock);
 	if (wake)
 		ot__ready(q);
 	if (!l)
 		ot_msg_free(m);
-	ot__small_free(l);
 }
 
 /* Removes monitor ref from target's set; true if it was there. */
@@ -323,6 +346,7 @@ static void link_locked(struct ot__proc *self, struct ot__proc *other,
 			struct ot__link **la, struct ot__link **lb)
 {
 	(*la)->peer = atomic_load_explicit(&other->pid_id, memory_order_relaxed);
+	(*la)->exit = (*lb)->exit = NULL;
 	if (!RB_FIND(ot__links, &self->links, *la)) {
 		RB_INSERT(ot__links, &self->links, *la);
 		*la = NULL;
@@ -397,21 +421,18 @@ int ot__unlink(ot_pid pid)
 		RB_REMOVE(ot__links, &self->links, mine);
 	/* Erlang: once unlink returns, the link has no effect on the caller.
 	 * An exit signal from pid that has arrived but not been acted on yet
-	 * goes (an EXIT message already taken stays). */
-	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
-	struct ot_msg *m, *next;
-	TAILQ_FOREACH_SAFE(m, &self->inbox, link, next) {
-		if (m->kind == OT__M_EXIT_LINK &&
-		    ot_pid_equal(((const ot_exit_info *)m->data)->from, pid)) {
-			TAILQ_REMOVE(&self->inbox, m, link);
-			self->inbox_n--;
-			TAILQ_INSERT_TAIL(&dropped, m, link);
-			atomic_fetch_sub_explicit(&self->inbox_signals, 1,
-						  memory_order_relaxed);
-		}
+	 * goes (an EXIT message already taken stays): it is still in the
+	 * inbox, and its link's record points at it. */
+	struct ot_msg *dropped = mine ? mine->exit : NULL;
+	if (dropped) {
+		TAILQ_REMOVE(&self->inbox, dropped, link);
+		self->inbox_n--;
+		atomic_fetch_sub_explicit(&self->inbox_signals, 1,
+					  memory_order_relaxed);
+		atomic_store_explicit(&self->inbox_any,
+				      !TAILQ_EMPTY(&self->inbox),
+				      memory_order_relaxed);
 	}
-	atomic_store_explicit(&self->inbox_any, !TAILQ_EMPTY(&self->inbox),
-			      memory_order_relaxed);
 	if (other && alive_locked(other, pid)) {
 		key.peer = atomic_load_explicit(&self->pid_id,
 						memory_order_relaxed);
@@ -424,7 +445,7 @@ int ot__unlink(ot_pid pid)
 		ot__spin_unlock(&self->lock);
 	ot__small_free(mine);
 	ot__small_free(theirs);
-	ot__msgq_free(&dropped);
+	ot_msg_free(dropped);
 	return 0;
 }
 

@@ -772,6 +772,39 @@ static bool answers(ot_pid a, int ms)
 	return true;
 }
 
+/* The same with several EXITs waiting in the inbox: unlink drops the one
+ * of its peer, found through the link (no search of the inbox: issue 14's
+ * kill scaling), and no other. The test thread traps (a foreign thread),
+ * and looks at no message until it has unlinked. */
+START_TEST(test_unlink_drops_only_its_exit)
+{
+	g_test = ot_self();
+	ot_pid p[3];
+	for (int i = 0; i < 3; i++) {
+		p[i] = spawn_agent();
+		ck_assert_ot_ok(ot_link(p[i]));
+	}
+	ot_reason kill = ot_reason_kill();
+	for (int i = 0; i < 3; i++)
+		ck_assert_ot_ok(ot_exit_pid(p[i], &kill));
+	int64_t until = now_ms() + scaled_ms(3000);
+	for (int i = 0; i < 3; i++)
+		while (ot_is_alive(p[i]) && now_ms() < until)
+			sched_yield();
+	ck_assert_ot_ok(ot_unlink(p[1]));
+	bool seen[3] = {false, false, false};
+	ot_msg *m;
+	while (ot_receive(&m, scaled_ms(200)) == 0) {
+		const ot_exit_info *e = ot_msg_exit(m);
+		for (int i = 0; e && i < 3; i++)
+			if (ot_pid_equal(e->from, p[i]))
+				seen[i] = true;
+		ot_msg_free(m);
+	}
+	ck_assert(seen[0] && !seen[1] && seen[2]);
+}
+END_TEST
+
 /* Erlang's unlink/1: once it returns, the link has no effect on the
  * caller any more, even if the peer's exit signal is already on its way
  * (only an EXIT already turned into a message stays). Here b dies while a
@@ -2203,6 +2236,7 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_unlink_removes_the_link);
 	tcase_add_test(tc, test_unlink_keeps_arrived_exit);
 	tcase_add_test(tc, test_unlink_cancels_pending_exit);
+	tcase_add_test(tc, test_unlink_drops_only_its_exit);
 	tcase_add_test(tc, test_link_self_does_nothing);
 	tcase_add_test(tc, test_link_dead_pid_trapping);
 	tcase_add_test(tc, test_link_dead_pid_not_trapping);
