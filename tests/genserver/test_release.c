@@ -98,9 +98,9 @@ static void kill_it(ot_pid pid)
 START_TEST(test_release_after_kill)
 {
 	ot_pid pid = gs_start(&cb, NULL);
-	ot_ref ref = gs_monitor(pid);
+	ot_ref ref = ot_test_monitor(pid);
 	kill_it(pid);
-	ot_reason why = gs_expect_down(ref, "server");
+	ot_reason why = ot_test_expect_down(ref, 3000, "server").reason;
 	gs_assert_kind(&why, OT_REASON_KILLED, "DOWN");
 	/* It came before the DOWN (the hook runs first). */
 	struct gs_ev ev = gs_expect_event(EV_RELEASE, "release");
@@ -116,10 +116,10 @@ END_TEST
 START_TEST(test_release_after_exit_signal)
 {
 	ot_pid pid = gs_start(&cb, NULL);
-	ot_ref ref = gs_monitor(pid);
+	ot_ref ref = ot_test_monitor(pid);
 	ot_reason sd = ot_reason_shutdown();
 	ck_assert_ot_ok(ot_exit_pid(pid, &sd));
-	ot_reason why = gs_expect_down(ref, "server");
+	ot_reason why = ot_test_expect_down(ref, 3000, "server").reason;
 	gs_assert_kind(&why, OT_REASON_SHUTDOWN, "DOWN");
 	gs_expect_event(EV_RELEASE, "release");
 	ck_assert_int_eq(atomic_load(&g_states), 0);
@@ -141,13 +141,13 @@ END_TEST
 START_TEST(test_release_without_terminate)
 {
 	ot_pid pid = gs_start(&cb_no_terminate, NULL);
-	ot_ref ref = gs_monitor(pid);
+	ot_ref ref = ot_test_monitor(pid);
 	int op = OP_STOP;
 	char buf[16];
 	size_t n = 0;
 	ot_gen_server_call(pid, &op, sizeof op, buf, sizeof buf, &n,
 			   scaled_ms(3000), NULL);
-	ot_reason why = gs_expect_down(ref, "server");
+	ot_reason why = ot_test_expect_down(ref, 3000, "server").reason;
 	gs_assert_kind(&why, OT_REASON_NORMAL, "DOWN");
 	gs_expect_event(EV_RELEASE, "release");
 	ck_assert_int_eq(atomic_load(&g_states), 0);
@@ -193,7 +193,7 @@ END_TEST
 START_TEST(crash_release_after_stack_overflow)
 {
 	ot_pid pid = gs_start(&cb, NULL);
-	ot_ref ref = gs_monitor(pid);
+	ot_ref ref = ot_test_monitor(pid);
 	int op = OP_OVERFLOW;
 	char buf[16];
 	size_t n = 0;
@@ -201,7 +201,7 @@ START_TEST(crash_release_after_stack_overflow)
 					    sizeof buf, &n, scaled_ms(3000),
 					    NULL),
 			 OT_ESERVERDIED);
-	ot_reason why = gs_expect_down(ref, "server");
+	ot_reason why = ot_test_expect_down(ref, 3000, "server").reason;
 	ck_assert(why.stack_overflow);
 	struct gs_ev ev = gs_expect_event(EV_RELEASE, "release");
 	ck_assert(ev.reason.stack_overflow);

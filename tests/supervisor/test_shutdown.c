@@ -266,10 +266,10 @@ START_TEST(test_killed_supervisors_leak_nothing)
 		ot_sup_spec inner_spec = {.children = inner, .nchildren = 2};
 		ot_child_spec ch[] = {worker("w1"), nested("b", &inner_spec)};
 		ot_pid sup = start_tree(ch, 2);
-		ot_ref ref = mon(sup);
+		ot_ref ref = ot_test_monitor(sup);
 		ot_reason kill = ot_reason_kill();
 		ck_assert_ot_ok(ot_exit_pid(sup, &kill));
-		ot_down_info d = expect_down(ref, 3000, "the supervisor");
+		ot_down_info d = ot_test_expect_down(ref, 3000, "the supervisor");
 		ck_assert_int_eq(d.reason.kind, OT_REASON_KILLED);
 		ck_assert(ot_test_wait_quiet(scaled_ms(5000)));
 		/* The EXIT of the link start_link made (this thread traps). */
