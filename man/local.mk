@@ -125,6 +125,7 @@ otter_man_stubs = \
 	man/ot_send_name.3 \
 	man/ot_send_owned.3 \
 	man/ot_set_crash_handler.3 \
+	man/ot_set_exit_hook.3 \
 	man/ot_set_logger.3 \
 	man/ot_set_report_logger.3 \
 	man/ot_severity_name.3 \

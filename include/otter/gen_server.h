@@ -166,6 +166,20 @@ typedef struct ot_gen_server_callbacks {
 	 * "<format_status crashed: REASON>", and the server goes on, or ends
 	 * with the reason it was ending for (OTP's gen:format_status). */
 	int (*format_status)(void *state, char *buf, size_t size);
+	/* Frees the state of a server that ended without running terminate
+	 * to its end (no OTP twin: Erlang frees a process's heap itself).
+	 * Runs once the server has ended, if its init had returned ok and
+	 * terminate did not return: it was killed, overflowed its stack, got
+	 * an exit signal while not trapping exits, was ended by ot_shutdown()
+	 * that way, has no terminate, or terminate itself was cut short (a
+	 * kill while it waited, a crash in it): then release gets the state
+	 * as terminate left it, so a terminate that frees part of the state
+	 * before it waits must leave a mark of what it freed. It runs off the server's stack, on a scheduler
+	 * thread, before the server's links and monitors hear of its end
+	 * (ot_set_exit_hook(): it must not wait — free memory and close
+	 * descriptors, nothing that receives or calls). A crash in it is
+	 * caught and reported. NULL: the state is not freed then. */
+	void (*release)(const ot_reason *reason, void *state);
 } ot_gen_server_callbacks;
 
 /* Start options. The zero value means: no name, 5000 ms to start. */
