@@ -8,6 +8,7 @@ otter_man_pages = \
 	man/ot_log.3 \
 	man/ot_message.3 \
 	man/ot_name.3 \
+	man/ot_node.3 \
 	man/ot_process.3 \
 	man/ot_reason.3 \
 	man/ot_run.3 \
@@ -26,6 +27,8 @@ otter_man_stubs = \
 	man/ot_child_start_info.3 \
 	man/ot_connect.3 \
 	man/ot_demonitor.3 \
+	man/ot_dist_send.3 \
+	man/ot_dist_send_name.3 \
 	man/ot_err_name.3 \
 	man/ot_errno.3 \
 	man/ot_exit.3 \
@@ -71,6 +74,9 @@ otter_man_stubs = \
 	man/ot_msg_from.3 \
 	man/ot_msg_size.3 \
 	man/ot_msg_tag.3 \
+	man/ot_node_name.3 \
+	man/ot_node_start.3 \
+	man/ot_node_stop.3 \
 	man/ot_pid_equal.3 \
 	man/ot_pid_format.3 \
 	man/ot_pid_is_none.3 \
