@@ -34,9 +34,18 @@
  * reported with ot_log() (OT_LOG_WARNING); nothing from them reaches a
  * process.
  *
- * Not yet: otter pids as Erlang pids (Erlang cannot send to an otter
- * process by pid, only by name), links and monitors across nodes,
- * gen_server calls from Erlang. The handshake of a new connection and
+ * Pids: ot_dist_pid() gives an otter process an Erlang pid of this node,
+ * to put in a term (ei_x_encode_pid); what Erlang sends to that pid
+ * reaches the process, as an OT_DIST_TAG message too.
+ *
+ * gen_server:call({Name, Node}, Request) from Erlang reaches the process
+ * registered as Name as the term {'$gen_call', {From, Tag}, Request}: an
+ * otter gen_server takes it in handle_info, ot_dist_call_parse() finds
+ * Request and the caller, ot_dist_reply() answers it.
+ *
+ * Not yet: links and monitors across nodes (a call to a name nobody
+ * holds waits for its timeout: no noproc), ot_gen_server_call() to an
+ * Erlang server, two otter nodes on one connection race. The handshake of a new connection and
  * the writes of a send run on the calling scheduler thread (ei's sockets
  * block, for a bounded time); waiting for the next message from a node
  * does not: each connection's process waits with ot_fd_wait().
@@ -53,9 +62,11 @@
 OT_BEGIN_DECLS
 
 /* The tag of a message that came from another node: an Erlang term in
- * the external term format. Just below OT_TAG_SYSTEM, so ot_send() may
- * send it too (a local process may forward such a term). */
-#define OT_DIST_TAG (OT_TAG_SYSTEM - 0x100)
+ * the external term format. Just below gen_server's protocol tags
+ * (OT_GS_TAG_BASE), so that a gen_server gets it in handle_info, and
+ * below OT_TAG_SYSTEM, so that ot_send() may send it too (a local
+ * process may forward such a term). */
+#define OT_DIST_TAG (OT_GS_TAG_BASE - 1)
 
 /* How ot_node_start() sets the node up. The zero value means defaults. */
 typedef struct ot_node_opts {
@@ -131,6 +142,58 @@ OT_API int ot_dist_send_name(const char *node, const char *name,
  * From: process or foreign.
  */
 OT_API int ot_dist_send(const erlang_pid *to, const void *buf, size_t size);
+
+/*
+ * The Erlang pid of the local process pid, into *out: a pid of this node,
+ * the same each time for one process, to encode in a term for another
+ * node (ei_x_encode_pid). A term sent to it reaches pid as an OT_DIST_TAG
+ * message, as long as pid lives.
+ * Errors: OT_EINVAL (out NULL, pid OT_PID_NONE), OT_ENOPROC (pid is not
+ * alive), OT_ENOTSTARTED (no node), OT_ENOMEM. From: anywhere.
+ */
+OT_API int ot_dist_pid(ot_pid pid, erlang_pid *out);
+
+/*
+ * The local process that the Erlang pid pid (of this node, made by
+ * ot_dist_pid()) names, into *out.
+ * Errors: OT_EINVAL (NULL), OT_ENOPROC (no process of this node has that
+ * pid), OT_ENOTSTARTED (no node). From: anywhere.
+ */
+OT_API int ot_dist_local_pid(const erlang_pid *pid, ot_pid *out);
+
+/* Longest call tag ot_dist_call_parse() keeps: a reference, or OTP 24's
+ * [alias|Ref], with a node name of the longest. */
+#define OT_DIST_CALL_TAG_MAX 1024
+
+/* Who made a gen_server call from another node, and how to answer it. */
+typedef struct ot_dist_from {
+	erlang_pid pid;
+	size_t tag_size;
+	char tag[OT_DIST_CALL_TAG_MAX]; /* the Tag term, as it came */
+} ot_dist_from;
+
+/*
+ * Parses term (size bytes, an OT_DIST_TAG message's data) as a call,
+ * {'$gen_call', {From, Tag}, Request}: *from gets the caller, and
+ * *request the offset in term where Request begins (decode it from
+ * there with ei). Tag may be a reference or [alias|Ref] (OTP 24+ calls):
+ * it is kept as it is.
+ * Errors: OT_EINVAL (NULL, or term is not such a call; nothing is
+ * stored), OT_ETOOBIG (a tag above OT_DIST_CALL_TAG_MAX bytes).
+ * From: anywhere; never blocks.
+ */
+OT_API int ot_dist_call_parse(const void *term, size_t size,
+			      ot_dist_from *from, size_t *request);
+
+/*
+ * Answers the call from with the term reply (size bytes, with its
+ * version byte): sends {Tag, Reply} to the caller, which gen_server:call
+ * returns as Reply.
+ * Errors: those of ot_dist_send(), and OT_EINVAL for a from whose tag
+ * does not fit. From: process or foreign.
+ */
+OT_API int ot_dist_reply(const ot_dist_from *from, const void *reply,
+			 size_t size);
 
 OT_END_DECLS
 

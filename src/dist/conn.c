@@ -62,41 +62,25 @@ static bool conn_remove(struct conn *c)
 }
 
 /* net_adm:ping is gen:call({net_kernel, Node}, '$gen_call',
- * {is_auth, node()}): {'$gen_call', {From, Tag}, Req}, answered with
- * {Tag, yes}. Tag is a reference, or [alias|Ref] since OTP 24: it is
- * copied back as it came, whatever it is. */
-static void answer_net_kernel(struct conn *c, const ei_x_buff *x)
+ * {is_auth, node()}), answered with yes. */
+static void answer_net_kernel(const ei_x_buff *x)
 {
-	const char *b = x->buff;
-	int i = 0, version, arity;
+	ot_dist_from from;
+	size_t req;
 	char atom[MAXATOMLEN];
-	erlang_pid from;
-	if (ei_decode_version(b, &i, &version) ||
-	    ei_decode_tuple_header(b, &i, &arity) || arity != 3 ||
-	    ei_decode_atom(b, &i, atom) || strcmp(atom, "$gen_call") != 0 ||
-	    ei_decode_tuple_header(b, &i, &arity) || arity != 2 ||
-	    ei_decode_pid(b, &i, &from))
+	int arity;
+	if (ot_dist_call_parse(x->buff, (size_t)x->index, &from, &req))
 		return;
-	int tag = i;
-	if (ei_skip_term(b, &i))
+	int i = (int)req;
+	if (ei_decode_tuple_header(x->buff, &i, &arity) || arity != 2 ||
+	    ei_decode_atom(x->buff, &i, atom) || strcmp(atom, "is_auth") != 0)
 		return;
-	int tag_len = i - tag;
-	if (ei_decode_tuple_header(b, &i, &arity) || arity != 2 ||
-	    ei_decode_atom(b, &i, atom) || strcmp(atom, "is_auth") != 0)
+	ei_x_buff yes;
+	if (ei_x_new_with_version(&yes))
 		return;
-
-	ei_x_buff reply;
-	if (ei_x_new_with_version(&reply))
-		return;
-	if (!ei_x_encode_tuple_header(&reply, 2) &&
-	    !ei_x_append_buf(&reply, b + tag, tag_len) &&
-	    !ei_x_encode_atom(&reply, "yes")) {
-		pthread_mutex_lock(&c->io);
-		ei_send_tmo(c->fd, &from, reply.buff, reply.index,
-			    (unsigned)ot__dist_node.timeout_ms);
-		pthread_mutex_unlock(&c->io);
-	}
-	ei_x_free(&reply);
+	if (!ei_x_encode_atom(&yes, "yes"))
+		ot_dist_reply(&from, yes.buff, (size_t)yes.index);
+	ei_x_free(&yes);
 }
 
 static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
@@ -105,14 +89,17 @@ static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
 	switch (msg->msgtype) {
 	case ERL_REG_SEND:
 		if (strcmp(msg->toname, "net_kernel") == 0)
-			answer_net_kernel(c, x);
+			answer_net_kernel(x);
 		else if (ot_whereis(msg->toname, &to) == 0)
 			ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
 		/* else: nobody by that name, dropped as Erlang drops it */
 		break;
+	case ERL_SEND:
+		if (ot_dist_local_pid(&msg->to, &to) == 0)
+			ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
+		break;
 	default:
-		/* A send to a pid of this node (none is known outside yet),
-		 * links, monitors: not yet. */
+		/* Links, monitors, exits: not yet. */
 		break;
 	}
 }

@@ -251,10 +251,20 @@ OT_API int ot_node_stop(void)
 	ot__dist_stop_proc(acceptor);
 	ot__dist_conn_stop_all();
 	close_fds(n); /* closing epmd's connection unregisters the node */
+	ot__dist_pids_clear();
 	pthread_mutex_lock(&n->lock);
 	n->started = false;
 	pthread_mutex_unlock(&n->lock);
 	return 0;
+}
+
+bool ot__dist_node_up(void)
+{
+	struct node *n = &ot__dist_node;
+	pthread_mutex_lock(&n->lock);
+	bool up = n->started && !ot_pid_is_none(n->acceptor);
+	pthread_mutex_unlock(&n->lock);
+	return up;
 }
 
 OT_API int ot_node_name(char *buf, size_t size)

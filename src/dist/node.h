@@ -5,6 +5,8 @@
  *   conn.c     the connections: the table, each one's reader process,
  *              delivering what arrives, net_kernel's answers
  *   send.c     ot_dist_send / ot_dist_send_name: connecting on demand
+ *   pids.c     otter processes as Erlang pids of this node
+ *   call.c     gen_server calls from Erlang: parsing one, replying
  *
  * Built on the public otter headers and ei only. ei's calls block the
  * thread they run on for a bounded time (timeout_ms); no otter call that
@@ -51,11 +53,17 @@ struct node {
 
 extern struct node ot__dist_node;
 
+/* node.c: true while the node is started (and not stopping). */
+bool ot__dist_node_up(void);
+
 /* conn.c */
 int ot__dist_conn_start(int fd, const char *node, struct conn **out);
 struct conn *ot__dist_conn_find(const char *node);
 void ot__dist_conn_put(struct conn *c);
 void ot__dist_conn_stop_all(void);
+/* pids.c */
+void ot__dist_pids_clear(void);
+
 /* Ends pid (kill) and waits until it has ended. */
 void ot__dist_stop_proc(ot_pid pid);
 

@@ -12,15 +12,6 @@
 
 #include "node.h"
 
-static bool node_started(void)
-{
-	struct node *n = &ot__dist_node;
-	pthread_mutex_lock(&n->lock);
-	bool started = n->started && !ot_pid_is_none(n->acceptor);
-	pthread_mutex_unlock(&n->lock);
-	return started;
-}
-
 /* The connection to node, made if there is none; the caller puts it. */
 static int conn_get(const char *node, struct conn **out)
 {
@@ -53,7 +44,7 @@ static int check_common(const char *node, const void *buf, size_t size)
 	if (!node || !node[0] || strlen(node) > MAXNODELEN || !buf ||
 	    size == 0 || size > INT_MAX)
 		return OT_EINVAL;
-	if (!node_started())
+	if (!ot__dist_node_up())
 		return OT_ENOTSTARTED;
 	return 0;
 }

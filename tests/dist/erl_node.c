@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "erl_node.h"
+#include "fixture.h"
 
 bool erl_available(void)
 {
@@ -112,4 +113,49 @@ int erl_run(const char *name, const char *cookie, const char *expr,
 	if (erl_start(&e, name, cookie, expr, timeout_s))
 		return -1;
 	return erl_finish(&e, buf, size);
+}
+
+/* ---- The fixture --------------------------------------------------------- */
+
+char otter_name[64], erl_name[64];
+
+void dist_setup(void)
+{
+	erl_node_name(otter_name, sizeof(otter_name), "otter");
+	erl_node_name(erl_name, sizeof(erl_name), "erl");
+	ck_assert_ot_ok(ot_node_start(otter_name, DIST_COOKIE, NULL));
+}
+
+void dist_teardown(void)
+{
+	ck_assert_ot_ok(ot_node_stop());
+}
+
+ot_msg *receive_term(void)
+{
+	ot_msg *msg = NULL;
+	ck_assert_ot_ok(ot_receive(&msg, scaled_ms(10000)));
+	ck_assert_uint_eq(ot_msg_tag(msg), OT_DIST_TAG);
+	return msg;
+}
+
+void open_tagged_tuple(const ot_msg *msg, int *i, int arity, const char *tag)
+{
+	const char *t = ot_msg_data(msg);
+	int version, got_arity;
+	char atom[MAXATOMLEN];
+	*i = 0;
+	ck_assert_int_eq(ei_decode_version(t, i, &version), 0);
+	ck_assert_int_eq(ei_decode_tuple_header(t, i, &got_arity), 0);
+	ck_assert_int_eq(got_arity, arity);
+	ck_assert_int_eq(ei_decode_atom(t, i, atom), 0);
+	ck_assert_str_eq(atom, tag);
+}
+
+void encode_tuple(ei_x_buff *x, const char *atom, long n)
+{
+	ck_assert_int_eq(ei_x_new_with_version(x), 0);
+	ck_assert_int_eq(ei_x_encode_tuple_header(x, 2), 0);
+	ck_assert_int_eq(ei_x_encode_atom(x, atom), 0);
+	ck_assert_int_eq(ei_x_encode_long(x, n), 0);
 }

@@ -44,4 +44,32 @@ int erl_finish(erl_node *e, char *buf, size_t size);
 int erl_run(const char *name, const char *cookie, const char *expr,
 	    int timeout_s, char *buf, size_t size);
 
+/* ---- The fixture of the tests of tests/dist -------------------------- */
+
+#include <otter/dist.h>
+
+#define DIST_COOKIE   "otter_test_cookie"
+#define ERL_TIMEOUT_S 20
+
+/* This test's otter node and the name of its Erlang node, unique to the
+ * test process (dist_setup() sets them). */
+extern char otter_name[64], erl_name[64];
+
+/* Checked fixture (with ot_test_setup): starts the otter node; stops it. */
+void dist_setup(void);
+void dist_teardown(void);
+
+/* An -eval expression, printf-like, into the array buf. */
+#define EXPR(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
+
+/* Receives one OT_DIST_TAG message within a few seconds. */
+ot_msg *receive_term(void);
+
+/* Decodes the start of {Tag, ...} in msg: checks the version, the arity
+ * and that the tag is the atom tag; *i is then at the second element. */
+void open_tagged_tuple(const ot_msg *msg, int *i, int arity, const char *tag);
+
+/* Encodes {atom, n} into a new x (ei_x_free it). */
+void encode_tuple(ei_x_buff *x, const char *atom, long n);
+
 #endif /* OTTER_TESTS_DIST_ERL_NODE_H */

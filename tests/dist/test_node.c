@@ -15,51 +15,6 @@
 #include "erl_node.h"
 #include "fixture.h"
 
-#define COOKIE	      "otter_test_cookie"
-#define ERL_TIMEOUT_S 20
-
-static char otter_name[64], erl_name[64];
-
-static void setup(void)
-{
-	erl_node_name(otter_name, sizeof(otter_name), "otter");
-	erl_node_name(erl_name, sizeof(erl_name), "erl");
-	ck_assert_ot_ok(ot_node_start(otter_name, COOKIE, NULL));
-}
-
-static void teardown(void)
-{
-	ck_assert_ot_ok(ot_node_stop());
-}
-
-/* An -eval expression into the array buf. */
-#define EXPR(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
-
-/* Receives one OT_DIST_TAG message within a few seconds. */
-static ot_msg *receive_term(void)
-{
-	ot_msg *msg = NULL;
-	ck_assert_ot_ok(ot_receive(&msg, scaled_ms(10000)));
-	ck_assert_uint_eq(ot_msg_tag(msg), OT_DIST_TAG);
-	return msg;
-}
-
-/* Decodes the start of {Tag, ...} in msg: checks the version, the arity
- * and that the tag is the atom tag; *i is then at the second element. */
-static void open_tagged_tuple(const ot_msg *msg, int *i, int arity,
-			      const char *tag)
-{
-	const char *t = ot_msg_data(msg);
-	int version, got_arity;
-	char atom[MAXATOMLEN];
-	*i = 0;
-	ck_assert_int_eq(ei_decode_version(t, i, &version), 0);
-	ck_assert_int_eq(ei_decode_tuple_header(t, i, &got_arity), 0);
-	ck_assert_int_eq(got_arity, arity);
-	ck_assert_int_eq(ei_decode_atom(t, i, atom), 0);
-	ck_assert_str_eq(atom, tag);
-}
-
 /* ---- the node itself ----------------------------------------------------- */
 
 START_TEST(test_start_stop)
@@ -68,12 +23,13 @@ START_TEST(test_start_stop)
 	ck_assert_int_eq(ot_node_name(buf, sizeof(buf)),
 			 (int)strlen(otter_name));
 	ck_assert_str_eq(buf, otter_name);
-	ck_assert_ot_err(ot_node_start(otter_name, COOKIE, NULL), OT_EALREADY);
+	ck_assert_ot_err(ot_node_start(otter_name, DIST_COOKIE, NULL),
+			 OT_EALREADY);
 	ck_assert_ot_ok(ot_node_stop());
 	ck_assert_ot_err(ot_node_stop(), OT_ENOTSTARTED);
 	ck_assert_ot_err(ot_node_name(buf, sizeof(buf)), OT_ENOTSTARTED);
 	/* The name is free again in epmd: the node starts again. */
-	ck_assert_ot_ok(ot_node_start(otter_name, COOKIE, NULL));
+	ck_assert_ot_ok(ot_node_start(otter_name, DIST_COOKIE, NULL));
 }
 END_TEST
 
@@ -81,13 +37,15 @@ START_TEST(test_bad_arguments)
 {
 	ot_node_opts bad_addr = {.listen_addr = "not an address"};
 	ot_node_opts bad_port = {.port = 70000};
-	ck_assert_ot_err(ot_node_start(NULL, COOKIE, NULL), OT_EINVAL);
-	ck_assert_ot_err(ot_node_start("noat", COOKIE, NULL), OT_EINVAL);
-	ck_assert_ot_err(ot_node_start("@host", COOKIE, NULL), OT_EINVAL);
-	ck_assert_ot_err(ot_node_start("alive@", COOKIE, NULL), OT_EINVAL);
+	ck_assert_ot_err(ot_node_start(NULL, DIST_COOKIE, NULL), OT_EINVAL);
+	ck_assert_ot_err(ot_node_start("noat", DIST_COOKIE, NULL), OT_EINVAL);
+	ck_assert_ot_err(ot_node_start("@host", DIST_COOKIE, NULL), OT_EINVAL);
+	ck_assert_ot_err(ot_node_start("alive@", DIST_COOKIE, NULL), OT_EINVAL);
 	ck_assert_ot_err(ot_node_start("a@b", "", NULL), OT_EINVAL);
-	ck_assert_ot_err(ot_node_start("a@b", COOKIE, &bad_addr), OT_EINVAL);
-	ck_assert_ot_err(ot_node_start("a@b", COOKIE, &bad_port), OT_EINVAL);
+	ck_assert_ot_err(ot_node_start("a@b", DIST_COOKIE, &bad_addr),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_node_start("a@b", DIST_COOKIE, &bad_port),
+			 OT_EINVAL);
 	char byte = 131;
 	erlang_pid pid = {.node = ""};
 	ck_assert_ot_err(ot_dist_send_name(NULL, "x", &byte, 1), OT_EINVAL);
@@ -113,7 +71,7 @@ START_TEST(test_cookie_file)
 	ck_assert_ot_err(ot_node_start(otter_name, NULL, NULL), OT_EINVAL);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs(COOKIE "\n", f);
+	fputs(DIST_COOKIE "\n", f);
 	fclose(f);
 	ck_assert_ot_ok(ot_node_start(otter_name, NULL, NULL));
 	unlink(path);
@@ -123,7 +81,8 @@ START_TEST(test_cookie_file)
 	EXPR(e, "io:format(\"~p~n\", [net_adm:ping('%s')]), halt().",
 	     otter_name);
 	ck_assert_int_eq(
-	    erl_run(erl_name, COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)), 0);
+	    erl_run(erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)),
+	    0);
 	ck_assert_str_eq(out, "pong\n");
 }
 END_TEST
@@ -139,7 +98,8 @@ START_TEST(test_ping)
 	     " lists:member('%s', nodes(hidden))]), halt().",
 	     otter_name, otter_name);
 	ck_assert_int_eq(
-	    erl_run(erl_name, COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)), 0);
+	    erl_run(erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)),
+	    0);
 	ck_assert_str_eq(out, "pong true\n");
 }
 END_TEST
@@ -183,8 +143,8 @@ START_TEST(test_erlang_sends_to_name)
 	     "{inbox, '%s'} ! second, timer:sleep(500), halt().",
 	     otter_name, otter_name, otter_name);
 	erl_node node;
-	ck_assert_int_eq(erl_start(&node, erl_name, COOKIE, e, ERL_TIMEOUT_S),
-			 0);
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
 
 	ot_msg *msg = receive_term();
 	const char *t = ot_msg_data(msg);
@@ -217,14 +177,6 @@ END_TEST
 
 /* ---- otter sending ------------------------------------------------------- */
 
-static void encode_tuple(ei_x_buff *x, const char *atom, long n)
-{
-	ck_assert_int_eq(ei_x_new_with_version(x), 0);
-	ck_assert_int_eq(ei_x_encode_tuple_header(x, 2), 0);
-	ck_assert_int_eq(ei_x_encode_atom(x, atom), 0);
-	ck_assert_int_eq(ei_x_encode_long(x, n), 0);
-}
-
 /* The first send to a node that never connected connects to it; the
  * Erlang side replies over the same connection, by name. */
 START_TEST(test_otter_sends_to_name)
@@ -238,8 +190,8 @@ START_TEST(test_otter_sends_to_name)
 	     "after 10000 -> io:format(\"timeout~n\") end, halt().",
 	     otter_name);
 	erl_node node;
-	ck_assert_int_eq(erl_start(&node, erl_name, COOKIE, e, ERL_TIMEOUT_S),
-			 0);
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
 	ck_assert(erl_read_line(&node, line, sizeof(line)));
 	ck_assert_str_eq(line, "ready");
 
@@ -271,8 +223,8 @@ START_TEST(test_otter_sends_to_pid)
 	     "after 10000 -> io:format(\"timeout~n\") end, halt().",
 	     otter_name);
 	erl_node node;
-	ck_assert_int_eq(erl_start(&node, erl_name, COOKIE, e, ERL_TIMEOUT_S),
-			 0);
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
 
 	ot_msg *msg = receive_term();
 	int i;
@@ -308,7 +260,7 @@ static Suite *node_suite(void)
 {
 	Suite *s = suite_create("dist_node");
 	TCase *tc = ot_test_tcase("node", 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_start_stop);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_cookie_file);
@@ -316,7 +268,7 @@ static Suite *node_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = ot_test_tcase("erlang", 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_ping);
 	tcase_add_test(tc, test_wrong_cookie);
 	tcase_add_test(tc, test_erlang_sends_to_name);

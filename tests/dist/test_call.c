@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_call.c — gen_server:call from Erlang answered by an otter
+ * gen_server (handle_info, ot_dist_call_parse, ot_dist_reply), and the
+ * parsing of calls with both kinds of tags. Skipped when erl is not
+ * installed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "erl_node.h"
+#include "fixture.h"
+
+/* ---- ot_dist_call_parse on terms made here ------------------------------ */
+
+static const erlang_pid caller = {
+    .node = "erl@127.0.0.1", .num = 42, .serial = 1, .creation = 7};
+static const erlang_ref ref = {
+    .node = "erl@127.0.0.1", .len = 3, .n = {1, 2, 3}, .creation = 7};
+
+/* {'$gen_call', {caller, Tag}, {lookup, 5}}, Tag a reference or
+ * (alias) [alias|Ref]. */
+static void encode_call(ei_x_buff *x, bool alias)
+{
+	ck_assert_int_eq(ei_x_new_with_version(x), 0);
+	ck_assert_int_eq(ei_x_encode_tuple_header(x, 3), 0);
+	ck_assert_int_eq(ei_x_encode_atom(x, "$gen_call"), 0);
+	ck_assert_int_eq(ei_x_encode_tuple_header(x, 2), 0);
+	ck_assert_int_eq(ei_x_encode_pid(x, &caller), 0);
+	if (alias) {
+		ck_assert_int_eq(ei_x_encode_list_header(x, 1), 0);
+		ck_assert_int_eq(ei_x_encode_atom(x, "alias"), 0);
+	}
+	ck_assert_int_eq(ei_x_encode_ref(x, &ref), 0);
+	ck_assert_int_eq(ei_x_encode_tuple_header(x, 2), 0);
+	ck_assert_int_eq(ei_x_encode_atom(x, "lookup"), 0);
+	ck_assert_int_eq(ei_x_encode_long(x, 5), 0);
+}
+
+START_TEST(test_parse)
+{
+	bool alias = _i == 1;
+	ei_x_buff x;
+	encode_call(&x, alias);
+	ot_dist_from from;
+	size_t req;
+	ck_assert_ot_ok(
+	    ot_dist_call_parse(x.buff, (size_t)x.index, &from, &req));
+	ck_assert_str_eq(from.pid.node, caller.node);
+	ck_assert_uint_eq(from.pid.num, caller.num);
+
+	/* The tag is kept as it came: a ref, or [alias|Ref]. */
+	int i = 0, type, size, arity;
+	erlang_ref got;
+	char atom[MAXATOMLEN];
+	if (alias) {
+		ck_assert_int_eq(ei_decode_list_header(from.tag, &i, &arity),
+				 0);
+		ck_assert_int_eq(arity, 1);
+		ck_assert_int_eq(ei_decode_atom(from.tag, &i, atom), 0);
+		ck_assert_str_eq(atom, "alias");
+	}
+	ck_assert_int_eq(ei_decode_ref(from.tag, &i, &got), 0);
+	ck_assert_uint_eq((size_t)i, from.tag_size);
+	ck_assert_uint_eq(got.n[2], 3);
+
+	i = (int)req;
+	ck_assert_int_eq(ei_get_type(x.buff, &i, &type, &size), 0);
+	ck_assert_int_eq(ei_decode_tuple_header(x.buff, &i, &arity), 0);
+	ck_assert_int_eq(ei_decode_atom(x.buff, &i, atom), 0);
+	ck_assert_str_eq(atom, "lookup");
+
+	/* A term longer than the call, or not a call, is refused. */
+	ck_assert_ot_err(
+	    ot_dist_call_parse(x.buff, (size_t)x.index + 1, &from, &req),
+	    OT_EINVAL);
+	ei_x_free(&x);
+	encode_tuple(&x, "$gen_cast", 1);
+	ck_assert_ot_err(
+	    ot_dist_call_parse(x.buff, (size_t)x.index, &from, &req),
+	    OT_EINVAL);
+	ck_assert_ot_err(ot_dist_call_parse(NULL, 1, &from, &req), OT_EINVAL);
+	ck_assert_ot_err(ot_dist_call_parse(x.buff, 0, &from, &req), OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_dist_call_parse(x.buff, (size_t)x.index, NULL, &req), OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_dist_call_parse(x.buff, (size_t)x.index, &from, NULL),
+	    OT_EINVAL);
+	ck_assert_ot_err(ot_dist_reply(NULL, x.buff, (size_t)x.index),
+			 OT_EINVAL);
+	ei_x_free(&x);
+}
+END_TEST
+
+/* ---- an otter gen_server called from Erlang ---------------------------- */
+
+static ot_gs_ret kv_init(void *arg, void **state)
+{
+	return ot_gs_ok();
+}
+
+/* {lookup, Key} -> {ok, Key}; anything else -> {error, unknown}. */
+static ot_gs_ret kv_info(const ot_msg *msg, void **state)
+{
+	ot_dist_from from;
+	size_t req;
+	if (ot_msg_tag(msg) != OT_DIST_TAG ||
+	    ot_dist_call_parse(ot_msg_data(msg), ot_msg_size(msg), &from, &req))
+		return ot_gs_noreply();
+	const char *t = ot_msg_data(msg);
+	int i = (int)req, arity;
+	char atom[MAXATOMLEN];
+	ei_x_buff x;
+	ei_x_new_with_version(&x);
+	ei_x_encode_tuple_header(&x, 2);
+	if (!ei_decode_tuple_header(t, &i, &arity) && arity == 2 &&
+	    !ei_decode_atom(t, &i, atom) && strcmp(atom, "lookup") == 0) {
+		int key = i;
+		ei_skip_term(t, &i);
+		ei_x_encode_atom(&x, "ok");
+		ei_x_append_buf(&x, t + key, i - key);
+	} else {
+		ei_x_encode_atom(&x, "error");
+		ei_x_encode_atom(&x, "unknown");
+	}
+	ot_dist_reply(&from, x.buff, (size_t)x.index);
+	ei_x_free(&x);
+	return ot_gs_noreply();
+}
+
+static const ot_gen_server_callbacks kv = {
+    .init = kv_init,
+    .handle_info = kv_info,
+};
+
+/* gen_server_SUITE:call_remote1 — a call to {Name, Node}; the reply
+ * matches the caller's OTP 24+ alias tag. */
+START_TEST(test_call_from_erlang)
+{
+	ot_pid server;
+	ot_gen_server_opts opts = {.name = "kv_registry"};
+	ck_assert_ot_ok(ot_gen_server_start(&kv, NULL, &opts, &server, NULL));
+	char e[768], out[256];
+	EXPR(e,
+	     "N = '%s', "
+	     "A = gen_server:call({kv_registry, N}, {lookup, "
+	     "<<\"shopping\">>}), "
+	     "B = gen_server:call({kv_registry, N}, what), "
+	     "io:format(\"~p ~p~n\", [A, B]), halt().",
+	     otter_name);
+	ck_assert_int_eq(
+	    erl_run(erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out, "{ok,<<\"shopping\">>} {error,unknown}\n");
+	ck_assert_ot_ok(ot_gen_server_stop(server, NULL, scaled_ms(5000)));
+}
+END_TEST
+
+static Suite *call_suite(void)
+{
+	Suite *s = suite_create("dist_call");
+	TCase *tc = ot_test_tcase("parse", 10);
+	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
+	tcase_add_loop_test(tc, test_parse, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = ot_test_tcase("erlang", 60);
+	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
+	tcase_add_test(tc, test_call_from_erlang);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	erl_require_or_skip("tests/dist/test_call");
+	return ot_test_run(call_suite());
+}
