@@ -8,6 +8,7 @@
  * A connection lives until the node closes it or ot_node_stop(); its
  * reader then takes it out of the table.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -104,6 +105,26 @@ static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
 	}
 }
 
+/* Why a connection ends: the other node closed it, or ei could not read
+ * a frame (malformed, or not whole in time). ei says EIO for both; the
+ * stream tells them apart: at its end after a close, not after a frame
+ * ei refused. */
+static void report_end(const struct conn *c, int rc, int err)
+{
+	char byte;
+	if (rc == ERL_ERROR && err == EIO &&
+	    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		ot_log(OT_LOG_INFO, "dist: %s closed the connection", c->node);
+	else
+		ot_log(OT_LOG_WARNING,
+		       "dist: closing the connection to %s: %s (erl_errno %d)",
+		       c->node,
+		       rc == ERL_TIMEOUT
+			   ? "a frame did not arrive whole in time"
+			   : "a frame ei could not read",
+		       err);
+}
+
 static void reader(void *arg)
 {
 	struct conn *c = arg;
@@ -118,12 +139,14 @@ static void reader(void *arg)
 			int rc = ei_xreceive_msg_tmo(
 			    c->fd, &msg, &x,
 			    (unsigned)ot__dist_node.timeout_ms);
+			int err = erl_errno;
 			pthread_mutex_unlock(&c->io);
 			if (rc == ERL_TICK)
 				continue;
-			if (rc != ERL_MSG)
-				break; /* closed, broken, or a frame ei refused
-					*/
+			if (rc != ERL_MSG) {
+				report_end(c, rc, err);
+				break;
+			}
 			deliver(c, &msg, &x);
 		}
 		ei_x_free(&x);
