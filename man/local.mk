@@ -28,6 +28,8 @@ otter_man_stubs = \
 	man/ot_child_start_info.3 \
 	man/ot_connect.3 \
 	man/ot_demonitor.3 \
+	man/ot_dist_call.3 \
+	man/ot_dist_call_name.3 \
 	man/ot_dist_call_parse.3 \
 	man/ot_dist_local_pid.3 \
 	man/ot_dist_pid.3 \

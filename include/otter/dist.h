@@ -43,9 +43,12 @@
  * otter gen_server takes it in handle_info, ot_dist_call_parse() finds
  * Request and the caller, ot_dist_reply() answers it.
  *
+ * The other way, ot_dist_call_name() and ot_dist_call() make a
+ * gen_server:call to a server of another node and return its reply.
+ *
  * Not yet: links and monitors across nodes (a call to a name nobody
- * holds waits for its timeout: no noproc), ot_gen_server_call() to an
- * Erlang server, two otter nodes on one connection race. The handshake of a new connection and
+ * holds, either way, waits for its timeout: no noproc), the race of two
+ * nodes connecting to each other at once. The handshake of a new connection and
  * the writes of a send run on the calling scheduler thread (ei's sockets
  * block, for a bounded time); waiting for the next message from a node
  * does not: each connection's process waits with ot_fd_wait().
@@ -182,8 +185,8 @@ typedef struct ot_dist_from {
  * stored), OT_ETOOBIG (a tag above OT_DIST_CALL_TAG_MAX bytes).
  * From: anywhere; never blocks.
  */
-OT_API int ot_dist_call_parse(const void *term, size_t size,
-			      ot_dist_from *from, size_t *request);
+OT_API int ot_dist_call_parse(const void *term, size_t size, ot_dist_from *from,
+			      size_t *request);
 
 /*
  * Answers the call from with the term reply (size bytes, with its
@@ -194,6 +197,29 @@ OT_API int ot_dist_call_parse(const void *term, size_t size,
  */
 OT_API int ot_dist_reply(const ot_dist_from *from, const void *reply,
 			 size_t size);
+
+/*
+ * gen_server:call({name, node}, Request): sends {'$gen_call', {Self,
+ * Ref}, Request} (Self: the caller's ot_dist_pid(), Ref a new reference;
+ * request is size bytes of a term with its version byte) and waits up to
+ * timeout_ms (OT_INFINITY: for ever) for the answer {Ref, Reply}. On
+ * success *reply gets that message (OT_DIST_TAG; ot_msg_free() it) and
+ * *offset where Reply begins in its data (decode from there with ei).
+ * Other messages that arrive meanwhile stay in the caller's mailbox, in
+ * their order. A server that does not exist, or dies, is not seen: the
+ * call times out (no monitor across nodes yet); a reply that comes after
+ * the timeout stays in the mailbox, as in OTP before aliases.
+ * Errors: those of ot_dist_send_name(), OT_ETIMEDOUT, OT_EINVAL (reply
+ * or offset NULL, bad timeout).
+ * From: process or foreign; waits like ot_receive().
+ */
+OT_API int ot_dist_call_name(const char *node, const char *name,
+			     const void *request, size_t size, int timeout_ms,
+			     ot_msg **reply, size_t *offset);
+
+/* The same to the process to of another node (gen_server:call(Pid, ...)). */
+OT_API int ot_dist_call(const erlang_pid *to, const void *request, size_t size,
+			int timeout_ms, ot_msg **reply, size_t *offset);
 
 OT_END_DECLS
 

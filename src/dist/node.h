@@ -7,6 +7,7 @@
  *   send.c     ot_dist_send / ot_dist_send_name: connecting on demand
  *   pids.c     otter processes as Erlang pids of this node
  *   call.c     gen_server calls from Erlang: parsing one, replying
+ *   remote_call.c  gen_server calls to a server of another node
  *
  * Built on the public otter headers and ei only. ei's calls block the
  * thread they run on for a bounded time (timeout_ms); no otter call that

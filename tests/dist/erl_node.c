@@ -48,6 +48,7 @@ int erl_start(erl_node *e, const char *name, const char *cookie,
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0); /* erl_kill() ends erl and beam with it */
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
@@ -104,6 +105,13 @@ int erl_finish(erl_node *e, char *buf, size_t size)
 	while (waitpid(e->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int erl_kill(erl_node *e)
+{
+	kill(-e->pid, SIGKILL);
+	char rest[256];
+	return erl_finish(e, rest, sizeof(rest));
 }
 
 int erl_run(const char *name, const char *cookie, const char *expr,

@@ -40,6 +40,10 @@ bool erl_read_line(erl_node *e, char *buf, size_t size);
  * returns its exit status (-1 when killed). */
 int erl_finish(erl_node *e, char *buf, size_t size);
 
+/* Kills the node (erl, its beam and epmd's registration with them) and
+ * waits for it; returns as erl_finish(). */
+int erl_kill(erl_node *e);
+
 /* erl_start + erl_finish. */
 int erl_run(const char *name, const char *cookie, const char *expr,
 	    int timeout_s, char *buf, size_t size);

@@ -156,6 +156,89 @@ START_TEST(test_call_from_erlang)
 }
 END_TEST
 
+/* ---- otter calling an Erlang gen_server --------------------------------- */
+
+/* Decodes the atom at offset in msg's data. */
+static void assert_atom_at(const ot_msg *msg, size_t offset, const char *want)
+{
+	int i = (int)offset;
+	char atom[MAXATOMLEN];
+	ck_assert_int_eq(ei_decode_atom(ot_msg_data(msg), &i, atom), 0);
+	ck_assert_str_eq(atom, want);
+	ck_assert_uint_eq((size_t)i, ot_msg_size(msg));
+}
+
+/* gen_server_SUITE:call_remote1, the other way: net_kernel of the Erlang
+ * node is a real gen_server; a server by pid answers through
+ * gen_server:reply. Messages that come meanwhile stay queued. */
+START_TEST(test_call_to_erlang)
+{
+	ck_assert_ot_ok(ot_register("inbox", ot_self()));
+	char e[768], line[256];
+	EXPR(e,
+	     "Echo = spawn(fun L() -> receive {'$gen_call', From, R} -> "
+	     "gen_server:reply(From, {echo, R}), L() end end), "
+	     "{inbox, '%s'} ! {echo, Echo}, io:format(\"ready~n\"), "
+	     "timer:sleep(10000), halt().",
+	     otter_name);
+	erl_node node;
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
+	ck_assert(erl_read_line(&node, line, sizeof(line)));
+	ck_assert_str_eq(line, "ready");
+	ot_msg *msg = receive_term();
+	int i;
+	erlang_pid echo;
+	open_tagged_tuple(msg, &i, 2, "echo");
+	ck_assert_int_eq(ei_decode_pid(ot_msg_data(msg), &i, &echo), 0);
+	ot_msg_free(msg);
+
+	ck_assert_ot_ok(ot_send(ot_self(), 7, "queued", 6));
+	ei_x_buff x;
+	ck_assert_int_eq(ei_x_new_with_version(&x), 0);
+	ck_assert_int_eq(ei_x_encode_tuple_header(&x, 2), 0);
+	ck_assert_int_eq(ei_x_encode_atom(&x, "is_auth"), 0);
+	ck_assert_int_eq(ei_x_encode_atom(&x, otter_name), 0);
+	size_t offset;
+	ck_assert_ot_ok(ot_dist_call_name(erl_name, "net_kernel", x.buff,
+					  (size_t)x.index, scaled_ms(5000),
+					  &msg, &offset));
+	assert_atom_at(msg, offset, "yes");
+	ot_msg_free(msg);
+	ei_x_free(&x);
+
+	encode_tuple(&x, "ping", 3);
+	ck_assert_ot_ok(ot_dist_call(&echo, x.buff, (size_t)x.index,
+				     scaled_ms(5000), &msg, &offset));
+	const char *t = ot_msg_data(msg);
+	i = (int)offset;
+	int arity;
+	char atom[MAXATOMLEN];
+	ck_assert_int_eq(ei_decode_tuple_header(t, &i, &arity), 0);
+	ck_assert_int_eq(ei_decode_atom(t, &i, atom), 0);
+	ck_assert_str_eq(atom, "echo");
+	ot_msg_free(msg);
+
+	/* A name nobody holds: the call times out (no noproc yet). */
+	ck_assert_ot_err(ot_dist_call_name(erl_name, "nobody", x.buff,
+					   (size_t)x.index, 300, &msg, &offset),
+			 OT_ETIMEDOUT);
+	ck_assert_ot_err(
+	    ot_dist_call(&echo, x.buff, (size_t)x.index, -5, &msg, &offset),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_dist_call(&echo, x.buff, (size_t)x.index, 100, NULL, &offset),
+	    OT_EINVAL);
+	ei_x_free(&x);
+
+	ck_assert_ot_ok(ot_receive(&msg, 0));
+	ck_assert_uint_eq(ot_msg_tag(msg), 7);
+	ot_msg_free(msg);
+	erl_kill(&node);
+	ck_assert_ot_ok(ot_unregister("inbox"));
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("dist_call");
@@ -167,6 +250,7 @@ static Suite *call_suite(void)
 	tc = ot_test_tcase("erlang", 60);
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_call_from_erlang);
+	tcase_add_test(tc, test_call_to_erlang);
 	suite_add_tcase(s, tc);
 	return s;
 }
