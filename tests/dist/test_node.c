@@ -244,6 +244,48 @@ START_TEST(test_otter_sends_to_pid)
 }
 END_TEST
 
+/* 10,000 terms each way arrive, in the order sent. */
+START_TEST(test_many_in_order)
+{
+	enum { N = 10000 };
+	ck_assert_ot_ok(ot_register("inbox", ot_self()));
+	char e[1024], line[256], out[256];
+	EXPR(e,
+	     "register(box, self()), "
+	     "[{inbox, '%s'} ! {n, I} || I <- lists:seq(1, %d)], "
+	     "io:format(\"sent~n\"), "
+	     "L = fun L(I) when I > %d -> ok; "
+	     "L(I) -> receive {n, I} -> L(I + 1); {n, J} -> {bad, I, J} "
+	     "after 10000 -> {timeout, I} end end, "
+	     "io:format(\"~p~n\", [L(1)]), halt().",
+	     otter_name, N, N);
+	erl_node node;
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
+	for (long want = 1; want <= N; want++) {
+		ot_msg *msg = receive_term();
+		int i;
+		long n;
+		open_tagged_tuple(msg, &i, 2, "n");
+		ck_assert_int_eq(ei_decode_long(ot_msg_data(msg), &i, &n), 0);
+		ck_assert_int_eq(n, want);
+		ot_msg_free(msg);
+	}
+	ck_assert(erl_read_line(&node, line, sizeof(line)));
+	ck_assert_str_eq(line, "sent");
+	for (long n = 1; n <= N; n++) {
+		ei_x_buff x;
+		encode_tuple(&x, "n", n);
+		ck_assert_ot_ok(ot_dist_send_name(erl_name, "box", x.buff,
+						  (size_t)x.index));
+		ei_x_free(&x);
+	}
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "ok\n");
+	ck_assert_ot_ok(ot_unregister("inbox"));
+}
+END_TEST
+
 /* A node that does not exist: an error, not a hang. */
 START_TEST(test_send_to_missing_node)
 {
@@ -274,6 +316,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, test_erlang_sends_to_name);
 	tcase_add_test(tc, test_otter_sends_to_name);
 	tcase_add_test(tc, test_otter_sends_to_pid);
+	tcase_add_test(tc, test_many_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
