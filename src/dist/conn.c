@@ -45,19 +45,24 @@ struct conn *ot__dist_conn_find(const char *node)
 	return c;
 }
 
-/* Takes c out of the table; false when it was not in it any more. */
+/* Under node.lock: takes c out of the table; false when it was not in
+ * it any more. */
+static bool conn_unlink(struct conn *c)
+{
+	for (struct conn **p = &ot__dist_node.conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool conn_remove(struct conn *c)
 {
 	struct node *n = &ot__dist_node;
-	bool found = false;
 	pthread_mutex_lock(&n->lock);
-	for (struct conn **p = &n->conns; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
-			found = true;
-			break;
-		}
-	}
+	bool found = conn_unlink(c);
 	pthread_mutex_unlock(&n->lock);
 	return found;
 }
@@ -166,16 +171,22 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	pthread_mutex_init(&c->io, NULL);
 	c->refs = out ? 2 : 1;
 
-	/* In the table before the reader runs, so that it finds itself
-	 * there when it ends; the newest connection to a node comes first. */
+	/* In the table, with its reader's pid, before anyone can look:
+	 * the reader finds itself there when it ends, ot_node_stop() finds
+	 * the pid to wait for. ot_spawn() never blocks nor yields, so it may
+	 * run under the lock; the newest connection to a node comes first. */
+	ot_spawn_opts so = {.stack_size = DIST_STACK_SIZE};
+	ot_pid pid;
 	pthread_mutex_lock(&n->lock);
 	c->next = n->conns;
 	n->conns = c;
+	int rc = ot_spawn(reader, c, &so, &pid);
+	if (rc)
+		conn_unlink(c);
+	else
+		c->reader = pid;
 	pthread_mutex_unlock(&n->lock);
-	ot_spawn_opts so = {.stack_size = DIST_STACK_SIZE};
-	int rc = ot_spawn(reader, c, &so, &c->reader);
 	if (rc) {
-		conn_remove(c);
 		pthread_mutex_destroy(&c->io);
 		free(c); /* the caller closes fd */
 		return rc;

@@ -121,7 +121,7 @@ static int publish(struct node *n, int port)
 
 /* The acceptor: waits for a connection, lets ei do the handshake (the
  * cookie challenge), and gives the connection a process of its own. */
-static void acceptor(void *arg)
+static void accept_loop(void *arg)
 {
 	struct node *n = arg;
 	for (;;) {
@@ -187,11 +187,17 @@ static int start(struct node *n, const char *name, const char *alive,
 	if (!rc)
 		rc = publish(n, port);
 	ot_spawn_opts so = {.stack_size = DIST_STACK_SIZE};
+	ot_pid acceptor;
 	if (!rc)
-		rc = ot_spawn(acceptor, n, &so, &n->acceptor);
-	if (rc)
+		rc = ot_spawn(accept_loop, n, &so, &acceptor);
+	if (rc) {
 		close_fds(n);
-	return rc;
+		return rc;
+	}
+	pthread_mutex_lock(&n->lock); /* the node is up from here */
+	n->acceptor = acceptor;
+	pthread_mutex_unlock(&n->lock);
+	return 0;
 }
 
 OT_API int ot_node_start(const char *name, const char *cookie,
