@@ -31,6 +31,8 @@ otter_man_stubs = \
 	man/ot_dist_call.3 \
 	man/ot_dist_call_name.3 \
 	man/ot_dist_call_parse.3 \
+	man/ot_dist_cast_name.3 \
+	man/ot_dist_cast_parse.3 \
 	man/ot_dist_local_pid.3 \
 	man/ot_dist_pid.3 \
 	man/ot_dist_reply.3 \

@@ -221,6 +221,22 @@ OT_API int ot_dist_call_name(const char *node, const char *name,
 OT_API int ot_dist_call(const erlang_pid *to, const void *request, size_t size,
 			int timeout_ms, ot_msg **reply, size_t *offset);
 
+/*
+ * gen_server:cast({name, node}, Request): sends {'$gen_cast', Request}
+ * (request: size bytes of a term with its version byte) and returns.
+ * Errors: those of ot_dist_send_name(). From: process or foreign.
+ */
+OT_API int ot_dist_cast_name(const char *node, const char *name,
+			     const void *request, size_t size);
+
+/*
+ * Parses term (size bytes, an OT_DIST_TAG message's data) as a cast from
+ * another node, {'$gen_cast', Request}: *request gets the offset in term
+ * where Request begins. Errors: OT_EINVAL (NULL, size 0, or not a cast).
+ * From: anywhere; never blocks.
+ */
+OT_API int ot_dist_cast_parse(const void *term, size_t size, size_t *request);
+
 OT_END_DECLS
 
 #endif /* OTTER_DIST_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * call.c — gen_server calls that come from another node. gen:call sends
+ * call.c — gen_server calls (and casts) that come from another node. gen:call
+ * sends
  * {'$gen_call', {From, Tag}, Request} and waits for {Tag, Reply}; Tag is
  * a reference, or [alias|Ref] since OTP 24 (gen:reply then sends to the
  * alias; the caller's receive matches {Tag, _} whichever way the reply
@@ -66,4 +67,22 @@ OT_API int ot_dist_reply(const ot_dist_from *from, const void *reply,
 		rc = ot_dist_send(&from->pid, x.buff, (size_t)x.index);
 	ei_x_free(&x);
 	return rc;
+}
+
+OT_API int ot_dist_cast_parse(const void *term, size_t size, size_t *request)
+{
+	if (!term || !request || size == 0 || size > INT_MAX)
+		return OT_EINVAL;
+	const char *b = term;
+	int i = 0, version, arity;
+	char atom[MAXATOMLEN];
+	if (ei_decode_version(b, &i, &version) ||
+	    ei_decode_tuple_header(b, &i, &arity) || arity != 2 ||
+	    ei_decode_atom(b, &i, atom) || strcmp(atom, "$gen_cast") != 0)
+		return OT_EINVAL;
+	int req = i;
+	if (ei_skip_term(b, &i) || (size_t)i != size)
+		return OT_EINVAL;
+	*request = (size_t)req;
+	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * remote_call.c — gen_server calls from otter to a server of another
- * node: gen:call's message with a fresh reference as the tag, and a
+ * remote_call.c — gen_server calls (and casts) from otter to a server of
+ * another node: gen:call's message with a fresh reference as the tag, and a
  * selective receive of the {Ref, Reply} that answers it.
  */
 #include <limits.h>
@@ -108,4 +108,25 @@ OT_API int ot_dist_call(const erlang_pid *to, const void *request, size_t size,
 		return OT_EINVAL;
 	return call(to->node, NULL, to, request, size, timeout_ms, reply,
 		    offset);
+}
+
+OT_API int ot_dist_cast_name(const char *node, const char *name,
+			     const void *request, size_t size)
+{
+	if (!node || !name || !request || size < 2 || size > INT_MAX)
+		return OT_EINVAL;
+	const char *r = request;
+	int i = 0, version;
+	if (ei_decode_version(r, &i, &version))
+		return OT_EINVAL;
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x))
+		return OT_ENOMEM;
+	int rc = OT_ENOMEM;
+	if (!ei_x_encode_tuple_header(&x, 2) &&
+	    !ei_x_encode_atom(&x, "$gen_cast") &&
+	    !ei_x_append_buf(&x, r + i, (int)(size - (size_t)i)))
+		rc = ot_dist_send_name(node, name, x.buff, (size_t)x.index);
+	ei_x_free(&x);
+	return rc;
 }

@@ -99,16 +99,25 @@ static ot_gs_ret kv_init(void *arg, void **state)
 	return ot_gs_ok();
 }
 
-/* {lookup, Key} -> {ok, Key}; anything else -> {error, unknown}. */
+/* The casts the server got (it runs in the test's process). */
+static long casts;
+
+/* Calls: {lookup, Key} -> {ok, Key}; casts -> {casts, N}; anything else
+ * -> {error, unknown}. Casts are counted. */
 static ot_gs_ret kv_info(const ot_msg *msg, void **state)
 {
 	ot_dist_from from;
 	size_t req;
-	if (ot_msg_tag(msg) != OT_DIST_TAG ||
-	    ot_dist_call_parse(ot_msg_data(msg), ot_msg_size(msg), &from, &req))
+	if (ot_msg_tag(msg) != OT_DIST_TAG)
+		return ot_gs_noreply();
+	if (ot_dist_cast_parse(ot_msg_data(msg), ot_msg_size(msg), &req) == 0) {
+		casts++;
+		return ot_gs_noreply();
+	}
+	if (ot_dist_call_parse(ot_msg_data(msg), ot_msg_size(msg), &from, &req))
 		return ot_gs_noreply();
 	const char *t = ot_msg_data(msg);
-	int i = (int)req, arity;
+	int i = (int)req, j = (int)req, arity;
 	char atom[MAXATOMLEN];
 	ei_x_buff x;
 	ei_x_new_with_version(&x);
@@ -119,6 +128,9 @@ static ot_gs_ret kv_info(const ot_msg *msg, void **state)
 		ei_skip_term(t, &i);
 		ei_x_encode_atom(&x, "ok");
 		ei_x_append_buf(&x, t + key, i - key);
+	} else if (!ei_decode_atom(t, &j, atom) && strcmp(atom, "casts") == 0) {
+		ei_x_encode_atom(&x, "casts");
+		ei_x_encode_long(&x, casts);
 	} else {
 		ei_x_encode_atom(&x, "error");
 		ei_x_encode_atom(&x, "unknown");
@@ -239,6 +251,45 @@ START_TEST(test_call_to_erlang)
 }
 END_TEST
 
+/* gen_server:cast both ways: Erlang casts to the otter server (the call
+ * after them sees both, a cast and a call from one process keep their
+ * order), otter casts to an Erlang process. */
+START_TEST(test_cast_both_ways)
+{
+	ot_pid server;
+	ot_gen_server_opts opts = {.name = "kv_registry"};
+	ck_assert_ot_ok(ot_gen_server_start(&kv, NULL, &opts, &server, NULL));
+	char e[768], line[256], out[256];
+	EXPR(e,
+	     "N = '%s', register(box, self()), "
+	     "ok = gen_server:cast({kv_registry, N}, one), "
+	     "ok = gen_server:cast({kv_registry, N}, two), "
+	     "io:format(\"~p~n\", [gen_server:call({kv_registry, N}, casts)]), "
+	     "receive M -> io:format(\"~p~n\", [M]) "
+	     "after 10000 -> io:format(\"timeout~n\") end, halt().",
+	     otter_name);
+	erl_node node;
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
+	ck_assert(erl_read_line(&node, line, sizeof(line)));
+	ck_assert_str_eq(line, "{casts,2}");
+	ei_x_buff x;
+	encode_tuple(&x, "hello", 1);
+	ck_assert_ot_ok(
+	    ot_dist_cast_name(erl_name, "box", x.buff, (size_t)x.index));
+	ck_assert_ot_err(
+	    ot_dist_cast_name(erl_name, NULL, x.buff, (size_t)x.index),
+	    OT_EINVAL);
+	size_t req;
+	ck_assert_ot_err(ot_dist_cast_parse(x.buff, (size_t)x.index, &req),
+			 OT_EINVAL);
+	ei_x_free(&x);
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "{'$gen_cast',{hello,1}}\n");
+	ck_assert_ot_ok(ot_gen_server_stop(server, NULL, scaled_ms(5000)));
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("dist_call");
@@ -251,6 +302,7 @@ static Suite *call_suite(void)
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_call_from_erlang);
 	tcase_add_test(tc, test_call_to_erlang);
+	tcase_add_test(tc, test_cast_both_ways);
 	suite_add_tcase(s, tc);
 	return s;
 }
