@@ -38,6 +38,8 @@ otter_man_stubs = \
 	man/ot_dist_reply.3 \
 	man/ot_dist_send.3 \
 	man/ot_dist_send_name.3 \
+	man/ot_err_errno.3 \
+	man/ot_err_is_sys.3 \
 	man/ot_err_name.3 \
 	man/ot_errno.3 \
 	man/ot_exit.3 \

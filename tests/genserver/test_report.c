@@ -105,10 +105,10 @@ static ot_pid start_named(const char *name)
 START_TEST(test_crash_is_a_server_error)
 {
 	ot_pid srv = start_named("rec_server");
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	int op = OP_CRASH;
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &op, sizeof op));
-	ot_reason down = gs_expect_down(ref, "a crash in handle_cast");
+	ot_reason down = ot_test_expect_down(ref, 3000, "a crash in handle_cast").reason;
 	gs_assert_kind(&down, OT_REASON_CRASH, "the DOWN");
 	struct seen s = expect_record("a crash in handle_cast");
 	ot_set_report_logger(NULL, NULL);
