@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -277,6 +278,8 @@ OT_API int ot_node_name(char *buf, size_t size)
 {
 	if (!buf && size)
 		return OT_EINVAL;
+	if (size > INT_MAX)
+		size = INT_MAX; /* snprintf's bound; the name is far shorter */
 	struct node *n = &ot__dist_node;
 	pthread_mutex_lock(&n->lock);
 	int rc = OT_ENOTSTARTED;

@@ -5,6 +5,7 @@
  * pid, connecting on demand). Skipped when erl is not installed.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,50 @@ START_TEST(test_bad_arguments)
 	ck_assert_ot_err(ot_dist_send(NULL, &byte, 1), OT_EINVAL);
 	ck_assert_ot_err(ot_dist_send(&pid, &byte, 1), OT_EINVAL);
 	ck_assert_ot_err(ot_node_name(NULL, 1), OT_EINVAL);
+}
+END_TEST
+
+/* Sizes that would wrap (as tests/common/test_sizes for libotter): each
+ * function refuses them and sends nothing. */
+START_TEST(test_sizes_that_wrap)
+{
+	static const size_t bad[] = {SIZE_MAX, SIZE_MAX - 7,
+				     (size_t)PTRDIFF_MAX + 1};
+	char term[] = {(char)131, 'j'}; /* [] */
+	erlang_pid pid = {.num = 1};
+	snprintf(pid.node, sizeof(pid.node), "%s", erl_name);
+	ot_dist_from from = {.pid = pid, .tag_size = 1};
+	ot_msg *msg;
+	size_t at;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		size_t n = bad[k];
+		ck_assert_ot_err(ot_dist_send_name(erl_name, "x", term, n),
+				 OT_EINVAL);
+		ck_assert_ot_err(ot_dist_send(&pid, term, n), OT_EINVAL);
+		ck_assert_ot_err(ot_dist_cast_name(erl_name, "x", term, n),
+				 OT_EINVAL);
+		ck_assert_ot_err(
+		    ot_dist_call_name(erl_name, "x", term, n, 10, &msg, &at),
+		    OT_EINVAL);
+		ck_assert_ot_err(ot_dist_call(&pid, term, n, 10, &msg, &at),
+				 OT_EINVAL);
+		ck_assert_ot_err(ot_dist_call_parse(term, n, &from, &at),
+				 OT_EINVAL);
+		ck_assert_ot_err(ot_dist_cast_parse(term, n, &at), OT_EINVAL);
+		ck_assert_ot_err(ot_dist_reply(&from, term, n), OT_EINVAL);
+		from.tag_size = n;
+		ck_assert_ot_err(ot_dist_reply(&from, term, sizeof(term)),
+				 OT_EINVAL);
+		from.tag_size = 1;
+	}
+	/* An output capacity above the buffer: only the name is written. */
+	char name[128];
+	ck_assert_int_eq(ot_node_name(name, SIZE_MAX), (int)strlen(otter_name));
+	ck_assert_str_eq(name, otter_name);
+	/* Nothing was sent: no connection was made to the node (there is
+	 * none to make: it does not run). */
+	ck_assert_ot_err(ot_dist_send_name(erl_name, "x", term, sizeof(term)),
+			 OT_ESYS);
 }
 END_TEST
 
@@ -305,6 +350,7 @@ static Suite *node_suite(void)
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_start_stop);
 	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_sizes_that_wrap);
 	tcase_add_test(tc, test_cookie_file);
 	tcase_add_test(tc, test_send_to_missing_node);
 	suite_add_tcase(s, tc);
