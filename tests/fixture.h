@@ -27,6 +27,18 @@
 			      ot_err_name(want));                              \
 	} while (0)
 
+/* Asserts that an otter call returned the system error that carries errno
+ * want_errno: OT_ESYS_ERRNO(want_errno), which ot_err_is_sys() knows. */
+#define ck_assert_ot_sys(expr, want_errno)                                     \
+	do {                                                                   \
+		int ck_ot_rc_ = (expr);                                        \
+		ck_assert_msg(ot_err_is_sys(ck_ot_rc_) &&                      \
+				  ot_err_errno(ck_ot_rc_) == (want_errno),     \
+			      "%s returned %s, want %s", #expr,                \
+			      ot_err_name(ck_ot_rc_),                          \
+			      ot_err_name(OT_ESYS_ERRNO(want_errno)));         \
+	} while (0)
+
 /* Checked fixtures: start with 2 schedulers / with 1 scheduler, and stop
  * after checking for leaks. Add with tcase_add_checked_fixture(). */
 void ot_test_setup(void);

@@ -169,7 +169,7 @@ int kv_open(const struct kv_options *opts, int *port)
 	int fd =
 	    listen_on(opts->bind ? opts->bind : "127.0.0.1", opts->port, port);
 	if (fd < 0)
-		return errno == EINVAL ? OT_EINVAL : OT_ESYS;
+		return errno == EINVAL ? OT_EINVAL : OT_ESYS_ERRNO(errno);
 	listen_fd = fd;
 	limits = lim;
 	atomic_store(&crash_allowed, opts->allow_crash);
@@ -187,8 +187,6 @@ void kv_close(void)
 		close(listen_fd);
 	listen_fd = -1;
 	atomic_store(&crash_allowed, false);
-	/* Every process of the tree has ended: what they left, goes. */
-	kv_orphan_reap();
 }
 
 int kv_start(const struct kv_options *opts, struct kv_service *out,

@@ -62,7 +62,6 @@
 #ifndef OTTER_PROC_H
 #define OTTER_PROC_H
 
-#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <otter/base.h>
@@ -123,7 +122,8 @@ typedef struct ot_config {
  * Starts the runtime: the scheduler threads and the process table. cfg may
  * be NULL for the defaults; it is not kept.
  * Errors: OT_ESTARTED (already running), OT_EINVAL (a field out of range),
- * OT_ENOMEM, OT_ESYS (a thread or mapping could not be created).
+ * OT_ENOMEM, a system error (OT_ESYS_ERRNO(EAGAIN), ...: a thread or
+ * mapping could not be created).
  * From: foreign. Does not block beyond starting the threads.
  */
 OT_API int ot_start(const ot_config *cfg);
@@ -211,6 +211,12 @@ typedef struct ot_spawn_opts {
 	unsigned flags;
 	/* With OT_SPAWN_MONITOR: where the monitor's reference is stored. */
 	struct ot_ref *monitor_ref;
+	/* The new process's exit hook, as if it had called
+	 * ot_set_exit_hook(exit_hook, exit_hook_arg) before it first ran:
+	 * it runs even if the process is killed before that. NULL: none.
+	 * Not run when ot_spawn() fails (the caller keeps exit_hook_arg). */
+	void (*exit_hook)(const ot_reason *reason, void *arg);
+	void *exit_hook_arg;
 	/* An opt-in limit on the mailbox, as Erlang's max_heap_size limits
 	 * a process's heap: at most max_messages messages and at most
 	 * max_bytes bytes of their payloads waiting in it (0: no such
@@ -527,9 +533,12 @@ OT_API int ot_monitor_name(const char *name, ot_ref *out);
  * one already received (OT_DEMONITOR_FLUSH removes that one too). A ref the
  * caller does not own (someone else's, stale, or zero) does nothing.
  * Returns 0, or with OT_DEMONITOR_INFO 1 when the monitor was active and 0
- * when it was not (already fired, or never the caller's).
+ * when it was not (already fired, or never the caller's). As in OTP, a 0
+ * from OT_DEMONITOR_INFO without OT_DEMONITOR_FLUSH for a monitor that
+ * fired means its DOWN is in the caller's mailbox when this returns (if the
+ * target had just ended, this waits the moment it takes its DOWN to come).
  * Errors: OT_EINVAL (unknown flags), OT_ENOTSTARTED. From: process or
- * foreign. Never blocks.
+ * foreign. Never blocks but for that moment.
  */
 OT_API int ot_demonitor(ot_ref ref, unsigned flags);
 
@@ -656,6 +665,27 @@ typedef void (*ot_crash_fn)(const ot_reason *reason, void *arg);
 OT_API int ot_set_crash_handler(ot_crash_fn fn, void *arg);
 
 /*
+ * Sets the calling process's exit hook: fn(reason, arg) runs once the
+ * process has ended, whatever ended it (it returned, ot_exit(), a crash, a
+ * stack overflow, a kill, an exit signal, ot_shutdown()), with the reason
+ * it ended with, so that what the process owned (its heap state, its
+ * descriptors) is released even when none of its own code could run.
+ * A later call replaces the hook; fn NULL removes it. It runs exactly
+ * once, by the runtime on a scheduler thread, off the process's stack
+ * (which is gone: arg must not point into it), before the process's
+ * links and monitors get their EXIT / DOWN and before its name is
+ * released. So it must be short and must not wait: it may free memory,
+ * close descriptors and send messages (ot_send() and the like, which
+ * then have no sender), but not receive, call, sleep or wait on a
+ * descriptor, and ot_self() is not the ended process. A crash inside fn
+ * is caught: it is reported (a crash report, at OT_LOG_ERROR) and the
+ * runtime goes on; what fn had not freed yet stays allocated.
+ * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process.
+ */
+typedef void (*ot_exit_hook_fn)(const ot_reason *reason, void *arg);
+OT_API int ot_set_exit_hook(ot_exit_hook_fn fn, void *arg);
+
+/*
  * Runs fn(arg) in the calling process and catches how it may end the
  * process (Erlang's catch): a crash inside fn (SIGSEGV, SIGBUS, SIGFPE,
  * SIGILL, SIGABRT) or an ot_exit() from it comes back here as
@@ -683,7 +713,10 @@ typedef struct ot_timer {
 /*
  * Sends a copy of (tag, data, size) to the process to after timeout_ms
  * milliseconds, as if the caller had sent it then (its pid is the sender).
- * *out (may be NULL) receives a reference for ot_cancel_timer().
+ * *out (may be NULL) receives a reference for ot_cancel_timer(). As
+ * Erlang's send_after to a pid, the timer is cancelled when the process
+ * to ends, or at once if it is not alive: it is then counted nowhere
+ * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER.
  * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
  * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign. Never blocks.
@@ -728,83 +761,23 @@ OT_API int ot_unregister(const char *name);
  */
 OT_API int ot_whereis(const char *name, ot_pid *out);
 
+/*
+ * Sends as ot_send() to the process registered as name now (Erlang's
+ * Name ! Msg). Errors: as ot_send(), and OT_EINVAL (name NULL or empty),
+ * OT_ENAMETOOLONG, OT_ENOTREG (no process has the name: Erlang raises
+ * badarg). From: process or foreign. Never blocks.
+ */
+OT_API int ot_send_name(const char *name, uint64_t tag, const void *data,
+			size_t size);
+
 /* ----------------------------------------------------------------------
- * Waiting for file descriptors
- *
- * A process that waits for a socket or a pipe gives its scheduler thread
- * to other processes meanwhile: readiness comes from one epoll instance
- * shared by the runtime, never from a scheduler thread blocking in
- * read() or accept(). A process waiting on a descriptor can still be
- * killed, and its links and monitors fire, as in receive; messages that
- * arrive meanwhile stay in its mailbox. On a foreign thread the same calls
- * block that thread (in poll(2)).
- *
- * errno: a failed system call is reported as OT_ESYS with errno set; in a
- * process read it with ot_errno(), not errno itself (the compiler may
- * keep errno's address, which is per thread, across the call that moved
- * the process to another thread).
- *
- * The descriptors stay the caller's: otter never closes them. Close a
- * descriptor only when no process waits on it. Make sockets non-blocking
- * (ot_fd_set_nonblocking()): the helpers below wait on EAGAIN, but a
- * blocking descriptor would block the scheduler thread in read().
+ * Waiting for file descriptors, and read/write/accept/connect that park a
+ * process instead of blocking its scheduler thread (ot_fd_wait(),
+ * ot_read(), ot_write(), ot_accept(), ot_connect(),
+ * ot_fd_set_nonblocking(), ot_errno()): otter/io.h. Not included here,
+ * so that proc.h does not bring <sys/socket.h> to every user; include
+ * <otter/io.h> (or <otter.h>, which includes every header).
  */
-#define OT_FD_READ 1u  /* readable, or end of file / hang-up / error */
-#define OT_FD_WRITE 2u /* writable */
-#define OT_FD_ERROR 4u /* (in *ready only) an error or hang-up is pending */
-
-/*
- * Waits until fd is ready for one of events (OT_FD_READ, OT_FD_WRITE or
- * both) or timeout_ms has passed; *ready (may be NULL) gets which of
- * OT_FD_READ / OT_FD_WRITE / OT_FD_ERROR hold. Several processes may wait
- * on the same descriptor. Errors: OT_ETIMEDOUT, OT_EINVAL (fd < 0, events
- * 0 or unknown bits, bad timeout), OT_ESYS (epoll refused the descriptor,
- * a regular file for one: errno says why), OT_ENOMEM, OT_ENOTSTARTED.
- * From: process or foreign; blocks the caller only.
- */
-OT_API int ot_fd_wait(int fd, unsigned events, int timeout_ms,
-		      unsigned *ready);
-
-/* errno of the calling thread, read afresh: after OT_ESYS, the reason. */
-OT_API int ot_errno(void);
-
-/* Sets O_NONBLOCK on fd. Errors: OT_EINVAL (fd < 0), OT_ESYS (errno). */
-OT_API int ot_fd_set_nonblocking(int fd);
-
-/*
- * Reads at most size bytes from fd, waiting up to timeout_ms for some to
- * arrive. Returns how many were read (> 0), 0 at end of file, or
- * OT_ETIMEDOUT, OT_EINVAL (also for size 0: 0 means end of file), OT_ESYS
- * (ot_errno() says why: ECONNRESET, ...; read it before the next otter
- * call). From: process or foreign.
- */
-OT_API ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms);
-
-/*
- * Writes all size bytes to fd, waiting while it is full; timeout_ms
- * bounds the whole write. Returns size, or OT_ETIMEDOUT (*written, may be
- * NULL, says how much went out), OT_EINVAL, OT_ESYS (errno: EPIPE,
- * ECONNRESET, ...). Never raises SIGPIPE for a socket.
- * From: process or foreign.
- */
-OT_API ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
-			size_t *written);
-
-/*
- * Accepts a connection on the listening socket fd, waiting up to
- * timeout_ms for one. Returns the new descriptor (non-blocking,
- * close-on-exec), or OT_ETIMEDOUT, OT_EINVAL, OT_ESYS (errno).
- * From: process or foreign.
- */
-OT_API int ot_accept(int fd, int timeout_ms);
-
-/*
- * Connects the non-blocking socket fd to addr, waiting up to timeout_ms.
- * Errors: OT_ETIMEDOUT, OT_EINVAL, OT_ESYS (errno: ECONNREFUSED, ...).
- * From: process or foreign.
- */
-OT_API int ot_connect(int fd, const struct sockaddr *addr, socklen_t len,
-		      int timeout_ms);
 
 OT_END_DECLS
 

@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <execinfo.h>
 #include <link.h>
 #include <setjmp.h>
@@ -429,9 +430,10 @@ int ot__faults_init(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NFAULTS; i++) {
 		if (sigaction(fault_signals[i], &sa, &previous[i]) != 0) {
+			int err = errno;
 			while (i--)
 				sigaction(fault_signals[i], &previous[i], NULL);
-			return OT_ESYS;
+			return ot__sys_error(err);
 		}
 	}
 	installed = true;
@@ -459,9 +461,10 @@ int ot__fault_thread_init(struct ot__sched *s)
 	stack_t ss = {.ss_sp = (char *)s->altstack + LANDING_SIZE,
 		      .ss_size = ALTSTACK_SIZE};
 	if (sigaltstack(&ss, &s->old_altstack) != 0) {
+		int err = errno;
 		munmap(s->altstack, LANDING_SIZE + ALTSTACK_SIZE);
 		s->altstack = NULL;
-		return OT_ESYS;
+		return ot__sys_error(err);
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -151,6 +152,11 @@ int ot__sup_check_spec(const ot_sup_spec *spec, ot_sup_flags *flags,
 		return rc;
 	if (spec->nchildren && !spec->children)
 		return bad(why, "children is NULL");
+	/* Before a child is read: no array holds that many (a count that
+	 * wrapped, SIZE_MAX for -1), and reading it would run off the end. */
+	if (spec->nchildren > SIZE_MAX / sizeof(ot_child_spec))
+		return bad(why, "nchildren %zu is more than an array can hold",
+			   spec->nchildren);
 	switch (flags->strategy) {
 	case OT_SIMPLE_ONE_FOR_ONE:
 		if (spec->nchildren != 1)
