@@ -150,7 +150,9 @@ bool ot__mailbox_take(struct ot__proc *p);
 #define OT__BLOCK_CLASSES 7
 #define OT__BLOCK_MAX 256
 #define OT__BLOCK_MALLOC 7 /* fits ot_msg.block_class */
-#define OT__BLOCK_CACHE_MAX 1024
+/* Free blocks a scheduler keeps of each class: seven classes of 256 hold
+ * about as much memory (237 KB at most) as two classes of 1024 did. */
+#define OT__BLOCK_CACHE_MAX 256
 /* A block of at least n bytes; *cls gets its class (or OT__BLOCK_MALLOC),
  * which ot__block_free_class() needs back. NULL when out of memory. Any
  * thread may free it. */
