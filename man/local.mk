@@ -76,6 +76,7 @@ otter_man_stubs = \
 	man/ot_pid_is_none.3 \
 	man/ot_process_info_get.3 \
 	man/ot_read.3 \
+	man/ot_reason_check.3 \
 	man/ot_reason_equal.3 \
 	man/ot_reason_error.3 \
 	man/ot_reason_format.3 \

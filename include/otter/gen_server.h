@@ -105,6 +105,8 @@ typedef struct ot_gs_ret {
  * a large reply) or the arguments are bad (reply NULL with a size, a size
  * above PTRDIFF_MAX), the result stops the server instead, with reason
  * {error, OT_ENOMEM or OT_EINVAL, ...}: the caller sees OT_ESERVERDIED.
+ * A malformed reason (see ot_reason_check) is replaced the same way, by
+ * {error,OT_EINVAL,"bad reason given to a builder"}.
  * ot_gs_error(): from init only (see OT_GS_ERROR).
  */
 OT_API ot_gs_ret ot_gs_ok(void);
@@ -249,7 +251,8 @@ OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
  * OT_EDEADLK (a server stopping itself: return ot_gs_stop() instead),
  * OT_ESERVERDIED (it ended with another reason: it crashed or was killed
  * before it got to the stop, or its terminate crashed or called ot_exit(),
- * which gives the server terminate's reason, as in OTP), OT_EINVAL.
+ * which gives the server terminate's reason, as in OTP), OT_EINVAL (a bad
+ * pid or timeout, or a malformed reason: see ot_reason_check).
  * From: process or foreign. */
 OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);

@@ -401,6 +401,9 @@ OT_API const ot_down_info *ot_msg_down(const ot_msg *msg);
  * monitors see the reason; with reason kill, its links get a trappable
  * `kill`. Never returns when called from a process: inside ot_catch() it
  * comes back there, else the process's crash handler runs first (once).
+ * A malformed reason (see ot_reason_check) is repaired, not refused: its
+ * text is cut at OT_REASON_TEXT_MAX bytes and dropped from a kind that has
+ * none, and an unknown kind becomes {error,OT_EINVAL,"bad reason kind N"}.
  * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOTPROC (foreign
  * thread: a thread cannot be ended this way), OT_ENOTSTARTED.
  */
@@ -415,8 +418,9 @@ OT_API int ot_exit(const ot_reason *reason);
  *    if it traps exits.
  * Sending to a dead pid does nothing. When pid is the caller the signal
  * is acted on before this returns (so it may not return).
- * Errors: OT_EINVAL (pid malformed, reason NULL), OT_ENOMEM,
- * OT_ENOTSTARTED. From: process or foreign. Never blocks.
+ * Errors: OT_EINVAL (pid malformed, reason NULL or malformed: see
+ * ot_reason_check), OT_ENOMEM, OT_ENOTSTARTED. From: process or foreign.
+ * Never blocks.
  */
 OT_API int ot_exit_pid(ot_pid pid, const ot_reason *reason);
 

@@ -20,6 +20,18 @@
  *                          signal, si_code, fault address, and whether it
  *                          was a stack overflow
  * normal, shutdown and {shutdown,Text} are "clean": see ot_reason_is_clean().
+ *
+ * A reason is a plain struct: one built by hand (or read from bad memory)
+ * may be malformed — a kind not listed above, a text without its NUL, a
+ * text on a kind that has none. ot_reason_check() tells. The readers
+ * (ot_reason_equal, ot_reason_is_clean, ot_reason_format) accept any bytes
+ * and never read past the struct. Where a reason enters the runtime it is
+ * checked: ot_exit_pid(), ot_gen_server_stop() return OT_EINVAL for a
+ * malformed one; the result builders (ot_gs_stop, ot_gs_stop_reply,
+ * ot_gs_error) turn it into a stop with {error,OT_EINVAL,...}; ot_exit(),
+ * which ends the caller whatever it is given, repairs it instead (see
+ * there). So no malformed reason is ever delivered to a link, a monitor
+ * or a report.
  */
 #ifndef OTTER_REASON_H
 #define OTTER_REASON_H
@@ -71,6 +83,12 @@ OT_API ot_reason ot_reason_shutdown_detail(const char *text);
 OT_API ot_reason ot_reason_kill(void);
 OT_API ot_reason ot_reason_error(int code, const char *text);
 
+/* 0 when r is well formed: a kind listed above; a text NUL-terminated
+ * within OT_REASON_TEXT_MAX + 1 bytes; an empty text on every kind but
+ * ERROR and SHUTDOWN_DETAIL. OT_EINVAL otherwise (and for NULL). Never
+ * blocks. */
+OT_API int ot_reason_check(const ot_reason *r);
+
 /* True when both describe the same reason (every field compared). A NULL
  * argument compares unequal to everything. Never blocks. */
 OT_API bool ot_reason_equal(const ot_reason *a, const ot_reason *b);
@@ -88,7 +106,9 @@ OT_API const char *ot_reason_kind_name(ot_reason_kind kind);
  * `{crash,SIGSEGV,SEGV_MAPERR,addr=0x0}`,
  * `{crash,SIGSEGV,SEGV_ACCERR,addr=0x7f..,stack_overflow}`.
  * Returns the length the whole text needs (as snprintf does), or
- * OT_EINVAL (r NULL, or buf NULL with size > 0). Never blocks.
+ * OT_EINVAL (r NULL, or buf NULL with size > 0). A malformed reason
+ * prints too, as far as it can be read: an unknown kind as `unknown`, a
+ * text without its NUL up to OT_REASON_TEXT_MAX bytes. Never blocks.
  */
 OT_API int ot_reason_format(const ot_reason *r, char *buf, size_t size);
 

@@ -14,6 +14,8 @@
 #include <otter/error.h>
 #include <otter/reason.h>
 
+#include "reason_repair.h"
+
 static ot_reason make(ot_reason_kind kind, int code, const char *text)
 {
 	ot_reason r;
@@ -58,6 +60,46 @@ bool ot_reason_equal(const ot_reason *a, const ot_reason *b)
 	       a->si_code == b->si_code &&
 	       a->stack_overflow == b->stack_overflow && a->addr == b->addr &&
 	       strncmp(a->text, b->text, sizeof a->text) == 0;
+}
+
+/* The kinds whose reasons carry a text. */
+static bool has_text(ot_reason_kind kind)
+{
+	return kind == OT_REASON_ERROR || kind == OT_REASON_SHUTDOWN_DETAIL;
+}
+
+static bool known_kind(ot_reason_kind kind)
+{
+	switch (kind) {
+#define OT_REASON_KIND_KNOWN_(name, text) case OT_REASON_##name:
+		OT_REASON_KIND_MAP(OT_REASON_KIND_KNOWN_)
+#undef OT_REASON_KIND_KNOWN_
+		return true;
+	}
+	return false;
+}
+
+int ot_reason_check(const ot_reason *r)
+{
+	if (!r || !known_kind(r->kind) ||
+	    memchr(r->text, '\0', sizeof r->text) == NULL ||
+	    (!has_text(r->kind) && r->text[0]))
+		return OT_EINVAL;
+	return 0;
+}
+
+ot_reason ot__reason_repaired(const ot_reason *r)
+{
+	ot_reason fixed = *r;
+	if (!known_kind(r->kind)) {
+		char text[64];
+		snprintf(text, sizeof text, "bad reason kind %d", (int)r->kind);
+		return make(OT_REASON_ERROR, OT_EINVAL, text);
+	}
+	fixed.text[OT_REASON_TEXT_MAX] = '\0';
+	if (!has_text(fixed.kind))
+		memset(fixed.text, 0, sizeof fixed.text);
+	return fixed;
 }
 
 bool ot_reason_is_clean(const ot_reason *r)
@@ -136,8 +178,9 @@ static const char *si_code_name(int sig, int code)
 	return NULL;
 }
 
-/* Appends text quoted as an Erlang string; returns the length it needs. */
-static size_t quote(char *out, size_t room, const char *text)
+/* Appends text (at most max bytes of it: a malformed reason's text may
+ * have no NUL) quoted as an Erlang string; returns the length it needs. */
+static size_t quote(char *out, size_t room, const char *text, size_t max)
 {
 	size_t n = 0;
 #define PUT(c)                                                                 \
@@ -147,7 +190,9 @@ static size_t quote(char *out, size_t room, const char *text)
 		n++;                                                           \
 	} while (0)
 	PUT('"');
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+	const unsigned char *end = (const unsigned char *)text + max;
+	for (const unsigned char *p = (const unsigned char *)text;
+	     p < end && *p; p++) {
 		if (*p == '"' || *p == '\\') {
 			PUT('\\');
 			PUT((char)*p);
@@ -176,10 +221,10 @@ int ot_reason_format(const ot_reason *r, char *buf, size_t size)
 	const char *kind = ot_reason_kind_name(r->kind);
 	switch (r->kind) {
 	case OT_REASON_SHUTDOWN_DETAIL:
-		quote(q, sizeof q, r->text);
+		quote(q, sizeof q, r->text, OT_REASON_TEXT_MAX);
 		return snprintf(buf, size, "{shutdown,%s}", q);
 	case OT_REASON_ERROR:
-		quote(q, sizeof q, r->text);
+		quote(q, sizeof q, r->text, OT_REASON_TEXT_MAX);
 		return snprintf(buf, size, "{error,%d,%s}", r->code, q);
 	case OT_REASON_CRASH: {
 		char signum[24], codenum[16];

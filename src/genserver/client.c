@@ -336,6 +336,8 @@ int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
 
 int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
 {
+	if (reason && ot_reason_check(reason) != 0)
+		return OT_EINVAL;
 	ot_reason why = reason ? *reason : ot_reason_normal();
 	ot_ref watch;
 	int rc = watch_server(server, timeout_ms, &watch);

@@ -47,11 +47,21 @@ ot_gs_ret ot_gs_noreply(void)
 	return r;
 }
 
+/* The reason a builder was given, or the one that says it was malformed
+ * (a malformed reason must not reach links, monitors and reports). */
+static ot_reason checked(const ot_reason *reason)
+{
+	if (ot_reason_check(reason) != 0)
+		return ot_reason_error(OT_EINVAL,
+				       "bad reason given to a builder");
+	return *reason;
+}
+
 ot_gs_ret ot_gs_stop(ot_reason reason)
 {
 	ot_gs_ret r;
 	init(&r, OT_GS_STOP);
-	r.reason = reason;
+	r.reason = checked(&reason);
 	return r;
 }
 
@@ -59,7 +69,7 @@ ot_gs_ret ot_gs_error(ot_reason reason)
 {
 	ot_gs_ret r;
 	init(&r, OT_GS_ERROR);
-	r.reason = reason;
+	r.reason = checked(&reason);
 	return r;
 }
 
@@ -106,7 +116,7 @@ ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply, size_t size)
 {
 	ot_gs_ret r;
 	init(&r, OT_GS_STOP);
-	r.reason = reason;
+	r.reason = checked(&reason);
 	r.has_reply = true;
 	copy_reply(&r, reply, size);
 	return r;

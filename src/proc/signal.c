@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/reason_repair.h"
 #include "runtime.h"
 
 struct ot__link {
@@ -574,7 +575,7 @@ int ot__trap_exit(bool on, bool *old)
 
 int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 {
-	if (!ot__pid_well_formed(pid) || !reason)
+	if (!ot__pid_well_formed(pid) || ot_reason_check(reason) != 0)
 		return OT_EINVAL;
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -592,9 +593,9 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	return 0;
 }
 
-int ot__exit(const ot_reason *reason)
+int ot__exit(const ot_reason *given)
 {
-	if (!reason)
+	if (!given)
 		return OT_EINVAL;
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
@@ -602,6 +603,10 @@ int ot__exit(const ot_reason *reason)
 	if (!s || !s->current)
 		return OT_ENOTPROC;
 	struct ot__proc *p = s->current;
+	/* The caller ends whatever it passed: a malformed reason is repaired
+	 * rather than refused, so that it never travels as it is. */
+	ot_reason repaired = ot__reason_repaired(given);
+	const ot_reason *reason = &repaired;
 	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */
 	p->report = !ot_reason_is_clean(reason) &&
 		    !atomic_load_explicit(&ot__log_off, memory_order_relaxed);

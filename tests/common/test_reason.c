@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -500,6 +501,88 @@ START_TEST(test_without_runtime)
 }
 END_TEST
 
+/* ---- malformed reasons (issue 15, item 3) ------------------------------ */
+
+START_TEST(test_check_well_formed)
+{
+	ot_reason ok[] = {ot_reason_normal(), ot_reason_shutdown(),
+			  ot_reason_shutdown_detail("disk full"),
+			  ot_reason_kill(), ot_reason_error(42, "bad input"),
+			  mk(OT_REASON_KILLED), mk(OT_REASON_NOPROC),
+			  mk(OT_REASON_TIMEOUT),
+			  mk_crash(SIGSEGV, SEGV_MAPERR, 0, false)};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		ck_assert_msg(ot_reason_check(&ok[i]) == 0, "%s refused",
+			      fmt(&ok[i]));
+	char longer[OT_REASON_TEXT_MAX + 50];
+	memset(longer, 'y', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	ot_reason cut = ot_reason_error(1, longer);
+	ck_assert_ot_ok(ot_reason_check(&cut));
+}
+END_TEST
+
+START_TEST(test_check_malformed)
+{
+	ck_assert_ot_err(ot_reason_check(NULL), OT_EINVAL);
+	ot_reason r = ot_reason_error(1, NULL);
+	memset(r.text, 'x', sizeof r.text);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = mk((ot_reason_kind)99);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = mk((ot_reason_kind)-1);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	ot_reason_kind textless[] = {OT_REASON_NORMAL, OT_REASON_SHUTDOWN,
+				     OT_REASON_KILL,   OT_REASON_KILLED,
+				     OT_REASON_NOPROC, OT_REASON_TIMEOUT,
+				     OT_REASON_CRASH};
+	for (size_t i = 0; i < sizeof textless / sizeof textless[0]; i++) {
+		r = mk(textless[i]);
+		strcpy(r.text, "stray");
+		ck_assert_msg(ot_reason_check(&r) == OT_EINVAL,
+			      "a %s with a text accepted",
+			      ot_reason_kind_name(textless[i]));
+	}
+}
+END_TEST
+
+/* The text without its NUL is followed by bytes that are not NUL either:
+ * the format must stop at OT_REASON_TEXT_MAX (ASan sees a read past). */
+START_TEST(test_format_unterminated_text)
+{
+	struct {
+		ot_reason r;
+		char after[256];
+	} *p = malloc(sizeof *p);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0, sizeof *p);
+	p->r.kind = OT_REASON_SHUTDOWN_DETAIL;
+	memset(p->r.text, 'x', sizeof p->r.text);
+	memset(p->after, 'z', sizeof p->after);
+	char want[OT_REASON_TEXT_MAX + 32];
+	snprintf(want, sizeof want, "{shutdown,\"%.*s\"}",
+		 (int)OT_REASON_TEXT_MAX, p->r.text);
+	ck_assert_str_eq(fmt(&p->r), want);
+	free(p);
+
+	/* Exactly sized on the heap: nothing after the struct at all. */
+	ot_reason *q = malloc(sizeof *q);
+	ck_assert_ptr_nonnull(q);
+	*q = ot_reason_error(5, NULL);
+	memset(q->text, '"', sizeof q->text);
+	ck_assert_int_gt(ot_reason_format(q, NULL, 0), OT_REASON_TEXT_MAX);
+	ck_assert_int_lt(ot_reason_format(q, NULL, 0), OT_REASON_STRLEN);
+	free(q);
+}
+END_TEST
+
+START_TEST(test_format_unknown_kind)
+{
+	ot_reason r = mk((ot_reason_kind)99);
+	ck_assert_str_eq(fmt(&r), "unknown");
+}
+END_TEST
+
 static Suite *reason_suite(void)
 {
 	Suite *s = suite_create("reason");
@@ -525,6 +608,13 @@ static Suite *reason_suite(void)
 	tcase_add_test(tc, test_format_worst_case_fits);
 	tcase_add_test(tc, test_format_snprintf_contract);
 	tcase_add_test(tc, test_format_bad_arguments);
+	tcase_add_test(tc, test_format_unterminated_text);
+	tcase_add_test(tc, test_format_unknown_kind);
+	suite_add_tcase(s, tc);
+
+	tc = ot_test_tcase("check", 5);
+	tcase_add_test(tc, test_check_well_formed);
+	tcase_add_test(tc, test_check_malformed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("no_runtime");
