@@ -15,7 +15,11 @@
  *   killed                 the process was sent an untrappable kill
  *   noproc                 the process did not exist (monitor, link)
  *   timeout                something waited too long
- *   {error,Code,Text}      a user error: any int code and a short text
+ *   {error,Code,Text}      a user error: any int code and a short text;
+ *                          an otter error code prints as its name
+ *                          ({error,OT_EALREADY,"..."}), any other as a
+ *                          number: a program's own codes print apart
+ *                          when they are positive (otter's are negative)
  *   {crash,Signal,...}     a hardware fault or abort inside the process:
  *                          signal, si_code, fault address, and whether it
  *                          was a stack overflow
@@ -103,6 +107,7 @@ OT_API const char *ot_reason_kind_name(ot_reason_kind kind);
 /*
  * Renders r as text into buf (NUL-terminated, truncated to size), e.g.
  * `normal`, `{shutdown,"disk full"}`, `{error,42,"bad input"}`,
+ * `{error,OT_EALREADY,"already started"}` (see the kinds above),
  * `{crash,SIGSEGV,SEGV_MAPERR,addr=0x0}`,
  * `{crash,SIGSEGV,SEGV_ACCERR,addr=0x7f..,stack_overflow}`.
  * Returns the length the whole text needs (as snprintf does), or

@@ -178,6 +178,16 @@ static const char *si_code_name(int sig, int code)
 	return NULL;
 }
 
+/* An otter error code by its name (OT_EALREADY), as a report should
+ * say it; any other code (a program's own) as its number. */
+static const char *error_code_name(int code, char *num, size_t size)
+{
+	if (code < 0 && strcmp(ot_err_name(code), "OT_UNKNOWN") != 0)
+		return ot_err_name(code);
+	snprintf(num, size, "%d", code);
+	return num;
+}
+
 /* Appends text (at most max bytes of it: a malformed reason's text may
  * have no NUL) quoted as an Erlang string; returns the length it needs. */
 static size_t quote(char *out, size_t room, const char *text, size_t max)
@@ -223,9 +233,12 @@ int ot_reason_format(const ot_reason *r, char *buf, size_t size)
 	case OT_REASON_SHUTDOWN_DETAIL:
 		quote(q, sizeof q, r->text, OT_REASON_TEXT_MAX);
 		return snprintf(buf, size, "{shutdown,%s}", q);
-	case OT_REASON_ERROR:
+	case OT_REASON_ERROR: {
+		char num[16];
 		quote(q, sizeof q, r->text, OT_REASON_TEXT_MAX);
-		return snprintf(buf, size, "{error,%d,%s}", r->code, q);
+		return snprintf(buf, size, "{error,%s,%s}",
+				error_code_name(r->code, num, sizeof num), q);
+	}
 	case OT_REASON_CRASH: {
 		char signum[24], codenum[16];
 		const char *sig = signal_name(r->code);

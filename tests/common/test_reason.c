@@ -318,7 +318,7 @@ START_TEST(test_format_each_kind)
 	r = ot_reason_error(42, "bad input");
 	ck_assert_str_eq(fmt(&r), "{error,42,\"bad input\"}");
 	r = ot_reason_error(-3, "");
-	ck_assert_str_eq(fmt(&r), "{error,-3,\"\"}");
+	ck_assert_str_eq(fmt(&r), "{error,OT_ENOTSTARTED,\"\"}");
 	r = ot_reason_error(INT_MIN, "m");
 	char want[64];
 	snprintf(want, sizeof(want), "{error,%d,\"m\"}", INT_MIN);
@@ -583,6 +583,23 @@ START_TEST(test_format_unknown_kind)
 }
 END_TEST
 
+/* issue 15 item 8: an otter error code prints as its name, a program's
+ * own code (positive, 0, or a negative otter does not use) as a number. */
+START_TEST(test_format_error_names)
+{
+	ot_reason r = ot_reason_error(OT_EALREADY, "already started");
+	ck_assert_str_eq(fmt(&r), "{error,OT_EALREADY,\"already started\"}");
+	r = ot_reason_error(OT_EINVAL, "x");
+	ck_assert_str_eq(fmt(&r), "{error,OT_EINVAL,\"x\"}");
+	r = ot_reason_error(0, "x");
+	ck_assert_str_eq(fmt(&r), "{error,0,\"x\"}");
+	r = ot_reason_error(18, "x");
+	ck_assert_str_eq(fmt(&r), "{error,18,\"x\"}");
+	r = ot_reason_error(-100000, "x");
+	ck_assert_str_eq(fmt(&r), "{error,-100000,\"x\"}");
+}
+END_TEST
+
 static Suite *reason_suite(void)
 {
 	Suite *s = suite_create("reason");
@@ -610,6 +627,7 @@ static Suite *reason_suite(void)
 	tcase_add_test(tc, test_format_bad_arguments);
 	tcase_add_test(tc, test_format_unterminated_text);
 	tcase_add_test(tc, test_format_unknown_kind);
+	tcase_add_test(tc, test_format_error_names);
 	suite_add_tcase(s, tc);
 
 	tc = ot_test_tcase("check", 5);
