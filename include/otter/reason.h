@@ -78,6 +78,19 @@ typedef struct ot_reason {
 	uintptr_t addr;
 	/* ERROR and SHUTDOWN_DETAIL: the text, NUL-terminated. Else "". */
 	char text[OT_REASON_TEXT_MAX + 1];
+	/* ERROR and SHUTDOWN_DETAIL: a payload of any size next to the text
+	 * (an Erlang reason is a term of any size), NULL and 0 when none;
+	 * read it with ot_reason_data(). The pointer is borrowed, never
+	 * owned: the struct copies by value and the copy points at the same
+	 * bytes. Whoever takes a reason (ot_exit, ot_exit_pid, ot_gs_stop,
+	 * ot_gen_server_stop, ...) copies the bytes before it returns; the
+	 * reason of an EXIT or DOWN message points into the message (valid
+	 * until ot_msg_free). A reason kept past that must drop its payload:
+	 * ot_reason_without_data(). Reasons handed back through an out
+	 * parameter (a call's or a start's *reason, ot_run_result, a
+	 * supervisor's) and the reasons in reports carry no payload. */
+	const void *data;
+	size_t data_size;
 } ot_reason;
 
 /* Constructors. Texts are copied (and truncated); NULL means "". */
@@ -86,15 +99,32 @@ OT_API ot_reason ot_reason_shutdown(void);
 OT_API ot_reason ot_reason_shutdown_detail(const char *text);
 OT_API ot_reason ot_reason_kill(void);
 OT_API ot_reason ot_reason_error(int code, const char *text);
+/* {error,Code,Text} with a payload of size bytes at data, borrowed (not
+ * copied: see ot_reason.data). The call that takes the reason copies it. */
+OT_API ot_reason ot_reason_error_data(int code, const char *text,
+				      const void *data, size_t size);
+/* {shutdown,Text} with a payload, the same way. */
+OT_API ot_reason ot_reason_shutdown_data(const char *text, const void *data,
+					 size_t size);
+
+/* r's payload (NULL when it has none, or r is NULL); *size (may be NULL)
+ * gets its size in bytes. Never blocks. */
+OT_API const void *ot_reason_data(const ot_reason *r, size_t *size);
+
+/* *r without its payload: what to keep of a reason after the message it
+ * came in is freed. A NULL r gives normal. */
+OT_API ot_reason ot_reason_without_data(const ot_reason *r);
 
 /* 0 when r is well formed: a kind listed above; a text NUL-terminated
- * within OT_REASON_TEXT_MAX + 1 bytes; an empty text on every kind but
- * ERROR and SHUTDOWN_DETAIL. OT_EINVAL otherwise (and for NULL). Never
- * blocks. */
+ * within OT_REASON_TEXT_MAX + 1 bytes; an empty text and no payload on
+ * every kind but ERROR and SHUTDOWN_DETAIL; a payload that is NULL only
+ * when its size is 0, and at most PTRDIFF_MAX bytes. OT_EINVAL otherwise
+ * (and for NULL). Never blocks. */
 OT_API int ot_reason_check(const ot_reason *r);
 
-/* True when both describe the same reason (every field compared). A NULL
- * argument compares unequal to everything. Never blocks. */
+/* True when both describe the same reason (every field compared, the
+ * payloads by their bytes, not their addresses). A NULL argument compares
+ * unequal to everything. Never blocks. */
 OT_API bool ot_reason_equal(const ot_reason *a, const ot_reason *b);
 
 /* True for the reasons a supervisor counts as a clean exit: normal,

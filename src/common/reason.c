@@ -8,6 +8,7 @@
 
 #include <bsd/string.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,51 @@ ot_reason ot_reason_error(int code, const char *text)
 	return make(OT_REASON_ERROR, code, text);
 }
 
+ot_reason ot_reason_error_data(int code, const char *text, const void *data,
+			       size_t size)
+{
+	ot_reason r = make(OT_REASON_ERROR, code, text);
+	r.data = data;
+	r.data_size = size;
+	return r;
+}
+
+ot_reason ot_reason_shutdown_data(const char *text, const void *data,
+				  size_t size)
+{
+	ot_reason r = make(OT_REASON_SHUTDOWN_DETAIL, 0, text);
+	r.data = data;
+	r.data_size = size;
+	return r;
+}
+
+const void *ot_reason_data(const ot_reason *r, size_t *size)
+{
+	if (size)
+		*size = r && r->data ? r->data_size : 0;
+	return r ? r->data : NULL;
+}
+
+ot_reason ot_reason_without_data(const ot_reason *r)
+{
+	if (!r)
+		return ot_reason_normal();
+	ot_reason kept = *r;
+	kept.data = NULL;
+	kept.data_size = 0;
+	return kept;
+}
+
+/* Payloads compare by their bytes. */
+static bool same_data(const ot_reason *a, const ot_reason *b)
+{
+	if (a->data_size != b->data_size)
+		return false;
+	if (!a->data_size || a->data == b->data)
+		return true;
+	return a->data && b->data && memcmp(a->data, b->data, a->data_size) == 0;
+}
+
 bool ot_reason_equal(const ot_reason *a, const ot_reason *b)
 {
 	if (!a || !b)
@@ -59,7 +105,8 @@ bool ot_reason_equal(const ot_reason *a, const ot_reason *b)
 	return a->kind == b->kind && a->code == b->code &&
 	       a->si_code == b->si_code &&
 	       a->stack_overflow == b->stack_overflow && a->addr == b->addr &&
-	       strncmp(a->text, b->text, sizeof a->text) == 0;
+	       strncmp(a->text, b->text, sizeof a->text) == 0 &&
+	       same_data(a, b);
 }
 
 /* The kinds whose reasons carry a text. */
@@ -83,7 +130,8 @@ int ot_reason_check(const ot_reason *r)
 {
 	if (!r || !known_kind(r->kind) ||
 	    memchr(r->text, '\0', sizeof r->text) == NULL ||
-	    (!has_text(r->kind) && r->text[0]))
+	    (!has_text(r->kind) && (r->text[0] || r->data_size)) ||
+	    (r->data_size && !r->data) || r->data_size > (size_t)PTRDIFF_MAX)
 		return OT_EINVAL;
 	return 0;
 }
@@ -99,6 +147,11 @@ ot_reason ot__reason_repaired(const ot_reason *r)
 	fixed.text[OT_REASON_TEXT_MAX] = '\0';
 	if (!has_text(fixed.kind))
 		memset(fixed.text, 0, sizeof fixed.text);
+	if (!has_text(fixed.kind) || !fixed.data ||
+	    fixed.data_size > (size_t)PTRDIFF_MAX) {
+		fixed.data = NULL;
+		fixed.data_size = 0;
+	}
 	return fixed;
 }
 

@@ -118,8 +118,7 @@ struct ot_msg *ot__msg_alloc(size_t size)
 	return m;
 }
 
-struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
-				size_t size)
+struct ot_msg *ot__msg_new(ot_pid from, uint64_t tag, size_t size)
 {
 	struct ot_msg *m = ot__msg_alloc(size);
 	if (!m)
@@ -128,12 +127,16 @@ struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 	m->tag = tag;
 	m->size = size;
 	m->free_fn = NULL;
-	if (size) {
-		m->data = m->inline_data;
+	m->data = size ? m->inline_data : NULL;
+	return m;
+}
+
+struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
+				size_t size)
+{
+	struct ot_msg *m = ot__msg_new(from, tag, size);
+	if (m && size)
 		memcpy(m->data, data, size);
-	} else {
-		m->data = NULL;
-	}
 	return m;
 }
 

@@ -21,6 +21,7 @@
 
 #include <bsd/string.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,12 +80,49 @@ _Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
 /* ---------------------------------------------------------------------
  * Building and sending signals
  */
+/* A message whose payload is head (head_size bytes, an ot_reason at
+ * reason_at in it) followed by that reason's payload; the copy's reason
+ * points at the copy's payload, which stays where it is until the message
+ * is freed. NULL when out of memory. */
+static struct ot_msg *reason_msg(ot_pid from, uint64_t tag, const void *head,
+				 size_t head_size, size_t reason_at)
+{
+	ot_reason r;
+	memcpy(&r, (const char *)head + reason_at, sizeof r);
+	size_t size;
+	if (__builtin_add_overflow(head_size, r.data_size, &size))
+		return NULL;
+	struct ot_msg *m = ot__msg_new(from, tag, size);
+	if (!m)
+		return NULL;
+	unsigned char *bytes = m->data;
+	memcpy(bytes, head, head_size);
+	if (r.data_size) {
+		memcpy(bytes + head_size, r.data, r.data_size);
+		r.data = bytes + head_size;
+	} else {
+		r.data = NULL;
+	}
+	memcpy(bytes + reason_at, &r, sizeof r);
+	return m;
+}
+
+/* The reason in m (an EXIT or DOWN built by reason_msg) is whole: its
+ * payload is the rest of the message. */
+static bool reason_fits(const ot_msg *m, size_t head_size,
+			const ot_reason *r)
+{
+	return m->size >= head_size && m->size - head_size == r->data_size &&
+	       (!r->data_size ||
+		r->data == (const unsigned char *)m->data + head_size);
+}
+
 static struct ot_msg *exit_msg(enum ot__mkind kind, ot_pid from,
 			       const ot_reason *reason)
 {
 	ot_exit_info info = {.from = from, .reason = *reason};
-	struct ot_msg *m = ot__msg_new_copy(from, OT_TAG_EXIT, &info,
-					    sizeof info);
+	struct ot_msg *m = reason_msg(from, OT_TAG_EXIT, &info, sizeof info,
+				      offsetof(ot_exit_info, reason));
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;
@@ -100,8 +138,8 @@ static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
 	if (name)
 		strlcpy(info.name, name, sizeof info.name);
 	info.reason = *reason;
-	struct ot_msg *m = ot__msg_new_copy(pid, OT_TAG_DOWN, &info,
-					    sizeof info);
+	struct ot_msg *m = reason_msg(pid, OT_TAG_DOWN, &info, sizeof info,
+				      offsetof(ot_down_info, reason));
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;
@@ -110,7 +148,9 @@ static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
 const ot_exit_info *ot_msg_exit(const ot_msg *m)
 {
 	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_EXIT ||
-	    m->size != sizeof(ot_exit_info))
+	    m->size < sizeof(ot_exit_info) ||
+	    !reason_fits(m, sizeof(ot_exit_info),
+			 &((const ot_exit_info *)m->data)->reason))
 		return NULL;
 	return m->data;
 }
@@ -118,9 +158,27 @@ const ot_exit_info *ot_msg_exit(const ot_msg *m)
 const ot_down_info *ot_msg_down(const ot_msg *m)
 {
 	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_DOWN ||
-	    m->size != sizeof(ot_down_info))
+	    m->size < sizeof(ot_down_info) ||
+	    !reason_fits(m, sizeof(ot_down_info),
+			 &((const ot_down_info *)m->data)->reason))
 		return NULL;
 	return m->data;
+}
+
+/* p keeps hold (a message its exit reason's payload points into, or
+ * NULL) from now on; what it held before goes. */
+static void hold_reason(struct ot__proc *p, struct ot_msg *hold)
+{
+	struct ot_msg *old = p->exit_hold;
+	p->exit_hold = hold;
+	ot_msg_free(old);
+}
+
+void ot__proc_release_reason(struct ot__proc *p)
+{
+	hold_reason(p, NULL);
+	p->exit_reason.data = NULL;
+	p->exit_reason.data_size = 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -149,9 +207,11 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		if (info->reason.kind == OT_REASON_NORMAL &&
 		    !(m->kind == OT__M_EXIT_SIGNAL && from_self))
 			break; /* normal does not kill (but exit(self, normal)) */
+		/* Its payload lives in m, which p keeps. */
 		p->exit_reason = info->reason;
+		hold_reason(p, m);
 		*die = true;
-		break;
+		return false;
 	}
 	case OT__M_DOWN: {
 		/* Only for a monitor still held: demonitor drops a DOWN that
@@ -604,9 +664,19 @@ int ot__exit(const ot_reason *given)
 		return OT_ENOTPROC;
 	struct ot__proc *p = s->current;
 	/* The caller ends whatever it passed: a malformed reason is repaired
-	 * rather than refused, so that it never travels as it is. */
+	 * rather than refused, so that it never travels as it is. Its
+	 * payload is copied now, for an ot_catch() or the crash handler
+	 * (which may free what it points into) and for the signals. */
 	ot_reason repaired = ot__reason_repaired(given);
 	const ot_reason *reason = &repaired;
+	if (repaired.data_size) {
+		struct ot_msg *copy =
+		    exit_msg(OT__M_MSG, ot__pid_of(p), &repaired);
+		if (!copy)
+			return OT_ENOMEM;
+		hold_reason(p, copy);
+		reason = &((const ot_exit_info *)copy->data)->reason;
+	}
 	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */
 	p->report = !ot_reason_is_clean(reason) &&
 		    !atomic_load_explicit(&ot__log_off, memory_order_relaxed);

@@ -6,6 +6,7 @@
  */
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -600,6 +601,70 @@ START_TEST(test_format_error_names)
 }
 END_TEST
 
+/* ---- payloads (issue 14) -------------------------------------------------- */
+
+START_TEST(test_data_constructors_and_accessor)
+{
+	static const char bytes[] = "0123456789";
+	ot_reason r = ot_reason_error_data(4, "t", bytes, 10);
+	ck_assert_int_eq(r.kind, OT_REASON_ERROR);
+	ck_assert_int_eq(r.code, 4);
+	ck_assert_str_eq(r.text, "t");
+	size_t size = 99;
+	ck_assert_ptr_eq(ot_reason_data(&r, &size), bytes); /* borrowed */
+	ck_assert_uint_eq(size, 10);
+	ck_assert_ot_ok(ot_reason_check(&r));
+	/* The payload is not printed: the text is for reports. */
+	ck_assert_str_eq(fmt(&r), "{error,4,\"t\"}");
+	r = ot_reason_shutdown_data("s", bytes, 3);
+	ck_assert_int_eq(r.kind, OT_REASON_SHUTDOWN_DETAIL);
+	ck_assert_ot_ok(ot_reason_check(&r));
+	ot_reason plain = ot_reason_without_data(&r);
+	ck_assert_ptr_null(ot_reason_data(&plain, &size));
+	ck_assert_uint_eq(size, 0);
+	ck_assert_str_eq(plain.text, "s");
+	ck_assert_ptr_null(ot_reason_data(NULL, &size));
+	ck_assert_uint_eq(size, 0);
+	ck_assert_ptr_null(ot_reason_data(&plain, NULL));
+	ot_reason normal = ot_reason_normal();
+	plain = ot_reason_without_data(NULL);
+	ck_assert(ot_reason_equal(&plain, &normal));
+}
+END_TEST
+
+START_TEST(test_data_equal_by_bytes)
+{
+	char a[4] = "abc", b[4] = "abc";
+	ot_reason ra = ot_reason_error_data(1, "t", a, 3);
+	ot_reason rb = ot_reason_error_data(1, "t", b, 3);
+	ck_assert(ot_reason_equal(&ra, &rb));
+	b[2] = 'x';
+	ck_assert(!ot_reason_equal(&ra, &rb));
+	rb = ot_reason_error_data(1, "t", a, 2);
+	ck_assert(!ot_reason_equal(&ra, &rb));
+	rb = ot_reason_error(1, "t");
+	ck_assert(!ot_reason_equal(&ra, &rb));
+	ra = ot_reason_error_data(1, "t", NULL, 0);
+	ck_assert(ot_reason_equal(&ra, &rb));
+}
+END_TEST
+
+START_TEST(test_data_malformed)
+{
+	char b = 0;
+	ot_reason r = ot_reason_error_data(1, "t", NULL, 1);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = ot_reason_error_data(1, "t", &b, (size_t)PTRDIFF_MAX + 1);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = ot_reason_kill();
+	r.data = &b;
+	r.data_size = 1;
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = ot_reason_error_data(1, "t", &b, 0); /* a pointer, no bytes */
+	ck_assert_ot_ok(ot_reason_check(&r));
+}
+END_TEST
+
 static Suite *reason_suite(void)
 {
 	Suite *s = suite_create("reason");
@@ -628,6 +693,12 @@ static Suite *reason_suite(void)
 	tcase_add_test(tc, test_format_unterminated_text);
 	tcase_add_test(tc, test_format_unknown_kind);
 	tcase_add_test(tc, test_format_error_names);
+	suite_add_tcase(s, tc);
+
+	tc = ot_test_tcase("data", 5);
+	tcase_add_test(tc, test_data_constructors_and_accessor);
+	tcase_add_test(tc, test_data_equal_by_bytes);
+	tcase_add_test(tc, test_data_malformed);
 	suite_add_tcase(s, tc);
 
 	tc = ot_test_tcase("check", 5);

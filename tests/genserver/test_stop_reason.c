@@ -6,9 +6,33 @@
  * malformed reason reaches terminate, the server's monitors or a report
  * (issue 15, item 3).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "gs_test.h"
+
+#define BIG (128 * 1024)
+
+static unsigned char *big_payload(unsigned seed)
+{
+	unsigned char *p = malloc(BIG);
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < BIG; i++)
+		p[i] = (unsigned char)(i * 7 + seed);
+	return p;
+}
+
+static bool payload_intact(const ot_reason *r, unsigned seed)
+{
+	size_t size;
+	const unsigned char *d = ot_reason_data(r, &size);
+	if (size != BIG || !d)
+		return false;
+	for (size_t i = 0; i < BIG; i++)
+		if (d[i] != (unsigned char)(i * 7 + seed))
+			return false;
+	return true;
+}
 
 static ot_reason unterminated(void)
 {
@@ -70,12 +94,100 @@ START_TEST(test_builder_replaces_malformed_reason)
 }
 END_TEST
 
+/* The DOWN of ref itself (its reason's payload lives in it): other
+ * messages are dropped. The caller frees it. */
+static ot_msg *expect_down_msg(ot_ref ref)
+{
+	ot_msg *m = NULL;
+	for (;;) {
+		ck_assert_ot_ok(ot_receive(&m, scaled_ms(3000)));
+		const ot_down_info *d = ot_msg_down(m);
+		if (d && d->ref.id == ref.id)
+			return m;
+		ot_msg_free(m);
+	}
+}
+
+/* A cast of any size asks for a 128 KB stop reason, built on the heap
+ * and freed before the callback returns (the builder copies it). */
+static ot_gs_ret cast_stop_big(const void *req, size_t size, void **state)
+{
+	(void)req, (void)size, (void)state;
+	unsigned char *p = big_payload(21);
+	ot_reason r = ot_reason_error_data(9, "huge", p, BIG);
+	ot_gs_ret ret = ot_gs_stop(r);
+	free(p);
+	return ret;
+}
+
+/* terminate tells whether the payload reached it intact. */
+static void terminate_payload(const ot_reason *reason, void *state)
+{
+	(void)state;
+	size_t size;
+	ot_reason_data(reason, &size);
+	gs_event(GS_EV_BASE + 2, payload_intact(reason, 21) ||
+				     payload_intact(reason, 23)
+				 ? (int64_t)size
+				 : -1,
+		 NULL);
+}
+
+static const ot_gen_server_callbacks big_stopper = {
+	.init = init_ok,
+	.handle_cast = cast_stop_big,
+	.terminate = terminate_payload,
+};
+
+/* terminate saw the whole payload made from seed, and so does the DOWN
+ * of ref. */
+static void expect_end_with_payload(ot_ref ref, unsigned seed)
+{
+	struct gs_ev ev = gs_expect_event(GS_EV_BASE + 2, "terminate");
+	ck_assert_int_eq(ev.n, BIG);
+	ot_msg *m = expect_down_msg(ref);
+	ck_assert(payload_intact(&ot_msg_down(m)->reason, seed));
+	ot_msg_free(m);
+}
+
+/* gen_server_SUITE:stop1-like, {stop, HugeReason, State}: terminate and
+ * the DOWN get the whole reason */
+START_TEST(test_stop_result_carries_payload)
+{
+	ot_log_set_level(OT_LOG_CRITICAL);
+	ot_pid s = gs_start(&big_stopper, NULL);
+	ot_ref ref = gs_monitor(s);
+	ck_assert_ot_ok(ot_gen_server_cast(s, "x", 1));
+	expect_end_with_payload(ref, 21);
+}
+END_TEST
+
+/* gen_server_SUITE:stop2-like, gen_server:stop(Pid, HugeReason, T):
+ * the stop succeeds (the server ended with that reason) and a monitor
+ * sees the whole reason */
+START_TEST(test_gen_server_stop_carries_payload)
+{
+	ot_log_set_level(OT_LOG_CRITICAL);
+	ot_pid s = gs_start(&big_stopper, NULL);
+	ot_ref ref = gs_monitor(s);
+	unsigned char *p = big_payload(23);
+	ot_reason r = ot_reason_error_data(9, "huge", p, BIG);
+	ck_assert_ot_ok(ot_gen_server_stop(s, &r, scaled_ms(3000)));
+	free(p);
+	expect_end_with_payload(ref, 23);
+}
+END_TEST
+
 static Suite *stop_reason_suite(void)
 {
 	Suite *s = suite_create("stop_reason");
 	TCase *tc = gs_tcase("malformed", 10);
 	tcase_add_test(tc, test_stop_refuses_malformed_reason);
 	tcase_add_test(tc, test_builder_replaces_malformed_reason);
+	suite_add_tcase(s, tc);
+	tc = gs_tcase("payload", 20);
+	tcase_add_test(tc, test_stop_result_carries_payload);
+	tcase_add_test(tc, test_gen_server_stop_carries_payload);
 	suite_add_tcase(s, tc);
 	return s;
 }
