@@ -408,7 +408,8 @@ OT_API const ot_down_info *ot_msg_down(const ot_msg *msg);
  * none, and an unknown kind becomes {error,OT_EINVAL,"bad reason kind N"}.
  * The reason's payload is copied before anything else runs (the crash
  * handler may free it); inside ot_catch() the caught reason's payload is
- * the process's copy, valid until it calls ot_exit() again or ends.
+ * the process's copy, valid until another ot_exit() is caught or the
+ * process ends.
  * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOMEM (no memory
  * for the payload's copy), OT_ENOTPROC (foreign thread: a thread cannot
  * be ended this way), OT_ENOTSTARTED.

@@ -421,6 +421,7 @@ static __attribute__((noinline)) void replace_state(struct server *s)
 			     : OT_EINVAL;
 	if (a.status == 0)
 		s->state = run.state;
+	a.reason = ot_reason_without_data(&a.reason); /* the caller keeps it */
 	reply_to(from, &a, sizeof a);
 }
 

@@ -273,9 +273,11 @@ struct ot__proc {
 	int fd_reg;
 	SLIST_ENTRY(ot__proc) free_link; /* table lock */
 	ot_reason exit_reason;		 /* set before OT__A_EXIT */
-	/* Holds exit_reason's payload (and an ot_exit()'s caught one): the
-	 * EXIT signal it came in, or ot_exit's copy. Freed with the slot. */
+	/* Holds exit_reason's payload: the EXIT signal it came in, or
+	 * ot_exit's copy; and that of the last reason an ot_catch() caught.
+	 * Freed with the slot. */
 	struct ot_msg *exit_hold;
+	struct ot_msg *caught_hold;
 	/* A root (spawned by a foreign thread): its place in the order of
 	 * roots (0: not a root) and the thread's pid (none if it was not
 	 * attached), which shutdown's exit signal comes from (shutdown.c).

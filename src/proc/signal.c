@@ -165,18 +165,24 @@ const ot_down_info *ot_msg_down(const ot_msg *m)
 	return m->data;
 }
 
-/* p keeps hold (a message its exit reason's payload points into, or
- * NULL) from now on; what it held before goes. */
-static void hold_reason(struct ot__proc *p, struct ot_msg *hold)
+/* *slot keeps hold (a message a reason's payload points into, or NULL)
+ * from now on; what it held before goes. */
+static void hold(struct ot_msg **slot, struct ot_msg *hold)
 {
-	struct ot_msg *old = p->exit_hold;
-	p->exit_hold = hold;
+	struct ot_msg *old = *slot;
+	*slot = hold;
 	ot_msg_free(old);
+}
+
+static void hold_reason(struct ot__proc *p, struct ot_msg *m)
+{
+	hold(&p->exit_hold, m);
 }
 
 void ot__proc_release_reason(struct ot__proc *p)
 {
-	hold_reason(p, NULL);
+	hold(&p->exit_hold, NULL);
+	hold(&p->caught_hold, NULL);
 	p->exit_reason.data = NULL;
 	p->exit_reason.data_size = 0;
 }
@@ -674,7 +680,13 @@ int ot__exit(const ot_reason *given)
 		    exit_msg(OT__M_MSG, ot__pid_of(p), &repaired);
 		if (!copy)
 			return OT_ENOMEM;
-		hold_reason(p, copy);
+		/* A caught exit must not free the payload of the reason the
+		 * process may be ending with meanwhile (a format_status that
+		 * exits inside terminate): it has a place of its own. */
+		if (p->catching)
+			hold(&p->caught_hold, copy);
+		else
+			hold_reason(p, copy);
 		reason = &((const ot_exit_info *)copy->data)->reason;
 	}
 	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */

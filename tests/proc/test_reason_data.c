@@ -191,6 +191,47 @@ START_TEST(test_catch_keeps_payload)
 }
 END_TEST
 
+/* A crash handler that catches an exit with another payload (as a
+ * format_status that exits inside terminate) must not cost the reason
+ * the process ends with its payload. */
+static void exit_other(void *arg)
+{
+	(void)arg;
+	static unsigned char other[64];
+	ot_reason r = ot_reason_error_data(1, "other", other, sizeof other);
+	ot_exit(&r);
+}
+
+static void catch_in_handler(const ot_reason *reason, void *arg)
+{
+	(void)reason;
+	free(arg);
+	ot_reason caught;
+	ot_catch(exit_other, NULL, &caught);
+}
+
+static void exit_big_then_catch(void *arg)
+{
+	(void)arg;
+	unsigned char *p = big_payload(17);
+	ot_reason r = ot_reason_error_data(77, "huge", p, BIG);
+	ot_set_crash_handler(catch_in_handler, p);
+	ot_exit(&r);
+}
+
+/* gen_server_SUITE:format_status_crash-like: the original reason stays */
+START_TEST(test_caught_exit_keeps_ending_payload)
+{
+	ot_log_set_level(OT_LOG_CRITICAL);
+	ot_ref ref;
+	ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR, .monitor_ref = &ref};
+	ck_assert_ot_ok(ot_spawn(exit_big_then_catch, NULL, &o, NULL));
+	ot_msg *m = expect_msg(OT_TAG_DOWN, 5000);
+	assert_payload(&ot_msg_down(m)->reason, 17, "DOWN");
+	ot_msg_free(m);
+}
+END_TEST
+
 START_TEST(test_malformed_payload_refused)
 {
 	ot_pid pid;
@@ -314,6 +355,7 @@ static Suite *reason_data_suite(void)
 	tcase_add_test(tc, test_exit_signal_carries_payload);
 	tcase_add_test(tc, test_trapped_chain_of_three);
 	tcase_add_test(tc, test_catch_keeps_payload);
+	tcase_add_test(tc, test_caught_exit_keeps_ending_payload);
 	tcase_add_test(tc, test_malformed_payload_refused);
 	suite_add_tcase(s, tc);
 
