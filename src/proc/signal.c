@@ -165,12 +165,12 @@ const ot_down_info *ot_msg_down(const ot_msg *m)
 	return m->data;
 }
 
-/* *slot keeps hold (a message a reason's payload points into, or NULL)
+/* *slot keeps m (a message a reason's payload points into, or NULL)
  * from now on; what it held before goes. */
-static void hold(struct ot_msg **slot, struct ot_msg *hold)
+static void hold(struct ot_msg **slot, struct ot_msg *m)
 {
 	struct ot_msg *old = *slot;
-	*slot = hold;
+	*slot = m;
 	ot_msg_free(old);
 }
 
