@@ -409,7 +409,9 @@ OT_API const ot_down_info *ot_msg_down(const ot_msg *msg);
  * The reason's payload is copied before anything else runs (the crash
  * handler may free it); inside ot_catch() the caught reason's payload is
  * the process's copy, valid until another ot_exit() is caught or the
- * process ends.
+ * process ends. So a process may end with the reason of an EXIT or DOWN
+ * it received, and free that message in its crash handler (which runs
+ * after the copy): what ot_exit() leaves behind is never freed.
  * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOMEM (no memory
  * for the payload's copy), OT_ENOTPROC (foreign thread: a thread cannot
  * be ended this way), OT_ENOTSTARTED.

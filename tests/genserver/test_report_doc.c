@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "faults.h"
 #include "gs_test.h"
 
 static char g_report[8192];
@@ -33,7 +34,7 @@ static ot_gs_ret call_crash(const void *req, size_t size, ot_gs_from from,
 			    void **state)
 {
 	(void)req, (void)size, (void)from, (void)state;
-	*(volatile int *)NULL = 1;
+	do_fault(F_NULL_WRITE); /* SIGSEGV at address 0, for real */
 	return ot_gs_noreply();
 }
 

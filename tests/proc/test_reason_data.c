@@ -123,8 +123,15 @@ START_TEST(test_exit_signal_carries_payload)
 }
 END_TEST
 
+static void free_msg(const ot_reason *reason, void *m)
+{
+	(void)reason;
+	ot_msg_free(m);
+}
+
 /* A trapping process that passes on the EXIT of the one below it (depth
- * 0: exits with the payload itself). */
+ * 0: exits with the payload itself). The EXIT is freed by the crash
+ * handler, which runs once ot_exit() has copied the reason. */
 static void relay(void *arg)
 {
 	uintptr_t depth = (uintptr_t)arg;
@@ -138,6 +145,7 @@ static void relay(void *arg)
 		ck_assert_ot_ok(ot_receive(&m, OT_INFINITY));
 		const ot_exit_info *e = ot_msg_exit(m);
 		if (e) {
+			ot_set_crash_handler(free_msg, m);
 			ot_exit(&e->reason); /* copies, then ends */
 			ck_abort_msg("ot_exit returned");
 		}
