@@ -9,7 +9,9 @@
  *   otter/log.h     reports (crash, server, supervisor, progress) and the
  *                   loggers they go to: stderr, syslog, journald, yours
  *   otter/proc.h    the runtime, processes, messages, links, monitors,
- *                   crash trapping, timers, names, waiting for fds
+ *                   crash trapping, timers, names
+ *   otter/io.h      waiting for fds; read, write, accept, connect that
+ *                   park a process instead of its scheduler thread
  *   otter/gen_server.h  generic servers (gen_server / GenServer)
  *   otter/supervisor.h  supervisors (supervisor / Supervisor,
  *                       DynamicSupervisor)
@@ -24,6 +26,7 @@
 #include <otter/reason.h>
 #include <otter/log.h>
 #include <otter/proc.h>
+#include <otter/io.h>
 #include <otter/gen_server.h>
 #include <otter/supervisor.h>
 #include <otter/run.h>

@@ -26,6 +26,8 @@ otter_man_stubs = \
 	man/ot_child_start_info.3 \
 	man/ot_connect.3 \
 	man/ot_demonitor.3 \
+	man/ot_err_errno.3 \
+	man/ot_err_is_sys.3 \
 	man/ot_err_name.3 \
 	man/ot_errno.3 \
 	man/ot_exit.3 \

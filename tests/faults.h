@@ -44,10 +44,7 @@ const char *__tsan_default_options(void)
 
 /* ---- the faults ---------------------------------------------------------- */
 
-enum fault { F_NULL_WRITE, F_DIV_ZERO, F_ABORT, F_ASSERT, F_OVERFLOW, F_COUNT };
-
-static const char *const fault_names[] = {"NULL write", "divide by zero",
-					  "abort", "assert", "stack overflow"};
+#include "fault_kinds.h"
 
 /* The faults are meant: UBSan (--enable-sanitizers=address) must not stop
  * them before the hardware does. */

@@ -27,6 +27,18 @@
 			      ot_err_name(want));                              \
 	} while (0)
 
+/* Asserts that an otter call returned the system error that carries errno
+ * want_errno: OT_ESYS_ERRNO(want_errno), which ot_err_is_sys() knows. */
+#define ck_assert_ot_sys(expr, want_errno)                                     \
+	do {                                                                   \
+		int ck_ot_rc_ = (expr);                                        \
+		ck_assert_msg(ot_err_is_sys(ck_ot_rc_) &&                      \
+				  ot_err_errno(ck_ot_rc_) == (want_errno),     \
+			      "%s returned %s, want %s", #expr,                \
+			      ot_err_name(ck_ot_rc_),                          \
+			      ot_err_name(OT_ESYS_ERRNO(want_errno)));         \
+	} while (0)
+
 /* Checked fixtures: start with 2 schedulers / with 1 scheduler, and stop
  * after checking for leaks. Add with tcase_add_checked_fixture(). */
 void ot_test_setup(void);
@@ -88,6 +100,10 @@ ot_msg *expect_msg(uint64_t want, int timeout_ms);
 int64_t msg_i64(const ot_msg *m);
 void send_i64(ot_pid to, uint64_t tag, int64_t v);
 
+/* A process body that takes and drops every message until it is ended
+ * (an exit signal's target). */
+void ot_test_idle(void *arg);
+
 /* How many descriptors this process has open (from /proc/self/fd), to
  * check that a test leaked none. */
 int ot_test_count_fds(void);
@@ -95,5 +111,8 @@ int ot_test_count_fds(void);
 /* Runs suite in fork mode, prints TAP when CK_TAP_LOG_FILE_NAME is set;
  * returns main()'s exit status. */
 int ot_test_run(Suite *suite);
+
+/* Expectations of DOWNs, EXITs, crash reasons and reports. */
+#include "expect.h"
 
 #endif /* OTTER_TESTS_FIXTURE_H */

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "kv.h"
 
@@ -29,18 +28,15 @@ static void acceptor_main(void *arg)
 			kv_sockets_serve(fd); /* kv.sockets owns fd now */
 			continue;
 		}
-		int e = errno; /* before any other call */
-		if (fd == OT_ESYS &&
-		    (e == ECONNABORTED || e == EINTR || e == EPROTO))
+		int e = ot_err_errno(fd); /* the code carries it */
+		if (e == ECONNABORTED || e == EINTR || e == EPROTO)
 			continue; /* that client gave up: next one */
-		if (fd == OT_ESYS && (e == EMFILE || e == ENFILE ||
-				      e == ENOBUFS || e == ENOMEM)) {
+		if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
 			ot_sleep(100); /* out of descriptors: let some close */
 			continue;
 		}
 		/* Anything else is a bug: end, and let kv.tcp_sup decide. */
-		ot_reason why = ot_reason_error(
-		    fd, fd == OT_ESYS ? strerror(e) : ot_strerror(fd));
+		ot_reason why = ot_reason_error(fd, ot_strerror(fd));
 		ot_exit(&why);
 	}
 }

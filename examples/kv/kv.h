@@ -112,11 +112,11 @@ struct kv_service {
 
 /*
  * Opens the listening socket and starts the supervision tree. The runtime
- * must be running. Returns 0, or an otter error: OT_ESYS (the socket could
- * not be opened, bound or listened on: errno says why), OT_EINVAL (a bad
- * address, port or limit), OT_EALREADY (a service is running), or the
- * supervisor's start errors (*why, may be NULL, says why). From a process
- * or a foreign thread.
+ * must be running. Returns 0, or an otter error: a system error (the socket
+ * could not be opened, bound or listened on: OT_ESYS_ERRNO(EADDRINUSE),
+ * ...), OT_EINVAL (a bad address, port or limit), OT_EALREADY (a service
+ * is running), or the supervisor's start errors (*why, may be NULL, says
+ * why). From a process or a foreign thread.
  */
 int kv_start(const struct kv_options *opts, struct kv_service *out,
 	     ot_reason *why);

@@ -151,9 +151,7 @@ static int serve(const struct kv_options *opts)
 				  .reload = no_reload,
 				  .arg = &sv};
 		rc = ot_run(kv_root_spec(), &ro, &res);
-		int e = errno;
-		kv_close();
-		errno = e;
+		kv_close(); /* a system error's errno is in rc */
 	}
 	if (rc == 0) {
 		printf("kv-server: %s, stopped\n", strsignal(res.signal));
@@ -166,8 +164,8 @@ static int serve(const struct kv_options *opts)
 			rc == OT_ETIMEDOUT ? " (it did not stop in time)" : "");
 		return 1;
 	}
-	if (rc == OT_ESYS)
-		snprintf(text, sizeof(text), "%s", strerror(errno));
+	if (ot_err_is_sys(rc))
+		snprintf(text, sizeof(text), "%s", ot_strerror(rc));
 	else if (rc == OT_EINVAL)
 		snprintf(text, sizeof(text),
 			 "not a numeric IPv4 or IPv6 address");

@@ -169,7 +169,7 @@ int kv_open(const struct kv_options *opts, int *port)
 	int fd =
 	    listen_on(opts->bind ? opts->bind : "127.0.0.1", opts->port, port);
 	if (fd < 0)
-		return errno == EINVAL ? OT_EINVAL : OT_ESYS;
+		return errno == EINVAL ? OT_EINVAL : OT_ESYS_ERRNO(errno);
 	listen_fd = fd;
 	limits = lim;
 	atomic_store(&crash_allowed, opts->allow_crash);

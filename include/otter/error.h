@@ -4,7 +4,9 @@
  *
  * Every public function that can fail returns 0 (or a count) on success and
  * one of these negative codes on failure. errno is never the API: a process
- * may resume on another thread, where errno is a different variable.
+ * may resume on another thread, where errno is a different variable. A
+ * system error carries its errno inside the code instead (see "System
+ * errors" below).
  */
 #ifndef OTTER_ERROR_H
 #define OTTER_ERROR_H
@@ -58,14 +60,49 @@ enum ot_errno {
 };
 
 /*
- * A sentence describing err ("timed out"); 0 gives "success". Unknown codes
- * (including positive values) give "unknown error". Never NULL, never
- * blocks.
+ * System errors. A function that fails because a system call did returns
+ * OT_ESYS_ERRNO(errno), that is OT_ESYS_BASE - errno: ECONNREFUSED (111
+ * on Linux) comes back as -1111. The errno travels in the code, so it
+ * stays right when the process resumes on another thread, and nothing
+ * has to be read "before the next call" (libuv's UV_E* are negative
+ * errnos in the same way; otter's own codes keep -1, -2, ... and these
+ * live apart, from -1001 down). OT_ESYS itself remains, for a system error
+ * whose errno is not known. ot_err_is_sys() is true for both.
+ */
+#define OT_ESYS_BASE (-1000)
+/* The largest errno a code carries (Linux's MAX_ERRNO). */
+#define OT_ESYS_ERRNO_MAX 4095
+/* The code of errno e, for 1 <= e <= OT_ESYS_ERRNO_MAX (a program that
+ * reports a system error of its own the otter way may use it too). */
+#define OT_ESYS_ERRNO(e) (OT_ESYS_BASE - (e))
+
+/*
+ * True when err is a system error: OT_ESYS_ERRNO(e) for an errno e in
+ * 1..OT_ESYS_ERRNO_MAX, or OT_ESYS. Never blocks.
+ */
+OT_API bool ot_err_is_sys(int err);
+
+/*
+ * The errno that the system error err carries (ECONNREFUSED for
+ * OT_ESYS_ERRNO(ECONNREFUSED)); 0 for OT_ESYS, for any other code and for
+ * 0. Never blocks.
+ */
+OT_API int ot_err_errno(int err);
+
+/*
+ * A sentence describing err ("timed out"); 0 gives "success"; a system
+ * error gives the system's text for its errno ("Connection refused", as
+ * strerror(3), but from a table: safe from any thread, and the text never
+ * changes under the caller). Unknown codes (including positive values)
+ * give "unknown error". Never NULL, never blocks.
  */
 OT_API const char *ot_strerror(int err);
 
-/* The code's name ("OT_ETIMEDOUT"; "OT_OK" for 0), or "OT_UNKNOWN". Never
- * NULL. */
+/* The code's name ("OT_ETIMEDOUT"; "OT_OK" for 0; for a system error
+ * "OT_ESYS(ECONNREFUSED)", or "OT_ESYS(200)" for an errno the C library
+ * has no name for, and plain "OT_ESYS" from errno 256 up), or
+ * "OT_UNKNOWN". Never NULL, never blocks; the text
+ * stays valid for the life of the program. */
 OT_API const char *ot_err_name(int err);
 
 OT_END_DECLS

@@ -160,8 +160,9 @@ typedef struct ot_gen_server_callbacks {
 	/* Runs as the server stops: on OT_GS_STOP, ot_gen_server_stop(), an
 	 * EXIT from its parent when it traps exits, after an ot_exit() in a
 	 * callback, and after a crash in a callback (not after a stack
-	 * overflow, nor when the fault left less than 17 KB of stack below
-	 * it: see ot_set_crash_handler()). Frees what the state holds.
+	 * overflow, nor when the fault left less than
+	 * OT_CRASH_HANDLER_STACK_MIN bytes of stack below it: see
+	 * ot_set_crash_handler()). Frees what the state holds.
 	 * A terminate that crashes or calls ot_exit() ends the server with
 	 * that reason instead, as in OTP: ot_gen_server_stop() then returns
 	 * OT_ESERVERDIED; a reply due after terminate (ot_gs_stop_reply())

@@ -17,7 +17,10 @@
  *                                  severity, kind and pid, then the text.
  *
  * Severities are syslog's (and Erlang logger's levels): otter's crash,
- * server and supervisor reports are errors, progress reports are info.
+ * server and supervisor reports are errors (a message that no handle_info
+ * takes is a warning), progress reports are info. A server's reports are
+ * about the server, a supervisor's about the supervisor (the child is in
+ * the text, and its reason in ot_report.reason).
  * Reports less severe than the level (ot_log_set_level(), default
  * OT_LOG_INFO: everything otter writes) are not even built.
  *

@@ -62,7 +62,6 @@
 #ifndef OTTER_PROC_H
 #define OTTER_PROC_H
 
-#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <otter/base.h>
@@ -123,7 +122,8 @@ typedef struct ot_config {
  * Starts the runtime: the scheduler threads and the process table. cfg may
  * be NULL for the defaults; it is not kept.
  * Errors: OT_ESTARTED (already running), OT_EINVAL (a field out of range),
- * OT_ENOMEM, OT_ESYS (a thread or mapping could not be created).
+ * OT_ENOMEM, a system error (OT_ESYS_ERRNO(EAGAIN), ...: a thread or
+ * mapping could not be created).
  * From: foreign. Does not block beyond starting the threads.
  */
 OT_API int ot_start(const ot_config *cfg);
@@ -593,9 +593,14 @@ OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
 
 /* Crash reports and the logger: otter/log.h (included here). */
 
+/* The stack a crash handler needs below the faulting frame: its own
+ * 16 KB and a 1 KB red zone above them. With less, it does not run. */
+#define OT_CRASH_HANDLER_STACK_MIN (17 * 1024)
+
 /* Runs when the calling process's own code ends it: after a crash (not
- * after a stack overflow, nor when less than 17 KB of the process's stack
- * is left below the faulting frame, where fn runs), and when it calls
+ * after a stack overflow, nor when less than OT_CRASH_HANDLER_STACK_MIN
+ * bytes of the process's stack are left below the faulting frame, where
+ * fn runs), and when it calls
  * ot_exit() — fn(reason, arg) in the process, before it ends with that
  * reason, so it may clean up (gen_server runs terminate here). Not for
  * exit signals from others (ot_exit_pid(), links), nor inside ot_catch().
@@ -680,82 +685,13 @@ OT_API int ot_unregister(const char *name);
 OT_API int ot_whereis(const char *name, ot_pid *out);
 
 /* ----------------------------------------------------------------------
- * Waiting for file descriptors
- *
- * A process that waits for a socket or a pipe gives its scheduler thread
- * to other processes meanwhile: readiness comes from one epoll instance
- * shared by the runtime, never from a scheduler thread blocking in
- * read() or accept(). A process waiting on a descriptor can still be
- * killed, and its links and monitors fire, as in receive; messages that
- * arrive meanwhile stay in its mailbox. On a foreign thread the same calls
- * block that thread (in poll(2)).
- *
- * errno: a failed system call is reported as OT_ESYS with errno set; in a
- * process read it with ot_errno(), not errno itself (the compiler may
- * keep errno's address, which is per thread, across the call that moved
- * the process to another thread).
- *
- * The descriptors stay the caller's: otter never closes them. Close a
- * descriptor only when no process waits on it. Make sockets non-blocking
- * (ot_fd_set_nonblocking()): the helpers below wait on EAGAIN, but a
- * blocking descriptor would block the scheduler thread in read().
+ * Waiting for file descriptors, and read/write/accept/connect that park a
+ * process instead of blocking its scheduler thread (ot_fd_wait(),
+ * ot_read(), ot_write(), ot_accept(), ot_connect(),
+ * ot_fd_set_nonblocking(), ot_errno()): otter/io.h. Not included here,
+ * so that proc.h does not bring <sys/socket.h> to every user; include
+ * <otter/io.h> (or <otter.h>, which includes every header).
  */
-#define OT_FD_READ 1u  /* readable, or end of file / hang-up / error */
-#define OT_FD_WRITE 2u /* writable */
-#define OT_FD_ERROR 4u /* (in *ready only) an error or hang-up is pending */
-
-/*
- * Waits until fd is ready for one of events (OT_FD_READ, OT_FD_WRITE or
- * both) or timeout_ms has passed; *ready (may be NULL) gets which of
- * OT_FD_READ / OT_FD_WRITE / OT_FD_ERROR hold. Several processes may wait
- * on the same descriptor. Errors: OT_ETIMEDOUT, OT_EINVAL (fd < 0, events
- * 0 or unknown bits, bad timeout), OT_ESYS (epoll refused the descriptor,
- * a regular file for one: errno says why), OT_ENOMEM, OT_ENOTSTARTED.
- * From: process or foreign; blocks the caller only.
- */
-OT_API int ot_fd_wait(int fd, unsigned events, int timeout_ms,
-		      unsigned *ready);
-
-/* errno of the calling thread, read afresh: after OT_ESYS, the reason. */
-OT_API int ot_errno(void);
-
-/* Sets O_NONBLOCK on fd. Errors: OT_EINVAL (fd < 0), OT_ESYS (errno). */
-OT_API int ot_fd_set_nonblocking(int fd);
-
-/*
- * Reads at most size bytes from fd, waiting up to timeout_ms for some to
- * arrive. Returns how many were read (> 0), 0 at end of file, or
- * OT_ETIMEDOUT, OT_EINVAL (also for size 0: 0 means end of file), OT_ESYS
- * (ot_errno() says why: ECONNRESET, ...; read it before the next otter
- * call). From: process or foreign.
- */
-OT_API ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms);
-
-/*
- * Writes all size bytes to fd, waiting while it is full; timeout_ms
- * bounds the whole write. Returns size, or OT_ETIMEDOUT (*written, may be
- * NULL, says how much went out), OT_EINVAL, OT_ESYS (errno: EPIPE,
- * ECONNRESET, ...). Never raises SIGPIPE for a socket.
- * From: process or foreign.
- */
-OT_API ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
-			size_t *written);
-
-/*
- * Accepts a connection on the listening socket fd, waiting up to
- * timeout_ms for one. Returns the new descriptor (non-blocking,
- * close-on-exec), or OT_ETIMEDOUT, OT_EINVAL, OT_ESYS (errno).
- * From: process or foreign.
- */
-OT_API int ot_accept(int fd, int timeout_ms);
-
-/*
- * Connects the non-blocking socket fd to addr, waiting up to timeout_ms.
- * Errors: OT_ETIMEDOUT, OT_EINVAL, OT_ESYS (errno: ECONNREFUSED, ...).
- * From: process or foreign.
- */
-OT_API int ot_connect(int fd, const struct sockaddr *addr, socklen_t len,
-		      int timeout_ms);
 
 OT_END_DECLS
 

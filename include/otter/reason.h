@@ -17,7 +17,8 @@
  *   timeout                something waited too long
  *   {error,Code,Text}      a user error: any int code and a short text;
  *                          an otter error code prints as its name
- *                          ({error,OT_EALREADY,"..."}), any other as a
+ *                          ({error,OT_EALREADY,"..."}, a system error's
+ *                          as OT_ESYS(ECONNREFUSED)), any other as a
  *                          number: a program's own codes print apart
  *                          when they are positive (otter's are negative)
  *   {crash,Signal,...}     a hardware fault or abort inside the process:

@@ -99,7 +99,8 @@ typedef struct ot_run_result {
  *  and before anything ran: OT_EINVAL (spec NULL, stop_timeout_ms
  *  negative and not OT_INFINITY), OT_ESTARTED (the runtime is already
  *  running: the signals must be blocked before it starts),
- *  OT_ENOTFOREIGN, OT_ESYS (no signalfd), ot_start()'s errors, and
+ *  OT_ENOTFOREIGN, a system error (no signalfd: OT_ESYS_ERRNO(EMFILE),
+ *  ...), ot_start()'s errors, and
  *  ot_supervisor_start_link()'s (an invalid spec is OT_EBADSPEC with
  *  out->reason saying why; a child that fails to start is OT_EINITSTOP):
  *  nothing is left running then.

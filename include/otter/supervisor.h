@@ -229,7 +229,8 @@ typedef struct ot_sup_spec {
  * (its name taken) fails the start like any other failure. Errors:
  *  OT_EBADSPEC (a flag or child spec is invalid: *reason says which and
  *  why, as {error,OT_EBADSPEC,"child \"db\": significant needs
- *  auto_shutdown"}), OT_EINITSTOP (a child failed to start: the started
+ *  auto_shutdown"}; also nchildren above SIZE_MAX / sizeof(ot_child_spec),
+ *  a count that wrapped, refused before a child is read), OT_EINITSTOP (a child failed to start: the started
  *  ones were stopped; *reason is {shutdown,"failed_to_start_child,Id,
  *  Reason"}), OT_EALREADY (name taken; *out gets its holder),
  *  OT_ENAMETOOLONG, OT_EINVAL (spec NULL), and ot_spawn()'s errors.

@@ -231,12 +231,15 @@ static const char *si_code_name(int sig, int code)
 	return NULL;
 }
 
-/* An otter error code by its name (OT_EALREADY), as a report should
- * say it; any other code (a program's own) as its number. */
+/* An otter error code by its name (OT_EALREADY, OT_ESYS(ECONNREFUSED)),
+ * as a report should say it; any other code (a program's own), and a
+ * system error whose errno has no name, as its number. */
 static const char *error_code_name(int code, char *num, size_t size)
 {
-	if (code < 0 && strcmp(ot_err_name(code), "OT_UNKNOWN") != 0)
-		return ot_err_name(code);
+	const char *name = code < 0 ? ot_err_name(code) : "OT_UNKNOWN";
+	if (strcmp(name, "OT_UNKNOWN") != 0 &&
+	    (strcmp(name, "OT_ESYS") != 0 || code == OT_ESYS))
+		return name;
 	snprintf(num, size, "%d", code);
 	return num;
 }

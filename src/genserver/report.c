@@ -17,6 +17,23 @@
 
 #include "server.h"
 
+/* Hands text to the logger as the server's report of this severity,
+ * about the server, with the reason it ends with (or NULL). */
+static void emit(const struct server *s, ot_severity severity,
+		 const ot_reason *reason, const char *text)
+{
+	ot_process_info info;
+	ot_report r = {.severity = severity,
+		       .kind = OT_REPORT_SERVER,
+		       .pid = s->self,
+		       .name = "",
+		       .reason = reason,
+		       .text = text};
+	if (ot_process_info_get(s->self, &info) == 0)
+		r.name = info.name;
+	ot_log_emit(&r);
+}
+
 /* Who the server is: its name, else its pid. */
 static void who(const struct server *s, char *buf, size_t size)
 {
@@ -92,7 +109,7 @@ void ot__gs_report(struct server *s, const ot_reason *reason)
 		 "** %s",
 		 name, s->last_kind ? s->last_kind : "none", tag, s->last_size,
 		 from, state, why);
-	ot_log_report(text);
+	emit(s, OT_LOG_ERROR, reason, text);
 }
 
 void ot__gs_report_terminate(struct server *s, const ot_reason *reason)
@@ -109,7 +126,7 @@ void ot__gs_report_terminate(struct server *s, const ot_reason *reason)
 		 "** terminate failed; reason for termination ==\n"
 		 "** %s",
 		 name, why);
-	ot_log_report(text);
+	emit(s, OT_LOG_ERROR, reason, text);
 }
 
 void ot__gs_report_unhandled(struct server *s, const ot_msg *m)
@@ -126,5 +143,5 @@ void ot__gs_report_unhandled(struct server *s, const ot_msg *m)
 		 "** Undefined handle_info in generic server %s\n"
 		 "** Unhandled message: tag %#llx, %zu bytes, from %s",
 		 name, (unsigned long long)ot_msg_tag(m), ot_msg_size(m), from);
-	ot_log_report(text);
+	emit(s, OT_LOG_WARNING, NULL, text);
 }

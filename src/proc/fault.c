@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <execinfo.h>
 #include <link.h>
 #include <setjmp.h>
@@ -231,17 +232,20 @@ static uintptr_t fault_sp(const ucontext_t *uc)
 #endif
 }
 
-/* Room a crash handler gets at least, below the faulting frame; and what
- * the jump back to an ot_catch() needs. */
-#define CRASH_HANDLER_ROOM (16 * 1024)
+/* The red zone of the faulting frame, which code landed below it skips;
+ * the room a crash handler gets below that (the two make proc.h's
+ * OT_CRASH_HANDLER_STACK_MIN); and what the jump back to an ot_catch()
+ * needs. */
+#define RED_ZONE 1024
+#define CRASH_HANDLER_ROOM (OT_CRASH_HANDLER_STACK_MIN - RED_ZONE)
 #define CATCH_ROOM (4 * 1024)
 
 /* True when the process's stack has room below the faulting frame (sp)
- * for code that needs room bytes (beyond a red zone of 1 KB). */
+ * for code that needs room bytes (beyond the red zone). */
 static bool room_below(const struct ot__proc *p, uintptr_t sp, uintptr_t room)
 {
 	uintptr_t lo = (uintptr_t)p->stack->lo;
-	return sp > lo + room + 1024 && sp <= (uintptr_t)p->stack->top;
+	return sp > lo + room + RED_ZONE && sp <= (uintptr_t)p->stack->top;
 }
 
 static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
@@ -252,7 +256,7 @@ static void land(ucontext_t *uc, struct ot__sched *s, struct ot__proc *p)
 	if (p->crash_fn && !p->exit_reason.stack_overflow &&
 	    room_below(p, sp, CRASH_HANDLER_ROOM)) {
 		p->in_crash_fn = true;
-		land_at(uc, sp - 1024, crash_handler_landing, p);
+		land_at(uc, sp - RED_ZONE, crash_handler_landing, p);
 		return;
 	}
 	land_at(uc, (uintptr_t)s->altstack + LANDING_SIZE, crash_landing, p);
@@ -293,7 +297,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	    room_below(p, fault_sp(uc), CATCH_ROOM)) {
 		/* Inside ot_catch(): back to it, with the reason. */
 		p->catching->reason = fault_reason(sig, si, overflow);
-		land_at(uc, fault_sp(uc) - 1024, catch_landing, p);
+		land_at(uc, fault_sp(uc) - RED_ZONE, catch_landing, p);
 		return;
 	}
 	if (p->in_crash_fn) {
@@ -426,9 +430,10 @@ int ot__faults_init(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NFAULTS; i++) {
 		if (sigaction(fault_signals[i], &sa, &previous[i]) != 0) {
+			int err = errno;
 			while (i--)
 				sigaction(fault_signals[i], &previous[i], NULL);
-			return OT_ESYS;
+			return ot__sys_error(err);
 		}
 	}
 	installed = true;
@@ -456,9 +461,10 @@ int ot__fault_thread_init(struct ot__sched *s)
 	stack_t ss = {.ss_sp = (char *)s->altstack + LANDING_SIZE,
 		      .ss_size = ALTSTACK_SIZE};
 	if (sigaltstack(&ss, &s->old_altstack) != 0) {
+		int err = errno;
 		munmap(s->altstack, LANDING_SIZE + ALTSTACK_SIZE);
 		s->altstack = NULL;
-		return OT_ESYS;
+		return ot__sys_error(err);
 	}
 	return 0;
 }

@@ -65,8 +65,9 @@ int ot__foreign_init(void)
 {
 	LIST_INIT(&fr.all);
 	atomic_fetch_add(&fr.epoch, 1);
-	if (pthread_key_create(&fr.key, on_thread_exit) != 0)
-		return OT_ESYS;
+	int err = pthread_key_create(&fr.key, on_thread_exit);
+	if (err != 0)
+		return ot__sys_error(err);
 	fr.key_made = true;
 	return 0;
 }

@@ -6,10 +6,11 @@
  * foreign thread. EINTR is retried. One deadline bounds the whole call,
  * on the runtime's clock.
  *
- * errno is set right before a function returns OT_ESYS: the caller may
- * have resumed on another thread since the call failed, and errno is per
- * thread. For the same reason errno is read and set through ot__errno()
- * and ot__sys_error(), never directly after a wait (see poll.c).
+ * A failed system call returns OT_ESYS_ERRNO(errno), made by
+ * ot__sys_error() (which also sets errno, for the deprecated ot_errno()):
+ * the caller may have resumed on another thread since the call failed,
+ * and errno is per thread. For the same reason errno is read through
+ * ot__errno(), never directly after a wait (see poll.c).
  */
 #include "config.h"
 
@@ -35,7 +36,7 @@ static int remaining_ms(int64_t deadline)
 }
 
 /* fd would block: waits for events until deadline. 0 when it is worth
- * trying again, else the error (errno kept for OT_ESYS). */
+ * trying again, else the error. */
 static int wait_ready(int fd, unsigned events, int64_t deadline)
 {
 	int ms = remaining_ms(deadline);
@@ -45,8 +46,8 @@ static int wait_ready(int fd, unsigned events, int64_t deadline)
 }
 
 /* A call on fd failed (errno says why): 0 to try it again (it was
- * interrupted, or fd is ready now), else what to return (OT_ESYS with
- * errno kept, OT_ETIMEDOUT, ...). */
+ * interrupted, or fd is ready now), else what to return (the errno's
+ * system error, OT_ETIMEDOUT, ...). */
 static int after_failure(int fd, unsigned events, int64_t deadline)
 {
 	int e = ot__errno();
@@ -63,9 +64,9 @@ int ot_fd_set_nonblocking(int fd)
 		return OT_EINVAL;
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
-		return OT_ESYS;
+		return ot__sys_error(ot__errno());
 	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
-		return OT_ESYS;
+		return ot__sys_error(ot__errno());
 	return 0;
 }
 
@@ -122,7 +123,7 @@ ssize_t ot__write(int fd, const void *buf, size_t size, int timeout_ms,
 			break;
 	}
 	if (written)
-		*written = done; /* (errno, for OT_ESYS, is left as it was) */
+		*written = done;
 	return rc ? rc : (ssize_t)size;
 }
 

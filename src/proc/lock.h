@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <stdatomic.h>
 
+#include "../common/assert.h"
+
 /* How many of otter's locks this thread holds. A fault while it is not
  * zero is otter's own (fault.c): it is reported, never turned into the
  * crash of a process, which would leave the lock held for ever. */
@@ -21,8 +23,6 @@ extern __thread unsigned ot__locks_held
 typedef struct ot__spinlock {
 	atomic_int locked;
 } ot__spinlock;
-
-#define OT__SPINLOCK_INIT {0}
 
 static inline void ot__cpu_relax(void)
 {
@@ -53,6 +53,8 @@ static inline void ot__spin_lock(ot__spinlock *l)
 
 static inline void ot__spin_unlock(ot__spinlock *l)
 {
+	OT_DEBUG_ASSERT(ot__locks_held > 0);
+	OT_DEBUG_ASSERT(atomic_load_explicit(&l->locked, memory_order_relaxed));
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
 	ot__locks_held--;
 }
@@ -66,6 +68,7 @@ static inline void ot__mutex_lock(pthread_mutex_t *m)
 
 static inline void ot__mutex_unlock(pthread_mutex_t *m)
 {
+	OT_DEBUG_ASSERT(ot__locks_held > 0);
 	pthread_mutex_unlock(m);
 	ot__locks_held--;
 }

@@ -94,8 +94,10 @@ __attribute__((noinline)) int ot__errno(void)
 
 __attribute__((noinline)) int ot__sys_error(int e)
 {
-	errno = e;
-	return OT_ESYS;
+	errno = e; /* for ot_errno(), deprecated */
+	if (e <= 0 || e > OT_ESYS_ERRNO_MAX)
+		return OT_ESYS;
+	return OT_ESYS_ERRNO(e);
 }
 
 /* Wait numbers; only their uniqueness matters (relaxed). */
@@ -184,14 +186,18 @@ static void *poller_main(void *arg)
 
 int ot__poll_init(void)
 {
+	int err;
 	poller.epfd = epoll_create1(EPOLL_CLOEXEC);
 	poller.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	poller.foreign_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	err = errno;
 	if (poller.epfd < 0 || poller.efd < 0 || poller.foreign_fd < 0)
 		goto fail;
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STOP_TAG};
-	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, poller.efd, &ev) != 0)
+	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, poller.efd, &ev) != 0) {
+		err = errno;
 		goto fail;
+	}
 	/* The poller takes no signal meant for the program (it inherits
 	 * this mask); faults still reach it, and are reported (fault.c). */
 	sigset_t all, old;
@@ -202,9 +208,9 @@ int ot__poll_init(void)
 	sigdelset(&all, SIGILL);
 	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&poller.thread, NULL, poller_main, NULL);
+	err = pthread_create(&poller.thread, NULL, poller_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
+	if (err != 0)
 		goto fail;
 	poller.thread_made = true;
 	return 0;
@@ -216,7 +222,7 @@ fail:
 	if (poller.foreign_fd >= 0)
 		close(poller.foreign_fd);
 	poller.epfd = poller.efd = poller.foreign_fd = -1;
-	return OT_ESYS;
+	return ot__sys_error(err);
 }
 
 /* Makes the eventfd fd readable for good. */

@@ -183,6 +183,7 @@ int ot_shutdown(void)
 	ot__foreign_shutdown();
 	ot__scheds_stop();
 	ot__faults_fini();
+	ot__backtrace_fini(); /* the symbol tables of crash reports */
 	ot__foreign_fini();
 	ot__names_fini();
 	ot__stacks_fini();

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <otter/io.h>
 #include <otter/proc.h>
 
 #include "../common/assert.h"
@@ -455,6 +456,7 @@ void ot__report_crash(struct ot__proc *p, const char *name);
 void ot__backtrace_write(void *const *frames, int n, bool from_fault,
 			 void (*line)(void *ctx, int i, const char *text),
 			 void *ctx);
+/* Frees the symbol tables crash reports loaded (ot_shutdown()). */
 void ot__backtrace_fini(void);
 /* Adds n to a counter that only its single writer (at a time) changes. */
 static inline void ot__count(_Atomic size_t *c, ptrdiff_t n)
@@ -507,9 +509,11 @@ void ot__poll_fini(void);
 /* p ends while an fd wait of its own is registered (killed in the wait):
  * takes the registration out of epoll. Not on p's stack. */
 void ot__poll_abandon(struct ot__proc *p);
-/* errno of the calling thread, read / set (returning OT_ESYS) through a
- * call that is never inlined: see poll.c. Use them in a process wherever
- * it may have moved to another thread since the function began. */
+/* errno of the calling thread, read through a call that is never
+ * inlined (see poll.c): use it in a process wherever it may have moved to
+ * another thread since the function began. ot__sys_error(e) is the code
+ * of errno e, OT_ESYS_ERRNO(e) (OT_ESYS for none), and sets errno to e
+ * for the deprecated ot_errno(). */
 int ot__errno(void);
 int ot__sys_error(int e);
 

@@ -212,6 +212,7 @@ void ot__ready_new(struct ot__proc *p)
 static void switch_out(struct ot__proc *p, bool ends)
 {
 	struct ot__sched *s = p->running_on;
+	OT_DEBUG_ASSERT(s->current == p);
 	ot__ctx_switch(&p->ctx, &s->ctx, ends);
 }
 
@@ -436,6 +437,7 @@ static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 
 static void run(struct ot__sched *s, struct ot__proc *p)
 {
+	OT_DEBUG_ASSERT(!s->current);
 	if (OT_UNLIKELY(!enter_stack(s, p)))
 		return;
 	s->current = p;
@@ -727,11 +729,12 @@ int ot__scheds_start(unsigned n)
 	}
 	pthread_condattr_destroy(&ca);
 	for (unsigned i = 0; i < n; i++) {
-		if (pthread_create(&ot__rt.scheds[i].thread, NULL, sched_main,
-				   &ot__rt.scheds[i]) != 0) {
+		int err = pthread_create(&ot__rt.scheds[i].thread, NULL,
+					 sched_main, &ot__rt.scheds[i]);
+		if (err != 0) {
 			ot__rt.nsched = i; /* stop and join those started */
 			ot__scheds_stop();
-			return OT_ESYS;
+			return ot__sys_error(err);
 		}
 	}
 	return 0;

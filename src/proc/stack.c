@@ -360,11 +360,15 @@ enum ot__enter ot__stack_enter(struct ot__proc *p, size_t which)
 		st = p->stack = bind_to(p->pool, which);
 	if (OT_UNLIKELY(!take(st, p)))
 		return OT__ENTER_WAITS;
-	if (OT_LIKELY(owner_of(st) == p))
+	if (OT_LIKELY(owner_of(st) == p)) {
+		/* its frames are where it left them, so nothing is saved */
+		OT_DEBUG_ASSERT(!p->frames);
 		return OT__ENTERED;
+	}
 	if (owner_of(st) && !evict(st))
 		return OT__ENTER_NOMEM; /* st is given back by leave */
 	contents_replaced(st);
+	OT_DEBUG_ASSERT(!owner_of(st));
 	if (p->frames)
 		restore(st, p);
 	/* else its first run: its context is made on the empty stack */

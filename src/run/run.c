@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <otter/io.h>
 #include <otter/run.h>
 
 /* The watcher's message: the signal number, as an int. Any tag below
@@ -231,7 +232,7 @@ int ot_run(const ot_sup_spec *spec, const ot_run_opts *opts,
 	int rc;
 	int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0) {
-		rc = OT_ESYS;
+		rc = OT_ESYS_ERRNO(errno);
 		goto restore;
 	}
 	rc = ot_start(o->config);

@@ -41,7 +41,7 @@ void ot__sup_report(struct sup *s, enum sup_report what, const struct child *c,
 	e->what = what;
 	e->pid = pid;
 	e->has_reason = reason != NULL;
-	if (reason) /* written later, as text: the payload is not kept */
+	if (reason) /* written later: the payload (the EXIT's) is not kept */
 		e->reason = ot_reason_without_data(reason);
 	e->count = count;
 	memcpy(e->id, c->spec->id, sizeof e->id);
@@ -131,6 +131,22 @@ static void format(const struct sup *s, const struct sup_event *e, char *buf,
 		 who, contexts[e->what], why, offender, more);
 }
 
+/* Hands text to the logger as the supervisor's report, about the
+ * supervisor itself (the offender is in the text): a restart is a
+ * progress report (info, as SASL's), the rest are errors. */
+static void emit(const struct sup *s, ot_report_kind kind,
+		 const ot_reason *reason, const char *text)
+{
+	ot_report r = {.severity = kind == OT_REPORT_PROGRESS ? OT_LOG_INFO
+							      : OT_LOG_ERROR,
+		       .kind = kind,
+		       .pid = s->self,
+		       .name = s->name,
+		       .reason = reason,
+		       .text = text};
+	ot_log_emit(&r);
+}
+
 void ot__sup_flush_reports(struct sup *s)
 {
 	struct sup_event *e;
@@ -138,8 +154,11 @@ void ot__sup_flush_reports(struct sup *s)
 		STAILQ_REMOVE_HEAD(&s->events, link);
 		char text[1536];
 		format(s, e, text, sizeof text);
+		emit(s,
+		     e->what == REPORT_RESTARTED ? OT_REPORT_PROGRESS
+						 : OT_REPORT_SUPERVISOR,
+		     e->has_reason ? &e->reason : NULL, text);
 		free(e);
-		ot_log_report(text);
 	}
 }
 
@@ -166,5 +185,5 @@ void ot__sup_report_unexpected(struct sup *s, const ot_msg *msg)
 		 "%zu bytes, from %s",
 		 who, (unsigned long long)ot_msg_tag(msg), ot_msg_size(msg),
 		 from);
-	ot_log_report(text);
+	emit(s, OT_REPORT_SUPERVISOR, NULL, text);
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,8 +36,8 @@ static bool terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-int ot__sup_check_flags(const ot_sup_flags *in, ot_sup_flags *out,
-			ot_reason *why)
+static int check_flags(const ot_sup_flags *in, ot_sup_flags *out,
+		       ot_reason *why)
 {
 	ot_sup_flags f = *in;
 	if ((unsigned)f.strategy > OT_SUP_DYNAMIC)
@@ -146,11 +147,16 @@ int ot_child_spec_check(const ot_child_spec *spec, ot_reason *why)
 int ot__sup_check_spec(const ot_sup_spec *spec, ot_sup_flags *flags,
 		       ot_reason *why)
 {
-	int rc = ot__sup_check_flags(&spec->flags, flags, why);
+	int rc = check_flags(&spec->flags, flags, why);
 	if (rc)
 		return rc;
 	if (spec->nchildren && !spec->children)
 		return bad(why, "children is NULL");
+	/* Before a child is read: no array holds that many (a count that
+	 * wrapped, SIZE_MAX for -1), and reading it would run off the end. */
+	if (spec->nchildren > SIZE_MAX / sizeof(ot_child_spec))
+		return bad(why, "nchildren %zu is more than an array can hold",
+			   spec->nchildren);
 	switch (flags->strategy) {
 	case OT_SIMPLE_ONE_FOR_ONE:
 		if (spec->nchildren != 1)

@@ -24,7 +24,6 @@
 
 #include <otter/supervisor.h>
 
-#include "../common/assert.h"
 
 enum child_state {
 	CHILD_UNDEFINED,  /* not running: never started, ignored, stopped */
@@ -126,8 +125,6 @@ void ot__sup_free(struct sup *s);
 extern const ot_gen_server_callbacks ot__sup_callbacks;
 
 /* spec.c */
-int ot__sup_check_flags(const ot_sup_flags *in, ot_sup_flags *out,
-			ot_reason *why);
 int ot__sup_check_spec(const ot_sup_spec *spec, ot_sup_flags *flags,
 		       ot_reason *why);
 int ot__sup_check_child(const ot_child_spec *spec, const ot_sup_flags *flags,

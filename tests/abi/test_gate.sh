@@ -6,7 +6,8 @@
 #
 # Run by `make check` through the TAP driver (Makefile.am exports srcdir;
 # run by hand it defaults to "."). Each OT_API function that
-# include/otter/proc.h declares must be defined in src/proc/api.c, where
+# include/otter/proc.h or include/otter/io.h (split from it) declares must
+# be defined in src/proc/api.c, where
 # every definition passes ot__gate_enter(), or be named in api.c's list of
 # functions that touch nothing of the runtime. A public function added to
 # src/proc without its door in api.c fails here.
@@ -18,7 +19,7 @@ api=$srcdir/src/proc/api.c
 echo "1..2"
 
 declared=$($AWK -v mode=header -f "$srcdir/man/decls.awk" \
-	"$srcdir/include/otter/proc.h" |
+	"$srcdir/include/otter/proc.h" "$srcdir/include/otter/io.h" |
 	$AWK '{ if (match($0, /ot_[a-z0-9_]*\(/))
 			print substr($0, RSTART, RLENGTH - 1) }')
 defined=$(sed -n 's/^[a-z_]*[ *]*\(ot_[a-z0-9_]*\)(.*/\1/p' "$api")
@@ -31,10 +32,10 @@ for f in $declared; do
 	fi
 done
 if test -n "$missing"; then
-	echo "not ok 1 - public functions of otter/proc.h without a door in src/proc/api.c"
+	echo "not ok 1 - public functions of otter/proc.h and otter/io.h without a door in src/proc/api.c"
 	for f in $missing; do echo "# $f"; done
 else
-	echo "ok 1 - every public function of otter/proc.h is in src/proc/api.c or its list"
+	echo "ok 1 - every public function of otter/proc.h and otter/io.h is in src/proc/api.c or its list"
 fi
 
 # Every door in api.c passes the gate: as many ot__gate_enter() calls as

@@ -3,7 +3,9 @@
  * test_error.c — the error list (names and sentences generated from one
  * X-macro) and the printed form of pids.
  */
+#include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,6 +90,95 @@ START_TEST(test_unknown_codes)
 		ck_assert_msg(strcmp(n, "OT_UNKNOWN") == 0,
 			      "ot_err_name(%d) = \"%s\"", unknown[i], n);
 	}
+}
+END_TEST
+
+/* ---- System errors: codes that carry their errno ------------------------- */
+
+START_TEST(test_sys_codes_carry_errno)
+{
+	ck_assert_int_eq(OT_ESYS_ERRNO(ECONNREFUSED), -1000 - ECONNREFUSED);
+	const int errs[] = {1, EBADF, EPIPE, ECONNREFUSED, EMFILE, 133,
+			    OT_ESYS_ERRNO_MAX};
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+		int code = OT_ESYS_ERRNO(errs[i]);
+		ck_assert(ot_err_is_sys(code));
+		ck_assert_int_eq(ot_err_errno(code), errs[i]);
+		/* apart from otter's own codes */
+		for (size_t j = 0; j < NCODES; j++)
+			ck_assert_int_ne(code, codes[j].code);
+	}
+	/* the plain OT_ESYS: a system error without its errno */
+	ck_assert(ot_err_is_sys(OT_ESYS));
+	ck_assert_int_eq(ot_err_errno(OT_ESYS), 0);
+	/* nothing else is one */
+	const int not_sys[] = {0,	 1,	   OT_EINVAL,
+			       OT_ETIMEDOUT, OT_ESYS_BASE, OT_ESYS_BASE + 1,
+			       OT_ESYS_ERRNO(OT_ESYS_ERRNO_MAX + 1),
+			       INT_MIN,	     INT_MAX,	   -(int)NCODES - 1};
+	for (size_t i = 0; i < sizeof not_sys / sizeof not_sys[0]; i++) {
+		ck_assert_msg(!ot_err_is_sys(not_sys[i]), "%d", not_sys[i]);
+		ck_assert_int_eq(ot_err_errno(not_sys[i]), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_sys_names_and_texts)
+{
+	ck_assert_str_eq(ot_err_name(OT_ESYS_ERRNO(ECONNREFUSED)),
+			 "OT_ESYS(ECONNREFUSED)");
+	ck_assert_str_eq(ot_err_name(OT_ESYS_ERRNO(EPIPE)), "OT_ESYS(EPIPE)");
+	ck_assert_str_eq(ot_err_name(OT_ESYS), "OT_ESYS");
+	/* the system's text, as strerror() gives it */
+	ck_assert_str_eq(ot_strerror(OT_ESYS_ERRNO(ECONNREFUSED)),
+			 strerror(ECONNREFUSED));
+	ck_assert_str_eq(ot_strerror(OT_ESYS_ERRNO(ENOENT)), strerror(ENOENT));
+	ck_assert_str_eq(ot_strerror(OT_ESYS), "a system call failed");
+	/* an errno without a name: a number, or plain OT_ESYS above 255 */
+	ck_assert_str_eq(ot_err_name(OT_ESYS_ERRNO(200)), "OT_ESYS(200)");
+	ck_assert_str_eq(ot_err_name(OT_ESYS_ERRNO(OT_ESYS_ERRNO_MAX)),
+			 "OT_ESYS");
+	ck_assert_str_eq(ot_strerror(OT_ESYS_ERRNO(OT_ESYS_ERRNO_MAX)),
+			 "unknown system error");
+	/* every errno has a name and a text, the names distinct */
+	for (int e = 1; e <= 300; e++) {
+		const char *n = ot_err_name(OT_ESYS_ERRNO(e));
+		const char *t = ot_strerror(OT_ESYS_ERRNO(e));
+		ck_assert_ptr_nonnull(n);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_uint_gt(strlen(t), 0);
+		ck_assert(strncmp(n, "OT_ESYS", 7) == 0);
+		if (e < 256 && e > 1)
+			ck_assert_str_ne(n, ot_err_name(OT_ESYS_ERRNO(e - 1)));
+	}
+}
+END_TEST
+
+/* Names are built once and never move: a pointer stays good, from any
+ * thread, however many threads ask at once. */
+static void *names_from_a_thread(void *arg)
+{
+	const char **seen = arg;
+	for (int e = 1; e < 256; e++)
+		seen[e] = ot_err_name(OT_ESYS_ERRNO(e));
+	return NULL;
+}
+
+START_TEST(test_sys_names_are_shared_and_stable)
+{
+	enum { NTHREADS = 4 };
+	static const char *seen[NTHREADS][256];
+	pthread_t t[NTHREADS];
+	for (int i = 0; i < NTHREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL,
+						names_from_a_thread, seen[i]),
+				 0);
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(t[i], NULL);
+	for (int e = 1; e < 256; e++)
+		for (int i = 0; i < NTHREADS; i++)
+			ck_assert_ptr_eq(seen[i][e], seen[0][e]);
+	ck_assert_str_eq(seen[2][EBADF], "OT_ESYS(EBADF)");
 }
 END_TEST
 
@@ -253,6 +344,13 @@ static Suite *error_suite(void)
 	tcase_add_test(tc, test_codes_names_and_texts_are_distinct);
 	tcase_add_test(tc, test_values_are_stable);
 	tcase_add_test(tc, test_unknown_codes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sys");
+	tcase_set_timeout(tc, 5);
+	tcase_add_test(tc, test_sys_codes_carry_errno);
+	tcase_add_test(tc, test_sys_names_and_texts);
+	tcase_add_test(tc, test_sys_names_are_shared_and_stable);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pid_format");

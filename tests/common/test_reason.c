@@ -4,6 +4,7 @@
  * comparison (every field counts), which reasons are clean, and the
  * printed form of each kind (quoting, truncation, snprintf's contract).
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
@@ -596,6 +597,14 @@ START_TEST(test_format_error_names)
 	ck_assert_str_eq(fmt(&r), "{error,0,\"x\"}");
 	r = ot_reason_error(18, "x");
 	ck_assert_str_eq(fmt(&r), "{error,18,\"x\"}");
+	r = ot_reason_error(OT_ESYS_ERRNO(ECONNREFUSED), "x");
+	ck_assert_str_eq(fmt(&r), "{error,OT_ESYS(ECONNREFUSED),\"x\"}");
+	r = ot_reason_error(OT_ESYS, "x");
+	ck_assert_str_eq(fmt(&r), "{error,OT_ESYS,\"x\"}");
+	r = ot_reason_error(OT_ESYS_ERRNO(4000), "x");
+	char want[64];
+	snprintf(want, sizeof want, "{error,%d,\"x\"}", OT_ESYS_ERRNO(4000));
+	ck_assert_str_eq(fmt(&r), want);
 	r = ot_reason_error(-100000, "x");
 	ck_assert_str_eq(fmt(&r), "{error,-100000,\"x\"}");
 }

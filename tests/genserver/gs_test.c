@@ -6,10 +6,8 @@
 
 #include <sys/mman.h>
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "gs_test.h"
@@ -78,29 +76,6 @@ ot_pid gs_start(const ot_gen_server_callbacks *cb, void *arg)
 	return gs_start_opts(cb, arg, NULL);
 }
 
-ot_ref gs_monitor(ot_pid pid)
-{
-	ot_ref ref;
-	ck_assert_ot_ok(ot_monitor(pid, &ref));
-	return ref;
-}
-
-static bool is_down(const ot_msg *m, void *arg)
-{
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == ((const ot_ref *)arg)->id;
-}
-
-ot_reason gs_expect_down(ot_ref ref, const char *what)
-{
-	ot_msg *m = NULL;
-	int rc = ot_receive_match(is_down, &ref, &m, scaled_ms(3000));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	ot_reason r = ot_msg_down(m)->reason;
-	ot_msg_free(m);
-	return r;
-}
-
 long gs_resident(uintptr_t lo, uintptr_t hi)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -119,57 +94,9 @@ long gs_resident(uintptr_t lo, uintptr_t hi)
 	return n * page;
 }
 
-/* ---- reports ------------------------------------------------------------- */
-
-#define KEEP 16
-#define SIZE 8192
-
-static pthread_mutex_t reports_mu = PTHREAD_MUTEX_INITIALIZER;
-static int nreports;
-static char reports[KEEP][SIZE];
-
-static void keep_report(const char *report, void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&reports_mu);
-	snprintf(reports[nreports % KEEP], SIZE, "%s", report);
-	nreports++;
-	pthread_mutex_unlock(&reports_mu);
-}
-
-int gs_nreports(void)
-{
-	pthread_mutex_lock(&reports_mu);
-	int n = nreports;
-	pthread_mutex_unlock(&reports_mu);
-	return n;
-}
-
-bool gs_reports_contain(const char *text)
-{
-	bool found = false;
-	pthread_mutex_lock(&reports_mu);
-	int n = nreports < KEEP ? nreports : KEEP;
-	for (int i = 0; i < n && !found; i++)
-		found = strstr(reports[i], text) != NULL;
-	pthread_mutex_unlock(&reports_mu);
-	return found;
-}
-
-bool gs_wait_report(const char *text)
-{
-	int64_t deadline = now_ms() + scaled_ms(2000);
-	while (!gs_reports_contain(text) && now_ms() < deadline)
-		ot_sleep(2);
-	return gs_reports_contain(text);
-}
-
 static void gs_setup(void)
 {
-	pthread_mutex_lock(&reports_mu);
-	nreports = 0;
-	pthread_mutex_unlock(&reports_mu);
-	ck_assert_ot_ok(ot_set_logger(keep_report, NULL));
+	ot_test_log_capture();
 	gs_test_pid = ot_self();
 }
 

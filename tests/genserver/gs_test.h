@@ -3,7 +3,7 @@
  * gs_test.h — what the gen_server suites share, so that each test file
  * keeps to its scenarios: a fixture that keeps the reports a test makes,
  * events that servers send to the test thread, and short forms of the
- * start / monitor / DOWN steps every test takes.
+ * start steps every test takes (monitors, DOWNs and reports: expect.h).
  *
  * The test thread (gs_test_pid) makes every assertion; servers only send
  * it events.
@@ -42,21 +42,14 @@ void gs_expect_no_event(uint64_t tag, int ms, const char *what);
 ot_pid gs_start(const ot_gen_server_callbacks *cb, void *arg);
 ot_pid gs_start_opts(const ot_gen_server_callbacks *cb, void *arg,
 		     const ot_gen_server_opts *opts);
-/* Monitors pid; waits for the DOWN of ref and returns its reason. */
-ot_ref gs_monitor(ot_pid pid);
-ot_reason gs_expect_down(ot_ref ref, const char *what);
 
 /* Bytes of [lo, hi) that are resident (mincore), whole pages only: what
  * a hibernating server's stack gives back. */
 long gs_resident(uintptr_t lo, uintptr_t hi);
 
-/* The reports written since the test began (the fixture keeps them). */
-int gs_nreports(void);
-bool gs_reports_contain(const char *text);
-/* Waits up to 2 s (scaled) for a report that contains text. */
-bool gs_wait_report(const char *text);
-
-/* A TCase with the standard fixture plus the report keeper; crash_ ones
+/* A TCase with the standard fixture plus the report keeper
+ * (ot_test_log_capture(): the ot_test_log_* functions of expect.h read
+ * what the test's servers reported); crash_ ones
  * are tagged "crash" (left out under valgrind). */
 TCase *gs_tcase(const char *name, double timeout_s);
 TCase *gs_crash_tcase(const char *name, double timeout_s);

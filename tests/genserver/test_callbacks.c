@@ -77,13 +77,13 @@ static void assert_names(const ot_reason *r, const char *callback,
 START_TEST(test_cast_without_handle_cast_stops)
 {
 	ot_pid srv = gs_start(&bare_cb, NULL);
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ck_assert_ot_ok(ot_gen_server_cast(srv, "x", 1));
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "cast");
 	assert_names(&e.reason, "handle_cast", "terminate's reason");
-	ot_reason down = gs_expect_down(ref, "cast without handle_cast");
+	ot_reason down = ot_test_expect_down(ref, 3000, "cast without handle_cast").reason;
 	assert_reason(&down, &e.reason, "cast without handle_cast");
-	ck_assert_msg(gs_wait_report("handle_cast"), "no report");
+	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("handle_cast"), 2000, NULL, 0), "no report");
 }
 END_TEST
 
@@ -96,10 +96,10 @@ START_TEST(test_continue_without_handle_continue_stops)
 	/* the continue runs right after the start */
 	int rc = ot_gen_server_start(&bare_cb, (void *)&cont, NULL, &p, &why);
 	ck_assert_ot_ok(rc);
-	ot_ref ref = gs_monitor(p);
+	ot_ref ref = ot_test_monitor(p);
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "continue");
 	assert_names(&e.reason, "handle_continue", "terminate's reason");
-	ot_reason down = gs_expect_down(ref, "continue");
+	ot_reason down = ot_test_expect_down(ref, 3000, "continue").reason;
 	if (down.kind != OT_REASON_NOPROC) /* (it may be gone already) */
 		assert_reason(&down, &e.reason, "continue");
 }
@@ -112,7 +112,7 @@ START_TEST(test_info_without_handle_info_is_logged)
 	ot_pid srv = gs_start(&bare_cb, NULL);
 	int64_t v = 5;
 	ck_assert_ot_ok(ot_send(srv, T_INFO, &v, sizeof v));
-	ck_assert_msg(gs_wait_report("handle_info"),
+	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("handle_info"), 2000, NULL, 0),
 		      "no report of the unhandled info");
 	char out[8];
 	ck_assert_ot_ok(ot_gen_server_call(srv, "ping", 5, out, sizeof out,
@@ -182,7 +182,7 @@ START_TEST(test_init_error_is_not_a_stop)
 	ck_assert_ot_err(ot_whereis("gs_init_error", &holder), OT_ENOTREG);
 	gs_expect_event(EV_INIT, "init ran");
 	ot_sleep(20);
-	ck_assert_int_eq(gs_nreports(), 0);
+	ck_assert_int_eq(ot_test_log_count(), 0);
 
 	/* from a foreign thread, without a link */
 	ot_reason why;
@@ -197,7 +197,7 @@ START_TEST(test_init_error_is_not_a_stop)
 	ck_assert_ot_err(r.rc, OT_EINITSTOP);
 	assert_reason(&r.why, &want, "init's stop");
 	ck_assert_int_eq(r.nmsgs, 0);
-	ck_assert_msg(gs_wait_report("init stops"), "init's stop: no report");
+	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("init stops"), 2000, NULL, 0), "init's stop: no report");
 	gs_expect_no_event(EV_TERMINATE, 20, "terminate after init");
 }
 END_TEST

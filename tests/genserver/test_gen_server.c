@@ -198,39 +198,6 @@ static atomic_int g_saved;	     /* ... set once it is there */
 			      ot_err_name(ck_r_), ot_err_name(want));          \
 	} while (0)
 
-/* The crash reason a fault must give. */
-static void check_crash(const ot_reason *r, int fault, const char *what)
-{
-	char text[OT_REASON_STRLEN];
-	ot_reason_format(r, text, sizeof(text));
-	ck_assert_msg(r->kind == OT_REASON_CRASH, "%s (%s): reason %s, want a crash",
-		      what, fault_names[fault], text);
-	switch (fault) {
-	case F_NULL_WRITE:
-		ck_assert_msg(r->code == SIGSEGV && r->si_code == SEGV_MAPERR &&
-				      r->addr == 0 && !r->stack_overflow,
-			      "%s: reason %s, want SIGSEGV SEGV_MAPERR at 0",
-			      what, text);
-		break;
-	case F_DIV_ZERO:
-		ck_assert_msg(r->code == SIGFPE && r->si_code == FPE_INTDIV &&
-				      !r->stack_overflow,
-			      "%s: reason %s, want SIGFPE FPE_INTDIV", what,
-			      text);
-		break;
-	case F_ABORT:
-		ck_assert_msg(r->code == SIGABRT && !r->stack_overflow,
-			      "%s: reason %s, want SIGABRT", what, text);
-		break;
-	case F_OVERFLOW:
-		ck_assert_msg(r->code == SIGSEGV && r->stack_overflow,
-			      "%s: reason %s, want SIGSEGV stack_overflow",
-			      what, text);
-		break;
-	default:
-		break;
-	}
-}
 
 /* ---- the server under test ----------------------------------------------- */
 
@@ -633,13 +600,6 @@ static bool match_any_event_from(const ot_msg *m, void *arg)
 	       ot_pid_equal(ot_msg_from(m), a->from);
 }
 
-static bool match_down_ref(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == a->ref.id;
-}
-
 static bool match_exit(const ot_msg *m, void *arg)
 {
 	(void)arg;
@@ -733,23 +693,7 @@ static void expect_no_info(uint64_t tag, ot_pid server, int ms,
 	}
 }
 
-static ot_ref mon(ot_pid p)
-{
-	ot_ref r;
-	ck_assert_ot_ok(ot_monitor(p, &r));
-	return r;
-}
 
-static ot_down_info expect_down(ot_ref ref, const char *what)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, scaled_ms(3000));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
 
 /* Nothing at all is (or arrives within a moment) in the caller's
  * mailbox. */
@@ -890,51 +834,9 @@ static void assert_no_name(const char *name, const char *what)
 		      what, name, ot_err_name(rc));
 }
 
-/* ---- the crash report logger --------------------------------------------- */
-
-#define LOG_KEEP 16
-#define LOG_SIZE 8192
-
-static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static int g_nreports;
-static char g_reports[LOG_KEEP][LOG_SIZE];
-
-static void capture(const char *report, void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&g_log_mu);
-	snprintf(g_reports[g_nreports % LOG_KEEP], LOG_SIZE, "%s",
-		 report ? report : "(null)");
-	g_nreports++;
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-/* True when one of the kept reports contains text. */
-static bool reports_contain(const char *text)
-{
-	bool found = false;
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nreports < LOG_KEEP ? g_nreports : LOG_KEEP;
-	for (int i = 0; i < n && !found; i++)
-		found = strstr(g_reports[i], text) != NULL;
-	pthread_mutex_unlock(&g_log_mu);
-	return found;
-}
-
-static int nreports(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nreports;
-	pthread_mutex_unlock(&g_log_mu);
-	return n;
-}
-
 static void gs_setup(void)
 {
-	pthread_mutex_lock(&g_log_mu);
-	g_nreports = 0;
-	pthread_mutex_unlock(&g_log_mu);
-	ck_assert_ot_ok(ot_set_logger(capture, NULL));
+	ot_test_log_capture();
 	g_test = ot_self();
 	ck_assert(!ot_pid_is_none(g_test));
 	atomic_store(&g_release, 0);
@@ -1018,7 +920,7 @@ static void starter_proc(void *arg)
 static bool match_result_or_down(const ot_msg *m, void *arg)
 {
 	const struct match_arg *a = arg;
-	return match_down_ref(m, arg) ||
+	return ot_test_is_down_of(m, (void *)&a->ref) ||
 	       (ot_msg_tag(m) == EV_START_RESULT &&
 		ot_pid_equal(ot_msg_from(m), a->from));
 }
@@ -1055,7 +957,7 @@ static struct start_res run_starter(const struct starter *a, ot_pid *pid,
 static void quit_starter(ot_pid pid, ot_ref ref, const char *what)
 {
 	ck_assert_ot_ok(ot_send(pid, S_QUIT, NULL, 0));
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = ot_test_expect_down(ref, 3000, what);
 	ot_reason normal = ot_reason_normal();
 	assert_reason(&d.reason, &normal, what);
 }
@@ -1089,7 +991,7 @@ START_TEST(test_start_monitor_option)
 	ck_assert_uint_ne(ref.id, 0);
 	ot_reason why = ot_reason_shutdown_detail("monitored");
 	ck_assert_ot_ok(ot_gen_server_stop(srv, &why, scaled_ms(3000)));
-	ot_down_info d = expect_down(ref, "start's monitor");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "start's monitor");
 	assert_pid(d.pid, srv, "start's monitor");
 	assert_reason(&d.reason, &why, "start's monitor");
 }
@@ -1302,7 +1204,7 @@ END_TEST
 START_TEST(test_stop_reply_after_terminate)
 {
 	ot_pid srv = start_plain();
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	struct req q = mkreq(OP_STOP_REPLY, 0);
 	q.reason = ot_reason_shutdown_detail("done");
 	char out[16] = "";
@@ -1317,7 +1219,7 @@ START_TEST(test_stop_reply_after_terminate)
 	struct ev e = expect_ev_within(EV_TERMINATE, srv, 0,
 				       "terminate before the reply");
 	assert_reason(&e.reason, &q.reason, "terminate");
-	ot_down_info d = expect_down(ref, "stop_reply");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "stop_reply");
 	assert_reason(&d.reason, &q.reason, "stop_reply");
 }
 END_TEST
@@ -2191,7 +2093,7 @@ START_TEST(test_stop_runs_terminate)
 {
 	struct cfg c = mkcfg(I_OK);
 	ot_pid srv = start_cfg(&c, "gs_stop");
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ot_reason sd = ot_reason_shutdown();
 	ck_assert_ot_ok(ot_gen_server_stop(srv, &sd, scaled_ms(3000)));
 	ck_assert_msg(!ot_is_alive(srv), "alive after stop returned");
@@ -2199,19 +2101,19 @@ START_TEST(test_stop_runs_terminate)
 	struct ev e = expect_ev_within(EV_TERMINATE, srv, 0,
 				       "terminate before stop returned");
 	assert_reason(&e.reason, &sd, "terminate");
-	ot_down_info d = expect_down(ref, "stop");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "stop");
 	assert_reason(&d.reason, &sd, "stop");
 	ck_assert_int_eq(atomic_load(&g_terminates), 1);
 
 	/* NULL: normal */
 	srv = start_plain();
-	ref = mon(srv);
+	ref = ot_test_monitor(srv);
 	ck_assert_ot_ok(ot_gen_server_stop(srv, NULL, scaled_ms(3000)));
 	ck_assert(!ot_is_alive(srv));
 	ot_reason normal = ot_reason_normal();
 	e = expect_ev_within(EV_TERMINATE, srv, 0, "terminate (NULL reason)");
 	assert_reason(&e.reason, &normal, "terminate (NULL reason)");
-	d = expect_down(ref, "stop (NULL reason)");
+	d = ot_test_expect_down(ref, 3000, "stop (NULL reason)");
 	assert_reason(&d.reason, &normal, "stop (NULL reason)");
 
 	/* a dead pid */
@@ -2250,18 +2152,18 @@ START_TEST(test_parent_exit_stops_trapping_server)
 	struct start_res r = run_starter(&a, &parent, &pref);
 	assert_rc(r.rc, 0, "start_link from the parent");
 	ot_pid srv = r.pid;
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ot_reason why = normal_exit ? ot_reason_normal()
 				    : ot_reason_error(11, "parent gone");
 	if (normal_exit)
 		ck_assert_ot_ok(ot_send(parent, S_QUIT, NULL, 0));
 	else
 		ck_assert_ot_ok(ot_send(parent, S_EXIT, &why, sizeof(why)));
-	ot_down_info d = expect_down(pref, "parent");
+	ot_down_info d = ot_test_expect_down(pref, 3000, "parent");
 	assert_reason(&d.reason, &why, "parent");
 	struct ev e = expect_ev(EV_TERMINATE, srv, "terminate");
 	assert_reason(&e.reason, &why, "terminate after the parent's EXIT");
-	d = expect_down(ref, "server");
+	d = ot_test_expect_down(ref, 3000, "server");
 	assert_reason(&d.reason, &why, "server after the parent's EXIT");
 	/* the parent's EXIT was not handed to handle_info */
 	expect_no_info(OT_TAG_EXIT, srv, 0, "parent's EXIT");
@@ -2287,7 +2189,7 @@ START_TEST(test_starter_exit_without_link_goes_to_info)
 	ck_assert_int_eq(call_ok(srv, q, "link to the starter"), 0);
 	ot_reason why = ot_reason_error(12, "starter gone");
 	ck_assert_ot_ok(ot_send(starter, S_EXIT, &why, sizeof(why)));
-	expect_down(sref, "starter");
+	ot_test_expect_down(sref, 3000, "starter");
 	struct ev e = expect_info(OT_TAG_EXIT, srv, scaled_ms(3000),
 				  "the starter's EXIT");
 	assert_pid(e.exit.from, starter, "EXIT from");
@@ -2440,7 +2342,7 @@ START_TEST(test_bad_callback_result)
 		"OT_GS_REPLY from handle_continue"};
 	const char *what = names[_i];
 	ot_pid srv = start_quiet();
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ot_reason why;
 	switch (_i) {
 	case BR_CAST_REPLY:
@@ -2463,7 +2365,7 @@ START_TEST(test_bad_callback_result)
 		cast_req(srv, mkreq(OP_CONTINUE_BAD, 0));
 		break;
 	}
-	ot_down_info d = expect_down(ref, what);
+	ot_down_info d = ot_test_expect_down(ref, 3000, what);
 	assert_reason_kind(&d.reason, OT_REASON_ERROR, what);
 	if (_i == BR_CALL_ZERO || _i == BR_CALL_IGNORE)
 		assert_reason(&d.reason, &why, what);
@@ -2480,7 +2382,7 @@ START_TEST(test_call_without_handle_call)
 	struct cfg c = mkcfg(I_OK);
 	ot_gen_server_opts o = mkopts(NULL);
 	ot_pid srv = start_with(&cb, &c, &o);
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ot_reason why;
 	assert_rc(call_err(srv, mkreq(OP_ECHO, 1), scaled_ms(3000), &why),
 		  OT_ESERVERDIED, "call without handle_call");
@@ -2488,7 +2390,7 @@ START_TEST(test_call_without_handle_call)
 	ot_reason_format(&why, text, sizeof(text));
 	ck_assert_msg(!ot_reason_is_clean(&why),
 		      "call without handle_call: reason %s", text);
-	ot_down_info d = expect_down(ref, "call without handle_call");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "call without handle_call");
 	assert_reason(&d.reason, &why, "call without handle_call");
 }
 END_TEST
@@ -2569,7 +2471,7 @@ START_TEST(test_crash_in_callback)
 		bool alive = ot_is_alive(srv);
 		ot_pid holder;
 		int wrc = ot_whereis(name, &holder);
-		check_crash(&why, fault, what);
+		ot_test_check_crash(&why, fault, what);
 		struct ev e = expect_ev(EV_INIT, OT_PID_NONE, what);
 		assert_pid(e.server, srv, what);
 		ck_assert_msg(!alive,
@@ -2588,7 +2490,7 @@ START_TEST(test_crash_in_callback)
 
 	struct cfg c = mkcfg(I_OK);
 	ot_pid srv = start_cfg(&c, name);
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ot_reason why;
 	memset(&why, 0, sizeof(why));
 	struct req q = mkreq(OP_CRASH, 0);
@@ -2597,7 +2499,7 @@ START_TEST(test_crash_in_callback)
 	case W_CALL:
 		assert_rc(call_err(srv, q, scaled_ms(3000), &why),
 			  OT_ESERVERDIED, what);
-		check_crash(&why, fault, what);
+		ot_test_check_crash(&why, fault, what);
 		break;
 	case W_CAST:
 		cast_req(srv, q);
@@ -2610,8 +2512,8 @@ START_TEST(test_crash_in_callback)
 		cast_req(srv, q);
 		break;
 	}
-	ot_down_info d = expect_down(ref, what);
-	check_crash(&d.reason, fault, what);
+	ot_down_info d = ot_test_expect_down(ref, 3000, what);
+	ot_test_check_crash(&d.reason, fault, what);
 	if (where == W_CALL)
 		assert_reason(&d.reason, &why, what);
 	struct ev e = expect_ev(EV_TERMINATE, srv, what);
@@ -2648,7 +2550,7 @@ START_TEST(test_crash_in_init_start_link)
 	ot_ref sref;
 	struct start_res r = run_starter(&a, &starter, &sref);
 	assert_rc(r.rc, OT_EINITSTOP, what);
-	check_crash(&r.reason, fault, what);
+	ot_test_check_crash(&r.reason, fault, what);
 	ck_assert_msg(!r.alive_at_return,
 		      "%s: the server is still alive when start returns", what);
 	ck_assert_msg(r.whereis_rc == OT_ENOTREG, "%s: whereis: %s", what,
@@ -2668,14 +2570,14 @@ START_TEST(test_crash_overflow_no_terminate)
 	ot_gen_server_opts o = mkopts(NULL);
 	o.stack_size = 64 * 1024;
 	ot_pid srv = start_with(&ts_cb, &c, &o);
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	struct req q = mkreq(OP_CRASH, 0);
 	q.fault = F_OVERFLOW;
 	ot_reason why;
 	assert_rc(call_err(srv, q, scaled_ms(3000), &why), OT_ESERVERDIED,
 		  "overflow in handle_call");
-	check_crash(&why, F_OVERFLOW, "overflow in handle_call");
-	ot_down_info d = expect_down(ref, "overflow");
+	ot_test_check_crash(&why, F_OVERFLOW, "overflow in handle_call");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "overflow");
 	assert_reason(&d.reason, &why, "overflow");
 	expect_no_ev(EV_TERMINATE, srv, 50, "terminate after an overflow");
 	ck_assert_int_eq(atomic_load(&g_terminates), 0);
@@ -2692,30 +2594,30 @@ START_TEST(test_crash_in_terminate_gives_its_reason)
 
 	/* stop from handle_cast */
 	ot_pid srv = start_cfg(&c, NULL);
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	struct req q = mkreq(OP_STOP, 0);
 	q.reason = ot_reason_error(5, "stopping");
 	cast_req(srv, q);
 	struct ev e = expect_ev(EV_TERMINATE, srv, "terminate (stop)");
 	assert_reason(&e.reason, &q.reason, "terminate (stop)");
-	ot_down_info d = expect_down(ref, "crash in terminate after stop");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "crash in terminate after stop");
 	ck_assert_msg(atomic_load(&g_terminates) == 1,
 		      "crash in terminate after stop: terminate ran %d times",
 		      atomic_load(&g_terminates));
-	check_crash(&d.reason, F_NULL_WRITE, "crash in terminate after stop");
+	ot_test_check_crash(&d.reason, F_NULL_WRITE, "crash in terminate after stop");
 
 	/* a crash in handle_info, then in terminate */
 	srv = start_cfg(&c, NULL);
-	ref = mon(srv);
+	ref = ot_test_monitor(srv);
 	int fault = F_DIV_ZERO;
 	ck_assert_ot_ok(ot_send(srv, T_CRASH, &fault, sizeof(fault)));
 	e = expect_ev(EV_TERMINATE, srv, "terminate (crash)");
-	check_crash(&e.reason, F_DIV_ZERO, "terminate (crash)");
-	d = expect_down(ref, "crash in terminate after a crash");
+	ot_test_check_crash(&e.reason, F_DIV_ZERO, "terminate (crash)");
+	d = ot_test_expect_down(ref, 3000, "crash in terminate after a crash");
 	ck_assert_msg(atomic_load(&g_terminates) == 2,
 		      "crash in terminate after a crash: terminate ran %d times",
 		      atomic_load(&g_terminates) - 1);
-	check_crash(&d.reason, F_NULL_WRITE, "crash in terminate after a crash");
+	ot_test_check_crash(&d.reason, F_NULL_WRITE, "crash in terminate after a crash");
 
 	/* a crash in handle_call, then in terminate: the caller sees the
 	 * second, the one the server ended with */
@@ -2725,7 +2627,7 @@ START_TEST(test_crash_in_terminate_gives_its_reason)
 	ot_reason why;
 	assert_rc(call_err(srv, q, scaled_ms(3000), &why), OT_ESERVERDIED,
 		  "abort in handle_call, crash in terminate");
-	check_crash(&why, F_NULL_WRITE,
+	ot_test_check_crash(&why, F_NULL_WRITE,
 		    "abort in handle_call, crash in terminate");
 }
 END_TEST
@@ -2736,23 +2638,23 @@ START_TEST(test_crash_report)
 {
 	struct cfg c = mkcfg(I_OK);
 	ot_pid srv = start_cfg(&c, "gs_reporter");
-	ot_ref ref = mon(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	cast_req(srv, mkreq(OP_INCR, 7));
 	struct req q = mkreq(OP_CRASH, 0);
 	q.fault = F_NULL_WRITE;
 	cast_req(srv, q);
-	ot_down_info d = expect_down(ref, "crash for a report");
-	check_crash(&d.reason, F_NULL_WRITE, "crash for a report");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "crash for a report");
+	ot_test_check_crash(&d.reason, F_NULL_WRITE, "crash for a report");
 	int64_t deadline = now_ms() + scaled_ms(2000);
-	while (!(reports_contain("gs_reporter") &&
-		 reports_contain("counter=7")) &&
+	while (!(ot_test_log_contains("gs_reporter") &&
+		 ot_test_log_contains("counter=7")) &&
 	       now_ms() < deadline)
 		ot_sleep(2);
-	ck_assert_msg(reports_contain("gs_reporter"),
-		      "no report names the server (%d reports)", nreports());
-	ck_assert_msg(reports_contain("counter=7"),
+	ck_assert_msg(ot_test_log_contains("gs_reporter"),
+		      "no report names the server (%d reports)", ot_test_log_count());
+	ck_assert_msg(ot_test_log_contains("counter=7"),
 		      "no report has the state from format_status (%d reports)",
-		      nreports());
+		      ot_test_log_count());
 }
 END_TEST
 

@@ -161,23 +161,23 @@ START_TEST(test_stop_reply_from_local_variable)
 	static unsigned char out[LARGE];
 	for (int64_t n = 1; n <= 50; n++) {
 		ot_pid srv = gs_start(&r_cb, NULL);
-		ot_ref ref = gs_monitor(srv);
+		ot_ref ref = ot_test_monitor(srv);
 		int64_t v = 0;
 		size_t got = 0;
 		ck_assert_ot_ok(call(srv, OP_STOP_SMALL, n * 1000 + 7, &v,
 				     sizeof v, &got));
 		ck_assert_uint_eq(got, sizeof v);
 		ck_assert_int_eq(v, n * 1000 + 7);
-		gs_expect_down(ref, "stop_reply");
+		ot_test_expect_down(ref, 3000, "stop_reply").reason;
 
 		srv = gs_start(&r_cb, NULL);
-		ref = gs_monitor(srv);
+		ref = ot_test_monitor(srv);
 		ck_assert_ot_ok(call(srv, OP_STOP_LARGE, n, out, sizeof out,
 				     &got));
 		ck_assert_uint_eq(got, LARGE);
 		ck_assert_msg(filled(out, LARGE, n), "large stop reply %lld",
 			      (long long)n);
-		gs_expect_down(ref, "large stop_reply");
+		ot_test_expect_down(ref, 3000, "large stop_reply").reason;
 	}
 }
 END_TEST

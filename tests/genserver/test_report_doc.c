@@ -110,13 +110,13 @@ START_TEST(test_man_sample_is_the_real_report)
 	ck_assert_ot_ok(ot_set_logger(keep, NULL));
 	ot_gen_server_opts o = {.name = "counter"};
 	ot_pid s = gs_start_opts(&counter, NULL, &o);
-	ot_ref ref = gs_monitor(s);
+	ot_ref ref = ot_test_monitor(s);
 	char reply[8];
 	ot_reason why;
 	ck_assert_ot_err(ot_gen_server_call(s, "hello world", 11, reply,
 					    sizeof reply, NULL, 2000, &why),
 			 OT_ESERVERDIED);
-	gs_expect_down(ref, "the counter's DOWN");
+	ot_test_expect_down(ref, 3000, "the counter's DOWN");
 	ck_assert_msg(g_report[0], "no report written");
 	char want[8192];
 	man_sample(want, sizeof want);

@@ -146,7 +146,7 @@ END_TEST
 START_TEST(test_replace_state_crash_keeps_state)
 {
 	ot_pid srv = gs_start(&s_cb, NULL);
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ot_reason why;
 	memset(&why, 0, sizeof why);
 	ck_assert_ot_err(ot_gen_server_replace_state(srv, crash_in_fn, NULL,
@@ -167,7 +167,7 @@ START_TEST(test_replace_state_crash_keeps_state)
 	ck_assert_int_eq(get(srv, OP_GET), 555);
 	ck_assert_ot_ok(ot_gen_server_stop(srv, NULL, scaled_ms(3000)));
 	ot_reason normal = ot_reason_normal();
-	ot_reason down = gs_expect_down(ref, "stop");
+	ot_reason down = ot_test_expect_down(ref, 3000, "stop").reason;
 	assert_reason(&down, &normal, "stopped normally at last");
 }
 END_TEST

@@ -82,30 +82,27 @@ END_TEST
 START_TEST(test_builder_replaces_malformed_reason)
 {
 	ot_pid s = gs_start(&stopper, NULL);
-	ot_ref ref = gs_monitor(s);
+	ot_ref ref = ot_test_monitor(s);
 	ot_reason bad = unterminated();
 	ck_assert_ot_ok(ot_gen_server_cast(s, &bad, sizeof bad));
 	ot_reason want = ot_reason_error(OT_EINVAL,
 					 "bad reason given to a builder");
 	struct gs_ev ev = gs_expect_event(GS_EV_BASE + 1, "terminate");
 	assert_reason(&ev.reason, &want, "terminate's reason");
-	ot_reason down = gs_expect_down(ref, "the server's DOWN");
+	ot_reason down =
+	    ot_test_expect_down(ref, 3000, "the server's DOWN").reason;
 	assert_reason(&down, &want, "DOWN");
 }
 END_TEST
 
-/* The DOWN of ref itself (its reason's payload lives in it): other
- * messages are dropped. The caller frees it. */
+/* The DOWN of ref itself (its reason's payload lives in it, which
+ * ot_test_expect_down's copy would not keep). The caller frees it. */
 static ot_msg *expect_down_msg(ot_ref ref)
 {
 	ot_msg *m = NULL;
-	for (;;) {
-		ck_assert_ot_ok(ot_receive(&m, scaled_ms(3000)));
-		const ot_down_info *d = ot_msg_down(m);
-		if (d && d->ref.id == ref.id)
-			return m;
-		ot_msg_free(m);
-	}
+	ck_assert_ot_ok(ot_receive_match(ot_test_is_down_of, &ref, &m,
+					 scaled_ms(3000)));
+	return m;
 }
 
 /* A cast of any size asks for a 128 KB stop reason, built on the heap
@@ -156,7 +153,7 @@ START_TEST(test_stop_result_carries_payload)
 {
 	ot_log_set_level(OT_LOG_CRITICAL);
 	ot_pid s = gs_start(&big_stopper, NULL);
-	ot_ref ref = gs_monitor(s);
+	ot_ref ref = ot_test_monitor(s);
 	ck_assert_ot_ok(ot_gen_server_cast(s, "x", 1));
 	expect_end_with_payload(ref, 21);
 }
@@ -169,7 +166,7 @@ START_TEST(test_gen_server_stop_carries_payload)
 {
 	ot_log_set_level(OT_LOG_CRITICAL);
 	ot_pid s = gs_start(&big_stopper, NULL);
-	ot_ref ref = gs_monitor(s);
+	ot_ref ref = ot_test_monitor(s);
 	unsigned char *p = big_payload(23);
 	ot_reason r = ot_reason_error_data(9, "huge", p, BIG);
 	ck_assert_ot_ok(ot_gen_server_stop(s, &r, scaled_ms(3000)));

@@ -225,7 +225,7 @@ START_TEST(test_stop_reply_survives_bad_terminate)
 	static const int faults[] = {F_NULL_WRITE, F_ABORT, 0};
 	struct cfg c = mkcfg(modes[_i], faults[_i]);
 	ot_pid srv = gs_start(&t_cb, &c);
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	struct req q = mkreq(OP_STOP_REPLY, ot_reason_shutdown());
 	char out[16] = "";
 	size_t n = 0;
@@ -242,7 +242,7 @@ START_TEST(test_stop_reply_survives_bad_terminate)
 	ck_assert_str_eq(out, "goodbye");
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "terminate");
 	assert_reason(&e.reason, &q.reason, "terminate's reason");
-	ot_reason down = gs_expect_down(ref, "stop_reply");
+	ot_reason down = ot_test_expect_down(ref, 3000, "stop_reply").reason;
 	if (modes[_i] == TM_EXIT)
 		assert_reason(&down, &c.exit_why, "ended with terminate's exit");
 	else
@@ -297,14 +297,14 @@ START_TEST(test_exit_in_callback_runs_terminate)
 		 where_names[where]);
 	struct cfg c = mkcfg(TM_RETURN, 0);
 	ot_pid srv = gs_start(&t_cb, &c);
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	exit_from(where, srv, why);
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, what);
 	assert_reason(&e.reason, &why, what);
-	ot_reason down = gs_expect_down(ref, what);
+	ot_reason down = ot_test_expect_down(ref, 3000, what).reason;
 	assert_reason(&down, &why, what);
 	if (kind == 0)
-		ck_assert_msg(gs_wait_report("exit in a callback"),
+		ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("exit in a callback"), 2000, NULL, 0),
 			      "%s: no report", what);
 }
 END_TEST
@@ -319,44 +319,44 @@ START_TEST(test_terminate_crash_is_the_reason)
 	/* ot_gen_server_stop, terminate faults: stop fails */
 	struct cfg c = mkcfg(TM_CRASH, F_NULL_WRITE);
 	ot_pid srv = gs_start(&t_cb, &c);
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	ck_assert_ot_err(ot_gen_server_stop(srv, NULL, scaled_ms(3000)),
 			 OT_ESERVERDIED);
-	ot_reason down = gs_expect_down(ref, "stop, crash in terminate");
+	ot_reason down = ot_test_expect_down(ref, 3000, "stop, crash in terminate").reason;
 	assert_fault(&down, F_NULL_WRITE, "stop, crash in terminate");
 	gs_expect_event(EV_TERMINATE, "stop");
 
 	/* a stop from handle_cast, terminate exits */
 	c = mkcfg(TM_EXIT, 0);
 	srv = gs_start(&t_cb, &c);
-	ref = gs_monitor(srv);
+	ref = ot_test_monitor(srv);
 	struct req q = mkreq(OP_STOP, ot_reason_error(5, "stopping"));
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "cast stop");
 	assert_reason(&e.reason, &q.reason, "terminate after a cast stop");
-	down = gs_expect_down(ref, "cast stop, exit in terminate");
+	down = ot_test_expect_down(ref, 3000, "cast stop, exit in terminate").reason;
 	assert_reason(&down, &c.exit_why, "cast stop, exit in terminate");
 
 	/* a crash in handle_cast, then another in terminate: the second */
 	c = mkcfg(TM_CRASH, F_NULL_WRITE);
 	srv = gs_start(&t_cb, &c);
-	ref = gs_monitor(srv);
+	ref = ot_test_monitor(srv);
 	q = mkreq(OP_CRASH, ot_reason_normal());
 	q.fault = F_DIV_ZERO;
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	e = gs_expect_event(EV_TERMINATE, "crash");
 	assert_fault(&e.reason, F_DIV_ZERO, "terminate after a crash");
-	down = gs_expect_down(ref, "crash, then a crash in terminate");
+	down = ot_test_expect_down(ref, 3000, "crash, then a crash in terminate").reason;
 	assert_fault(&down, F_NULL_WRITE, "crash, then a crash in terminate");
 
 	/* ot_exit in handle_info, then a crash in terminate: the crash */
 	srv = gs_start(&t_cb, &c);
-	ref = gs_monitor(srv);
+	ref = ot_test_monitor(srv);
 	ot_reason bye = ot_reason_error(6, "bye");
 	ck_assert_ot_ok(ot_send(srv, T_EXIT, &bye, sizeof bye));
 	e = gs_expect_event(EV_TERMINATE, "exit");
 	assert_reason(&e.reason, &bye, "terminate after an exit");
-	down = gs_expect_down(ref, "exit, then a crash in terminate");
+	down = ot_test_expect_down(ref, 3000, "exit, then a crash in terminate").reason;
 	assert_fault(&down, F_NULL_WRITE, "exit, then a crash in terminate");
 }
 END_TEST
@@ -375,7 +375,7 @@ START_TEST(test_format_status_crash_keeps_reason)
 
 	/* get_state */
 	ot_pid srv = gs_start(&t_cb, &c);
-	ot_ref ref = gs_monitor(srv);
+	ot_ref ref = ot_test_monitor(srv);
 	char buf[128] = "";
 	ck_assert_ot_ok(ot_gen_server_get_state(srv, buf, sizeof buf,
 						scaled_ms(3000)));
@@ -388,21 +388,21 @@ START_TEST(test_format_status_crash_keeps_reason)
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "stop");
 	assert_reason(&e.reason, &q.reason, "terminate after the stop");
-	ot_reason down = gs_expect_down(ref, "stop, format_status crashes");
+	ot_reason down = ot_test_expect_down(ref, 3000, "stop, format_status crashes").reason;
 	assert_reason(&down, &q.reason, "stop, format_status crashes");
-	ck_assert_msg(gs_wait_report("unclean stop"), "no report of the stop");
-	ck_assert_msg(gs_reports_contain("format_status crashed"),
+	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("unclean stop"), 2000, NULL, 0), "no report of the stop");
+	ck_assert_msg(ot_test_log_contains("format_status crashed"),
 		      "the report has no placeholder for the state");
 
 	/* a crash in a callback */
 	srv = gs_start(&t_cb, &c);
-	ref = gs_monitor(srv);
+	ref = ot_test_monitor(srv);
 	q = mkreq(OP_CRASH, ot_reason_normal());
 	q.fault = F_DIV_ZERO;
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	e = gs_expect_event(EV_TERMINATE, "crash");
 	assert_fault(&e.reason, F_DIV_ZERO, "terminate after the crash");
-	down = gs_expect_down(ref, "crash, format_status crashes");
+	down = ot_test_expect_down(ref, 3000, "crash, format_status crashes").reason;
 	assert_fault(&down, F_DIV_ZERO, "crash, format_status crashes");
 }
 END_TEST
@@ -434,13 +434,13 @@ START_TEST(test_killed_in_terminate_leaks_nothing)
 		if (i == WARM)
 			before = mallinfo2().uordblks;
 		ot_pid srv = gs_start(&t_cb, &c);
-		ot_ref ref = gs_monitor(srv);
+		ot_ref ref = ot_test_monitor(srv);
 		ck_assert_ot_err(ot_gen_server_stop(srv, &stop_why, 0),
 				 OT_ETIMEDOUT);
 		gs_expect_event(EV_BLOCKED, "terminate blocks");
 		ot_reason kill = ot_reason_kill();
 		ck_assert_ot_ok(ot_exit_pid(srv, &kill));
-		gs_expect_down(ref, "killed in terminate");
+		ot_test_expect_down(ref, 3000, "killed in terminate").reason;
 		gs_expect_event(EV_TERMINATE, "terminate ran");
 	}
 	size_t after = mallinfo2().uordblks;

@@ -97,6 +97,7 @@ rc=$?
 missing=
 if test $rc -eq 0; then
 	for f in "$includedir"/otter.h "$includedir"/otter/version.h \
+		"$includedir"/otter/io.h "$includedir"/otter/proc.h \
 		"$libdir"/pkgconfig/otter.pc \
 		"$libdir"/cmake/otter/otterConfig.cmake \
 		"$libdir"/cmake/otter/otterConfigVersion.cmake \

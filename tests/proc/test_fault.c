@@ -138,20 +138,12 @@ static void helper(void *arg)
 struct match_arg {
 	ot_pid from;
 	uint64_t tag;
-	ot_ref ref;
 };
 
 static bool match_from_tag(const ot_msg *m, void *arg)
 {
 	const struct match_arg *a = arg;
 	return ot_msg_tag(m) == a->tag && ot_pid_equal(ot_msg_from(m), a->from);
-}
-
-static bool match_down_ref(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == a->ref.id;
 }
 
 static bool match_tag(const ot_msg *m, void *arg)
@@ -206,82 +198,37 @@ static ot_pid spawn_helper(bool trap)
 	return h;
 }
 
-static ot_down_info expect_down(ot_ref ref, const char *what)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, scaled_ms(5000));
-	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
-
 static void stop_helper(ot_pid h)
 {
 	ot_ref ref;
 	ck_assert_ot_ok(ot_monitor(h, &ref));
 	ck_assert_ot_ok(ot_send(h, H_QUIT, NULL, 0));
-	ot_down_info d = expect_down(ref, "stopping a helper");
+	ot_down_info d = ot_test_expect_down(ref, 5000, "stopping a helper");
 	ot_reason normal = ot_reason_normal();
 	assert_reason(&d.reason, &normal, "stopped helper");
 }
 
 /* ---- the crash report logger --------------------------------------------- */
 
-#define LOG_KEEP 8
 #define LOG_SIZE 16384
 
-static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static int g_nreports;
-static char g_reports[LOG_KEEP][LOG_SIZE]; /* the last LOG_KEEP reports */
-
-static void capture(const char *report, void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&g_log_mu);
-	snprintf(g_reports[g_nreports % LOG_KEEP], LOG_SIZE, "%s",
-		 report ? report : "(null)");
-	g_nreports++;
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-static int nreports(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nreports;
-	pthread_mutex_unlock(&g_log_mu);
-	return n;
-}
-
-/* Copies report number i (counting from 0) into buf. */
+/* Copies report number i (counting from 0) into buf (LOG_SIZE bytes). */
 static void report_copy(int i, char *buf)
 {
-	pthread_mutex_lock(&g_log_mu);
-	ck_assert_msg(i < g_nreports && i >= g_nreports - LOG_KEEP,
-		      "report %d not kept (%d so far)", i, g_nreports);
-	memcpy(buf, g_reports[i % LOG_KEEP], LOG_SIZE);
-	pthread_mutex_unlock(&g_log_mu);
+	ck_assert_msg(ot_test_log_copy(i, buf, LOG_SIZE),
+		      "report %d not kept (%d so far)", i, ot_test_log_count());
 }
 
 /* Waits until want reports came, then a little more to see no extra. */
 static void expect_reports(int want, const char *what)
 {
 	int64_t deadline = now_ms() + scaled_ms(3000);
-	while (nreports() < want && now_ms() < deadline)
+	while (ot_test_log_count() < want && now_ms() < deadline)
 		ot_sleep(2);
 	ot_sleep(30);
-	int n = nreports();
+	int n = ot_test_log_count();
 	ck_assert_msg(n == want, "%s: %d crash reports, want %d", what, n,
 		      want);
-}
-
-static void install_logger(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	g_nreports = 0;
-	pthread_mutex_unlock(&g_log_mu);
-	ck_assert_ot_ok(ot_set_logger(capture, NULL));
 }
 
 static void setup_small_table(void)
@@ -289,7 +236,7 @@ static void setup_small_table(void)
 	/* a small process table: leaked slots soon show as OT_ELIMIT */
 	ot_config cfg = {.schedulers = 2, .max_processes = 64};
 	ot_test_setup_with(&cfg);
-	install_logger();
+	ot_test_log_capture();
 }
 
 /* ---- one fault, seen from a link and a monitor --------------------------- */
@@ -333,44 +280,12 @@ static void check_crash(const struct crash_seen *s, int fault, size_t round)
 	snprintf(what, sizeof(what), "%s, round %zu", fault_names[fault],
 		 round);
 	const ot_reason *r = &s->exit.reason;
-	char text[OT_REASON_STRLEN];
-	ot_reason_format(r, text, sizeof(text));
 	ck_assert_msg(ot_pid_equal(s->exit.from, s->pid), "%s: EXIT from %llx",
 		      what, (unsigned long long)s->exit.from.id);
 	ck_assert_msg(ot_pid_equal(s->down.pid, s->pid), "%s: DOWN of %llx",
 		      what, (unsigned long long)s->down.pid.id);
 	assert_reason(&s->down.reason, r, what); /* link and monitor agree */
-	ck_assert_msg(r->kind == OT_REASON_CRASH, "%s: reason %s", what, text);
-	switch (fault) {
-	case F_NULL_WRITE:
-		ck_assert_msg(r->code == SIGSEGV && r->si_code == SEGV_MAPERR &&
-				  r->addr == 0 && !r->stack_overflow,
-			      "%s: reason %s, want SIGSEGV SEGV_MAPERR at 0",
-			      what, text);
-		break;
-	case F_DIV_ZERO:
-		ck_assert_msg(r->code == SIGFPE && r->si_code == FPE_INTDIV &&
-				  !r->stack_overflow,
-			      "%s: reason %s, want SIGFPE FPE_INTDIV", what,
-			      text);
-		break;
-	case F_ABORT:
-	case F_ASSERT:
-		/* raised, not a fault: no address */
-		ck_assert_msg(r->code == SIGABRT && !r->stack_overflow &&
-				  r->addr == 0,
-			      "%s: reason %s, want SIGABRT without an address",
-			      what, text);
-		break;
-	case F_OVERFLOW:
-		ck_assert_msg(r->code == SIGSEGV && r->stack_overflow &&
-				  r->addr != 0,
-			      "%s: reason %s, want SIGSEGV stack_overflow",
-			      what, text);
-		break;
-	default:
-		break;
-	}
+	ot_test_check_crash(r, fault, what);
 }
 
 /* Answers one T_PING with T_PONG. */
@@ -548,7 +463,7 @@ START_TEST(test_named_crasher_with_links)
 	ck_assert_ot_ok(ot_monitor(peer, &mp));
 
 	ck_assert_ot_ok(ot_send(victim, T_GO, NULL, 0));
-	ot_down_info dv = expect_down(mv, "the crasher");
+	ot_down_info dv = ot_test_expect_down(mv, 5000, "the crasher");
 	/* the name is released before the DOWN */
 	ck_assert_ot_err(ot_whereis(name, &found), OT_ENOTREG);
 	struct crash_seen s = {.pid = victim};
@@ -558,7 +473,7 @@ START_TEST(test_named_crasher_with_links)
 	assert_reason(&dv.reason, &s.exit.reason, "the test's monitor");
 
 	/* the non-trapping link died of the same crash */
-	ot_down_info dp = expect_down(mp, "the non-trapping link");
+	ot_down_info dp = ot_test_expect_down(mp, 5000, "the non-trapping link");
 	assert_reason(&dp.reason, &s.exit.reason, "the non-trapping link");
 
 	/* one report, for the crasher: not for the link it took along */
@@ -629,7 +544,7 @@ START_TEST(test_report_for_each_kind_of_crash)
 	ot_reason err = ot_reason_error(7, "plain error");
 	ot_ref ref;
 	ot_pid p = spawn_mon(exit_with, &err, "fault_reporter", &ref);
-	ot_down_info d = expect_down(ref, "ot_exit(error)");
+	ot_down_info d = ot_test_expect_down(ref, 5000, "ot_exit(error)");
 	assert_reason(&d.reason, &err, "ot_exit(error)");
 	expect_reports(F_COUNT + 1, "ot_exit(error)");
 	char rep[LOG_SIZE];
@@ -670,9 +585,9 @@ START_TEST(test_reports_discarded)
 	struct crash_seen s = run_fault(parent, watcher, F_NULL_WRITE, NULL);
 	check_crash(&s, F_NULL_WRITE, 0);
 	wait_processes(st.processes);
-	install_logger();
+	ot_test_log_capture();
 	ck_assert(ot_log_enabled());
-	ck_assert_int_eq(nreports(), 0);
+	ck_assert_int_eq(ot_test_log_count(), 0);
 	s = run_fault(parent, watcher, F_DIV_ZERO, NULL);
 	check_crash(&s, F_DIV_ZERO, 1);
 	expect_reports(1, "after discarding");
@@ -690,27 +605,27 @@ START_TEST(test_no_report_when_clean_or_killed)
 
 	/* returns */
 	quiet[nq++] = spawn_mon(just_return, NULL, "fault_quiet", &ref);
-	expect_down(ref, "return");
+	ot_test_expect_down(ref, 5000, "return");
 	/* clean reasons */
 	ot_reason normal = ot_reason_normal(), shut = ot_reason_shutdown(),
 		  detail = ot_reason_shutdown_detail("done");
 	quiet[nq++] = spawn_mon(exit_with, &normal, NULL, &ref);
-	expect_down(ref, "ot_exit(normal)");
+	ot_test_expect_down(ref, 5000, "ot_exit(normal)");
 	quiet[nq++] = spawn_mon(exit_with, &shut, NULL, &ref);
-	expect_down(ref, "ot_exit(shutdown)");
+	ot_test_expect_down(ref, 5000, "ot_exit(shutdown)");
 	quiet[nq++] = spawn_mon(exit_with, &detail, NULL, &ref);
-	expect_down(ref, "ot_exit({shutdown,done})");
+	ot_test_expect_down(ref, 5000, "ot_exit({shutdown,done})");
 	/* killed */
 	ot_reason kill = ot_reason_kill();
 	quiet[nq++] = spawn_mon(wait_forever, NULL, NULL, &ref);
 	ck_assert_ot_ok(ot_exit_pid(quiet[nq - 1], &kill));
-	ot_down_info d = expect_down(ref, "killed");
+	ot_down_info d = ot_test_expect_down(ref, 5000, "killed");
 	ck_assert_int_eq(d.reason.kind, OT_REASON_KILLED);
 	/* ended by someone else's exit signal: not its own code */
 	ot_reason err = ot_reason_error(3, "from outside");
 	quiet[nq++] = spawn_mon(wait_forever, NULL, NULL, &ref);
 	ck_assert_ot_ok(ot_exit_pid(quiet[nq - 1], &err));
-	d = expect_down(ref, "exit signal");
+	d = ot_test_expect_down(ref, 5000, "exit signal");
 	assert_reason(&d.reason, &err, "exit signal");
 
 	/* then one crash, whose report must be the only one */
@@ -807,7 +722,7 @@ END_TEST
 static TCase *crash_tcase(const char *name, double timeout_s)
 {
 	TCase *tc = ot_test_tcase(name, timeout_s);
-	tcase_add_checked_fixture(tc, install_logger, NULL);
+	tcase_add_checked_fixture(tc, ot_test_log_capture, NULL);
 	tcase_set_tags(tc, "crash");
 	return tc;
 }

@@ -149,7 +149,7 @@ static void take_byte(int fd)
 struct result {
 	int rc;
 	unsigned ready;
-	int err; /* errno after an OT_ESYS */
+	int err; /* errno after a system error */
 	double took_ms;
 };
 
@@ -178,7 +178,7 @@ static void waiter(void *arg)
 	struct result r = {.ready = 0xdead};
 	double t0 = now_msf();
 	r.rc = ot_fd_wait(w->fd, w->events, w->timeout_ms, &r.ready);
-	r.err = r.rc == OT_ESYS ? errno_now() : 0;
+	r.err = ot_err_is_sys(r.rc) ? errno_now() : 0;
 	r.took_ms = now_msf() - t0;
 	ot_send(g_test, T_RESULT, &r, sizeof r);
 }
@@ -576,17 +576,6 @@ static ot_msg *expect_tagged(uint64_t tag, int timeout_ms)
 	return m;
 }
 
-static ot_reason expect_down(ot_ref ref)
-{
-	ot_msg *m = expect_tagged(OT_TAG_DOWN, 2000);
-	const ot_down_info *d = ot_msg_down(m);
-	ck_assert_ptr_nonnull(d);
-	ck_assert_uint_eq(d->ref.id, ref.id);
-	ot_reason r = d->reason;
-	ot_msg_free(m);
-	return r;
-}
-
 START_TEST(test_kill_while_waiting)
 {
 	g_test = ot_self();
@@ -605,7 +594,7 @@ START_TEST(test_kill_while_waiting)
 	ck_assert_ot_ok(ot_exit_pid(victim, &kill));
 	ot_reason killed = ot_reason_normal();
 	killed.kind = OT_REASON_KILLED;
-	ot_reason got = expect_down(ref);
+	ot_reason got = ot_test_expect_down(ref, 2000, __func__).reason;
 	assert_reason(&got, &killed, "the monitor");
 	/* out of epoll before the monitor heard of the end */
 	ck_assert_int_eq(epoll_registrations(), 1);
@@ -638,7 +627,7 @@ START_TEST(test_exit_signal_while_waiting)
 	ot_pid victim = spawn_parked(&w, OT_SPAWN_MONITOR, &ref);
 	ot_reason why = ot_reason_shutdown();
 	ck_assert_ot_ok(ot_exit_pid(victim, &why));
-	ot_reason got = expect_down(ref);
+	ot_reason got = ot_test_expect_down(ref, 2000, __func__).reason;
 	assert_reason(&got, &why, "the monitor");
 	ck_assert_int_eq(epoll_registrations(), 1);
 	close_pair(s);
@@ -688,7 +677,7 @@ START_TEST(test_trapped_exit_while_waiting)
 	ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR, .monitor_ref = &ref};
 	ck_assert_ot_ok(ot_spawn(link_and_end, &t, &o, NULL));
 	ot_reason normal = ot_reason_normal();
-	ot_reason got = expect_down(ref);
+	ot_reason got = ot_test_expect_down(ref, 2000, __func__).reason;
 	assert_reason(&got, &normal, "the linked process");
 	ot_sleep(30);
 	wait_parked(t); /* still waiting */
@@ -806,7 +795,8 @@ static void bad_waits(void *arg)
 		send_i64(g_test, T_RESULT, rc[i]);
 }
 
-/* A wait epoll refuses: OT_ESYS and errno. */
+/* A wait epoll refuses: the system error, and errno (for the deprecated
+ * ot_errno()) set to the same. */
 static void refused_wait(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -823,7 +813,7 @@ static void expect_refused(int fd, int want_errno)
 	ck_assert_ot_ok(
 	    ot_spawn(refused_wait, (void *)(intptr_t)fd, NULL, NULL));
 	ot_msg *m = expect_msg(T_RESULT, 2000);
-	ck_assert_ot_err((int)msg_i64(m), OT_ESYS);
+	ck_assert_ot_sys((int)msg_i64(m), want_errno);
 	ot_msg_free(m);
 	m = expect_msg(T_RESULT, 2000);
 	ck_assert_int_eq(msg_i64(m), want_errno);
@@ -857,7 +847,7 @@ START_TEST(test_bad_args)
 	int closed = dup(p[0]);
 	close(closed);
 	expect_refused(closed, EBADF);
-	ck_assert_ot_err(ot_fd_wait(closed, OT_FD_READ, 10, NULL), OT_ESYS);
+	ck_assert_ot_sys(ot_fd_wait(closed, OT_FD_READ, 10, NULL), EBADF);
 	ck_assert_int_eq(errno, EBADF);
 	char path[] = "/tmp/otter-poll-XXXXXX";
 	int file = mkstemp(path);

@@ -97,19 +97,11 @@ START_TEST(test_monitor_down_carries_payload)
 }
 END_TEST
 
-static void wait_forever(void *arg)
-{
-	(void)arg;
-	ot_msg *m;
-	while (ot_receive(&m, OT_INFINITY) == 0)
-		ot_msg_free(m);
-}
-
 /* process_SUITE:exit_and_timeout: exit/2 with a huge reason kills with it */
 START_TEST(test_exit_signal_carries_payload)
 {
 	ot_pid pid;
-	ck_assert_ot_ok(ot_spawn(wait_forever, NULL, NULL, &pid));
+	ck_assert_ot_ok(ot_spawn(ot_test_idle, NULL, NULL, &pid));
 	ot_ref ref;
 	ck_assert_ot_ok(ot_monitor(pid, &ref));
 	unsigned char *p = big_payload(9);
@@ -243,7 +235,7 @@ END_TEST
 START_TEST(test_malformed_payload_refused)
 {
 	ot_pid pid;
-	ck_assert_ot_ok(ot_spawn(wait_forever, NULL, NULL, &pid));
+	ck_assert_ot_ok(ot_spawn(ot_test_idle, NULL, NULL, &pid));
 	ot_reason r = ot_reason_error_data(1, "x", NULL, 5);
 	ck_assert_ot_err(ot_exit_pid(pid, &r), OT_EINVAL);
 	unsigned char b = 0;
@@ -340,7 +332,7 @@ END_TEST
 START_TEST(test_exit_pid_refuses_malformed)
 {
 	ot_pid pid;
-	ck_assert_ot_ok(ot_spawn(wait_forever, NULL, NULL, &pid));
+	ck_assert_ot_ok(ot_spawn(ot_test_idle, NULL, NULL, &pid));
 	ot_reason bad[] = {unterminated(), texted(OT_REASON_KILL),
 			   texted(OT_REASON_NORMAL), bad_kind()};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -306,20 +306,6 @@ static bool match_tag_only(const ot_msg *m, void *arg)
 	return ot_msg_tag(m) == a->tag;
 }
 
-static bool match_exit_from(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	const ot_exit_info *e = ot_msg_exit(m);
-	return e && ot_pid_equal(e->from, a->from);
-}
-
-static bool match_down_ref(const ot_msg *m, void *arg)
-{
-	const struct match_arg *a = arg;
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == a->ref.id;
-}
-
 static ot_pid spawn_kind(int kind, intptr_t n, unsigned flags, ot_ref *ref,
 			 const char *name)
 {
@@ -419,62 +405,6 @@ static void expect_no_fwd(ot_pid a, uint64_t tag, int ms)
 	ck_assert_ot_err(rc, OT_ETIMEDOUT);
 }
 
-static ot_exit_info expect_exit_from(ot_pid from, int timeout_ms)
-{
-	struct match_arg ma = {.from = from};
-	ot_msg *m;
-	int rc = ot_receive_match(match_exit_from, &ma, &m, scaled_ms(timeout_ms));
-	ck_assert_msg(rc == 0, "no EXIT from %llx: %s",
-		      (unsigned long long)from.id, ot_err_name(rc));
-	ck_assert_uint_eq(ot_msg_tag(m), OT_TAG_EXIT);
-	ot_exit_info e = *ot_msg_exit(m);
-	ot_msg_free(m);
-	return e;
-}
-
-static void expect_no_exit_from(ot_pid from, int ms)
-{
-	struct match_arg ma = {.from = from};
-	ot_msg *m;
-	int rc = ot_receive_match(match_exit_from, &ma, &m, ms);
-	if (rc == 0) {
-		char b[OT_REASON_STRLEN];
-		ot_reason_format(&ot_msg_exit(m)->reason, b, sizeof(b));
-		ot_msg_free(m);
-		ck_abort_msg("unexpected EXIT from %llx, reason %s",
-			     (unsigned long long)from.id, b);
-	}
-	ck_assert_ot_err(rc, OT_ETIMEDOUT);
-}
-
-static ot_down_info expect_down(ot_ref ref, int timeout_ms)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, scaled_ms(timeout_ms));
-	ck_assert_msg(rc == 0, "no DOWN for ref %llu: %s",
-		      (unsigned long long)ref.id, ot_err_name(rc));
-	ck_assert_uint_eq(ot_msg_tag(m), OT_TAG_DOWN);
-	ot_down_info d = *ot_msg_down(m);
-	ot_msg_free(m);
-	return d;
-}
-
-static void expect_no_down(ot_ref ref, int ms)
-{
-	struct match_arg ma = {.ref = ref};
-	ot_msg *m;
-	int rc = ot_receive_match(match_down_ref, &ma, &m, ms);
-	if (rc == 0) {
-		char b[OT_REASON_STRLEN];
-		ot_reason_format(&ot_msg_down(m)->reason, b, sizeof(b));
-		ot_msg_free(m);
-		ck_abort_msg("unexpected DOWN for ref %llu, reason %s",
-			     (unsigned long long)ref.id, b);
-	}
-	ck_assert_ot_err(rc, OT_ETIMEDOUT);
-}
-
 static ot_ref mon(ot_pid p)
 {
 	ot_ref r;
@@ -487,7 +417,7 @@ static ot_ref mon(ot_pid p)
 static void expect_died(ot_ref ref, ot_pid pid, ot_reason want,
 			const char *what)
 {
-	ot_down_info d = expect_down(ref, 3000);
+	ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 	assert_pid(d.pid, pid, what);
 	assert_reason(&d.reason, &want, what);
 }
@@ -506,7 +436,7 @@ static ot_pid dead_pid(void)
 {
 	ot_ref r;
 	ot_pid p = spawn_kind(K_RETURN, 0, OT_SPAWN_MONITOR, &r, NULL);
-	expect_down(r, 3000);
+	ot_test_expect_down(r, 3000, __func__);
 	ck_assert(!ot_is_alive(p));
 	return p;
 }
@@ -567,7 +497,7 @@ START_TEST(test_spawn_link_atomic)
 	/* the foreign test thread: it always traps, so it gets EXIT */
 	for (int i = 0; i < ATOMIC_ROUNDS; i++) {
 		ot_pid c = spawn_kind(K_DIE, 1000 + i, OT_SPAWN_LINK, NULL, NULL);
-		ot_exit_info e = expect_exit_from(c, 3000);
+		ot_exit_info e = ot_test_expect_exit(c, 3000, __func__);
 		ot_reason want = ot_reason_error(1000 + i, "at once");
 		assert_reason(&e.reason, &want, "EXIT to the spawning thread");
 	}
@@ -607,7 +537,7 @@ START_TEST(test_spawn_monitor_atomic)
 		ot_pid c =
 		    spawn_kind(K_DIE, 2000 + i, OT_SPAWN_MONITOR, &ref, NULL);
 		ck_assert_uint_ne(ref.id, 0);
-		ot_down_info d = expect_down(ref, 3000);
+		ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 		assert_pid(d.pid, c, "DOWN of a spawn_monitor child");
 		ck_assert_str_eq(d.name, "");
 		ot_reason want = ot_reason_error(2000 + i, "at once");
@@ -620,9 +550,9 @@ START_TEST(test_spawn_monitor_atomic)
 		ot_pid c = spawn_kind(K_DIE, i, OT_SPAWN_LINK | OT_SPAWN_MONITOR,
 				      &ref, NULL);
 		ot_reason want = ot_reason_error(i, "at once");
-		ot_down_info d = expect_down(ref, 3000);
+		ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 		assert_reason(&d.reason, &want, "DOWN (link+monitor)");
-		ot_exit_info e = expect_exit_from(c, 3000);
+		ot_exit_info e = ot_test_expect_exit(c, 3000, __func__);
 		assert_reason(&e.reason, &want, "EXIT (link+monitor)");
 	}
 
@@ -721,7 +651,7 @@ START_TEST(test_unlink_removes_the_link)
 	ot_ref mf = mon(f), mg = mon(g);
 	agent_exit(f, ot_reason_error(6, "alone"));
 	expect_died(mf, f, ot_reason_error(6, "alone"), "f");
-	expect_no_down(mg, 100);
+	ot_test_expect_no_down(mg, 100, __func__);
 	ping(g);
 
 	/* the thread's own links likewise */
@@ -731,7 +661,7 @@ START_TEST(test_unlink_removes_the_link)
 	ot_ref mh = mon(h);
 	agent_exit(h, ot_reason_error(7, "unlinked from the thread"));
 	expect_died(mh, h, ot_reason_error(7, "unlinked from the thread"), "h");
-	expect_no_exit_from(h, 100);
+	ot_test_expect_no_exit(h, 100, __func__);
 
 	/* unlinking what was never linked, or a dead pid, is fine */
 	ck_assert_ot_ok(call_pid(g, C_UNLINK, c));
@@ -754,7 +684,7 @@ START_TEST(test_unlink_keeps_arrived_exit)
 	wait_queued_exit(c);
 	/* the EXIT is in the mailbox; unlink leaves it there */
 	ck_assert_ot_ok(ot_unlink(c));
-	ot_exit_info e = expect_exit_from(c, 1000);
+	ot_exit_info e = ot_test_expect_exit(c, 1000, __func__);
 	ot_reason want = ot_reason_error(8, "gone");
 	assert_reason(&e.reason, &want, "EXIT after unlink");
 }
@@ -822,7 +752,7 @@ START_TEST(test_unlink_cancels_pending_exit)
 
 		/* a waits again (acting on its signals): it must live on */
 		if (!answers(a, scaled_ms(1000))) {
-			ot_down_info d = expect_down(ma, 1000);
+			ot_down_info d = ot_test_expect_down(ma, 1000, __func__);
 			char t[OT_REASON_STRLEN];
 			ot_reason_format(&d.reason, t, sizeof(t));
 			ck_abort_msg("round %d: a died with %s through a link "
@@ -830,7 +760,7 @@ START_TEST(test_unlink_cancels_pending_exit)
 				     "before it acted on b's exit signal)",
 				     round, t);
 		}
-		expect_no_down(ma, 20);
+		ot_test_expect_no_down(ma, 20, __func__);
 		stop_agent(a);
 		for (int i = 0; i < ncand; i++)
 			if (!ot_pid_equal(cand[i], b))
@@ -873,14 +803,14 @@ START_TEST(test_link_dead_pid_trapping)
 
 	/* a foreign thread always traps */
 	ck_assert_ot_ok(ot_link(dead));
-	ot_exit_info e = expect_exit_from(dead, 1000);
+	ot_exit_info e = ot_test_expect_exit(dead, 1000, __func__);
 	assert_reason(&e.reason, &noproc, "link to a dead pid (thread)");
 
 	/* a well-formed pid that never lived */
 	ot_pid never = {((uint64_t)77 << 32) | 4242};
 	ck_assert(!ot_is_alive(never));
 	ck_assert_ot_ok(ot_link(never));
-	e = expect_exit_from(never, 1000);
+	e = ot_test_expect_exit(never, 1000, __func__);
 	assert_reason(&e.reason, &noproc, "link to a pid never used");
 
 	/* a process that traps */
@@ -905,7 +835,7 @@ START_TEST(test_link_dead_pid_not_trapping)
 	ot_pid never = {((uint64_t)77 << 32) | 4243};
 	ck_assert_ot_err(call_pid(a, C_LINK, never), OT_ENOPROC);
 	/* it goes on: no death, no message */
-	expect_no_down(ma, 50);
+	ot_test_expect_no_down(ma, 50, __func__);
 	expect_no_fwd(a, A_EXIT, 10);
 	ping(a);
 	stop_agent(a);
@@ -929,9 +859,9 @@ START_TEST(test_normal_exit_spares_links)
 	struct fwd f = expect_fwd(r, A_EXIT, 3000);
 	assert_pid(f.exit.from, q, "EXIT normal");
 	assert_reason(&f.exit.reason, &normal, "EXIT normal");
-	ot_exit_info e = expect_exit_from(q, 3000); /* the thread traps */
+	ot_exit_info e = ot_test_expect_exit(q, 3000, __func__); /* the thread traps */
 	assert_reason(&e.reason, &normal, "EXIT normal to the thread");
-	expect_no_down(mp, 100);
+	ot_test_expect_no_down(mp, 100, __func__);
 	ping(p);
 
 	/* returning from the function is a normal exit too */
@@ -943,7 +873,7 @@ START_TEST(test_normal_exit_spares_links)
 	f = expect_fwd(r, A_EXIT, 3000);
 	assert_pid(f.exit.from, rr.pid, "EXIT after return");
 	assert_reason(&f.exit.reason, &normal, "EXIT after return");
-	expect_no_down(mp, 50);
+	ot_test_expect_no_down(mp, 50, __func__);
 	ping(p);
 	stop_agent(p);
 	stop_agent(r);
@@ -995,7 +925,7 @@ START_TEST(test_chain_keeps_reason)
 	expect_died(mc, cc, why, "C");
 	expect_died(mb, b, why, "B");
 	expect_died(ma, a, why, "A");
-	ot_exit_info e = expect_exit_from(a, 3000);
+	ot_exit_info e = ot_test_expect_exit(a, 3000, __func__);
 	assert_reason(&e.reason, &why, "EXIT from A to the thread");
 }
 END_TEST
@@ -1057,7 +987,7 @@ START_TEST(test_trap_exit_read_when_processed)
 	struct fwd f = expect_fwd(p, A_EXIT, 3000);
 	assert_pid(f.exit.from, g_test, "EXIT from exit_pid");
 	assert_reason(&f.exit.reason, &why, "EXIT read while trapping");
-	expect_no_down(mp, 20);
+	ot_test_expect_no_down(mp, 20, __func__);
 	ping(p);
 
 	/* arrives while trapping, acted on while not trapping: death */
@@ -1095,7 +1025,7 @@ START_TEST(test_signal_ends_a_waiting_process)
 			ot_sleep(20); /* it is waiting now */
 			int64_t t0 = now_ms();
 			ck_assert_ot_ok(ot_exit_pid(p, &reasons[k]));
-			ot_down_info d = expect_down(mp, 2000);
+			ot_down_info d = ot_test_expect_down(mp, 2000, __func__);
 			int64_t took = now_ms() - t0;
 			char what[64];
 			snprintf(what, sizeof(what), "exit signal during %s",
@@ -1125,7 +1055,7 @@ START_TEST(test_exit_pid_normal)
 	struct cmd c = {.pid = p, .reason = normal};
 	ck_assert_ot_ok((int)call(s, C_EXIT_PID, &c).rc);
 	ping(p);
-	expect_no_down(mp, 50);
+	ot_test_expect_no_down(mp, 50, __func__);
 
 	/* to one that traps: a message, from whoever sent it */
 	ck_assert_ot_ok(ot_exit_pid(r, &normal));
@@ -1213,11 +1143,11 @@ START_TEST(test_exit_signals_to_foreign_thread)
 	ot_pid s = spawn_agent();
 	struct cmd c = {.pid = g_test, .reason = why};
 	ck_assert_ot_ok((int)call(s, C_EXIT_PID, &c).rc);
-	ot_exit_info e = expect_exit_from(s, 3000);
+	ot_exit_info e = ot_test_expect_exit(s, 3000, __func__);
 	assert_reason(&e.reason, &why, "EXIT to the thread");
 	c.reason = ot_reason_normal();
 	ck_assert_ot_ok((int)call(s, C_EXIT_PID, &c).rc);
-	e = expect_exit_from(s, 3000);
+	e = ot_test_expect_exit(s, 3000, __func__);
 	assert_reason(&e.reason, &c.reason, "EXIT normal to the thread");
 	/* the thread goes on */
 	ck_assert(ot_pid_equal(ot_self(), g_test));
@@ -1226,7 +1156,7 @@ START_TEST(test_exit_signals_to_foreign_thread)
 
 	/* a linked process dying does not end the thread either */
 	ot_pid d = spawn_kind(K_DIE, 32, OT_SPAWN_LINK, NULL, NULL);
-	e = expect_exit_from(d, 3000);
+	e = ot_test_expect_exit(d, 3000, __func__);
 	ot_reason want = ot_reason_error(32, "at once");
 	assert_reason(&e.reason, &want, "EXIT from a linked process");
 	ck_assert(ot_pid_equal(ot_self(), g_test));
@@ -1337,7 +1267,7 @@ START_TEST(test_monitor_down_fields)
 	ot_ref ref = mon(q);
 	ot_reason why = ot_reason_error(51, "down");
 	agent_exit(q, why);
-	ot_down_info d = expect_down(ref, 3000);
+	ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 	ck_assert_uint_eq(d.ref.id, ref.id);
 	assert_pid(d.pid, q, "DOWN");
 	ck_assert_str_eq(d.name, "");
@@ -1368,7 +1298,7 @@ START_TEST(test_monitor_by_name)
 	ck_assert_uint_ne(ref.id, 0);
 	ot_reason why = ot_reason_shutdown_detail("by name");
 	agent_exit(q, why);
-	ot_down_info d = expect_down(ref, 3000);
+	ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 	ck_assert_str_eq(d.name, "sig_monitored");
 	assert_pid(d.pid, q, "DOWN by name");
 	assert_reason(&d.reason, &why, "DOWN by name");
@@ -1398,13 +1328,13 @@ START_TEST(test_monitor_dead_or_unknown)
 	ot_pid dead = dead_pid();
 	ot_ref ref;
 	ck_assert_ot_ok(ot_monitor(dead, &ref));
-	ot_down_info d = expect_down(ref, 500);
+	ot_down_info d = ot_test_expect_down(ref, 500, __func__);
 	assert_pid(d.pid, dead, "DOWN of a dead pid");
 	ck_assert_str_eq(d.name, "");
 	assert_reason(&d.reason, &noproc, "DOWN of a dead pid");
 
 	ck_assert_ot_ok(ot_monitor_name("sig_nobody", &ref));
-	d = expect_down(ref, 500);
+	d = ot_test_expect_down(ref, 500, __func__);
 	ck_assert_str_eq(d.name, "sig_nobody");
 	ck_assert(ot_pid_is_none(d.pid));
 	assert_reason(&d.reason, &noproc, "DOWN of an unknown name");
@@ -1437,14 +1367,14 @@ START_TEST(test_two_monitors_two_downs)
 	ck_assert_uint_ne(r1.id, r2.id);
 	ot_reason why = ot_reason_error(61, "twice");
 	agent_exit(q, why);
-	ot_down_info d2 = expect_down(r2, 3000);
-	ot_down_info d1 = expect_down(r1, 3000);
+	ot_down_info d2 = ot_test_expect_down(r2, 3000, __func__);
+	ot_down_info d1 = ot_test_expect_down(r1, 3000, __func__);
 	assert_reason(&d1.reason, &why, "first monitor");
 	assert_reason(&d2.reason, &why, "second monitor");
 	assert_pid(d1.pid, q, "first monitor");
 	assert_pid(d2.pid, q, "second monitor");
-	expect_no_down(r1, 50);
-	expect_no_down(r2, 1);
+	ot_test_expect_no_down(r1, 50, __func__);
+	ot_test_expect_no_down(r2, 1, __func__);
 
 	/* independent: turning one off leaves the other */
 	ot_pid q2 = spawn_agent();
@@ -1452,9 +1382,9 @@ START_TEST(test_two_monitors_two_downs)
 	r2 = mon(q2);
 	ck_assert_int_eq(ot_demonitor(r1, OT_DEMONITOR_INFO), 1);
 	agent_exit(q2, why);
-	d2 = expect_down(r2, 3000);
+	d2 = ot_test_expect_down(r2, 3000, __func__);
 	assert_reason(&d2.reason, &why, "remaining monitor");
-	expect_no_down(r1, 50);
+	ot_test_expect_no_down(r1, 50, __func__);
 }
 END_TEST
 
@@ -1471,7 +1401,7 @@ START_TEST(test_monitors_are_one_way)
 	expect_died(mp, p, ot_reason_error(71, "monitor owner dies"), "p");
 	expect_no_fwd(q, A_EXIT, 100);
 	expect_no_fwd(q, A_DOWN, 1);
-	expect_no_down(mq, 1);
+	ot_test_expect_no_down(mq, 1, __func__);
 	ping(q);
 
 	/* the monitored process dies abnormally: the monitoring one, not
@@ -1482,7 +1412,7 @@ START_TEST(test_monitors_are_one_way)
 	agent_exit(b, ot_reason_error(72, "monitored dies"));
 	struct fwd f = expect_fwd(a, A_DOWN, 3000);
 	ck_assert_uint_eq(f.down.ref.id, r.ref.id);
-	expect_no_down(ma, 50);
+	ot_test_expect_no_down(ma, 50, __func__);
 	ping(a);
 	stop_agent(a);
 	stop_agent(q);
@@ -1521,15 +1451,15 @@ START_TEST(test_demonitor_flush)
 	wait_queued_down(r1);
 	wait_queued_down(r2);
 	ck_assert_ot_ok(ot_demonitor(r1, OT_DEMONITOR_FLUSH));
-	expect_no_down(r1, 50);
-	expect_down(r2, 100); /* the other one is left alone */
+	ot_test_expect_no_down(r1, 50, __func__);
+	ot_test_expect_down(r2, 100, __func__); /* the other one is left alone */
 
 	/* FLUSH on an active monitor: no DOWN later either */
 	ot_pid q2 = spawn_agent();
 	ot_ref r3 = mon(q2);
 	ck_assert_ot_ok(ot_demonitor(r3, OT_DEMONITOR_FLUSH));
 	stop_agent(q2);
-	expect_no_down(r3, 50);
+	ot_test_expect_no_down(r3, 50, __func__);
 
 	/* FLUSH|INFO after it fired: 0, and the DOWN is gone */
 	ot_pid q3 = spawn_agent();
@@ -1538,7 +1468,7 @@ START_TEST(test_demonitor_flush)
 	wait_queued_down(r4);
 	ck_assert_int_eq(ot_demonitor(r4, OT_DEMONITOR_FLUSH | OT_DEMONITOR_INFO),
 			 0);
-	expect_no_down(r4, 20);
+	ot_test_expect_no_down(r4, 20, __func__);
 
 	/* in a process: b dies while a spins (a cannot take the DOWN), then
 	 * a demonitors with FLUSH before it waits again. b is a thread, so
@@ -1558,7 +1488,7 @@ START_TEST(test_demonitor_flush)
 	ck_assert_ot_ok(ot_send(b, T_DATA, NULL, 0)); /* detach now */
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	ck_assert(!ot_is_alive(b));
-	expect_down(mb, 3000);
+	ot_test_expect_down(mb, 3000, __func__);
 	ot_sleep(10);
 	atomic_store(&g_release, 1);
 	struct match_arg ma = {.from = a, .tag = A_REPLY};
@@ -1582,8 +1512,8 @@ START_TEST(test_demonitor_info)
 	ck_assert_int_eq(ot_demonitor(r1, OT_DEMONITOR_INFO), 0); /* gone */
 	ck_assert_int_eq(ot_demonitor(r1, 0), 0);
 	stop_agent(q);
-	expect_down(witness, 3000);
-	expect_no_down(r1, 50);
+	ot_test_expect_down(witness, 3000, __func__);
+	ot_test_expect_no_down(r1, 50, __func__);
 
 	/* fired: 0, and the DOWN stays in the mailbox (no FLUSH) */
 	ot_pid q2 = spawn_agent();
@@ -1591,7 +1521,7 @@ START_TEST(test_demonitor_info)
 	agent_exit(q2, ot_reason_error(91, "fired"));
 	wait_queued_down(r2);
 	ck_assert_int_eq(ot_demonitor(r2, OT_DEMONITOR_INFO), 0);
-	ot_down_info d = expect_down(r2, 100);
+	ot_down_info d = ot_test_expect_down(r2, 100, __func__);
 	ot_reason want = ot_reason_error(91, "fired");
 	assert_reason(&d.reason, &want, "DOWN left by demonitor");
 
@@ -1600,8 +1530,8 @@ START_TEST(test_demonitor_info)
 	ot_ref r3 = mon(q3), w3 = mon(q3);
 	ck_assert_int_eq(ot_demonitor(r3, 0), 0);
 	stop_agent(q3);
-	expect_down(w3, 3000);
-	expect_no_down(r3, 50);
+	ot_test_expect_down(w3, 3000, __func__);
+	ot_test_expect_no_down(r3, 50, __func__);
 
 	/* in a process */
 	ot_pid a = spawn_agent(), b = spawn_agent();
@@ -1765,7 +1695,7 @@ START_TEST(test_name_released_before_signals)
 		ck_assert_ot_ok(ot_monitor_name(name, &ref));
 		ot_reason why = ot_reason_error(i, "named");
 		agent_exit(q, why);
-		ot_down_info d = expect_down(ref, 3000);
+		ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 		ot_pid found;
 		int rc = ot_whereis(name, &found);
 		ck_assert_msg(rc == OT_ENOTREG,
@@ -2051,7 +1981,7 @@ START_TEST(test_many_linked_and_monitored)
 	agent_exit(g_leader, why);
 	expect_died(ml, g_leader, why, "leader");
 	for (size_t i = 0; i < n; i++) {
-		ot_down_info d = expect_down(refs[i], 5000);
+		ot_down_info d = ot_test_expect_down(refs[i], 5000, __func__);
 		assert_pid(d.pid, pids[i], "member");
 		assert_reason(&d.reason, &why, "member");
 	}

@@ -53,23 +53,10 @@ ot_child_counts counts(ot_pid sup)
 	return c;
 }
 
-ot_ref mon(ot_pid p)
-{
-	ot_ref r;
-	ck_assert_ot_ok(ot_monitor(p, &r));
-	return r;
-}
-
-static bool match_down_ref(const ot_msg *m, void *arg)
-{
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == ((const ot_ref *)arg)->id;
-}
-
 ot_down_info expect_down_at(ot_ref ref, int ms, const char *what, double *at)
 {
 	ot_msg *m = NULL;
-	int rc = ot_receive_match(match_down_ref, &ref, &m, scaled_ms(ms));
+	int rc = ot_receive_match(ot_test_is_down_of, &ref, &m, scaled_ms(ms));
 	ck_assert_msg(rc == 0, "%s: no DOWN: %s", what, ot_err_name(rc));
 	if (at)
 		*at = now_msf();
@@ -78,19 +65,3 @@ ot_down_info expect_down_at(ot_ref ref, int ms, const char *what, double *at)
 	return d;
 }
 
-ot_down_info expect_down(ot_ref ref, int ms, const char *what)
-{
-	return expect_down_at(ref, ms, what, NULL);
-}
-
-void expect_no_down(ot_ref ref, int ms, const char *what)
-{
-	ot_msg *m = NULL;
-	int rc = ot_receive_match(match_down_ref, &ref, &m, ms);
-	if (rc == 0) {
-		char text[OT_REASON_STRLEN];
-		ot_reason_format(&ot_msg_down(m)->reason, text, sizeof(text));
-		ot_msg_free(m);
-		ck_abort_msg("%s: the supervisor went down (%s)", what, text);
-	}
-}

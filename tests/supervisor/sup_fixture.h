@@ -27,16 +27,9 @@ ot_child_info find_kid(ot_pid sup, const char *id);
 /* count_children of sup; asserts success. */
 ot_child_counts counts(ot_pid sup);
 
-/* Monitors p; asserts success. */
-ot_ref mon(ot_pid p);
-
-/* Takes the DOWN for ref within ms (scaled); asserts it came. *at (may be
- * NULL) gets now_msf() when it was taken. */
+/* ot_test_expect_down() (expect.h) that also tells when: *at (may be
+ * NULL) gets now_msf() when the DOWN was taken. */
 ot_down_info expect_down_at(ot_ref ref, int ms, const char *what, double *at);
-ot_down_info expect_down(ot_ref ref, int ms, const char *what);
-
-/* Asserts that no DOWN for ref comes within ms (not scaled). */
-void expect_no_down(ot_ref ref, int ms, const char *what);
 
 #define assert_pid(got, want, what)                                            \
 	do {                                                                   \

@@ -293,10 +293,10 @@ START_TEST(test_shutdown_reverse_order)
 	(void)count_ev(EV_START, NULL);
 	(void)count_ev(EV_TERM, NULL);
 
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	int mark = log_mark();
 	sup_stop(sup);
-	ot_down_info d = expect_down(ref, 10000, what);
+	ot_down_info d = ot_test_expect_down(ref, 10000, what);
 	ot_reason normal = ot_reason_normal(), sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &normal, "the supervisor's own reason");
 	assert_log(mark, 0, "T:d T:c T:b T:a", what);
@@ -339,10 +339,10 @@ START_TEST(test_shutdown_nested_order)
 	assert_log(0, 'S', "S:w1 S:m1 S:m2 S:w2", "start order");
 	ot_pid mid = find_kid(top, "mid").pid;
 	ck_assert(!ot_pid_is_none(mid));
-	ot_ref ref = mon(mid);
+	ot_ref ref = ot_test_monitor(mid);
 	int mark = log_mark();
 	sup_stop(top);
-	ot_down_info d = expect_down(ref, 10000, what);
+	ot_down_info d = ot_test_expect_down(ref, 10000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, "mid's reason");
 	assert_log(mark, 0, "T:w2 T:m2 T:m1 T:w1", what);
@@ -377,7 +377,7 @@ START_TEST(test_shutdown_timeout_kills)
 	ot_pid sup = sup_start(&fl, ch, 2);
 	(void)start_of("a", what);
 	ot_pid slow = start_of("slow", what);
-	ot_ref ref = mon(slow);
+	ot_ref ref = ot_test_monitor(slow);
 	double t0 = now_msf();
 	int rc = ot_supervisor_stop(sup, scaled_ms(20000));
 	double took = now_msf() - t0;
@@ -421,7 +421,7 @@ START_TEST(test_brutal_kill)
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE);
 	ot_pid sup = sup_start(&fl, &ch, 1);
 	ot_pid b = start_of("b", what);
-	ot_ref ref = mon(b);
+	ot_ref ref = ot_test_monitor(b);
 	double t0 = now_msf();
 	if (_i)
 		ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "b"));
@@ -463,9 +463,9 @@ START_TEST(test_shutdown_waits)
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE);
 	ot_pid sup = sup_start(&fl, &ch, 1);
 	ot_pid a = start_of("a", what);
-	ot_ref ref = mon(a);
+	ot_ref ref = ot_test_monitor(a);
 	double took = sup_stop(sup);
-	ot_down_info d = expect_down(ref, 10000, what);
+	ot_down_info d = ot_test_expect_down(ref, 10000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
@@ -491,14 +491,14 @@ START_TEST(test_unlinked_child_stopped)
 	ot_pid sup = sup_start(&fl, &ch, 1);
 	ot_pid u = start_of("u", what);
 	ck_assert_int_eq(call_op(u, OP_UNLINK, sup), 0);
-	ot_ref ref = mon(u);
+	ot_ref ref = ot_test_monitor(u);
 	double t0 = now_msf();
 	if (_i)
 		ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "u"));
 	else
 		sup_stop(sup);
 	double took = now_msf() - t0;
-	ot_down_info d = expect_down(ref, 10000, what);
+	ot_down_info d = ot_test_expect_down(ref, 10000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	ck_assert_msg(took < 2500,
@@ -536,9 +536,9 @@ START_TEST(test_exit_during_shutdown_not_restarted)
 	(void)start_of("b", what);
 	(void)start_of("c", what);
 	wc.kill_on_term = a; /* read by c's terminate, after the stop */
-	ot_ref ref = mon(a);
+	ot_ref ref = ot_test_monitor(a);
 	sup_stop(sup);
-	ot_down_info d = expect_down(ref, 10000, what);
+	ot_down_info d = ot_test_expect_down(ref, 10000, what);
 	ot_reason err = ot_reason_error(3, "sibling gone");
 	assert_reason(&d.reason, &err, what);
 	ck_assert_int_eq(count_ev(EV_START, NULL), 0);
@@ -630,9 +630,9 @@ START_TEST(test_terminate_child_keeps_spec)
 	(void)start_of("t", what);
 	ot_reason sd = ot_reason_shutdown();
 
-	ot_ref ref = mon(a);
+	ot_ref ref = ot_test_monitor(a);
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "a"));
-	ot_down_info d = expect_down(ref, 10000, what);
+	ot_down_info d = ot_test_expect_down(ref, 10000, what);
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
 	ot_child_info k = find_kid(sup, "a");

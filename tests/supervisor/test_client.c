@@ -99,9 +99,9 @@ static ot_pid holder(const char *name)
 
 static void end_holder(ot_pid p)
 {
-	ot_ref r = mon(p);
+	ot_ref r = ot_test_monitor(p);
 	ck_assert_ot_ok(ot_send(p, 1, NULL, 0));
-	(void)expect_down(r, 3000, "the holder ends");
+	(void)ot_test_expect_down(r, 3000, "the holder ends");
 }
 
 static ot_pid sup_of(ot_sup_strategy strategy, const ot_child_spec *ch,
@@ -352,10 +352,10 @@ START_TEST(test_terminate_pid_dynamic)
 	ck_assert_uint_eq(counts(sup).active, 1);
 	ck_assert_ot_ok(ot_supervisor_terminate_child_pid(sup, c1));
 	/* c2 ends on its own (temporary: forgotten) */
-	ot_ref r = mon(c2);
+	ot_ref r = ot_test_monitor(c2);
 	ot_reason kill = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(c2, &kill));
-	(void)expect_down(r, 3000, "c2");
+	(void)ot_test_expect_down(r, 3000, "c2");
 	ck_assert_ot_ok(ot_supervisor_terminate_child_pid(sup, c2));
 	ot_pid h = holder(NULL);
 	ck_assert_ot_err(ot_supervisor_terminate_child_pid(sup, h),
@@ -545,10 +545,10 @@ START_TEST(test_start_info)
 	/* restarted after a kill: the supervisor drops the info */
 	ot_child_info ci;
 	ck_assert_ot_ok(ot_supervisor_which_child(sup, "c", &ci));
-	ot_ref r = mon(ci.pid);
+	ot_ref r = ot_test_monitor(ci.pid);
 	ot_reason kill = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(ci.pid, &kill));
-	(void)expect_down(r, 3000, "c killed");
+	(void)ot_test_expect_down(r, 3000, "c killed");
 	ck_assert_ot_ok(ot_supervisor_which_child(sup, "c", &ci));
 	ck_assert_int_eq(ci.status, OT_CHILD_RUNNING);
 	stop_sup(sup);

@@ -217,10 +217,10 @@ START_TEST(test_init_children)
 		ck_assert_int_eq(k[i].status, OT_CHILD_RUNNING);
 	}
 	assert_pid(ot_supervisor_named("isup"), sup, "named");
-	ot_ref r = mon(k[3].pid);
+	ot_ref r = ot_test_monitor(k[3].pid);
 	ot_reason kill = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(k[3].pid, &kill));
-	(void)expect_down(r, 3000, "k3");
+	(void)ot_test_expect_down(r, 3000, "k3");
 	ot_child_info k0;
 	int64_t until = now_ms() + scaled_ms(3000);
 	do {

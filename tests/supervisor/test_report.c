@@ -9,10 +9,11 @@
  * expected, errorContext shutdown with reached_max_restart_intensity, and
  * one PROGRESS report with "restarted:" for each restarted child.
  *
- * The logger keeps every report under a mutex; tests look for the report
- * that has some substrings and then assert others in that same report
- * (never whole texts: the layout is the implementation's). Children crash
- * on purpose, so every TCase is named crash_* and tagged "crash".
+ * The fixture keeps the reports (ot_test_log_capture()); tests look for
+ * the report that has some substrings and then assert others in that same
+ * report (never whole texts: the layout is the implementation's).
+ * Children crash on purpose, so every TCase is named crash_* and tagged
+ * "crash".
  */
 #include "config.h"
 
@@ -31,81 +32,12 @@
 
 /* ---- the logger ---------------------------------------------------------- */
 
-#define LOG_KEEP 256
-#define LOG_SIZE 4096
-
-static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
-static int g_nreports; /* all reports, also those past LOG_KEEP */
-static char g_reports[LOG_KEEP][LOG_SIZE];
-
-static void capture(const char *report, void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&g_log_mu);
-	if (g_nreports < LOG_KEEP)
-		snprintf(g_reports[g_nreports], LOG_SIZE, "%s",
-			 report ? report : "(null)");
-	g_nreports++;
-	pthread_mutex_unlock(&g_log_mu);
-}
-
-/* A NULL-terminated list of substrings. */
-#define NEED(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static bool has_all(const char *text, const char *const *need)
-{
-	for (; *need; need++)
-		if (!strstr(text, *need))
-			return false;
-	return true;
-}
-
-/* How many kept reports contain all of need; the first is copied to out
- * (may be NULL). */
-static int count_reports(const char *const *need, char *out, size_t cap)
-{
-	int found = 0;
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nreports < LOG_KEEP ? g_nreports : LOG_KEEP;
-	for (int i = 0; i < n; i++) {
-		if (!has_all(g_reports[i], need))
-			continue;
-		if (found++ == 0 && out)
-			snprintf(out, cap, "%s", g_reports[i]);
-	}
-	pthread_mutex_unlock(&g_log_mu);
-	return found;
-}
-
-/* Waits (up to timeout_ms, scaled) for a report with all of need; copies
- * it to out. */
-static bool wait_report(const char *const *need, char *out, size_t cap,
-			int timeout_ms)
-{
-	int64_t deadline = now_ms() + scaled_ms(timeout_ms);
-	do {
-		if (count_reports(need, out, cap) > 0)
-			return true;
-		ot_sleep(2);
-	} while (now_ms() < deadline);
-	return false;
-}
-
-/* Every kept report, for failure messages. */
-static void dump_reports(void)
-{
-	pthread_mutex_lock(&g_log_mu);
-	int n = g_nreports < LOG_KEEP ? g_nreports : LOG_KEEP;
-	fprintf(stderr, "---- %d reports ----\n", g_nreports);
-	for (int i = 0; i < n; i++)
-		fprintf(stderr, "[%d] %s\n", i, g_reports[i]);
-	pthread_mutex_unlock(&g_log_mu);
-}
+#define LOG_SIZE 4096 /* a report, as a test copies it */
 
 #define expect_report(need, out, what)                                         \
 	do {                                                                   \
-		if (!wait_report((need), (out), sizeof(out), 3000)) {          \
-			dump_reports();                                        \
+		if (!ot_test_log_wait((need), 3000, (out), sizeof(out))) {          \
+			ot_test_log_dump();                                        \
 			ck_abort_msg("%s: no report with %s", (what),          \
 				     (need)[0]);                               \
 		}                                                              \
@@ -115,7 +47,7 @@ static void dump_reports(void)
 #define assert_has(report, text, what)                                         \
 	do {                                                                   \
 		if (!strstr((report), (text))) {                               \
-			dump_reports();                                        \
+			ot_test_log_dump();                                        \
 			ck_abort_msg("%s: the report lacks '%s':\n%s", (what), \
 				     (text), (report));                        \
 		}                                                              \
@@ -254,7 +186,7 @@ static ot_pid wait_restarted(ot_pid sup, const char *id, ot_pid old)
 			break;
 		ot_sleep(2);
 	}
-	dump_reports();
+	ot_test_log_dump();
 	ck_abort_msg("child %s was not restarted", id);
 	return OT_PID_NONE;
 }
@@ -338,10 +270,7 @@ static atomic_int g_fail_starts; /* start_flaky fails this many times */
 
 static void rep_setup(void)
 {
-	pthread_mutex_lock(&g_log_mu);
-	g_nreports = 0;
-	pthread_mutex_unlock(&g_log_mu);
-	ck_assert_ot_ok(ot_set_logger(capture, NULL));
+	ot_test_log_capture();
 	g_test = ot_self();
 	ck_assert(!ot_pid_is_none(g_test));
 	memset(g_cfg, 0, sizeof(g_cfg));
@@ -378,7 +307,7 @@ START_TEST(test_child_terminated_permanent)
 
 	char rep[LOG_SIZE], pid[OT_PID_STRLEN], rtext[OT_REASON_STRLEN],
 		idt[OT_NAME_MAX + 16];
-	expect_report(NEED("errorContext: child_terminated"), rep, what);
+	expect_report(OT_TEST_NEED("errorContext: child_terminated"), rep, what);
 	pid_text(child, pid, sizeof(pid));
 	reason_text(&why, rtext, sizeof(rtext));
 	id_text("db", idt, sizeof(idt));
@@ -391,7 +320,7 @@ START_TEST(test_child_terminated_permanent)
 	assert_has(rep, idt, what);
 	assert_has(rep, pid, what);
 	assert_has(rep, "permanent", what);
-	ck_assert_int_eq(count_reports(NEED("child_terminated"), NULL, 0), 1);
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 1);
 	stop_sup(sup);
 }
 END_TEST
@@ -427,18 +356,18 @@ START_TEST(test_transient_clean_exit_not_reported)
 	char rep[LOG_SIZE], idt[OT_NAME_MAX + 16], rtext[OT_REASON_STRLEN];
 	id_text("ctl", idt, sizeof(idt));
 	reason_text(&err, rtext, sizeof(rtext));
-	expect_report(NEED("child_terminated", idt), rep, what);
+	expect_report(OT_TEST_NEED("child_terminated", idt), rep, what);
 	assert_has(rep, rtext, what);
 	assert_has(rep, "transient", what);
 
 	ot_sleep(scaled_ms(50));
 	id_text("db", idt, sizeof(idt));
-	int n = count_reports(NEED("child_terminated", idt), rep, sizeof(rep));
+	int n = ot_test_log_matching(OT_TEST_NEED("child_terminated", idt), rep, sizeof(rep));
 	if (n != 0)
-		dump_reports();
+		ot_test_log_dump();
 	ck_assert_msg(n == 0, "%s: reported as child_terminated:\n%s", what,
 		      rep);
-	n = count_reports(NEED("restarted:", idt), rep, sizeof(rep));
+	n = ot_test_log_matching(OT_TEST_NEED("restarted:", idt), rep, sizeof(rep));
 	ck_assert_msg(n == 0, "%s: a restart was reported:\n%s", what, rep);
 	ck_assert_int_eq(atomic_load(&g_cfg[0].inits), 1);
 	ck_assert_msg(ot_pid_is_none(child_pid(sup, "db")),
@@ -488,19 +417,19 @@ START_TEST(test_start_error_on_restart)
 
 	char rep[LOG_SIZE], idt[OT_NAME_MAX + 16], pid[OT_PID_STRLEN];
 	id_text("db", idt, sizeof(idt));
-	expect_report(NEED("errorContext: start_error"), rep, what);
+	expect_report(OT_TEST_NEED("errorContext: start_error"), rep, what);
 	assert_has(rep, "SUPERVISOR REPORT", what);
 	assert_has(rep, "rep_sup", what);
 	assert_has(rep, idt, what);
 	assert_has(rep, "db unreachable", what);
 	ck_assert_int_eq(
-		count_reports(NEED("errorContext: start_error"), NULL, 0), 1);
+		ot_test_log_matching(OT_TEST_NEED("errorContext: start_error"), NULL, 0), 1);
 
 	/* the crash itself, and the restart that worked */
-	expect_report(NEED("errorContext: child_terminated", idt), rep, what);
+	expect_report(OT_TEST_NEED("errorContext: child_terminated", idt), rep, what);
 	assert_has(rep, "SIGABRT", what);
 	pid_text(now, pid, sizeof(pid));
-	expect_report(NEED("PROGRESS REPORT", "restarted:", idt), rep, what);
+	expect_report(OT_TEST_NEED("PROGRESS REPORT", "restarted:", idt), rep, what);
 	assert_has(rep, pid, what);
 	stop_sup(sup);
 }
@@ -578,7 +507,7 @@ START_TEST(test_shutdown_error)
 	char rep[LOG_SIZE], idt[OT_NAME_MAX + 16], pid[OT_PID_STRLEN];
 	id_text("db", idt, sizeof(idt));
 	pid_text(child, pid, sizeof(pid));
-	expect_report(NEED("errorContext: shutdown_error"), rep, what);
+	expect_report(OT_TEST_NEED("errorContext: shutdown_error"), rep, what);
 	assert_has(rep, "SUPERVISOR REPORT", what);
 	assert_has(rep, "rep_sup", what);
 	assert_has(rep, idt, what);
@@ -592,7 +521,7 @@ START_TEST(test_shutdown_error)
 		assert_has(rep, "killed", what);
 	}
 	/* stopped by the supervisor: not a child_terminated, no restart */
-	ck_assert_int_eq(count_reports(NEED("child_terminated"), NULL, 0), 0);
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 0);
 	ck_assert(ot_pid_is_none(child_pid(sup, "db")));
 	stop_sup(sup);
 }
@@ -608,9 +537,9 @@ START_TEST(test_clean_shutdown_not_reported)
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "db"));
 	stop_sup(sup);
 	ot_sleep(scaled_ms(20));
-	int n = count_reports(NEED("SUPERVISOR REPORT"), NULL, 0);
+	int n = ot_test_log_matching(OT_TEST_NEED("SUPERVISOR REPORT"), NULL, 0);
 	if (n)
-		dump_reports();
+		ot_test_log_dump();
 	ck_assert_int_eq(n, 0);
 }
 END_TEST
@@ -651,7 +580,7 @@ START_TEST(test_max_intensity_report)
 
 	char rep[LOG_SIZE], idt[OT_NAME_MAX + 16];
 	id_text("db", idt, sizeof(idt));
-	expect_report(NEED("reached_max_restart_intensity"), rep, what);
+	expect_report(OT_TEST_NEED("reached_max_restart_intensity"), rep, what);
 	assert_has(rep, "SUPERVISOR REPORT", what);
 	assert_has(rep, "rep_sup", what);
 	const char *ctx = strstr(rep, "errorContext: shutdown");
@@ -659,11 +588,11 @@ START_TEST(test_max_intensity_report)
 		      "%s: errorContext is not shutdown:\n%s", what, rep);
 	assert_has(rep, idt, what);
 	ck_assert_int_eq(
-		count_reports(NEED("reached_max_restart_intensity"), NULL, 0),
+		ot_test_log_matching(OT_TEST_NEED("reached_max_restart_intensity"), NULL, 0),
 		1);
 	/* the three crashes were reported each, and the two restarts */
-	ck_assert_int_eq(count_reports(NEED("child_terminated"), NULL, 0), 3);
-	ck_assert_int_eq(count_reports(NEED("restarted:"), NULL, 0), 2);
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 3);
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0), 2);
 	ck_assert_int_eq(atomic_load(&g_cfg[0].inits), 3);
 }
 END_TEST
@@ -704,17 +633,17 @@ START_TEST(test_progress_restarted)
 		}
 	}
 	int64_t deadline = now_ms() + scaled_ms(3000);
-	while (count_reports(NEED("restarted:"), NULL, 0) < want &&
+	while (ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0) < want &&
 	       now_ms() < deadline)
 		ot_sleep(2);
 	ot_sleep(scaled_ms(30));
 	for (int k = 0; k < 3; k++) {
 		char rep[LOG_SIZE], idt[OT_NAME_MAX + 16], pid[OT_PID_STRLEN];
 		id_text(ids[k], idt, sizeof(idt));
-		int n = count_reports(NEED("restarted:", idt), rep,
+		int n = ot_test_log_matching(OT_TEST_NEED("restarted:", idt), rep,
 				      sizeof(rep));
 		if (n != (restarted[_i][k] ? 1 : 0))
-			dump_reports();
+			ot_test_log_dump();
 		ck_assert_msg(n == (restarted[_i][k] ? 1 : 0),
 			      "%s: child %s has %d restarted reports, want %d",
 			      what, ids[k], n, restarted[_i][k] ? 1 : 0);
@@ -729,14 +658,108 @@ START_TEST(test_progress_restarted)
 		assert_has(rep, "PROGRESS REPORT", what);
 		assert_has(rep, pid, what);
 	}
-	ck_assert_int_eq(count_reports(NEED("restarted:"), NULL, 0), want);
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0), want);
 	/* the one that crashed is the one child_terminated names */
 	char idt[OT_NAME_MAX + 16];
 	id_text("b", idt, sizeof(idt));
-	ck_assert_int_eq(count_reports(NEED("child_terminated"), NULL, 0), 1);
-	ck_assert_int_eq(count_reports(NEED("child_terminated", idt), NULL, 0),
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 1);
+	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated", idt), NULL, 0),
 			 1);
 	stop_sup(sup);
+}
+END_TEST
+
+/* ---- the records --------------------------------------------------------- */
+
+/* What a record logger saw of each supervisor or progress report. */
+struct seen {
+	ot_severity severity;
+	ot_report_kind kind;
+	ot_pid pid;
+	char name[OT_NAME_MAX + 1];
+	bool has_reason;
+	ot_reason reason;
+};
+
+#define SEEN_KEEP 64
+static pthread_mutex_t g_seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct seen g_seen[SEEN_KEEP];
+static int g_nseen;
+
+static void keep_record(const ot_report *r, void *arg)
+{
+	(void)arg;
+	if (r->kind != OT_REPORT_SUPERVISOR && r->kind != OT_REPORT_PROGRESS)
+		return; /* the child's own crash report is not this test's */
+	pthread_mutex_lock(&g_seen_mu);
+	if (g_nseen < SEEN_KEEP) {
+		struct seen *s = &g_seen[g_nseen++];
+		s->severity = r->severity;
+		s->kind = r->kind;
+		s->pid = r->pid;
+		snprintf(s->name, sizeof s->name, "%s", r->name);
+		s->has_reason = r->reason != NULL;
+		if (r->reason)
+			s->reason = *r->reason;
+	}
+	pthread_mutex_unlock(&g_seen_mu);
+}
+
+static int count_seen(ot_report_kind kind)
+{
+	pthread_mutex_lock(&g_seen_mu);
+	int n = 0;
+	for (int i = 0; i < g_nseen; i++)
+		n += g_seen[i].kind == kind;
+	pthread_mutex_unlock(&g_seen_mu);
+	return n;
+}
+
+/*
+ * A logger of records gets the supervisor's reports as the header says:
+ * child_terminated is an error of kind OT_REPORT_SUPERVISOR with the
+ * child's reason, the restart a progress report (OT_LOG_INFO), both about
+ * the supervisor, by its registered name.
+ */
+START_TEST(test_records_kind_and_severity)
+{
+	g_nseen = 0;
+	ck_assert_ot_ok(ot_set_report_logger(keep_record, NULL));
+	ot_child_spec kid = worker("a", &g_cfg[0], OT_PERMANENT);
+	ot_sup_flags f = flags_of(OT_ONE_FOR_ONE, 10, 5000);
+	ot_pid sup = start_sup(&f, &kid, 1, "rec_sup");
+	ot_pid before = child_pid(sup, "a");
+	crash_child(before, F_DIV_ZERO);
+	wait_restarted(sup, "a", before);
+	int64_t deadline = now_ms() + scaled_ms(3000);
+	while ((count_seen(OT_REPORT_SUPERVISOR) < 1 ||
+		count_seen(OT_REPORT_PROGRESS) < 1) &&
+	       now_ms() < deadline)
+		ot_sleep(2);
+	stop_sup(sup);
+	ot_set_report_logger(NULL, NULL);
+
+	pthread_mutex_lock(&g_seen_mu);
+	int errors = 0, progress = 0;
+	for (int i = 0; i < g_nseen; i++) {
+		const struct seen *s = &g_seen[i];
+		ck_assert(ot_pid_equal(s->pid, sup));
+		ck_assert_str_eq(s->name, "rec_sup");
+		if (s->kind == OT_REPORT_SUPERVISOR) {
+			errors++;
+			ck_assert_int_eq(s->severity, OT_LOG_ERROR);
+			ck_assert(s->has_reason);
+			ck_assert_int_eq(s->reason.kind, OT_REASON_CRASH);
+			ck_assert_int_eq(s->reason.code, SIGFPE);
+		} else {
+			progress++;
+			ck_assert_int_eq(s->severity, OT_LOG_INFO);
+			ck_assert(!s->has_reason);
+		}
+	}
+	pthread_mutex_unlock(&g_seen_mu);
+	ck_assert_int_eq(errors, 1);
+	ck_assert_int_eq(progress, 1);
 }
 END_TEST
 
@@ -774,6 +797,10 @@ static Suite *report_suite(void)
 
 	tc = crash_tcase("crash_progress", 15);
 	tcase_add_loop_test(tc, test_progress_restarted, 0, 3);
+	suite_add_tcase(s, tc);
+
+	tc = crash_tcase("crash_records", 15);
+	tcase_add_test(tc, test_records_kind_and_severity);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -457,14 +457,14 @@ START_TEST(test_restart_types)
 		why = ot_reason_kill();
 		break;
 	}
-	ot_ref ref = mon(x);
+	ot_ref ref = ot_test_monitor(x);
 	if (rs == R_KILLED) {
 		ck_assert_ot_ok(ot_exit_pid(x, &why));
 		why.kind = OT_REASON_KILLED;
 	} else {
 		cast_stop(x, why);
 	}
-	ot_down_info d = expect_down(ref, 5000, what);
+	ot_down_info d = ot_test_expect_down(ref, 5000, what);
 	assert_reason(&d.reason, &why, what);
 
 	bool clean = rs <= R_SHUTDOWN_TEXT;
@@ -524,7 +524,7 @@ START_TEST(test_intensity)
 		in = OT_SUP_DEFAULT_INTENSITY;
 	}
 	ot_pid sup = sup_start(&fl, ch, 2);
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	ot_pid a = start_of("a", what), b = start_of("b", what);
 	for (int k = 0; k < in; k++) {
 		crash_child(a, "a", what);
@@ -533,7 +533,7 @@ START_TEST(test_intensity)
 		a = na;
 	}
 	crash_child(a, "a", what);
-	ot_down_info d = expect_down(ref, 5000, what);
+	ot_down_info d = ot_test_expect_down(ref, 5000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("b", sd, what);
@@ -558,7 +558,7 @@ START_TEST(test_intensity_period)
 			       wchild("b", &wb, OT_PERMANENT)};
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE, 1, period);
 	ot_pid sup = sup_start(&fl, ch, 2);
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	ot_pid a = start_of("a", what);
 	(void)start_of("b", what);
 	for (int k = 0; k < 4; k++) {
@@ -568,7 +568,7 @@ START_TEST(test_intensity_period)
 		/* let this restart fall out of the period */
 		ot_sleep(period + scaled_ms(60));
 	}
-	expect_no_down(ref, 0, "restarts wider apart than the period");
+	ot_test_expect_no_down(ref, 0, "restarts wider apart than the period");
 	cast_stop(a, boom());
 	struct ev e = expect_ev(EV_START, "a", "first of two");
 	double t = now_msf();
@@ -576,7 +576,7 @@ START_TEST(test_intensity_period)
 	require(t - e.t < period, "too slow to crash twice within %d ms",
 		period);
 	ot_down_info d =
-	    expect_down(ref, 5000, "two restarts within the period");
+	    ot_test_expect_down(ref, 5000, "two restarts within the period");
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	ck_assert_int_eq(count_ev(EV_START, "a"), 0);
@@ -627,12 +627,12 @@ START_TEST(test_failed_restart_retried)
 	if (_i)
 		fl.backoff = bo;
 	sup = sup_start(&fl, ch2, 2);
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	ot_pid c = start_of("c", what);
 	(void)start_of("d", what);
 	atomic_store(&wc.fail_next, 1000);
 	cast_stop(c, boom());
-	ot_down_info d = expect_down(ref, 5000, what);
+	ot_down_info d = ot_test_expect_down(ref, 5000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("d", sd, what);
@@ -679,25 +679,25 @@ START_TEST(test_escalation)
 	ot_sup_flags tf = mkflags(_i == 1 ? OT_ONE_FOR_ALL : OT_ONE_FOR_ONE,
 				  _i == 3 ? 0 : 5, 60000);
 	ot_pid top = sup_start(&tf, top_kids, 2);
-	ot_ref top_ref = mon(top);
+	ot_ref top_ref = ot_test_monitor(top);
 	ot_pid tw = start_of("tw", what);
 	ot_pid l1 = start_of("l1", what);
 	(void)start_of("l2", what);
 	ot_child_info mk = kid(top, "mid", what);
 	ck_assert_int_eq(mk.type, OT_SUPERVISOR);
 	ot_pid mid = mk.pid;
-	ot_ref mid_ref = mon(mid);
+	ot_ref mid_ref = ot_test_monitor(mid);
 
 	crash_child(l1, "l1", what);
 	l1 = start_of("l1", "mid's own restart");
 	crash_child(l1, "l1", what);
-	ot_down_info d = expect_down(mid_ref, 5000, what);
+	ot_down_info d = ot_test_expect_down(mid_ref, 5000, what);
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, "mid's exit");
 	expect_term("l2", sd, what);
 
 	if (_i == 3) {
-		d = expect_down(top_ref, 5000, what);
+		d = ot_test_expect_down(top_ref, 5000, what);
 		assert_reason(&d.reason, &sd, "top's exit");
 		expect_term("tw", sd, what);
 		ck_assert_int_eq(count_ev(EV_START, NULL), 0);
@@ -730,7 +730,7 @@ START_TEST(test_escalation)
 	assert_pid(got, nl2, what);
 	got = kid(top, "tw", what).pid;
 	assert_pid(got, tw, what);
-	expect_no_down(top_ref, 0, what);
+	ot_test_expect_no_down(top_ref, 0, what);
 	expect_no_ev(EV_START, NULL, 20, what);
 	sup_stop(top);
 }
@@ -763,7 +763,7 @@ START_TEST(test_auto_shutdown_any)
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE, 5, 60000);
 	fl.auto_shutdown = OT_AUTO_SHUTDOWN_ANY_SIGNIFICANT;
 	ot_pid sup = sup_start(&fl, ch, 3);
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	ot_pid a = start_of("a", what), s = start_of("s", what);
 	(void)start_of("z", what);
 	ot_reason why = _i == 0	  ? ot_reason_normal()
@@ -773,7 +773,7 @@ START_TEST(test_auto_shutdown_any)
 	cast_stop(s, why);
 	ot_reason sd = ot_reason_shutdown();
 	if (_i < 3) {
-		ot_down_info d = expect_down(ref, 5000, what);
+		ot_down_info d = ot_test_expect_down(ref, 5000, what);
 		assert_reason(&d.reason, &sd, what);
 		assert_log(mark, 0, "T:s T:z T:a", what);
 		expect_term("z", sd, what);
@@ -785,7 +785,7 @@ START_TEST(test_auto_shutdown_any)
 	ot_pid ns = start_of("s", what);
 	assert_new_pid(ns, s, what);
 	(void)counts(sup);
-	expect_no_down(ref, 20, what);
+	ot_test_expect_no_down(ref, 20, what);
 	sup_stop(sup);
 }
 END_TEST
@@ -810,21 +810,21 @@ START_TEST(test_auto_shutdown_all)
 	ot_sup_flags fl = mkflags(OT_ONE_FOR_ONE, 5, 60000);
 	fl.auto_shutdown = OT_AUTO_SHUTDOWN_ALL_SIGNIFICANT;
 	ot_pid sup = sup_start(&fl, ch, 3);
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	(void)start_of("a", what);
 	ot_pid s1 = start_of("s1", what), s2 = start_of("s2", what);
-	ot_ref r1 = mon(s1);
+	ot_ref r1 = ot_test_monitor(s1);
 	cast_stop(s1, ot_reason_normal());
-	(void)expect_down(r1, 5000, what);
+	(void)ot_test_expect_down(r1, 5000, what);
 	ot_child_info k = find_kid(sup, "s1");
 	if (_i)
 		ck_assert_int_eq(k.status, OT_CHILD_UNDEFINED);
 	else
 		ck_assert_int_eq(k.status, 0);
-	expect_no_down(ref, 20, "one significant child left");
+	ot_test_expect_no_down(ref, 20, "one significant child left");
 	cast_stop(s2, boom());
 	ot_down_info d =
-	    expect_down(ref, 5000, "the last significant child ended");
+	    ot_test_expect_down(ref, 5000, "the last significant child ended");
 	ot_reason sd = ot_reason_shutdown();
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
@@ -861,7 +861,7 @@ START_TEST(test_auto_shutdown_not_by_supervisor)
 	fl.auto_shutdown = _i == 1 ? OT_AUTO_SHUTDOWN_ALL_SIGNIFICANT
 				   : OT_AUTO_SHUTDOWN_ANY_SIGNIFICANT;
 	ot_pid sup = sup_start(&fl, ch, 2);
-	ot_ref ref = mon(sup);
+	ot_ref ref = ot_test_monitor(sup);
 	ot_pid a = start_of("a", what), s = start_of("s", what);
 	ot_reason sd = ot_reason_shutdown();
 	if (_i == 2) {
@@ -869,7 +869,7 @@ START_TEST(test_auto_shutdown_not_by_supervisor)
 		expect_term("s", sd, what);
 		(void)start_of("a", what);
 		(void)counts(sup);
-		expect_no_down(ref, 20, what);
+		ot_test_expect_no_down(ref, 20, what);
 		ck_assert_int_eq(find_kid(sup, "s").status, 0);
 		expect_no_ev(EV_START, "s", 0, what);
 		sup_stop(sup);
@@ -879,7 +879,7 @@ START_TEST(test_auto_shutdown_not_by_supervisor)
 	expect_term("s", sd, what);
 	ck_assert(!ot_is_alive(s));
 	(void)counts(sup);
-	expect_no_down(ref, 20, what);
+	ot_test_expect_no_down(ref, 20, what);
 	ot_pid ns;
 	if (_i == 0) {
 		ck_assert_ot_ok(
@@ -891,10 +891,10 @@ START_TEST(test_auto_shutdown_not_by_supervisor)
 	}
 	ot_pid started = start_of(_i == 0 ? "s" : "s2", what);
 	assert_pid(started, ns, what);
-	expect_no_down(ref, 0, what);
+	ot_test_expect_no_down(ref, 0, what);
 	cast_stop(ns, ot_reason_normal());
 	ot_down_info d =
-	    expect_down(ref, 5000, "the significant child's own exit");
+	    ot_test_expect_down(ref, 5000, "the significant child's own exit");
 	assert_reason(&d.reason, &sd, what);
 	expect_term("a", sd, what);
 }
@@ -1040,9 +1040,9 @@ START_TEST(test_backoff_responsive)
 	fl.backoff.min_ms = m;
 	ot_pid sup = sup_start(&fl, &ch, 1);
 	ot_pid a = start_of("a", what);
-	ot_ref ref = mon(a);
+	ot_ref ref = ot_test_monitor(a);
 	cast_stop(a, boom());
-	(void)expect_down(ref, 5000, what);
+	(void)ot_test_expect_down(ref, 5000, what);
 	double t0 = now_msf();
 	ot_child_info k = kid(sup, "a", what);
 	double took = now_msf() - t0;
@@ -1074,39 +1074,6 @@ static const int g_mfaults[] = {F_NULL_WRITE, F_DIV_ZERO, F_ABORT, F_OVERFLOW};
 static const char *const g_strat_names[] = {"one_for_one", "one_for_all",
 					    "rest_for_one",
 					    "simple_one_for_one", "dynamic"};
-
-/* The crash reason a fault must give. */
-static void check_crash(const ot_reason *r, int fault, const char *what)
-{
-	char text[OT_REASON_STRLEN];
-	ot_reason_format(r, text, sizeof(text));
-	ck_assert_msg(r->kind == OT_REASON_CRASH, "%s: reason %s, want a crash",
-		      what, text);
-	switch (fault) {
-	case F_NULL_WRITE:
-		ck_assert_msg(r->code == SIGSEGV && r->si_code == SEGV_MAPERR &&
-				  r->addr == 0 && !r->stack_overflow,
-			      "%s: reason %s, want SIGSEGV SEGV_MAPERR at 0",
-			      what, text);
-		break;
-	case F_DIV_ZERO:
-		ck_assert_msg(r->code == SIGFPE && r->si_code == FPE_INTDIV,
-			      "%s: reason %s, want SIGFPE FPE_INTDIV", what,
-			      text);
-		break;
-	case F_ABORT:
-		ck_assert_msg(r->code == SIGABRT, "%s: reason %s, want SIGABRT",
-			      what, text);
-		break;
-	case F_OVERFLOW:
-		ck_assert_msg(r->code == SIGSEGV && r->stack_overflow,
-			      "%s: reason %s, want a stack overflow", what,
-			      text);
-		break;
-	default:
-		break;
-	}
-}
 
 /* A process that calls target in a loop until told to stop, counting
  * what failed; it sends EV_WARM when ok reaches mark, EV_DONE at the end. */
@@ -1207,7 +1174,7 @@ START_TEST(test_crash_matrix)
 		    ot_supervisor_start_child(sup, &ch[1], NULL, NULL));
 	}
 	ot_pid x = start_of("x", what), y = start_of("y", what);
-	ot_ref xref = mon(x);
+	ot_ref xref = ot_test_monitor(x);
 
 	struct req q;
 	memset(&q, 0, sizeof(q));
@@ -1220,8 +1187,8 @@ START_TEST(test_crash_matrix)
 				    scaled_ms(5000), &why);
 	ck_assert_msg(rc == OT_ESERVERDIED, "%s: call returned %s, want %s",
 		      what, ot_err_name(rc), ot_err_name(OT_ESERVERDIED));
-	check_crash(&why, fault, what);
-	ot_down_info d = expect_down(xref, 5000, what);
+	ot_test_check_crash(&why, fault, what);
+	ot_down_info d = ot_test_expect_down(xref, 5000, what);
 	assert_reason(&d.reason, &why, what);
 
 	ot_pid nx = start_of("x", what);

@@ -839,7 +839,7 @@ START_TEST(test_intensity_defaults)
 	ot_pid child = expect_init(3000, what).pid;
 	for (int i = 0; i < cases[_i].allowed; i++)
 		child = kill_and_await_restart(child, what);
-	expect_no_down(ref, 20, what);
+	ot_test_expect_no_down(ref, 20, what);
 	ck_assert_msg(ot_is_alive(sup), "%s: died after %d restarts", what,
 		      cases[_i].allowed);
 	ck_assert_uint_eq(nspecs(sup), 1);
@@ -847,7 +847,7 @@ START_TEST(test_intensity_defaults)
 	/* one more */
 	ot_reason k = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(child, &k));
-	ot_down_info d = expect_down(ref, 3000, what);
+	ot_down_info d = ot_test_expect_down(ref, 3000, what);
 	ot_reason shutdown = ot_reason_shutdown();
 	assert_reason(&d.reason, &shutdown, what);
 	expect_no_init(20, what);
@@ -875,10 +875,10 @@ START_TEST(test_intensity_period_slides)
 	/* waiting out the period is the point here, not a synchronisation */
 	ot_sleep(period + period / 2 + 50);
 	child = kill_and_await_restart(child, "restart 2, a period later");
-	expect_no_down(ref, 20, "restart 2");
+	ot_test_expect_no_down(ref, 20, "restart 2");
 	ot_reason k = ot_reason_kill();
 	ck_assert_ot_ok(ot_exit_pid(child, &k));
-	ot_down_info d = expect_down(ref, 3000, "restart 3 at once");
+	ot_down_info d = ot_test_expect_down(ref, 3000, "restart 3 at once");
 	ot_reason shutdown = ot_reason_shutdown();
 	assert_reason(&d.reason, &shutdown, "restart 3 at once");
 }

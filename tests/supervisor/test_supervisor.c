@@ -331,7 +331,7 @@ static void expect_no_ev(uint64_t tag, int id, int ms, const char *what)
 
 static void expect_down_reason(ot_ref ref, ot_reason want, const char *what)
 {
-	ot_down_info d = expect_down(ref, 3000, what);
+	ot_down_info d = ot_test_expect_down(ref, 3000, what);
 	assert_reason(&d.reason, &want, what);
 }
 
@@ -546,8 +546,8 @@ START_TEST(test_start_order)
 	assert_counts(sup, 4, 4, 0, 4, "start order");
 	ot_ref refs[4];
 	for (int i = 0; i < 4; i++)
-		refs[i] = mon(pids[i]);
-	ot_ref sref = mon(sup);
+		refs[i] = ot_test_monitor(pids[i]);
+	ot_ref sref = ot_test_monitor(sup);
 	stop_sup(sup, "start order");
 	ck_assert_msg(!ot_is_alive(sup), "alive after ot_supervisor_stop");
 	for (int i = 0; i < 4; i++)
@@ -777,7 +777,7 @@ START_TEST(test_nested_sup)
 	ck_assert_ptr_eq(got.sup, &g_inner);
 	/* checked last, so that the rest runs either way */
 	ot_child_type got_type = got.type;
-	ot_ref iref = mon(in.pid);
+	ot_ref iref = ot_test_monitor(in.pid);
 	stop_sup(sup, "nested");
 	static const int rev[] = {1, 3, 2, 0};
 	assert_log(true, rev, 4, "nested stop");
@@ -826,7 +826,7 @@ START_TEST(test_child_api_errors)
 		  "get_childspec unknown");
 
 	/* terminate: stopped with shutdown, spec kept, not restarted */
-	ot_ref ra = mon(pa);
+	ot_ref ra = ot_test_monitor(pa);
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "a"));
 	ck_assert_msg(!ot_is_alive(pa), "a alive after terminate_child");
 	expect_down_reason(ra, ot_reason_shutdown(), "terminate_child a");
@@ -1488,7 +1488,7 @@ START_TEST(test_dynamic_ops)
 	ck_assert_ot_ok(ot_supervisor_get_childspec_pid(sup, pa, &got));
 	ck_assert_ptr_eq(got.server, &w_cb);
 	assert_counts(sup, 2, 2, 0, 2, "dynamic");
-	ot_ref ra = mon(pa);
+	ot_ref ra = ot_test_monitor(pa);
 	ck_assert_ot_ok(ot_supervisor_terminate_child_pid(sup, pa));
 	expect_down_reason(ra, ot_reason_shutdown(), "terminate_child_pid");
 	assert_counts(sup, 1, 1, 0, 1, "after terminate_child_pid");
@@ -1651,7 +1651,7 @@ START_TEST(test_stop)
 	ot_child_spec cs[2] = {server_child("c0", 0), server_child("c1", 1)};
 	ot_sup_spec s = sup_spec(OT_ONE_FOR_ONE, cs, 2);
 	ot_pid sup = start_sup(&s, "stop_me", "stop");
-	ot_ref sref = mon(sup);
+	ot_ref sref = ot_test_monitor(sup);
 	ck_assert_ot_ok(ot_supervisor_stop(sup, scaled_ms(5000)));
 	ck_assert(!ot_is_alive(sup));
 	static const int rev[] = {1, 0};
@@ -1683,7 +1683,7 @@ START_TEST(test_stop_shutdown_forms)
 	ot_pid sup = start_sup(&s, NULL, "shutdown forms");
 	ot_ref r[3];
 	for (int i = 0; i < 3; i++)
-		r[i] = mon(expect_ev(EV_INIT, i, 3000, "init").pid);
+		r[i] = ot_test_monitor(expect_ev(EV_INIT, i, 3000, "init").pid);
 	int64_t t0 = now_ms();
 	stop_sup(sup, "shutdown forms");
 	int64_t dt = now_ms() - t0;
@@ -1693,9 +1693,9 @@ START_TEST(test_stop_shutdown_forms)
 	ck_assert_msg(dt < scaled_ms(5000), "stop took %lld ms",
 		      (long long)dt);
 	expect_down_reason(r[2], ot_reason_shutdown(), "infinity");
-	ot_down_info d = expect_down(r[1], 3000, "brutal_kill");
+	ot_down_info d = ot_test_expect_down(r[1], 3000, "brutal_kill");
 	ck_assert_int_eq(d.reason.kind, OT_REASON_KILLED);
-	d = expect_down(r[0], 3000, "timeout");
+	d = ot_test_expect_down(r[0], 3000, "timeout");
 	ck_assert_int_eq(d.reason.kind, OT_REASON_KILLED);
 	/* inf's terminate, then slow's (killed inside it); none for brutal */
 	static const int term[] = {2, 0};
@@ -1714,13 +1714,13 @@ START_TEST(test_crash_child_restarted)
 	ot_pid sup = start_sup(&s, NULL, "crash");
 	ot_pid c0 = expect_ev(EV_INIT, 0, 3000, "c0").pid;
 	ot_pid c1 = expect_ev(EV_INIT, 1, 3000, "c1").pid;
-	ot_ref r = mon(c0);
+	ot_ref r = ot_test_monitor(c0);
 	struct req q;
 	memset(&q, 0, sizeof(q));
 	q.op = OP_CRASH;
 	q.fault = F_NULL_WRITE;
 	ck_assert_ot_ok(ot_gen_server_cast(c0, &q, sizeof(q)));
-	ot_down_info d = expect_down(r, 3000, "crash");
+	ot_down_info d = ot_test_expect_down(r, 3000, "crash");
 	ck_assert_int_eq(d.reason.kind, OT_REASON_CRASH);
 	ck_assert_int_eq(d.reason.code, SIGSEGV);
 	ot_pid c0b = expect_ev(EV_INIT, 0, 3000, "c0 restarted").pid;
