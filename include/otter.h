@@ -28,6 +28,7 @@
 #include <otter/proc.h>
 #include <otter/io.h>
 #include <otter/gen_server.h>
+#include <otter/gen_server_client.h>
 #include <otter/supervisor.h>
 #include <otter/run.h>
 

@@ -4,6 +4,8 @@ otter_man_pages = \
 	man/ot_error.3 \
 	man/ot_fd.3 \
 	man/ot_gen_server.3 \
+	man/ot_gen_server_client.3 \
+	man/ot_gen_server_request.3 \
 	man/ot_link.3 \
 	man/ot_log.3 \
 	man/ot_message.3 \
@@ -34,20 +36,43 @@ otter_man_stubs = \
 	man/ot_exit_pid.3 \
 	man/ot_fd_set_nonblocking.3 \
 	man/ot_fd_wait.3 \
+	man/ot_gen_server_abcast.3 \
 	man/ot_gen_server_call.3 \
+	man/ot_gen_server_call_msg.3 \
+	man/ot_gen_server_call_msg_name.3 \
 	man/ot_gen_server_call_name.3 \
+	man/ot_gen_server_call_opts.3 \
+	man/ot_gen_server_call_opts_name.3 \
 	man/ot_gen_server_cast.3 \
+	man/ot_gen_server_cast_name.3 \
+	man/ot_gen_server_check_response.3 \
 	man/ot_gen_server_get_state.3 \
+	man/ot_gen_server_get_state_name.3 \
+	man/ot_gen_server_multi_call.3 \
+	man/ot_gen_server_receive_response.3 \
 	man/ot_gen_server_replace_state.3 \
+	man/ot_gen_server_replace_state_name.3 \
 	man/ot_gen_server_reply.3 \
+	man/ot_gen_server_send_request.3 \
+	man/ot_gen_server_send_request_add.3 \
+	man/ot_gen_server_send_request_name.3 \
 	man/ot_gen_server_start.3 \
 	man/ot_gen_server_start_link.3 \
 	man/ot_gen_server_stop.3 \
+	man/ot_gen_server_stop_name.3 \
+	man/ot_gen_server_wait_response.3 \
 	man/ot_gs_error.3 \
 	man/ot_gs_ignore.3 \
 	man/ot_gs_noreply.3 \
 	man/ot_gs_ok.3 \
 	man/ot_gs_reply.3 \
+	man/ot_gs_reqids_add.3 \
+	man/ot_gs_reqids_check_response.3 \
+	man/ot_gs_reqids_free.3 \
+	man/ot_gs_reqids_receive_response.3 \
+	man/ot_gs_reqids_size.3 \
+	man/ot_gs_reqids_to_list.3 \
+	man/ot_gs_reqids_wait_response.3 \
 	man/ot_gs_stop.3 \
 	man/ot_gs_stop_reply.3 \
 	man/ot_in_process.3 \
@@ -102,8 +127,10 @@ otter_man_stubs = \
 	man/ot_send.3 \
 	man/ot_send_after.3 \
 	man/ot_send_alias.3 \
+	man/ot_send_name.3 \
 	man/ot_send_owned.3 \
 	man/ot_set_crash_handler.3 \
+	man/ot_set_exit_hook.3 \
 	man/ot_set_logger.3 \
 	man/ot_set_report_logger.3 \
 	man/ot_severity_name.3 \
@@ -116,24 +143,31 @@ otter_man_stubs = \
 	man/ot_sup_init_children.3 \
 	man/ot_sup_init_flags.3 \
 	man/ot_supervisor_count_children.3 \
+	man/ot_supervisor_count_children_name.3 \
 	man/ot_supervisor_delete_child.3 \
+	man/ot_supervisor_delete_child_name.3 \
 	man/ot_supervisor_get_childspec.3 \
 	man/ot_supervisor_get_childspec_pid.3 \
 	man/ot_supervisor_named.3 \
 	man/ot_supervisor_restart_child.3 \
 	man/ot_supervisor_restart_child_info.3 \
+	man/ot_supervisor_restart_child_name.3 \
 	man/ot_supervisor_start_child.3 \
 	man/ot_supervisor_start_child_extra.3 \
 	man/ot_supervisor_start_child_extra_info.3 \
+	man/ot_supervisor_start_child_extra_name.3 \
 	man/ot_supervisor_start_child_info.3 \
+	man/ot_supervisor_start_child_name.3 \
 	man/ot_supervisor_start_link.3 \
 	man/ot_supervisor_start_link_init.3 \
 	man/ot_supervisor_stop.3 \
 	man/ot_supervisor_terminate_child.3 \
+	man/ot_supervisor_terminate_child_name.3 \
 	man/ot_supervisor_terminate_child_pid.3 \
 	man/ot_supervisor_which_child.3 \
 	man/ot_supervisor_which_child_pid.3 \
 	man/ot_supervisor_which_children.3 \
+	man/ot_supervisor_which_children_name.3 \
 	man/ot_thread_detach.3 \
 	man/ot_trap_exit.3 \
 	man/ot_unalias.3 \

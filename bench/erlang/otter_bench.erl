@@ -27,6 +27,7 @@
 %%                                      seconds to spawn N processes that
 %%                                      wait in receive / resident bytes
 %%                                      per process while they all wait
+%%   run([kill, N])                     microseconds per process killed
 %%   run([sup_scale, N | [static | dynamic]])
 %%                                      microseconds per child of a
 %%                                      supervisor's whole life with N
@@ -58,7 +59,8 @@
 
 -export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
          call_time/1, cast_rate/2, pairs_rate/2, sup_start/2, idle/2,
-         sup_tree/3, sup_scale/2, restart_latency/3, storm_rate/2]).
+         sup_tree/3, sup_scale/2, restart_latency/3, storm_rate/2,
+         kill_cost/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_continue/2]).
 
 -define(WARMUP, 0.1).
@@ -100,6 +102,7 @@ run([Name | Args0]) ->
             {idle, [N]} -> {fun() -> idle(N, spawn) end, 3};
             {idle, [N, R]} -> {fun() -> idle(N, R) end,
                                case R of memory -> 0; _ -> 3 end};
+            {kill, [N]} -> {fun() -> kill_cost(N) end, 3};
             {sup_scale, [N]} -> {fun() -> sup_scale(N, static) end, 3};
             {sup_scale, [N, W]} -> {fun() -> sup_scale(N, W) end, 3};
             {sup_tree, []} ->
@@ -422,6 +425,38 @@ start_idle(Sup, I, N) ->
 %% beforehand), then gen_server:stop/3; dynamic: N start_child under a
 %% simple_one_for_one supervisor, terminate_child of the first half (in
 %% start order, one at a time), then the stop with the other half running.
+%% Kill: the head traps exits, spawn_links N processes that wait in
+%% receive (untimed), then, timed, does to each what the supervisor does to
+%% brutal_kill a child (monitor, unlink, exit(Pid, kill)) and takes the N
+%% 'DOWN's. Microseconds per process; the kill loop's share on stderr as a
+%% note. bench_kill.c.
+
+kill_cost(N) when is_integer(N), N >= 1 ->
+    process_flag(trap_exit, true),
+    Self = self(),
+    Pids = [spawn_link(fun() -> Self ! {waiting, self()}, kill_wait() end)
+            || _ <- lists:seq(1, N)],
+    [receive {waiting, P} -> ok end || P <- Pids],
+    T0 = now_ns(),
+    lists:foreach(fun(P) ->
+                          erlang:monitor(process, P),
+                          unlink(P),
+                          exit(P, kill)
+                  end, Pids),
+    T1 = now_ns(),
+    kill_downs(N),
+    T2 = now_ns(),
+    io:format(standard_error, "note: N=~b: kills ~.3f us/process, all DOWNs "
+              "~.3f us/process~n",
+              [N, (T1 - T0) / 1.0e3 / N, (T2 - T0) / 1.0e3 / N]),
+    (T2 - T0) / 1.0e3 / N.
+
+kill_wait() -> receive _ -> kill_wait() end.
+
+kill_downs(0) -> ok;
+kill_downs(K) ->
+    receive {'DOWN', _, process, _, killed} -> kill_downs(K - 1) end.
+
 %% Microseconds per child for all of it; each phase on stderr as a note,
 %% with the CPU time of the phases per child (statistics(runtime), in
 %% ms: coarse at 1,000 children). bench_sup_scale.c.

@@ -11,7 +11,8 @@
  * children: a bucket that crashes is not restarted, and the registry, which
  * monitors it, forgets its name. A bucket traps exits, so that its
  * supervisor's shutdown runs terminate, which frees the tree; after a stack
- * overflow (no terminate) orphans.c frees it.
+ * overflow or a kill (no terminate) the runtime calls release, which frees
+ * it too.
  */
 #include "config.h"
 
@@ -88,10 +89,6 @@ static ot_gs_ret bucket_init(void *arg, void **state)
 	RB_INIT(&b->entries);
 	size_t n = name->n < sizeof(b->name) ? name->n : sizeof(b->name) - 1;
 	memcpy(b->name, name->p, n);
-	if (kv_orphan_track(ot_self(), b, bucket_free) != 0) {
-		free(b);
-		return ot_gs_stop(ot_reason_error(OT_ENOMEM, "out of memory"));
-	}
 	/* Trap exits: the supervisor's shutdown then runs terminate. */
 	ot_trap_exit(true, NULL);
 	*state = b;
@@ -170,9 +167,10 @@ static ot_gs_ret bucket_call(const void *request, size_t size, ot_gs_from from,
 	return ot_gs_stop(ot_reason_error(OT_EINVAL, "unknown request"));
 }
 
+/* terminate, and release when no terminate ran: the tree goes either way. */
 static void bucket_terminate(const ot_reason *reason, void *state)
 {
-	kv_orphan_untrack(ot_self());
+	(void)reason;
 	bucket_free(state);
 }
 
@@ -187,6 +185,7 @@ const ot_gen_server_callbacks kv_bucket_callbacks = {
     .init = bucket_init,
     .handle_call = bucket_call,
     .terminate = bucket_terminate,
+    .release = bucket_terminate,
     .format_status = bucket_status,
 };
 

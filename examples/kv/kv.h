@@ -45,8 +45,7 @@
  * The processes find each other by registered name, as in the guide, so
  * one runtime runs one service at a time.
  *
- * Also here: orphans.c frees what a process that died without terminate
- * left behind; reports.c prints otter's reports; demo.c is the scripted
+ * Also here: reports.c prints otter's reports; demo.c is the scripted
  * session of `kv-server --demo`, and main.c the program. All but main.c
  * form a library, which tests/kv/test_kv.c links too.
  */
@@ -210,21 +209,6 @@ void kv_fault_commit(int fault);
  * reason), else the call's error. */
 int kv_bucket_crash(ot_pid bucket, int fault, ot_reason *why);
 int kv_registry_crash(int fault, ot_reason *why);
-
-/* ---- what dead processes leave behind (orphans.c) ------------------------ */
-
-/*
- * A process that ends without running terminate (a stack overflow, a kill)
- * cannot free what it malloc'd. A server that matters calls
- * kv_orphan_track() in init with its state and kv_orphan_untrack() in
- * terminate; kv_orphan_reap() frees the states of tracked processes that
- * have ended. The registry reaps when a bucket goes DOWN and when it
- * starts; kv_stop() reaps last. Returns 0 or OT_ENOMEM.
- */
-int kv_orphan_track(ot_pid owner, void *state, void (*free_fn)(void *));
-void kv_orphan_untrack(ot_pid owner);
-/* Returns how many states it freed. */
-size_t kv_orphan_reap(void);
 
 /* ---- the TCP side -------------------------------------------------------- */
 

@@ -102,14 +102,10 @@ static void registry_free(void *arg)
 static ot_gs_ret registry_init(void *arg, void **state)
 {
 	struct registry *r = calloc(1, sizeof(*r));
-	if (!r || kv_orphan_track(ot_self(), r, registry_free) != 0) {
-		free(r);
+	if (!r)
 		return ot_gs_stop(ot_reason_error(OT_ENOMEM, "out of memory"));
-	}
 	RB_INIT(&r->names);
 	RB_INIT(&r->refs);
-	/* A registry that overflowed its stack left its trees behind. */
-	kv_orphan_reap();
 	/* Trap exits: kv.sup's shutdown then runs terminate. */
 	ot_trap_exit(true, NULL);
 	*state = r;
@@ -211,7 +207,7 @@ static ot_gs_ret registry_call(const void *request, size_t size,
 	return ot_gs_reply(&r->reply, sizeof(r->reply));
 }
 
-/* A bucket went DOWN: forget its name, and free what it could not. */
+/* A bucket went DOWN: forget its name (its tree went with it: release). */
 static ot_gs_ret registry_info(const ot_msg *msg, void **state)
 {
 	struct registry *r = *state;
@@ -221,17 +217,15 @@ static ot_gs_ret registry_info(const ot_msg *msg, void **state)
 		struct name *e = RB_FIND(ref_tree, &r->refs, &key);
 		if (e)
 			forget(r, e);
-		/* No terminate ran after these: its tree is an orphan. */
-		if (down->reason.stack_overflow ||
-		    down->reason.kind == OT_REASON_KILLED)
-			kv_orphan_reap();
 	}
 	return ot_gs_noreply();
 }
 
+/* terminate, and release when no terminate ran (a stack overflow, a
+ * kill): the trees go either way. */
 static void registry_terminate(const ot_reason *reason, void *state)
 {
-	kv_orphan_untrack(ot_self());
+	(void)reason;
 	registry_free(state);
 }
 
@@ -246,6 +240,7 @@ const ot_gen_server_callbacks kv_registry_callbacks = {
     .handle_call = registry_call,
     .handle_info = registry_info,
     .terminate = registry_terminate,
+    .release = registry_terminate,
     .format_status = registry_status,
 };
 

@@ -187,8 +187,6 @@ void kv_close(void)
 		close(listen_fd);
 	listen_fd = -1;
 	atomic_store(&crash_allowed, false);
-	/* Every process of the tree has ended: what they left, goes. */
-	kv_orphan_reap();
 }
 
 int kv_start(const struct kv_options *opts, struct kv_service *out,

@@ -174,6 +174,20 @@ typedef struct ot_gen_server_callbacks {
 	 * "<format_status crashed: REASON>", and the server goes on, or ends
 	 * with the reason it was ending for (OTP's gen:format_status). */
 	int (*format_status)(void *state, char *buf, size_t size);
+	/* Frees the state of a server that ended without running terminate
+	 * to its end (no OTP twin: Erlang frees a process's heap itself).
+	 * Runs once the server has ended, if its init had returned ok and
+	 * terminate did not return: it was killed, overflowed its stack, got
+	 * an exit signal while not trapping exits, was ended by ot_shutdown()
+	 * that way, has no terminate, or terminate itself was cut short (a
+	 * kill while it waited, a crash in it): then release gets the state
+	 * as terminate left it, so a terminate that frees part of the state
+	 * before it waits must leave a mark of what it freed. It runs off the server's stack, on a scheduler
+	 * thread, before the server's links and monitors hear of its end
+	 * (ot_set_exit_hook(): it must not wait — free memory and close
+	 * descriptors, nothing that receives or calls). A crash in it is
+	 * caught and reported. NULL: the state is not freed then. */
+	void (*release)(const ot_reason *reason, void *state);
 } ot_gen_server_callbacks;
 
 /* Start options. The zero value means: no name, 5000 ms to start. */
@@ -230,6 +244,12 @@ OT_API int ot_gen_server_start_link(const ot_gen_server_callbacks *cb,
  *  OT_EDEADLK (a server calling itself), OT_ETOOBIG (the reply did not fit
  *  in cap: *reply_size says how big it was), OT_EINVAL (also for a request
  *  size above PTRDIFF_MAX).
+ * timeout_ms is taken as it is: OT_INFINITY waits for ever, and 0 means
+ * "do not wait" (the request is sent and handled, and the call returns
+ * OT_ETIMEDOUT), not a default. ot_gen_server_call_opts() takes an
+ * options struct whose zero value is the default (5000 ms), and
+ * ot_gen_server_call_msg() a reply of any size
+ * (otter/gen_server_client.h).
  * reason may be NULL. From: process or foreign; blocks the caller only.
  */
 OT_API int ot_gen_server_call(ot_pid server, const void *request, size_t size,
@@ -293,5 +313,9 @@ OT_API int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
 				       ot_reason *reason);
 
 OT_END_DECLS
+
+/* Calls with options, owned replies, asynchronous requests, calls by
+ * name, multi_call and abcast. */
+#include <otter/gen_server_client.h>
 
 #endif /* OTTER_GEN_SERVER_H */

@@ -211,6 +211,12 @@ typedef struct ot_spawn_opts {
 	unsigned flags;
 	/* With OT_SPAWN_MONITOR: where the monitor's reference is stored. */
 	struct ot_ref *monitor_ref;
+	/* The new process's exit hook, as if it had called
+	 * ot_set_exit_hook(exit_hook, exit_hook_arg) before it first ran:
+	 * it runs even if the process is killed before that. NULL: none.
+	 * Not run when ot_spawn() fails (the caller keeps exit_hook_arg). */
+	void (*exit_hook)(const ot_reason *reason, void *arg);
+	void *exit_hook_arg;
 } ot_spawn_opts;
 
 /* Links the caller and the new process before the new one runs: a child
@@ -485,9 +491,12 @@ OT_API int ot_monitor_name(const char *name, ot_ref *out);
  * one already received (OT_DEMONITOR_FLUSH removes that one too). A ref the
  * caller does not own (someone else's, stale, or zero) does nothing.
  * Returns 0, or with OT_DEMONITOR_INFO 1 when the monitor was active and 0
- * when it was not (already fired, or never the caller's).
+ * when it was not (already fired, or never the caller's). As in OTP, a 0
+ * from OT_DEMONITOR_INFO without OT_DEMONITOR_FLUSH for a monitor that
+ * fired means its DOWN is in the caller's mailbox when this returns (if the
+ * target had just ended, this waits the moment it takes its DOWN to come).
  * Errors: OT_EINVAL (unknown flags), OT_ENOTSTARTED. From: process or
- * foreign. Never blocks.
+ * foreign. Never blocks but for that moment.
  */
 OT_API int ot_demonitor(ot_ref ref, unsigned flags);
 
@@ -612,6 +621,27 @@ typedef void (*ot_crash_fn)(const ot_reason *reason, void *arg);
 OT_API int ot_set_crash_handler(ot_crash_fn fn, void *arg);
 
 /*
+ * Sets the calling process's exit hook: fn(reason, arg) runs once the
+ * process has ended, whatever ended it (it returned, ot_exit(), a crash, a
+ * stack overflow, a kill, an exit signal, ot_shutdown()), with the reason
+ * it ended with, so that what the process owned (its heap state, its
+ * descriptors) is released even when none of its own code could run.
+ * A later call replaces the hook; fn NULL removes it. It runs exactly
+ * once, by the runtime on a scheduler thread, off the process's stack
+ * (which is gone: arg must not point into it), before the process's
+ * links and monitors get their EXIT / DOWN and before its name is
+ * released. So it must be short and must not wait: it may free memory,
+ * close descriptors and send messages (ot_send() and the like, which
+ * then have no sender), but not receive, call, sleep or wait on a
+ * descriptor, and ot_self() is not the ended process. A crash inside fn
+ * is caught: it is reported (a crash report, at OT_LOG_ERROR) and the
+ * runtime goes on; what fn had not freed yet stays allocated.
+ * Errors: OT_ENOTPROC (foreign thread), OT_ENOTSTARTED. From: process.
+ */
+typedef void (*ot_exit_hook_fn)(const ot_reason *reason, void *arg);
+OT_API int ot_set_exit_hook(ot_exit_hook_fn fn, void *arg);
+
+/*
  * Runs fn(arg) in the calling process and catches how it may end the
  * process (Erlang's catch): a crash inside fn (SIGSEGV, SIGBUS, SIGFPE,
  * SIGILL, SIGABRT) or an ot_exit() from it comes back here as
@@ -639,7 +669,10 @@ typedef struct ot_timer {
 /*
  * Sends a copy of (tag, data, size) to the process to after timeout_ms
  * milliseconds, as if the caller had sent it then (its pid is the sender).
- * *out (may be NULL) receives a reference for ot_cancel_timer().
+ * *out (may be NULL) receives a reference for ot_cancel_timer(). As
+ * Erlang's send_after to a pid, the timer is cancelled when the process
+ * to ends, or at once if it is not alive: it is then counted nowhere
+ * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER.
  * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
  * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign. Never blocks.
@@ -683,6 +716,15 @@ OT_API int ot_unregister(const char *name);
  * From: process or foreign. Never blocks for long.
  */
 OT_API int ot_whereis(const char *name, ot_pid *out);
+
+/*
+ * Sends as ot_send() to the process registered as name now (Erlang's
+ * Name ! Msg). Errors: as ot_send(), and OT_EINVAL (name NULL or empty),
+ * OT_ENAMETOOLONG, OT_ENOTREG (no process has the name: Erlang raises
+ * badarg). From: process or foreign. Never blocks.
+ */
+OT_API int ot_send_name(const char *name, uint64_t tag, const void *data,
+			size_t size);
 
 /* ----------------------------------------------------------------------
  * Waiting for file descriptors, and read/write/accept/connect that park a

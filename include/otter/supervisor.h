@@ -468,6 +468,30 @@ OT_API int ot_supervisor_get_childspec_pid(ot_pid sup, ot_pid child,
  */
 OT_API int ot_child_spec_check(const ot_child_spec *spec, ot_reason *reason);
 
+/*
+ * The calls by registered name (OTP's Sup argument as a name): each is its
+ * pid form applied to the process registered as name now, looked up once.
+ * A name nobody has is OT_ENOPROC, as ot_supervisor_named() makes it;
+ * unlike that function, a NULL or empty name is OT_EINVAL and a name
+ * longer than OT_NAME_MAX is OT_ENAMETOOLONG.
+ */
+OT_API int ot_supervisor_start_child_name(const char *name,
+					  const ot_child_spec *spec,
+					  ot_pid *out, ot_reason *reason);
+OT_API int ot_supervisor_start_child_extra_name(const char *name,
+						const void *extra, size_t size,
+						ot_pid *out, ot_reason *reason);
+OT_API int ot_supervisor_terminate_child_name(const char *name,
+					      const char *id);
+OT_API int ot_supervisor_restart_child_name(const char *name, const char *id,
+					    ot_pid *out, ot_reason *reason);
+OT_API int ot_supervisor_delete_child_name(const char *name, const char *id);
+OT_API int ot_supervisor_which_children_name(const char *name,
+					     ot_child_info *out, size_t cap,
+					     size_t *total);
+OT_API int ot_supervisor_count_children_name(const char *name,
+					     ot_child_counts *out);
+
 OT_END_DECLS
 
 #endif /* OTTER_SUPERVISOR_H */

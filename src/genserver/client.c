@@ -161,11 +161,9 @@ int ot_gen_server_start_link(const ot_gen_server_callbacks *cb, void *arg,
 }
 
 /* ---------------------------------------------------------------------
- * Calls
+ * Requests: what a call is made of
  */
 
-/* Sends tag + (alias, payload) to server and waits for the reply through
- * the alias, or for the server's DOWN. On success *m is the reply. */
 /* What a call and a stop check first; then they monitor the server. */
 static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
 {
@@ -178,14 +176,15 @@ static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
 	return ot_monitor(server, watch);
 }
 
-static int request(ot_pid server, uint64_t tag, const void *payload,
-		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
+int ot__gs_send_request(ot_pid server, uint64_t tag, const void *payload,
+			size_t size, ot_gs_request *out)
 {
+	*out = (ot_gs_request){.server = OT_PID_NONE};
 	/* A size no buffer can have: the frame's length would wrap. */
 	if ((size && !payload) || size > (size_t)PTRDIFF_MAX)
 		return OT_EINVAL;
 	ot_ref watch;
-	int rc = watch_server(server, timeout_ms, &watch);
+	int rc = watch_server(server, 0, &watch);
 	if (rc)
 		return rc;
 	uint64_t alias;
@@ -209,33 +208,120 @@ static int request(ot_pid server, uint64_t tag, const void *payload,
 	rc = ot_send(server, tag, frame, len);
 	if (frame != small)
 		free(frame);
-	struct down_match dm = {alias, watch, TAG_REPLY};
-	if (rc == 0)
-		rc = ot_receive_match(is_answer, &dm, m, timeout_ms);
-	/* From here no reply can arrive; one that came between the end of
-	 * the wait and now is taken out, so none is ever left behind. */
-	ot_unalias(alias);
 	if (rc) {
-		ot_msg *late;
-		struct down_match reply_only = {alias, {0}, TAG_REPLY};
-		while (ot_receive_match(is_answer, &reply_only, &late, 0) == 0)
-			ot_msg_free(late);
+		ot_unalias(alias);
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return rc;
 	}
-	const ot_down_info *d = ot_msg_down(*m);
-	if (!d) {
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return 0;
-	}
-	int err =
-	    d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC : OT_ESERVERDIED;
-	if (reason)
-		*reason = ot_reason_without_data(&d->reason);
-	ot_msg_free(*m);
-	*m = NULL;
-	return err;
+	*out = (ot_gs_request){server, alias, watch};
+	return 0;
 }
+
+void ot__gs_forget(ot_gs_request *req)
+{
+	if (!req->alias)
+		return;
+	/* From here no reply can arrive, and one that came but was not
+	 * taken is dropped with the alias (ot_unalias()), so none is ever
+	 * left behind; the flush does the same for the DOWN. */
+	ot_unalias(req->alias);
+	ot_demonitor(req->monitor, OT_DEMONITOR_FLUSH);
+	req->alias = 0;
+}
+
+size_t ot__gs_answers(const ot_msg *m, const struct ot__gs_reqid *items,
+		      size_t n)
+{
+	uint64_t alias = ot_msg_alias(m);
+	if (alias) {
+		if (ot_msg_tag(m) != TAG_REPLY)
+			return n;
+		for (size_t i = 0; i < n; i++)
+			if (items[i].req.alias == alias)
+				return i;
+		return n;
+	}
+	const ot_down_info *d = ot_msg_down(m);
+	if (d)
+		for (size_t i = 0; i < n; i++)
+			if (items[i].req.alias &&
+			    items[i].req.monitor.id == d->ref.id)
+				return i;
+	return n;
+}
+
+struct await_match {
+	const struct ot__gs_reqid *items;
+	size_t n;
+	size_t which;
+};
+
+static bool answers_one(const ot_msg *m, void *arg)
+{
+	struct await_match *am = arg;
+	am->which = ot__gs_answers(m, am->items, am->n);
+	return am->which < am->n;
+}
+
+/* The one place a caller waits for a reply (or its server's DOWN). */
+int ot__gs_await(const struct ot__gs_reqid *items, size_t n, ot_msg **m,
+		 size_t *which, int timeout_ms)
+{
+	struct await_match am = {items, n, n};
+	int rc = ot_receive_match(answers_one, &am, m, timeout_ms);
+	if (rc == 0)
+		*which = am.which;
+	return rc;
+}
+
+int ot__gs_outcome(ot_gs_request *req, ot_msg *m, ot_msg **reply,
+		   ot_reason *reason)
+{
+	const ot_down_info *d = ot_msg_down(m);
+	int err = 0;
+	if (d) {
+		err = d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC
+							  : OT_ESERVERDIED;
+		if (reason) /* kept past m: no payload */
+			*reason = ot_reason_without_data(&d->reason);
+	}
+	ot__gs_forget(req);
+	if (err) {
+		if (reply)
+			ot_msg_free(m);
+		return err;
+	}
+	if (reply)
+		*reply = m;
+	return 0;
+}
+
+/* A whole call: sends tag + (alias, payload) to server and waits for the
+ * reply through the alias, or for the server's DOWN. On success *m is
+ * the reply. */
+static int request(ot_pid server, uint64_t tag, const void *payload,
+		   size_t size, int timeout_ms, ot_msg **m, ot_reason *reason)
+{
+	*m = NULL;
+	if (timeout_ms < OT_INFINITY)
+		return OT_EINVAL;
+	struct ot__gs_reqid one;
+	int rc = ot__gs_send_request(server, tag, payload, size, &one.req);
+	if (rc)
+		return rc;
+	ot_msg *got = NULL;
+	size_t which;
+	rc = ot__gs_await(&one, 1, &got, &which, timeout_ms);
+	if (rc) {
+		ot__gs_forget(&one.req);
+		return rc;
+	}
+	return ot__gs_outcome(&one.req, got, m, reason);
+}
+
+/* ---------------------------------------------------------------------
+ * Calls
+ */
 
 int ot_gen_server_call(ot_pid server, const void *req, size_t size, void *reply,
 		       size_t cap, size_t *reply_size, int timeout_ms,
@@ -260,18 +346,41 @@ int ot_gen_server_call(ot_pid server, const void *req, size_t size, void *reply,
 	return 0;
 }
 
-int ot_gen_server_call_name(const char *name, const void *req, size_t size,
-			    void *reply, size_t cap, size_t *reply_size,
-			    int timeout_ms, ot_reason *reason)
+/* A timeout of ot_gs_call_opts as a timeout of ot_receive(), or
+ * OT_EINVAL. */
+int ot__gs_call_timeout(const ot_gs_call_opts *opts, int *timeout_ms)
 {
-	ot_pid pid;
-	int rc = ot_whereis(name, &pid);
-	if (rc == OT_ENOTREG)
-		return OT_ENOPROC;
+	int t = opts ? opts->timeout_ms : 0;
+	if (t < OT_GS_NOWAIT)
+		return OT_EINVAL;
+	*timeout_ms = t == 0 ? OT_GS_DEFAULT_TIMEOUT : t == OT_GS_NOWAIT ? 0 : t;
+	return 0;
+}
+
+int ot_gen_server_call_opts(ot_pid server, const void *req, size_t size,
+			    void *reply, size_t cap, size_t *reply_size,
+			    const ot_gs_call_opts *opts, ot_reason *reason)
+{
+	int timeout_ms;
+	int rc = ot__gs_call_timeout(opts, &timeout_ms);
 	if (rc)
 		return rc;
-	return ot_gen_server_call(pid, req, size, reply, cap, reply_size,
+	return ot_gen_server_call(server, req, size, reply, cap, reply_size,
 				  timeout_ms, reason);
+}
+
+int ot_gen_server_call_msg(ot_pid server, const void *req, size_t size,
+			   ot_msg **reply, const ot_gs_call_opts *opts,
+			   ot_reason *reason)
+{
+	if (!reply)
+		return OT_EINVAL;
+	*reply = NULL;
+	int timeout_ms;
+	int rc = ot__gs_call_timeout(opts, &timeout_ms);
+	if (rc)
+		return rc;
+	return request(server, TAG_CALL, req, size, timeout_ms, reply, reason);
 }
 
 int ot_gen_server_cast(ot_pid server, const void *req, size_t size)

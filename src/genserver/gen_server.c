@@ -114,6 +114,7 @@ static void terminate(struct server *s, const ot_reason *reason)
 	s->terminating = true;
 	s->cb->terminate(reason, s->state);
 	s->terminating = false;
+	s->terminated = true; /* returned: release has nothing left to do */
 }
 
 /* The crash handler of the server's own exit: ot_exit() has copied the
@@ -504,6 +505,25 @@ __attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 	apply(s, &r, NULL, "handle_info");
 }
 
+/*
+ * The exit hook: runs after the server's process ended, whatever ended it,
+ * on a scheduler thread. A server killed (or dead of a stack overflow, or
+ * of an exit signal it did not trap) ran no terminate and no code of its
+ * own to free anything: as in OTP no terminate runs now either, but the
+ * state goes to release, and what the server held for the message it was
+ * handling, and its record, are freed here.
+ */
+static void server_ended(const ot_reason *reason, void *arg)
+{
+	struct server *s = arg;
+	if (s->started && !s->terminated && s->cb->release)
+		s->cb->release(reason, s->state);
+	ot_msg_free(s->msg);
+	free(s->heap);
+	free(s->reply_copy);
+	free(s);
+}
+
 static bool is_start(const ot_msg *m, void *arg)
 {
 	(void)arg;
@@ -591,29 +611,36 @@ __attribute__((noinline)) static void run_continue(struct server *s)
 void ot__gs_serve(void *arg)
 {
 	(void)arg;
-	struct server s;
-	memset(&s, 0, sizeof s);
-	if (!server_init(&s))
+	struct server *s = calloc(1, sizeof *s);
+	if (!s) {
+		ot_reason nomem = ot_reason_error(OT_ENOMEM, "out of memory");
+		ot_exit(&nomem);
+		return;
+	}
+	/* Nothing can end the process between the two (a kill is acted on
+	 * at a wait): the record is freed however the server ends. */
+	ot_set_exit_hook(server_ended, s);
+	if (!server_init(s))
 		return;
 	for (unsigned n = 1;; n++) {
-		if (s.has_continue) {
-			s.has_continue = false;
-			s.last_kind = "continue";
-			run_continue(&s);
+		if (s->has_continue) {
+			s->has_continue = false;
+			s->last_kind = "continue";
+			run_continue(s);
 			continue;
 		}
-		if (s.hibernate) {
-			s.hibernate = false;
+		if (s->hibernate) {
+			s->hibernate = false;
 			ot_stack_trim();
 		}
 		if (n % BUDGET == 0)
 			ot_yield(); /* a busy server lets others run */
-		ot_msg *m = next_message(&s);
+		ot_msg *m = next_message(s);
 		if (!m)
 			continue;
-		s.msg = m;
-		handle(&s, m);
-		ot_msg_free(s.msg); /* unless handle took it */
-		s.msg = NULL;
+		s->msg = m;
+		handle(s, m);
+		ot_msg_free(s->msg); /* unless handle took it */
+		s->msg = NULL;
 	}
 }

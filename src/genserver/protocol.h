@@ -59,6 +59,40 @@ struct replace_ack {
 /* Requests and replies up to this size are framed on the stack. */
 #define SMALL_FRAME 256
 
+/* A pending request and its label (an item of an ot_gs_reqids; a lone
+ * request is a collection of one). */
+struct ot__gs_reqid {
+	ot_gs_request req;
+	uint64_t label;
+};
+
+/* Client side (client.c). Sends tag + {alias} + payload to server as a
+ * request that is pending on success (*out is cleared first). */
+int ot__gs_send_request(ot_pid server, uint64_t tag, const void *payload,
+			size_t size, ot_gs_request *out);
+/* Waits up to timeout_ms for the answer (reply or DOWN) of any of the n
+ * requests of items; *which gets its index. Messages that answer none
+ * stay in the mailbox. */
+int ot__gs_await(const struct ot__gs_reqid *items, size_t n, ot_msg **m,
+		 size_t *which, int timeout_ms);
+/* The index of the request of items that m answers, or n. */
+size_t ot__gs_answers(const ot_msg *m, const struct ot__gs_reqid *items,
+		      size_t n);
+/* m answered req: req is no longer pending; returns 0 with the reply in
+ * *reply, or the server's end (OT_ENOPROC, OT_ESERVERDIED, *reason).
+ * With reply NULL, m stays the caller's either way; otherwise a DOWN is
+ * freed. */
+int ot__gs_outcome(ot_gs_request *req, ot_msg *m, ot_msg **reply,
+		   ot_reason *reason);
+/* opts' timeout as a timeout of ot_receive(), or OT_EINVAL. */
+int ot__gs_call_timeout(const ot_gs_call_opts *opts, int *timeout_ms);
+/* The pid registered as name, OT_ENOPROC when none is (by_name.c). */
+int ot__gs_whereis(const char *name, ot_pid *pid);
+
+/* Abandons req if it is pending: its alias and monitor go, and any
+ * answer of it with them. */
+void ot__gs_forget(ot_gs_request *req);
+
 /* The body of every server process (gen_server.c); it takes its struct
  * start as its first TAG_START message. */
 void ot__gs_serve(void *arg);

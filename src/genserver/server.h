@@ -12,7 +12,9 @@
 
 #include <otter/gen_server.h>
 
-/* On the server's stack for its whole life. */
+/* On the heap, for the server's whole life and a little more: the
+ * runtime's exit hook (server_ended in gen_server.c) frees it after the
+ * process ended, however it ended, with what it still holds. */
 struct server {
 	const ot_gen_server_callbacks *cb;
 	void *state;
@@ -28,6 +30,7 @@ struct server {
 	bool has_continue;
 	uint64_t continue_arg;
 	bool terminating; /* terminate is running */
+	bool terminated;  /* terminate returned: release does not run */
 	/* The message being handled: freed if the server ends inside it. */
 	ot_msg *msg;
 	void *heap; /* a large request, copied off its message */

@@ -110,6 +110,14 @@ int ot_set_crash_handler(ot_crash_fn fn, void *arg)
 	return ot__gate_leave(g, ot__set_crash_handler(fn, arg));
 }
 
+int ot_set_exit_hook(ot_exit_hook_fn fn, void *arg)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__set_exit_hook(fn, arg));
+}
+
 /* ---------------------------------------------------------------------
  * Messages and aliases
  */
@@ -286,6 +294,15 @@ int ot_whereis(const char *name, ot_pid *out)
 	if (g < 0)
 		return g;
 	return ot__gate_leave(g, ot__whereis(name, out));
+}
+
+int ot_send_name(const char *name, uint64_t tag, const void *data,
+		 size_t size)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__send_name(name, tag, data, size));
 }
 
 /* ---------------------------------------------------------------------

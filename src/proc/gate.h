@@ -81,6 +81,7 @@ int ot__unalias(uint64_t alias);
 int ot__send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 		   size_t size);
 int ot__set_crash_handler(ot_crash_fn fn, void *arg); /* fault.c */
+int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg);	  /* signal.c */
 int ot__thread_detach(void);			      /* foreign.c */
 int ot__process_info_get(ot_pid pid, ot_process_info *out); /* info.c */
 ssize_t ot__read(int fd, void *buf, size_t size, int timeout_ms); /* io.c */
@@ -98,6 +99,8 @@ int ot__receive_match(ot_match_fn match, void *arg, ot_msg **out,
 int ot__register(const char *name, ot_pid pid); /* name.c */
 int ot__unregister(const char *name);
 int ot__whereis(const char *name, ot_pid *out);
+int ot__send_name(const char *name, uint64_t tag, const void *data,
+		  size_t size);
 int ot__fd_wait(int fd, unsigned events, int timeout_ms,
 		unsigned *ready);	  /* poll.c */
 int ot__runtime_stats(ot_stats *out); /* runtime.c */

@@ -215,3 +215,22 @@ int ot__whereis(const char *name, ot_pid *out)
 	ot__mutex_unlock(&names.lock);
 	return alive ? 0 : OT_ENOTREG;
 }
+
+int ot__send_name(const char *name, uint64_t tag, const void *data,
+		  size_t size)
+{
+	/* The checks of ot_send() come first, so that a bad message is
+	 * OT_EINVAL whether or not the name is registered. */
+	int rc = ot__check_payload(data, size);
+	if (rc)
+		return rc;
+	if (tag >= OT_TAG_SYSTEM)
+		return OT_EINVAL;
+	ot_pid pid;
+	rc = ot__whereis(name, &pid);
+	if (rc)
+		return rc;
+	/* A process that ends right after the lookup gets it as a pid
+	 * that has ended does: dropped, as in Erlang. */
+	return ot__send(pid, tag, data, size);
+}

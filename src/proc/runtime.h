@@ -156,6 +156,9 @@ int64_t ot__timers_next(struct ot__sched *s);
 void ot__timers_init(struct ot__sched *s);
 /* Frees the pending send timers of s (at shutdown). */
 void ot__timers_fini(struct ot__sched *s);
+/* Cancels every send timer to pid, which has just been marked dead
+ * (Erlang cancels a timer whose destination process ends). */
+void ot__timers_drop_to(ot_pid pid);
 
 /* ---------------------------------------------------------------------
  * Processes
@@ -258,6 +261,8 @@ struct ot__proc {
 	struct ot__catch *catching;  /* the innermost ot_catch() running */
 	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
 	void *crash_arg;
+	ot_exit_hook_fn exit_hook;   /* ot_set_exit_hook(), or at spawn */
+	void *exit_hook_arg;
 	ot_proc_fn fn;
 	void *arg;
 	struct ot__tnode wait_timer;
@@ -337,6 +342,7 @@ bool ot__proc_lock_alive(struct ot__proc *p, ot_pid pid);
 STAILQ_HEAD(ot__procq, ot__proc);
 RB_HEAD(ot__ttree, ot__tnode);
 RB_HEAD(ot__tidtree, ot__send_timer);
+RB_HEAD(ot__tdesttree, ot__send_timer);
 
 struct ot__sched {
 	unsigned index;
@@ -376,6 +382,10 @@ struct ot__sched {
 	ot__spinlock timer_lock;
 	struct ot__ttree timers;    /* timer_lock */
 	struct ot__tidtree send_ids; /* send timers by id; timer_lock */
+	/* Send timers by destination (to drop those of a process that
+	 * ended), and how many there are (written under timer_lock). */
+	struct ot__tdesttree send_dests;
+	_Atomic size_t nsend;
 	_Atomic int64_t timer_next;  /* earliest deadline; relaxed hint */
 } __attribute__((aligned(64)));
 
@@ -428,6 +438,9 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die);
  * sends EXIT to its links and DOWN to its monitors (reason: p->exit_reason)
  * and drops its own monitors and mailbox. Not on p's stack. */
 void ot__proc_finish(struct ot__proc *p);
+/* Runs p's exit hook, if it has one, once: on the scheduler's stack after
+ * p ended, before ot__proc_finish. A crash in it is caught and reported. */
+void ot__proc_run_exit_hook(struct ot__proc *p);
 /* Links caller and child (being spawned, not yet runnable). */
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
 /* Monitors child (being spawned) for self; *ref gets the reference. */

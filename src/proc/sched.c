@@ -375,6 +375,9 @@ static void reclaim(struct ot__proc *p)
 		ot__poll_abandon(p);
 	if (p->report)
 		ot__name_of(p, name);
+	/* What it owned goes before anyone hears of its end: a supervisor
+	 * that restarts it finds its resources (a port, a file) free. */
+	ot__proc_run_exit_hook(p);
 	ot__proc_finish(p);
 	if (p->report)
 		ot__report_crash(p, name);
@@ -662,6 +665,8 @@ int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	p->pool = pool;
 	p->fn = fn;
 	p->arg = arg;
+	p->exit_hook = opts->exit_hook;
+	p->exit_hook_arg = opts->exit_hook ? opts->exit_hook_arg : NULL;
 	p->park_deadline = OT__NO_DEADLINE;
 	ot__root_note(p); /* spawned by a foreign thread: a root */
 

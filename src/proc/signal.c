@@ -22,6 +22,7 @@
 #include <bsd/string.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,11 @@
 struct ot__link {
 	RB_ENTRY(ot__link) node;
 	uint64_t peer; /* pid id */
+	/* The peer ended: its EXIT signal, in the owner's inbox until the
+	 * owner takes it (the record goes then). ot_unlink() drops it from
+	 * there at once, with no search of the inbox. Under the owner's
+	 * lock. */
+	struct ot_msg *exit;
 };
 
 struct ot__mon {
@@ -190,6 +196,21 @@ void ot__proc_release_reason(struct ot__proc *p)
 /* ---------------------------------------------------------------------
  * The receiving side
  */
+/* p takes the EXIT signal m of a link: the link's record goes with it. */
+static void link_exit_taken(struct ot__proc *p, const struct ot_msg *m)
+{
+	const ot_exit_info *info = m->data;
+	struct ot__link key = {.peer = info->from.id};
+	ot__spin_lock(&p->lock);
+	struct ot__link *l = RB_FIND(ot__links, &p->links, &key);
+	if (l && l->exit == m)
+		RB_REMOVE(ot__links, &p->links, l);
+	else
+		l = NULL;
+	ot__spin_unlock(&p->lock);
+	ot__small_free(l);
+}
+
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 {
 	bool traps = p->trap_exit || p->foreign;
@@ -197,6 +218,8 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 	case OT__M_EXIT_SIGNAL:
 	case OT__M_EXIT_LINK: {
 		const ot_exit_info *info = m->data;
+		if (m->kind == OT__M_EXIT_LINK)
+			link_exit_taken(p, m);
 		bool from_self = ot_pid_equal(info->from, ot__pid_of(p));
 		if (m->kind == OT__M_EXIT_SIGNAL &&
 		    info->reason.kind == OT_REASON_KILL && !p->foreign) {
@@ -243,10 +266,10 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 /* ---------------------------------------------------------------------
  * Ending: what a dead process sends
  */
-/* Removes peer's link to `self` and, if it was still there, puts the
- * EXIT signal m in its inbox under the same lock: an unlink by the peer
- * comes entirely before (no signal) or after (it drops the signal). m is
- * consumed. */
+/* Puts the EXIT signal m in peer's inbox if peer's link to `self` is still
+ * there, and notes it in the link's record, under the same lock: an unlink
+ * by the peer comes entirely before (no signal) or after (it takes the
+ * signal back out, found through the record). m is consumed. */
 static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 {
 	struct ot__proc *q = ot__table_lookup(peer);
@@ -257,16 +280,17 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 	struct ot__link key = {.peer = self.id};
 	struct ot__link *l = RB_FIND(ot__links, &q->links, &key);
 	bool wake = false;
-	if (l) {
-		RB_REMOVE(ot__links, &q->links, l);
+	if (l && !l->exit) {
+		l->exit = m;
 		wake = ot__enqueue_locked(q, m);
+	} else {
+		l = NULL;
 	}
 	ot__spin_unlock(&q->lock);
 	if (wake)
 		ot__ready(q);
 	if (!l)
 		ot_msg_free(m);
-	ot__small_free(l);
 }
 
 /* Removes monitor ref from target's set; true if it was there. */
@@ -311,6 +335,9 @@ void ot__proc_finish(struct ot__proc *p)
 	/* Erlang releases the name before the signals go out. */
 	if (named)
 		ot__name_release(p);
+	/* Its timers go with it, counted nowhere (Erlang cancels a timer
+	 * whose destination process has ended). */
+	ot__timers_drop_to(self);
 	/* And it is no longer counted (ot_runtime_stats) by whoever gets
 	 * them. release: the stats' load follows the signal's delivery. */
 	if (p->live_counted) {
@@ -386,6 +413,7 @@ static void link_locked(struct ot__proc *self, struct ot__proc *other,
 			struct ot__link **la, struct ot__link **lb)
 {
 	(*la)->peer = atomic_load_explicit(&other->pid_id, memory_order_relaxed);
+	(*la)->exit = (*lb)->exit = NULL;
 	if (!RB_FIND(ot__links, &self->links, *la)) {
 		RB_INSERT(ot__links, &self->links, *la);
 		*la = NULL;
@@ -460,21 +488,18 @@ int ot__unlink(ot_pid pid)
 		RB_REMOVE(ot__links, &self->links, mine);
 	/* Erlang: once unlink returns, the link has no effect on the caller.
 	 * An exit signal from pid that has arrived but not been acted on yet
-	 * goes (an EXIT message already taken stays). */
-	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
-	struct ot_msg *m, *next;
-	TAILQ_FOREACH_SAFE(m, &self->inbox, link, next) {
-		if (m->kind == OT__M_EXIT_LINK &&
-		    ot_pid_equal(((const ot_exit_info *)m->data)->from, pid)) {
-			TAILQ_REMOVE(&self->inbox, m, link);
-			self->inbox_n--;
-			TAILQ_INSERT_TAIL(&dropped, m, link);
-			atomic_fetch_sub_explicit(&self->inbox_signals, 1,
-						  memory_order_relaxed);
-		}
+	 * goes (an EXIT message already taken stays): it is still in the
+	 * inbox, and its link's record points at it. */
+	struct ot_msg *dropped = mine ? mine->exit : NULL;
+	if (dropped) {
+		TAILQ_REMOVE(&self->inbox, dropped, link);
+		self->inbox_n--;
+		atomic_fetch_sub_explicit(&self->inbox_signals, 1,
+					  memory_order_relaxed);
+		atomic_store_explicit(&self->inbox_any,
+				      !TAILQ_EMPTY(&self->inbox),
+				      memory_order_relaxed);
 	}
-	atomic_store_explicit(&self->inbox_any, !TAILQ_EMPTY(&self->inbox),
-			      memory_order_relaxed);
 	if (other && alive_locked(other, pid)) {
 		key.peer = atomic_load_explicit(&self->pid_id,
 						memory_order_relaxed);
@@ -487,7 +512,7 @@ int ot__unlink(ot_pid pid)
 		ot__spin_unlock(&self->lock);
 	ot__small_free(mine);
 	ot__small_free(theirs);
-	ot__msgq_free(&dropped);
+	ot_msg_free(dropped);
 	return 0;
 }
 
@@ -588,6 +613,24 @@ int ot__monitor_name(const char *name, ot_ref *out)
 	return monitor(self, pid, ot__table_lookup(pid), name, out);
 }
 
+/*
+ * Waits until the DOWN of monitor ref — decided (its target is dead), but
+ * still on its way or still a signal in the inbox — has become a message in
+ * self's queue. Its watch record is in self->watching again, so that
+ * taking the inbox turns the DOWN into a message (and drops the record).
+ * The DOWN is sure to come: a process that ends sends every DOWN it owes.
+ */
+static void await_down(struct ot__proc *self, uint64_t ref)
+{
+	struct ot__watch key = {.ref = ref};
+	while (RB_FIND(ot__watches, &self->watching, &key)) {
+		if (ot__mailbox_take(self))
+			continue;
+		if (ot__park(self, OT__WAKE_MSG, OT__NO_DEADLINE) < 0)
+			return; /* the runtime is going away */
+	}
+}
+
 static bool is_down_for(const ot_msg *m, void *arg)
 {
 	const ot_down_info *d = ot_msg_down(m);
@@ -611,7 +654,16 @@ int ot__demonitor(ot_ref ref, unsigned flags)
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
 		active = unmonitor(w->target, w->ref);
-		ot__small_free(w);
+		if (!active && (flags & OT_DEMONITOR_INFO) &&
+		    !(flags & OT_DEMONITOR_FLUSH)) {
+			/* Too late: the target ended and its DOWN is owed.
+			 * OTP's demonitor(M, [info]) answers false only with
+			 * the DOWN in the caller's queue: wait until it is. */
+			RB_INSERT(ot__watches, &self->watching, w);
+			await_down(self, ref.id);
+		} else {
+			ot__small_free(w);
+		}
 	}
 	/* A DOWN becomes a message only as its watch record goes: while we
 	 * still held the record, none can be in the queue (and one still in
@@ -657,6 +709,70 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		ot__mailbox_take(self);
 	return 0;
+}
+
+int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	s->current->exit_hook = fn;
+	s->current->exit_hook_arg = fn ? arg : NULL;
+	return 0;
+}
+
+struct hook_run {
+	ot_exit_hook_fn fn;
+	void *arg;
+	const ot_reason *reason;
+};
+
+static void run_hook(void *arg)
+{
+	const struct hook_run *h = arg;
+	h->fn(h->reason, h->arg);
+}
+
+/* A hook that crashed: said as a crash report about its process. */
+static void report_hook_crash(struct ot__proc *p, int sig)
+{
+	if (!ot_log_would(OT_LOG_ERROR))
+		return;
+	char name[OT_NAME_MAX + 1] = "", pid[OT_PID_STRLEN];
+	char reason[OT_REASON_STRLEN], text[OT_REASON_STRLEN + 256];
+	ot__name_of(p, name);
+	ot_pid_format(ot__pid_of(p), pid, sizeof pid);
+	ot_reason_format(&p->exit_reason, reason, sizeof reason);
+	snprintf(text, sizeof text,
+		 "=CRASH REPORT==== otter ===\n"
+		 "  exit hook crashed (%s); the runtime goes on\n"
+		 "    pid: %s\n"
+		 "    registered_name: %s\n"
+		 "    exit reason: %s",
+		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal", pid,
+		 name[0] ? name : "[]", reason);
+	ot_report r = {.severity = OT_LOG_ERROR,
+		       .kind = OT_REPORT_CRASH,
+		       .pid = ot__pid_of(p),
+		       .name = name,
+		       .reason = &p->exit_reason,
+		       .text = text};
+	ot_log_emit(&r);
+}
+
+void ot__proc_run_exit_hook(struct ot__proc *p)
+{
+	if (!p->exit_hook)
+		return;
+	/* Taken first: whatever happens in it, it never runs again. */
+	struct hook_run h = {p->exit_hook, p->exit_hook_arg, &p->exit_reason};
+	p->exit_hook = NULL;
+	p->exit_hook_arg = NULL;
+	int sig = ot__fault_guarded(run_hook, &h);
+	if (sig)
+		report_hook_crash(p, sig);
 }
 
 int ot__exit(const ot_reason *given)

@@ -13,7 +13,10 @@
  * scheduler as the process parks; the process disarms it when it resumes,
  * whichever scheduler it resumes on. A wait token tells a late firing from
  * the current wait. A send timer (ot_send_after) carries its message and is
- * also indexed by id so that ot_cancel_timer() can find it.
+ * also indexed by id so that ot_cancel_timer() can find it, and by its
+ * destination so that a process that ends takes its timers with it (as
+ * Erlang's send_after to a pid: the timer is cancelled when the process
+ * ends). All timers to one process live on one scheduler's trees.
  */
 #include "config.h"
 
@@ -26,6 +29,7 @@
 struct ot__send_timer {
 	struct ot__tnode node;		     /* first: see send_of() */
 	RB_ENTRY(ot__send_timer) by_id;	     /* owner's timer lock */
+	RB_ENTRY(ot__send_timer) by_dest;    /* owner's timer lock */
 	uint64_t id;
 	ot_pid to;
 	struct ot_msg *msg;
@@ -47,8 +51,35 @@ static int cmp_id(const struct ot__send_timer *a, const struct ot__send_timer *b
 
 RB_GENERATE_INTERNAL(ot__ttree, ot__tnode, by_time, cmp_time,
 		     static __attribute__((unused)))
+static int cmp_dest(const struct ot__send_timer *a,
+		    const struct ot__send_timer *b)
+{
+	if (a->to.id != b->to.id)
+		return a->to.id < b->to.id ? -1 : 1;
+	return cmp_id(a, b);
+}
+
 RB_GENERATE_INTERNAL(ot__tidtree, ot__send_timer, by_id, cmp_id,
 		     static __attribute__((unused)))
+RB_GENERATE_INTERNAL(ot__tdesttree, ot__send_timer, by_dest, cmp_dest,
+		     static __attribute__((unused)))
+
+/* The scheduler whose trees hold the timers to `to`. */
+static struct ot__sched *home_of(ot_pid to)
+{
+	return &ot__rt.scheds[(to.id & 0xffffffffu) % ot__rt.nsched];
+}
+
+/* Takes st out of s's id and destination trees (timer lock held). */
+static void unindex(struct ot__sched *s, struct ot__send_timer *st)
+{
+	RB_REMOVE(ot__tidtree, &s->send_ids, st);
+	RB_REMOVE(ot__tdesttree, &s->send_dests, st);
+	atomic_store_explicit(&s->nsend,
+			      atomic_load_explicit(&s->nsend,
+						   memory_order_relaxed) - 1,
+			      memory_order_relaxed);
+}
 
 static struct ot__send_timer *send_of(struct ot__tnode *n)
 {
@@ -77,6 +108,8 @@ void ot__timers_init(struct ot__sched *s)
 {
 	RB_INIT(&s->timers);
 	RB_INIT(&s->send_ids);
+	RB_INIT(&s->send_dests);
+	atomic_store_explicit(&s->nsend, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->timer_next, OT__NO_DEADLINE,
 			      memory_order_relaxed);
 }
@@ -174,7 +207,7 @@ unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
 				due[n].st = NULL;
 			} else {
 				due[n].st = send_of(t);
-				RB_REMOVE(ot__tidtree, &s->send_ids, due[n].st);
+				unindex(s, due[n].st);
 			}
 			/* Last, and release: once the process sees NULL (the
 			 * acquire in ot__timer_disarm_wait()), it may park
@@ -213,7 +246,7 @@ void ot__timers_fini(struct ot__sched *s)
 {
 	struct ot__send_timer *st;
 	while ((st = RB_MIN(ot__tidtree, &s->send_ids))) {
-		RB_REMOVE(ot__tidtree, &s->send_ids, st);
+		unindex(s, st);
 		RB_REMOVE(ot__ttree, &s->timers, &st->node);
 		ot_msg_free(st->msg);
 		free(st);
@@ -252,23 +285,64 @@ int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	/* All timers to one receiver live in one tree, so they fire in the
 	 * order of their deadlines (ties: in the order they were started). */
 	struct ot__sched *here = ot__sched_self();
-	struct ot__sched *s =
-		&ot__rt.scheds[(to.id & 0xffffffffu) % ot__rt.nsched];
+	struct ot__sched *s = home_of(to);
 	int64_t deadline = ot__deadline_after(timeout_ms);
 	ot__spin_lock(&s->timer_lock);
 	bool earliest = insert(s, &st->node, deadline);
 	uint64_t id = (st->node.seq << 10) | s->index;
 	st->id = id;
 	RB_INSERT(ot__tidtree, &s->send_ids, st);
+	RB_INSERT(ot__tdesttree, &s->send_dests, st);
+	atomic_store_explicit(&s->nsend,
+			      atomic_load_explicit(&s->nsend,
+						   memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	/* Counted before it can fire (and be uncounted). */
 	atomic_fetch_add_explicit(&ot__rt.ntimers, 1, memory_order_relaxed);
 	ot__spin_unlock(&s->timer_lock);
-	/* st may have fired and been freed from here on. */
-	if (earliest && s != here)
+	/* st may have fired and been freed from here on. A destination that
+	 * is dead now (or ended while we armed) takes the timer with it:
+	 * its end either came after our insert, and found the timer, or
+	 * before our look at it under its lock, which sees it dead. */
+	if (!ot__is_alive(to)) {
+		ot__cancel_timer((ot_timer){id}, NULL);
+	} else if (earliest && s != here) {
 		ot__sched_kick(s);
+	}
 	if (out)
 		out->id = id;
 	return 0;
+}
+
+void ot__timers_drop_to(ot_pid pid)
+{
+	if (!ot__rt.nsched)
+		return;
+	struct ot__sched *s = home_of(pid);
+	/* No lock when the scheduler holds none (most ends): a timer armed
+	 * meanwhile sees pid dead and cancels itself (ot__send_after). */
+	if (atomic_load_explicit(&s->nsend, memory_order_relaxed) == 0)
+		return;
+	struct ot__send_timer *st, *next, *dropped = NULL;
+	struct ot__send_timer key = {.to = pid, .id = 0};
+	ot__spin_lock(&s->timer_lock);
+	for (st = RB_NFIND(ot__tdesttree, &s->send_dests, &key);
+	     st && st->to.id == pid.id; st = next) {
+		next = RB_NEXT(ot__tdesttree, &s->send_dests, st);
+		unindex(s, st);
+		RB_REMOVE(ot__ttree, &s->timers, &st->node);
+		st->node.seq = (uint64_t)(uintptr_t)dropped; /* a list */
+		dropped = st;
+	}
+	update_next(s);
+	ot__spin_unlock(&s->timer_lock);
+	while ((st = dropped)) {
+		dropped = (struct ot__send_timer *)(uintptr_t)st->node.seq;
+		ot_msg_free(st->msg);
+		free(st);
+		atomic_fetch_sub_explicit(&ot__rt.ntimers, 1,
+					  memory_order_relaxed);
+	}
 }
 
 int ot__cancel_timer(ot_timer timer, int *remaining_ms)
@@ -284,7 +358,7 @@ int ot__cancel_timer(ot_timer timer, int *remaining_ms)
 	ot__spin_lock(&s->timer_lock);
 	struct ot__send_timer *st = RB_FIND(ot__tidtree, &s->send_ids, &key);
 	if (st) {
-		RB_REMOVE(ot__tidtree, &s->send_ids, st);
+		unindex(s, st);
 		RB_REMOVE(ot__ttree, &s->timers, &st->node);
 		update_next(s);
 	}

@@ -36,6 +36,15 @@ static void sup_terminate(const ot_reason *reason, void *state)
 	ot__sup_free(s);
 }
 
+/* Killed (no terminate ran): its children hear of it through their links,
+ * as in OTP; what is left to do is to free its record, off its stack. */
+static void sup_release(const ot_reason *reason, void *state)
+{
+	(void)reason;
+	if (state)
+		ot__sup_free(state);
+}
+
 /* Reports noted while handling a message are written after it. */
 static ot_gs_ret then_report(struct sup *s, ot_gs_ret r)
 {
@@ -357,5 +366,6 @@ const ot_gen_server_callbacks ot__sup_callbacks = {
     .handle_continue = sup_continue,
     .terminate = sup_terminate,
     .format_status = sup_format,
+    .release = sup_release,
 };
 

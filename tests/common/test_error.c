@@ -59,6 +59,13 @@ START_TEST(test_values_are_stable)
 	ck_assert_int_eq(OT_ETIMEDOUT, -6);
 	ck_assert_int_eq(OT_ELIMIT, -15);
 	ck_assert_int_eq(OT_EKILLED, -17);
+	/* the asynchronous calls' codes (otter/gen_server_client.h) */
+	ck_assert_int_eq(OT_ENOREQUEST, -34);
+	ck_assert_int_eq(OT_ENOREPLY, -35);
+	ck_assert_str_eq(ot_err_name(OT_ENOREQUEST), "OT_ENOREQUEST");
+	ck_assert_str_eq(ot_strerror(OT_ENOREQUEST), "no such request");
+	ck_assert_str_eq(ot_err_name(OT_ENOREPLY), "OT_ENOREPLY");
+	ck_assert_str_eq(ot_strerror(OT_ENOREPLY), "no reply yet");
 	for (size_t i = 0; i < NCODES; i++)
 		ck_assert_int_eq(codes[i].code, -(int)(i + 1));
 }

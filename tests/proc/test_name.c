@@ -458,6 +458,46 @@ START_TEST(test_many_names)
 }
 END_TEST
 
+/* Name ! Msg (erlang:send/2 to a registered name; badarg for a name
+ * nobody has, which is OT_ENOTREG here). */
+START_TEST(test_send_name)
+{
+	ot_pid me = ot_self();
+	ck_assert_ot_ok(ot_register("send_to_me", me));
+	ck_assert_ot_ok(ot_send_name("send_to_me", T_DATA, "hi", 2));
+	ck_assert_ot_ok(ot_send_name("send_to_me", T_DATA, NULL, 0));
+	ot_msg *m = expect_msg(T_DATA, 2000);
+	ck_assert_uint_eq(ot_msg_size(m), 2);
+	ck_assert_int_eq(memcmp(ot_msg_data(m), "hi", 2), 0);
+	ck_assert(ot_pid_equal(ot_msg_from(m), me));
+	ot_msg_free(m);
+	m = expect_msg(T_DATA, 2000);
+	ck_assert_uint_eq(ot_msg_size(m), 0);
+	ot_msg_free(m);
+	/* bad messages are refused whether or not the name is there */
+	ck_assert_ot_err(ot_send_name("send_to_me", T_DATA, NULL, 1),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_send_name("send_to_me", T_DATA, "x", SIZE_MAX),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_send_name("nobody", T_DATA, "x", SIZE_MAX),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_send_name("send_to_me", OT_TAG_DOWN, NULL, 0),
+			 OT_EINVAL);
+	ck_assert_ot_ok(ot_unregister("send_to_me"));
+	ck_assert_ot_err(ot_send_name("send_to_me", T_DATA, "hi", 2),
+			 OT_ENOTREG);
+	ck_assert_ot_err(ot_send_name(NULL, T_DATA, "hi", 2), OT_EINVAL);
+	ck_assert_ot_err(ot_send_name("", T_DATA, "hi", 2), OT_EINVAL);
+	char longname[OT_NAME_MAX + 2];
+	memset(longname, 'n', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	ck_assert_ot_err(ot_send_name(longname, T_DATA, "hi", 2),
+			 OT_ENAMETOOLONG);
+	ot_msg *none = NULL;
+	ck_assert_ot_err(ot_receive(&none, 0), OT_ETIMEDOUT);
+}
+END_TEST
+
 static Suite *name_suite(void)
 {
 	Suite *s = suite_create("name");
@@ -470,6 +510,7 @@ static Suite *name_suite(void)
 	tcase_add_test(tc, test_name_length);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_register_dead_pid);
+	tcase_add_test(tc, test_send_name);
 	suite_add_tcase(s, tc);
 
 	tc = ot_test_tcase("release", 10);

@@ -702,6 +702,39 @@ static bool answers(ot_pid a, int ms)
 	return true;
 }
 
+/* The same with several EXITs waiting in the inbox: unlink drops the one
+ * of its peer, found through the link (no search of the inbox: issue 14's
+ * kill scaling), and no other. The test thread traps (a foreign thread),
+ * and looks at no message until it has unlinked. */
+START_TEST(test_unlink_drops_only_its_exit)
+{
+	g_test = ot_self();
+	ot_pid p[3];
+	for (int i = 0; i < 3; i++) {
+		p[i] = spawn_agent();
+		ck_assert_ot_ok(ot_link(p[i]));
+	}
+	ot_reason kill = ot_reason_kill();
+	for (int i = 0; i < 3; i++)
+		ck_assert_ot_ok(ot_exit_pid(p[i], &kill));
+	int64_t until = now_ms() + scaled_ms(3000);
+	for (int i = 0; i < 3; i++)
+		while (ot_is_alive(p[i]) && now_ms() < until)
+			sched_yield();
+	ck_assert_ot_ok(ot_unlink(p[1]));
+	bool seen[3] = {false, false, false};
+	ot_msg *m;
+	while (ot_receive(&m, scaled_ms(200)) == 0) {
+		const ot_exit_info *e = ot_msg_exit(m);
+		for (int i = 0; e && i < 3; i++)
+			if (ot_pid_equal(e->from, p[i]))
+				seen[i] = true;
+		ot_msg_free(m);
+	}
+	ck_assert(seen[0] && !seen[1] && seen[2]);
+}
+END_TEST
+
 /* Erlang's unlink/1: once it returns, the link has no effect on the
  * caller any more, even if the peer's exit signal is already on its way
  * (only an EXIT already turned into a message stays). Here b dies while a
@@ -1583,6 +1616,104 @@ START_TEST(test_demonitor_not_owner)
 }
 END_TEST
 
+/* ---- demonitor(info) racing the target's end (issue 14) ------------------ */
+
+/* The target links to this many trapping sinks: its end sends as many
+ * EXITs before its DOWN, which widens the time between the moment the DOWN
+ * is decided (it is dead) and the moment the DOWN is in the mailbox. */
+enum { RACE_SINKS = 16 };
+
+struct race {
+	ot_pid sinks[RACE_SINKS];
+	int rounds;
+	int fired; /* demonitor said "already delivered" */
+	int lost;  /* ... and no DOWN came */
+	int extra; /* demonitor said "active", and a DOWN came anyway */
+	atomic_int ending; /* the round whose target is about to return */
+};
+
+static void race_sink(void *arg)
+{
+	(void)arg;
+	ot_trap_exit(true, NULL);
+	ot_msg *m;
+	while (ot_receive(&m, OT_INFINITY) == 0)
+		ot_msg_free(m);
+}
+
+static void race_target(void *arg)
+{
+	struct race *r = arg;
+	for (int i = 0; i < RACE_SINKS; i++)
+		ot_link(r->sinks[i]);
+	ot_msg *m;
+	if (ot_receive(&m, OT_INFINITY) != 0)
+		return;
+	atomic_store(&r->ending, (int)msg_i64(m));
+	ot_msg_free(m);
+}
+
+/* Runs on the test thread: truly in parallel with the targets. */
+static void race(struct race *r)
+{
+	for (int i = 0; i < r->rounds && r->lost < 3; i++) {
+		ot_ref ref;
+		ot_pid t;
+		ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR,
+				   .monitor_ref = &ref};
+		if (ot_spawn(race_target, r, &o, &t) != 0)
+			break;
+		ot_process_info pi;
+		while (ot_process_info_get(t, &pi) == 0 &&
+		       pi.status != OT_PROC_WAITING)
+			sched_yield();
+		send_i64(t, T_DATA, i + 1);
+		/* Once it is about to end, a varying delay: demonitor lands
+		 * anywhere in the target's end, sooner or later. */
+		while (atomic_load(&r->ending) != i + 1)
+			;
+		for (volatile int k = 0; k < (i % 64) * 10; k++)
+			;
+		ot_msg *m;
+		if (ot_demonitor(ref, OT_DEMONITOR_INFO) == 0) {
+			r->fired++;
+			if (ot_receive_match(ot_test_is_down_of, &ref, &m,
+					     scaled_ms(1000)) != 0)
+				r->lost++;
+			else
+				ot_msg_free(m);
+		} else if (ot_receive_match(ot_test_is_down_of, &ref, &m, 0) ==
+			   0) {
+			r->extra++;
+			ot_msg_free(m);
+		}
+	}
+}
+
+/* monitor_SUITE:demon_2 and erlang:demonitor/2's [info]: when it returns
+ * false, the DOWN is in the caller's queue (it was already delivered); when
+ * true, none comes. Thousands of rounds race demonitor (from a thread,
+ * in parallel) against the target's end on two schedulers; each wait for
+ * the DOWN has a timeout. */
+START_TEST(test_demonitor_info_races_exit)
+{
+	g_test = ot_self();
+	struct race r = {.rounds = (int)ot_test_scaled(5000)};
+	for (int i = 0; i < RACE_SINKS; i++)
+		ck_assert_ot_ok(ot_spawn(race_sink, NULL, NULL, &r.sinks[i]));
+	race(&r);
+	ot_reason kill = ot_reason_kill();
+	for (int i = 0; i < RACE_SINKS; i++)
+		ot_exit_pid(r.sinks[i], &kill);
+	ck_assert_msg(r.lost == 0,
+		      "%d of %d \"already delivered\" answers had no DOWN "
+		      "(%d rounds)",
+		      r.lost, r.fired, r.rounds);
+	ck_assert_int_eq(r.extra, 0);
+	ck_assert_int_gt(r.fired, 0); /* the race was run */
+}
+END_TEST
+
 /* ---- order: messages before signals; names before signals --------------- */
 
 #define ORDER_N 1000
@@ -2035,6 +2166,7 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_unlink_removes_the_link);
 	tcase_add_test(tc, test_unlink_keeps_arrived_exit);
 	tcase_add_test(tc, test_unlink_cancels_pending_exit);
+	tcase_add_test(tc, test_unlink_drops_only_its_exit);
 	tcase_add_test(tc, test_link_self_does_nothing);
 	tcase_add_test(tc, test_link_dead_pid_trapping);
 	tcase_add_test(tc, test_link_dead_pid_not_trapping);
@@ -2067,6 +2199,10 @@ static Suite *signal_suite(void)
 	tcase_add_test(tc, test_demonitor_flush);
 	tcase_add_test(tc, test_demonitor_info);
 	tcase_add_test(tc, test_demonitor_not_owner);
+	suite_add_tcase(s, tc);
+
+	tc = signal_tcase("demonitor_race", 90);
+	tcase_add_test(tc, test_demonitor_info_races_exit);
 	suite_add_tcase(s, tc);
 
 	tc = signal_tcase("order", 20);

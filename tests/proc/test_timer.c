@@ -317,17 +317,83 @@ static void idle(void *arg)
 	(void)arg;
 }
 
+/* erlang:send_after/3: "The timer will be automatically canceled if the
+ * process referred to by the pid() is not alive": at once, counted nowhere
+ * (issue 14). */
 START_TEST(test_send_after_to_dead_pid)
 {
 	ot_pid p;
 	ck_assert_ot_ok(ot_spawn(idle, NULL, NULL, &p));
 	ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
 	ot_timer t;
-	ck_assert_ot_ok(ot_send_after(20, p, T_TICK, "x", 1, &t));
-	ck_assert_uint_eq(pending_timers(), 1);
-	ot_sleep(20);
-	ck_assert_uint_eq(wait_timers(0), 0); /* fired into the void */
+	ck_assert_ot_ok(ot_send_after(3600 * 1000, p, T_TICK, "x", 1, &t));
+	ck_assert_uint_eq(pending_timers(), 0);
 	ck_assert_ot_err(ot_cancel_timer(t, NULL), OT_ENOTIMER);
+}
+END_TEST
+
+/* Waits for whatever comes to it, for ever. */
+static void waiter(void *arg)
+{
+	(void)arg;
+	ot_msg *m;
+	while (ot_receive(&m, OT_INFINITY) == 0)
+		ot_msg_free(m);
+}
+
+/* "... or if the process exits": a process that ends takes its pending
+ * timers with it, before its DOWN goes out; timers to others stay. */
+START_TEST(test_timers_end_with_their_process)
+{
+	g_test = ot_self();
+	ot_pid a, b;
+	ck_assert_ot_ok(ot_spawn(waiter, NULL, NULL, &a));
+	ck_assert_ot_ok(ot_spawn(waiter, NULL, NULL, &b));
+	ot_timer ta[3], tb;
+	for (int i = 0; i < 3; i++)
+		ck_assert_ot_ok(ot_send_after(3600 * 1000, a, T_TICK, "x", 1,
+					      &ta[i]));
+	ck_assert_ot_ok(ot_send_after(3600 * 1000, b, T_TICK, NULL, 0, &tb));
+	ck_assert_ot_ok(ot_send_after(3600 * 1000, g_test, T_TICK, NULL, 0,
+				      NULL));
+	ck_assert_uint_eq(pending_timers(), 5);
+	ot_ref ref;
+	ck_assert_ot_ok(ot_monitor(a, &ref));
+	ot_reason kill = ot_reason_kill();
+	ck_assert_ot_ok(ot_exit_pid(a, &kill));
+	ot_msg_free(expect_msg(OT_TAG_DOWN, 2000));
+	ck_assert_uint_eq(pending_timers(), 2);
+	for (int i = 0; i < 3; i++)
+		ck_assert_ot_err(ot_cancel_timer(ta[i], NULL), OT_ENOTIMER);
+	ck_assert_ot_ok(ot_cancel_timer(tb, NULL));
+	ck_assert_ot_ok(ot_exit_pid(b, &kill));
+	ck_assert_ot_ok(ot_thread_detach()); /* the test thread's goes too */
+	ck_assert_uint_eq(pending_timers(), 0);
+}
+END_TEST
+
+/* Timers armed while their destination ends, from two threads at once:
+ * none is left behind. */
+static void arm_at(void *arg)
+{
+	ot_pid to = *(const ot_pid *)arg;
+	for (int i = 0; i < 50; i++)
+		ot_send_after(3600 * 1000, to, T_TICK, NULL, 0, NULL);
+}
+
+START_TEST(test_timers_armed_while_destination_ends)
+{
+	for (int round = 0; round < 200; round++) {
+		ot_pid w;
+		ck_assert_ot_ok(ot_spawn(waiter, NULL, NULL, &w));
+		static ot_pid target;
+		target = w;
+		ck_assert_ot_ok(ot_spawn(arm_at, &target, NULL, NULL));
+		ot_reason kill = ot_reason_kill();
+		ot_exit_pid(w, &kill);
+		ck_assert(ot_test_wait_quiet(scaled_ms(2000)));
+	}
+	ck_assert_uint_eq(pending_timers(), 0);
 }
 END_TEST
 
@@ -559,6 +625,8 @@ static Suite *timer_suite(void)
 	tcase_add_test(tc, test_send_after_sender_is_caller);
 	tcase_add_test(tc, test_send_after_bad_args);
 	tcase_add_test(tc, test_send_after_to_dead_pid);
+	tcase_add_test(tc, test_timers_end_with_their_process);
+	tcase_add_test(tc, test_timers_armed_while_destination_ends);
 	tcase_add_test(tc, test_stats_count_pending_timers);
 	suite_add_tcase(s, tc);
 

@@ -19,17 +19,6 @@
 #include "faults.h"
 #include "fixture.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Some tests here kill a supervisor on purpose, which leaks its state
- * until processes get exit hooks (issue 15 item 11): LeakSanitizer is
- * told about that known leak, and only that one. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:/src/supervisor/\nleak:/src/genserver/\n";
-}
-#endif
-
 #include <otter/run.h>
 
 /* ---- what the tree's servers record ----------------------------------- */

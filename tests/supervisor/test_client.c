@@ -446,6 +446,62 @@ START_TEST(test_by_name)
 }
 END_TEST
 
+/* supervisor_SUITE:child_adm again, through the _name variants; a name
+ * nobody has is OT_ENOPROC, a bad name OT_EINVAL / OT_ENAMETOOLONG. */
+START_TEST(test_name_variants)
+{
+	ot_child_spec c = worker("c", NULL);
+	ot_child_info ci;
+	ot_child_counts k;
+	size_t total;
+	const char *nobody = "nobody_has_it";
+	ck_assert_ot_err(ot_supervisor_start_child_name(nobody, &c, NULL, NULL),
+			 OT_ENOPROC);
+	ck_assert_ot_err(ot_supervisor_start_child_extra_name(nobody, NULL, 0,
+							      NULL, NULL),
+			 OT_ENOPROC);
+	ck_assert_ot_err(ot_supervisor_terminate_child_name(nobody, "c"),
+			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_supervisor_restart_child_name(nobody, "c", NULL, NULL),
+	    OT_ENOPROC);
+	ck_assert_ot_err(ot_supervisor_delete_child_name(nobody, "c"),
+			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_supervisor_which_children_name(nobody, &ci, 1, &total),
+	    OT_ENOPROC);
+	ck_assert_ot_err(ot_supervisor_count_children_name(nobody, &k),
+			 OT_ENOPROC);
+	ck_assert_ot_err(ot_supervisor_count_children_name(NULL, &k),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_supervisor_delete_child_name("", "c"), OT_EINVAL);
+	char longname[OT_NAME_MAX + 2];
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_ot_err(ot_supervisor_terminate_child_name(longname, "c"),
+			 OT_ENAMETOOLONG);
+
+	ot_pid sup = sup_of(OT_ONE_FOR_ONE, NULL, 0, "sup_test");
+	ot_pid cp;
+	ck_assert_ot_ok(ot_supervisor_start_child_name("sup_test", &c, &cp,
+						       NULL));
+	ck_assert_int_eq(
+	    ot_supervisor_which_children_name("sup_test", &ci, 1, &total), 1);
+	assert_pid(ci.pid, cp, "which_children by name");
+	ck_assert_ot_ok(ot_supervisor_count_children_name("sup_test", &k));
+	ck_assert_uint_eq(k.active, 1);
+	ck_assert_ot_ok(ot_supervisor_terminate_child_name("sup_test", "c"));
+	ck_assert_ot_ok(
+	    ot_supervisor_restart_child_name("sup_test", "c", &cp, NULL));
+	ck_assert_ot_ok(ot_supervisor_terminate_child_name("sup_test", "c"));
+	ck_assert_ot_ok(ot_supervisor_delete_child_name("sup_test", "c"));
+	ck_assert_ot_err(ot_supervisor_start_child_extra_name("sup_test", NULL,
+							      0, NULL, NULL),
+			 OT_ESIMPLE);
+	ck_assert_ot_ok(ot_supervisor_stop(sup, OT_INFINITY));
+}
+END_TEST
+
 /* ---- which_child --------------------------------------------------------- */
 
 /* supervisor_SUITE:which_children (OTP 28's which_child/2): one child as
@@ -617,6 +673,7 @@ static Suite *client_suite(void)
 	tcase_add_loop_test(tc, test_terminate_pid_static, 0, 2);
 	tcase_add_loop_test(tc, test_terminate_pid_dynamic, 0, 2);
 	tcase_add_test(tc, test_by_name);
+	tcase_add_test(tc, test_name_variants);
 	tcase_add_test(tc, test_which_child);
 	tcase_add_test(tc, test_start_info);
 	tcase_add_test(tc, test_start_info_errors);

@@ -362,8 +362,8 @@ START_TEST(test_init_runs_again)
 	ck_assert_ot_ok(ot_supervisor_which_child(top, "inner", &in));
 	ot_child_info k[2];
 	ck_assert_int_eq(kids(in.pid, k, 2), 2);
-	/* It ends abnormally (through its terminate: a kill would leak its
-	 * state, issue 15 item 11), and its supervisor restarts it. */
+	/* It ends abnormally (through its terminate), and its supervisor
+	 * restarts it. */
 	ot_reason err = ot_reason_error(1, "stopped for the test");
 	ck_assert_ot_ok(ot_gen_server_stop(in.pid, &err, scaled_ms(3000)));
 	ot_child_info again;

@@ -1239,6 +1239,72 @@ static TCase *sup_tcase(const char *name, double timeout_s)
 	return tc;
 }
 
+/* ---- timers go with the process that ends (issue 14) --------------------- */
+
+/* Arms a one-hour timer to itself in init; every call crashes it. */
+static ot_gs_ret timer_init(void *arg, void **state)
+{
+	(void)arg;
+	*state = NULL;
+	ot_send_after(3600 * 1000, ot_self(), 1, NULL, 0, NULL);
+	return ot_gs_ok();
+}
+
+static ot_gs_ret timer_call(const void *req, size_t size, ot_gs_from from,
+			    void **state)
+{
+	(void)req;
+	(void)size;
+	(void)from;
+	(void)state;
+	ot_reason why = ot_reason_error(1, "crash on call");
+	ot_exit(&why);
+	return ot_gs_noreply();
+}
+
+static const ot_gen_server_callbacks timer_cb = {.init = timer_init,
+						 .handle_call = timer_call};
+
+/* Erlang cancels a timer whose destination process has ended: a server
+ * that arms a 1 h send_after in init and crashes 2,000 times under its
+ * supervisor leaves one timer, its last incarnation's. No OTP test twin
+ * (erlang:send_after/3's documented rule). */
+START_TEST(test_timers_do_not_outlive_restarts)
+{
+	ot_set_logger(ot_log_discard, NULL);
+	ot_child_spec c;
+	memset(&c, 0, sizeof c);
+	strcpy(c.id, "t");
+	c.server = &timer_cb;
+	ot_sup_flags f = mkflags(OT_ONE_FOR_ONE, 1000000, 1000);
+	ot_pid sup = sup_start(&f, &c, 1);
+	int n = (int)ot_test_scaled(2000);
+	ot_pid last = OT_PID_NONE;
+	for (int i = 0; i < n; i++) {
+		ot_child_info k = kid(sup, "t", "timer server");
+		while (k.status != OT_CHILD_RUNNING ||
+		       ot_pid_equal(k.pid, last))
+			k = kid(sup, "t", "timer server");
+		last = k.pid;
+		int x = 0;
+		ck_assert_ot_err(ot_gen_server_call(k.pid, &x, sizeof x, NULL,
+						    0, NULL, scaled_ms(3000),
+						    NULL),
+				 OT_ESERVERDIED);
+	}
+	ot_child_info k = kid(sup, "t", "timer server");
+	while (k.status != OT_CHILD_RUNNING || ot_pid_equal(k.pid, last))
+		k = kid(sup, "t", "timer server");
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_uint_eq(st.timers, 1);
+	sup_stop(sup);
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_uint_eq(st.timers, 0);
+	ot_set_logger(NULL, NULL);
+}
+END_TEST
+
 static Suite *restart_suite(void)
 {
 	Suite *s = suite_create("supervisor_restart");
@@ -1256,6 +1322,10 @@ static Suite *restart_suite(void)
 	tcase_add_loop_test(tc, test_intensity, 0, 4);
 	tcase_add_test(tc, test_intensity_period);
 	tcase_add_loop_test(tc, test_failed_restart_retried, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = sup_tcase("timers", 60);
+	tcase_add_test(tc, test_timers_do_not_outlive_restarts);
 	suite_add_tcase(s, tc);
 
 	tc = sup_tcase("escalation", 20);
