@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c — the connections to other nodes. Each has a reader process
+ * that waits with ot_fd_wait() until the node sends something, lets ei
+ * read the message (and answer the node's ticks), and delivers it: a
+ * term for a registered name goes to that process as an OT_DIST_TAG
+ * message; a call to net_kernel (net_adm:ping) is answered here.
+ * A connection lives until the node closes it or ot_node_stop(); its
+ * reader then takes it out of the table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "node.h"
+
+static void conn_free(struct conn *c)
+{
+	ei_close_connection(c->fd);
+	pthread_mutex_destroy(&c->io);
+	free(c);
+}
+
+void ot__dist_conn_put(struct conn *c)
+{
+	struct node *n = &ot__dist_node;
+	pthread_mutex_lock(&n->lock);
+	bool last = --c->refs == 0;
+	pthread_mutex_unlock(&n->lock);
+	if (last)
+		conn_free(c);
+}
+
+struct conn *ot__dist_conn_find(const char *node)
+{
+	struct node *n = &ot__dist_node;
+	pthread_mutex_lock(&n->lock);
+	struct conn *c = n->conns;
+	while (c && strcmp(c->node, node) != 0)
+		c = c->next;
+	if (c)
+		c->refs++;
+	pthread_mutex_unlock(&n->lock);
+	return c;
+}
+
+/* Under node.lock: takes c out of the table; false when it was not in
+ * it any more. */
+static bool conn_unlink(struct conn *c)
+{
+	for (struct conn **p = &ot__dist_node.conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool conn_remove(struct conn *c)
+{
+	struct node *n = &ot__dist_node;
+	pthread_mutex_lock(&n->lock);
+	bool found = conn_unlink(c);
+	pthread_mutex_unlock(&n->lock);
+	return found;
+}
+
+/* net_adm:ping is gen:call({net_kernel, Node}, '$gen_call',
+ * {is_auth, node()}), answered with yes. */
+static void answer_net_kernel(const ei_x_buff *x)
+{
+	ot_dist_from from;
+	size_t req;
+	char atom[MAXATOMLEN];
+	int arity;
+	if (ot_dist_call_parse(x->buff, (size_t)x->index, &from, &req))
+		return;
+	int i = (int)req;
+	if (ei_decode_tuple_header(x->buff, &i, &arity) || arity != 2 ||
+	    ei_decode_atom(x->buff, &i, atom) || strcmp(atom, "is_auth") != 0)
+		return;
+	ei_x_buff yes;
+	if (ei_x_new_with_version(&yes))
+		return;
+	if (!ei_x_encode_atom(&yes, "yes"))
+		ot_dist_reply(&from, yes.buff, (size_t)yes.index);
+	ei_x_free(&yes);
+}
+
+static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
+{
+	ot_pid to;
+	switch (msg->msgtype) {
+	case ERL_REG_SEND:
+		if (strcmp(msg->toname, "net_kernel") == 0)
+			answer_net_kernel(x);
+		else if (ot_whereis(msg->toname, &to) == 0)
+			ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
+		/* else: nobody by that name, dropped as Erlang drops it */
+		break;
+	case ERL_SEND:
+		if (ot_dist_local_pid(&msg->to, &to) == 0)
+			ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
+		break;
+	default:
+		/* Links, monitors, exits: not yet. */
+		break;
+	}
+}
+
+/* Why a connection ends: the other node closed it, or ei could not read
+ * a frame (malformed, or not whole in time). ei says EIO for both; the
+ * stream tells them apart: at its end after a close, not after a frame
+ * ei refused. */
+static void report_end(const struct conn *c, int rc, int err)
+{
+	char byte;
+	if (rc == ERL_ERROR && err == EIO &&
+	    recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		ot_log(OT_LOG_INFO, "dist: %s closed the connection", c->node);
+	else
+		ot_log(OT_LOG_WARNING,
+		       "dist: closing the connection to %s: %s (erl_errno %d)",
+		       c->node,
+		       rc == ERL_TIMEOUT
+			   ? "a frame did not arrive whole in time"
+			   : "a frame ei could not read",
+		       err);
+}
+
+static void reader(void *arg)
+{
+	struct conn *c = arg;
+	ei_x_buff x;
+	if (ei_x_new(&x) == 0) {
+		for (;;) {
+			if (ot_fd_wait(c->fd, OT_FD_READ, OT_INFINITY, NULL))
+				break;
+			erlang_msg msg;
+			pthread_mutex_lock(&c->io);
+			x.index = 0;
+			int rc = ei_xreceive_msg_tmo(
+			    c->fd, &msg, &x,
+			    (unsigned)ot__dist_node.timeout_ms);
+			int err = erl_errno;
+			pthread_mutex_unlock(&c->io);
+			if (rc == ERL_TICK)
+				continue;
+			if (rc != ERL_MSG) {
+				report_end(c, rc, err);
+				break;
+			}
+			deliver(c, &msg, &x);
+		}
+		ei_x_free(&x);
+	}
+	if (conn_remove(c))
+		ot__dist_conn_put(c); /* the table's reference */
+}
+
+int ot__dist_conn_start(int fd, const char *node, struct conn **out)
+{
+	struct node *n = &ot__dist_node;
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return OT_ENOMEM;
+	snprintf(c->node, sizeof(c->node), "%s", node);
+	c->fd = fd;
+	pthread_mutex_init(&c->io, NULL);
+	c->refs = out ? 2 : 1;
+
+	/* In the table, with its reader's pid, before anyone can look:
+	 * the reader finds itself there when it ends, ot_node_stop() finds
+	 * the pid to wait for. ot_spawn() never blocks nor yields, so it may
+	 * run under the lock; the newest connection to a node comes first. */
+	ot_spawn_opts so = {.stack_size = DIST_STACK_SIZE};
+	ot_pid pid;
+	pthread_mutex_lock(&n->lock);
+	c->next = n->conns;
+	n->conns = c;
+	int rc = ot_spawn(reader, c, &so, &pid);
+	if (rc)
+		conn_unlink(c);
+	else
+		c->reader = pid;
+	pthread_mutex_unlock(&n->lock);
+	if (rc) {
+		pthread_mutex_destroy(&c->io);
+		free(c); /* the caller closes fd */
+		return rc;
+	}
+	if (out)
+		*out = c;
+	return 0;
+}
+
+static bool is_down(const ot_msg *msg, void *arg)
+{
+	const ot_down_info *d = ot_msg_down(msg);
+	return d && d->ref.id == ((const ot_ref *)arg)->id;
+}
+
+/* Waits until pid has ended (after ending it, with kill). */
+static void wait_ended(ot_pid pid, bool kill)
+{
+	ot_ref ref;
+	if (ot_monitor(pid, &ref))
+		return;
+	if (kill) {
+		ot_reason r = ot_reason_kill();
+		ot_exit_pid(pid, &r);
+	}
+	ot_msg *down;
+	if (ot_receive_match(is_down, &ref, &down, OT_INFINITY) == 0)
+		ot_msg_free(down);
+}
+
+void ot__dist_stop_proc(ot_pid pid)
+{
+	wait_ended(pid, true);
+}
+
+/* Hangs up every connection: each reader sees the end of its stream,
+ * takes its connection out of the table and ends; waits for them all. */
+void ot__dist_conn_stop_all(void)
+{
+	struct node *n = &ot__dist_node;
+	for (;;) {
+		pthread_mutex_lock(&n->lock);
+		struct conn *c = n->conns;
+		ot_pid reader = c ? c->reader : OT_PID_NONE;
+		if (c)
+			shutdown(c->fd, SHUT_RDWR);
+		pthread_mutex_unlock(&n->lock);
+		if (!c)
+			return;
+		wait_ended(reader, false);
+		/* A reader that never ran (the runtime stops it first)
+		 * leaves its connection behind: take it out here. */
+		if (conn_remove(c))
+			ot__dist_conn_put(c);
+	}
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * node.h — the state of this program's node, shared by its files:
+ *   node.c     ot_node_start / ot_node_stop: the cnode, epmd, the acceptor
+ *   conn.c     the connections: the table, each one's reader process,
+ *              delivering what arrives, net_kernel's answers
+ *   send.c     ot_dist_send / ot_dist_send_name: connecting on demand
+ *   pids.c     otter processes as Erlang pids of this node
+ *   call.c     gen_server calls from Erlang: parsing one, replying
+ *   remote_call.c  gen_server calls to a server of another node
+ *
+ * Built on the public otter headers and ei only. ei's calls block the
+ * thread they run on for a bounded time (timeout_ms); no otter call that
+ * may yield is made while a connection's lock is held, so the pthread
+ * locks here never wait on a process that is not running.
+ */
+#ifndef OTTER_DIST_NODE_H
+#define OTTER_DIST_NODE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <otter/dist.h>
+
+/* Stack of the acceptor and the readers: ei's handshake keeps a few
+ * buffers of its own on the stack. */
+#define DIST_STACK_SIZE ((size_t)256 * 1024)
+
+/* One connection to another node. */
+struct conn {
+	struct conn *next;
+	char node[MAXNODELEN + 1];
+	int fd;
+	/* Held around every read and write of fd: ei answers a tick from
+	 * inside its receive, which must not interleave with a send. */
+	pthread_mutex_t io;
+	unsigned refs; /* under node.lock: the table's, a sender's */
+	ot_pid reader;
+};
+
+struct node {
+	pthread_mutex_t lock; /* the fields below, and the table */
+	/* Serializes connecting, so that two senders to a node that is not
+	 * yet connected make one connection. */
+	pthread_mutex_t connecting;
+	bool started;
+	ei_cnode ec;
+	int listen_fd;
+	int epmd_fd;
+	int timeout_ms;
+	ot_pid acceptor;
+	struct conn *conns;
+};
+
+extern struct node ot__dist_node;
+
+/* node.c: true while the node is started (and not stopping). */
+bool ot__dist_node_up(void);
+
+/* conn.c */
+int ot__dist_conn_start(int fd, const char *node, struct conn **out);
+struct conn *ot__dist_conn_find(const char *node);
+void ot__dist_conn_put(struct conn *c);
+void ot__dist_conn_stop_all(void);
+/* pids.c */
+void ot__dist_pids_clear(void);
+
+/* Ends pid (kill) and waits until it has ended. */
+void ot__dist_stop_proc(ot_pid pid);
+
+#endif /* OTTER_DIST_NODE_H */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * send.c — sending a term to a process of another node, by name or by
+ * pid: the connection to that node is found in the table, or made (epmd
+ * lookup, handshake) and kept for the next sends and for what the node
+ * sends back.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "node.h"
+
+/* The connection to node, made if there is none; the caller puts it. */
+static int conn_get(const char *node, struct conn **out)
+{
+	struct node *n = &ot__dist_node;
+	if ((*out = ot__dist_conn_find(node)))
+		return 0;
+	pthread_mutex_lock(&n->connecting);
+	int rc = 0;
+	if (!(*out = ot__dist_conn_find(node))) {
+		int fd = ei_connect_tmo(&n->ec, (char *)node,
+					(unsigned)n->timeout_ms);
+		if (fd < 0) {
+			ot_log(OT_LOG_WARNING,
+			       "dist: cannot connect to %s (no such node, "
+			       "wrong cookie?): erl_errno %d",
+			       node, erl_errno);
+			rc = erl_errno == ETIMEDOUT ? OT_ETIMEDOUT : OT_ESYS;
+		} else {
+			rc = ot__dist_conn_start(fd, node, out);
+			if (rc)
+				ei_close_connection(fd);
+		}
+	}
+	pthread_mutex_unlock(&n->connecting);
+	return rc;
+}
+
+static int check_common(const char *node, const void *buf, size_t size)
+{
+	if (!node || !node[0] || strlen(node) > MAXNODELEN || !buf ||
+	    size == 0 || size > INT_MAX)
+		return OT_EINVAL;
+	if (!ot__dist_node_up())
+		return OT_ENOTSTARTED;
+	return 0;
+}
+
+/* Sends through the connection to node: by name when name is set, else
+ * to the pid to. */
+static int send_to(const char *node, const char *name, const erlang_pid *to,
+		   const void *buf, size_t size)
+{
+	struct node *n = &ot__dist_node;
+	struct conn *c;
+	int rc = conn_get(node, &c);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&c->io);
+	unsigned tmo = (unsigned)n->timeout_ms;
+	if (name)
+		rc = ei_reg_send_tmo(&n->ec, c->fd, (char *)name, (char *)buf,
+				     (int)size, tmo);
+	else
+		rc = ei_send_tmo(c->fd, (erlang_pid *)to, (char *)buf,
+				 (int)size, tmo);
+	int err = erl_errno;
+	pthread_mutex_unlock(&c->io);
+	if (rc < 0) {
+		/* The stream may be cut mid-frame: hang up, the reader ends
+		 * and the next send connects again. */
+		shutdown(c->fd, SHUT_RDWR);
+		rc = err == ETIMEDOUT ? OT_ETIMEDOUT : OT_ESYS;
+	}
+	ot__dist_conn_put(c);
+	return rc;
+}
+
+OT_API int ot_dist_send_name(const char *node, const char *name,
+			     const void *buf, size_t size)
+{
+	if (!name || !name[0] || strlen(name) >= MAXATOMLEN)
+		return OT_EINVAL;
+	int rc = check_common(node, buf, size);
+	return rc ? rc : send_to(node, name, NULL, buf, size);
+}
+
+OT_API int ot_dist_send(const erlang_pid *to, const void *buf, size_t size)
+{
+	if (!to || !memchr(to->node, '\0', sizeof(to->node)))
+		return OT_EINVAL;
+	int rc = check_common(to->node, buf, size);
+	if (rc)
+		return rc;
+	if (strcmp(to->node, ei_thisnodename(&ot__dist_node.ec)) == 0)
+		return OT_EINVAL; /* no otter pid is an Erlang pid yet */
+	return send_to(to->node, NULL, to, buf, size);
+}

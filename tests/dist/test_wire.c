@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_wire.c — the node against what comes over the wire: malformed
+ * and truncated frames from a node that passed the handshake are
+ * rejected (the connection is closed) and the node goes on serving;
+ * ot_node_stop() with an Erlang node connected hangs up on it (the
+ * Erlang side sees nodedown). Skipped when erl is not installed.
+ */
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "erl_node.h"
+#include "fixture.h"
+
+/* A second C node in the test itself (plain ei, blocking), connected to
+ * the otter node: it can write whatever it likes after the handshake. */
+static int connect_probe(void)
+{
+	static ei_cnode probe;
+	char name[64], alive[64];
+	erl_node_name(name, sizeof(name), "probe");
+	snprintf(alive, sizeof(alive), "%.*s", (int)strcspn(name, "@"), name);
+	struct in_addr loopback = {htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(ei_init(), 0);
+	ck_assert_int_ge(ei_connect_xinit(&probe, "127.0.0.1", alive, name,
+					  &loopback, DIST_COOKIE, 0),
+			 0);
+	int fd = ei_connect_tmo(&probe, otter_name, 5000);
+	ck_assert_msg(fd >= 0, "ei_connect to %s: erl_errno %d", otter_name,
+		      erl_errno);
+	return fd;
+}
+
+/* Waits until the otter node has closed fd (read sees the end). */
+static void wait_closed(int fd)
+{
+	char buf[256];
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		;
+	ck_assert_int_eq(r, 0);
+	close(fd);
+}
+
+static void ping_still_answered(void)
+{
+	char e[512], out[256];
+	EXPR(e, "io:format(\"~p~n\", [net_adm:ping('%s')]), halt().",
+	     otter_name);
+	ck_assert_int_eq(
+	    erl_run(erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out, "pong\n");
+}
+
+static atomic_int unreadable;
+
+static void count_unreadable(const ot_report *r, void *arg)
+{
+	if (r->severity == OT_LOG_WARNING &&
+	    strstr(r->text, "a frame ei could not read"))
+		atomic_fetch_add(&unreadable, 1);
+}
+
+/* A frame whose control message is not a term; then one that says it is
+ * longer than what comes before the end. */
+START_TEST(test_bad_frame)
+{
+	static const unsigned char garbage[] = {0,    0,    0,	  6,	'p',
+						0xff, 0xfe, 0xfd, 0xfc, 0xfb};
+	static const unsigned char truncated[] = {0, 0, 1, 0, 'p', 131, 104};
+	ck_assert_ot_ok(ot_set_report_logger(count_unreadable, NULL));
+	int fd = connect_probe();
+	if (_i == 0)
+		ck_assert_int_eq(write(fd, garbage, sizeof(garbage)),
+				 (ssize_t)sizeof(garbage));
+	else {
+		ck_assert_int_eq(write(fd, truncated, sizeof(truncated)),
+				 (ssize_t)sizeof(truncated));
+		shutdown(fd, SHUT_WR);
+	}
+	wait_closed(fd);
+	/* The refusal is reported (the truncated one reads as a close). */
+	for (int i = 0; _i == 0 && i < 100 && !atomic_load(&unreadable); i++)
+		ot_sleep(20);
+	ck_assert_int_eq(atomic_load(&unreadable), _i == 0 ? 1 : 0);
+	ck_assert_ot_ok(ot_set_report_logger(NULL, NULL));
+	ping_still_answered();
+}
+END_TEST
+
+/* Stopping the node hangs up on a connected Erlang node. */
+START_TEST(test_stop_while_connected)
+{
+	char e[768], line[256], out[256];
+	EXPR(e,
+	     "net_kernel:monitor_nodes(true, [{node_type, all}]), "
+	     "pong = net_adm:ping('%s'), io:format(\"up~n\"), "
+	     "receive {nodedown, N, _} -> io:format(\"down ~p~n\", [N]) "
+	     "after 10000 -> io:format(\"still up~n\") end, halt().",
+	     otter_name);
+	erl_node node;
+	ck_assert_int_eq(
+	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
+	ck_assert(erl_read_line(&node, line, sizeof(line)));
+	ck_assert_str_eq(line, "up");
+	ck_assert_ot_ok(ot_node_stop());
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "down '%s'\n", otter_name);
+	ck_assert_str_eq(out, want);
+	ck_assert_ot_ok(ot_node_start(otter_name, DIST_COOKIE, NULL));
+}
+END_TEST
+
+static Suite *wire_suite(void)
+{
+	Suite *s = suite_create("dist_wire");
+	TCase *tc = ot_test_tcase("wire", 60);
+	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
+	tcase_add_loop_test(tc, test_bad_frame, 0, 2);
+	tcase_add_test(tc, test_stop_while_connected);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	erl_require_or_skip("tests/dist/test_wire");
+	return ot_test_run(wire_suite());
+}
