@@ -119,15 +119,20 @@ otter_man_stubs = \
 	man/ot_pid_is_none.3 \
 	man/ot_process_info_get.3 \
 	man/ot_read.3 \
+	man/ot_reason_check.3 \
+	man/ot_reason_data.3 \
 	man/ot_reason_equal.3 \
 	man/ot_reason_error.3 \
+	man/ot_reason_error_data.3 \
 	man/ot_reason_format.3 \
 	man/ot_reason_is_clean.3 \
 	man/ot_reason_kill.3 \
 	man/ot_reason_kind_name.3 \
 	man/ot_reason_normal.3 \
 	man/ot_reason_shutdown.3 \
+	man/ot_reason_shutdown_data.3 \
 	man/ot_reason_shutdown_detail.3 \
+	man/ot_reason_without_data.3 \
 	man/ot_receive.3 \
 	man/ot_receive_match.3 \
 	man/ot_receive_match_since.3 \

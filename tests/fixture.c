@@ -157,6 +157,14 @@ void send_i64(ot_pid to, uint64_t tag, int64_t v)
 	ot_send(to, tag, &v, sizeof(v));
 }
 
+void ot_test_idle(void *arg)
+{
+	(void)arg;
+	ot_msg *m;
+	while (ot_receive(&m, OT_INFINITY) == 0)
+		ot_msg_free(m);
+}
+
 int ot_test_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");

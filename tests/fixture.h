@@ -100,6 +100,10 @@ ot_msg *expect_msg(uint64_t want, int timeout_ms);
 int64_t msg_i64(const ot_msg *m);
 void send_i64(ot_pid to, uint64_t tag, int64_t v);
 
+/* A process body that takes and drops every message until it is ended
+ * (an exit signal's target). */
+void ot_test_idle(void *arg);
+
 /* How many descriptors this process has open (from /proc/self/fd), to
  * check that a test leaked none. */
 int ot_test_count_fds(void);

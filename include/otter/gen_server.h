@@ -94,6 +94,9 @@ typedef struct ot_gs_ret {
 	 * reply_copy (malloc'd; the server frees it, whatever the callback's
 	 * result turns out to be, so return what a builder made). */
 	void *reply_copy;
+	/* OT_GS_STOP: the builder's copy of the reason's payload (malloc'd;
+	 * the server frees it, as reply_copy). */
+	void *reason_copy;
 	unsigned char reply_bytes[OT_GS_REPLY_INLINE];
 } ot_gs_ret;
 
@@ -105,6 +108,11 @@ typedef struct ot_gs_ret {
  * a large reply) or the arguments are bad (reply NULL with a size, a size
  * above PTRDIFF_MAX), the result stops the server instead, with reason
  * {error, OT_ENOMEM or OT_EINVAL, ...}: the caller sees OT_ESERVERDIED.
+ * A malformed reason (see ot_reason_check) is replaced the same way, by
+ * {error,OT_EINVAL,"bad reason given to a builder"}. ot_gs_stop() and
+ * ot_gs_stop_reply() copy the reason's payload (into reason_copy), so it
+ * reaches terminate, the links and the monitors whole; ot_gs_error()
+ * drops it (the starter keeps the reason: its text says why).
  * ot_gs_error(): from init only (see OT_GS_ERROR).
  */
 OT_API ot_gs_ret ot_gs_ok(void);
@@ -273,12 +281,13 @@ OT_API int ot_gen_server_cast(ot_pid server, const void *request, size_t size);
 OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
 			       size_t size);
 
-/* Stops server with reason (NULL: normal), running terminate, and waits
- * until it has ended. Errors: OT_ENOPROC (no such process), OT_ETIMEDOUT,
+/* Stops server with reason (NULL: normal; its payload is copied before
+ * this returns), running terminate, and waits until it has ended. Errors: OT_ENOPROC (no such process), OT_ETIMEDOUT,
  * OT_EDEADLK (a server stopping itself: return ot_gs_stop() instead),
  * OT_ESERVERDIED (it ended with another reason: it crashed or was killed
  * before it got to the stop, or its terminate crashed or called ot_exit(),
- * which gives the server terminate's reason, as in OTP), OT_EINVAL.
+ * which gives the server terminate's reason, as in OTP), OT_EINVAL (a bad
+ * pid or timeout, or a malformed reason: see ot_reason_check).
  * From: process or foreign. */
 OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);

@@ -440,7 +440,9 @@ OT_API int ot_receive_match_since(ot_mark mark, ot_match_fn match, void *arg,
  * caller goes on.
  */
 
-/* The payload of an EXIT message. */
+/* The payload of an EXIT message. Its reason's payload (ot_reason_data)
+ * follows it in the message and is valid until ot_msg_free(): keep the
+ * reason longer with ot_reason_without_data(), or copy the bytes. */
 typedef struct ot_exit_info {
 	ot_pid from;	  /* the process the signal came from */
 	ot_reason reason; /* why it ended, or the reason given to ot_exit_pid */
@@ -463,8 +465,18 @@ OT_API const ot_down_info *ot_msg_down(const ot_msg *msg);
  * monitors see the reason; with reason kill, its links get a trappable
  * `kill`. Never returns when called from a process: inside ot_catch() it
  * comes back there, else the process's crash handler runs first (once).
- * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOTPROC (foreign
- * thread: a thread cannot be ended this way), OT_ENOTSTARTED.
+ * A malformed reason (see ot_reason_check) is repaired, not refused: its
+ * text is cut at OT_REASON_TEXT_MAX bytes and dropped from a kind that has
+ * none, and an unknown kind becomes {error,OT_EINVAL,"bad reason kind N"}.
+ * The reason's payload is copied before anything else runs (the crash
+ * handler may free it); inside ot_catch() the caught reason's payload is
+ * the process's copy, valid until another ot_exit() is caught or the
+ * process ends. So a process may end with the reason of an EXIT or DOWN
+ * it received, and free that message in its crash handler (which runs
+ * after the copy): what ot_exit() leaves behind is never freed.
+ * Errors (then it returns): OT_EINVAL (reason NULL), OT_ENOMEM (no memory
+ * for the payload's copy), OT_ENOTPROC (foreign thread: a thread cannot
+ * be ended this way), OT_ENOTSTARTED.
  */
 OT_API int ot_exit(const ot_reason *reason);
 
@@ -475,10 +487,12 @@ OT_API int ot_exit(const ot_reason *reason);
  *    the caller itself, which then ends with reason normal.
  *  - anything else: pid ends with that reason, or gets an EXIT message
  *    if it traps exits.
+ * The reason's payload is copied before this returns.
  * Sending to a dead pid does nothing. When pid is the caller the signal
  * is acted on before this returns (so it may not return).
- * Errors: OT_EINVAL (pid malformed, reason NULL), OT_ENOMEM,
- * OT_ENOTSTARTED. From: process or foreign. Never blocks.
+ * Errors: OT_EINVAL (pid malformed, reason NULL or malformed: see
+ * ot_reason_check), OT_ENOMEM, OT_ENOTSTARTED. From: process or foreign.
+ * Never blocks.
  */
 OT_API int ot_exit_pid(ot_pid pid, const ot_reason *reason);
 

@@ -228,7 +228,7 @@ typedef struct ot_sup_spec {
  * may be NULL, gets its pid). A child whose start answers OT_EALREADY
  * (its name taken) fails the start like any other failure. Errors:
  *  OT_EBADSPEC (a flag or child spec is invalid: *reason says which and
- *  why, as {error,-30,"child \"db\": significant needs
+ *  why, as {error,OT_EBADSPEC,"child \"db\": significant needs
  *  auto_shutdown"}; also nchildren above SIZE_MAX / sizeof(ot_child_spec),
  *  a count that wrapped, refused before a child is read), OT_EINITSTOP (a child failed to start: the started
  *  ones were stopped; *reason is {shutdown,"failed_to_start_child,Id,

@@ -121,7 +121,7 @@ static int start(const ot_gen_server_callbacks *cb, void *arg,
 		if (link)
 			ot_unlink(pid);
 		if (reason)
-			*reason = d->reason;
+			*reason = ot_reason_without_data(&d->reason);
 		ot_msg_free(m);
 		return OT_EINITSTOP;
 	}
@@ -301,8 +301,8 @@ int ot__gs_outcome(ot_gs_request *req, ot_msg *m, ot_msg **reply,
 	if (d) {
 		err = d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC
 							  : OT_ESERVERDIED;
-		if (reason)
-			*reason = d->reason;
+		if (reason) /* kept past m: no payload */
+			*reason = ot_reason_without_data(&d->reason);
 	}
 	ot__gs_forget(req);
 	if (err) {
@@ -462,14 +462,33 @@ int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
 	return rc;
 }
 
+/* The stop request: the reason, then its payload (the caller may give up
+ * waiting and free it before the server has read it). */
+static int send_stop(ot_pid server, const ot_reason *why)
+{
+	if (!why->data_size)
+		return ot_send(server, TAG_STOP, why, sizeof *why);
+	size_t size;
+	if (__builtin_add_overflow(sizeof *why, why->data_size, &size))
+		return OT_EINVAL;
+	unsigned char *req = malloc(size);
+	if (!req)
+		return OT_ENOMEM;
+	memcpy(req, why, sizeof *why);
+	memcpy(req + sizeof *why, why->data, why->data_size);
+	return ot_send_owned(server, TAG_STOP, req, size, free);
+}
+
 int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
 {
+	if (reason && ot_reason_check(reason) != 0)
+		return OT_EINVAL;
 	ot_reason why = reason ? *reason : ot_reason_normal();
 	ot_ref watch;
 	int rc = watch_server(server, timeout_ms, &watch);
 	if (rc)
 		return rc;
-	if ((rc = ot_send(server, TAG_STOP, &why, sizeof why)) != 0) {
+	if ((rc = send_stop(server, &why)) != 0) {
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return rc;
 	}

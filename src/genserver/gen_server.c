@@ -55,8 +55,8 @@ static void ack(struct server *s, int status, const ot_reason *reason)
 	struct ack a;
 	memset(&a, 0, sizeof a);
 	a.status = status;
-	if (reason)
-		a.reason = *reason;
+	if (reason) /* the starter keeps it: no payload */
+		a.reason = ot_reason_without_data(reason);
 	ot_send_alias(s->starter, s->start_alias, TAG_ACK, &a, sizeof a);
 }
 
@@ -117,16 +117,47 @@ static void terminate(struct server *s, const ot_reason *reason)
 	s->terminated = true; /* returned: release has nothing left to do */
 }
 
+/* The crash handler of the server's own exit: ot_exit() has copied the
+ * reason's payload by now, so the server's copy can go. */
+static void free_reason_copy(const ot_reason *reason, void *copy)
+{
+	(void)reason;
+	free(copy);
+}
+
 /* Ends the server with reason; never returns. */
 __attribute__((noreturn)) static void end(struct server *s,
 					  const ot_reason *reason)
 {
 	s->has_pending = false;
 	drop_owned(s);
-	/* This exit is the server's own, not a callback's. */
-	ot_set_crash_handler(NULL, NULL);
-	ot_exit(reason);
+	/* This exit is the server's own, not a callback's: no terminate. */
+	ot_set_crash_handler(free_reason_copy, s->reason_copy);
+	if (ot_exit(reason) == OT_ENOMEM) {
+		/* No memory for the payload's copy: the text still goes. */
+		ot_reason brief = ot_reason_without_data(reason);
+		ot_exit(&brief);
+	}
 	abort(); /* ot_exit does not return in a process */
+}
+
+/* Makes *reason's payload the server's own copy (s->reason_copy), for
+ * after what it points into is gone; without memory for it, the reason
+ * says so instead. */
+static void keep_reason_data(struct server *s, ot_reason *reason)
+{
+	if (!reason->data_size || reason->data == s->reason_copy)
+		return;
+	void *copy = malloc(reason->data_size);
+	if (!copy) {
+		*reason = ot_reason_error(OT_ENOMEM,
+					  "out of memory for a stop reason");
+		return;
+	}
+	memcpy(copy, reason->data, reason->data_size);
+	free(s->reason_copy);
+	s->reason_copy = copy;
+	reason->data = copy;
 }
 
 /* Ends the server with reason after terminate (and the reply due after
@@ -134,6 +165,7 @@ __attribute__((noreturn)) static void end(struct server *s,
 __attribute__((noreturn)) static void stop_now(struct server *s,
 					       ot_reason reason)
 {
+	keep_reason_data(s, &reason);
 	/* What it was handling goes first: terminate may block, and a
 	 * server killed in there frees nothing its stack held. */
 	ot_msg_free(s->msg);
@@ -141,6 +173,14 @@ __attribute__((noreturn)) static void stop_now(struct server *s,
 	terminate(s, &reason);
 	send_pending(s);
 	end(s, &reason);
+}
+
+/* A stop that did not happen (the runtime ends the server with another
+ * reason, which it holds itself): the copy of its payload goes. */
+static void drop_reason_copy(struct server *s)
+{
+	free(s->reason_copy);
+	s->reason_copy = NULL;
 }
 
 /*
@@ -170,10 +210,12 @@ static void on_crash(const ot_reason *reason, void *arg)
 		send_pending(s);
 		if (!ot_reason_is_clean(reason))
 			ot__gs_report_terminate(s, reason);
+		drop_reason_copy(s);
 		drop_owned(s);
 		return;
 	}
 	terminate(s, reason);
+	drop_reason_copy(s);
 	drop_owned(s);
 }
 
@@ -233,6 +275,10 @@ static void apply(struct server *s, ot_gs_ret *r, const ot_gs_from *from,
 	/* A builder's copy is the server's to free from now on (r, which
 	 * still points at it, is not used after this). */
 	s->reply_copy = r->reply_copy;
+	if (r->reason_copy) {
+		free(s->reason_copy);
+		s->reason_copy = r->reason_copy;
+	}
 	const void *bytes = reply_bytes(r);
 	if ((r->reply_size && !bytes) || r->reply_size > (size_t)PTRDIFF_MAX ||
 	    r->timeout_ms < OT_INFINITY)
@@ -376,6 +422,7 @@ static __attribute__((noinline)) void replace_state(struct server *s)
 			     : OT_EINVAL;
 	if (a.status == 0)
 		s->state = run.state;
+	a.reason = ot_reason_without_data(&a.reason); /* the caller keeps it */
 	reply_to(from, &a, sizeof a);
 }
 
@@ -421,9 +468,16 @@ __attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 		return;
 	}
 	case TAG_STOP: {
+		/* The reason, then its payload (client.c). */
 		ot_reason reason = ot_reason_normal();
-		if (size == sizeof reason)
+		if (size >= sizeof reason)
 			memcpy(&reason, ot_msg_data(m), sizeof reason);
+		if (size < sizeof reason ||
+		    size - sizeof reason != reason.data_size)
+			reason = ot_reason_without_data(&reason);
+		else if (reason.data_size)
+			reason.data = (const char *)ot_msg_data(m) +
+				      sizeof reason;
 		s->last_kind = "stop";
 		stop_now(s, reason); /* which frees the stop request first */
 	}
@@ -512,6 +566,7 @@ __attribute__((noinline)) static bool server_init(struct server *s)
 	ot_gs_ret r = s->cb->init(init_arg, &s->state);
 	if (r.action != OT_GS_OK) {
 		free(r.reply_copy); /* (a reply has no place in init) */
+		s->reason_copy = r.reason_copy; /* end() frees it */
 		ot_reason why = r.reason;
 		int status = OT_EINITSTOP;
 		if (r.action == OT_GS_IGNORE) {

@@ -47,11 +47,34 @@ ot_gs_ret ot_gs_noreply(void)
 	return r;
 }
 
+/* r's reason: the one a builder was given, its payload copied now (it
+ * may live in the callback's frame) into r->reason_copy, which the server
+ * frees; or the reason that says why it could not be taken (a malformed
+ * reason must not reach links, monitors and reports). */
+static void take_reason(ot_gs_ret *r, const ot_reason *reason)
+{
+	if (ot_reason_check(reason) != 0) {
+		r->reason = ot_reason_error(OT_EINVAL,
+					    "bad reason given to a builder");
+		return;
+	}
+	r->reason = *reason;
+	if (!reason->data_size)
+		return;
+	if (!(r->reason_copy = malloc(reason->data_size))) {
+		r->reason = ot_reason_error(OT_ENOMEM,
+					    "out of memory for a stop reason");
+		return;
+	}
+	memcpy(r->reason_copy, reason->data, reason->data_size);
+	r->reason.data = r->reason_copy;
+}
+
 ot_gs_ret ot_gs_stop(ot_reason reason)
 {
 	ot_gs_ret r;
 	init(&r, OT_GS_STOP);
-	r.reason = reason;
+	take_reason(&r, &reason);
 	return r;
 }
 
@@ -59,7 +82,9 @@ ot_gs_ret ot_gs_error(ot_reason reason)
 {
 	ot_gs_ret r;
 	init(&r, OT_GS_ERROR);
-	r.reason = reason;
+	/* The starter keeps it (ot_gen_server_start's *reason): no payload. */
+	ot_reason brief = ot_reason_without_data(&reason);
+	take_reason(&r, &brief);
 	return r;
 }
 
@@ -106,7 +131,7 @@ ot_gs_ret ot_gs_stop_reply(ot_reason reason, const void *reply, size_t size)
 {
 	ot_gs_ret r;
 	init(&r, OT_GS_STOP);
-	r.reason = reason;
+	take_reason(&r, &reason);
 	r.has_reply = true;
 	copy_reply(&r, reply, size);
 	return r;

@@ -42,6 +42,10 @@ struct server {
 	const void *pending;
 	size_t pending_size;
 	void *reply_copy; /* a reply's heap copy, the server's to free */
+	/* The payload of the reason it stops with, copied (stop_now): what
+	 * it came in (a message, a callback's result) may be gone by the
+	 * time the process ends. Freed by the exit's crash handler (end). */
+	void *reason_copy;
 	/* What it was, for the crash report. */
 	uint64_t last_tag;
 	size_t last_size;

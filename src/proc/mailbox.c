@@ -69,6 +69,11 @@ struct ot_msg *ot__msg_alloc(size_t size, bool owned, uint64_t alias)
 	return m;
 }
 
+struct ot_msg *ot__msg_new(ot_pid from, uint64_t tag, size_t size)
+{
+	return ot__msg_new_copy(from, tag, NULL, size, 0);
+}
+
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 				size_t size, uint64_t alias)
 {
@@ -77,7 +82,7 @@ struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
 		return NULL;
 	m->from = from;
 	m->tag = tag;
-	if (size)
+	if (size && data)
 		memcpy(m->inline_data, data, size);
 	return m;
 }

@@ -117,6 +117,10 @@ static inline void *ot__msg_data(const struct ot_msg *m)
 	return m->size ? (void *)m->inline_data : NULL;
 }
 
+/* Builds a message with room for size bytes of its own (ot__msg_data(m),
+ * NULL when size is 0), left for the caller to fill. NULL when out of
+ * memory. */
+struct ot_msg *ot__msg_new(ot_pid from, uint64_t tag, size_t size);
 /* Builds a message holding a copy of data, sent through alias (0: none).
  * NULL when out of memory. */
 struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
@@ -354,6 +358,11 @@ struct ot__proc {
 	int fd_reg;
 	SLIST_ENTRY(ot__proc) free_link; /* table lock */
 	ot_reason exit_reason;		 /* set before OT__A_EXIT */
+	/* Holds exit_reason's payload: the EXIT signal it came in, or
+	 * ot_exit's copy; and that of the last reason an ot_catch() caught.
+	 * Freed with the slot. */
+	struct ot_msg *exit_hold;
+	struct ot_msg *caught_hold;
 	/* A root (spawned by a foreign thread): its place in the order of
 	 * roots (0: not a root) and the thread's pid (none if it was not
 	 * attached), which shutdown's exit signal comes from (shutdown.c).
@@ -380,6 +389,9 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
 void ot__table_note_ended(void);
 /* Frees p's slot. p must be DEAD and noted as ended. */
 void ot__table_remove(struct ot__proc *p);
+/* Frees what holds p's exit reason's payload (signal.c): once its links,
+ * monitors and report have it. */
+void ot__proc_release_reason(struct ot__proc *p);
 /* Frees p's slot without having inserted it. */
 void ot__proc_discard(struct ot__proc *p);
 /* A candidate for pid (lock it and check ot__pid_of), or NULL. */

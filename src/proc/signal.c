@@ -21,10 +21,12 @@
 
 #include <bsd/string.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/reason_repair.h"
 #include "runtime.h"
 
 struct ot__link {
@@ -84,12 +86,49 @@ _Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
 /* ---------------------------------------------------------------------
  * Building and sending signals
  */
+/* A message whose payload is head (head_size bytes, an ot_reason at
+ * reason_at in it) followed by that reason's payload; the copy's reason
+ * points at the copy's payload, which stays where it is until the message
+ * is freed. NULL when out of memory. */
+static struct ot_msg *reason_msg(ot_pid from, uint64_t tag, const void *head,
+				 size_t head_size, size_t reason_at)
+{
+	ot_reason r;
+	memcpy(&r, (const char *)head + reason_at, sizeof r);
+	size_t size;
+	if (__builtin_add_overflow(head_size, r.data_size, &size))
+		return NULL;
+	struct ot_msg *m = ot__msg_new(from, tag, size);
+	if (!m)
+		return NULL;
+	unsigned char *bytes = ot__msg_data(m);
+	memcpy(bytes, head, head_size);
+	if (r.data_size) {
+		memcpy(bytes + head_size, r.data, r.data_size);
+		r.data = bytes + head_size;
+	} else {
+		r.data = NULL;
+	}
+	memcpy(bytes + reason_at, &r, sizeof r);
+	return m;
+}
+
+/* The reason in m (an EXIT or DOWN built by reason_msg) is whole: its
+ * payload is the rest of the message. */
+static bool reason_fits(const ot_msg *m, size_t head_size,
+			const ot_reason *r)
+{
+	return m->size >= head_size && m->size - head_size == r->data_size &&
+	       (!r->data_size ||
+		r->data == (const unsigned char *)ot__msg_data(m) + head_size);
+}
+
 static struct ot_msg *exit_msg(enum ot__mkind kind, ot_pid from,
 			       const ot_reason *reason)
 {
 	ot_exit_info info = {.from = from, .reason = *reason};
-	struct ot_msg *m = ot__msg_new_copy(from, OT_TAG_EXIT, &info,
-					    sizeof info, 0);
+	struct ot_msg *m = reason_msg(from, OT_TAG_EXIT, &info, sizeof info,
+				      offsetof(ot_exit_info, reason));
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;
@@ -105,8 +144,8 @@ static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
 	if (name)
 		strlcpy(info.name, name, sizeof info.name);
 	info.reason = *reason;
-	struct ot_msg *m = ot__msg_new_copy(pid, OT_TAG_DOWN, &info,
-					    sizeof info, 0);
+	struct ot_msg *m = reason_msg(pid, OT_TAG_DOWN, &info, sizeof info,
+				      offsetof(ot_down_info, reason));
 	if (m)
 		m->kind = (uint8_t)kind;
 	return m;
@@ -115,7 +154,9 @@ static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
 const ot_exit_info *ot_msg_exit(const ot_msg *m)
 {
 	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_EXIT ||
-	    m->size != sizeof(ot_exit_info))
+	    m->size < sizeof(ot_exit_info) ||
+	    !reason_fits(m, sizeof(ot_exit_info),
+			 &((const ot_exit_info *)ot__msg_data(m))->reason))
 		return NULL;
 	return ot__msg_data(m);
 }
@@ -123,9 +164,33 @@ const ot_exit_info *ot_msg_exit(const ot_msg *m)
 const ot_down_info *ot_msg_down(const ot_msg *m)
 {
 	if (!m || m->kind != OT__M_MSG || m->tag != OT_TAG_DOWN ||
-	    m->size != sizeof(ot_down_info))
+	    m->size < sizeof(ot_down_info) ||
+	    !reason_fits(m, sizeof(ot_down_info),
+			 &((const ot_down_info *)ot__msg_data(m))->reason))
 		return NULL;
 	return ot__msg_data(m);
+}
+
+/* *slot keeps m (a message a reason's payload points into, or NULL)
+ * from now on; what it held before goes. */
+static void hold(struct ot_msg **slot, struct ot_msg *m)
+{
+	struct ot_msg *old = *slot;
+	*slot = m;
+	ot_msg_free(old);
+}
+
+static void hold_reason(struct ot__proc *p, struct ot_msg *m)
+{
+	hold(&p->exit_hold, m);
+}
+
+void ot__proc_release_reason(struct ot__proc *p)
+{
+	hold(&p->exit_hold, NULL);
+	hold(&p->caught_hold, NULL);
+	p->exit_reason.data = NULL;
+	p->exit_reason.data_size = 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -171,9 +236,11 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		if (info->reason.kind == OT_REASON_NORMAL &&
 		    !(m->kind == OT__M_EXIT_SIGNAL && from_self))
 			break; /* normal does not kill (but exit(self, normal)) */
+		/* Its payload lives in m, which p keeps. */
 		p->exit_reason = info->reason;
+		hold_reason(p, m);
 		*die = true;
-		break;
+		return false;
 	}
 	case OT__M_DOWN: {
 		/* Only for a monitor still held: demonitor drops a DOWN that
@@ -626,7 +693,7 @@ int ot__trap_exit(bool on, bool *old)
 
 int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 {
-	if (!ot__pid_well_formed(pid) || !reason)
+	if (!ot__pid_well_formed(pid) || ot_reason_check(reason) != 0)
 		return OT_EINVAL;
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -708,9 +775,9 @@ void ot__proc_run_exit_hook(struct ot__proc *p)
 		report_hook_crash(p, sig);
 }
 
-int ot__exit(const ot_reason *reason)
+int ot__exit(const ot_reason *given)
 {
-	if (!reason)
+	if (!given)
 		return OT_EINVAL;
 	if (ot__running_check() == OT_ENOTSTARTED)
 		return OT_ENOTSTARTED;
@@ -718,6 +785,26 @@ int ot__exit(const ot_reason *reason)
 	if (!s || !s->current)
 		return OT_ENOTPROC;
 	struct ot__proc *p = s->current;
+	/* The caller ends whatever it passed: a malformed reason is repaired
+	 * rather than refused, so that it never travels as it is. Its
+	 * payload is copied now, for an ot_catch() or the crash handler
+	 * (which may free what it points into) and for the signals. */
+	ot_reason repaired = ot__reason_repaired(given);
+	const ot_reason *reason = &repaired;
+	if (repaired.data_size) {
+		struct ot_msg *copy =
+		    exit_msg(OT__M_MSG, ot__pid_of(p), &repaired);
+		if (!copy)
+			return OT_ENOMEM;
+		/* A caught exit must not free the payload of the reason the
+		 * process may be ending with meanwhile (a format_status that
+		 * exits inside terminate): it has a place of its own. */
+		if (p->catching)
+			hold(&p->caught_hold, copy);
+		else
+			hold_reason(p, copy);
+		reason = &((const ot_exit_info *)ot__msg_data(copy))->reason;
+	}
 	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */
 	p->report = !ot_reason_is_clean(reason) &&
 		    !atomic_load_explicit(&ot__log_off, memory_order_relaxed);

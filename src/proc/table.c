@@ -225,6 +225,7 @@ void ot__table_remove(struct ot__proc *p)
 {
 	/* p is DEAD (set under its lock, which a lookup takes before it
 	 * answers): a noproc answer happens after all the process did. */
+	ot__proc_release_reason(p);
 	ot__spin_lock(&table.lock);
 	slot_free(index_of(p));
 	atomic_fetch_sub_explicit(&table.ended, 1, memory_order_relaxed);

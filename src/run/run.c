@@ -112,7 +112,7 @@ static void run_loop(struct run *r, const ot_run_opts *o, int stop_ms)
 			return; /* the runtime is going away under us */
 		const ot_exit_info *e = ot_msg_exit(m);
 		if (e && ot_pid_equal(e->from, r->root)) {
-			r->res.reason = e->reason;
+			r->res.reason = ot_reason_without_data(&e->reason);
 			ot_msg_free(m);
 			return;
 		}

@@ -250,7 +250,8 @@ static ot_reason take_exit(ot_pid pid, const ot_reason *down)
 		r = ot_msg_exit(m)->reason;
 		ot_msg_free(m);
 	}
-	return r;
+	/* Kept past its message: without the payload that lived there. */
+	return ot_reason_without_data(&r);
 }
 
 /* Waits for the DOWN of ref (timeout_ms); 0 and *reason, or
@@ -261,7 +262,7 @@ static int wait_down(ot_ref ref, int timeout_ms, ot_reason *reason)
 	int rc = ot_receive_match(is_down_ref, &ref, &m, timeout_ms);
 	if (rc)
 		return rc;
-	*reason = ot_msg_down(m)->reason;
+	*reason = ot_reason_without_data(&ot_msg_down(m)->reason);
 	ot_msg_free(m);
 	return 0;
 }
@@ -291,7 +292,7 @@ static void stop_one(struct sup *s, struct child *c)
 		ot_exit_pid(pid, &kill);
 		ot_msg *m = NULL;
 		ot_receive_match(is_exit_from, &pid, &m, OT_INFINITY);
-		r = ot_msg_exit(m)->reason;
+		r = ot_reason_without_data(&ot_msg_exit(m)->reason);
 		ot_msg_free(m);
 	} else {
 		ot_exit_pid(pid, brutal ? &kill : &shut);

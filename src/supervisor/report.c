@@ -41,8 +41,8 @@ void ot__sup_report(struct sup *s, enum sup_report what, const struct child *c,
 	e->what = what;
 	e->pid = pid;
 	e->has_reason = reason != NULL;
-	if (reason)
-		e->reason = *reason;
+	if (reason) /* written later: the payload (the EXIT's) is not kept */
+		e->reason = ot_reason_without_data(reason);
 	e->count = count;
 	memcpy(e->id, c->spec->id, sizeof e->id);
 	e->restart = c->spec->restart;

@@ -4,9 +4,12 @@
  * comparison (every field counts), which reasons are clean, and the
  * printed form of each kind (quoting, truncation, snprintf's contract).
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -317,7 +320,7 @@ START_TEST(test_format_each_kind)
 	r = ot_reason_error(42, "bad input");
 	ck_assert_str_eq(fmt(&r), "{error,42,\"bad input\"}");
 	r = ot_reason_error(-3, "");
-	ck_assert_str_eq(fmt(&r), "{error,-3,\"\"}");
+	ck_assert_str_eq(fmt(&r), "{error,OT_ENOTSTARTED,\"\"}");
 	r = ot_reason_error(INT_MIN, "m");
 	char want[64];
 	snprintf(want, sizeof(want), "{error,%d,\"m\"}", INT_MIN);
@@ -500,6 +503,177 @@ START_TEST(test_without_runtime)
 }
 END_TEST
 
+/* ---- malformed reasons (issue 15, item 3) ------------------------------ */
+
+START_TEST(test_check_well_formed)
+{
+	ot_reason ok[] = {ot_reason_normal(), ot_reason_shutdown(),
+			  ot_reason_shutdown_detail("disk full"),
+			  ot_reason_kill(), ot_reason_error(42, "bad input"),
+			  mk(OT_REASON_KILLED), mk(OT_REASON_NOPROC),
+			  mk(OT_REASON_TIMEOUT),
+			  mk_crash(SIGSEGV, SEGV_MAPERR, 0, false)};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		ck_assert_msg(ot_reason_check(&ok[i]) == 0, "%s refused",
+			      fmt(&ok[i]));
+	char longer[OT_REASON_TEXT_MAX + 50];
+	memset(longer, 'y', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	ot_reason cut = ot_reason_error(1, longer);
+	ck_assert_ot_ok(ot_reason_check(&cut));
+}
+END_TEST
+
+START_TEST(test_check_malformed)
+{
+	ck_assert_ot_err(ot_reason_check(NULL), OT_EINVAL);
+	ot_reason r = ot_reason_error(1, NULL);
+	memset(r.text, 'x', sizeof r.text);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = mk((ot_reason_kind)99);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = mk((ot_reason_kind)-1);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	ot_reason_kind textless[] = {OT_REASON_NORMAL, OT_REASON_SHUTDOWN,
+				     OT_REASON_KILL,   OT_REASON_KILLED,
+				     OT_REASON_NOPROC, OT_REASON_TIMEOUT,
+				     OT_REASON_CRASH};
+	for (size_t i = 0; i < sizeof textless / sizeof textless[0]; i++) {
+		r = mk(textless[i]);
+		strcpy(r.text, "stray");
+		ck_assert_msg(ot_reason_check(&r) == OT_EINVAL,
+			      "a %s with a text accepted",
+			      ot_reason_kind_name(textless[i]));
+	}
+}
+END_TEST
+
+/* The text without its NUL is followed by bytes that are not NUL either:
+ * the format must stop at OT_REASON_TEXT_MAX (ASan sees a read past). */
+START_TEST(test_format_unterminated_text)
+{
+	struct {
+		ot_reason r;
+		char after[256];
+	} *p = malloc(sizeof *p);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0, sizeof *p);
+	p->r.kind = OT_REASON_SHUTDOWN_DETAIL;
+	memset(p->r.text, 'x', sizeof p->r.text);
+	memset(p->after, 'z', sizeof p->after);
+	char want[OT_REASON_TEXT_MAX + 32];
+	snprintf(want, sizeof want, "{shutdown,\"%.*s\"}",
+		 (int)OT_REASON_TEXT_MAX, p->r.text);
+	ck_assert_str_eq(fmt(&p->r), want);
+	free(p);
+
+	/* Exactly sized on the heap: nothing after the struct at all. */
+	ot_reason *q = malloc(sizeof *q);
+	ck_assert_ptr_nonnull(q);
+	*q = ot_reason_error(5, NULL);
+	memset(q->text, '"', sizeof q->text);
+	ck_assert_int_gt(ot_reason_format(q, NULL, 0), OT_REASON_TEXT_MAX);
+	ck_assert_int_lt(ot_reason_format(q, NULL, 0), OT_REASON_STRLEN);
+	free(q);
+}
+END_TEST
+
+START_TEST(test_format_unknown_kind)
+{
+	ot_reason r = mk((ot_reason_kind)99);
+	ck_assert_str_eq(fmt(&r), "unknown");
+}
+END_TEST
+
+/* issue 15 item 8: an otter error code prints as its name, a program's
+ * own code (positive, 0, or a negative otter does not use) as a number. */
+START_TEST(test_format_error_names)
+{
+	ot_reason r = ot_reason_error(OT_EALREADY, "already started");
+	ck_assert_str_eq(fmt(&r), "{error,OT_EALREADY,\"already started\"}");
+	r = ot_reason_error(OT_EINVAL, "x");
+	ck_assert_str_eq(fmt(&r), "{error,OT_EINVAL,\"x\"}");
+	r = ot_reason_error(0, "x");
+	ck_assert_str_eq(fmt(&r), "{error,0,\"x\"}");
+	r = ot_reason_error(18, "x");
+	ck_assert_str_eq(fmt(&r), "{error,18,\"x\"}");
+	r = ot_reason_error(OT_ESYS_ERRNO(ECONNREFUSED), "x");
+	ck_assert_str_eq(fmt(&r), "{error,OT_ESYS(ECONNREFUSED),\"x\"}");
+	r = ot_reason_error(OT_ESYS, "x");
+	ck_assert_str_eq(fmt(&r), "{error,OT_ESYS,\"x\"}");
+	r = ot_reason_error(OT_ESYS_ERRNO(4000), "x");
+	char want[64];
+	snprintf(want, sizeof want, "{error,%d,\"x\"}", OT_ESYS_ERRNO(4000));
+	ck_assert_str_eq(fmt(&r), want);
+	r = ot_reason_error(-100000, "x");
+	ck_assert_str_eq(fmt(&r), "{error,-100000,\"x\"}");
+}
+END_TEST
+
+/* ---- payloads (issue 14) -------------------------------------------------- */
+
+START_TEST(test_data_constructors_and_accessor)
+{
+	static const char bytes[] = "0123456789";
+	ot_reason r = ot_reason_error_data(4, "t", bytes, 10);
+	ck_assert_int_eq(r.kind, OT_REASON_ERROR);
+	ck_assert_int_eq(r.code, 4);
+	ck_assert_str_eq(r.text, "t");
+	size_t size = 99;
+	ck_assert_ptr_eq(ot_reason_data(&r, &size), bytes); /* borrowed */
+	ck_assert_uint_eq(size, 10);
+	ck_assert_ot_ok(ot_reason_check(&r));
+	/* The payload is not printed: the text is for reports. */
+	ck_assert_str_eq(fmt(&r), "{error,4,\"t\"}");
+	r = ot_reason_shutdown_data("s", bytes, 3);
+	ck_assert_int_eq(r.kind, OT_REASON_SHUTDOWN_DETAIL);
+	ck_assert_ot_ok(ot_reason_check(&r));
+	ot_reason plain = ot_reason_without_data(&r);
+	ck_assert_ptr_null(ot_reason_data(&plain, &size));
+	ck_assert_uint_eq(size, 0);
+	ck_assert_str_eq(plain.text, "s");
+	ck_assert_ptr_null(ot_reason_data(NULL, &size));
+	ck_assert_uint_eq(size, 0);
+	ck_assert_ptr_null(ot_reason_data(&plain, NULL));
+	ot_reason normal = ot_reason_normal();
+	plain = ot_reason_without_data(NULL);
+	ck_assert(ot_reason_equal(&plain, &normal));
+}
+END_TEST
+
+START_TEST(test_data_equal_by_bytes)
+{
+	char a[4] = "abc", b[4] = "abc";
+	ot_reason ra = ot_reason_error_data(1, "t", a, 3);
+	ot_reason rb = ot_reason_error_data(1, "t", b, 3);
+	ck_assert(ot_reason_equal(&ra, &rb));
+	b[2] = 'x';
+	ck_assert(!ot_reason_equal(&ra, &rb));
+	rb = ot_reason_error_data(1, "t", a, 2);
+	ck_assert(!ot_reason_equal(&ra, &rb));
+	rb = ot_reason_error(1, "t");
+	ck_assert(!ot_reason_equal(&ra, &rb));
+	ra = ot_reason_error_data(1, "t", NULL, 0);
+	ck_assert(ot_reason_equal(&ra, &rb));
+}
+END_TEST
+
+START_TEST(test_data_malformed)
+{
+	char b = 0;
+	ot_reason r = ot_reason_error_data(1, "t", NULL, 1);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = ot_reason_error_data(1, "t", &b, (size_t)PTRDIFF_MAX + 1);
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = ot_reason_kill();
+	r.data = &b;
+	r.data_size = 1;
+	ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+	r = ot_reason_error_data(1, "t", &b, 0); /* a pointer, no bytes */
+	ck_assert_ot_ok(ot_reason_check(&r));
+}
+END_TEST
+
 static Suite *reason_suite(void)
 {
 	Suite *s = suite_create("reason");
@@ -525,6 +699,20 @@ static Suite *reason_suite(void)
 	tcase_add_test(tc, test_format_worst_case_fits);
 	tcase_add_test(tc, test_format_snprintf_contract);
 	tcase_add_test(tc, test_format_bad_arguments);
+	tcase_add_test(tc, test_format_unterminated_text);
+	tcase_add_test(tc, test_format_unknown_kind);
+	tcase_add_test(tc, test_format_error_names);
+	suite_add_tcase(s, tc);
+
+	tc = ot_test_tcase("data", 5);
+	tcase_add_test(tc, test_data_constructors_and_accessor);
+	tcase_add_test(tc, test_data_equal_by_bytes);
+	tcase_add_test(tc, test_data_malformed);
+	suite_add_tcase(s, tc);
+
+	tc = ot_test_tcase("check", 5);
+	tcase_add_test(tc, test_check_well_formed);
+	tcase_add_test(tc, test_check_malformed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("no_runtime");

@@ -183,6 +183,30 @@ START_TEST(test_format_capacities)
 }
 END_TEST
 
+/* A reason whose payload size lies: refused where it enters (ot_exit_pid,
+ * ot_gen_server_stop: OT_EINVAL), a stop with {error,OT_EINVAL,...} from
+ * a builder, dropped by ot_exit's repair (issue 14's payloads). */
+START_TEST(test_reason_payload_sizes)
+{
+	ot_pid pid;
+	ck_assert_ot_ok(ot_spawn(ot_test_idle, NULL, NULL, &pid));
+	for (size_t i = 0; i < NBAD; i++) {
+		ot_reason r = ot_reason_error_data(1, "x", bytes, bad_sizes[i]);
+		ck_assert_ot_err(ot_reason_check(&r), OT_EINVAL);
+		ck_assert_ot_err(ot_exit_pid(pid, &r), OT_EINVAL);
+		ck_assert_ot_err(ot_gen_server_stop(pid, &r, 100), OT_EINVAL);
+		r = ot_reason_shutdown_data("x", bytes, bad_sizes[i]);
+		ck_assert_ot_err(ot_exit_pid(pid, &r), OT_EINVAL);
+		ot_gs_ret ret = ot_gs_stop(r);
+		ck_assert_int_eq(ret.reason.code, OT_EINVAL);
+		ck_assert_ptr_null(ret.reason_copy);
+	}
+	ck_assert(ot_is_alive(pid));
+	ot_reason kill = ot_reason_kill();
+	ck_assert_ot_ok(ot_exit_pid(pid, &kill));
+}
+END_TEST
+
 /* ---- gen_server ------------------------------------------------------------ */
 
 enum {
@@ -547,6 +571,7 @@ static Suite *sizes_suite(void)
 	tcase_add_test(tc, test_send);
 	tcase_add_test(tc, test_send_owned);
 	tcase_add_test(tc, test_spawn_stack_size);
+	tcase_add_test(tc, test_reason_payload_sizes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("start");

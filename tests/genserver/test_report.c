@@ -27,7 +27,7 @@ static ot_gs_ret r_init(void *arg, void **state)
 	return ot_gs_ok();
 }
 
-static ot_gs_ret r_cast(const void *request, size_t size, void *state)
+static ot_gs_ret r_cast(const void *request, size_t size, void **state)
 {
 	(void)size;
 	(void)state;
