@@ -156,7 +156,7 @@ bool ot__mailbox_take(struct ot__proc *p);
 #define OT__BLOCK_MALLOC 7 /* fits ot_msg.block_class */
 /* Free blocks a scheduler keeps of each class: seven classes of 256 hold
  * about as much memory (237 KB at most) as two classes of 1024 did. */
-#define OT__BLOCK_CACHE_MAX 256
+#define OT__BLOCK_CACHE_MAX 1024
 /* A block of at least n bytes; *cls gets its class (or OT__BLOCK_MALLOC),
  * which ot__block_free_class() needs back. NULL when out of memory. Any
  * thread may free it. */
@@ -175,6 +175,8 @@ void ot__small_free(void *block);
 struct ot_msg *ot__msg_alloc(size_t size, bool owned, uint64_t alias);
 /* Frees the block cache of a scheduler (at shutdown). */
 void ot__block_cache_fini(struct ot__sched *s);
+/* Bytes of free blocks the schedulers' caches hold (ot_runtime_stats()). */
+size_t ot__block_cache_bytes(void);
 /* Mailbox limits (limit.c). Validates opts' limit fields. */
 int ot__limit_check(const ot_spawn_opts *opts);
 /* Gives p, being spawned, the limit of opts. */
@@ -437,7 +439,8 @@ struct ot__sched {
 	struct ot__stack *stack_left;
 	/* Free blocks of each class (block.c); this thread only. */
 	void *block_cache[OT__BLOCK_CLASSES];
-	unsigned blocks_cached[OT__BLOCK_CLASSES];
+	/* Written by this scheduler only; read by ot_runtime_stats(). */
+	_Atomic unsigned blocks_cached[OT__BLOCK_CLASSES];
 
 	ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */
