@@ -389,8 +389,8 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
 void ot__table_note_ended(void);
 /* Frees p's slot. p must be DEAD and noted as ended. */
 void ot__table_remove(struct ot__proc *p);
-/* Frees what holds p's exit reason's payload (signal.c): once its links,
- * monitors and report have it. */
+/* Frees what holds p's exit reason's payload (lifecycle.c): once its
+ * links, monitors and report have it. */
 void ot__proc_release_reason(struct ot__proc *p);
 /* Frees p's slot without having inserted it. */
 void ot__proc_discard(struct ot__proc *p);
@@ -486,6 +486,14 @@ bool ot__sched_kick(struct ot__sched *s);
  * Returns 0 or OT_ETIMEDOUT, OT_ESHUTDOWN (foreign); a killed scheduled
  * process never returns. */
 int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
+/* The calling process p switches to its scheduler, which acts on
+ * p->action from its own stack; ends: p never runs again. */
+static inline void ot__switch_out(struct ot__proc *p, bool ends)
+{
+	struct ot__sched *s = p->running_on;
+	OT_DEBUG_ASSERT(s->current == p);
+	ot__ctx_switch(&p->ctx, &s->ctx, ends);
+}
 /* A reason of a kind that carries nothing else (killed, noproc, ...). */
 static inline ot_reason ot__reason(ot_reason_kind kind)
 {
@@ -493,12 +501,6 @@ static inline ot_reason ot__reason(ot_reason_kind kind)
 	r.kind = kind;
 	return r;
 }
-
-/* Ends the calling (scheduled) process with reason; never returns. */
-void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
-	__attribute__((noreturn));
-/* Asks p to end with `killed` at its next wait or yield. */
-void ot__proc_kill(struct ot__proc *p, ot_pid pid);
 /* Wakes p if it waits for any of `flags` (0: for anything, as a kill
  * does); caller holds p->lock and calls ot__ready() after unlocking
  * when this returned true. A foreign thread is signalled at once. */
@@ -507,19 +509,46 @@ int ot__scheds_start(unsigned n);
 void ot__scheds_stop(void);
 
 /* ---------------------------------------------------------------------
+ * The life of a process (lifecycle.c): spawn, exit, finish, reclaim
+ */
+/* Ends the calling (scheduled) process with reason; never returns. */
+void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
+	__attribute__((noreturn));
+/* Asks p to end with `killed` at its next wait or yield. */
+void ot__proc_kill(struct ot__proc *p, ot_pid pid);
+/* Reclaims p, which ended (OT__A_EXIT), on its scheduler's stack: its
+ * exit hook, ot__proc_finish, its report; then its stack and slot go. */
+void ot__proc_reclaim(struct ot__proc *p);
+/* Ends p's life as others see it: marks it dead, drops its mailbox,
+ * releases its name, then sends EXIT to its links and DOWN to its monitors
+ * (reason: p->exit_reason) and drops its own monitors. Not on p's stack. */
+void ot__proc_finish(struct ot__proc *p);
+/* p keeps m (a message its exit reason's payload points into) until its
+ * slot is freed; what it kept before goes. */
+void ot__proc_hold_reason(struct ot__proc *p, struct ot_msg *m);
+
+/* ---------------------------------------------------------------------
  * Signals (signal.c): links, monitors, exit signals
  */
 /* Acts on signal m, which p takes from its inbox. Returns true if it
  * became a message in p's queue; sets *die (and p->exit_reason) when p
  * must end. m is consumed either way. */
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die);
-/* Ends p's life as others see it: marks it dead, releases its name, then
- * sends EXIT to its links and DOWN to its monitors (reason: p->exit_reason)
- * and drops its own monitors and mailbox. Not on p's stack. */
-void ot__proc_finish(struct ot__proc *p);
-/* Runs p's exit hook, if it has one, once: on the scheduler's stack after
- * p ended, before ot__proc_finish. A crash in it is caught and reported. */
-void ot__proc_run_exit_hook(struct ot__proc *p);
+/* What links an ending process to others: its links and the monitors on
+ * it, taken out of it as it is marked dead. */
+struct ot__ties {
+	struct ot__links links;
+	struct ot__mons monitors;
+};
+/* Moves p's links and monitors into t; caller holds p->lock. */
+void ot__ties_take_locked(struct ot__proc *p, struct ot__ties *t);
+/* Sends p->exit_reason as an EXIT to each link of t and a DOWN to each
+ * monitor, frees t's records, then drops the monitors p holds. */
+void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t);
+/* An EXIT (kind: a signal, or OT__M_MSG for a message) from `from`
+ * carrying a copy of reason and its payload; NULL when out of memory. */
+struct ot_msg *ot__exit_msg(enum ot__mkind kind, ot_pid from,
+			    const ot_reason *reason);
 /* Links caller and child (being spawned, not yet runnable). */
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
 /* Monitors child (being spawned) for self; *ref gets the reference. */
