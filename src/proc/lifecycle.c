@@ -302,19 +302,14 @@ void ot__proc_finish(struct ot__proc *p)
 	/* Dead to anyone who looks now: its place counts for a new one. */
 	ot__table_note_ended();
 	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
-	TAILQ_CONCAT(&left, &p->inbox, link);
-	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
-	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
-	p->inbox_n = 0;
-	atomic_store_explicit(&p->queue_n, 0, memory_order_relaxed);
+	ot__mailbox_close_locked(p, &left);
 	struct ot__ties ties;
 	ot__ties_take_locked(p, &ties);
 	/* Dead now: nobody can give p a name any more (register checks
 	 * under this lock), so without one now it never has one. */
 	bool named = p->name != NULL;
 	ot__spin_unlock(&p->lock);
-	ot__msgq_free(&left);
-	ot__msgq_free(&p->queue);
+	ot__mailbox_free(p, &left);
 
 	/* Erlang releases the name before the signals go out. */
 	if (named)

@@ -189,6 +189,23 @@ void ot__limit_taken(struct ot__proc *p, struct ot_msg *m);
 ot_reason ot__limit_reason(struct ot__proc *p);
 /* Frees every message in q. */
 void ot__msgq_free(struct ot__msgq *q);
+/* The mailbox's fields (inbox, queue and their counts) are changed only
+ * in mailbox.c, through these and the functions above. */
+/* Makes p's mailbox empty, for a process being spawned; under p->lock. */
+void ot__mailbox_init(struct ot__proc *p);
+/* p is being marked dead (caller holds p->lock): moves its inbox into
+ * left and counts its mailbox empty. */
+void ot__mailbox_close_locked(struct ot__proc *p, struct ot__msgq *left);
+/* Frees left (from ot__mailbox_close_locked) and p's queue, unlocked. */
+void ot__mailbox_free(struct ot__proc *p, struct ot__msgq *left);
+/* Takes the signal m back out of p's inbox (ot_unlink); under p->lock. */
+void ot__inbox_remove_signal_locked(struct ot__proc *p, struct ot_msg *m);
+/* Moves the messages sent through alias into dropped: out of p's inbox
+ * (caller holds p->lock), or out of its queue (called by p itself). */
+void ot__inbox_drop_alias_locked(struct ot__proc *p, uint64_t alias,
+				 struct ot__msgq *dropped);
+void ot__queue_drop_alias(struct ot__proc *p, uint64_t alias,
+			  struct ot__msgq *dropped);
 /* Validates a (data, size) pair as the API defines it. */
 int ot__check_payload(const void *data, size_t size);
 
@@ -274,6 +291,8 @@ struct ot__proc {
 	uint64_t wait_token;  /* which park a timeout belongs to */
 	bool timed_out;	      /* the park ended by its deadline */
 	atomic_bool kill_pending; /* set under lock; read anywhere */
+	/* The mailbox, from here to `arrivals` and `queue`, `queue_n` below:
+	 * changed only in mailbox.c (read anywhere, as said). */
 	_Atomic unsigned inbox_signals; /* signals in inbox; written under lock */
 	/* !TAILQ_EMPTY(&inbox), written under lock: lets the owner skip the
 	 * lock when nothing arrived (parking re-checks under the lock). */
@@ -531,8 +550,8 @@ void ot__proc_hold_reason(struct ot__proc *p, struct ot_msg *m);
  * Signals (signal.c): links, monitors, exit signals
  */
 /* Acts on signal m, which p takes from its inbox. Returns true if it
- * became a message in p's queue; sets *die (and p->exit_reason) when p
- * must end. m is consumed either way. */
+ * became a message, for the caller to append to p's queue; else m is
+ * consumed. Sets *die (and p->exit_reason) when p must end. */
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die);
 /* What links an ending process to others: its links and the monitors on
  * it, taken out of it as it is marked dead. */

@@ -207,7 +207,6 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		}
 		if (traps) {
 			m->kind = OT__M_MSG;
-			TAILQ_INSERT_TAIL(&p->queue, m, link);
 			return true;
 		}
 		if (info->reason.kind == OT_REASON_NORMAL &&
@@ -230,7 +229,6 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		RB_REMOVE(ot__watches, &p->watching, w);
 		ot__small_free(w);
 		m->kind = OT__M_MSG;
-		TAILQ_INSERT_TAIL(&p->queue, m, link);
 		return true;
 	}
 	default:
@@ -442,15 +440,8 @@ int ot__unlink(ot_pid pid)
 	 * goes (an EXIT message already taken stays): it is still in the
 	 * inbox, and its link's record points at it. */
 	struct ot_msg *dropped = mine ? mine->exit : NULL;
-	if (dropped) {
-		TAILQ_REMOVE(&self->inbox, dropped, link);
-		self->inbox_n--;
-		atomic_fetch_sub_explicit(&self->inbox_signals, 1,
-					  memory_order_relaxed);
-		atomic_store_explicit(&self->inbox_any,
-				      !TAILQ_EMPTY(&self->inbox),
-				      memory_order_relaxed);
-	}
+	if (dropped)
+		ot__inbox_remove_signal_locked(self, dropped);
 	if (other && alive_locked(other, pid)) {
 		key.peer = atomic_load_explicit(&self->pid_id,
 						memory_order_relaxed);
