@@ -321,13 +321,6 @@ size_t ot_msg_size(const ot_msg *m)
 	return m ? m->size : 0;
 }
 
-int64_t ot__deadline_after(int timeout_ms)
-{
-	if (timeout_ms == OT_INFINITY)
-		return OT__NO_DEADLINE;
-	return ot__now_ns() + (int64_t)timeout_ms * OT__NS_PER_MS;
-}
-
 bool ot__mailbox_take(struct ot__proc *p)
 {
 	/* Unlocked peek: a message that arrives just after is seen by the

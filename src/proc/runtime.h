@@ -228,6 +228,9 @@ struct ot__tnode {
 int64_t ot__now_ns(void);
 /* A timeout in ms (validated) as an absolute deadline, or OT__NO_DEADLINE. */
 int64_t ot__deadline_after(int timeout_ms);
+/* What is left until deadline, in ms rounded up (for poll(2) and
+ * ot_fd_wait()): 0 when it has passed, OT_INFINITY for none. */
+int ot__deadline_ms_left(int64_t deadline);
 /* Arms p's wait timer on scheduler s; caller holds p->lock. */
 void ot__timer_arm_wait(struct ot__sched *s, struct ot__proc *p,
 			int64_t deadline);
