@@ -10,6 +10,8 @@
  * (table.c), where each slot's structure has a fixed address for the
  * runtime's life, so a stale pointer read from the table is always safe to
  * lock and check.
+ * How a process is spawned, ends and is reclaimed is in one place
+ * (lifecycle.c); only mailbox.c changes a mailbox's fields.
  * Waiting processes are woken by messages, by timers (timer.c), by the
  * poller when a descriptor they wait on is ready (poll.c), or by a kill.
  * Foreign threads (foreign.c) are processes without a stack that block on
