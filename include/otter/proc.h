@@ -184,6 +184,9 @@ typedef struct ot_stats {
 	unsigned schedulers;   /* scheduler threads */
 	/* Bytes of frames of waiting processes, saved off their stacks. */
 	size_t stack_bytes_saved;
+	/* Bytes of free message blocks the schedulers keep for reuse (up to
+	 * a bound per scheduler): memory in use that no message holds. */
+	size_t message_cache_bytes;
 } ot_stats;
 
 /*

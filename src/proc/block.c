@@ -27,13 +27,22 @@ static int class_of(size_t n)
 	return -1;
 }
 
+/* A count only its scheduler writes: a relaxed load and store, as cheap
+ * as a plain one, so that ot_runtime_stats() may read it from anywhere. */
+static inline void bump(_Atomic unsigned *n, int by)
+{
+	atomic_store_explicit(
+		n, atomic_load_explicit(n, memory_order_relaxed) + (unsigned)by,
+		memory_order_relaxed);
+}
+
 static void *class_alloc(int c)
 {
 	struct ot__sched *s = ot__sched_self();
 	void *b;
 	if (s && (b = s->block_cache[c])) {
 		s->block_cache[c] = *(void **)b;
-		s->blocks_cached[c]--;
+		bump(&s->blocks_cached[c], -1);
 		return b;
 	}
 	return malloc(block_sizes[c]);
@@ -43,10 +52,11 @@ static void class_free(int c, void *b)
 {
 	struct ot__sched *s;
 	if (b && (s = ot__sched_self()) &&
-	    s->blocks_cached[c] < OT__BLOCK_CACHE_MAX) {
+	    atomic_load_explicit(&s->blocks_cached[c], memory_order_relaxed) <
+		    OT__BLOCK_CACHE_MAX) {
 		*(void **)b = s->block_cache[c];
 		s->block_cache[c] = b;
-		s->blocks_cached[c]++;
+		bump(&s->blocks_cached[c], 1);
 		return;
 	}
 	free(b);
@@ -95,6 +105,19 @@ void ot__block_cache_fini(struct ot__sched *s)
 			s->block_cache[c] = *(void **)b;
 			free(b);
 		}
-		s->blocks_cached[c] = 0;
+		atomic_store_explicit(&s->blocks_cached[c], 0,
+				      memory_order_relaxed);
 	}
+}
+
+size_t ot__block_cache_bytes(void)
+{
+	size_t bytes = 0;
+	for (unsigned i = 0; i < ot__rt.nsched; i++)
+		for (int c = 0; c < OT__BLOCK_CLASSES; c++)
+			bytes += (size_t)atomic_load_explicit(
+					 &ot__rt.scheds[i].blocks_cached[c],
+					 memory_order_relaxed) *
+				 block_sizes[c];
+	return bytes;
 }

@@ -20,7 +20,7 @@ struct ot__sched;
 #define OT__BLOCK_MALLOC 7 /* fits ot_msg.block_class */
 /* Free blocks a scheduler keeps of each class: seven classes of 256 hold
  * about as much memory (237 KB at most) as two classes of 1024 did. */
-#define OT__BLOCK_CACHE_MAX 256
+#define OT__BLOCK_CACHE_MAX 1024
 /* A block of at least n bytes; *cls gets its class (or OT__BLOCK_MALLOC),
  * which ot__block_free_class() needs back. NULL when out of memory. Any
  * thread may free it. */
@@ -36,5 +36,7 @@ void *ot__small_alloc(void);
 void ot__small_free(void *block);
 /* Frees the block cache of a scheduler (at shutdown). */
 void ot__block_cache_fini(struct ot__sched *s);
+/* Bytes of free blocks the schedulers' caches hold (ot_runtime_stats()). */
+size_t ot__block_cache_bytes(void);
 
 #endif /* OTTER_PROC_BLOCK_H */

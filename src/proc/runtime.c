@@ -206,6 +206,7 @@ int ot__runtime_stats(ot_stats *out)
 	out->timers = atomic_load(&ot__rt.ntimers);
 	out->names = atomic_load(&ot__rt.nnames);
 	out->schedulers = ot__rt.nsched;
+	out->message_cache_bytes = ot__block_cache_bytes();
 	ot__stacks_stats(out);
 	return 0;
 }

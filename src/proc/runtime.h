@@ -261,7 +261,8 @@ struct ot__sched {
 	struct ot__stack *stack_left;
 	/* Free blocks of each class (block.c); this thread only. */
 	void *block_cache[OT__BLOCK_CLASSES];
-	unsigned blocks_cached[OT__BLOCK_CLASSES];
+	/* Written by this scheduler only; read by ot_runtime_stats(). */
+	_Atomic unsigned blocks_cached[OT__BLOCK_CLASSES];
 
 	ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */

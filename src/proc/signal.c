@@ -92,23 +92,25 @@ _Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
 static struct ot_msg *reason_msg(ot_pid from, uint64_t tag, const void *head,
 				 size_t head_size, size_t reason_at)
 {
-	ot_reason r;
-	memcpy(&r, (const char *)head + reason_at, sizeof r);
+	/* head is an ot_exit_info or ot_down_info: its reason is aligned. */
+	const ot_reason *r =
+		(const ot_reason *)((const char *)head + reason_at);
 	size_t size;
-	if (__builtin_add_overflow(head_size, r.data_size, &size))
+	if (__builtin_add_overflow(head_size, r->data_size, &size))
 		return NULL;
 	struct ot_msg *m = ot__msg_new(from, tag, size);
 	if (!m)
 		return NULL;
 	unsigned char *bytes = ot__msg_data(m);
 	memcpy(bytes, head, head_size);
-	if (r.data_size) {
-		memcpy(bytes + head_size, r.data, r.data_size);
-		r.data = bytes + head_size;
-	} else {
-		r.data = NULL;
+	/* Only the payload pointer changes: to the copy after the head. */
+	const void *data = NULL;
+	if (r->data_size) {
+		memcpy(bytes + head_size, r->data, r->data_size);
+		data = bytes + head_size;
 	}
-	memcpy(bytes + reason_at, &r, sizeof r);
+	memcpy(bytes + reason_at + offsetof(ot_reason, data), &data,
+	       sizeof data);
 	return m;
 }
 

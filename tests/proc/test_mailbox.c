@@ -799,6 +799,39 @@ START_TEST(test_receive_yields_on_one_scheduler)
 }
 END_TEST
 
+/* Messages a process took and freed go to its scheduler's cache of free
+ * blocks, up to a bound: ot_runtime_stats() counts what it holds. */
+enum { CACHE_BURST = 5000 };
+
+static void burst_to_self(void *arg)
+{
+	(void)arg;
+	unsigned char buf[64] = {0};
+	for (int i = 0; i < CACHE_BURST; i++)
+		ot_send(ot_self(), T_DATA, buf, sizeof buf);
+	ot_msg *m;
+	for (int i = 0; i < CACHE_BURST; i++)
+		if (ot_receive(&m, 0) == 0)
+			ot_msg_free(m);
+	ot_send(g_test, T_GO, NULL, 0);
+}
+
+START_TEST(test_message_cache_is_counted_and_bounded)
+{
+	g_test = ot_self();
+	ck_assert_ot_ok(ot_spawn(burst_to_self, NULL, NULL, NULL));
+	ot_msg *m = expect_msg(T_GO, 5000);
+	ot_msg_free(m);
+	ot_stats st;
+	ck_assert_ot_ok(ot_runtime_stats(&st));
+	ck_assert_msg(st.message_cache_bytes > 0,
+		      "the blocks freed on a scheduler are not counted");
+	ck_assert_msg(st.message_cache_bytes < (size_t)CACHE_BURST * 64,
+		      "%zu bytes cached: every freed block was kept",
+		      st.message_cache_bytes);
+}
+END_TEST
+
 static Suite *mailbox_suite(void)
 {
 	Suite *s = suite_create("mailbox");
@@ -808,6 +841,7 @@ static Suite *mailbox_suite(void)
 	tcase_add_test(tc, test_process_send_copies_payload);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_zero_size_message);
+	tcase_add_test(tc, test_message_cache_is_counted_and_bounded);
 	tcase_add_test(tc, test_payload_sizes);
 	tcase_add_test(tc, test_data_size_mismatch);
 	suite_add_tcase(s, tc);
