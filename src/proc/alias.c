@@ -41,26 +41,6 @@ void ot__alias_taken(struct ot__proc *p, uint64_t alias)
 	}
 }
 
-/* Takes the messages sent through alias out of q (the inbox, under the
- * lock, or the owner's queue) into dropped. Returns how many. */
-static size_t take_alias(struct ot__proc *p, struct ot__msgq *q,
-			 uint64_t alias, struct ot__msgq *dropped)
-{
-	size_t n = 0;
-	struct ot_msg *m, *next;
-	for (m = TAILQ_FIRST(q); m; m = next) {
-		next = TAILQ_NEXT(m, link);
-		if (m->kind == OT__M_MSG && ot__msg_alias(m) == alias) {
-			TAILQ_REMOVE(q, m, link);
-			if (m->limit_counted)
-				ot__limit_taken(p, m);
-			TAILQ_INSERT_TAIL(dropped, m, link);
-			n++;
-		}
-	}
-	return n;
-}
-
 int ot__alias(uint64_t *out)
 {
 	if (!out)
@@ -113,13 +93,12 @@ int ot__unalias(uint64_t alias)
 	 * reply to one call, a reply racing a timeout): rare, so the scan
 	 * of the mailbox costs nothing in the common case. */
 	if (unread)
-		p->inbox_n -= take_alias(p, &p->inbox, alias, &dropped);
+		ot__inbox_drop_alias_locked(p, alias, &dropped);
 	ot__spin_unlock(&p->lock);
 	/* The queue is the owner's, and the owner is the caller (it is not
 	 * waiting, so no sender appends to it meanwhile). */
 	if (unread) {
-		ot__count(&p->queue_n,
-			  -(ptrdiff_t)take_alias(p, &p->queue, alias, &dropped));
+		ot__queue_drop_alias(p, alias, &dropped);
 		ot__msgq_free(&dropped);
 	}
 	return was;

@@ -81,7 +81,7 @@ int ot__unalias(uint64_t alias);
 int ot__send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 		   size_t size);
 int ot__set_crash_handler(ot_crash_fn fn, void *arg); /* fault.c */
-int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg);	  /* signal.c */
+int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg);	  /* lifecycle.c */
 int ot__thread_detach(void);			      /* foreign.c */
 int ot__process_info_get(ot_pid pid, ot_process_info *out); /* info.c */
 ssize_t ot__read(int fd, void *buf, size_t size, int timeout_ms); /* io.c */
@@ -108,9 +108,10 @@ int ot__fd_wait(int fd, unsigned events, int timeout_ms,
 		unsigned *ready);	  /* poll.c */
 int ot__runtime_stats(ot_stats *out); /* runtime.c */
 int ot__yield(void);		      /* sched.c */
-int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts,
-	      ot_pid *out);
 ot_pid ot__self(void);
+int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts,
+	      ot_pid *out); /* lifecycle.c */
+int ot__exit(const ot_reason *reason);
 int ot__link(ot_pid pid); /* signal.c */
 int ot__unlink(ot_pid pid);
 int ot__monitor(ot_pid pid, ot_ref *out);
@@ -118,7 +119,6 @@ int ot__monitor_name(const char *name, ot_ref *out);
 int ot__demonitor(ot_ref ref, unsigned flags);
 int ot__trap_exit(bool on, bool *old);
 int ot__exit_pid(ot_pid pid, const ot_reason *reason);
-int ot__exit(const ot_reason *reason);
 int ot__stack_trim(void);	 /* stack.c */
 bool ot__is_alive(ot_pid pid); /* table.c */
 int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,

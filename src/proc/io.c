@@ -22,24 +22,11 @@
 
 #include "runtime.h"
 
-/* What is left of the wait until deadline, in ms for ot_fd_wait(): 0 when
- * it has passed, OT_INFINITY for none. */
-static int remaining_ms(int64_t deadline)
-{
-	if (deadline == OT__NO_DEADLINE)
-		return OT_INFINITY;
-	int64_t left = deadline - ot__now_ns();
-	if (left <= 0)
-		return 0;
-	int64_t ms = (left + OT__NS_PER_MS - 1) / OT__NS_PER_MS;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 /* fd would block: waits for events until deadline. 0 when it is worth
  * trying again, else the error. */
 static int wait_ready(int fd, unsigned events, int64_t deadline)
 {
-	int ms = remaining_ms(deadline);
+	int ms = ot__deadline_ms_left(deadline);
 	if (ms == 0)
 		return OT_ETIMEDOUT;
 	return ot_fd_wait(fd, events, ms, NULL);

@@ -109,6 +109,69 @@ void ot__msgq_free(struct ot__msgq *q)
 	}
 }
 
+void ot__mailbox_init(struct ot__proc *p)
+{
+	TAILQ_INIT(&p->inbox);
+	TAILQ_INIT(&p->queue);
+}
+
+void ot__mailbox_close_locked(struct ot__proc *p, struct ot__msgq *left)
+{
+	TAILQ_CONCAT(left, &p->inbox, link);
+	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
+	p->inbox_n = 0;
+	atomic_store_explicit(&p->queue_n, 0, memory_order_relaxed);
+}
+
+void ot__mailbox_free(struct ot__proc *p, struct ot__msgq *left)
+{
+	ot__msgq_free(left);
+	ot__msgq_free(&p->queue);
+}
+
+void ot__inbox_remove_signal_locked(struct ot__proc *p, struct ot_msg *m)
+{
+	TAILQ_REMOVE(&p->inbox, m, link);
+	p->inbox_n--;
+	atomic_fetch_sub_explicit(&p->inbox_signals, 1, memory_order_relaxed);
+	atomic_store_explicit(&p->inbox_any, !TAILQ_EMPTY(&p->inbox),
+			      memory_order_relaxed);
+}
+
+/* Takes the messages sent through alias out of q (the inbox, under the
+ * lock, or the owner's queue) into dropped. Returns how many. */
+static size_t take_alias(struct ot__proc *p, struct ot__msgq *q,
+			 uint64_t alias, struct ot__msgq *dropped)
+{
+	size_t n = 0;
+	struct ot_msg *m, *next;
+	for (m = TAILQ_FIRST(q); m; m = next) {
+		next = TAILQ_NEXT(m, link);
+		if (m->kind == OT__M_MSG && ot__msg_alias(m) == alias) {
+			TAILQ_REMOVE(q, m, link);
+			if (m->limit_counted)
+				ot__limit_taken(p, m);
+			TAILQ_INSERT_TAIL(dropped, m, link);
+			n++;
+		}
+	}
+	return n;
+}
+
+void ot__inbox_drop_alias_locked(struct ot__proc *p, uint64_t alias,
+				 struct ot__msgq *dropped)
+{
+	p->inbox_n -= take_alias(p, &p->inbox, alias, dropped);
+}
+
+void ot__queue_drop_alias(struct ot__proc *p, uint64_t alias,
+			  struct ot__msgq *dropped)
+{
+	ot__count(&p->queue_n,
+		  -(ptrdiff_t)take_alias(p, &p->queue, alias, dropped));
+}
+
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 {
 	uint64_t seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed);
@@ -258,13 +321,6 @@ size_t ot_msg_size(const ot_msg *m)
 	return m ? m->size : 0;
 }
 
-int64_t ot__deadline_after(int timeout_ms)
-{
-	if (timeout_ms == OT_INFINITY)
-		return OT__NO_DEADLINE;
-	return ot__now_ns() + (int64_t)timeout_ms * OT__NS_PER_MS;
-}
-
 bool ot__mailbox_take(struct ot__proc *p)
 {
 	/* Unlocked peek: a message that arrives just after is seen by the
@@ -295,11 +351,8 @@ bool ot__mailbox_take(struct ot__proc *p)
 	struct ot_msg *m;
 	while ((m = TAILQ_FIRST(&batch))) {
 		TAILQ_REMOVE(&batch, m, link);
-		if (m->kind == OT__M_MSG) {
+		if (m->kind == OT__M_MSG || ot__signal_apply(p, m, &die)) {
 			TAILQ_INSERT_TAIL(&p->queue, m, link);
-			ot__count(&p->queue_n, 1);
-			any = true;
-		} else if (ot__signal_apply(p, m, &die)) {
 			ot__count(&p->queue_n, 1);
 			any = true;
 		}

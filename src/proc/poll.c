@@ -416,13 +416,7 @@ static int foreign_wait(int fd, unsigned events, int timeout_ms,
 	unsigned got = 0;
 	int err = 0;
 	for (;;) {
-		int ms = -1;
-		if (deadline != OT__NO_DEADLINE) {
-			int64_t left = deadline - ot__now_ns();
-			ms = left <= 0 ? 0
-				       : (int)((left + OT__NS_PER_MS - 1) /
-					       OT__NS_PER_MS);
-		}
+		int ms = ot__deadline_ms_left(deadline);
 		int n = poll(pf, 2, ms);
 		if (n < 0) {
 			if ((err = ot__errno()) == EINTR)

@@ -10,6 +10,8 @@
  * (table.c), where each slot's structure has a fixed address for the
  * runtime's life, so a stale pointer read from the table is always safe to
  * lock and check.
+ * How a process is spawned, ends and is reclaimed is in one place
+ * (lifecycle.c); only mailbox.c changes a mailbox's fields.
  * Waiting processes are woken by messages, by timers (timer.c), by the
  * poller when a descriptor they wait on is ready (poll.c), or by a kill.
  * Foreign threads (foreign.c) are processes without a stack that block on
@@ -35,199 +37,17 @@
 #include <otter/proc.h>
 
 #include "../common/assert.h"
+#include "block.h"
 #include "ctx.h"
 #include "lock.h"
+#include "mailbox.h"
 #include "stack.h"
+#include "timer.h"
 
-#define OT__NS_PER_MS INT64_C(1000000)
-#define OT__NO_DEADLINE INT64_MAX
 #define OT__MAX_SCHEDULERS 1024
 
 struct ot__proc;
 struct ot__sched;
-
-/* ---------------------------------------------------------------------
- * Messages (mailbox.c)
- */
-/* What an inbox entry is: a message, or a signal the receiver acts on
- * when it takes its inbox (signal.c). Signals keep their place among the
- * sender's messages, which is how Erlang orders them. */
-enum ot__mkind {
-	OT__M_MSG,	   /* an ordinary message (EXIT/DOWN once converted) */
-	OT__M_EXIT_LINK,   /* a linked process ended; payload ot_exit_info */
-	OT__M_EXIT_SIGNAL, /* ot_exit_pid(); payload ot_exit_info */
-	OT__M_DOWN,	   /* a monitored process ended; payload ot_down_info */
-};
-
-/* A message is one block: this 48-byte header, then the payload inline
- * (ot_send()'s copy) or, for a handed-over buffer (ot_send_owned()), a
- * struct ot__owned; then, for a message sent through an alias, the alias
- * (at the next multiple of 8). A queued 64-byte message takes a block of
- * 112 bytes. */
-struct ot_msg {
-	TAILQ_ENTRY(ot_msg) link; /* in a mailbox; owner or proc lock */
-	/* Its place among the arrivals in the receiver's mailbox (counted
-	 * by ot__enqueue_locked, modulo 2^56): rises along the queue
-	 * (ot_mark). */
-	uint64_t seq : 56;
-	uint64_t kind : 2;	  /* enum ot__mkind */
-	uint64_t block_class : 3; /* size class (block.c) or OT__BLOCK_MALLOC */
-	uint64_t limit_counted : 1; /* counts against a mailbox limit */
-	uint64_t owned : 1;	  /* inline_data holds a struct ot__owned */
-	uint64_t has_alias : 1;	  /* the alias follows the payload */
-	ot_pid from;
-	uint64_t tag;
-	size_t size;
-	_Alignas(max_align_t) unsigned char inline_data[];
-};
-TAILQ_HEAD(ot__msgq, ot_msg);
-#define OT__SEQ_MASK ((UINT64_C(1) << 56) - 1)
-
-/* The payload of an ot_send_owned() message. */
-struct ot__owned {
-	void *data;
-	void (*free_fn)(void *);
-};
-
-/* Bytes of inline_data before the alias of a message of that payload. */
-static inline size_t ot__msg_body(size_t size, bool owned)
-{
-	size_t n = owned ? sizeof(struct ot__owned) : size;
-	return (n + 7) & ~(size_t)7;
-}
-
-/* The alias m was sent through, 0 if none. */
-static inline uint64_t ot__msg_alias(const struct ot_msg *m)
-{
-	uint64_t a = 0;
-	if (m->has_alias)
-		memcpy(&a, m->inline_data + ot__msg_body(m->size, m->owned),
-		       sizeof a);
-	return a;
-}
-
-/* The payload of m: inline, handed over, or NULL when empty. */
-static inline void *ot__msg_data(const struct ot_msg *m)
-{
-	if (m->owned) {
-		struct ot__owned o;
-		memcpy(&o, m->inline_data, sizeof o);
-		return o.data;
-	}
-	return m->size ? (void *)m->inline_data : NULL;
-}
-
-/* Builds a message with room for size bytes of its own (ot__msg_data(m),
- * NULL when size is 0), left for the caller to fill. NULL when out of
- * memory. */
-struct ot_msg *ot__msg_new(ot_pid from, uint64_t tag, size_t size);
-/* Builds a message holding a copy of data, sent through alias (0: none).
- * NULL when out of memory. */
-struct ot_msg *ot__msg_new_copy(ot_pid from, uint64_t tag, const void *data,
-				size_t size, uint64_t alias);
-/* Puts msg into the mailbox of pid, or frees it if pid is not alive.
- * A signal (kind != OT__M_MSG) wakes the receiver whatever it waits for. */
-void ot__deliver(ot_pid to, struct ot_msg *msg);
-/* Appends msg to p's mailbox; caller holds p->lock and p is alive. True
- * when p must be woken: call ot__ready(p) after unlocking. */
-bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
-/* Delivery through alias (alias.c): false when it is not one of p's
- * active aliases, else counts the message as unread on it. Caller holds
- * p->lock. */
-bool ot__alias_deliver(struct ot__proc *p, uint64_t alias);
-/* p, the owner, took a message sent through alias off its queue. */
-void ot__alias_taken(struct ot__proc *p, uint64_t alias);
-/* Sends a process may make in a row before it yields to the others
- * (Erlang's reduction budget, for sends): a loop of casts does not pile up
- * a receiver's mailbox while the receiver cannot run. */
-#define OT__SEND_BUDGET 64
-/* Delivers a message the caller sent, then spends its send budget. */
-void ot__send_msg(ot_pid to, struct ot_msg *msg);
-/* Moves p's inbox into its queue, acting on signals on the way; a signal
- * may end p (never returns then). True if a message was added. Called by
- * p itself. */
-bool ot__mailbox_take(struct ot__proc *p);
-/* Blocks (block.c): messages, link and monitor records. Blocks of up to
- * OT__BLOCK_MAX bytes come in size classes, and each scheduler keeps a
- * cache of free ones of each class, so that the message path does not go
- * through malloc; larger ones are malloc'd (OT__BLOCK_MALLOC). */
-#define OT__BLOCK_CLASSES 7
-#define OT__BLOCK_MAX 256
-#define OT__BLOCK_MALLOC 7 /* fits ot_msg.block_class */
-/* Free blocks a scheduler keeps of each class: seven classes of 256 hold
- * about as much memory (237 KB at most) as two classes of 1024 did. */
-#define OT__BLOCK_CACHE_MAX 1024
-/* A block of at least n bytes; *cls gets its class (or OT__BLOCK_MALLOC),
- * which ot__block_free_class() needs back. NULL when out of memory. Any
- * thread may free it. */
-void *ot__block_alloc_size(size_t n, uint8_t *cls);
-void ot__block_free_class(void *block, uint8_t cls);
-/* Blocks of OT__BLOCK_SIZE bytes (monitor records) and of
- * OT__SMALL_BLOCK_SIZE bytes (link and watch records). */
-#define OT__BLOCK_SIZE 128
-#define OT__SMALL_BLOCK_SIZE 64
-void *ot__block_alloc(void);
-void ot__block_free(void *block);
-void *ot__small_alloc(void);
-void ot__small_free(void *block);
-/* A message block with room for size bytes inline (owned: for a struct
- * ot__owned instead), and for alias if it is not 0; or NULL. */
-struct ot_msg *ot__msg_alloc(size_t size, bool owned, uint64_t alias);
-/* Frees the block cache of a scheduler (at shutdown). */
-void ot__block_cache_fini(struct ot__sched *s);
-/* Bytes of free blocks the schedulers' caches hold (ot_runtime_stats()). */
-size_t ot__block_cache_bytes(void);
-/* Mailbox limits (limit.c). Validates opts' limit fields. */
-int ot__limit_check(const ot_spawn_opts *opts);
-/* Gives p, being spawned, the limit of opts. */
-void ot__limit_set(struct ot__proc *p, const ot_spawn_opts *opts);
-/* What a message to a limited process does; ot__limit_admit_locked()
- * decides under p->lock, and counts it when admitted. */
-enum ot__admit { OT__ADMIT, OT__ADMIT_DROP, OT__ADMIT_DROP_WAKE };
-enum ot__admit ot__limit_admit_locked(struct ot__proc *p, struct ot_msg *m);
-/* p, the owner, took m (limit_counted) out of its mailbox. */
-void ot__limit_taken(struct ot__proc *p, struct ot_msg *m);
-/* The reason of a process its limit killed (and it is reported). */
-ot_reason ot__limit_reason(struct ot__proc *p);
-/* Frees every message in q. */
-void ot__msgq_free(struct ot__msgq *q);
-/* Validates a (data, size) pair as the API defines it. */
-int ot__check_payload(const void *data, size_t size);
-
-/* ---------------------------------------------------------------------
- * Timers (timer.c): per-scheduler trees ordered by deadline.
- */
-enum ot__tkind { OT__T_WAIT, OT__T_SEND };
-
-struct ot__tnode {
-	RB_ENTRY(ot__tnode) by_time; /* owner's timer lock */
-	int64_t deadline;	     /* monotonic ns */
-	uint64_t seq;		     /* unique, orders equal deadlines */
-	/* Whose tree it is in; NULL when not armed. Set under that tree's
-	 * lock; read without it by the process to decide whether to lock. */
-	_Atomic(struct ot__sched *) owner;
-	uint8_t kind;		     /* enum ot__tkind */
-};
-
-/* Monotonic clock, nanoseconds. */
-int64_t ot__now_ns(void);
-/* A timeout in ms (validated) as an absolute deadline, or OT__NO_DEADLINE. */
-int64_t ot__deadline_after(int timeout_ms);
-/* Arms p's wait timer on scheduler s; caller holds p->lock. */
-void ot__timer_arm_wait(struct ot__sched *s, struct ot__proc *p,
-			int64_t deadline);
-/* Disarms p's wait timer if it has not fired; called by p itself. */
-void ot__timer_disarm_wait(struct ot__proc *p);
-/* Fires the due timers of s; returns how many fired. Scheduler context. */
-unsigned ot__timers_fire(struct ot__sched *s, int64_t now);
-/* Earliest deadline in s's tree, OT__NO_DEADLINE when empty. */
-int64_t ot__timers_next(struct ot__sched *s);
-void ot__timers_init(struct ot__sched *s);
-/* Frees the pending send timers of s (at shutdown). */
-void ot__timers_fini(struct ot__sched *s);
-/* Cancels every send timer to pid, which has just been marked dead
- * (Erlang cancels a timer whose destination process ends). */
-void ot__timers_drop_to(ot_pid pid);
 
 /* ---------------------------------------------------------------------
  * Processes
@@ -276,6 +96,8 @@ struct ot__proc {
 	uint64_t wait_token;  /* which park a timeout belongs to */
 	bool timed_out;	      /* the park ended by its deadline */
 	atomic_bool kill_pending; /* set under lock; read anywhere */
+	/* The mailbox, from here to `arrivals` and `queue`, `queue_n` below:
+	 * changed only in mailbox.c (read anywhere, as said). */
 	_Atomic unsigned inbox_signals; /* signals in inbox; written under lock */
 	/* !TAILQ_EMPTY(&inbox), written under lock: lets the owner skip the
 	 * lock when nothing arrived (parking re-checks under the lock). */
@@ -391,8 +213,8 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
 void ot__table_note_ended(void);
 /* Frees p's slot. p must be DEAD and noted as ended. */
 void ot__table_remove(struct ot__proc *p);
-/* Frees what holds p's exit reason's payload (signal.c): once its links,
- * monitors and report have it. */
+/* Frees what holds p's exit reason's payload (lifecycle.c): once its
+ * links, monitors and report have it. */
 void ot__proc_release_reason(struct ot__proc *p);
 /* Frees p's slot without having inserted it. */
 void ot__proc_discard(struct ot__proc *p);
@@ -489,6 +311,14 @@ bool ot__sched_kick(struct ot__sched *s);
  * Returns 0 or OT_ETIMEDOUT, OT_ESHUTDOWN (foreign); a killed scheduled
  * process never returns. */
 int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
+/* The calling process p switches to its scheduler, which acts on
+ * p->action from its own stack; ends: p never runs again. */
+static inline void ot__switch_out(struct ot__proc *p, bool ends)
+{
+	struct ot__sched *s = p->running_on;
+	OT_DEBUG_ASSERT(s->current == p);
+	ot__ctx_switch(&p->ctx, &s->ctx, ends);
+}
 /* A reason of a kind that carries nothing else (killed, noproc, ...). */
 static inline ot_reason ot__reason(ot_reason_kind kind)
 {
@@ -496,12 +326,6 @@ static inline ot_reason ot__reason(ot_reason_kind kind)
 	r.kind = kind;
 	return r;
 }
-
-/* Ends the calling (scheduled) process with reason; never returns. */
-void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
-	__attribute__((noreturn));
-/* Asks p to end with `killed` at its next wait or yield. */
-void ot__proc_kill(struct ot__proc *p, ot_pid pid);
 /* Wakes p if it waits for any of `flags` (0: for anything, as a kill
  * does); caller holds p->lock and calls ot__ready() after unlocking
  * when this returned true. A foreign thread is signalled at once. */
@@ -510,19 +334,46 @@ int ot__scheds_start(unsigned n);
 void ot__scheds_stop(void);
 
 /* ---------------------------------------------------------------------
+ * The life of a process (lifecycle.c): spawn, exit, finish, reclaim
+ */
+/* Ends the calling (scheduled) process with reason; never returns. */
+void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
+	__attribute__((noreturn));
+/* Asks p to end with `killed` at its next wait or yield. */
+void ot__proc_kill(struct ot__proc *p, ot_pid pid);
+/* Reclaims p, which ended (OT__A_EXIT), on its scheduler's stack: its
+ * exit hook, ot__proc_finish, its report; then its stack and slot go. */
+void ot__proc_reclaim(struct ot__proc *p);
+/* Ends p's life as others see it: marks it dead, drops its mailbox,
+ * releases its name, then sends EXIT to its links and DOWN to its monitors
+ * (reason: p->exit_reason) and drops its own monitors. Not on p's stack. */
+void ot__proc_finish(struct ot__proc *p);
+/* p keeps m (a message its exit reason's payload points into) until its
+ * slot is freed; what it kept before goes. */
+void ot__proc_hold_reason(struct ot__proc *p, struct ot_msg *m);
+
+/* ---------------------------------------------------------------------
  * Signals (signal.c): links, monitors, exit signals
  */
 /* Acts on signal m, which p takes from its inbox. Returns true if it
- * became a message in p's queue; sets *die (and p->exit_reason) when p
- * must end. m is consumed either way. */
+ * became a message, for the caller to append to p's queue; else m is
+ * consumed. Sets *die (and p->exit_reason) when p must end. */
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die);
-/* Ends p's life as others see it: marks it dead, releases its name, then
- * sends EXIT to its links and DOWN to its monitors (reason: p->exit_reason)
- * and drops its own monitors and mailbox. Not on p's stack. */
-void ot__proc_finish(struct ot__proc *p);
-/* Runs p's exit hook, if it has one, once: on the scheduler's stack after
- * p ended, before ot__proc_finish. A crash in it is caught and reported. */
-void ot__proc_run_exit_hook(struct ot__proc *p);
+/* What links an ending process to others: its links and the monitors on
+ * it, taken out of it as it is marked dead. */
+struct ot__ties {
+	struct ot__links links;
+	struct ot__mons monitors;
+};
+/* Moves p's links and monitors into t; caller holds p->lock. */
+void ot__ties_take_locked(struct ot__proc *p, struct ot__ties *t);
+/* Sends p->exit_reason as an EXIT to each link of t and a DOWN to each
+ * monitor, frees t's records, then drops the monitors p holds. */
+void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t);
+/* An EXIT (kind: a signal, or OT__M_MSG for a message) from `from`
+ * carrying a copy of reason and its payload; NULL when out of memory. */
+struct ot_msg *ot__exit_msg(enum ot__mkind kind, ot_pid from,
+			    const ot_reason *reason);
 /* Links caller and child (being spawned, not yet runnable). */
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
 /* Monitors child (being spawned) for self; *ref gets the reference. */

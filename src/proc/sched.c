@@ -19,9 +19,10 @@
  *
  * A process never cleans up after itself: it switches to its scheduler with
  * an action (yield, park, exit) and the scheduler acts on it from its own
- * stack. Parking in particular is decided there, under the process's lock,
- * after the process's context is saved, so a waker can never resume a
- * context that is still being switched out.
+ * stack (an ended one is reclaimed there: lifecycle.c). Parking in
+ * particular is decided there, under the process's lock, after the
+ * process's context is saved, so a waker can never resume a context that
+ * is still being switched out.
  */
 #include "config.h"
 
@@ -209,13 +210,6 @@ void ot__ready_new(struct ot__proc *p)
 /* ---------------------------------------------------------------------
  * The process side: switching out
  */
-static void switch_out(struct ot__proc *p, bool ends)
-{
-	struct ot__sched *s = p->running_on;
-	OT_DEBUG_ASSERT(s->current == p);
-	ot__ctx_switch(&p->ctx, &s->ctx, ends);
-}
-
 /* Ends p with `killed` if someone (shutdown) asked for it, or with its
  * mailbox limit's reason. */
 static void check_killed(struct ot__proc *p)
@@ -259,16 +253,6 @@ static void proc_main(void *arg)
 	exit_normally(p);
 }
 
-void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
-{
-	if (reason != &p->exit_reason)
-		p->exit_reason = *reason;
-	p->action = OT__A_EXIT;
-	switch_out(p, true);
-	OT_ASSERT(!"an ended process was resumed");
-	__builtin_unreachable();
-}
-
 int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 {
 	if (OT_UNLIKELY(p->foreign))
@@ -277,7 +261,7 @@ int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 	p->park_deadline = deadline;
 	p->timed_out = false;
 	p->action = OT__A_PARK;
-	switch_out(p, false);
+	ot__switch_out(p, false);
 	/* Resumed, possibly on another scheduler thread. */
 	if (deadline != OT__NO_DEADLINE)
 		ot__timer_disarm_wait(p);
@@ -295,7 +279,7 @@ int ot__yield(void)
 		return OT_ENOTPROC;
 	struct ot__proc *p = s->current;
 	p->action = OT__A_YIELD;
-	switch_out(p, false);
+	ot__switch_out(p, false);
 	resumed(p);
 	return 0;
 }
@@ -317,17 +301,6 @@ bool ot__wake_locked(struct ot__proc *p, unsigned flags)
 		return false;
 	}
 	return true;
-}
-
-void ot__proc_kill(struct ot__proc *p, ot_pid pid)
-{
-	if (!ot__proc_lock_alive(p, pid))
-		return;
-	atomic_store_explicit(&p->kill_pending, true, memory_order_release);
-	bool wake = ot__wake_locked(p, 0);
-	ot__spin_unlock(&p->lock);
-	if (wake)
-		ot__ready(p);
 }
 
 /* ---------------------------------------------------------------------
@@ -362,34 +335,6 @@ static bool park_proc(struct ot__sched *s, struct ot__proc *p)
 			      memory_order_relaxed);
 	ot__spin_unlock(&p->lock);
 	return ready;
-}
-
-/* Reclaims an ended process, on the scheduler's stack. */
-static void reclaim(struct ot__proc *p)
-{
-	/* The report is written after the EXIT/DOWN signals have gone out:
-	 * formatting it (and symbolising a backtrace) must not delay a
-	 * supervisor's restart. The name goes first, with the signals. */
-	char name[OT_NAME_MAX + 1] = "";
-	/* Ended (killed, an exit signal) while it waited for a descriptor:
-	 * out of epoll before its links and monitors learn that it is gone
-	 * (they may close the descriptor then). */
-	if (OT_UNLIKELY(p->fd_armed))
-		ot__poll_abandon(p);
-	if (p->report)
-		ot__name_of(p, name);
-	/* What it owned goes before anyone hears of its end: a supervisor
-	 * that restarts it finds its resources (a port, a file) free. */
-	ot__proc_run_exit_hook(p);
-	ot__proc_finish(p);
-	if (p->report)
-		ot__report_crash(p, name);
-	ot__ctx_destroy(&p->ctx);
-	ot__stack_forget(p);
-	ot__table_remove(p);
-	ot__stack_memory_trim();
-	atomic_fetch_sub_explicit(&ot__rt.nprocs, 1, memory_order_release);
-	ot__note_exit();
 }
 
 /* Queues again the processes that waited for a stack s gave back. */
@@ -481,7 +426,7 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 		}
 		break;
 	case OT__A_EXIT:
-		reclaim(p);
+		ot__proc_reclaim(p);
 		break;
 	}
 }
@@ -608,96 +553,8 @@ static void *sched_main(void *arg)
 }
 
 /* ---------------------------------------------------------------------
- * Spawning
+ * The calling process
  */
-
-/* Undoes a spawn that failed after p got its pid (it never ran). */
-static void discard_spawned(struct ot__proc *p)
-{
-	p->exit_reason = ot__reason(OT_REASON_NOPROC);
-	ot__proc_finish(p);
-	ot__table_remove(p);
-}
-
-/* OT_SPAWN_LINK / OT_SPAWN_MONITOR, before the child can run. */
-static int tie_to_parent(struct ot__proc *child, const ot_spawn_opts *opts)
-{
-	struct ot__proc *self = ot__caller();
-	if (!self)
-		return OT_ENOMEM;
-	int rc = 0;
-	if (opts->flags & OT_SPAWN_LINK)
-		rc = ot__link_new_child(self, child);
-	if (!rc && (opts->flags & OT_SPAWN_MONITOR))
-		rc = ot__monitor_new_child(self, child, opts->monitor_ref);
-	return rc;
-}
-int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
-{
-	static const ot_spawn_opts defaults;
-	if (!opts)
-		opts = &defaults;
-	if (!fn || (opts->flags & ~(OT_SPAWN_LINK | OT_SPAWN_MONITOR)) ||
-	    ((opts->flags & OT_SPAWN_MONITOR) && !opts->monitor_ref) ||
-	    ot__limit_check(opts))
-		return OT_EINVAL;
-	if (opts->name) {
-		int rc = ot__name_check(opts->name);
-		if (rc)
-			return rc;
-	}
-	int rc = ot__running_check();
-	if (rc)
-		return rc;
-	size_t size = ot__rt.stack_size;
-	if (opts->stack_size) {
-		if (opts->stack_size < OT_MIN_STACK_SIZE ||
-		    opts->stack_size > OT_MAX_STACK_SIZE)
-			return OT_EINVAL;
-		size_t page = ot__page_size();
-		size = (opts->stack_size + page - 1) & ~(page - 1);
-	}
-
-	struct ot__stack_pool *pool = ot__stack_pool_for(size);
-	if (!pool)
-		return OT_ENOMEM;
-	struct ot__proc *p = ot__proc_new();
-	if (!p)
-		return OT_ELIMIT;
-	/* No stack yet: it is bound to one, and its context made there,
-	 * when it first runs. */
-	p->pool = pool;
-	p->fn = fn;
-	p->arg = arg;
-	p->exit_hook = opts->exit_hook;
-	p->exit_hook_arg = opts->exit_hook ? opts->exit_hook_arg : NULL;
-	p->park_deadline = OT__NO_DEADLINE;
-	ot__limit_set(p, opts);
-	ot__root_note(p); /* spawned by a foreign thread: a root */
-
-	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0) {
-		ot__proc_discard(p);
-		return rc;
-	}
-	if (opts->name && (rc = ot__name_claim(opts->name, p)) != 0) {
-		discard_spawned(p);
-		return rc;
-	}
-	if (opts->flags && (rc = tie_to_parent(p, opts)) != 0) {
-		discard_spawned(p);
-		return rc;
-	}
-	atomic_fetch_add_explicit(&ot__rt.nprocs, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&ot__rt.nlive, 1, memory_order_relaxed);
-	p->live_counted = true; /* before it can run, and end */
-	atomic_fetch_add_explicit(&ot__rt.nspawned, 1, memory_order_relaxed);
-	ot_pid pid = ot__pid_of(p);
-	ot__ready_new(p);
-	if (out)
-		*out = pid;
-	return 0;
-}
-
 ot_pid ot__self(void)
 {
 	if (ot__running_check() == OT_ENOTSTARTED)

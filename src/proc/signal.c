@@ -9,12 +9,13 @@
  * lock because the peer changes it too; the monitors a process holds are
  * its own business (`watching`).
  *
- * A process that ends (ot__proc_finish, on its scheduler's stack) takes its
- * sets under its lock as it is marked dead, releases its name, and then
- * sends: an EXIT signal to each peer it could still unlink itself from,
- * a DOWN signal to each monitor. Signals travel through the receiver's
- * inbox like messages, so they stay behind everything the dead process
- * sent before; the receiver acts on them when it takes its inbox
+ * A process that ends (ot__proc_finish in lifecycle.c, on its scheduler's
+ * stack) takes its sets under its lock as it is marked dead
+ * (ot__ties_take_locked), releases its name, and then sends
+ * (ot__ties_signal_end): an EXIT signal to each peer it could still unlink
+ * itself from, a DOWN signal to each monitor. Signals travel through the
+ * receiver's inbox like messages, so they stay behind everything the dead
+ * process sent before; the receiver acts on them when it takes its inbox
  * (ot__signal_apply): dies, or turns them into EXIT / DOWN messages.
  */
 #include "config.h"
@@ -22,11 +23,9 @@
 #include <bsd/string.h>
 #include <sched.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/reason_repair.h"
 #include "runtime.h"
 
 struct ot__link {
@@ -125,8 +124,8 @@ static bool reason_fits(const ot_msg *m, size_t head_size,
 		r->data == (const unsigned char *)ot__msg_data(m) + head_size);
 }
 
-static struct ot_msg *exit_msg(enum ot__mkind kind, ot_pid from,
-			       const ot_reason *reason)
+struct ot_msg *ot__exit_msg(enum ot__mkind kind, ot_pid from,
+			    const ot_reason *reason)
 {
 	ot_exit_info info = {.from = from, .reason = *reason};
 	struct ot_msg *m = reason_msg(from, OT_TAG_EXIT, &info, sizeof info,
@@ -173,28 +172,6 @@ const ot_down_info *ot_msg_down(const ot_msg *m)
 	return ot__msg_data(m);
 }
 
-/* *slot keeps m (a message a reason's payload points into, or NULL)
- * from now on; what it held before goes. */
-static void hold(struct ot_msg **slot, struct ot_msg *m)
-{
-	struct ot_msg *old = *slot;
-	*slot = m;
-	ot_msg_free(old);
-}
-
-static void hold_reason(struct ot__proc *p, struct ot_msg *m)
-{
-	hold(&p->exit_hold, m);
-}
-
-void ot__proc_release_reason(struct ot__proc *p)
-{
-	hold(&p->exit_hold, NULL);
-	hold(&p->caught_hold, NULL);
-	p->exit_reason.data = NULL;
-	p->exit_reason.data_size = 0;
-}
-
 /* ---------------------------------------------------------------------
  * The receiving side
  */
@@ -232,7 +209,6 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		}
 		if (traps) {
 			m->kind = OT__M_MSG;
-			TAILQ_INSERT_TAIL(&p->queue, m, link);
 			return true;
 		}
 		if (info->reason.kind == OT_REASON_NORMAL &&
@@ -240,7 +216,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 			break; /* normal does not kill (but exit(self, normal)) */
 		/* Its payload lives in m, which p keeps. */
 		p->exit_reason = info->reason;
-		hold_reason(p, m);
+		ot__proc_hold_reason(p, m);
 		*die = true;
 		return false;
 	}
@@ -255,7 +231,6 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		RB_REMOVE(ot__watches, &p->watching, w);
 		ot__small_free(w);
 		m->kind = OT__M_MSG;
-		TAILQ_INSERT_TAIL(&p->queue, m, link);
 		return true;
 	}
 	default:
@@ -310,59 +285,33 @@ static bool unmonitor(ot_pid target, uint64_t ref)
 	return mon != NULL;
 }
 
-void ot__proc_finish(struct ot__proc *p)
+void ot__ties_take_locked(struct ot__proc *p, struct ot__ties *t)
 {
-	ot_pid self = ot__pid_of(p);
-	ot__spin_lock(&p->lock);
-	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
-	/* Dead to anyone who looks now: its place counts for a new one. */
-	ot__table_note_ended();
-	struct ot__msgq left = TAILQ_HEAD_INITIALIZER(left);
-	TAILQ_CONCAT(&left, &p->inbox, link);
-	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
-	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
-	p->inbox_n = 0;
-	atomic_store_explicit(&p->queue_n, 0, memory_order_relaxed);
-	struct ot__links links = p->links;
-	struct ot__mons mons = p->monitors;
+	t->links = p->links;
+	t->monitors = p->monitors;
 	RB_INIT(&p->links);
 	RB_INIT(&p->monitors);
-	/* Dead now: nobody can give p a name any more (register checks
-	 * under this lock), so without one now it never has one. */
-	bool named = p->name != NULL;
-	ot__spin_unlock(&p->lock);
-	ot__msgq_free(&left);
-	ot__msgq_free(&p->queue);
+}
 
-	/* Erlang releases the name before the signals go out. */
-	if (named)
-		ot__name_release(p);
-	/* Its timers go with it, counted nowhere (Erlang cancels a timer
-	 * whose destination process has ended). */
-	ot__timers_drop_to(self);
-	/* And it is no longer counted (ot_runtime_stats) by whoever gets
-	 * them. release: the stats' load follows the signal's delivery. */
-	if (p->live_counted) {
-		p->live_counted = false;
-		atomic_fetch_sub_explicit(&ot__rt.nlive, 1,
-					  memory_order_release);
-	}
-
+void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
+{
+	ot_pid self = ot__pid_of(p);
 	struct ot__link *l;
-	while ((l = RB_MIN(ot__links, &links))) {
-		RB_REMOVE(ot__links, &links, l);
+	while ((l = RB_MIN(ot__links, &t->links))) {
+		RB_REMOVE(ot__links, &t->links, l);
 		ot_pid peer = {l->peer};
 		ot__small_free(l);
 		/* Out of memory while a process dies: its peers must still
 		 * learn of it (a lost signal is a supervisor never told). */
 		struct ot_msg *m;
-		while (!(m = exit_msg(OT__M_EXIT_LINK, self, &p->exit_reason)))
+		while (!(m = ot__exit_msg(OT__M_EXIT_LINK, self,
+					  &p->exit_reason)))
 			sched_yield();
 		exit_to_peer(peer, self, m);
 	}
 	struct ot__mon *mon;
-	while ((mon = RB_MIN(ot__mons, &mons))) {
-		RB_REMOVE(ot__mons, &mons, mon);
+	while ((mon = RB_MIN(ot__mons, &t->monitors))) {
+		RB_REMOVE(ot__mons, &t->monitors, mon);
 		struct ot_msg *m;
 		while (!(m = down_msg(OT__M_DOWN, (ot_ref){mon->ref}, self,
 				      mon->name[0] ? mon->name : NULL,
@@ -460,7 +409,7 @@ int ot__link(ot_pid pid)
 	/* Not alive: a trapping caller learns it the Erlang way. */
 	if (self->trap_exit || self->foreign) {
 		ot_reason noproc = ot__reason(OT_REASON_NOPROC);
-		struct ot_msg *m = exit_msg(OT__M_MSG, pid, &noproc);
+		struct ot_msg *m = ot__exit_msg(OT__M_MSG, pid, &noproc);
 		if (!m)
 			return OT_ENOMEM;
 		ot__deliver(ot__pid_of(self), m);
@@ -493,15 +442,8 @@ int ot__unlink(ot_pid pid)
 	 * goes (an EXIT message already taken stays): it is still in the
 	 * inbox, and its link's record points at it. */
 	struct ot_msg *dropped = mine ? mine->exit : NULL;
-	if (dropped) {
-		TAILQ_REMOVE(&self->inbox, dropped, link);
-		self->inbox_n--;
-		atomic_fetch_sub_explicit(&self->inbox_signals, 1,
-					  memory_order_relaxed);
-		atomic_store_explicit(&self->inbox_any,
-				      !TAILQ_EMPTY(&self->inbox),
-				      memory_order_relaxed);
-	}
+	if (dropped)
+		ot__inbox_remove_signal_locked(self, dropped);
 	if (other && alive_locked(other, pid)) {
 		key.peer = atomic_load_explicit(&self->pid_id,
 						memory_order_relaxed);
@@ -703,7 +645,8 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	struct ot__proc *self = ot__caller();
 	if (!self)
 		return rc ? rc : OT_ENOMEM;
-	struct ot_msg *m = exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
+	struct ot_msg *m =
+		ot__exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
 	if (!m)
 		return OT_ENOMEM;
 	ot__deliver(pid, m);
@@ -711,104 +654,4 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		ot__mailbox_take(self);
 	return 0;
-}
-
-int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg)
-{
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
-	s->current->exit_hook = fn;
-	s->current->exit_hook_arg = fn ? arg : NULL;
-	return 0;
-}
-
-struct hook_run {
-	ot_exit_hook_fn fn;
-	void *arg;
-	const ot_reason *reason;
-};
-
-static void run_hook(void *arg)
-{
-	const struct hook_run *h = arg;
-	h->fn(h->reason, h->arg);
-}
-
-/* A hook that crashed: said as a crash report about its process. */
-static void report_hook_crash(struct ot__proc *p, int sig)
-{
-	if (!ot_log_would(OT_LOG_ERROR))
-		return;
-	char name[OT_NAME_MAX + 1] = "", pid[OT_PID_STRLEN];
-	char reason[OT_REASON_STRLEN], text[OT_REASON_STRLEN + 256];
-	ot__name_of(p, name);
-	ot_pid_format(ot__pid_of(p), pid, sizeof pid);
-	ot_reason_format(&p->exit_reason, reason, sizeof reason);
-	snprintf(text, sizeof text,
-		 "=CRASH REPORT==== otter ===\n"
-		 "  exit hook crashed (%s); the runtime goes on\n"
-		 "    pid: %s\n"
-		 "    registered_name: %s\n"
-		 "    exit reason: %s",
-		 sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal", pid,
-		 name[0] ? name : "[]", reason);
-	ot_report r = {.severity = OT_LOG_ERROR,
-		       .kind = OT_REPORT_CRASH,
-		       .pid = ot__pid_of(p),
-		       .name = name,
-		       .reason = &p->exit_reason,
-		       .text = text};
-	ot_log_emit(&r);
-}
-
-void ot__proc_run_exit_hook(struct ot__proc *p)
-{
-	if (!p->exit_hook)
-		return;
-	/* Taken first: whatever happens in it, it never runs again. */
-	struct hook_run h = {p->exit_hook, p->exit_hook_arg, &p->exit_reason};
-	p->exit_hook = NULL;
-	p->exit_hook_arg = NULL;
-	int sig = ot__fault_guarded(run_hook, &h);
-	if (sig)
-		report_hook_crash(p, sig);
-}
-
-int ot__exit(const ot_reason *given)
-{
-	if (!given)
-		return OT_EINVAL;
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
-	struct ot__proc *p = s->current;
-	/* The caller ends whatever it passed: a malformed reason is repaired
-	 * rather than refused, so that it never travels as it is. Its
-	 * payload is copied now, for an ot_catch() or the crash handler
-	 * (which may free what it points into) and for the signals. */
-	ot_reason repaired = ot__reason_repaired(given);
-	const ot_reason *reason = &repaired;
-	if (repaired.data_size) {
-		struct ot_msg *copy =
-		    exit_msg(OT__M_MSG, ot__pid_of(p), &repaired);
-		if (!copy)
-			return OT_ENOMEM;
-		/* A caught exit must not free the payload of the reason the
-		 * process may be ending with meanwhile (a format_status that
-		 * exits inside terminate): it has a place of its own. */
-		if (p->catching)
-			hold(&p->caught_hold, copy);
-		else
-			hold_reason(p, copy);
-		reason = &((const ot_exit_info *)ot__msg_data(copy))->reason;
-	}
-	ot__exit_caught(p, reason); /* an ot_catch() or the crash handler */
-	p->report = !ot_reason_is_clean(reason) &&
-		    !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
-	ot__proc_exit(p, reason);
 }

@@ -185,8 +185,7 @@ struct ot__proc *ot__proc_new(void)
 	memset((char *)p + offsetof(struct ot__proc, state), 0,
 	       sizeof *p - offsetof(struct ot__proc, state));
 	atomic_store_explicit(&p->state, OT__P_DEAD, memory_order_relaxed);
-	TAILQ_INIT(&p->inbox);
-	TAILQ_INIT(&p->queue);
+	ot__mailbox_init(p);
 	ot__spin_unlock(&p->lock);
 	return p;
 }

@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
@@ -97,6 +98,24 @@ int64_t ot__now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ot__deadline_after(int timeout_ms)
+{
+	if (timeout_ms == OT_INFINITY)
+		return OT__NO_DEADLINE;
+	return ot__now_ns() + (int64_t)timeout_ms * OT__NS_PER_MS;
+}
+
+int ot__deadline_ms_left(int64_t deadline)
+{
+	if (deadline == OT__NO_DEADLINE)
+		return OT_INFINITY;
+	int64_t left = deadline - ot__now_ns();
+	if (left <= 0)
+		return 0;
+	int64_t ms = (left + OT__NS_PER_MS - 1) / OT__NS_PER_MS;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 int64_t ot_monotonic_ms(void)
