@@ -24,8 +24,8 @@ static const char usage[] =
     "usage: bench_call [options]\n"
     "Prints nanoseconds per gen_server call round trip (one client\n"
     "process, one server). --iterations counts calls. --size N: N\n"
-    "unrelated messages wait in the caller's mailbox meanwhile.\n"
-    BENCH_COMMON_USAGE;
+    "unrelated messages wait in the caller's mailbox "
+    "meanwhile.\n" BENCH_COMMON_USAGE;
 
 /* Calls between two looks at the clock. */
 #define CHUNK 1024
@@ -85,7 +85,8 @@ static void head(void *arg)
 		BENCH_CHECK(ot_send(ot_self(), 7, &i, sizeof i));
 
 	uint64_t elapsed;
-	uint64_t n = bench_measure(&a->opts, calls_work, &server, CHUNK, &elapsed);
+	uint64_t n =
+	    bench_measure(&a->opts, calls_work, &server, CHUNK, &elapsed);
 	BENCH_CHECK(ot_gen_server_stop(server, NULL, OT_GS_DEFAULT_TIMEOUT));
 
 	if (a->opts.verbose)

@@ -67,7 +67,8 @@ static void crashes(const ot_spawn_opts *so, uint64_t n)
 			char buf[OT_REASON_STRLEN];
 			ot_reason_format(&x->reason, buf, sizeof buf);
 			fprintf(stderr, "bench: crash: reason %s\n", buf);
-			bench_die("crash: the EXIT reason is not a SIGSEGV crash");
+			bench_die(
+			    "crash: the EXIT reason is not a SIGSEGV crash");
 		}
 		ot_msg_free(m);
 	}

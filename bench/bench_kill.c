@@ -23,7 +23,8 @@
 static const char usage[] =
     "usage: bench_kill [options]\n"
     "Kills --size linked waiting processes (monitor, unlink, exit(Pid,\n"
-    "kill)) and collects their DOWNs; prints microseconds per process. --seconds, --iterations and\n"
+    "kill)) and collects their DOWNs; prints microseconds per process. "
+    "--seconds, --iterations and\n"
     "--warmup are not used.\n"
     "  -s, --size N        processes (default 10000)\n" BENCH_COMMON_USAGE;
 
@@ -76,8 +77,9 @@ static void head(void *arg)
 	}
 	uint64_t t2 = bench_now_ns();
 	free(pids);
-	fprintf(stderr, "note: N=%zu: kills %.3f us/process, all DOWNs %.3f "
-			"us/process\n",
+	fprintf(stderr,
+		"note: N=%zu: kills %.3f us/process, all DOWNs %.3f "
+		"us/process\n",
 		n, (double)(t1 - t0) / 1e3 / (double)n,
 		(double)(t2 - t0) / 1e3 / (double)n);
 	bench_report(a->main, (double)(t2 - t0) / 1e3 / (double)n);

@@ -15,8 +15,8 @@ static const char usage[] =
     "usage: bench_mailbox_mem [options]\n"
     "Prints resident bytes per queued message: --size N messages of\n"
     "--batch B bytes (default 1000000 and 64), queued at one process\n"
-    "that never receives, by one sender process per scheduler.\n"
-    BENCH_COMMON_USAGE;
+    "that never receives, by one sender process per "
+    "scheduler.\n" BENCH_COMMON_USAGE;
 
 struct job {
 	ot_pid to, main;

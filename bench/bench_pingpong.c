@@ -68,7 +68,8 @@ static void ping(void *arg)
 	BENCH_CHECK(ot_spawn(pong, NULL, NULL, &peer));
 
 	uint64_t elapsed;
-	uint64_t n = bench_measure(&a->opts, rounds_work, &peer, CHUNK, &elapsed);
+	uint64_t n =
+	    bench_measure(&a->opts, rounds_work, &peer, CHUNK, &elapsed);
 	BENCH_CHECK(ot_send(peer, BENCH_TAG_STOP, NULL, 0));
 
 	if (a->opts.verbose)

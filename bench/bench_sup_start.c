@@ -44,7 +44,6 @@ struct head_arg {
 	bool memory; /* --report memory */
 };
 
-
 static void start_failed(const char *what, int rc, const ot_reason *why)
 {
 	char buf[OT_REASON_STRLEN];

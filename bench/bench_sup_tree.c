@@ -48,7 +48,6 @@ struct head_arg {
 	bool memory; /* --report memory */
 };
 
-
 /* The top supervisor's template: what it points to outlives the tree. */
 static const ot_sup_spec leaf_spec = {
     .flags = {.strategy = OT_SIMPLE_ONE_FOR_ONE},

@@ -122,8 +122,8 @@ struct bench_opts {
  * 0.1 s of warm-up; the rest zero. */
 static inline struct bench_opts bench_defaults(void)
 {
-	return (struct bench_opts){.schedulers = 1, .seconds = 0.5,
-				   .warmup = 0.1};
+	return (struct bench_opts){
+	    .schedulers = 1, .seconds = 0.5, .warmup = 0.1};
 }
 
 static inline unsigned long long bench_parse_num(const char *opt, const char *s)

@@ -103,20 +103,20 @@ void ot_test_check_crash(const ot_reason *r, int fault, const char *what)
 {
 	char text[OT_REASON_STRLEN];
 	ot_reason_format(r, text, sizeof text);
-	const char *name = fault >= 0 && fault < F_COUNT ? fault_names[fault]
-							  : "?";
+	const char *name =
+	    fault >= 0 && fault < F_COUNT ? fault_names[fault] : "?";
 	ck_assert_msg(r->kind == OT_REASON_CRASH,
 		      "%s (%s): reason %s, want a crash", what, name, text);
 	switch (fault) {
 	case F_NULL_WRITE:
 		ck_assert_msg(r->code == SIGSEGV && r->si_code == SEGV_MAPERR &&
-				      r->addr == 0 && !r->stack_overflow,
+				  r->addr == 0 && !r->stack_overflow,
 			      "%s: reason %s, want SIGSEGV SEGV_MAPERR at 0",
 			      what, text);
 		break;
 	case F_DIV_ZERO:
 		ck_assert_msg(r->code == SIGFPE && r->si_code == FPE_INTDIV &&
-				      !r->stack_overflow,
+				  !r->stack_overflow,
 			      "%s: reason %s, want SIGFPE FPE_INTDIV", what,
 			      text);
 		break;
@@ -124,15 +124,14 @@ void ot_test_check_crash(const ot_reason *r, int fault, const char *what)
 	case F_ASSERT:
 		/* raised, not a fault: no address */
 		ck_assert_msg(r->code == SIGABRT && !r->stack_overflow &&
-				      r->addr == 0,
+				  r->addr == 0,
 			      "%s: reason %s, want SIGABRT without an address",
 			      what, text);
 		break;
 	case F_OVERFLOW:
-		ck_assert_msg(r->code == SIGSEGV && r->stack_overflow &&
-				      r->addr != 0,
-			      "%s: reason %s, want SIGSEGV stack_overflow",
-			      what, text);
+		ck_assert_msg(
+		    r->code == SIGSEGV && r->stack_overflow && r->addr != 0,
+		    "%s: reason %s, want SIGSEGV stack_overflow", what, text);
 		break;
 	default:
 		ck_abort_msg("%s: no such fault %d", what, fault);

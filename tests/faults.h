@@ -41,7 +41,6 @@ const char *__tsan_default_options(void)
 }
 #endif
 
-
 /* ---- the faults ---------------------------------------------------------- */
 
 #include "fault_kinds.h"

@@ -31,7 +31,7 @@ struct name {
 	RB_ENTRY(name) by_name;
 	RB_ENTRY(name) by_ref;
 	ot_pid bucket;
-	ot_ref ref; /* our monitor of bucket */
+	ot_ref ref;	   /* our monitor of bucket */
 	struct kv_str arg; /* the bucket's init argument: bytes, len */
 	size_t len;
 	char bytes[]; /* the name, len bytes */

@@ -16,7 +16,7 @@
 
 #ifdef __cplusplus
 #define OT_BEGIN_DECLS extern "C" {
-#define OT_END_DECLS }
+#define OT_END_DECLS   }
 #else
 #define OT_BEGIN_DECLS
 #define OT_END_DECLS

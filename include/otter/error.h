@@ -51,7 +51,7 @@ OT_BEGIN_DECLS
 	X(EBADSPEC, -30, "invalid child spec or supervisor flags")             \
 	X(ECHILDSTART, -31, "the child failed to start")                       \
 	X(EINITERROR, -32, "the server's init returned an error")              \
-	X(ECRASHED, -33, "the function crashed or exited")                    \
+	X(ECRASHED, -33, "the function crashed or exited")                     \
 	X(ENOREQUEST, -34, "no such request")                                  \
 	X(ENOREPLY, -35, "no reply yet")
 

@@ -52,9 +52,9 @@ typedef struct ot_gs_from {
 
 /* What a callback asks for next. */
 typedef enum ot_gs_action {
-	OT_GS_OK = 1, /* init: started */
-	OT_GS_IGNORE, /* init: do not start (start returns OT_EIGNORED) */
-	OT_GS_REPLY,  /* handle_call: send the reply to the caller */
+	OT_GS_OK = 1,  /* init: started */
+	OT_GS_IGNORE,  /* init: do not start (start returns OT_EIGNORED) */
+	OT_GS_REPLY,   /* handle_call: send the reply to the caller */
 	OT_GS_NOREPLY, /* no reply now (a call is answered later, or never) */
 	OT_GS_STOP,    /* stop with `reason` (after a reply, if has_reply) */
 	/* init: fail to start with `reason`, which is no crash: start returns
@@ -182,11 +182,12 @@ typedef struct ot_gen_server_callbacks {
 	 * that way, has no terminate, or terminate itself was cut short (a
 	 * kill while it waited, a crash in it): then release gets the state
 	 * as terminate left it, so a terminate that frees part of the state
-	 * before it waits must leave a mark of what it freed. It runs off the server's stack, on a scheduler
-	 * thread, before the server's links and monitors hear of its end
-	 * (ot_set_exit_hook(): it must not wait — free memory and close
-	 * descriptors, nothing that receives or calls). A crash in it is
-	 * caught and reported. NULL: the state is not freed then. */
+	 * before it waits must leave a mark of what it freed. It runs off the
+	 * server's stack, on a scheduler thread, before the server's links and
+	 * monitors hear of its end (ot_set_exit_hook(): it must not wait — free
+	 * memory and close descriptors, nothing that receives or calls). A
+	 * crash in it is caught and reported. NULL: the state is not freed
+	 * then. */
 	void (*release)(const ot_reason *reason, void *state);
 } ot_gen_server_callbacks;
 
@@ -278,17 +279,16 @@ OT_API int ot_gen_server_cast(ot_pid server, const void *request, size_t size);
 /* Answers a call later, from any process or thread. A reply to a caller
  * that gave up (timed out) or is gone is dropped. Errors: OT_EINVAL,
  * OT_ENOMEM, OT_ENOTSTARTED. Never blocks. */
-OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply,
-			       size_t size);
+OT_API int ot_gen_server_reply(ot_gs_from from, const void *reply, size_t size);
 
 /* Stops server with reason (NULL: normal; its payload is copied before
- * this returns), running terminate, and waits until it has ended. Errors: OT_ENOPROC (no such process), OT_ETIMEDOUT,
- * OT_EDEADLK (a server stopping itself: return ot_gs_stop() instead),
- * OT_ESERVERDIED (it ended with another reason: it crashed or was killed
- * before it got to the stop, or its terminate crashed or called ot_exit(),
- * which gives the server terminate's reason, as in OTP), OT_EINVAL (a bad
- * pid or timeout, or a malformed reason: see ot_reason_check).
- * From: process or foreign. */
+ * this returns), running terminate, and waits until it has ended. Errors:
+ * OT_ENOPROC (no such process), OT_ETIMEDOUT, OT_EDEADLK (a server stopping
+ * itself: return ot_gs_stop() instead), OT_ESERVERDIED (it ended with another
+ * reason: it crashed or was killed before it got to the stop, or its terminate
+ * crashed or called ot_exit(), which gives the server terminate's reason, as in
+ * OTP), OT_EINVAL (a bad pid or timeout, or a malformed reason: see
+ * ot_reason_check). From: process or foreign. */
 OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
 			      int timeout_ms);
 

@@ -65,7 +65,8 @@ OT_API int ot_gen_server_call_opts(ot_pid server, const void *request,
  */
 OT_API int ot_gen_server_call_msg(ot_pid server, const void *request,
 				  size_t size, ot_msg **reply,
-				  const ot_gs_call_opts *opts, ot_reason *reason);
+				  const ot_gs_call_opts *opts,
+				  ot_reason *reason);
 
 /* ---------------------------------------------------------------------
  * By registered name. Each is its pid form applied to the process
@@ -181,7 +182,10 @@ typedef struct ot_gs_reqids {
 	size_t count;
 	size_t cap;
 } ot_gs_reqids;
-#define OT_GS_REQIDS_INIT {NULL, 0, 0}
+#define OT_GS_REQIDS_INIT                                                      \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* Adds the pending request req with label (reqids_add): the collection
  * owns it from now on, and req is marked not pending. Errors: OT_EINVAL

@@ -41,7 +41,7 @@ OT_BEGIN_DECLS
  * (ot_fd_set_nonblocking()): the helpers below wait on EAGAIN, but a
  * blocking descriptor would block the scheduler thread in read().
  */
-#define OT_FD_READ 1u  /* readable, or end of file / hang-up / error */
+#define OT_FD_READ  1u /* readable, or end of file / hang-up / error */
 #define OT_FD_WRITE 2u /* writable */
 #define OT_FD_ERROR 4u /* (in *ready only) an error or hang-up is pending */
 
@@ -55,8 +55,7 @@ OT_BEGIN_DECLS
  * for a closed one), OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign; blocks the caller only.
  */
-OT_API int ot_fd_wait(int fd, unsigned events, int timeout_ms,
-		      unsigned *ready);
+OT_API int ot_fd_wait(int fd, unsigned events, int timeout_ms, unsigned *ready);
 
 /* Deprecated (goes in the next release): the codes carry their errno now,
  * read it with ot_err_errno(rc). errno of the calling thread, read afresh;
@@ -82,8 +81,8 @@ OT_API ssize_t ot_read(int fd, void *buf, size_t size, int timeout_ms);
  * bounds the whole write. Returns size, or OT_ETIMEDOUT (*written, may be
  * NULL, says how much went out), OT_EINVAL (also for size above
  * SSIZE_MAX), a system error (OT_ESYS_ERRNO(EPIPE), ECONNRESET, ...;
- * *written says how much went out before it). Never raises SIGPIPE for a socket.
- * From: process or foreign.
+ * *written says how much went out before it). Never raises SIGPIPE for a
+ * socket. From: process or foreign.
  */
 OT_API ssize_t ot_write(int fd, const void *buf, size_t size, int timeout_ms,
 			size_t *written);

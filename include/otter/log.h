@@ -139,7 +139,7 @@ OT_API int ot_log_emit(const ot_report *r);
  * the arguments make (as printf; cut at 4,095 bytes).
  * Errors: OT_EINVAL (fmt NULL, severity out of range). From: anywhere. */
 OT_API int ot_log(ot_severity severity, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* ot_log(OT_LOG_ERROR, "%s", report): a user report, as Erlang's
  * error_logger:error_report/1. Errors: OT_EINVAL for NULL. */

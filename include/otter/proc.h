@@ -107,15 +107,15 @@ typedef struct ot_config {
 	int shutdown_timeout_ms;
 } ot_config;
 
-#define OT_DEFAULT_STACK_SIZE ((size_t)64 * 1024)
-#define OT_MIN_STACK_SIZE ((size_t)16 * 1024)
-#define OT_MAX_STACK_SIZE ((size_t)1024 * 1024 * 1024)
-#define OT_DEFAULT_MAX_PROCESSES ((size_t)1 << 20)
-#define OT_DEFAULT_SHARED_STACKS ((size_t)256)
-#define OT_MAX_SHARED_STACKS ((size_t)65536)
-#define OT_DEFAULT_STACK_GUARD ((size_t)8 * 1024 * 1024)
-#define OT_MAX_STACK_GUARD ((size_t)1024 * 1024 * 1024)
-#define OT_MAX_PROCESSES ((size_t)1 << 26)
+#define OT_DEFAULT_STACK_SIZE	    ((size_t)64 * 1024)
+#define OT_MIN_STACK_SIZE	    ((size_t)16 * 1024)
+#define OT_MAX_STACK_SIZE	    ((size_t)1024 * 1024 * 1024)
+#define OT_DEFAULT_MAX_PROCESSES    ((size_t)1 << 20)
+#define OT_DEFAULT_SHARED_STACKS    ((size_t)256)
+#define OT_MAX_SHARED_STACKS	    ((size_t)65536)
+#define OT_DEFAULT_STACK_GUARD	    ((size_t)8 * 1024 * 1024)
+#define OT_MAX_STACK_GUARD	    ((size_t)1024 * 1024 * 1024)
+#define OT_MAX_PROCESSES	    ((size_t)1 << 26)
 #define OT_DEFAULT_SHUTDOWN_TIMEOUT 30000 /* ms */
 
 /*
@@ -174,14 +174,14 @@ typedef struct ot_stats {
 	 * monitors are told: whoever got its EXIT or DOWN does not count it
 	 * any more, though its memory may be given back a moment later. */
 	size_t processes;
-	size_t threads;        /* attached foreign threads */
-	size_t spawned;        /* processes spawned since ot_start() */
+	size_t threads;	       /* attached foreign threads */
+	size_t spawned;	       /* processes spawned since ot_start() */
 	size_t stacks_in_use;  /* shared stacks holding a process's frames */
 	size_t stacks_pooled;  /* shared stacks mapped */
 	size_t stacks_guarded; /* of those, with a guard: all of them */
-	size_t timers;         /* send_after timers not yet fired or cancelled */
-	size_t names;          /* registered names */
-	unsigned schedulers;   /* scheduler threads */
+	size_t timers;	     /* send_after timers not yet fired or cancelled */
+	size_t names;	     /* registered names */
+	unsigned schedulers; /* scheduler threads */
 	/* Bytes of frames of waiting processes, saved off their stacks. */
 	size_t stack_bytes_saved;
 	/* Bytes of free message blocks the schedulers keep for reuse (up to
@@ -240,7 +240,7 @@ typedef struct ot_spawn_opts {
 #define OT_MAILBOX_KILL 0u
 /* The message is dropped, and counted (ot_process_info.mailbox_dropped):
  * the sender is not told, as a send to a dead process is not. */
-#define OT_MAILBOX_DROP 1u
+#define OT_MAILBOX_DROP	      1u
 #define OT_MAILBOX_LIMIT_TEXT "mailbox_limit"
 
 /* Links the caller and the new process before the new one runs: a child
@@ -321,8 +321,8 @@ typedef struct ot_msg ot_msg;
 /* Tags from OT_TAG_SYSTEM up are otter's own: ot_send() refuses them, so
  * an EXIT or DOWN message cannot be forged. */
 #define OT_TAG_SYSTEM UINT64_C(0xffffffff00000000)
-#define OT_TAG_EXIT (OT_TAG_SYSTEM + 1) /* payload: ot_exit_info */
-#define OT_TAG_DOWN (OT_TAG_SYSTEM + 2) /* payload: ot_down_info */
+#define OT_TAG_EXIT   (OT_TAG_SYSTEM + 1) /* payload: ot_exit_info */
+#define OT_TAG_DOWN   (OT_TAG_SYSTEM + 2) /* payload: ot_down_info */
 
 /*
  * Sends a copy of size bytes at data, tagged with tag, to the process to.
@@ -453,8 +453,8 @@ typedef struct ot_exit_info {
 
 /* The payload of a DOWN message. */
 typedef struct ot_down_info {
-	ot_ref ref;	/* what ot_monitor() returned */
-	ot_pid pid;	/* the monitored process (none if never found) */
+	ot_ref ref; /* what ot_monitor() returned */
+	ot_pid pid; /* the monitored process (none if never found) */
 	char name[OT_NAME_MAX + 1]; /* set when monitored by name, else "" */
 	ot_reason reason;	    /* why it ended; noproc if it never lived */
 } ot_down_info;
@@ -543,7 +543,7 @@ OT_API int ot_monitor_name(const char *name, ot_ref *out);
 
 /* ot_demonitor() flags. */
 #define OT_DEMONITOR_FLUSH 1u /* also remove a DOWN already received */
-#define OT_DEMONITOR_INFO 2u  /* return 1 if the monitor was still active */
+#define OT_DEMONITOR_INFO  2u /* return 1 if the monitor was still active */
 
 /*
  * Turns a monitor off: no DOWN for it arrives after this returns, except

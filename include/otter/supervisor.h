@@ -230,11 +230,11 @@ typedef struct ot_sup_spec {
  *  OT_EBADSPEC (a flag or child spec is invalid: *reason says which and
  *  why, as {error,OT_EBADSPEC,"child \"db\": significant needs
  *  auto_shutdown"}; also nchildren above SIZE_MAX / sizeof(ot_child_spec),
- *  a count that wrapped, refused before a child is read), OT_EINITSTOP (a child failed to start: the started
- *  ones were stopped; *reason is {shutdown,"failed_to_start_child,Id,
- *  Reason"}), OT_EALREADY (name taken; *out gets its holder),
- *  OT_ENAMETOOLONG, OT_EINVAL (spec NULL), and ot_spawn()'s errors.
- * reason may be NULL. From: process or foreign; blocks until started.
+ *  a count that wrapped, refused before a child is read), OT_EINITSTOP (a child
+ * failed to start: the started ones were stopped; *reason is
+ * {shutdown,"failed_to_start_child,Id, Reason"}), OT_EALREADY (name taken; *out
+ * gets its holder), OT_ENAMETOOLONG, OT_EINVAL (spec NULL), and ot_spawn()'s
+ * errors. reason may be NULL. From: process or foreign; blocks until started.
  */
 OT_API int ot_supervisor_start_link(const ot_sup_spec *spec, const char *name,
 				    ot_pid *out, ot_reason *reason);
@@ -264,8 +264,7 @@ OT_API int ot_supervisor_start_link(const ot_sup_spec *spec, const char *name,
  * From: process or foreign; blocks until started.
  */
 typedef struct ot_sup_init ot_sup_init;
-typedef int (*ot_sup_init_fn)(void *arg, ot_sup_init *init,
-			      ot_reason *reason);
+typedef int (*ot_sup_init_fn)(void *arg, ot_sup_init *init, ot_reason *reason);
 OT_API int ot_supervisor_start_link_init(ot_sup_init_fn init, void *arg,
 					 const char *name, ot_pid *out,
 					 ot_reason *reason);
@@ -356,8 +355,7 @@ OT_API int ot_child_start_info(const void *info, size_t size);
  * ot_supervisor_restart_child(), and on success *info (may be NULL) gets
  * what the start gave (size 0 when it gave nothing, and on any error).
  * Errors: as theirs. */
-OT_API int ot_supervisor_start_child_info(ot_pid sup,
-					  const ot_child_spec *spec,
+OT_API int ot_supervisor_start_child_info(ot_pid sup, const ot_child_spec *spec,
 					  ot_pid *out, ot_start_info *info,
 					  ot_reason *reason);
 OT_API int ot_supervisor_start_child_extra_info(ot_pid sup, const void *extra,
@@ -481,8 +479,7 @@ OT_API int ot_supervisor_start_child_name(const char *name,
 OT_API int ot_supervisor_start_child_extra_name(const char *name,
 						const void *extra, size_t size,
 						ot_pid *out, ot_reason *reason);
-OT_API int ot_supervisor_terminate_child_name(const char *name,
-					      const char *id);
+OT_API int ot_supervisor_terminate_child_name(const char *name, const char *id);
 OT_API int ot_supervisor_restart_child_name(const char *name, const char *id,
 					    ot_pid *out, ot_reason *reason);
 OT_API int ot_supervisor_delete_child_name(const char *name, const char *id);

@@ -11,7 +11,7 @@
 
 /* Reports an internal invariant that broke, then aborts. */
 void ot__panic(const char *file, int line, const char *what)
-	__attribute__((noreturn, cold));
+    __attribute__((noreturn, cold));
 
 #define OT_ASSERT(cond)                                                        \
 	do {                                                                   \
@@ -25,7 +25,7 @@ void ot__panic(const char *file, int line, const char *what)
 #define OT_DEBUG_ASSERT(cond) ((void)0)
 #endif
 
-#define OT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define OT_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define OT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 #endif /* OTTER_COMMON_ASSERT_H */

@@ -95,7 +95,8 @@ static bool same_data(const ot_reason *a, const ot_reason *b)
 		return false;
 	if (!a->data_size || a->data == b->data)
 		return true;
-	return a->data && b->data && memcmp(a->data, b->data, a->data_size) == 0;
+	return a->data && b->data &&
+	       memcmp(a->data, b->data, a->data_size) == 0;
 }
 
 bool ot_reason_equal(const ot_reason *a, const ot_reason *b)
@@ -157,9 +158,9 @@ ot_reason ot__reason_repaired(const ot_reason *r)
 
 bool ot_reason_is_clean(const ot_reason *r)
 {
-	return r && (r->kind == OT_REASON_NORMAL ||
-		     r->kind == OT_REASON_SHUTDOWN ||
-		     r->kind == OT_REASON_SHUTDOWN_DETAIL);
+	return r &&
+	       (r->kind == OT_REASON_NORMAL || r->kind == OT_REASON_SHUTDOWN ||
+		r->kind == OT_REASON_SHUTDOWN_DETAIL);
 }
 
 const char *ot_reason_kind_name(ot_reason_kind kind)
@@ -177,11 +178,16 @@ const char *ot_reason_kind_name(ot_reason_kind kind)
 static const char *signal_name(int sig)
 {
 	switch (sig) {
-	case SIGSEGV: return "SIGSEGV";
-	case SIGBUS: return "SIGBUS";
-	case SIGFPE: return "SIGFPE";
-	case SIGILL: return "SIGILL";
-	case SIGABRT: return "SIGABRT";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGBUS:
+		return "SIGBUS";
+	case SIGFPE:
+		return "SIGFPE";
+	case SIGILL:
+		return "SIGILL";
+	case SIGABRT:
+		return "SIGABRT";
 	}
 	return NULL;
 }
@@ -205,26 +211,42 @@ static const char *si_code_name(int sig, int code)
 					    : NULL;
 	case SIGFPE:
 		switch (code) {
-		case FPE_INTDIV: return "FPE_INTDIV";
-		case FPE_INTOVF: return "FPE_INTOVF";
-		case FPE_FLTDIV: return "FPE_FLTDIV";
-		case FPE_FLTOVF: return "FPE_FLTOVF";
-		case FPE_FLTUND: return "FPE_FLTUND";
-		case FPE_FLTRES: return "FPE_FLTRES";
-		case FPE_FLTINV: return "FPE_FLTINV";
-		case FPE_FLTSUB: return "FPE_FLTSUB";
+		case FPE_INTDIV:
+			return "FPE_INTDIV";
+		case FPE_INTOVF:
+			return "FPE_INTOVF";
+		case FPE_FLTDIV:
+			return "FPE_FLTDIV";
+		case FPE_FLTOVF:
+			return "FPE_FLTOVF";
+		case FPE_FLTUND:
+			return "FPE_FLTUND";
+		case FPE_FLTRES:
+			return "FPE_FLTRES";
+		case FPE_FLTINV:
+			return "FPE_FLTINV";
+		case FPE_FLTSUB:
+			return "FPE_FLTSUB";
 		}
 		return NULL;
 	case SIGILL:
 		switch (code) {
-		case ILL_ILLOPC: return "ILL_ILLOPC";
-		case ILL_ILLOPN: return "ILL_ILLOPN";
-		case ILL_ILLADR: return "ILL_ILLADR";
-		case ILL_ILLTRP: return "ILL_ILLTRP";
-		case ILL_PRVOPC: return "ILL_PRVOPC";
-		case ILL_PRVREG: return "ILL_PRVREG";
-		case ILL_COPROC: return "ILL_COPROC";
-		case ILL_BADSTK: return "ILL_BADSTK";
+		case ILL_ILLOPC:
+			return "ILL_ILLOPC";
+		case ILL_ILLOPN:
+			return "ILL_ILLOPN";
+		case ILL_ILLADR:
+			return "ILL_ILLADR";
+		case ILL_ILLTRP:
+			return "ILL_ILLTRP";
+		case ILL_PRVOPC:
+			return "ILL_PRVOPC";
+		case ILL_PRVREG:
+			return "ILL_PRVREG";
+		case ILL_COPROC:
+			return "ILL_COPROC";
+		case ILL_BADSTK:
+			return "ILL_BADSTK";
 		}
 		return NULL;
 	}

@@ -28,9 +28,8 @@ int ot_gen_server_call_name(const char *name, const void *req, size_t size,
 				  timeout_ms, reason);
 }
 
-int ot_gen_server_call_opts_name(const char *name, const void *req,
-				 size_t size, void *reply, size_t cap,
-				 size_t *reply_size,
+int ot_gen_server_call_opts_name(const char *name, const void *req, size_t size,
+				 void *reply, size_t cap, size_t *reply_size,
 				 const ot_gs_call_opts *opts, ot_reason *reason)
 {
 	ot_pid pid;
@@ -41,9 +40,9 @@ int ot_gen_server_call_opts_name(const char *name, const void *req,
 				       opts, reason);
 }
 
-int ot_gen_server_call_msg_name(const char *name, const void *req,
-				size_t size, ot_msg **reply,
-				const ot_gs_call_opts *opts, ot_reason *reason)
+int ot_gen_server_call_msg_name(const char *name, const void *req, size_t size,
+				ot_msg **reply, const ot_gs_call_opts *opts,
+				ot_reason *reason)
 {
 	if (!reply)
 		return OT_EINVAL;

@@ -300,7 +300,7 @@ int ot__gs_outcome(ot_gs_request *req, ot_msg *m, ot_msg **reply,
 	int err = 0;
 	if (d) {
 		err = d->reason.kind == OT_REASON_NOPROC ? OT_ENOPROC
-							  : OT_ESERVERDIED;
+							 : OT_ESERVERDIED;
 		if (reason) /* kept past m: no payload */
 			*reason = ot_reason_without_data(&d->reason);
 	}
@@ -372,7 +372,9 @@ int ot__gs_call_timeout(const ot_gs_call_opts *opts, int *timeout_ms)
 	int t = opts ? opts->timeout_ms : 0;
 	if (t < OT_GS_NOWAIT)
 		return OT_EINVAL;
-	*timeout_ms = t == 0 ? OT_GS_DEFAULT_TIMEOUT : t == OT_GS_NOWAIT ? 0 : t;
+	*timeout_ms = t == 0		  ? OT_GS_DEFAULT_TIMEOUT
+		      : t == OT_GS_NOWAIT ? 0
+					  : t;
 	return 0;
 }
 
@@ -439,8 +441,8 @@ int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 	return 0;
 }
 
-int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn,
-				void *arg, int timeout_ms, ot_reason *reason)
+int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn, void *arg,
+				int timeout_ms, ot_reason *reason)
 {
 	if (!fn)
 		return OT_EINVAL;

@@ -410,16 +410,16 @@ static __attribute__((noinline)) void replace_state(struct server *s)
 	if (!caller_of(s->msg, &from) ||
 	    ot_msg_size(s->msg) != sizeof(struct call_hdr) + sizeof run.rq)
 		return;
-	memcpy(&run.rq, (const char *)ot_msg_data(s->msg) +
-			    sizeof(struct call_hdr),
+	memcpy(&run.rq,
+	       (const char *)ot_msg_data(s->msg) + sizeof(struct call_hdr),
 	       sizeof run.rq);
 	ot_msg_free(s->msg);
 	s->msg = NULL;
 	run.state = s->state;
 	struct replace_ack a;
 	memset(&a, 0, sizeof a);
-	a.status = run.rq.fn ? ot_catch(run_replace, &run, &a.reason)
-			     : OT_EINVAL;
+	a.status =
+	    run.rq.fn ? ot_catch(run_replace, &run, &a.reason) : OT_EINVAL;
 	if (a.status == 0)
 		s->state = run.state;
 	a.reason = ot_reason_without_data(&a.reason); /* the caller keeps it */
@@ -476,8 +476,8 @@ __attribute__((noinline)) static void handle(struct server *s, ot_msg *m)
 		    size - sizeof reason != reason.data_size)
 			reason = ot_reason_without_data(&reason);
 		else if (reason.data_size)
-			reason.data = (const char *)ot_msg_data(m) +
-				      sizeof reason;
+			reason.data =
+			    (const char *)ot_msg_data(m) + sizeof reason;
 		s->last_kind = "stop";
 		stop_now(s, reason); /* which frees the stop request first */
 	}
@@ -527,7 +527,8 @@ static void server_ended(const ot_reason *reason, void *arg)
 static bool is_start(const ot_msg *m, void *arg)
 {
 	(void)arg;
-	return ot_msg_tag(m) == TAG_START && ot_msg_size(m) == sizeof(struct start);
+	return ot_msg_tag(m) == TAG_START &&
+	       ot_msg_size(m) == sizeof(struct start);
 }
 
 /* Takes the start record and runs init; false when the server must end.

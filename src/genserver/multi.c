@@ -53,7 +53,7 @@ int ot_gen_server_multi_call(const char *name, const void *req, size_t size,
 	int rc = check_target(name, req, size);
 	if (rc)
 		return rc;
-	int timeout_ms = opts->timeout_ms == 0		  ? OT_GS_INFINITY
+	int timeout_ms = opts->timeout_ms == 0		    ? OT_GS_INFINITY
 			 : opts->timeout_ms == OT_GS_NOWAIT ? 0
 							    : opts->timeout_ms;
 	ot_gs_multi_result local = call_local(name, req, size, timeout_ms);

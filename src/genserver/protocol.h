@@ -41,7 +41,7 @@ struct start {
 	ot_pid parent;
 	uint64_t alias;
 	bool linked;
-	bool from_thread; /* started by a foreign thread: its parent */
+	bool from_thread;	/* started by a foreign thread: its parent */
 	int hibernate_after_ms; /* 0: never */
 };
 

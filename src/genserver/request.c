@@ -93,8 +93,7 @@ static int check_any(const ot_msg *msg, struct ot__gs_reqid *items, size_t *n,
 	if (label)
 		*label = items[which].label;
 	/* The message stays the caller's: no reply out. */
-	int rc = ot__gs_outcome(&items[which].req, (ot_msg *)msg, NULL,
-				reason);
+	int rc = ot__gs_outcome(&items[which].req, (ot_msg *)msg, NULL, reason);
 	items[which] = items[--*n];
 	return rc;
 }
@@ -184,9 +183,8 @@ void ot_gs_reqids_free(ot_gs_reqids *c)
 	*c = (ot_gs_reqids)OT_GS_REQIDS_INIT;
 }
 
-int ot_gs_reqids_wait_response(ot_gs_reqids *c, int timeout_ms,
-			       ot_msg **reply, uint64_t *label,
-			       ot_reason *reason)
+int ot_gs_reqids_wait_response(ot_gs_reqids *c, int timeout_ms, ot_msg **reply,
+			       uint64_t *label, ot_reason *reason)
 {
 	if (!c)
 		return OT_EINVAL;

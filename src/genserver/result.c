@@ -54,8 +54,8 @@ ot_gs_ret ot_gs_noreply(void)
 static void take_reason(ot_gs_ret *r, const ot_reason *reason)
 {
 	if (ot_reason_check(reason) != 0) {
-		r->reason = ot_reason_error(OT_EINVAL,
-					    "bad reason given to a builder");
+		r->reason =
+		    ot_reason_error(OT_EINVAL, "bad reason given to a builder");
 		return;
 	}
 	r->reason = *reason;
@@ -95,7 +95,8 @@ static __attribute__((noinline)) void copy_large(ot_gs_ret *r,
 {
 	ot_reason why;
 	if ((size && !reply) || size > (size_t)PTRDIFF_MAX) {
-		why = ot_reason_error(OT_EINVAL, "bad reply given to a builder");
+		why =
+		    ot_reason_error(OT_EINVAL, "bad reply given to a builder");
 	} else if ((r->reply_copy = malloc(size))) {
 		memcpy(r->reply_copy, reply, size);
 		r->reply_size = size;

@@ -52,7 +52,7 @@ int ot__alias(uint64_t *out)
 	if (!p)
 		return OT_ENOMEM;
 	uint64_t alias =
-		atomic_fetch_add_explicit(&next_alias, 1, memory_order_relaxed);
+	    atomic_fetch_add_explicit(&next_alias, 1, memory_order_relaxed);
 	rc = OT_ELIMIT;
 	ot__spin_lock(&p->lock);
 	for (int i = 0; i < OT_ALIAS_MAX; i++) {
@@ -115,9 +115,8 @@ int ot__send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
 		return rc;
 	struct ot__proc *self = ot__caller();
-	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
-						 : OT_PID_NONE,
-					    tag, data, size, alias);
+	struct ot_msg *m = ot__msg_new_copy(
+	    self ? ot__pid_of(self) : OT_PID_NONE, tag, data, size, alias);
 	if (!m)
 		return OT_ENOMEM;
 	ot__send_msg(to, m);

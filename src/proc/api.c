@@ -150,13 +150,13 @@ int ot_receive(ot_msg **out, int timeout_ms)
 	return ot__gate_leave(g, ot__receive(out, timeout_ms));
 }
 
-int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out,
-		     int timeout_ms)
+int ot_receive_match(ot_match_fn match, void *arg, ot_msg **out, int timeout_ms)
 {
 	int g = ot__gate_enter();
 	if (g < 0)
 		return g;
-	return ot__gate_leave(g, ot__receive_match(match, arg, out, timeout_ms));
+	return ot__gate_leave(g,
+			      ot__receive_match(match, arg, out, timeout_ms));
 }
 
 int ot_mailbox_mark(ot_mark *out)
@@ -174,7 +174,7 @@ int ot_receive_match_since(ot_mark mark, ot_match_fn match, void *arg,
 	if (g < 0)
 		return g;
 	return ot__gate_leave(
-		g, ot__receive_match_since(mark, match, arg, out, timeout_ms));
+	    g, ot__receive_match_since(mark, match, arg, out, timeout_ms));
 }
 
 int ot_alias(uint64_t *out)
@@ -314,8 +314,7 @@ int ot_whereis(const char *name, ot_pid *out)
 	return ot__gate_leave(g, ot__whereis(name, out));
 }
 
-int ot_send_name(const char *name, uint64_t tag, const void *data,
-		 size_t size)
+int ot_send_name(const char *name, uint64_t tag, const void *data, size_t size)
 {
 	int g = ot__gate_enter();
 	if (g < 0)

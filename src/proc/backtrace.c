@@ -58,10 +58,10 @@ static int find_elf_mapped(Dwfl_Module *mod, void **userdata,
  * come from the symbol tables and lines from DWARF in the file itself
  * (a program built with -g).
  */
-static int no_debuginfo(Dwfl_Module *mod, void **userdata,
-			const char *modname, Dwarf_Addr base,
-			const char *file_name, const char *debuglink_file,
-			GElf_Word debuglink_crc, char **debuginfo_file_name)
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			Dwarf_Addr base, const char *file_name,
+			const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name)
 {
 	(void)mod, (void)userdata, (void)modname, (void)base;
 	(void)file_name, (void)debuglink_file, (void)debuglink_crc;
@@ -82,15 +82,16 @@ static const Dwfl_Callbacks callbacks = {
  * address; dwfl_lock.
  */
 #define DESC_CACHE 256
-#define DESC_MAX 512
+#define DESC_MAX   512
 static struct desc {
 	uintptr_t key; /* the address, low bit: caller; 0: empty */
 	char text[DESC_MAX];
-} *desc_cache;
+} * desc_cache;
 
 static struct desc *desc_slot(uintptr_t key)
 {
-	if (!desc_cache && !(desc_cache = calloc(DESC_CACHE, sizeof *desc_cache)))
+	if (!desc_cache &&
+	    !(desc_cache = calloc(DESC_CACHE, sizeof *desc_cache)))
 		return NULL;
 	return &desc_cache[(key >> 4 ^ key >> 12) % DESC_CACHE];
 }
@@ -142,8 +143,7 @@ static bool dwfl_lookup(uintptr_t addr, bool caller, char *buf, size_t size)
 	return true;
 }
 
-static bool dwfl_describe(uintptr_t addr, bool caller, char *buf,
-			  size_t size)
+static bool dwfl_describe(uintptr_t addr, bool caller, char *buf, size_t size)
 {
 	uintptr_t key = addr << 1 | caller;
 	struct desc *d = desc_slot(key);

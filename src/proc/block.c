@@ -17,12 +17,12 @@
 #include "runtime.h"
 
 static const size_t block_sizes[OT__BLOCK_CLASSES] = {
-	64, 80, 96, 112, 128, 192, OT__BLOCK_MAX};
+    64, 80, 96, 112, 128, 192, OT__BLOCK_MAX};
 
 /* The class of a block of n bytes, by n's 16-byte step: one load on the
  * path of every message (block_sizes says where the steps go). */
 static const uint8_t class_by_step[OT__BLOCK_MAX / 16] = {
-	0, 0, 0, 0, 1, 2, 3, 4, 5, 5, 5, 5, 6, 6, 6, 6};
+    0, 0, 0, 0, 1, 2, 3, 4, 5, 5, 5, 5, 6, 6, 6, 6};
 
 static inline int class_of(size_t n)
 {
@@ -36,8 +36,8 @@ static inline int class_of(size_t n)
 static inline void bump(_Atomic unsigned *n, int by)
 {
 	atomic_store_explicit(
-		n, atomic_load_explicit(n, memory_order_relaxed) + (unsigned)by,
-		memory_order_relaxed);
+	    n, atomic_load_explicit(n, memory_order_relaxed) + (unsigned)by,
+	    memory_order_relaxed);
 }
 
 static inline void *class_alloc(int c)
@@ -57,7 +57,7 @@ static inline void class_free(int c, void *b)
 	struct ot__sched *s;
 	if (b && (s = ot__sched_self()) &&
 	    atomic_load_explicit(&s->blocks_cached[c], memory_order_relaxed) <
-		    OT__BLOCK_CACHE_MAX) {
+		OT__BLOCK_CACHE_MAX) {
 		*(void **)b = s->block_cache[c];
 		s->block_cache[c] = b;
 		bump(&s->blocks_cached[c], 1);
@@ -120,8 +120,8 @@ size_t ot__block_cache_bytes(void)
 	for (unsigned i = 0; i < ot__rt.nsched; i++)
 		for (int c = 0; c < OT__BLOCK_CLASSES; c++)
 			bytes += (size_t)atomic_load_explicit(
-					 &ot__rt.scheds[i].blocks_cached[c],
-					 memory_order_relaxed) *
+				     &ot__rt.scheds[i].blocks_cached[c],
+				     memory_order_relaxed) *
 				 block_sizes[c];
 	return bytes;
 }

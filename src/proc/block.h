@@ -16,8 +16,8 @@ struct ot__sched;
  * cache of free ones of each class, so that the message path does not go
  * through malloc; larger ones are malloc'd (OT__BLOCK_MALLOC). */
 #define OT__BLOCK_CLASSES 7
-#define OT__BLOCK_MAX 256
-#define OT__BLOCK_MALLOC 7 /* fits ot_msg.block_class */
+#define OT__BLOCK_MAX	  256
+#define OT__BLOCK_MALLOC  7 /* fits ot_msg.block_class */
 /* Free blocks a scheduler keeps of each class: seven classes of 256 hold
  * about as much memory (237 KB at most) as two classes of 1024 did. */
 #define OT__BLOCK_CACHE_MAX 1024
@@ -28,7 +28,7 @@ void *ot__block_alloc_size(size_t n, uint8_t *cls);
 void ot__block_free_class(void *block, uint8_t cls);
 /* Blocks of OT__BLOCK_SIZE bytes (monitor records) and of
  * OT__SMALL_BLOCK_SIZE bytes (link and watch records). */
-#define OT__BLOCK_SIZE 128
+#define OT__BLOCK_SIZE	     128
 #define OT__SMALL_BLOCK_SIZE 64
 void *ot__block_alloc(void);
 void ot__block_free(void *block);

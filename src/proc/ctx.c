@@ -32,20 +32,20 @@ void ot__ctx_make(ot__ctx *ctx, void *lo, size_t size, void (*entry)(void *),
 	 * the ret %rsp is 16-byte aligned, as the trampoline's call needs. */
 	void **sp = (void **)(((uintptr_t)lo + size) & ~(uintptr_t)15);
 	*--sp = (void *)ot__ctx_trampoline;
-	*--sp = NULL;  /* rbp */
-	*--sp = NULL;  /* rbx */
+	*--sp = NULL;	       /* rbp */
+	*--sp = NULL;	       /* rbx */
 	*--sp = (void *)entry; /* r12 */
-	*--sp = arg;   /* r13 */
-	*--sp = NULL;  /* r14 */
-	*--sp = NULL;  /* r15 */
+	*--sp = arg;	       /* r13 */
+	*--sp = NULL;	       /* r14 */
+	*--sp = NULL;	       /* r15 */
 	ctx->sp = sp;
 #elif defined(__aarch64__)
 	/* The 160-byte frame ot__ctx_swap reloads: x19..x30, d8..d15. */
 	uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
 	void **frame = (void **)(top - 160);
 	memset(frame, 0, 160);
-	frame[0] = (void *)entry;		  /* x19 */
-	frame[1] = arg;				  /* x20 */
+	frame[0] = (void *)entry;		/* x19 */
+	frame[1] = arg;				/* x20 */
 	frame[11] = (void *)ot__ctx_trampoline; /* x30 */
 	ctx->sp = frame;
 #else

@@ -34,7 +34,7 @@ typedef struct ot__ctx {
 #ifdef OT_CTX_UCONTEXT
 	ucontext_t uc;
 #endif
-	void *stack_lo;    /* lowest address of the stack (for sanitizers) */
+	void *stack_lo;	   /* lowest address of the stack (for sanitizers) */
 	size_t stack_size; /* its size */
 #ifdef OT_ASAN
 	void *fake_stack; /* ASan's fake stack of this context while out */

@@ -28,7 +28,7 @@ static void ucontext_entry(unsigned fhi, unsigned flo, unsigned ahi,
 			   unsigned alo)
 {
 	void (*entry)(void *) =
-		(void (*)(void *))(((uintptr_t)fhi << 32) | (uintptr_t)flo);
+	    (void (*)(void *))(((uintptr_t)fhi << 32) | (uintptr_t)flo);
 	void *arg = (void *)(((uintptr_t)ahi << 32) | (uintptr_t)alo);
 	entry(arg);
 	OT_ASSERT(!"a context entry returned");

@@ -42,7 +42,7 @@
 /* One mapping per scheduler: the lower half is where a crashed process
  * lands after the handler returns, the upper half the signal stack. */
 #define ALTSTACK_SIZE (64 * 1024)
-#define LANDING_SIZE (64 * 1024)
+#define LANDING_SIZE  (64 * 1024)
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NFAULTS (sizeof fault_signals / sizeof fault_signals[0])
@@ -125,9 +125,8 @@ static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
 	size_t i = 0;
 	while (i < NFAULTS && fault_signals[i] != sig)
 		i++;
-	static const char *const names[NFAULTS] = {"SIGSEGV", "SIGBUS",
-						   "SIGFPE", "SIGILL",
-						   "SIGABRT"};
+	static const char *const names[NFAULTS] = {
+	    "SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT"};
 	put("otter: fatal ");
 	put(i < NFAULTS ? names[i] : "signal");
 	put(" ");
@@ -144,8 +143,8 @@ static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
 		old->sa_sigaction(sig, si, uc);
 		return;
 	}
-	if (old && !(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL &&
-	    old->sa_handler != SIG_IGN) {
+	if (old && !(old->sa_flags & SA_SIGINFO) &&
+	    old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
 		old->sa_handler(sig);
 		return;
 	}
@@ -163,7 +162,8 @@ static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
  * no-return call below, and warn for nothing. */
 __attribute__((no_sanitize_address))
 #endif
-static void crash_landing(struct ot__proc *p)
+static void
+crash_landing(struct ot__proc *p)
 {
 	ot__proc_exit(p, &p->exit_reason);
 }
@@ -192,8 +192,8 @@ static void catch_landing(struct ot__proc *p)
 }
 
 /* Makes the handler return into fn(p) on the stack whose top is top. */
-static void land_at(ucontext_t *uc, uintptr_t top, void (*fn)(struct ot__proc *),
-		    struct ot__proc *p)
+static void land_at(ucontext_t *uc, uintptr_t top,
+		    void (*fn)(struct ot__proc *), struct ot__proc *p)
 {
 	/* At a function's entry the stack pointer is 8 past 16-byte
 	 * alignment on x86-64 (the return address), 16-aligned on AArch64. */
@@ -236,9 +236,9 @@ static uintptr_t fault_sp(const ucontext_t *uc)
  * the room a crash handler gets below that (the two make proc.h's
  * OT_CRASH_HANDLER_STACK_MIN); and what the jump back to an ot_catch()
  * needs. */
-#define RED_ZONE 1024
+#define RED_ZONE	   1024
 #define CRASH_HANDLER_ROOM (OT_CRASH_HANDLER_STACK_MIN - RED_ZONE)
-#define CATCH_ROOM (4 * 1024)
+#define CATCH_ROOM	   (4 * 1024)
 
 /* True when the process's stack has room below the faulting frame (sp)
  * for code that needs room bytes (beyond the red zone). */
@@ -311,7 +311,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	 * is written after the process stopped counting as alive). It goes
 	 * into the scheduler's slot, or into the copy the crash handler of
 	 * an earlier crash holds. */
-	bool reports = !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
+	bool reports =
+	    !atomic_load_explicit(&ot__log_off, memory_order_relaxed);
 	struct ot__crash *c = p->crash_owned ? p->crash : &s->crash;
 	c->nframes = reports ? backtrace(c->frames, OT__BACKTRACE_MAX) : 0;
 	/* The report starts at the fault, not in this handler. */
@@ -366,8 +367,8 @@ void ot__exit_caught(struct ot__proc *p, const ot_reason *reason)
 /* Runs fn(arg) under c; noinline so that what setjmp saves is this frame
  * alone. */
 __attribute__((noinline)) static int run_caught(struct ot__proc *p,
-						 struct ot__catch *c,
-						 void (*fn)(void *), void *arg)
+						struct ot__catch *c,
+						void (*fn)(void *), void *arg)
 {
 	c->up = p->catching;
 	c->in_crash_fn = p->in_crash_fn;
@@ -417,8 +418,8 @@ int ot__faults_init(void)
 {
 	static bool text_found;
 	if (!text_found)
-		text_found = dl_iterate_phdr(find_text,
-					     (void *)(uintptr_t)ot__faults_init);
+		text_found = dl_iterate_phdr(
+		    find_text, (void *)(uintptr_t)ot__faults_init);
 	/* backtrace() loads libgcc on its first call: do it now, not in a
 	 * signal handler. */
 	void *warm[2];
@@ -451,9 +452,9 @@ void ot__faults_fini(void)
 
 int ot__fault_thread_init(struct ot__sched *s)
 {
-	s->altstack = mmap(NULL, LANDING_SIZE + ALTSTACK_SIZE,
-			   PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	s->altstack =
+	    mmap(NULL, LANDING_SIZE + ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (s->altstack == MAP_FAILED) {
 		s->altstack = NULL;
 		return OT_ENOMEM;

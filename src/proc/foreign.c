@@ -40,13 +40,12 @@ static struct {
 	LIST_HEAD(, ot__foreign) all; /* lock */
 	pthread_key_t key;
 	bool key_made;
-	_Atomic uint64_t epoch;	 /* bumped by every ot__foreign_init() */
+	_Atomic uint64_t epoch; /* bumped by every ot__foreign_init() */
 } fr = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct ot__foreign *tls_foreign
-	__attribute__((tls_model("initial-exec")));
-static __thread uint64_t tls_epoch
-	__attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model("initial-exec")));
+static __thread uint64_t tls_epoch __attribute__((tls_model("initial-exec")));
 
 static void detach(struct ot__foreign *f);
 
@@ -147,8 +146,8 @@ static void detach(struct ot__foreign *f)
 	struct ot__proc *p = f->proc;
 	/* Its links and monitors learn that the thread has gone. */
 	p->exit_reason = atomic_load(&ot__rt.state) == OT__R_RUNNING
-				 ? ot_reason_normal()
-				 : ot_reason_shutdown();
+			     ? ot_reason_normal()
+			     : ot_reason_shutdown();
 	ot__proc_finish(p);
 	ot__table_remove(p);
 	pthread_cond_destroy(&f->cond);
@@ -211,10 +210,11 @@ int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 	ot__mutex_unlock(&f->mu);
 
 	ot__spin_lock(&p->lock);
-	bool timed_out = atomic_load_explicit(&p->state, memory_order_relaxed) ==
-			 OT__P_WAITING;
+	bool timed_out = atomic_load_explicit(
+			     &p->state, memory_order_relaxed) == OT__P_WAITING;
 	atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
-	bool killed = atomic_load_explicit(&p->kill_pending, memory_order_relaxed);
+	bool killed =
+	    atomic_load_explicit(&p->kill_pending, memory_order_relaxed);
 	ot__spin_unlock(&p->lock);
 	return killed ? OT_ESHUTDOWN : timed_out ? OT_ETIMEDOUT : 0;
 }

@@ -76,13 +76,13 @@ void ot__gate_wait_empty(void);
 /* ---------------------------------------------------------------------
  * The bodies: ot__x() does what ot_x() documents, once inside the gate.
  */
-int ot__alias(uint64_t *out);				 /* alias.c */
+int ot__alias(uint64_t *out); /* alias.c */
 int ot__unalias(uint64_t alias);
 int ot__send_alias(ot_pid to, uint64_t alias, uint64_t tag, const void *data,
 		   size_t size);
-int ot__set_crash_handler(ot_crash_fn fn, void *arg); /* fault.c */
-int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg);	  /* lifecycle.c */
-int ot__thread_detach(void);			      /* foreign.c */
+int ot__set_crash_handler(ot_crash_fn fn, void *arg);	    /* fault.c */
+int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg);	    /* lifecycle.c */
+int ot__thread_detach(void);				    /* foreign.c */
 int ot__process_info_get(ot_pid pid, ot_process_info *out); /* info.c */
 ssize_t ot__read(int fd, void *buf, size_t size, int timeout_ms); /* io.c */
 ssize_t ot__write(int fd, const void *buf, size_t size, int timeout_ms,
@@ -105,7 +105,7 @@ int ot__whereis(const char *name, ot_pid *out);
 int ot__send_name(const char *name, uint64_t tag, const void *data,
 		  size_t size);
 int ot__fd_wait(int fd, unsigned events, int timeout_ms,
-		unsigned *ready);	  /* poll.c */
+		unsigned *ready);     /* poll.c */
 int ot__runtime_stats(ot_stats *out); /* runtime.c */
 int ot__yield(void);		      /* sched.c */
 ot_pid ot__self(void);
@@ -119,7 +119,7 @@ int ot__monitor_name(const char *name, ot_ref *out);
 int ot__demonitor(ot_ref ref, unsigned flags);
 int ot__trap_exit(bool on, bool *old);
 int ot__exit_pid(ot_pid pid, const ot_reason *reason);
-int ot__stack_trim(void);	 /* stack.c */
+int ot__stack_trim(void);      /* stack.c */
 bool ot__is_alive(ot_pid pid); /* table.c */
 int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 		   size_t size, ot_timer *out); /* timer.c */

@@ -31,17 +31,19 @@ int ot__process_info_get(ot_pid pid, ot_process_info *out)
 		break;
 	}
 	out->message_queue_len =
-		p->inbox_n + atomic_load_explicit(&p->queue_n, memory_order_relaxed);
+	    p->inbox_n +
+	    atomic_load_explicit(&p->queue_n, memory_order_relaxed);
 	out->entry = p->fn;
 	out->entry_arg = p->arg;
 	out->trap_exit = p->trap_exit;
 	out->foreign = p->foreign != NULL;
 	out->mailbox_dropped =
-		atomic_load_explicit(&p->limit_dropped, memory_order_relaxed);
+	    atomic_load_explicit(&p->limit_dropped, memory_order_relaxed);
 	ot__spin_unlock(&p->lock);
 	/* The name under its own lock (names before proc: not nested here). */
 	ot__name_of(p, out->name);
 	if (!ot_is_alive(pid))
-		return OT_ENOPROC; /* it ended meanwhile: the name may be stale */
+		return OT_ENOPROC; /* it ended meanwhile: the name may be stale
+				    */
 	return 0;
 }

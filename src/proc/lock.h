@@ -18,7 +18,7 @@
  * zero is otter's own (fault.c): it is reported, never turned into the
  * crash of a process, which would leave the lock held for ever. */
 extern __thread unsigned ot__locks_held
-	__attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model("initial-exec")));
 
 typedef struct ot__spinlock {
 	atomic_int locked;

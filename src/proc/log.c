@@ -195,8 +195,8 @@ int ot_log(ot_severity severity, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return OT_EINVAL;
-	ot_report r = {.severity = severity, .kind = OT_REPORT_USER,
-		       .text = text};
+	ot_report r = {
+	    .severity = severity, .kind = OT_REPORT_USER, .text = text};
 	about_caller(&r, name);
 	return ot_log_emit(&r);
 }
@@ -208,17 +208,17 @@ int ot_log_report(const char *report)
 	if (!ot_log_would(OT_LOG_ERROR))
 		return 0;
 	char name[OT_NAME_MAX + 1];
-	ot_report r = {.severity = OT_LOG_ERROR, .kind = OT_REPORT_USER,
-		       .text = report};
+	ot_report r = {
+	    .severity = OT_LOG_ERROR, .kind = OT_REPORT_USER, .text = report};
 	about_caller(&r, name);
 	return ot_log_emit(&r);
 }
 
 const char *ot_severity_name(ot_severity severity)
 {
-	static const char *const names[] = {
-	    "emergency", "alert", "critical", "error",
-	    "warning",	 "notice", "info",    "debug"};
+	static const char *const names[] = {"emergency", "alert",   "critical",
+					    "error",	 "warning", "notice",
+					    "info",	 "debug"};
 	return severity_ok((int)severity) ? names[severity] : "unknown";
 }
 

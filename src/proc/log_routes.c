@@ -64,8 +64,8 @@ static void to_stderr(const ot_report *r, const char *note)
 	char head[160];
 	headline(r, head, sizeof head);
 	const char *text = r->text ? r->text : "";
-	size_t need = strlen(head) + strlen(text) + 3 +
-		      (note ? strlen(note) + 1 : 0);
+	size_t need =
+	    strlen(head) + strlen(text) + 3 + (note ? strlen(note) + 1 : 0);
 	char *buf = malloc(need);
 	if (!buf) { /* no memory: in pieces, rather than not at all */
 		write_stderr(head, strlen(head));
@@ -90,14 +90,14 @@ void ot_log_stderr(const ot_report *report, void *arg)
 
 /* Diverts r to stderr, with note the first time since the route last
  * worked (*diverted remembers). */
-static void divert(const ot_report *r, atomic_bool *diverted,
-		   const char *note)
+static void divert(const ot_report *r, atomic_bool *diverted, const char *note)
 {
 	bool first = !atomic_exchange(diverted, true);
 	to_stderr(r, first ? note : NULL);
 }
 
-/* ---- syslog --------------------------------------------------------------- */
+/* ---- syslog ---------------------------------------------------------------
+ */
 
 static atomic_bool syslog_diverted;
 
@@ -160,7 +160,8 @@ void ot_log_syslog(const ot_report *report, void *arg)
 	free(text);
 }
 
-/* ---- journald ------------------------------------------------------------- */
+/* ---- journald -------------------------------------------------------------
+ */
 
 static atomic_bool journald_diverted;
 

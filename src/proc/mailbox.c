@@ -141,8 +141,8 @@ void ot__inbox_remove_signal_locked(struct ot__proc *p, struct ot_msg *m)
 
 /* Takes the messages sent through alias out of q (the inbox, under the
  * lock, or the owner's queue) into dropped. Returns how many. */
-static size_t take_alias(struct ot__proc *p, struct ot__msgq *q,
-			 uint64_t alias, struct ot__msgq *dropped)
+static size_t take_alias(struct ot__proc *p, struct ot__msgq *q, uint64_t alias,
+			 struct ot__msgq *dropped)
 {
 	size_t n = 0;
 	struct ot_msg *m, *next;
@@ -178,10 +178,12 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	atomic_store_explicit(&p->arrivals, seq + 1, memory_order_relaxed);
 	m->seq = seq & OT__SEQ_MASK;
 	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
-		/* A signal: the receiver must act on it whatever it waits for. */
+		/* A signal: the receiver must act on it whatever it waits for.
+		 */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
 		p->inbox_n++;
-		atomic_store_explicit(&p->inbox_any, true, memory_order_relaxed);
+		atomic_store_explicit(&p->inbox_any, true,
+				      memory_order_relaxed);
 		atomic_fetch_add_explicit(&p->inbox_signals, 1,
 					  memory_order_relaxed);
 		return ot__wake_locked(p, 0);
@@ -190,14 +192,15 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	 * (under this lock): with nothing older in the inbox, the message can
 	 * go straight to the queue, sparing the receiver the inbox lock. */
 	if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
-		    OT__P_WAITING &&
+		OT__P_WAITING &&
 	    TAILQ_EMPTY(&p->inbox)) {
 		TAILQ_INSERT_TAIL(&p->queue, m, link);
 		ot__count(&p->queue_n, 1);
 	} else {
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
 		p->inbox_n++;
-		atomic_store_explicit(&p->inbox_any, true, memory_order_relaxed);
+		atomic_store_explicit(&p->inbox_any, true,
+				      memory_order_relaxed);
 	}
 	return ot__wake_locked(p, OT__WAKE_MSG);
 }
@@ -215,9 +218,8 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot_msg_free(m); /* its alias is gone: a late reply */
 		return;
 	}
-	enum ot__admit admit = OT_UNLIKELY(p->limited)
-				       ? ot__limit_admit_locked(p, m)
-				       : OT__ADMIT;
+	enum ot__admit admit =
+	    OT_UNLIKELY(p->limited) ? ot__limit_admit_locked(p, m) : OT__ADMIT;
 	if (admit != OT__ADMIT) {
 		ot__spin_unlock(&p->lock);
 		ot_msg_free(m); /* past its mailbox limit (limit.c) */
@@ -335,7 +337,8 @@ bool ot__mailbox_take(struct ot__proc *p)
 	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
 	size_t n = p->inbox_n;
 	p->inbox_n = 0;
-	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) == 0) {
+	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) ==
+	    0) {
 		/* Only messages: the whole inbox moves over in one step. */
 		TAILQ_CONCAT(&p->queue, &p->inbox, link);
 		ot__count(&p->queue_n, (ptrdiff_t)n);
@@ -397,8 +400,8 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 	for (;;) {
 		if (mark)
 			seen = skip_to_mark(p, seen, mark);
-		struct ot_msg *m = seen ? TAILQ_NEXT(seen, link)
-					: TAILQ_FIRST(&p->queue);
+		struct ot_msg *m =
+		    seen ? TAILQ_NEXT(seen, link) : TAILQ_FIRST(&p->queue);
 		for (; m; m = TAILQ_NEXT(m, link)) {
 			if (!match || match(m, arg)) {
 				TAILQ_REMOVE(&p->queue, m, link);

@@ -42,8 +42,8 @@ struct ot_msg {
 	uint64_t kind : 2;	  /* enum ot__mkind */
 	uint64_t block_class : 3; /* size class (block.c) or OT__BLOCK_MALLOC */
 	uint64_t limit_counted : 1; /* counts against a mailbox limit */
-	uint64_t owned : 1;	  /* inline_data holds a struct ot__owned */
-	uint64_t has_alias : 1;	  /* the alias follows the payload */
+	uint64_t owned : 1;	    /* inline_data holds a struct ot__owned */
+	uint64_t has_alias : 1;	    /* the alias follows the payload */
 	ot_pid from;
 	uint64_t tag;
 	size_t size;

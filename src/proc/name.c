@@ -216,8 +216,7 @@ int ot__whereis(const char *name, ot_pid *out)
 	return alive ? 0 : OT_ENOTREG;
 }
 
-int ot__send_name(const char *name, uint64_t tag, const void *data,
-		  size_t size)
+int ot__send_name(const char *name, uint64_t tag, const void *data, size_t size)
 {
 	/* The checks of ot_send() come first, so that a bad message is
 	 * OT_EINVAL whether or not the name is registered. */

@@ -24,7 +24,7 @@ struct text {
 };
 
 static void add(struct text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void add(struct text *t, const char *fmt, ...)
 {
 	if (t->len + 1 >= t->size)
@@ -72,8 +72,7 @@ void ot__report_crash(struct ot__proc *p, const char *name)
 		add(&t, "\n    backtrace:");
 		ot__backtrace_write(p->crash->frames + p->crash->first,
 				    p->crash->nframes - p->crash->first,
-				    p->crash->first > 0,
-				    add_frame, &t);
+				    p->crash->first > 0, add_frame, &t);
 	}
 	drop_crash(p);
 	ot_report r = {.severity = OT_LOG_ERROR,

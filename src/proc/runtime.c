@@ -20,8 +20,8 @@
 #include "runtime.h"
 
 struct ot__runtime ot__rt = {
-	.exit_lock = PTHREAD_MUTEX_INITIALIZER,
-	.exit_cond = PTHREAD_COND_INITIALIZER,
+    .exit_lock = PTHREAD_MUTEX_INITIALIZER,
+    .exit_cond = PTHREAD_COND_INITIALIZER,
 };
 
 /* One start or shutdown at a time. */
@@ -45,24 +45,26 @@ static int apply_config(const ot_config *cfg, struct stack_cfg *sc)
 	}
 	if (n > OT__MAX_SCHEDULERS)
 		return OT_EINVAL;
-	size_t stack = cfg->stack_size ? cfg->stack_size : OT_DEFAULT_STACK_SIZE;
+	size_t stack =
+	    cfg->stack_size ? cfg->stack_size : OT_DEFAULT_STACK_SIZE;
 	if (stack < OT_MIN_STACK_SIZE || stack > OT_MAX_STACK_SIZE)
 		return OT_EINVAL;
 	size_t page = ot__page_size();
-	size_t procs = cfg->max_processes ? cfg->max_processes
-					  : OT_DEFAULT_MAX_PROCESSES;
+	size_t procs =
+	    cfg->max_processes ? cfg->max_processes : OT_DEFAULT_MAX_PROCESSES;
 	if (procs > OT_MAX_PROCESSES)
 		return OT_EINVAL;
-	sc->shared = cfg->shared_stacks ? cfg->shared_stacks
-					: OT_DEFAULT_SHARED_STACKS;
-	sc->guard = cfg->stack_guard ? cfg->stack_guard : OT_DEFAULT_STACK_GUARD;
+	sc->shared =
+	    cfg->shared_stacks ? cfg->shared_stacks : OT_DEFAULT_SHARED_STACKS;
+	sc->guard =
+	    cfg->stack_guard ? cfg->stack_guard : OT_DEFAULT_STACK_GUARD;
 	if (sc->shared > OT_MAX_SHARED_STACKS || sc->guard > OT_MAX_STACK_GUARD)
 		return OT_EINVAL;
 	if (cfg->shutdown_timeout_ms < OT_INFINITY)
 		return OT_EINVAL;
 	ot__rt.shutdown_ms = cfg->shutdown_timeout_ms
-				     ? cfg->shutdown_timeout_ms
-				     : OT_DEFAULT_SHUTDOWN_TIMEOUT;
+				 ? cfg->shutdown_timeout_ms
+				 : OT_DEFAULT_SHUTDOWN_TIMEOUT;
 	/* read without a lock by foreign threads (attached()) */
 	__atomic_store_n(&ot__rt.nsched, 0, __ATOMIC_RELAXED);
 	ot__rt.stack_size = (stack + page - 1) & ~(page - 1);
@@ -85,7 +87,8 @@ static void reset_counters(void)
 int ot_start(const ot_config *cfg)
 {
 	if (ot__gate_held())
-		return OT_EDEADLK; /* from inside a call: it would wait for it */
+		return OT_EDEADLK; /* from inside a call: it would wait for it
+				    */
 	pthread_mutex_lock(&lifecycle);
 	int rc;
 	if (atomic_load(&ot__rt.state) != OT__R_STOPPED) {

@@ -62,7 +62,7 @@ enum ot__pstate {
 /* Why a parked process may be woken (besides a kill, an exit signal or
  * its deadline). */
 #define OT__WAKE_MSG 1u
-#define OT__WAKE_FD 2u /* the poller fired its fd wait (fd_revents != 0) */
+#define OT__WAKE_FD  2u /* the poller fired its fd wait (fd_revents != 0) */
 
 /* What a process asks of its scheduler when it switches out. */
 enum ot__action { OT__A_YIELD, OT__A_PARK, OT__A_EXIT };
@@ -92,18 +92,19 @@ struct ot__proc {
 	ot__spinlock lock; /* guards the fields down to `monitors` */
 	/* ot__proc_new() resets everything from here on. */
 	_Atomic int state; /* enum ot__pstate; WAITING<->RUNNABLE under lock */
-	unsigned wait_flags;  /* OT__WAKE_* while WAITING */
-	uint64_t wait_token;  /* which park a timeout belongs to */
-	bool timed_out;	      /* the park ended by its deadline */
+	unsigned wait_flags;	  /* OT__WAKE_* while WAITING */
+	uint64_t wait_token;	  /* which park a timeout belongs to */
+	bool timed_out;		  /* the park ended by its deadline */
 	atomic_bool kill_pending; /* set under lock; read anywhere */
 	/* The mailbox, from here to `arrivals` and `queue`, `queue_n` below:
 	 * changed only in mailbox.c (read anywhere, as said). */
-	_Atomic unsigned inbox_signals; /* signals in inbox; written under lock */
+	_Atomic unsigned
+	    inbox_signals; /* signals in inbox; written under lock */
 	/* !TAILQ_EMPTY(&inbox), written under lock: lets the owner skip the
 	 * lock when nothing arrived (parking re-checks under the lock). */
 	atomic_bool inbox_any;
-	struct ot__msgq inbox;	  /* arrived, not yet seen by the owner */
-	size_t inbox_n;		  /* messages in inbox */
+	struct ot__msgq inbox; /* arrived, not yet seen by the owner */
+	size_t inbox_n;	       /* messages in inbox */
 	/* Entries ever put in the mailbox (messages and signals): the next
 	 * one's seq. Written under lock, read by the owner for a mark. */
 	_Atomic uint64_t arrivals;
@@ -123,7 +124,7 @@ struct ot__proc {
 	uint32_t alias_delivered[OT_ALIAS_MAX];
 
 	/* Owned by the process itself. */
-	struct ot__msgq queue; /* seen messages, oldest first */
+	struct ot__msgq queue;		    /* seen messages, oldest first */
 	uint32_t alias_taken[OT_ALIAS_MAX]; /* see alias_delivered */
 	/* Messages in queue; written by whoever may touch the queue (the
 	 * owner, or a sender while it waits), read by ot_process_info. */
@@ -132,7 +133,7 @@ struct ot__proc {
 	unsigned sends; /* since it last waited or yielded */
 	/* Written by the process itself, read by shutdown (atomic). */
 	atomic_bool trap_exit;
-	bool report; /* its own code ended it abnormally */
+	bool report;	   /* its own code ended it abnormally */
 	bool live_counted; /* in ot__rt.nlive (ot_spawn; ot__proc_finish) */
 	int64_t park_deadline;
 
@@ -154,9 +155,9 @@ struct ot__proc {
 	struct ot__foreign *foreign; /* non-NULL for an attached thread */
 
 	/* Colder: links, monitors, names, and how it ends. */
-	struct ot__name *name;	  /* registered name; names lock + lock */
-	struct ot__links links;	  /* linked peers; lock */
-	struct ot__mons monitors; /* who monitors this process; lock */
+	struct ot__name *name;	     /* registered name; names lock + lock */
+	struct ot__links links;	     /* linked peers; lock */
+	struct ot__mons monitors;    /* who monitors this process; lock */
 	struct ot__watches watching; /* monitors this process holds */
 	struct ot__crash *crash;     /* set by the fault handler */
 	bool crash_owned;	     /* crash was copied off the scheduler */
@@ -164,7 +165,7 @@ struct ot__proc {
 	struct ot__catch *catching;  /* the innermost ot_catch() running */
 	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
 	void *crash_arg;
-	ot_exit_hook_fn exit_hook;   /* ot_set_exit_hook(), or at spawn */
+	ot_exit_hook_fn exit_hook; /* ot_set_exit_hook(), or at spawn */
 	void *exit_hook_arg;
 	ot_proc_fn fn;
 	void *arg;
@@ -250,7 +251,7 @@ RB_HEAD(ot__tdesttree, ot__send_timer);
 struct ot__sched {
 	unsigned index;
 	pthread_t thread;
-	ot__ctx ctx;		 /* the scheduler loop's own context */
+	ot__ctx ctx;		  /* the scheduler loop's own context */
 	struct ot__proc *current; /* running process; this thread only */
 	struct ot__proc *runnext; /* woken by `current`; this thread only */
 	unsigned runnext_streak;
@@ -270,8 +271,8 @@ struct ot__sched {
 
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
-	_Atomic bool parked;	/* seq_cst: pairs with rq_len */
-	bool wake_pending;	/* park_lock */
+	_Atomic bool parked; /* seq_cst: pairs with rq_len */
+	bool wake_pending;   /* park_lock */
 
 	/* Crash trapping (fault.c): this thread's alternate signal stack,
 	 * the one it replaced, and what the handler saw of the last crash
@@ -284,13 +285,13 @@ struct ot__sched {
 	sigjmp_buf *guard;
 
 	ot__spinlock timer_lock;
-	struct ot__ttree timers;    /* timer_lock */
+	struct ot__ttree timers;     /* timer_lock */
 	struct ot__tidtree send_ids; /* send timers by id; timer_lock */
 	/* Send timers by destination (to drop those of a process that
 	 * ended), and how many there are (written under timer_lock). */
 	struct ot__tdesttree send_dests;
 	_Atomic size_t nsend;
-	_Atomic int64_t timer_next;  /* earliest deadline; relaxed hint */
+	_Atomic int64_t timer_next; /* earliest deadline; relaxed hint */
 } __attribute__((aligned(64)));
 
 /* The scheduler the calling thread is, or NULL on a foreign thread. */
@@ -338,7 +339,7 @@ void ot__scheds_stop(void);
  */
 /* Ends the calling (scheduled) process with reason; never returns. */
 void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 /* Asks p to end with `killed` at its next wait or yield. */
 void ot__proc_kill(struct ot__proc *p, ot_pid pid);
 /* Reclaims p, which ended (OT__A_EXIT), on its scheduler's stack: its
@@ -408,8 +409,8 @@ void ot__backtrace_fini(void);
 static inline void ot__count(_Atomic size_t *c, ptrdiff_t n)
 {
 	atomic_store_explicit(
-		c, atomic_load_explicit(c, memory_order_relaxed) + (size_t)n,
-		memory_order_relaxed);
+	    c, atomic_load_explicit(c, memory_order_relaxed) + (size_t)n,
+	    memory_order_relaxed);
 }
 /* Copies p's registered name into buf (size OT_NAME_MAX + 1), "" if none. */
 void ot__name_of(struct ot__proc *p, char *buf);
@@ -431,8 +432,7 @@ void ot__foreign_fini(void);
 /* The calling foreign thread's process, attaching it if needed. */
 struct ot__proc *ot__foreign_self(bool attach);
 /* Blocks the foreign thread p until woken or deadline. */
-int ot__foreign_park(struct ot__proc *p, unsigned wake_flags,
-		     int64_t deadline);
+int ot__foreign_park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
 void ot__foreign_wake(struct ot__proc *p);
 /* Kills (wakes with OT_ESHUTDOWN) every attached foreign thread that
  * waits (shutdown, while draining the gate). */
@@ -486,10 +486,10 @@ struct ot__runtime {
 	struct ot__sched *scheds;
 	size_t stack_size; /* default, page multiple */
 	size_t max_procs;
-	int shutdown_ms; /* ot_config.shutdown_timeout_ms, resolved */
+	int shutdown_ms;	   /* ot_config.shutdown_timeout_ms, resolved */
 	_Atomic unsigned spawn_rr; /* foreign spawns go round-robin */
 
-	_Atomic size_t nprocs;	 /* scheduled processes not reclaimed yet */
+	_Atomic size_t nprocs; /* scheduled processes not reclaimed yet */
 	/* Scheduled processes that have not ended: ot_stats.processes. A
 	 * process leaves it once its name is released and before its links
 	 * and monitors hear of its end (ot__proc_finish), so that whoever got

@@ -37,13 +37,13 @@
 
 /* How often (in scheduling rounds) a busy scheduler looks at its timers and
  * gives its run queue precedence over runnext. */
-#define TIMER_CHECK_EVERY 32
+#define TIMER_CHECK_EVERY  32
 #define RUNNEXT_STREAK_MAX 64
 /* How long an idle scheduler looks for work before it parks. */
 #define SPIN_NS (50 * 1000)
 
 static __thread struct ot__sched *tls_sched
-	__attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model("initial-exec")));
 __thread unsigned ot__locks_held __attribute__((tls_model("initial-exec")));
 
 /* noinline: a process may resume on another thread, so the thread-local
@@ -101,7 +101,8 @@ static struct ot__proc *runq_steal(struct ot__sched *thief,
 	struct ot__procq got = STAILQ_HEAD_INITIALIZER(got);
 	size_t n = 0;
 	ot__spin_lock(&victim->rq_lock);
-	size_t len = atomic_load_explicit(&victim->rq_len, memory_order_relaxed);
+	size_t len =
+	    atomic_load_explicit(&victim->rq_len, memory_order_relaxed);
 	size_t want = (len + 1) / 2;
 	while (n < want) {
 		struct ot__proc *p = STAILQ_FIRST(&victim->runq);
@@ -216,8 +217,8 @@ static void check_killed(struct ot__proc *p)
 {
 	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire)) {
 		ot_reason killed = OT_UNLIKELY(p->limit_killed)
-					   ? ot__limit_reason(p)
-					   : ot__reason(OT_REASON_KILLED);
+				       ? ot__limit_reason(p)
+				       : ot__reason(OT_REASON_KILLED);
 		ot__proc_exit(p, &killed);
 	}
 }
@@ -233,8 +234,8 @@ static void resumed(struct ot__proc *p)
 
 /* Kept out of proc_main: a reason on its frame would stay on the stack,
  * and be saved with the frames, for the whole life of every process. */
-__attribute__((noinline, noreturn)) static void exit_normally(
-	struct ot__proc *p)
+__attribute__((noinline, noreturn)) static void
+exit_normally(struct ot__proc *p)
 {
 	ot_reason normal = ot_reason_normal();
 	ot__proc_exit(p, &normal);
@@ -290,7 +291,7 @@ int ot__yield(void)
 bool ot__wake_locked(struct ot__proc *p, unsigned flags)
 {
 	if (atomic_load_explicit(&p->state, memory_order_relaxed) !=
-		    OT__P_WAITING ||
+		OT__P_WAITING ||
 	    (flags && !(p->wait_flags & flags)))
 		return false;
 	atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_relaxed);
@@ -315,12 +316,12 @@ static bool park_proc(struct ot__sched *s, struct ot__proc *p)
 	/* An exit signal that came while it was still running wakes it
 	 * whatever it waits for (a sleep or an fd wait too), as it would
 	 * have woken it parked. */
-	bool ready = atomic_load_explicit(&p->kill_pending, memory_order_relaxed) ||
-		     atomic_load_explicit(&p->inbox_signals,
-					  memory_order_relaxed) != 0 ||
-		     ((p->wait_flags & OT__WAKE_MSG) &&
-		      !TAILQ_EMPTY(&p->inbox)) ||
-		     ((p->wait_flags & OT__WAKE_FD) && p->fd_revents != 0);
+	bool ready =
+	    atomic_load_explicit(&p->kill_pending, memory_order_relaxed) ||
+	    atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) !=
+		0 ||
+	    ((p->wait_flags & OT__WAKE_MSG) && !TAILQ_EMPTY(&p->inbox)) ||
+	    ((p->wait_flags & OT__WAKE_FD) && p->fd_revents != 0);
 	if (!ready && p->park_deadline != OT__NO_DEADLINE) {
 		if (p->park_deadline <= ot__now_ns()) {
 			p->timed_out = true;
@@ -330,8 +331,7 @@ static bool park_proc(struct ot__sched *s, struct ot__proc *p)
 			ot__timer_arm_wait(s, p, p->park_deadline);
 		}
 	}
-	atomic_store_explicit(&p->state,
-			      ready ? OT__P_RUNNABLE : OT__P_WAITING,
+	atomic_store_explicit(&p->state, ready ? OT__P_RUNNABLE : OT__P_WAITING,
 			      memory_order_relaxed);
 	ot__spin_unlock(&p->lock);
 	return ready;
@@ -362,15 +362,16 @@ static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 		if (left && left->size == ot__stack_pool_size(p->pool))
 			p->stack = left;
 		else
-			which = (size_t)s->bind_next++ * ot__rt.nsched + s->index;
+			which =
+			    (size_t)s->bind_next++ * ot__rt.nsched + s->index;
 	}
 	s->stack_left = NULL;
 	enum ot__enter e = ot__stack_enter(p, which);
 	if (OT_LIKELY(e == OT__ENTERED)) {
 		if (OT_UNLIKELY(!p->started)) {
 			struct ot__stack *st = p->stack;
-			ot__ctx_make(&p->ctx, st->lo, (size_t)(st->top - st->lo),
-				     proc_main, p);
+			ot__ctx_make(&p->ctx, st->lo,
+				     (size_t)(st->top - st->lo), proc_main, p);
 			p->started = true;
 		}
 		return true;
@@ -413,7 +414,8 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 		runq_push(s, p);
 		/* Others wait here besides p: a parked scheduler could run
 		 * them (two busy processes belong on two cores). */
-		if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 1 ||
+		if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) >
+			1 ||
 		    s->runnext)
 			spread_work(s);
 		break;
@@ -434,8 +436,9 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 static struct ot__proc *take_local(struct ot__sched *s)
 {
 	struct ot__proc *p = s->runnext;
-	if (p && (s->runnext_streak < RUNNEXT_STREAK_MAX ||
-		  atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)) {
+	if (p &&
+	    (s->runnext_streak < RUNNEXT_STREAK_MAX ||
+	     atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)) {
 		s->runnext = NULL;
 		s->runnext_streak++;
 		return p;
@@ -465,7 +468,8 @@ static struct ot__proc *steal_any(struct ot__sched *s)
 {
 	unsigned n = ot__rt.nsched;
 	for (unsigned k = 1; k < n; k++) {
-		struct ot__proc *p = runq_steal(s, &ot__rt.scheds[(s->index + k) % n]);
+		struct ot__proc *p =
+		    runq_steal(s, &ot__rt.scheds[(s->index + k) % n]);
 		if (p)
 			return p;
 	}
@@ -487,7 +491,8 @@ static void park(struct ot__sched *s)
 		} else if (next > ot__now_ns()) {
 			struct timespec ts = {.tv_sec = next / 1000000000,
 					      .tv_nsec = next % 1000000000};
-			pthread_cond_timedwait(&s->park_cond, &s->park_lock, &ts);
+			pthread_cond_timedwait(&s->park_cond, &s->park_lock,
+					       &ts);
 		}
 	}
 	s->wake_pending = false;
@@ -520,12 +525,14 @@ static struct ot__proc *find_work(struct ot__sched *s)
 			check_timers(s);
 			if ((p = take_local(s)) || (p = steal_any(s)))
 				break;
-		} while (ot__now_ns() < until && !atomic_load(&ot__rt.stop_scheds));
+		} while (ot__now_ns() < until &&
+			 !atomic_load(&ot__rt.stop_scheds));
 		atomic_fetch_sub(&ot__rt.nspinning, 1);
 		if (p) {
 			/* Found work while others may be parked: pass the baton
 			 * so that remaining work finds a thread too. */
-			if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+			if (atomic_load_explicit(&s->rq_len,
+						 memory_order_relaxed))
 				spread_work(s);
 			return p;
 		}
@@ -541,8 +548,9 @@ static void *sched_main(void *arg)
 	/* Without its alternate stack a scheduler still runs; a process
 	 * that overflows its stack then takes the program down. */
 	if (ot__fault_thread_init(s) != 0)
-		fprintf(stderr, "otter: scheduler %u has no alternate signal "
-				"stack; stack overflows will not be trapped\n",
+		fprintf(stderr,
+			"otter: scheduler %u has no alternate signal "
+			"stack; stack overflows will not be trapped\n",
 			s->index);
 	struct ot__proc *p;
 	while ((p = find_work(s)))

@@ -46,9 +46,8 @@ void ot__root_note(struct ot__proc *p)
 		return; /* spawned from a scheduler thread: not a root */
 	struct ot__proc *thread = ot__foreign_self(false);
 	p->spawner = thread ? ot__pid_of(thread) : OT_PID_NONE;
-	p->root_seq = atomic_fetch_add_explicit(&roots_made, 1,
-						memory_order_relaxed) +
-		      1;
+	p->root_seq =
+	    atomic_fetch_add_explicit(&roots_made, 1, memory_order_relaxed) + 1;
 }
 
 struct root {
@@ -104,9 +103,10 @@ static int look(ot_pid pid)
 /* exit(root, shutdown), as from the thread that spawned it. */
 static void signal_root(const struct root *r)
 {
-	ot_exit_info info = {.from = r->spawner, .reason = ot_reason_shutdown()};
+	ot_exit_info info = {.from = r->spawner,
+			     .reason = ot_reason_shutdown()};
 	struct ot_msg *m =
-		ot__msg_new_copy(r->spawner, OT_TAG_EXIT, &info, sizeof info, 0);
+	    ot__msg_new_copy(r->spawner, OT_TAG_EXIT, &info, sizeof info, 0);
 	if (!m) {
 		/* No memory for the signal: a kill needs none. */
 		struct ot__proc *p = ot__table_lookup(r->pid);
@@ -159,7 +159,8 @@ static void stop_roots(int64_t deadline)
 		size_t j = i + 1;
 		if (traps >= 0)
 			signal_root(&rs.v[i]);
-		/* With it, the next ones that do not trap, up to one that does. */
+		/* With it, the next ones that do not trap, up to one that does.
+		 */
 		for (; traps == 0 && j < rs.n && j - i < WINDOW; j++) {
 			int next = look(rs.v[j].pid);
 			if (next == 1)
@@ -197,10 +198,10 @@ static void kill_the_rest(void)
 
 void ot__shutdown_processes(void)
 {
-	int64_t deadline = ot__rt.shutdown_ms == OT_INFINITY
-				   ? OT__NO_DEADLINE
-				   : ot__now_ns() + (int64_t)ot__rt.shutdown_ms *
-							    OT__NS_PER_MS;
+	int64_t deadline =
+	    ot__rt.shutdown_ms == OT_INFINITY
+		? OT__NO_DEADLINE
+		: ot__now_ns() + (int64_t)ot__rt.shutdown_ms * OT__NS_PER_MS;
 	stop_roots(deadline);
 	/* Ending: processes are refused new work from now on, and the
 	 * poller goes (a process that waits for a descriptor is killed). */

@@ -78,8 +78,8 @@ static _Atomic uint64_t next_ref = 1;
 /* Link and monitor records are small blocks: a call monitors its server,
  * and a malloc/free pair per call would cost more than the message. */
 _Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
-		       sizeof(struct ot__watch) <= OT__SMALL_BLOCK_SIZE &&
-		       sizeof(struct ot__link) <= OT__SMALL_BLOCK_SIZE,
+		   sizeof(struct ot__watch) <= OT__SMALL_BLOCK_SIZE &&
+		   sizeof(struct ot__link) <= OT__SMALL_BLOCK_SIZE,
 	       "records fit in their blocks");
 
 /* ---------------------------------------------------------------------
@@ -94,7 +94,7 @@ static struct ot_msg *reason_msg(ot_pid from, uint64_t tag, const void *head,
 {
 	/* head is an ot_exit_info or ot_down_info: its reason is aligned. */
 	const ot_reason *r =
-		(const ot_reason *)((const char *)head + reason_at);
+	    (const ot_reason *)((const char *)head + reason_at);
 	size_t size;
 	if (__builtin_add_overflow(head_size, r->data_size, &size))
 		return NULL;
@@ -116,8 +116,7 @@ static struct ot_msg *reason_msg(ot_pid from, uint64_t tag, const void *head,
 
 /* The reason in m (an EXIT or DOWN built by reason_msg) is whole: its
  * payload is the rest of the message. */
-static bool reason_fits(const ot_msg *m, size_t head_size,
-			const ot_reason *r)
+static bool reason_fits(const ot_msg *m, size_t head_size, const ot_reason *r)
 {
 	return m->size >= head_size && m->size - head_size == r->data_size &&
 	       (!r->data_size ||
@@ -213,7 +212,8 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		}
 		if (info->reason.kind == OT_REASON_NORMAL &&
 		    !(m->kind == OT__M_EXIT_SIGNAL && from_self))
-			break; /* normal does not kill (but exit(self, normal)) */
+			break; /* normal does not kill (but exit(self, normal))
+				*/
 		/* Its payload lives in m, which p keeps. */
 		p->exit_reason = info->reason;
 		ot__proc_hold_reason(p, m);
@@ -304,8 +304,8 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 		/* Out of memory while a process dies: its peers must still
 		 * learn of it (a lost signal is a supervisor never told). */
 		struct ot_msg *m;
-		while (!(m = ot__exit_msg(OT__M_EXIT_LINK, self,
-					  &p->exit_reason)))
+		while (
+		    !(m = ot__exit_msg(OT__M_EXIT_LINK, self, &p->exit_reason)))
 			sched_yield();
 		exit_to_peer(peer, self, m);
 	}
@@ -353,9 +353,9 @@ static void unlock_pair(struct ot__proc *a, struct ot__proc *b)
 static bool alive_locked(struct ot__proc *p, ot_pid pid)
 {
 	return atomic_load_explicit(&p->pid_id, memory_order_relaxed) ==
-		       pid.id &&
+		   pid.id &&
 	       atomic_load_explicit(&p->state, memory_order_relaxed) !=
-		       OT__P_DEAD;
+		   OT__P_DEAD;
 }
 
 /* Links self and other (both locked, both alive); la/lb are spare nodes,
@@ -363,7 +363,8 @@ static bool alive_locked(struct ot__proc *p, ot_pid pid)
 static void link_locked(struct ot__proc *self, struct ot__proc *other,
 			struct ot__link **la, struct ot__link **lb)
 {
-	(*la)->peer = atomic_load_explicit(&other->pid_id, memory_order_relaxed);
+	(*la)->peer =
+	    atomic_load_explicit(&other->pid_id, memory_order_relaxed);
 	(*la)->exit = (*lb)->exit = NULL;
 	if (!RB_FIND(ot__links, &self->links, *la)) {
 		RB_INSERT(ot__links, &self->links, *la);
@@ -445,8 +446,8 @@ int ot__unlink(ot_pid pid)
 	if (dropped)
 		ot__inbox_remove_signal_locked(self, dropped);
 	if (other && alive_locked(other, pid)) {
-		key.peer = atomic_load_explicit(&self->pid_id,
-						memory_order_relaxed);
+		key.peer =
+		    atomic_load_explicit(&self->pid_id, memory_order_relaxed);
 		if ((theirs = RB_FIND(ot__links, &other->links, &key)))
 			RB_REMOVE(ot__links, &other->links, theirs);
 	}
@@ -491,8 +492,8 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		ot__small_free(w);
 		return OT_ENOMEM;
 	}
-	ot_ref ref = {atomic_fetch_add_explicit(&next_ref, 1,
-						memory_order_relaxed)};
+	ot_ref ref = {
+	    atomic_fetch_add_explicit(&next_ref, 1, memory_order_relaxed)};
 	mon->ref = w->ref = ref.id;
 	mon->watcher = ot__pid_of(self);
 	if (name)
@@ -646,7 +647,7 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	if (!self)
 		return rc ? rc : OT_ENOMEM;
 	struct ot_msg *m =
-		ot__exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
+	    ot__exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
 	if (!m)
 		return OT_ENOMEM;
 	ot__deliver(pid, m);

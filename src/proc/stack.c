@@ -138,7 +138,7 @@ static struct ot__stack *map_stack(size_t size)
 	}
 	if (mmap(base + stacks.guard, size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK |
-			 MAP_FIXED,
+		     MAP_FIXED,
 		 -1, 0) == MAP_FAILED) {
 		munmap(base, len);
 		free(st);
@@ -254,7 +254,7 @@ static struct ot__stack *bind_to(struct ot__stack_pool *pool, size_t which)
 	size_t i = which % stacks.shared;
 	/* acquire: pairs with the release that published the stack. */
 	struct ot__stack *st =
-		atomic_load_explicit(&pool->stacks[i], memory_order_acquire);
+	    atomic_load_explicit(&pool->stacks[i], memory_order_acquire);
 	if (OT_LIKELY(st))
 		return st;
 	ot__mutex_lock(&stacks.lock);
@@ -263,8 +263,9 @@ static struct ot__stack *bind_to(struct ot__stack_pool *pool, size_t which)
 		atomic_store_explicit(&pool->stacks[i], st,
 				      memory_order_release);
 	ot__mutex_unlock(&stacks.lock);
-	return st ? st : atomic_load_explicit(&pool->stacks[0],
-					      memory_order_relaxed);
+	return st ? st
+		  : atomic_load_explicit(&pool->stacks[0],
+					 memory_order_relaxed);
 }
 
 /* Takes st for p (true), or puts p among its waiters (false). */
@@ -274,23 +275,23 @@ static bool take(struct ot__stack *st, struct ot__proc *p)
 	/* acquire: pairs with the release in give_back(): the frames and
 	 * the owner's fields the last holder wrote are visible. */
 	if (OT_LIKELY(atomic_compare_exchange_strong_explicit(
-		    &st->state, &seen, STACK_BUSY, memory_order_acquire,
-		    memory_order_relaxed)))
+		&st->state, &seen, STACK_BUSY, memory_order_acquire,
+		memory_order_relaxed)))
 		return true;
 	ot__spin_lock(&st->wlock);
 	for (;;) {
 		seen = atomic_load_explicit(&st->state, memory_order_relaxed);
 		if (seen == STACK_FREE) {
 			if (atomic_compare_exchange_strong_explicit(
-				    &st->state, &seen, STACK_BUSY,
-				    memory_order_acquire, memory_order_relaxed)) {
+				&st->state, &seen, STACK_BUSY,
+				memory_order_acquire, memory_order_relaxed)) {
 				ot__spin_unlock(&st->wlock);
 				return true;
 			}
 		} else if (seen == STACK_BUSY_WAITED ||
 			   atomic_compare_exchange_strong_explicit(
-				   &st->state, &seen, STACK_BUSY_WAITED,
-				   memory_order_relaxed, memory_order_relaxed)) {
+			       &st->state, &seen, STACK_BUSY_WAITED,
+			       memory_order_relaxed, memory_order_relaxed)) {
 			/* The holder's give_back() sees BUSY_WAITED and takes
 			 * the waiters under wlock, which we hold. */
 			STAILQ_INSERT_TAIL(&st->waiters, p, runq_link);
@@ -332,8 +333,8 @@ static bool evict(struct ot__stack *st)
 	size_t saved = atomic_fetch_add_explicit(&stacks.saved_bytes, len,
 						 memory_order_relaxed) +
 		       len;
-	if (saved > atomic_load_explicit(&stacks.saved_peak,
-					 memory_order_relaxed))
+	if (saved >
+	    atomic_load_explicit(&stacks.saved_peak, memory_order_relaxed))
 		atomic_store_explicit(&stacks.saved_peak, saved,
 				      memory_order_relaxed);
 	set_owner(st, NULL);
@@ -399,10 +400,10 @@ void ot__stack_forget(struct ot__proc *p)
 
 void ot__stack_memory_trim(void)
 {
-	size_t now = atomic_load_explicit(&stacks.saved_bytes,
-					  memory_order_relaxed);
-	size_t peak = atomic_load_explicit(&stacks.saved_peak,
-					   memory_order_relaxed);
+	size_t now =
+	    atomic_load_explicit(&stacks.saved_bytes, memory_order_relaxed);
+	size_t peak =
+	    atomic_load_explicit(&stacks.saved_peak, memory_order_relaxed);
 	if (OT_LIKELY(peak < TRIM_MIN || now > peak / 4))
 		return;
 	/* One trimmer, and not again before the next burst. */
@@ -421,8 +422,8 @@ bool ot__stack_in_guard(const struct ot__proc *p, const void *addr)
 
 void ot__stacks_stats(ot_stats *out)
 {
-	size_t mapped = atomic_load_explicit(&stacks.mapped,
-					     memory_order_relaxed);
+	size_t mapped =
+	    atomic_load_explicit(&stacks.mapped, memory_order_relaxed);
 	/* Counted here, not on the switch path: a snapshot of owners that
 	 * only the stacks' holders write (a racy read, as stats are). */
 	size_t in_use = 0;
@@ -431,7 +432,7 @@ void ot__stacks_stats(ot_stats *out)
 	SLIST_FOREACH(pool, &stacks.pools, link) {
 		for (size_t i = 0; i < stacks.shared; i++) {
 			struct ot__stack *st = atomic_load_explicit(
-				&pool->stacks[i], memory_order_acquire);
+			    &pool->stacks[i], memory_order_acquire);
 			if (st && owner_of(st))
 				in_use++;
 		}
@@ -440,8 +441,8 @@ void ot__stacks_stats(ot_stats *out)
 	out->stacks_in_use = in_use;
 	out->stacks_pooled = mapped;
 	out->stacks_guarded = mapped;
-	out->stack_bytes_saved = atomic_load_explicit(&stacks.saved_bytes,
-						      memory_order_relaxed);
+	out->stack_bytes_saved =
+	    atomic_load_explicit(&stacks.saved_bytes, memory_order_relaxed);
 }
 
 int ot__stack_trim(void)

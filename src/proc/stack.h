@@ -41,13 +41,13 @@ struct ot__stack {
 	 * scheduler that holds the stack BUSY (relaxed: statistics read it
 	 * without holding it). */
 	_Atomic(struct ot__proc *) owner;
-	ot__spinlock wlock;			 /* guards waiters */
-	STAILQ_HEAD(, ot__proc) waiters;	 /* linked by runq_link */
-	char *lo;				 /* lowest usable byte */
-	char *top;				 /* where frames start */
-	size_t size;				 /* usable bytes */
-	size_t guard;				 /* PROT_NONE bytes below lo */
-	unsigned vg_id;				 /* valgrind's stack id */
+	ot__spinlock wlock;		 /* guards waiters */
+	STAILQ_HEAD(, ot__proc) waiters; /* linked by runq_link */
+	char *lo;			 /* lowest usable byte */
+	char *top;			 /* where frames start */
+	size_t size;			 /* usable bytes */
+	size_t guard;			 /* PROT_NONE bytes below lo */
+	unsigned vg_id;			 /* valgrind's stack id */
 };
 
 /* shared: stacks per size class (0 = default); guard: bytes of PROT_NONE

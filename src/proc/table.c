@@ -21,9 +21,10 @@
  * and far more chunks are resident than the live processes need, its pages
  * go back to the system (MADV_DONTNEED: they read as zeros again, and a
  * zero pid matches no lookup); the first KEEP_CHUNKS chunks always stay. A
- * burst of processes does not keep its memory once it has ended. A stale reader may be spinning on the lock of a structure
- * of such a chunk: the chunk's locks are all held while its pages go, so
- * that no one holds a lock across the release, and a zero lock is free.
+ * burst of processes does not keep its memory once it has ended. A stale reader
+ * may be spinning on the lock of a structure of such a chunk: the chunk's locks
+ * are all held while its pages go, so that no one holds a lock across the
+ * release, and a zero lock is free.
  */
 #include "config.h"
 
@@ -47,21 +48,19 @@
 
 static struct {
 	ot__spinlock lock;
-	char *arena;		  /* capacity slots of SLOT bytes */
+	char *arena; /* capacity slots of SLOT bytes */
 	size_t arena_len;
-	uint32_t *gen;		  /* per slot; lock */
-	uint32_t *free_ring;	  /* FIFO of free slot indices; lock */
-	uint16_t *chunk_used;	  /* structures in use per chunk; lock */
-	uint8_t *chunk_resident;  /* chunk touched since released; lock */
-	size_t capacity, used, hwm; /* lock */
+	uint32_t *gen;		      /* per slot; lock */
+	uint32_t *free_ring;	      /* FIFO of free slot indices; lock */
+	uint16_t *chunk_used;	      /* structures in use per chunk; lock */
+	uint8_t *chunk_resident;      /* chunk touched since released; lock */
+	size_t capacity, used, hwm;   /* lock */
 	size_t free_head, free_count; /* lock */
 	size_t resident;	      /* chunks with chunk_resident; lock */
 	/* Processes already dead to the world (ot__table_note_ended) whose
 	 * slot is not free yet: they count against no limit. */
 	_Atomic size_t ended;
 } table;
-
-
 
 static struct ot__proc *slot_at(size_t idx)
 {
@@ -255,8 +254,7 @@ bool ot__proc_lock_alive(struct ot__proc *p, ot_pid pid)
 {
 	ot__spin_lock(&p->lock);
 	if (atomic_load_explicit(&p->pid_id, memory_order_relaxed) == pid.id &&
-	    atomic_load_explicit(&p->state, memory_order_relaxed) !=
-		    OT__P_DEAD)
+	    atomic_load_explicit(&p->state, memory_order_relaxed) != OT__P_DEAD)
 		return true;
 	ot__spin_unlock(&p->lock);
 	return false;
@@ -271,7 +269,7 @@ void ot__table_foreach(void (*fn)(struct ot__proc *p, void *arg), void *arg)
 		struct ot__proc *p = slot_at(i);
 		if (atomic_load_explicit(&p->pid_id, memory_order_acquire) &&
 		    atomic_load_explicit(&p->state, memory_order_relaxed) !=
-			    OT__P_DEAD)
+			OT__P_DEAD)
 			fn(p, arg);
 	}
 }
@@ -291,6 +289,7 @@ int ot_pid_format(ot_pid pid, char *buf, size_t size)
 {
 	if (!buf && size)
 		return OT_EINVAL;
-	return snprintf(buf, size, "<0.%u.%u>", (unsigned)(pid.id & 0xffffffffu),
+	return snprintf(buf, size, "<0.%u.%u>",
+			(unsigned)(pid.id & 0xffffffffu),
 			(unsigned)(pid.id >> 32));
 }

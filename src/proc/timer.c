@@ -28,9 +28,9 @@
 #include "runtime.h"
 
 struct ot__send_timer {
-	struct ot__tnode node;		     /* first: see send_of() */
-	RB_ENTRY(ot__send_timer) by_id;	     /* owner's timer lock */
-	RB_ENTRY(ot__send_timer) by_dest;    /* owner's timer lock */
+	struct ot__tnode node;		  /* first: see send_of() */
+	RB_ENTRY(ot__send_timer) by_id;	  /* owner's timer lock */
+	RB_ENTRY(ot__send_timer) by_dest; /* owner's timer lock */
 	uint64_t id;
 	ot_pid to;
 	struct ot_msg *msg;
@@ -45,7 +45,8 @@ static int cmp_time(const struct ot__tnode *a, const struct ot__tnode *b)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static int cmp_id(const struct ot__send_timer *a, const struct ot__send_timer *b)
+static int cmp_id(const struct ot__send_timer *a,
+		  const struct ot__send_timer *b)
 {
 	return a->id < b->id ? -1 : a->id > b->id;
 }
@@ -76,10 +77,10 @@ static void unindex(struct ot__sched *s, struct ot__send_timer *st)
 {
 	RB_REMOVE(ot__tidtree, &s->send_ids, st);
 	RB_REMOVE(ot__tdesttree, &s->send_dests, st);
-	atomic_store_explicit(&s->nsend,
-			      atomic_load_explicit(&s->nsend,
-						   memory_order_relaxed) - 1,
-			      memory_order_relaxed);
+	atomic_store_explicit(
+	    &s->nsend,
+	    atomic_load_explicit(&s->nsend, memory_order_relaxed) - 1,
+	    memory_order_relaxed);
 }
 
 static struct ot__send_timer *send_of(struct ot__tnode *n)
@@ -167,8 +168,8 @@ void ot__timer_arm_wait(struct ot__sched *s, struct ot__proc *p,
 void ot__timer_disarm_wait(struct ot__proc *p)
 {
 	struct ot__tnode *n = &p->wait_timer;
-	struct ot__sched *s = atomic_load_explicit(&n->owner,
-						   memory_order_acquire);
+	struct ot__sched *s =
+	    atomic_load_explicit(&n->owner, memory_order_acquire);
 	if (!s)
 		return; /* fired (or never armed: the wait ended at once) */
 	ot__spin_lock(&s->timer_lock);
@@ -189,7 +190,7 @@ static void wait_expired(struct ot__proc *p, ot_pid pid, uint64_t token)
 	bool wake = false;
 	if (p->wait_token == token &&
 	    atomic_load_explicit(&p->state, memory_order_relaxed) ==
-		    OT__P_WAITING) {
+		OT__P_WAITING) {
 		p->timed_out = true;
 		atomic_store_explicit(&p->state, OT__P_RUNNABLE,
 				      memory_order_relaxed);
@@ -247,7 +248,8 @@ unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
 				ot__deliver(due[i].st->to, due[i].st->msg);
 				free(due[i].st);
 			} else {
-				wait_expired(due[i].p, due[i].pid, due[i].token);
+				wait_expired(due[i].p, due[i].pid,
+					     due[i].token);
 			}
 		}
 		fired += n;
@@ -290,9 +292,8 @@ int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 		return rc;
 	struct ot__proc *self = ot__caller();
 	struct ot__send_timer *st = malloc(sizeof *st);
-	struct ot_msg *m = ot__msg_new_copy(self ? ot__pid_of(self)
-						 : OT_PID_NONE,
-					    tag, data, size, 0);
+	struct ot_msg *m = ot__msg_new_copy(
+	    self ? ot__pid_of(self) : OT_PID_NONE, tag, data, size, 0);
 	if (!st || !m) {
 		free(st);
 		ot_msg_free(m);
@@ -312,10 +313,10 @@ int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	st->id = id;
 	RB_INSERT(ot__tidtree, &s->send_ids, st);
 	RB_INSERT(ot__tdesttree, &s->send_dests, st);
-	atomic_store_explicit(&s->nsend,
-			      atomic_load_explicit(&s->nsend,
-						   memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	atomic_store_explicit(
+	    &s->nsend,
+	    atomic_load_explicit(&s->nsend, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
 	/* Counted before it can fire (and be uncounted). */
 	atomic_fetch_add_explicit(&ot__rt.ntimers, 1, memory_order_relaxed);
 	ot__spin_unlock(&s->timer_lock);
@@ -386,9 +387,9 @@ int ot__cancel_timer(ot_timer timer, int *remaining_ms)
 		return OT_ENOTIMER;
 	if (remaining_ms) {
 		int64_t left = st->node.deadline - ot__now_ns();
-		*remaining_ms = left > 0 ? (int)((left + OT__NS_PER_MS - 1) /
-						 OT__NS_PER_MS)
-					 : 0;
+		*remaining_ms =
+		    left > 0 ? (int)((left + OT__NS_PER_MS - 1) / OT__NS_PER_MS)
+			     : 0;
 	}
 	ot_msg_free(st->msg);
 	free(st);

@@ -13,7 +13,7 @@
 
 #include <otter/proc.h>
 
-#define OT__NS_PER_MS INT64_C(1000000)
+#define OT__NS_PER_MS	INT64_C(1000000)
 #define OT__NO_DEADLINE INT64_MAX
 
 struct ot__proc;
@@ -28,7 +28,7 @@ struct ot__tnode {
 	/* Whose tree it is in; NULL when not armed. Set under that tree's
 	 * lock; read without it by the process to decide whether to lock. */
 	_Atomic(struct ot__sched *) owner;
-	uint8_t kind;		     /* enum ot__tkind */
+	uint8_t kind; /* enum ot__tkind */
 };
 
 /* Monotonic clock, nanoseconds. */

@@ -53,10 +53,10 @@ static void watch_signals(void *arg)
 /* What the runner waits for. */
 struct run {
 	ot_pid root, watcher;
-	int deadline_ms;  /* OT_INFINITY while no stop was asked for */
-	int64_t stop_at;  /* when the tree is killed if still there */
+	int deadline_ms; /* OT_INFINITY while no stop was asked for */
+	int64_t stop_at; /* when the tree is killed if still there */
 	bool stopping;
-	bool killed;      /* SIGQUIT, or the deadline passed */
+	bool killed; /* SIGQUIT, or the deadline passed */
 	ot_run_result res;
 };
 
@@ -104,7 +104,7 @@ static void run_loop(struct run *r, const ot_run_opts *o, int stop_ms)
 		int rc = ot_receive_match(run_message, r, &m, wait_ms);
 		if (rc == OT_ETIMEDOUT) {
 			ot_log(OT_LOG_WARNING, "ot_run: the tree did not stop "
-						"in time; killing it");
+					       "in time; killing it");
 			kill_root(r);
 			continue;
 		}
@@ -172,8 +172,8 @@ static void stop_watcher(ot_pid watcher)
 	}
 }
 
-static int run_tree(const ot_sup_spec *spec, const ot_run_opts *o,
-		    int stop_ms, int sfd, ot_run_result *res)
+static int run_tree(const ot_sup_spec *spec, const ot_run_opts *o, int stop_ms,
+		    int sfd, ot_run_result *res)
 {
 	struct run r = {.res = {.reason = ot_reason_normal()}};
 	struct watch w = {.fd = sfd, .runner = ot_self()};
@@ -205,22 +205,22 @@ static void drain_signals(int sfd)
 		;
 }
 
-int ot_run(const ot_sup_spec *spec, const ot_run_opts *opts,
-	   ot_run_result *out)
+int ot_run(const ot_sup_spec *spec, const ot_run_opts *opts, ot_run_result *out)
 {
 	static const ot_run_opts defaults = {0};
 	const ot_run_opts *o = opts ? opts : &defaults;
 	ot_run_result res = {.reason = ot_reason_normal()};
 	if (out)
 		*out = res;
-	if (!spec || (o->stop_timeout_ms < 0 && o->stop_timeout_ms != OT_INFINITY))
+	if (!spec ||
+	    (o->stop_timeout_ms < 0 && o->stop_timeout_ms != OT_INFINITY))
 		return OT_EINVAL;
 	if (ot_in_process())
 		return OT_ENOTFOREIGN;
 	if (ot_running())
 		return OT_ESTARTED;
-	int stop_ms = o->stop_timeout_ms ? o->stop_timeout_ms
-					 : OT_RUN_DEFAULT_STOP_MS;
+	int stop_ms =
+	    o->stop_timeout_ms ? o->stop_timeout_ms : OT_RUN_DEFAULT_STOP_MS;
 
 	sigset_t set, old;
 	sigemptyset(&set);

@@ -205,8 +205,8 @@ int ot_supervisor_start_child_extra_info(ot_pid sup, const void *extra,
 int ot_supervisor_start_child_extra(ot_pid sup, const void *extra, size_t size,
 				    ot_pid *out, ot_reason *reason)
 {
-	return ot_supervisor_start_child_extra_info(sup, extra, size, out,
-						    NULL, reason);
+	return ot_supervisor_start_child_extra_info(sup, extra, size, out, NULL,
+						    reason);
 }
 
 static int by_id(ot_pid sup, enum sup_op op, const char *id, struct rep *rp)
@@ -240,8 +240,7 @@ int ot_supervisor_restart_child_info(ot_pid sup, const char *id, ot_pid *out,
 				     ot_start_info *info, ot_reason *reason)
 {
 	struct rep rp;
-	return started(by_id(sup, OP_RESTART, id, &rp), &rp, out, info,
-		       reason);
+	return started(by_id(sup, OP_RESTART, id, &rp), &rp, out, info, reason);
 }
 
 int ot_supervisor_restart_child(ot_pid sup, const char *id, ot_pid *out,
@@ -265,8 +264,8 @@ int ot_supervisor_which_children(ot_pid sup, ot_child_info *out, size_t cap,
 	 * the caller has room, so a large cap costs nothing up front. */
 	size_t want = cap < 256 ? cap : 256;
 	for (;;) {
-		if (want > (SIZE_MAX - sizeof(struct rep)) /
-			       sizeof(ot_child_info))
+		if (want >
+		    (SIZE_MAX - sizeof(struct rep)) / sizeof(ot_child_info))
 			want = (SIZE_MAX - sizeof(struct rep)) /
 			       sizeof(ot_child_info);
 		size_t size = sizeof(struct rep) + want * sizeof(ot_child_info);

@@ -75,7 +75,8 @@ static void link_in(struct ilink **b, size_t cap, struct ilink *l)
 static bool rehash(struct itable *t, size_t cap)
 {
 	struct ilink *small[MIN_BUCKETS] = {NULL};
-	struct ilink **nb = cap == MIN_BUCKETS ? small : calloc(cap, sizeof *nb);
+	struct ilink **nb =
+	    cap == MIN_BUCKETS ? small : calloc(cap, sizeof *nb);
 	if (!nb)
 		return false;
 	for (size_t i = 0; i < t->cap; i++) {
@@ -122,7 +123,7 @@ static void remove_link(struct itable *t, struct ilink *l)
 }
 
 #define CHILD_OF(l, field)                                                     \
-	((struct child *)((char *)(l) - offsetof(struct child, field)))
+	((struct child *)((char *)(l)-offsetof(struct child, field)))
 
 /* ---------------------------------------------------------------------
  * By pid: every child that has a pid (running, or waiting for its

@@ -48,8 +48,8 @@ struct rep {
 	ot_reason reason;
 	ot_child_spec spec;
 	ot_child_counts counts;
-	ot_child_info child;	 /* OP_WHICH_CHILD(_PID) */
-	ot_start_info info;	 /* a start: what it gave */
+	ot_child_info child; /* OP_WHICH_CHILD(_PID) */
+	ot_start_info info;  /* a start: what it gave */
 	size_t total, n;
 	ot_child_info list[]; /* OP_WHICH */
 };

@@ -61,8 +61,9 @@ static int check_flags(const ot_sup_flags *in, ot_sup_flags *out,
 	if (f.auto_shutdown != OT_AUTO_SHUTDOWN_NEVER &&
 	    (f.strategy == OT_SIMPLE_ONE_FOR_ONE ||
 	     f.strategy == OT_SUP_DYNAMIC))
-		return bad(why, "auto_shutdown must be never for a %s "
-				"supervisor",
+		return bad(why,
+			   "auto_shutdown must be never for a %s "
+			   "supervisor",
 			   f.strategy == OT_SIMPLE_ONE_FOR_ONE
 			       ? "simple_one_for_one"
 			       : "dynamic");

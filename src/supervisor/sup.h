@@ -24,7 +24,6 @@
 
 #include <otter/supervisor.h>
 
-
 enum child_state {
 	CHILD_UNDEFINED,  /* not running: never started, ignored, stopped */
 	CHILD_RUNNING,	  /* pid is the live child */

@@ -368,4 +368,3 @@ const ot_gen_server_callbacks ot__sup_callbacks = {
     .format_status = sup_format,
     .release = sup_release,
 };
-

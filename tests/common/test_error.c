@@ -77,15 +77,7 @@ START_TEST(test_unknown_codes)
 	ck_assert_str_eq(ot_err_name(0), "OT_OK");
 	ck_assert_str_eq(ot_strerror(0), "success");
 	const int unknown[] = {
-	    1,
-	    2,
-	    17,
-	    100,
-	    INT_MAX,
-	    -100,
-	    -1000,
-	    INT_MIN,
-	    -(int)NCODES - 1,
+	    1, 2, 17, 100, INT_MAX, -100, -1000, INT_MIN, -(int)NCODES - 1,
 	};
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		const char *t = ot_strerror(unknown[i]);
@@ -105,8 +97,8 @@ END_TEST
 START_TEST(test_sys_codes_carry_errno)
 {
 	ck_assert_int_eq(OT_ESYS_ERRNO(ECONNREFUSED), -1000 - ECONNREFUSED);
-	const int errs[] = {1, EBADF, EPIPE, ECONNREFUSED, EMFILE, 133,
-			    OT_ESYS_ERRNO_MAX};
+	const int errs[] = {
+	    1, EBADF, EPIPE, ECONNREFUSED, EMFILE, 133, OT_ESYS_ERRNO_MAX};
 	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
 		int code = OT_ESYS_ERRNO(errs[i]);
 		ck_assert(ot_err_is_sys(code));
@@ -119,10 +111,16 @@ START_TEST(test_sys_codes_carry_errno)
 	ck_assert(ot_err_is_sys(OT_ESYS));
 	ck_assert_int_eq(ot_err_errno(OT_ESYS), 0);
 	/* nothing else is one */
-	const int not_sys[] = {0,	 1,	   OT_EINVAL,
-			       OT_ETIMEDOUT, OT_ESYS_BASE, OT_ESYS_BASE + 1,
+	const int not_sys[] = {0,
+			       1,
+			       OT_EINVAL,
+			       OT_ETIMEDOUT,
+			       OT_ESYS_BASE,
+			       OT_ESYS_BASE + 1,
 			       OT_ESYS_ERRNO(OT_ESYS_ERRNO_MAX + 1),
-			       INT_MIN,	     INT_MAX,	   -(int)NCODES - 1};
+			       INT_MIN,
+			       INT_MAX,
+			       -(int)NCODES - 1};
 	for (size_t i = 0; i < sizeof not_sys / sizeof not_sys[0]; i++) {
 		ck_assert_msg(!ot_err_is_sys(not_sys[i]), "%d", not_sys[i]);
 		ck_assert_int_eq(ot_err_errno(not_sys[i]), 0);
@@ -177,9 +175,9 @@ START_TEST(test_sys_names_are_shared_and_stable)
 	static const char *seen[NTHREADS][256];
 	pthread_t t[NTHREADS];
 	for (int i = 0; i < NTHREADS; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL,
-						names_from_a_thread, seen[i]),
-				 0);
+		ck_assert_int_eq(
+		    pthread_create(&t[i], NULL, names_from_a_thread, seen[i]),
+		    0);
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
 	for (int e = 1; e < 256; e++)

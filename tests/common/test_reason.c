@@ -292,8 +292,9 @@ START_TEST(test_kind_names)
 	ck_assert_str_eq(ot_reason_kind_name(OT_REASON_TIMEOUT), "timeout");
 	ck_assert_str_eq(ot_reason_kind_name(OT_REASON_ERROR), "error");
 	ck_assert_str_eq(ot_reason_kind_name(OT_REASON_CRASH), "crash");
-	ck_assert_str_eq(ot_reason_kind_name((ot_reason_kind)(OT_REASON_CRASH + 1)),
-			 "unknown");
+	ck_assert_str_eq(
+	    ot_reason_kind_name((ot_reason_kind)(OT_REASON_CRASH + 1)),
+	    "unknown");
 	ck_assert_str_eq(ot_reason_kind_name((ot_reason_kind)1000), "unknown");
 	ck_assert_str_eq(ot_reason_kind_name((ot_reason_kind)-1), "unknown");
 }
@@ -354,10 +355,10 @@ START_TEST(test_format_crash)
 		r = mk_crash(sigs[i].sig, 0, 0, false);
 		s = fmt(&r);
 		ck_assert_msg(strncmp(s, "{crash,", 7) == 0, "got \"%s\"", s);
-		ck_assert_msg(strstr(s, sigs[i].name) != NULL,
-			      "%s: got \"%s\"", sigs[i].name, s);
-		ck_assert_msg(strstr(s, "stack_overflow") == NULL,
-			      "got \"%s\"", s);
+		ck_assert_msg(strstr(s, sigs[i].name) != NULL, "%s: got \"%s\"",
+			      sigs[i].name, s);
+		ck_assert_msg(strstr(s, "stack_overflow") == NULL, "got \"%s\"",
+			      s);
 	}
 
 	/* odd values still print, within OT_REASON_STRLEN (fmt checks) */
@@ -387,8 +388,7 @@ START_TEST(test_format_escapes_text)
 	const char *s = fmt(&r);
 	ck_assert_msg(strchr(s, '\n') == NULL && strchr(s, '\x01') == NULL,
 		      "raw control character in \"%s\"", s);
-	ck_assert_msg(strncmp(s, "{error,4,\"line1", 15) == 0, "got \"%s\"",
-		      s);
+	ck_assert_msg(strncmp(s, "{error,4,\"line1", 15) == 0, "got \"%s\"", s);
 	ck_assert_msg(strcmp(s + strlen(s) - 2, "\"}") == 0, "got \"%s\"", s);
 }
 END_TEST
@@ -397,8 +397,8 @@ END_TEST
  * fit in OT_REASON_STRLEN (fmt() checks it). */
 START_TEST(test_format_worst_case_fits)
 {
-	static const char fills[] = {'"', '\\', '\n', '\x01', '\x7f',
-				     (char)0xff};
+	static const char fills[] = {'"',    '\\',   '\n',
+				     '\x01', '\x7f', (char)0xff};
 	char text[OT_REASON_TEXT_MAX + 1];
 	for (size_t i = 0; i < sizeof(fills); i++) {
 		memset(text, fills[i], OT_REASON_TEXT_MAX);
@@ -507,10 +507,13 @@ END_TEST
 
 START_TEST(test_check_well_formed)
 {
-	ot_reason ok[] = {ot_reason_normal(), ot_reason_shutdown(),
+	ot_reason ok[] = {ot_reason_normal(),
+			  ot_reason_shutdown(),
 			  ot_reason_shutdown_detail("disk full"),
-			  ot_reason_kill(), ot_reason_error(42, "bad input"),
-			  mk(OT_REASON_KILLED), mk(OT_REASON_NOPROC),
+			  ot_reason_kill(),
+			  ot_reason_error(42, "bad input"),
+			  mk(OT_REASON_KILLED),
+			  mk(OT_REASON_NOPROC),
 			  mk(OT_REASON_TIMEOUT),
 			  mk_crash(SIGSEGV, SEGV_MAPERR, 0, false)};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
@@ -610,7 +613,8 @@ START_TEST(test_format_error_names)
 }
 END_TEST
 
-/* ---- payloads (issue 14) -------------------------------------------------- */
+/* ---- payloads (issue 14) --------------------------------------------------
+ */
 
 START_TEST(test_data_constructors_and_accessor)
 {

@@ -158,7 +158,8 @@ START_TEST(test_read_write)
 }
 END_TEST
 
-/* ---- common: output buffers ------------------------------------------------ */
+/* ---- common: output buffers ------------------------------------------------
+ */
 
 /* A capacity beyond the buffer: the text is what it is, written whole
  * (it fits), never an error nor a wrap. */
@@ -207,7 +208,8 @@ START_TEST(test_reason_payload_sizes)
 }
 END_TEST
 
-/* ---- gen_server ------------------------------------------------------------ */
+/* ---- gen_server ------------------------------------------------------------
+ */
 
 enum {
 	REQ_ECHO = 1,
@@ -404,7 +406,8 @@ START_TEST(test_gen_server_stack_size)
 }
 END_TEST
 
-/* ---- supervisor ------------------------------------------------------------ */
+/* ---- supervisor ------------------------------------------------------------
+ */
 
 static int g_info_rc[NBAD];
 
@@ -452,14 +455,13 @@ START_TEST(test_start_child_extra_sizes)
 				     sup, bytes, bad_sizes[i], &child, NULL),
 				 OT_EINVAL);
 		ot_start_info info;
-		ck_assert_ot_err(ot_supervisor_start_child_extra_info(
-				     sup, bytes, bad_sizes[i], &child, &info,
-				     NULL),
-				 OT_EINVAL);
+		ck_assert_ot_err(
+		    ot_supervisor_start_child_extra_info(
+			sup, bytes, bad_sizes[i], &child, &info, NULL),
+		    OT_EINVAL);
 	}
 	size_t total = 99;
-	ck_assert_int_eq(ot_supervisor_which_children(sup, NULL, 0, &total),
-			 0);
+	ck_assert_int_eq(ot_supervisor_which_children(sup, NULL, 0, &total), 0);
 	ck_assert_uint_eq(total, 0);
 	stop_sup(sup);
 }
@@ -518,13 +520,14 @@ START_TEST(test_spec_nchildren)
 	    OT_SIMPLE_ONE_FOR_ONE, OT_SUP_DYNAMIC};
 	for (size_t s = 0; s < sizeof strategies / sizeof strategies[0]; s++) {
 		for (size_t i = 0; i < NBAD; i++) {
-			ot_sup_spec spec = {.flags = {.strategy = strategies[s]},
-					    .children = one,
-					    .nchildren = bad_sizes[i]};
+			ot_sup_spec spec = {
+			    .flags = {.strategy = strategies[s]},
+			    .children = one,
+			    .nchildren = bad_sizes[i]};
 			ot_pid sup = OT_PID_NONE;
 			ot_reason why;
-			int rc = ot_supervisor_start_link(&spec, NULL, &sup,
-							  &why);
+			int rc =
+			    ot_supervisor_start_link(&spec, NULL, &sup, &why);
 			ck_assert_msg(rc == OT_EBADSPEC || rc == OT_EINVAL,
 				      "start_link returned %s",
 				      ot_err_name(rc));

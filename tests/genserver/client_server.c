@@ -85,11 +85,11 @@ static void cs_terminate(const ot_reason *reason, void *state)
 }
 
 static const ot_gen_server_callbacks cs_callbacks = {
-	.init = cs_init,
-	.handle_call = cs_call,
-	.handle_cast = cs_cast,
-	.terminate = cs_terminate,
-	.format_status = cs_format,
+    .init = cs_init,
+    .handle_call = cs_call,
+    .handle_cast = cs_cast,
+    .terminate = cs_terminate,
+    .format_status = cs_format,
 };
 
 /* What cs_start() started, for cs_stop_all(). */
@@ -125,7 +125,8 @@ struct cs_req cs_req(int op, int delay_ms)
 void cs_fill(unsigned char *p, size_t size, int64_t n)
 {
 	for (size_t i = 0; i < size; i++)
-		p[i] = (unsigned char)(n * 31 + (int64_t)i * 7 + (int64_t)(i >> 8));
+		p[i] = (unsigned char)(n * 31 + (int64_t)i * 7 +
+				       (int64_t)(i >> 8));
 }
 
 bool cs_filled(const unsigned char *p, size_t size, int64_t n)

@@ -14,11 +14,11 @@
 #include "gs_test.h"
 
 enum cs_op {
-	CS_ALIVE = 1,  /* replies "ok" (started_p) */
-	CS_DELAYED,    /* sleeps delay_ms, replies "delayed" (delayed_answer) */
-	CS_SIZED,      /* replies size bytes of cs_fill(n) */
+	CS_ALIVE = 1, /* replies "ok" (started_p) */
+	CS_DELAYED,   /* sleeps delay_ms, replies "delayed" (delayed_answer) */
+	CS_SIZED,     /* replies size bytes of cs_fill(n) */
 	CS_STOP_SHUTDOWN, /* stops with reason shutdown, no reply */
-	CS_COUNT,      /* replies the int64_t count of requests and casts */
+	CS_COUNT,	  /* replies the int64_t count of requests and casts */
 };
 
 struct cs_req {

@@ -62,9 +62,9 @@ START_TEST(test_nowait_is_explicit)
 						 NULL),
 			 OT_ETIMEDOUT);
 	ot_msg *m = (ot_msg *)buf;
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, sizeof rq, &m,
-						&nowait, NULL),
-			 OT_ETIMEDOUT);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, &nowait, NULL),
+	    OT_ETIMEDOUT);
 	ck_assert_ptr_null(m);
 	ck_assert_ot_err(ot_gen_server_call(pid, &rq, sizeof rq, buf,
 					    sizeof buf, NULL, 0, NULL),
@@ -75,9 +75,9 @@ START_TEST(test_nowait_is_explicit)
 	ck_assert_ot_err(ot_gen_server_call_opts(pid, &rq, sizeof rq, buf,
 						 sizeof buf, NULL, &bad, NULL),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, &bad,
-						NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, &bad, NULL),
+	    OT_EINVAL);
 	ck_assert_int_eq(cs_count(pid), 5); /* bad ones sent nothing */
 	cs_stop_all();
 }
@@ -118,36 +118,36 @@ START_TEST(test_owned_reply_errors)
 	struct cs_req rq = cs_req(CS_STOP_SHUTDOWN, 0);
 	ot_msg *m = (ot_msg *)&rq;
 	ot_reason why;
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, NULL,
-						&why),
-			 OT_ESERVERDIED);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, NULL, &why),
+	    OT_ESERVERDIED);
 	ck_assert_ptr_null(m);
 	gs_assert_kind(&why, OT_REASON_SHUTDOWN, "stop_shutdown");
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, NULL,
-						NULL),
-			 OT_ENOPROC);
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, sizeof rq, NULL,
-						NULL, NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, sizeof rq, &m, NULL, NULL),
+	    OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, sizeof rq, NULL, NULL, NULL),
+	    OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_call_msg(pid, NULL, 4, &m, NULL, NULL),
 			 OT_EINVAL);
 	/* sizes that would wrap (issue 15 item 2) */
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, SIZE_MAX, &m, NULL,
-						NULL),
-			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_call_msg(pid, &rq, SIZE_MAX - 7, &m,
-						NULL, NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, SIZE_MAX, &m, NULL, NULL),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg(pid, &rq, SIZE_MAX - 7, &m, NULL, NULL),
+	    OT_EINVAL);
 	char buf[8];
 	ck_assert_ot_err(ot_gen_server_call_opts(pid, &rq, SIZE_MAX - 7, buf,
 						 sizeof buf, NULL, NULL, NULL),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_call_msg_name("x", &rq, SIZE_MAX, &m,
-						     NULL, NULL),
-			 OT_ENOPROC);
-	ck_assert_ot_err(ot_gen_server_call_msg_name("x", &rq, 1, NULL, NULL,
-						     NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg_name("x", &rq, SIZE_MAX, &m, NULL, NULL),
+	    OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_gen_server_call_msg_name("x", &rq, 1, NULL, NULL, NULL),
+	    OT_EINVAL);
 	cs_stop_all();
 }
 END_TEST
@@ -170,9 +170,8 @@ START_TEST(test_calls_by_name)
 	char buf[64];
 	size_t n = 0;
 	ck_assert_ot_ok(ot_gen_server_cast_name("byname", "c", 1));
-	ck_assert_ot_ok(ot_gen_server_call_opts_name("byname", &rq, sizeof rq,
-						     buf, sizeof buf, &n, NULL,
-						     NULL));
+	ck_assert_ot_ok(ot_gen_server_call_opts_name(
+	    "byname", &rq, sizeof rq, buf, sizeof buf, &n, NULL, NULL));
 	ck_assert_uint_eq(n, 2);
 	ck_assert_ot_ok(ot_gen_server_replace_state_name("byname", bump, NULL,
 							 OT_INFINITY, NULL));
@@ -183,15 +182,15 @@ START_TEST(test_calls_by_name)
 
 	/* nobody has the name now */
 	ck_assert_ot_err(ot_gen_server_call_opts_name("byname", &rq, sizeof rq,
-						      buf, sizeof buf, &n,
-						      NULL, NULL),
+						      buf, sizeof buf, &n, NULL,
+						      NULL),
 			 OT_ENOPROC);
 	ck_assert_ot_err(
 	    ot_gen_server_get_state_name("byname", buf, sizeof buf, 5000),
 	    OT_ENOPROC);
-	ck_assert_ot_err(ot_gen_server_replace_state_name("byname", bump, NULL,
-							  5000, NULL),
-			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_gen_server_replace_state_name("byname", bump, NULL, 5000, NULL),
+	    OT_ENOPROC);
 	ck_assert_ot_err(ot_gen_server_stop_name("byname", NULL, 5000),
 			 OT_ENOPROC);
 	ck_assert_ot_ok(ot_gen_server_cast_name("byname", "c", 1));
@@ -200,8 +199,7 @@ START_TEST(test_calls_by_name)
 	ck_assert_ot_err(ot_gen_server_cast_name("", "c", 1), OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_cast_name("byname", "c", SIZE_MAX),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_cast_name("byname", NULL, 1),
-			 OT_EINVAL);
+	ck_assert_ot_err(ot_gen_server_cast_name("byname", NULL, 1), OT_EINVAL);
 	char longname[OT_NAME_MAX + 2];
 	memset(longname, 'a', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
@@ -220,17 +218,16 @@ START_TEST(test_multi_call)
 	ot_pid pid = cs_start("multi");
 	struct cs_req rq = cs_req(CS_ALIVE, 0);
 	ot_gs_multi_result res[2];
-	ck_assert_int_eq(ot_gen_server_multi_call("multi", &rq, sizeof rq, NULL,
-						  res, 2),
-			 1);
+	ck_assert_int_eq(
+	    ot_gen_server_multi_call("multi", &rq, sizeof rq, NULL, res, 2), 1);
 	ck_assert_ptr_null(res[0].node);
 	ck_assert_ot_ok(res[0].status);
 	ck_assert(cs_msg_is(res[0].reply, "ok"));
 	ot_msg_free(res[0].reply);
 	/* cap 0: the reply is freed for us */
-	ck_assert_int_eq(ot_gen_server_multi_call("multi", &rq, sizeof rq, NULL,
-						  NULL, 0),
-			 1);
+	ck_assert_int_eq(
+	    ot_gen_server_multi_call("multi", &rq, sizeof rq, NULL, NULL, 0),
+	    1);
 	/* a timeout: the node is a bad node, no late reply */
 	struct cs_req slow = cs_req(CS_DELAYED, 50);
 	ot_gs_multi_opts quick = {.timeout_ms = 5};
@@ -242,37 +239,37 @@ START_TEST(test_multi_call)
 	ck_assert_int_eq(cs_count(pid), 4);
 	cs_expect_empty_mailbox(0, "multi_call timeout");
 	/* nobody by that name */
-	ck_assert_int_eq(ot_gen_server_multi_call("nobody", &rq, sizeof rq,
-						  NULL, res, 1),
-			 1);
+	ck_assert_int_eq(
+	    ot_gen_server_multi_call("nobody", &rq, sizeof rq, NULL, res, 1),
+	    1);
 	ck_assert_ot_err(res[0].status, OT_ENOPROC);
 	ck_assert_ptr_null(res[0].reply);
 	/* the server dies during it */
 	struct cs_req stop = cs_req(CS_STOP_SHUTDOWN, 0);
-	ck_assert_int_eq(ot_gen_server_multi_call("multi", &stop, sizeof stop,
-						  NULL, res, 1),
-			 1);
+	ck_assert_int_eq(
+	    ot_gen_server_multi_call("multi", &stop, sizeof stop, NULL, res, 1),
+	    1);
 	ck_assert_ot_err(res[0].status, OT_ESERVERDIED);
 	gs_assert_kind(&res[0].reason, OT_REASON_SHUTDOWN, "multi stop");
 	/* bad arguments: nothing is called */
 	const char *nodes[] = {"a@b"};
 	ot_gs_multi_opts remote = {.nodes = nodes, .node_count = 1};
-	ck_assert_ot_err(ot_gen_server_multi_call("multi", &rq, sizeof rq,
-						  &remote, res, 1),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_multi_call("multi", &rq, sizeof rq, &remote, res, 1),
+	    OT_EINVAL);
 	ot_gs_multi_opts bad = {.timeout_ms = -7};
-	ck_assert_ot_err(ot_gen_server_multi_call("multi", &rq, sizeof rq, &bad,
-						  res, 1),
-			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_multi_call(NULL, &rq, sizeof rq, NULL,
-						  res, 1),
-			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_multi_call("multi", &rq, sizeof rq, NULL,
-						  NULL, 1),
-			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_multi_call("multi", &rq, SIZE_MAX, NULL,
-						  res, 1),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_multi_call("multi", &rq, sizeof rq, &bad, res, 1),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_multi_call(NULL, &rq, sizeof rq, NULL, res, 1),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_multi_call("multi", &rq, sizeof rq, NULL, NULL, 1),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_multi_call("multi", &rq, SIZE_MAX, NULL, res, 1),
+	    OT_EINVAL);
 	cs_stop_all();
 }
 END_TEST

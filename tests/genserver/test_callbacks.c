@@ -56,9 +56,9 @@ static void c_terminate(const ot_reason *reason, void *state)
 
 /* init, handle_call and terminate only. */
 static const ot_gen_server_callbacks bare_cb = {
-	.init = c_init,
-	.handle_call = c_call,
-	.terminate = c_terminate,
+    .init = c_init,
+    .handle_call = c_call,
+    .terminate = c_terminate,
 };
 
 static void assert_names(const ot_reason *r, const char *callback,
@@ -81,9 +81,12 @@ START_TEST(test_cast_without_handle_cast_stops)
 	ck_assert_ot_ok(ot_gen_server_cast(srv, "x", 1));
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "cast");
 	assert_names(&e.reason, "handle_cast", "terminate's reason");
-	ot_reason down = ot_test_expect_down(ref, 3000, "cast without handle_cast").reason;
+	ot_reason down =
+	    ot_test_expect_down(ref, 3000, "cast without handle_cast").reason;
 	assert_reason(&down, &e.reason, "cast without handle_cast");
-	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("handle_cast"), 2000, NULL, 0), "no report");
+	ck_assert_msg(
+	    ot_test_log_wait(OT_TEST_NEED("handle_cast"), 2000, NULL, 0),
+	    "no report");
 }
 END_TEST
 
@@ -112,8 +115,9 @@ START_TEST(test_info_without_handle_info_is_logged)
 	ot_pid srv = gs_start(&bare_cb, NULL);
 	int64_t v = 5;
 	ck_assert_ot_ok(ot_send(srv, T_INFO, &v, sizeof v));
-	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("handle_info"), 2000, NULL, 0),
-		      "no report of the unhandled info");
+	ck_assert_msg(
+	    ot_test_log_wait(OT_TEST_NEED("handle_info"), 2000, NULL, 0),
+	    "no report of the unhandled info");
 	char out[8];
 	ck_assert_ot_ok(ot_gen_server_call(srv, "ping", 5, out, sizeof out,
 					   NULL, scaled_ms(3000), NULL));
@@ -187,9 +191,9 @@ START_TEST(test_init_error_is_not_a_stop)
 	/* from a foreign thread, without a link */
 	ot_reason why;
 	memset(&why, 0, sizeof why);
-	ck_assert_ot_err(ot_gen_server_start(&bare_cb, (void *)&error, NULL,
-					     NULL, &why),
-			 OT_EINITERROR);
+	ck_assert_ot_err(
+	    ot_gen_server_start(&bare_cb, (void *)&error, NULL, NULL, &why),
+	    OT_EINITERROR);
 	assert_reason(&why, &want, "init's error (start)");
 
 	want = ot_reason_error(13, "init stops");
@@ -197,7 +201,9 @@ START_TEST(test_init_error_is_not_a_stop)
 	ck_assert_ot_err(r.rc, OT_EINITSTOP);
 	assert_reason(&r.why, &want, "init's stop");
 	ck_assert_int_eq(r.nmsgs, 0);
-	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("init stops"), 2000, NULL, 0), "init's stop: no report");
+	ck_assert_msg(
+	    ot_test_log_wait(OT_TEST_NEED("init stops"), 2000, NULL, 0),
+	    "init's stop: no report");
 	gs_expect_no_event(EV_TERMINATE, 20, "terminate after init");
 }
 END_TEST

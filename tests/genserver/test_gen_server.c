@@ -39,7 +39,6 @@
 
 #include <otter/gen_server.h>
 
-
 #include "faults.h"
 
 /* ---- tags ---------------------------------------------------------------- */
@@ -58,44 +57,44 @@ enum {
 	EV_BASE = 2000,
 	EV_INIT = EV_BASE, /* init ran */
 	EV_TERMINATE,	   /* terminate ran: .reason */
-	EV_INFO,	   /* handle_info got a message: .tag .from .size .data */
-	EV_CAST,	   /* handle_cast OP_EVENT: .n */
-	EV_CONTINUE,	   /* handle_continue: .n */
-	EV_SAVED,	   /* handle_call OP_SAVE kept .gsfrom */
-	EV_BLOCKED,	   /* handle_cast OP_BLOCK is waiting for g_release */
-	EV_REPLIED,	   /* handle_cast OP_REPLY_SAVED: .n = reply()'s rc */
-	EV_START_RESULT,   /* a starter's struct start_res */
-	EV_LATE_RESULT,	   /* a late_caller's struct late_res */
+	EV_INFO,	 /* handle_info got a message: .tag .from .size .data */
+	EV_CAST,	 /* handle_cast OP_EVENT: .n */
+	EV_CONTINUE,	 /* handle_continue: .n */
+	EV_SAVED,	 /* handle_call OP_SAVE kept .gsfrom */
+	EV_BLOCKED,	 /* handle_cast OP_BLOCK is waiting for g_release */
+	EV_REPLIED,	 /* handle_cast OP_REPLY_SAVED: .n = reply()'s rc */
+	EV_START_RESULT, /* a starter's struct start_res */
+	EV_LATE_RESULT,	 /* a late_caller's struct late_res */
 	EV_END,
 };
 
 /* Requests (struct req) for handle_call and handle_cast. */
 enum {
-	OP_ECHO = 1,	    /* call: reply n */
-	OP_INCR,	    /* counter += n; call: reply counter */
-	OP_SLEEP,	    /* call: sleep n ms, reply n */
-	OP_STOP_REPLY,	    /* call: stop with reason, reply "goodbye" */
-	OP_STOP,	    /* stop with reason, no reply */
-	OP_EXIT,	    /* call: ot_exit(reason) */
-	OP_CRASH,	    /* do_fault(fault) */
-	OP_DEFER_PROC,	    /* call: noreply; another process replies n */
-	OP_SAVE,	    /* call: noreply, keep from (EV_SAVED) */
-	OP_REPLY_SAVED,	    /* cast: reply n to the kept from */
-	OP_SELF,	    /* call: call/stop/get_state/call_name itself */
-	OP_BIG,		    /* call: reply n bytes from the state */
-	OP_TOUCH,	    /* call: touch TOUCH_BYTES of stack, reply */
-	OP_HIBERNATE,	    /* call: reply, then hibernate */
-	OP_TIMEOUT,	    /* call: reply with idle timeout n ms */
-	OP_CONTINUE,	    /* call: queue an info and a cast, reply, continue */
-	OP_CONTINUE_CRASH,  /* cast: noreply, continue that faults */
-	OP_CONTINUE_BAD,    /* cast: noreply, continue returns OT_GS_REPLY */
-	OP_BAD,		    /* return action n (not allowed there) */
-	OP_NOREPLY,	    /* call: never answered */
-	OP_LINK,	    /* call: reply ot_link(pid) */
-	OP_MONITOR,	    /* call: reply ot_monitor(pid) */
-	OP_EVENT,	    /* cast: EV_CAST with n */
-	OP_BLOCK,	    /* cast: EV_BLOCKED, wait for g_release; with n,
-			       continue with n */
+	OP_ECHO = 1,	   /* call: reply n */
+	OP_INCR,	   /* counter += n; call: reply counter */
+	OP_SLEEP,	   /* call: sleep n ms, reply n */
+	OP_STOP_REPLY,	   /* call: stop with reason, reply "goodbye" */
+	OP_STOP,	   /* stop with reason, no reply */
+	OP_EXIT,	   /* call: ot_exit(reason) */
+	OP_CRASH,	   /* do_fault(fault) */
+	OP_DEFER_PROC,	   /* call: noreply; another process replies n */
+	OP_SAVE,	   /* call: noreply, keep from (EV_SAVED) */
+	OP_REPLY_SAVED,	   /* cast: reply n to the kept from */
+	OP_SELF,	   /* call: call/stop/get_state/call_name itself */
+	OP_BIG,		   /* call: reply n bytes from the state */
+	OP_TOUCH,	   /* call: touch TOUCH_BYTES of stack, reply */
+	OP_HIBERNATE,	   /* call: reply, then hibernate */
+	OP_TIMEOUT,	   /* call: reply with idle timeout n ms */
+	OP_CONTINUE,	   /* call: queue an info and a cast, reply, continue */
+	OP_CONTINUE_CRASH, /* cast: noreply, continue that faults */
+	OP_CONTINUE_BAD,   /* cast: noreply, continue returns OT_GS_REPLY */
+	OP_BAD,		   /* return action n (not allowed there) */
+	OP_NOREPLY,	   /* call: never answered */
+	OP_LINK,	   /* call: reply ot_link(pid) */
+	OP_MONITOR,	   /* call: reply ot_monitor(pid) */
+	OP_EVENT,	   /* cast: EV_CAST with n */
+	OP_BLOCK,	   /* cast: EV_BLOCKED, wait for g_release; with n,
+			      continue with n */
 };
 
 /* What init does (struct cfg.init). */
@@ -165,10 +164,10 @@ struct st {
 static struct st g_pool[POOL_SIZE];
 static atomic_int g_pool_n;
 
-static ot_pid g_test;		  /* the test thread */
-static atomic_int g_release;	  /* ends an OP_BLOCK */
-static atomic_int g_inits;	  /* init calls */
-static atomic_int g_terminates;	  /* terminate calls */
+static ot_pid g_test;		     /* the test thread */
+static atomic_int g_release;	     /* ends an OP_BLOCK */
+static atomic_int g_inits;	     /* init calls */
+static atomic_int g_terminates;	     /* terminate calls */
 static _Atomic uint64_t g_last_init; /* pid of the last init that ran */
 static ot_gs_from g_saved_from;	     /* the last OP_SAVE's from ... */
 static atomic_int g_saved;	     /* ... set once it is there */
@@ -197,7 +196,6 @@ static atomic_int g_saved;	     /* ... set once it is there */
 		ck_assert_msg(ck_r_ == (want), "%s: %s, want %s", (what),      \
 			      ot_err_name(ck_r_), ot_err_name(want));          \
 	} while (0)
-
 
 /* ---- the server under test ----------------------------------------------- */
 
@@ -377,15 +375,15 @@ static ot_gs_ret ts_call(const void *request, size_t size, ot_gs_from from,
 		echo.op = OP_ECHO;
 		int64_t out;
 		char buf[64];
-		s->rcs[0] = ot_gen_server_call(ot_self(), &echo, sizeof(echo),
-					       &out, sizeof(out), NULL, 1000,
-					       NULL);
+		s->rcs[0] =
+		    ot_gen_server_call(ot_self(), &echo, sizeof(echo), &out,
+				       sizeof(out), NULL, 1000, NULL);
 		s->rcs[1] = ot_gen_server_stop(ot_self(), NULL, 1000);
-		s->rcs[2] = ot_gen_server_get_state(ot_self(), buf, sizeof(buf),
-						    1000);
-		s->rcs[3] = ot_gen_server_call_name(q.name, &echo, sizeof(echo),
-						    &out, sizeof(out), NULL,
-						    1000, NULL);
+		s->rcs[2] =
+		    ot_gen_server_get_state(ot_self(), buf, sizeof(buf), 1000);
+		s->rcs[3] =
+		    ot_gen_server_call_name(q.name, &echo, sizeof(echo), &out,
+					    sizeof(out), NULL, 1000, NULL);
 		return ot_gs_reply(s->rcs, sizeof(s->rcs));
 	}
 	case OP_BIG: {
@@ -568,13 +566,13 @@ static int ts_format(void *state, char *buf, size_t size)
 }
 
 static const ot_gen_server_callbacks ts_cb = {
-	.init = ts_init,
-	.handle_call = ts_call,
-	.handle_cast = ts_cast,
-	.handle_info = ts_info,
-	.handle_continue = ts_continue,
-	.terminate = ts_terminate,
-	.format_status = ts_format,
+    .init = ts_init,
+    .handle_call = ts_call,
+    .handle_cast = ts_cast,
+    .handle_info = ts_info,
+    .handle_continue = ts_continue,
+    .terminate = ts_terminate,
+    .format_status = ts_format,
 };
 
 /* ---- the test thread's side ---------------------------------------------- */
@@ -589,7 +587,8 @@ static bool match_from_tag(const ot_msg *m, void *arg)
 {
 	const struct match_arg *a = arg;
 	return ot_msg_tag(m) == a->tag &&
-	       (ot_pid_is_none(a->from) || ot_pid_equal(ot_msg_from(m), a->from));
+	       (ot_pid_is_none(a->from) ||
+		ot_pid_equal(ot_msg_from(m), a->from));
 }
 
 static bool match_any_event_from(const ot_msg *m, void *arg)
@@ -644,8 +643,7 @@ static struct ev expect_ev(uint64_t tag, ot_pid server, const char *what)
 	return expect_ev_within(tag, server, scaled_ms(3000), what);
 }
 
-static void expect_no_ev(uint64_t tag, ot_pid server, int ms,
-			 const char *what)
+static void expect_no_ev(uint64_t tag, ot_pid server, int ms, const char *what)
 {
 	struct match_arg ma = {.from = server, .tag = tag};
 	ot_msg *m;
@@ -662,8 +660,8 @@ static struct ev next_ev(ot_pid server, uint64_t *tag, const char *what)
 {
 	struct match_arg ma = {.from = server};
 	ot_msg *m;
-	int rc = ot_receive_match(match_any_event_from, &ma, &m,
-				  scaled_ms(3000));
+	int rc =
+	    ot_receive_match(match_any_event_from, &ma, &m, scaled_ms(3000));
 	ck_assert_msg(rc == 0, "%s: no event: %s", what, ot_err_name(rc));
 	*tag = ot_msg_tag(m);
 	return take_ev(m);
@@ -692,8 +690,6 @@ static void expect_no_info(uint64_t tag, ot_pid server, int ms,
 			     (unsigned long long)tag);
 	}
 }
-
-
 
 /* Nothing at all is (or arrives within a moment) in the caller's
  * mailbox. */
@@ -742,8 +738,8 @@ static ot_gen_server_opts mkopts(const char *name)
 	return o;
 }
 
-static ot_pid start_with(const ot_gen_server_callbacks *cb,
-			 const struct cfg *c, const ot_gen_server_opts *o)
+static ot_pid start_with(const ot_gen_server_callbacks *cb, const struct cfg *c,
+			 const ot_gen_server_opts *o)
 {
 	ot_pid p = OT_PID_NONE;
 	ot_reason why;
@@ -884,8 +880,7 @@ static void starter_proc(void *arg)
 	void *cfg = (void *)&shared->cfg;
 	r.rc = a.link ? ot_gen_server_start_link(&ts_cb, cfg, &o, &r.pid,
 						 &r.reason)
-		      : ot_gen_server_start(&ts_cb, cfg, &o, &r.pid,
-					    &r.reason);
+		      : ot_gen_server_start(&ts_cb, cfg, &o, &r.pid, &r.reason);
 	r.elapsed_ms = now_ms() - t0;
 	ot_pid srv = {atomic_load(&g_last_init)};
 	r.alive_at_return = !ot_pid_is_none(srv) && ot_is_alive(srv);
@@ -933,8 +928,8 @@ static struct start_res run_starter(const struct starter *a, ot_pid *pid,
 	ck_assert_ot_ok(ot_spawn(starter_proc, (void *)a, &so, pid));
 	struct match_arg ma = {.from = *pid, .ref = *ref};
 	ot_msg *m;
-	int rc = ot_receive_match(match_result_or_down, &ma, &m,
-				  scaled_ms(5000));
+	int rc =
+	    ot_receive_match(match_result_or_down, &ma, &m, scaled_ms(5000));
 	ck_assert_msg(rc == 0, "no result from the starter: %s",
 		      ot_err_name(rc));
 	const ot_down_info *d = ot_msg_down(m);
@@ -1010,10 +1005,10 @@ enum { SC_TRAP_LINK, SC_LINK, SC_NOLINK, SC_FOREIGN_LINK, SC_CALLERS };
 START_TEST(test_start_failure)
 {
 	int mode = _i / SC_CALLERS, caller = _i % SC_CALLERS;
-	static const char *const mode_names[] = {"ignore", "stop", "bad result"};
+	static const char *const mode_names[] = {"ignore", "stop",
+						 "bad result"};
 	static const char *const caller_names[] = {
-		"trapping start_link", "start_link", "start",
-		"foreign start_link"};
+	    "trapping start_link", "start_link", "start", "foreign start_link"};
 	char what[96];
 	snprintf(what, sizeof(what), "%s, %s", mode_names[mode],
 		 caller_names[caller]);
@@ -1077,10 +1072,11 @@ START_TEST(test_start_failure)
 	ck_assert_msg(r.whereis_rc == OT_ENOTREG,
 		      "%s: whereis after start: %s, want OT_ENOTREG", what,
 		      ot_err_name(r.whereis_rc));
-	ck_assert_msg(r.nmsgs == 0,
-		      "%s: the caller got a message (tag %#llx) from the failed "
-		      "start",
-		      what, (unsigned long long)r.tags[0]);
+	ck_assert_msg(
+	    r.nmsgs == 0,
+	    "%s: the caller got a message (tag %#llx) from the failed "
+	    "start",
+	    what, (unsigned long long)r.tags[0]);
 	/* init failed: terminate has nothing to run on (as in OTP) */
 	ck_assert_msg(atomic_load(&g_terminates) == 0,
 		      "%s: terminate ran after init failed", what);
@@ -1294,8 +1290,8 @@ START_TEST(test_call_timeout_late_reply_process)
 	ck_assert_ot_ok(ot_spawn(late_caller, NULL, NULL, &c));
 	struct match_arg ma = {.from = c, .tag = EV_LATE_RESULT};
 	ot_msg *m;
-	ck_assert_ot_ok(ot_receive_match(match_from_tag, &ma, &m,
-					 scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_receive_match(match_from_tag, &ma, &m, scaled_ms(3000)));
 	struct late_res r;
 	ck_assert_uint_eq(ot_msg_size(m), sizeof(r));
 	memcpy(&r, ot_msg_data(m), sizeof(r));
@@ -1467,9 +1463,9 @@ START_TEST(test_call_dead_pid_and_unknown_name)
 	ck_assert_ot_err(ot_gen_server_stop(srv, NULL, scaled_ms(3000)),
 			 OT_ENOPROC);
 	char buf[32];
-	ck_assert_ot_err(ot_gen_server_get_state(srv, buf, sizeof(buf),
-						 scaled_ms(3000)),
-			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_gen_server_get_state(srv, buf, sizeof(buf), scaled_ms(3000)),
+	    OT_ENOPROC);
 	struct req q = mkreq(OP_EVENT, 1);
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof(q)));
 
@@ -1532,9 +1528,8 @@ START_TEST(test_reply_too_big)
 
 	q = mkreq(OP_BIG, BIG_SIZE);
 	static unsigned char big[BIG_SIZE];
-	ck_assert_ot_ok(ot_gen_server_call(srv, &q, sizeof(q), big,
-					   sizeof(big), &rs, scaled_ms(3000),
-					   NULL));
+	ck_assert_ot_ok(ot_gen_server_call(srv, &q, sizeof(q), big, sizeof(big),
+					   &rs, scaled_ms(3000), NULL));
 	ck_assert_uint_eq(rs, BIG_SIZE);
 	for (size_t i = 0; i < BIG_SIZE; i++)
 		ck_assert_uint_eq(big[i], (unsigned char)(i * 7 + 3));
@@ -1639,8 +1634,7 @@ START_TEST(test_call_timeout_race)
 	}
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(
-			pthread_create(&th[i], NULL, race_thread, &rs[i + 1]),
-			0);
+		    pthread_create(&th[i], NULL, race_thread, &rs[i + 1]), 0);
 	race_calls(&rs[0]);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
@@ -1752,9 +1746,9 @@ static void *thr_calls(void *arg)
 		struct req q = mkreq(OP_INCR, 1);
 		int64_t out = 0;
 		size_t rs = 0;
-		int rc = ot_gen_server_call(t->srv, &q, sizeof(q), &out,
-					    sizeof(out), &rs, scaled_ms(5000),
-					    NULL);
+		int rc =
+		    ot_gen_server_call(t->srv, &q, sizeof(q), &out, sizeof(out),
+				       &rs, scaled_ms(5000), NULL);
 		if (rc != 0) {
 			if (!t->first_rc)
 				t->first_rc = rc;
@@ -1917,8 +1911,8 @@ START_TEST(test_missing_optional_callbacks)
 					   NULL));
 	ck_assert_int_eq(out, 5);
 	char buf[64];
-	ck_assert_ot_ok(ot_gen_server_get_state(srv, buf, sizeof(buf),
-						scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_gen_server_get_state(srv, buf, sizeof(buf), scaled_ms(3000)));
 	ck_assert_str_eq(buf, "<state>");
 	ck_assert(ot_is_alive(srv));
 	stop_ok(srv);
@@ -1989,7 +1983,8 @@ START_TEST(test_continue_before_queued_from_others)
 	const uint64_t tags[] = {EV_CONTINUE, EV_INFO, EV_CAST};
 	const int64_t ns[] = {9, 0, 6};
 	const uint64_t infos[] = {0, T_INFO, 0};
-	expect_order(srv, tags, ns, infos, 3, "continue before others' messages");
+	expect_order(srv, tags, ns, infos, 3,
+		     "continue before others' messages");
 	stop_ok(srv);
 }
 END_TEST
@@ -2004,7 +1999,8 @@ START_TEST(test_idle_timeout)
 	struct ev e = expect_info(OT_GS_TAG_TIMEOUT, srv, scaled_ms(3000),
 				  "idle timeout");
 	int64_t dt = now_ms() - t0;
-	ck_assert_msg(dt >= 25, "the timeout came after %lld ms", (long long)dt);
+	ck_assert_msg(dt >= 25, "the timeout came after %lld ms",
+		      (long long)dt);
 	assert_pid(e.from, srv, "timeout sender");
 	ck_assert_uint_eq(e.size, 0);
 	/* once only */
@@ -2076,10 +2072,11 @@ START_TEST(test_hibernate_lowers_rss)
 		after = touched_resident();
 		drop = before - after;
 	} while (drop < 100 * 1024 && now_ms() < deadline);
-	ck_assert_msg(drop >= 100 * 1024 || ot_test_under_valgrind(),
-		      "hibernate: resident stack %ld KiB -> %ld KiB, dropped %ld "
-		      "KiB, want >= 100 KiB",
-		      before / 1024, after / 1024, drop / 1024);
+	ck_assert_msg(
+	    drop >= 100 * 1024 || ot_test_under_valgrind(),
+	    "hibernate: resident stack %ld KiB -> %ld KiB, dropped %ld "
+	    "KiB, want >= 100 KiB",
+	    before / 1024, after / 1024, drop / 1024);
 	/* it wakes up with its state */
 	ck_assert_int_eq(call_n(srv, OP_INCR, 1), 8);
 	ck_assert_int_eq(call_n(srv, OP_TOUCH, 3), 3);
@@ -2207,12 +2204,12 @@ START_TEST(test_get_state)
 	ot_pid srv = start_plain();
 	ck_assert_int_eq(call_n(srv, OP_INCR, 42), 42);
 	char buf[64];
-	ck_assert_ot_ok(ot_gen_server_get_state(srv, buf, sizeof(buf),
-						scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_gen_server_get_state(srv, buf, sizeof(buf), scaled_ms(3000)));
 	ck_assert_str_eq(buf, "counter=42");
 	cast_req(srv, mkreq(OP_INCR, 8));
-	ck_assert_ot_ok(ot_gen_server_get_state(srv, buf, sizeof(buf),
-						scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_gen_server_get_state(srv, buf, sizeof(buf), scaled_ms(3000)));
 	ck_assert_str_eq(buf, "counter=50");
 	stop_ok(srv);
 }
@@ -2267,7 +2264,8 @@ START_TEST(test_bad_input)
 	ot_gen_server_callbacks no_init = ts_cb;
 	no_init.init = NULL;
 	ot_pid p;
-	ck_assert_ot_err(ot_gen_server_start(NULL, &c, &o, &p, NULL), OT_EINVAL);
+	ck_assert_ot_err(ot_gen_server_start(NULL, &c, &o, &p, NULL),
+			 OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_start_link(NULL, &c, &o, &p, NULL),
 			 OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_start(&no_init, &c, &o, &p, NULL),
@@ -2331,15 +2329,21 @@ END_TEST
 
 /* A result a callback may not return stops the server with an error
  * reason. Loop: where. */
-enum { BR_CAST_REPLY, BR_CALL_ZERO, BR_CALL_IGNORE, BR_INFO_OK,
-       BR_CONTINUE_REPLY, BR_COUNT };
+enum {
+	BR_CAST_REPLY,
+	BR_CALL_ZERO,
+	BR_CALL_IGNORE,
+	BR_INFO_OK,
+	BR_CONTINUE_REPLY,
+	BR_COUNT
+};
 
 START_TEST(test_bad_callback_result)
 {
 	static const char *const names[] = {
-		"OT_GS_REPLY from handle_cast", "action 0 from handle_call",
-		"OT_GS_IGNORE from handle_call", "OT_GS_OK from handle_info",
-		"OT_GS_REPLY from handle_continue"};
+	    "OT_GS_REPLY from handle_cast", "action 0 from handle_call",
+	    "OT_GS_IGNORE from handle_call", "OT_GS_OK from handle_info",
+	    "OT_GS_REPLY from handle_continue"};
 	const char *what = names[_i];
 	ot_pid srv = start_quiet();
 	ot_ref ref = ot_test_monitor(srv);
@@ -2351,9 +2355,8 @@ START_TEST(test_bad_callback_result)
 	case BR_CALL_ZERO:
 	case BR_CALL_IGNORE:
 		assert_rc(call_err(srv,
-				   mkreq(OP_BAD, _i == BR_CALL_ZERO
-							 ? 0
-							 : OT_GS_IGNORE),
+				   mkreq(OP_BAD,
+					 _i == BR_CALL_ZERO ? 0 : OT_GS_IGNORE),
 				   scaled_ms(3000), &why),
 			  OT_ESERVERDIED, what);
 		assert_reason_kind(&why, OT_REASON_ERROR, what);
@@ -2390,7 +2393,8 @@ START_TEST(test_call_without_handle_call)
 	ot_reason_format(&why, text, sizeof(text));
 	ck_assert_msg(!ot_reason_is_clean(&why),
 		      "call without handle_call: reason %s", text);
-	ot_down_info d = ot_test_expect_down(ref, 3000, "call without handle_call");
+	ot_down_info d =
+	    ot_test_expect_down(ref, 3000, "call without handle_call");
 	assert_reason(&d.reason, &why, "call without handle_call");
 }
 END_TEST
@@ -2474,9 +2478,9 @@ START_TEST(test_crash_in_callback)
 		ot_test_check_crash(&why, fault, what);
 		struct ev e = expect_ev(EV_INIT, OT_PID_NONE, what);
 		assert_pid(e.server, srv, what);
-		ck_assert_msg(!alive,
-			      "%s: the server is still alive when start returns",
-			      what);
+		ck_assert_msg(
+		    !alive, "%s: the server is still alive when start returns",
+		    what);
 		ck_assert_msg(wrc == OT_ENOTREG,
 			      "%s: its name is still registered when start "
 			      "returns",
@@ -2533,10 +2537,10 @@ END_TEST
 START_TEST(test_crash_in_init_start_link)
 {
 	static const char *const whats[] = {
-		"NULL write in init, trapping start_link",
-		"NULL write in init, start_link",
-		"overflow in init, trapping start_link",
-		"overflow in init, start_link"};
+	    "NULL write in init, trapping start_link",
+	    "NULL write in init, start_link",
+	    "overflow in init, trapping start_link",
+	    "overflow in init, start_link"};
 	const char *what = whats[_i];
 	enum fault fault = _i < 2 ? F_NULL_WRITE : F_OVERFLOW;
 	struct starter a;
@@ -2600,11 +2604,13 @@ START_TEST(test_crash_in_terminate_gives_its_reason)
 	cast_req(srv, q);
 	struct ev e = expect_ev(EV_TERMINATE, srv, "terminate (stop)");
 	assert_reason(&e.reason, &q.reason, "terminate (stop)");
-	ot_down_info d = ot_test_expect_down(ref, 3000, "crash in terminate after stop");
+	ot_down_info d =
+	    ot_test_expect_down(ref, 3000, "crash in terminate after stop");
 	ck_assert_msg(atomic_load(&g_terminates) == 1,
 		      "crash in terminate after stop: terminate ran %d times",
 		      atomic_load(&g_terminates));
-	ot_test_check_crash(&d.reason, F_NULL_WRITE, "crash in terminate after stop");
+	ot_test_check_crash(&d.reason, F_NULL_WRITE,
+			    "crash in terminate after stop");
 
 	/* a crash in handle_info, then in terminate */
 	srv = start_cfg(&c, NULL);
@@ -2614,10 +2620,12 @@ START_TEST(test_crash_in_terminate_gives_its_reason)
 	e = expect_ev(EV_TERMINATE, srv, "terminate (crash)");
 	ot_test_check_crash(&e.reason, F_DIV_ZERO, "terminate (crash)");
 	d = ot_test_expect_down(ref, 3000, "crash in terminate after a crash");
-	ck_assert_msg(atomic_load(&g_terminates) == 2,
-		      "crash in terminate after a crash: terminate ran %d times",
-		      atomic_load(&g_terminates) - 1);
-	ot_test_check_crash(&d.reason, F_NULL_WRITE, "crash in terminate after a crash");
+	ck_assert_msg(
+	    atomic_load(&g_terminates) == 2,
+	    "crash in terminate after a crash: terminate ran %d times",
+	    atomic_load(&g_terminates) - 1);
+	ot_test_check_crash(&d.reason, F_NULL_WRITE,
+			    "crash in terminate after a crash");
 
 	/* a crash in handle_call, then in terminate: the caller sees the
 	 * second, the one the server ended with */
@@ -2628,7 +2636,7 @@ START_TEST(test_crash_in_terminate_gives_its_reason)
 	assert_rc(call_err(srv, q, scaled_ms(3000), &why), OT_ESERVERDIED,
 		  "abort in handle_call, crash in terminate");
 	ot_test_check_crash(&why, F_NULL_WRITE,
-		    "abort in handle_call, crash in terminate");
+			    "abort in handle_call, crash in terminate");
 }
 END_TEST
 
@@ -2651,7 +2659,8 @@ START_TEST(test_crash_report)
 	       now_ms() < deadline)
 		ot_sleep(2);
 	ck_assert_msg(ot_test_log_contains("gs_reporter"),
-		      "no report names the server (%d reports)", ot_test_log_count());
+		      "no report names the server (%d reports)",
+		      ot_test_log_count());
 	ck_assert_msg(ot_test_log_contains("counter=7"),
 		      "no report has the state from format_status (%d reports)",
 		      ot_test_log_count());

@@ -12,7 +12,7 @@
 #include "gs_test.h"
 
 #define BACKLOG 10000
-#define T_JUNK 7
+#define T_JUNK	7
 
 static ot_gs_ret echo_call(const void *req, size_t size, ot_gs_from from,
 			   void **state)
@@ -60,14 +60,14 @@ static ot_gs_ret count_call(const void *req, size_t size, ot_gs_from from,
 }
 
 static const ot_gen_server_callbacks echo_cb = {
-	.init = echo_init,
-	.handle_call = echo_call,
+    .init = echo_init,
+    .handle_call = echo_call,
 };
 
 static const ot_gen_server_callbacks slow_cb = {
-	.init = echo_init,
-	.handle_call = count_call,
-	.handle_cast = slow_cast,
+    .init = echo_init,
+    .handle_call = count_call,
+    .handle_cast = slow_cast,
 };
 
 static void queue_backlog(void)
@@ -188,11 +188,13 @@ START_TEST(test_server_killed_past_limit)
 	cast_n(s, 0, 1);
 	wait_busy(s);
 	cast_n(s, 1, 4);
-	ot_reason r = ot_test_expect_down(ref, 5000, "killed by its limit").reason;
+	ot_reason r =
+	    ot_test_expect_down(ref, 5000, "killed by its limit").reason;
 	gs_assert_kind(&r, OT_REASON_ERROR, "mailbox limit");
 	ck_assert_int_eq(r.code, OT_ELIMIT);
 	ck_assert_str_eq(r.text, OT_MAILBOX_LIMIT_TEXT);
-	ck_assert(ot_test_log_wait(OT_TEST_NEED("mailbox_limit"), 3000, NULL, 0));
+	ck_assert(
+	    ot_test_log_wait(OT_TEST_NEED("mailbox_limit"), 3000, NULL, 0));
 }
 END_TEST
 

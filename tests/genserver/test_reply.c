@@ -18,8 +18,16 @@
 /* The tags a gen_server exchanges (a fake server below speaks them). */
 #include "../../src/genserver/protocol.h"
 
-enum { OP_SMALL = 1, OP_LARGE, OP_STOP_SMALL, OP_STOP_LARGE, OP_TWICE,
-       OP_BY_HAND, OP_NULL_REPLY, OP_HUGE_REPLY };
+enum {
+	OP_SMALL = 1,
+	OP_LARGE,
+	OP_STOP_SMALL,
+	OP_STOP_LARGE,
+	OP_TWICE,
+	OP_BY_HAND,
+	OP_NULL_REPLY,
+	OP_HUGE_REPLY
+};
 enum { EV_RESULT = GS_EV_BASE };
 
 #define LARGE 3000
@@ -117,8 +125,8 @@ static ot_gs_ret r_call(const void *request, size_t size, ot_gs_from from,
 }
 
 static const ot_gen_server_callbacks r_cb = {
-	.init = r_init,
-	.handle_call = r_call,
+    .init = r_init,
+    .handle_call = r_call,
 };
 
 static int call(ot_pid srv, int op, int64_t n, void *out, size_t cap,
@@ -145,7 +153,8 @@ START_TEST(test_reply_from_local_variable)
 		ck_assert_uint_eq(got, LARGE);
 		ck_assert_msg(filled(out, LARGE, n),
 			      "large reply %lld corrupted", (long long)n);
-		ck_assert_ot_ok(call(srv, OP_BY_HAND, n, out, sizeof out, &got));
+		ck_assert_ot_ok(
+		    call(srv, OP_BY_HAND, n, out, sizeof out, &got));
 		ck_assert_uint_eq(got, sizeof by_hand);
 		ck_assert_msg(filled(out, sizeof by_hand, n),
 			      "reply by hand %lld corrupted", (long long)n);
@@ -164,16 +173,16 @@ START_TEST(test_stop_reply_from_local_variable)
 		ot_ref ref = ot_test_monitor(srv);
 		int64_t v = 0;
 		size_t got = 0;
-		ck_assert_ot_ok(call(srv, OP_STOP_SMALL, n * 1000 + 7, &v,
-				     sizeof v, &got));
+		ck_assert_ot_ok(
+		    call(srv, OP_STOP_SMALL, n * 1000 + 7, &v, sizeof v, &got));
 		ck_assert_uint_eq(got, sizeof v);
 		ck_assert_int_eq(v, n * 1000 + 7);
 		ot_test_expect_down(ref, 3000, "stop_reply").reason;
 
 		srv = gs_start(&r_cb, NULL);
 		ref = ot_test_monitor(srv);
-		ck_assert_ot_ok(call(srv, OP_STOP_LARGE, n, out, sizeof out,
-				     &got));
+		ck_assert_ot_ok(
+		    call(srv, OP_STOP_LARGE, n, out, sizeof out, &got));
 		ck_assert_uint_eq(got, LARGE);
 		ck_assert_msg(filled(out, LARGE, n), "large stop reply %lld",
 			      (long long)n);
@@ -198,7 +207,7 @@ START_TEST(test_bad_reply_to_builder)
 						    scaled_ms(3000), &why),
 				 OT_ESERVERDIED);
 		ck_assert_msg(why.kind == OT_REASON_ERROR &&
-				      why.code == OT_EINVAL,
+				  why.code == OT_EINVAL,
 			      "bad reply %d: not an OT_EINVAL stop", i);
 	}
 	/* and the builders themselves, outside any server */
@@ -218,8 +227,8 @@ END_TEST
 struct twice_result {
 	int rc;
 	char reply[8];
-	size_t queued;	 /* message_queue_len right after the call */
-	int receive_rc;	 /* a receive that must find nothing */
+	size_t queued;	/* message_queue_len right after the call */
+	int receive_rc; /* a receive that must find nothing */
 };
 
 /* The caller is a process: with one scheduler it runs only once the
@@ -256,8 +265,8 @@ START_TEST(test_second_reply_never_left_behind)
 	for (int i = 0; i < 20; i++) {
 		ck_assert_ot_ok(ot_spawn(twice_caller, &srv, NULL, NULL));
 		ot_msg *m = NULL;
-		ck_assert_ot_ok(ot_receive_match(is_result, NULL, &m,
-						 scaled_ms(5000)));
+		ck_assert_ot_ok(
+		    ot_receive_match(is_result, NULL, &m, scaled_ms(5000)));
 		struct twice_result r;
 		memcpy(&r, ot_msg_data(m), sizeof r);
 		ot_msg_free(m);
@@ -309,8 +318,8 @@ START_TEST(test_get_state_empty_reply)
 	memset(&g, 'x', sizeof g);
 	ot_pid srv;
 	ck_assert_ot_ok(ot_spawn(empty_state_server, NULL, NULL, &srv));
-	ck_assert_ot_ok(ot_gen_server_get_state(srv, g.buf, sizeof g.buf,
-						scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_gen_server_get_state(srv, g.buf, sizeof g.buf, scaled_ms(3000)));
 	ck_assert_int_eq(g.buf[0], '\0');
 	for (size_t i = 0; i < sizeof g.before; i++)
 		ck_assert_int_eq(g.before[i], 'x');

@@ -38,8 +38,8 @@ static ot_gs_ret r_cast(const void *request, size_t size, void **state)
 
 /* No handle_info: a stray message is logged and dropped. */
 static const ot_gen_server_callbacks r_cb = {
-	.init = r_init,
-	.handle_cast = r_cast,
+    .init = r_init,
+    .handle_cast = r_cast,
 };
 
 /* ---- a logger of records ------------------------------------------------- */
@@ -108,7 +108,8 @@ START_TEST(test_crash_is_a_server_error)
 	ot_ref ref = ot_test_monitor(srv);
 	int op = OP_CRASH;
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &op, sizeof op));
-	ot_reason down = ot_test_expect_down(ref, 3000, "a crash in handle_cast").reason;
+	ot_reason down =
+	    ot_test_expect_down(ref, 3000, "a crash in handle_cast").reason;
 	gs_assert_kind(&down, OT_REASON_CRASH, "the DOWN");
 	struct seen s = expect_record("a crash in handle_cast");
 	ot_set_report_logger(NULL, NULL);

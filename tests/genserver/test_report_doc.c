@@ -44,9 +44,9 @@ static int status(void *state, char *buf, size_t size)
 }
 
 static const ot_gen_server_callbacks counter = {
-	.init = init_counter,
-	.handle_call = call_crash,
-	.format_status = status,
+    .init = init_counter,
+    .handle_call = call_crash,
+    .format_status = status,
 };
 
 /* Every pid (<a.b.c>) in s becomes <PID>, in place. */

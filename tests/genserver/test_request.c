@@ -26,8 +26,8 @@ static void add_op(ot_gs_reqids *c, ot_pid server, int op, int delay_ms,
 		   uint64_t label)
 {
 	struct cs_req rq = cs_req(op, delay_ms);
-	ck_assert_ot_ok(ot_gen_server_send_request_add(server, &rq, sizeof rq,
-						       label, c));
+	ck_assert_ot_ok(
+	    ot_gen_server_send_request_add(server, &rq, sizeof rq, label, c));
 }
 
 /* The wait (or receive) call returned rc with the reply m: it is text. */
@@ -82,10 +82,10 @@ START_TEST(test_send_request)
 	/* two requests at once, answered in their order */
 	ot_gs_request r1 = send_op(pid, CS_DELAYED, 20);
 	ot_gs_request r2 = send_op(pid, CS_ALIVE, 0);
-	expect_reply(ot_gen_server_wait_response(&r1, OT_INFINITY, &m, NULL),
-		     m, "delayed", "first");
-	expect_reply(ot_gen_server_wait_response(&r2, OT_INFINITY, &m, NULL),
-		     m, "ok", "second");
+	expect_reply(ot_gen_server_wait_response(&r1, OT_INFINITY, &m, NULL), m,
+		     "delayed", "first");
+	expect_reply(ot_gen_server_wait_response(&r2, OT_INFINITY, &m, NULL), m,
+		     "ok", "second");
 
 	/* timeout: wait_response leaves it pending */
 	r = send_op(pid, CS_DELAYED, 50);
@@ -109,9 +109,9 @@ START_TEST(test_send_request)
 	r = send_op(pid, CS_ALIVE, 0);
 	ck_assert_ot_err(ot_gen_server_wait_response(&r, OT_INFINITY, &m, &why),
 			 OT_ENOPROC);
-	ck_assert_ot_err(ot_gen_server_send_request_name("my_test_name", &rq,
-							 sizeof rq, &r),
-			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_gen_server_send_request_name("my_test_name", &rq, sizeof rq, &r),
+	    OT_ENOPROC);
 	ck_assert_uint_eq(r.alias, 0);
 	cs_expect_empty_mailbox(0, "send_request");
 	cs_stop_all();
@@ -199,15 +199,15 @@ START_TEST(test_reqids_receive)
 	const uint64_t order[] = {2, 3, 1};
 	for (int i = 0; i < 3; i++) {
 		label = 0;
-		expect_reply(ot_gs_reqids_receive_response(&c, 5000, &m, &label,
-							   NULL),
-			     m, "delayed", "collection");
+		expect_reply(
+		    ot_gs_reqids_receive_response(&c, 5000, &m, &label, NULL),
+		    m, "delayed", "collection");
 		ck_assert_uint_eq(label, order[i]);
 		ck_assert_uint_eq(ot_gs_reqids_size(&c), 2 - (size_t)i);
 	}
-	ck_assert_ot_err(ot_gs_reqids_receive_response(&c, 5000, &m, &label,
-						       NULL),
-			 OT_ENOREQUEST);
+	ck_assert_ot_err(
+	    ot_gs_reqids_receive_response(&c, 5000, &m, &label, NULL),
+	    OT_ENOREQUEST);
 	expect_reply(ot_gen_server_receive_response(&r0, OT_INFINITY, &m, NULL),
 		     m, "ok", "started_p");
 	ot_gs_reqids_free(&c);
@@ -226,10 +226,10 @@ START_TEST(test_reqids_receive_timeout)
 	ot_msg *m = NULL;
 	uint64_t label = 0;
 	int64_t deadline = ot_monotonic_ms() + 100;
-	expect_reply(ot_gs_reqids_receive_response(
-			 &c, (int)(deadline - ot_monotonic_ms()), &m, &label,
-			 NULL),
-		     m, "delayed", "req2");
+	expect_reply(
+	    ot_gs_reqids_receive_response(
+		&c, (int)(deadline - ot_monotonic_ms()), &m, &label, NULL),
+	    m, "delayed", "req2");
 	ck_assert_uint_eq(label, 2);
 	int64_t left = deadline - ot_monotonic_ms();
 	ck_assert_ot_err(ot_gs_reqids_receive_response(
@@ -263,19 +263,19 @@ START_TEST(test_reqids_receive_error)
 	add_op(&c, p2, CS_STOP_SHUTDOWN, 0, 2);
 	add_op(&c, p3, CS_DELAYED, 50, 3);
 	ck_assert_uint_eq(ot_gs_reqids_size(&c), 3);
-	ck_assert_ot_err(ot_gs_reqids_receive_response(&c, 2000, &m, &label,
-						       &why),
-			 OT_ESERVERDIED);
+	ck_assert_ot_err(
+	    ot_gs_reqids_receive_response(&c, 2000, &m, &label, &why),
+	    OT_ESERVERDIED);
 	ck_assert_uint_eq(label, 2);
 	gs_assert_kind(&why, OT_REASON_SHUTDOWN, "stop_shutdown");
 	ck_assert_ptr_null(m);
-	expect_reply(ot_gs_reqids_receive_response(&c, OT_INFINITY, &m, &label,
-						   NULL),
-		     m, "delayed", "req3");
+	expect_reply(
+	    ot_gs_reqids_receive_response(&c, OT_INFINITY, &m, &label, NULL), m,
+	    "delayed", "req3");
 	ck_assert_uint_eq(label, 3);
-	expect_reply(ot_gs_reqids_receive_response(&c, OT_INFINITY, &m, &label,
-						   NULL),
-		     m, "delayed", "req1");
+	expect_reply(
+	    ot_gs_reqids_receive_response(&c, OT_INFINITY, &m, &label, NULL), m,
+	    "delayed", "req1");
 	ck_assert_uint_eq(label, 1);
 	ot_gs_reqids_free(&c);
 	cs_expect_empty_mailbox(0, "collection error");
@@ -364,9 +364,9 @@ START_TEST(test_reqids_free_abandons)
 	add_op(&c, p1, CS_ALIVE, 0, 7);
 	ot_msg *m = NULL;
 	uint64_t label = 0;
-	expect_reply(ot_gs_reqids_receive_response(&c, OT_INFINITY, &m, &label,
-						   NULL),
-		     m, "ok", "reused");
+	expect_reply(
+	    ot_gs_reqids_receive_response(&c, OT_INFINITY, &m, &label, NULL), m,
+	    "ok", "reused");
 	ck_assert_uint_eq(label, 7);
 	ot_gs_reqids_free(&c);
 	ot_gs_reqids_free(NULL);
@@ -392,9 +392,9 @@ START_TEST(test_request_limit)
 	    OT_ELIMIT);
 	ck_assert_uint_eq(ot_gs_reqids_size(&c), OT_ALIAS_MAX);
 	ot_msg *m = NULL;
-	expect_reply(ot_gs_reqids_wait_response(&c, OT_INFINITY, &m, NULL,
-						NULL),
-		     m, "ok", "one answered");
+	expect_reply(
+	    ot_gs_reqids_wait_response(&c, OT_INFINITY, &m, NULL, NULL), m,
+	    "ok", "one answered");
 	add_op(&c, pid, CS_ALIVE, 0, 9);
 	ot_gs_reqids_free(&c);
 	cs_expect_empty_mailbox(0, "limit");
@@ -433,8 +433,7 @@ START_TEST(test_request_bad_arguments)
 			 OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_send_request(pid, "x", SIZE_MAX, &r),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_send_request(pid, "x", SIZE_MAX - 7,
-						    &r),
+	ck_assert_ot_err(ot_gen_server_send_request(pid, "x", SIZE_MAX - 7, &r),
 			 OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_send_request(OT_PID_NONE, "x", 1, &r),
 			 OT_EINVAL);
@@ -462,9 +461,9 @@ START_TEST(test_request_bad_arguments)
 	ck_assert_ot_err(ot_gs_reqids_add(&c, &r, 0), OT_ENOREQUEST);
 	ck_assert_ot_err(ot_gen_server_send_request_add(pid, "x", 1, 0, NULL),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_send_request_add(pid, "x", SIZE_MAX, 0,
-							&c),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_send_request_add(pid, "x", SIZE_MAX, 0, &c),
+	    OT_EINVAL);
 	ck_assert_uint_eq(ot_gs_reqids_size(&c), 0);
 	ck_assert_uint_eq(ot_gs_reqids_size(NULL), 0);
 	ck_assert_ot_err(ot_gs_reqids_to_list(NULL, NULL, NULL, 0), OT_EINVAL);
@@ -473,8 +472,7 @@ START_TEST(test_request_bad_arguments)
 			 OT_EINVAL);
 	ck_assert_ot_err(ot_gs_reqids_wait_response(&c, 0, NULL, NULL, NULL),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_gs_reqids_receive_response(NULL, 0, &m, NULL,
-						       NULL),
+	ck_assert_ot_err(ot_gs_reqids_receive_response(NULL, 0, &m, NULL, NULL),
 			 OT_EINVAL);
 	ck_assert_ot_err(ot_gs_reqids_check_response(NULL, &c, NULL, NULL),
 			 OT_EINVAL);

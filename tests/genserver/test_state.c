@@ -75,8 +75,8 @@ static ot_gs_ret s_call(const void *request, size_t size, ot_gs_from from,
 }
 
 static const ot_gen_server_callbacks s_cb = {
-	.init = s_init,
-	.handle_call = s_call,
+    .init = s_init,
+    .handle_call = s_call,
 };
 
 static int64_t get(ot_pid srv, int op)
@@ -181,19 +181,19 @@ static void *replace_self(void *state, void *arg)
 START_TEST(test_replace_state_bad_input)
 {
 	ot_pid srv = gs_start(&s_cb, NULL);
-	ck_assert_ot_err(ot_gen_server_replace_state(srv, NULL, NULL, 1000,
-						     NULL),
-			 OT_EINVAL);
-	ck_assert_ot_err(ot_gen_server_replace_state(srv, replace_self, NULL,
-						     -5, NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_replace_state(srv, NULL, NULL, 1000, NULL),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_gen_server_replace_state(srv, replace_self, NULL, -5, NULL),
+	    OT_EINVAL);
 	ck_assert_ot_err(ot_gen_server_replace_state(OT_PID_NONE, replace_self,
 						     NULL, 1000, NULL),
 			 OT_EINVAL);
 	ck_assert_ot_ok(ot_gen_server_stop(srv, NULL, scaled_ms(3000)));
-	ck_assert_ot_err(ot_gen_server_replace_state(srv, replace_self, NULL,
-						     1000, NULL),
-			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_gen_server_replace_state(srv, replace_self, NULL, 1000, NULL),
+	    OT_ENOPROC);
 }
 END_TEST
 

@@ -64,9 +64,9 @@ static void terminate_event(const ot_reason *reason, void *state)
 }
 
 static const ot_gen_server_callbacks stopper = {
-	.init = init_ok,
-	.handle_cast = cast_stop,
-	.terminate = terminate_event,
+    .init = init_ok,
+    .handle_cast = cast_stop,
+    .terminate = terminate_event,
 };
 
 START_TEST(test_stop_refuses_malformed_reason)
@@ -85,8 +85,8 @@ START_TEST(test_builder_replaces_malformed_reason)
 	ot_ref ref = ot_test_monitor(s);
 	ot_reason bad = unterminated();
 	ck_assert_ot_ok(ot_gen_server_cast(s, &bad, sizeof bad));
-	ot_reason want = ot_reason_error(OT_EINVAL,
-					 "bad reason given to a builder");
+	ot_reason want =
+	    ot_reason_error(OT_EINVAL, "bad reason given to a builder");
 	struct gs_ev ev = gs_expect_event(GS_EV_BASE + 1, "terminate");
 	assert_reason(&ev.reason, &want, "terminate's reason");
 	ot_reason down =
@@ -100,8 +100,8 @@ END_TEST
 static ot_msg *expect_down_msg(ot_ref ref)
 {
 	ot_msg *m = NULL;
-	ck_assert_ot_ok(ot_receive_match(ot_test_is_down_of, &ref, &m,
-					 scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_receive_match(ot_test_is_down_of, &ref, &m, scaled_ms(3000)));
 	return m;
 }
 
@@ -123,17 +123,17 @@ static void terminate_payload(const ot_reason *reason, void *state)
 	(void)state;
 	size_t size;
 	ot_reason_data(reason, &size);
-	gs_event(GS_EV_BASE + 2, payload_intact(reason, 21) ||
-				     payload_intact(reason, 23)
-				 ? (int64_t)size
-				 : -1,
+	gs_event(GS_EV_BASE + 2,
+		 payload_intact(reason, 21) || payload_intact(reason, 23)
+		     ? (int64_t)size
+		     : -1,
 		 NULL);
 }
 
 static const ot_gen_server_callbacks big_stopper = {
-	.init = init_ok,
-	.handle_cast = cast_stop_big,
-	.terminate = terminate_payload,
+    .init = init_ok,
+    .handle_cast = cast_stop_big,
+    .terminate = terminate_payload,
 };
 
 /* terminate saw the whole payload made from seed, and so does the DOWN

@@ -33,8 +33,14 @@ enum { W_CALL, W_CAST, W_INFO, W_CONTINUE, W_COUNT };
 static const char *const where_names[] = {"handle_call", "handle_cast",
 					  "handle_info", "handle_continue"};
 
-enum { OP_PING = 1, OP_STOP_REPLY, OP_STOP, OP_EXIT, OP_CRASH,
-       OP_CONTINUE_EXIT };
+enum {
+	OP_PING = 1,
+	OP_STOP_REPLY,
+	OP_STOP,
+	OP_EXIT,
+	OP_CRASH,
+	OP_CONTINUE_EXIT
+};
 enum { T_EXIT = 1000 }; /* an info: ot_exit() with its payload reason */
 
 struct cfg {
@@ -173,13 +179,13 @@ static int t_format(void *state, char *buf, size_t size)
 }
 
 static const ot_gen_server_callbacks t_cb = {
-	.init = t_init,
-	.handle_call = t_call,
-	.handle_cast = t_cast,
-	.handle_info = t_info,
-	.handle_continue = t_continue,
-	.terminate = t_terminate,
-	.format_status = t_format,
+    .init = t_init,
+    .handle_call = t_call,
+    .handle_cast = t_cast,
+    .handle_info = t_info,
+    .handle_continue = t_continue,
+    .terminate = t_terminate,
+    .format_status = t_format,
 };
 
 static struct req mkreq(int op, ot_reason reason)
@@ -244,7 +250,8 @@ START_TEST(test_stop_reply_survives_bad_terminate)
 	assert_reason(&e.reason, &q.reason, "terminate's reason");
 	ot_reason down = ot_test_expect_down(ref, 3000, "stop_reply").reason;
 	if (modes[_i] == TM_EXIT)
-		assert_reason(&down, &c.exit_why, "ended with terminate's exit");
+		assert_reason(&down, &c.exit_why,
+			      "ended with terminate's exit");
 	else
 		assert_fault(&down, faults[_i], "ended with terminate's crash");
 }
@@ -304,8 +311,10 @@ START_TEST(test_exit_in_callback_runs_terminate)
 	ot_reason down = ot_test_expect_down(ref, 3000, what).reason;
 	assert_reason(&down, &why, what);
 	if (kind == 0)
-		ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("exit in a callback"), 2000, NULL, 0),
-			      "%s: no report", what);
+		ck_assert_msg(
+		    ot_test_log_wait(OT_TEST_NEED("exit in a callback"), 2000,
+				     NULL, 0),
+		    "%s: no report", what);
 }
 END_TEST
 
@@ -322,7 +331,8 @@ START_TEST(test_terminate_crash_is_the_reason)
 	ot_ref ref = ot_test_monitor(srv);
 	ck_assert_ot_err(ot_gen_server_stop(srv, NULL, scaled_ms(3000)),
 			 OT_ESERVERDIED);
-	ot_reason down = ot_test_expect_down(ref, 3000, "stop, crash in terminate").reason;
+	ot_reason down =
+	    ot_test_expect_down(ref, 3000, "stop, crash in terminate").reason;
 	assert_fault(&down, F_NULL_WRITE, "stop, crash in terminate");
 	gs_expect_event(EV_TERMINATE, "stop");
 
@@ -334,7 +344,8 @@ START_TEST(test_terminate_crash_is_the_reason)
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "cast stop");
 	assert_reason(&e.reason, &q.reason, "terminate after a cast stop");
-	down = ot_test_expect_down(ref, 3000, "cast stop, exit in terminate").reason;
+	down = ot_test_expect_down(ref, 3000, "cast stop, exit in terminate")
+		   .reason;
 	assert_reason(&down, &c.exit_why, "cast stop, exit in terminate");
 
 	/* a crash in handle_cast, then another in terminate: the second */
@@ -346,7 +357,9 @@ START_TEST(test_terminate_crash_is_the_reason)
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	e = gs_expect_event(EV_TERMINATE, "crash");
 	assert_fault(&e.reason, F_DIV_ZERO, "terminate after a crash");
-	down = ot_test_expect_down(ref, 3000, "crash, then a crash in terminate").reason;
+	down =
+	    ot_test_expect_down(ref, 3000, "crash, then a crash in terminate")
+		.reason;
 	assert_fault(&down, F_NULL_WRITE, "crash, then a crash in terminate");
 
 	/* ot_exit in handle_info, then a crash in terminate: the crash */
@@ -356,7 +369,8 @@ START_TEST(test_terminate_crash_is_the_reason)
 	ck_assert_ot_ok(ot_send(srv, T_EXIT, &bye, sizeof bye));
 	e = gs_expect_event(EV_TERMINATE, "exit");
 	assert_reason(&e.reason, &bye, "terminate after an exit");
-	down = ot_test_expect_down(ref, 3000, "exit, then a crash in terminate").reason;
+	down = ot_test_expect_down(ref, 3000, "exit, then a crash in terminate")
+		   .reason;
 	assert_fault(&down, F_NULL_WRITE, "exit, then a crash in terminate");
 }
 END_TEST
@@ -377,10 +391,10 @@ START_TEST(test_format_status_crash_keeps_reason)
 	ot_pid srv = gs_start(&t_cb, &c);
 	ot_ref ref = ot_test_monitor(srv);
 	char buf[128] = "";
-	ck_assert_ot_ok(ot_gen_server_get_state(srv, buf, sizeof buf,
-						scaled_ms(3000)));
-	ck_assert_msg(strstr(buf, "format_status crashed"),
-		      "get_state: \"%s\"", buf);
+	ck_assert_ot_ok(
+	    ot_gen_server_get_state(srv, buf, sizeof buf, scaled_ms(3000)));
+	ck_assert_msg(strstr(buf, "format_status crashed"), "get_state: \"%s\"",
+		      buf);
 	ck_assert(ot_is_alive(srv));
 
 	/* a stop with a reason that is reported */
@@ -388,9 +402,13 @@ START_TEST(test_format_status_crash_keeps_reason)
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	struct gs_ev e = gs_expect_event(EV_TERMINATE, "stop");
 	assert_reason(&e.reason, &q.reason, "terminate after the stop");
-	ot_reason down = ot_test_expect_down(ref, 3000, "stop, format_status crashes").reason;
+	ot_reason down =
+	    ot_test_expect_down(ref, 3000, "stop, format_status crashes")
+		.reason;
 	assert_reason(&down, &q.reason, "stop, format_status crashes");
-	ck_assert_msg(ot_test_log_wait(OT_TEST_NEED("unclean stop"), 2000, NULL, 0), "no report of the stop");
+	ck_assert_msg(
+	    ot_test_log_wait(OT_TEST_NEED("unclean stop"), 2000, NULL, 0),
+	    "no report of the stop");
 	ck_assert_msg(ot_test_log_contains("format_status crashed"),
 		      "the report has no placeholder for the state");
 
@@ -402,7 +420,8 @@ START_TEST(test_format_status_crash_keeps_reason)
 	ck_assert_ot_ok(ot_gen_server_cast(srv, &q, sizeof q));
 	e = gs_expect_event(EV_TERMINATE, "crash");
 	assert_fault(&e.reason, F_DIV_ZERO, "terminate after the crash");
-	down = ot_test_expect_down(ref, 3000, "crash, format_status crashes").reason;
+	down = ot_test_expect_down(ref, 3000, "crash, format_status crashes")
+		   .reason;
 	assert_fault(&down, F_DIV_ZERO, "crash, format_status crashes");
 }
 END_TEST
@@ -416,7 +435,7 @@ END_TEST
  * schedulers' message caches hold (they fill up to their bound), must
  * grow by less than a third of that. (A stop that does not wait, timeout
  * 0, times out at once.) */
-#if defined(__GLIBC__) &&                                                     \
+#if defined(__GLIBC__) &&                                                      \
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 /* Bytes malloc has handed out, less those the message caches hold. */
 __attribute__((unused)) static size_t in_use_by_messages(void)
@@ -429,8 +448,8 @@ __attribute__((unused)) static size_t in_use_by_messages(void)
 
 START_TEST(test_killed_in_terminate_leaks_nothing)
 {
-#if defined(OT_TEST_ASAN) || defined(OT_TEST_TSAN) ||                           \
-    defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||             \
+#if defined(OT_TEST_ASAN) || defined(OT_TEST_TSAN) ||                          \
+    defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||           \
     !defined(__GLIBC__) || __GLIBC__ < 2 ||                                    \
     (__GLIBC__ == 2 && __GLIBC_MINOR__ < 33)
 	return; /* the sanitizers' allocators (LSan checks this instead), or

@@ -209,8 +209,8 @@ START_TEST(test_hook_once_each)
 	ot_pid *pids = calloc(N, sizeof *pids);
 	for (int i = 0; i < N; i++) {
 		ot_spawn_opts o = {.exit_hook = hook, .exit_hook_arg = &r[i]};
-		ck_assert_ot_ok(ot_spawn(i % 2 ? idle : returns, &r[i], &o,
-					 &pids[i]));
+		ck_assert_ot_ok(
+		    ot_spawn(i % 2 ? idle : returns, &r[i], &o, &pids[i]));
 	}
 	ot_reason k = ot_reason_kill();
 	for (int i = 0; i < N; i++)
@@ -269,7 +269,8 @@ START_TEST(crash_hook_that_crashes)
 		ot_ref ref;
 		ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR,
 				   .monitor_ref = &ref};
-		ck_assert_ot_ok(ot_spawn(crash_hook_then_return, NULL, &o, NULL));
+		ck_assert_ot_ok(
+		    ot_spawn(crash_hook_then_return, NULL, &o, NULL));
 		ot_msg *m = expect_msg(OT_TAG_DOWN, 5000);
 		/* Its DOWN still says how the process ended. */
 		ck_assert_int_eq(ot_msg_down(m)->reason.kind, OT_REASON_NORMAL);

@@ -260,13 +260,15 @@ static struct crash_seen run_fault(ot_pid parent, ot_pid watcher, int fault,
 	if (name)
 		snprintf(c.name, sizeof(c.name), "%s", name);
 	struct hreply r = hcall(parent, H_SPAWN, &c);
-	ck_assert_msg(r.rc == 0, "spawning a crasher: %s", ot_err_name((int)r.rc));
+	ck_assert_msg(r.rc == 0, "spawning a crasher: %s",
+		      ot_err_name((int)r.rc));
 	s.pid = r.pid;
 	c.pid = r.pid;
 	r = hcall(watcher, H_MONITOR, &c);
 	ck_assert_ot_ok((int)r.rc);
 	ck_assert_ot_ok(ot_send(s.pid, T_GO, NULL, 0));
-	expect_from(parent, A_EXIT, &s.exit, sizeof(s.exit), fault_names[fault]);
+	expect_from(parent, A_EXIT, &s.exit, sizeof(s.exit),
+		    fault_names[fault]);
 	expect_from(watcher, A_DOWN, &s.down, sizeof(s.down),
 		    fault_names[fault]);
 	ck_assert_uint_eq(s.down.ref.id, r.ref.id);
@@ -306,7 +308,8 @@ static void expect_runtime_serves(void)
 	ck_assert_ot_ok(ot_send(e, T_PING, NULL, 0));
 	struct match_arg ma = {.from = e, .tag = T_PONG};
 	ot_msg *m;
-	ck_assert_ot_ok(ot_receive_match(match_from_tag, &ma, &m, scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_receive_match(match_from_tag, &ma, &m, scaled_ms(3000)));
 	ot_msg_free(m);
 }
 
@@ -388,7 +391,8 @@ START_TEST(test_fault_repeated)
 }
 END_TEST
 
-/* ---- a named crasher with a trapping and a non-trapping link -------------- */
+/* ---- a named crasher with a trapping and a non-trapping link --------------
+ */
 
 static bool line_is_frame(const char *line, size_t len, const char *reason)
 {
@@ -473,7 +477,8 @@ START_TEST(test_named_crasher_with_links)
 	assert_reason(&dv.reason, &s.exit.reason, "the test's monitor");
 
 	/* the non-trapping link died of the same crash */
-	ot_down_info dp = ot_test_expect_down(mp, 5000, "the non-trapping link");
+	ot_down_info dp =
+	    ot_test_expect_down(mp, 5000, "the non-trapping link");
 	assert_reason(&dp.reason, &s.exit.reason, "the non-trapping link");
 
 	/* one report, for the crasher: not for the link it took along */
@@ -514,11 +519,10 @@ static void just_return(void *arg)
 }
 
 /* Spawns fn(arg) monitored (named if name); returns its pid. */
-static ot_pid spawn_mon(ot_proc_fn fn, void *arg, const char *name,
-			ot_ref *ref)
+static ot_pid spawn_mon(ot_proc_fn fn, void *arg, const char *name, ot_ref *ref)
 {
-	ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR, .monitor_ref = ref,
-			   .name = name};
+	ot_spawn_opts o = {
+	    .flags = OT_SPAWN_MONITOR, .monitor_ref = ref, .name = name};
 	ot_pid p;
 	ck_assert_ot_ok(ot_spawn(fn, arg, &o, &p));
 	return p;
@@ -647,7 +651,8 @@ START_TEST(test_no_report_when_clean_or_killed)
 }
 END_TEST
 
-/* ---- faults outside processes still kill the program ---------------------- */
+/* ---- faults outside processes still kill the program ----------------------
+ */
 
 static void *null_write_thread(void *arg)
 {
@@ -702,8 +707,8 @@ START_TEST(test_fault_in_attached_pthread)
 {
 	start_work();
 	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, null_write_thread, (void *)1),
-			 0);
+	ck_assert_int_eq(
+	    pthread_create(&th, NULL, null_write_thread, (void *)1), 0);
 	pthread_join(th, NULL);
 	ck_abort_msg("a NULL write in an attached pthread did not kill it");
 }

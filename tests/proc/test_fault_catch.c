@@ -21,12 +21,12 @@ enum { EV_HANDLER = 100, EV_AFTER, EV_CAUGHT };
 
 /* A process's plan, given at spawn. */
 struct plan {
-	int how;	  /* what the process does, H_* */
-	int fault;	  /* the fault it commits */
-	ot_reason why;	  /* the reason it exits with */
-	int in_handler;	  /* what its handler does, IH_* */
-	ot_reason why2;	  /* ... the reason it exits with */
-	int fault2;	  /* ... the fault it commits */
+	int how;	/* what the process does, H_* */
+	int fault;	/* the fault it commits */
+	ot_reason why;	/* the reason it exits with */
+	int in_handler; /* what its handler does, IH_* */
+	ot_reason why2; /* ... the reason it exits with */
+	int fault2;	/* ... the fault it commits */
 };
 
 enum { H_EXIT, H_FAULT, H_EXIT_PID_SELF, H_WAIT };
@@ -250,8 +250,8 @@ static void catcher(void *arg)
 	int count = 0;
 	r->rc[0] = ot_catch(returns_fn, &count, &r->why[0]);
 	for (int i = 0; i < 3; i++)
-		r->rc[1 + i] = ot_catch(fault_fn, (void *)&faults[i],
-					&r->why[1 + i]);
+		r->rc[1 + i] =
+		    ot_catch(fault_fn, (void *)&faults[i], &r->why[1 + i]);
 	static ot_reason bye;
 	bye = ot_reason_error(8, "exit in fn");
 	r->rc[4] = ot_catch(exit_fn, &bye, &r->why[4]);

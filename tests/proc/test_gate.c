@@ -188,8 +188,8 @@ static void quick_call(struct hammer *h, unsigned op)
 		break;
 	case 3:
 		check_rc("ot_monitor", ot_monitor(echo_pid, &ref), 0);
-		check_rc("ot_demonitor",
-			 ot_demonitor(ref, OT_DEMONITOR_FLUSH), 0);
+		check_rc("ot_demonitor", ot_demonitor(ref, OT_DEMONITOR_FLUSH),
+			 0);
 		break;
 	case 4:
 		check_rc("ot_link", ot_link(echo_pid), 0);
@@ -207,10 +207,8 @@ static void quick_call(struct hammer *h, unsigned op)
 			break;
 		check_rc("ot_register", ot_register(name, self), 3,
 			 OT_ENAMETAKEN, OT_EHASNAME, OT_ENOPROC);
-		check_rc("ot_whereis", ot_whereis(name, &got), 1,
-			 OT_ENOTREG);
-		check_rc("ot_unregister", ot_unregister(name), 1,
-			 OT_ENOTREG);
+		check_rc("ot_whereis", ot_whereis(name, &got), 1, OT_ENOTREG);
+		check_rc("ot_unregister", ot_unregister(name), 1, OT_ENOTREG);
 		break;
 	}
 	case 7:
@@ -232,8 +230,8 @@ static void quick_call(struct hammer *h, unsigned op)
 		int rc = ot_send_after(10000, self, T_TIMER, NULL, 0, &t);
 		check_rc("ot_send_after", rc, 0);
 		if (rc == 0)
-			check_rc("ot_cancel_timer", ot_cancel_timer(t, NULL),
-				 1, OT_ENOTIMER);
+			check_rc("ot_cancel_timer", ot_cancel_timer(t, NULL), 1,
+				 OT_ENOTIMER);
 		break;
 	}
 	case 10:
@@ -245,8 +243,8 @@ static void quick_call(struct hammer *h, unsigned op)
 		char b = 'x', left[64];
 		while (read(h->loop[0], left, sizeof left) > 0)
 			; /* what a refused read left behind */
-		check_rc("ot_write", ot_write(h->loop[1], &b, 1, 100, NULL),
-			 1, OT_ETIMEDOUT);
+		check_rc("ot_write", ot_write(h->loop[1], &b, 1, 100, NULL), 1,
+			 OT_ETIMEDOUT);
 		check_rc("ot_read", ot_read(h->loop[0], &b, 1, 100), 1,
 			 OT_ETIMEDOUT);
 		break;
@@ -263,8 +261,7 @@ static void quick_call(struct hammer *h, unsigned op)
 		check_rc("ot_alias", rc, 1, OT_ELIMIT);
 		if (rc == 0 && !ot_pid_is_none(self))
 			check_rc("ot_send_alias",
-				 ot_send_alias(self, alias, T_DATA, "a", 1),
-				 0);
+				 ot_send_alias(self, alias, T_DATA, "a", 1), 0);
 		if (rc == 0)
 			check_rc("ot_unalias", ot_unalias(alias), 0);
 		break;
@@ -296,8 +293,8 @@ static void quick_call(struct hammer *h, unsigned op)
 	}
 	case 17:
 		check_rc("ot_monitor_name", ot_monitor_name("echo", &ref), 0);
-		check_rc("ot_demonitor",
-			 ot_demonitor(ref, OT_DEMONITOR_FLUSH), 0);
+		check_rc("ot_demonitor", ot_demonitor(ref, OT_DEMONITOR_FLUSH),
+			 0);
 		break;
 	case 18:
 		if ((op / 20) % 16 == 0)

@@ -313,8 +313,8 @@ START_TEST(test_write_pipe)
 		ck_assert_int_eq(read(g_pipe[0], &c, 1), 1);
 
 	/* a writer and a reader: the whole of it arrives, in order */
-	ck_assert_ot_ok(ot_spawn(big_writer, new_big_write(g_pipe[1], BIG), NULL,
-				 NULL));
+	ck_assert_ot_ok(
+	    ot_spawn(big_writer, new_big_write(g_pipe[1], BIG), NULL, NULL));
 	ck_assert_ot_ok(
 	    ot_spawn(pattern_reader, (void *)(intptr_t)g_pipe[0], NULL, NULL));
 	ck_assert_int_eq(expect_result(10000), BIG);

@@ -20,8 +20,8 @@ static ot_pid g_test;
 
 static int limit_reports(void)
 {
-	return ot_test_log_matching(OT_TEST_NEED("CRASH REPORT", "mailbox_limit"),
-				    NULL, 0);
+	return ot_test_log_matching(
+	    OT_TEST_NEED("CRASH REPORT", "mailbox_limit"), NULL, 0);
 }
 
 static void setup_two(void)
@@ -109,8 +109,8 @@ static ot_pid spawn_limited(ot_proc_fn fn, void *arg, size_t max_messages,
 }
 
 /* A drainer that waits for the DOWN of a sleeper the test kills later. */
-static ot_pid spawn_drainer(size_t max_messages, size_t max_bytes,
-			    ot_pid *hold, ot_ref *ref)
+static ot_pid spawn_drainer(size_t max_messages, size_t max_bytes, ot_pid *hold,
+			    ot_ref *ref)
 {
 	ck_assert_ot_ok(ot_spawn(sleeper, NULL, NULL, hold));
 	ot_pid *arg = malloc(sizeof *arg);
@@ -138,8 +138,8 @@ static void assert_limit_reason(const ot_reason *r)
 
 static void expect_limit_report(void)
 {
-	ck_assert(ot_test_log_wait(OT_TEST_NEED("CRASH REPORT", "mailbox_limit"),
-				   3000, NULL, 0));
+	ck_assert(ot_test_log_wait(
+	    OT_TEST_NEED("CRASH REPORT", "mailbox_limit"), 3000, NULL, 0));
 	ck_assert_int_eq(limit_reports(), 1);
 }
 
@@ -314,7 +314,7 @@ END_TEST
 
 /* ---- many senders --------------------------------------------------- */
 
-#define SENDERS 4
+#define SENDERS	   4
 #define PER_SENDER 1000
 
 struct sender_arg {
@@ -349,9 +349,10 @@ static void flood(ot_pid to, bool threads)
 	for (int i = 0; i < SENDERS; i++) {
 		args[i] = (struct sender_arg){to, i};
 		if (threads) {
-			ck_assert_int_eq(
-			    pthread_create(&t[i], NULL, sender_thread, &args[i]),
-			    0);
+			ck_assert_int_eq(pthread_create(&t[i], NULL,
+							sender_thread,
+							&args[i]),
+					 0);
 			continue;
 		}
 		struct sender_arg *a = malloc(sizeof *a);

@@ -63,7 +63,8 @@ static void wait_kept(int n)
 	ck_assert_int_ge(atomic_load(&nkept), n);
 }
 
-/* ---- processes -------------------------------------------------------------- */
+/* ---- processes --------------------------------------------------------------
+ */
 
 /* A static function: with libdw its name is in the backtrace though it
  * is in no dynamic symbol table. */
@@ -93,7 +94,8 @@ static ot_pid run_to_end(ot_proc_fn fn, void *arg)
 	return pid;
 }
 
-/* ---- the cases ------------------------------------------------------------ */
+/* ---- the cases ------------------------------------------------------------
+ */
 
 /* A crash report is a record: kind, severity, pid, name, reason, clocks. */
 START_TEST(crash_report_is_a_record)
@@ -275,21 +277,22 @@ static void two_user_reports(void)
 static void assert_matches(const char *text, const char *pattern)
 {
 	regex_t re;
-	ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE),
-			 0);
+	ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0);
 	int rc = regexec(&re, text, 0, NULL, 0);
 	regfree(&re);
 	ck_assert_msg(rc == 0, "no line matches %s in:\n%s", pattern, text);
 }
 
-#define STAMP "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z"
+#define STAMP                                                                  \
+	"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z"
 
 /* The default route: a line with time, severity and kind, then the text. */
 START_TEST(stderr_route)
 {
 	capture_stderr(two_user_reports);
-	assert_matches(captured, "^" STAMP " notice user\nfirst line\n"
-				 "second line\n" STAMP " error user\nanother\n$");
+	assert_matches(captured,
+		       "^" STAMP " notice user\nfirst line\n"
+		       "second line\n" STAMP " error user\nanother\n$");
 }
 END_TEST
 
@@ -331,7 +334,8 @@ START_TEST(logger_crash_on_a_scheduler)
 }
 END_TEST
 
-/* ---- syslog and journald -------------------------------------------------- */
+/* ---- syslog and journald --------------------------------------------------
+ */
 
 /* Binds a datagram socket at path when nothing is there and we may: the
  * test then plays the daemon. -1 when it cannot. */
@@ -436,7 +440,8 @@ static bool journal_field(const char *buf, size_t len, const char *field,
 			return false;
 		if (*sep == '=') {
 			value = sep + 1;
-			const char *nl = memchr(value, '\n', (size_t)(end - value));
+			const char *nl =
+			    memchr(value, '\n', (size_t)(end - value));
 			vlen = (uint64_t)((nl ? nl : end) - value);
 		} else {
 			if (end - sep < 9)

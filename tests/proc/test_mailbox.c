@@ -204,8 +204,8 @@ END_TEST
 /* Every payload size around the block size classes arrives whole, from a
  * process (its scheduler's block cache) and from this thread, aligned for
  * any type. */
-static const size_t class_sizes[] = {0,   1,   8,   15,  16,  17,  31,
-				     32,  33,  63,  64,  65,  127, 128,
+static const size_t class_sizes[] = {0,	  1,   8,   15,	 16,  17,  31,
+				     32,  33,  63,  64,	 65,  127, 128,
 				     129, 191, 192, 193, 255, 256, 4096};
 #define NSIZES (sizeof class_sizes / sizeof class_sizes[0])
 

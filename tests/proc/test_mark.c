@@ -185,7 +185,8 @@ START_TEST(test_since_finds_down)
 	ot_ref ref;
 	ck_assert_ot_ok(ot_monitor(gone, &ref));
 	ot_msg *m;
-	ck_assert_ot_ok(ot_receive_match_since(mark, match_any, NULL, &m, 1000));
+	ck_assert_ot_ok(
+	    ot_receive_match_since(mark, match_any, NULL, &m, 1000));
 	ck_assert_uint_eq(ot_msg_tag(m), OT_TAG_DOWN);
 	ck_assert_uint_eq(ot_msg_down(m)->ref.id, ref.id);
 	ot_msg_free(m);
@@ -279,8 +280,8 @@ START_TEST(test_bad_arguments)
 	ot_mark theirs;
 	memcpy(&theirs, ot_msg_data(m), sizeof theirs);
 	ot_msg_free(m);
-	ck_assert_ot_err(
-	    ot_receive_match_since(theirs, match_any, NULL, &m, 0), OT_EINVAL);
+	ck_assert_ot_err(ot_receive_match_since(theirs, match_any, NULL, &m, 0),
+			 OT_EINVAL);
 }
 END_TEST
 

@@ -98,13 +98,14 @@ START_TEST(test_roots_stop_newest_first)
 {
 	enum { N = 5 };
 	for (int i = 0; i < N; i++)
-		ck_assert_ot_ok(ot_spawn(trapping_root, (void *)(intptr_t)i,
-					 NULL, NULL));
+		ck_assert_ot_ok(
+		    ot_spawn(trapping_root, (void *)(intptr_t)i, NULL, NULL));
 	wait_ready(N);
 	ck_assert_ot_ok(ot_shutdown());
 	ck_assert_int_eq(atomic_load(&g_n), 2 * N);
 	for (int i = 0; i < N; i++) {
-		const struct entry *got = &g_log[2 * i], *end = &g_log[2 * i + 1];
+		const struct entry *got = &g_log[2 * i],
+				   *end = &g_log[2 * i + 1];
 		ck_assert_int_eq(got->who, N - 1 - i);
 		ck_assert_int_eq(got->what, 'g');
 		ck_assert_int_eq(end->who, N - 1 - i);

@@ -52,9 +52,9 @@ enum { K_AGENT, K_DIE, K_RETURN };
 
 /* C_SPIN flags: after the spin, ot_trap_exit(on); or reply with
  * ot_demonitor(ref, OT_DEMONITOR_FLUSH). */
-#define SPIN_SET_TRAP 1u
+#define SPIN_SET_TRAP	     1u
 #define SPIN_DEMONITOR_FLUSH 2u
-#define SPIN_UNLINK 4u /* reply with ot_unlink(g_spin_pid) */
+#define SPIN_UNLINK	     4u /* reply with ot_unlink(g_spin_pid) */
 
 /* C_WAIT flags: how to wait. */
 enum { WAIT_SLEEP, WAIT_RECEIVE_MATCH, WAIT_YIELD };
@@ -83,9 +83,9 @@ struct fwd {
 	int whereis_rc; /* ot_whereis(watched name) when it came in */
 };
 
-static ot_pid g_test;		/* the test thread, set before spawning */
-static atomic_int g_release;	/* ends a C_SPIN */
-static ot_pid g_spin_pid;	/* for SPIN_UNLINK; set before g_release */
+static ot_pid g_test;	     /* the test thread, set before spawning */
+static atomic_int g_release; /* ends a C_SPIN */
+static ot_pid g_spin_pid;    /* for SPIN_UNLINK; set before g_release */
 
 static ot_reason mk(ot_reason_kind kind)
 {
@@ -117,7 +117,7 @@ static void agent(void *arg);
 
 static ot_proc_fn kind_fn(int kind)
 {
-	return kind == K_DIE ? die_at_once
+	return kind == K_DIE	  ? die_at_once
 	       : kind == K_RETURN ? return_at_once
 				  : agent;
 }
@@ -205,8 +205,8 @@ static void agent_cmd(uint64_t op, const struct cmd *c)
 		reply_rc(ot_exit(NULL));
 		break;
 	case C_EXIT_PID:
-		reply_rc(ot_exit_pid(ot_pid_is_none(c->pid) ? ot_self() : c->pid,
-				     &c->reason));
+		reply_rc(ot_exit_pid(
+		    ot_pid_is_none(c->pid) ? ot_self() : c->pid, &c->reason));
 		break;
 	case C_SPAWN: {
 		ot_spawn_opts o = {.flags = c->flags,
@@ -280,7 +280,8 @@ static void agent(void *arg)
 			}
 			continue;
 		} else {
-			ot_send(g_test, A_OTHER, ot_msg_data(m), ot_msg_size(m));
+			ot_send(g_test, A_OTHER, ot_msg_data(m),
+				ot_msg_size(m));
 		}
 		ot_msg_free(m);
 	}
@@ -375,10 +376,11 @@ static struct fwd expect_fwd(ot_pid a, uint64_t tag, int timeout_ms)
 {
 	struct match_arg ma = {.from = a, .tag = tag};
 	ot_msg *m;
-	int rc = ot_receive_match(match_from_tag, &ma, &m, scaled_ms(timeout_ms));
+	int rc =
+	    ot_receive_match(match_from_tag, &ma, &m, scaled_ms(timeout_ms));
 	ck_assert_msg(rc == 0, "agent %llx forwarded no %s: %s",
-		      (unsigned long long)a.id,
-		      tag == A_EXIT ? "EXIT" : "DOWN", ot_err_name(rc));
+		      (unsigned long long)a.id, tag == A_EXIT ? "EXIT" : "DOWN",
+		      ot_err_name(rc));
 	struct fwd f;
 	ck_assert_uint_eq(ot_msg_size(m), sizeof(f));
 	memcpy(&f, ot_msg_data(m), sizeof(f));
@@ -396,7 +398,8 @@ static void expect_no_fwd(ot_pid a, uint64_t tag, int ms)
 		memcpy(&f, ot_msg_data(m), sizeof(f));
 		ot_msg_free(m);
 		char b[OT_REASON_STRLEN];
-		ot_reason_format(tag == A_EXIT ? &f.exit.reason : &f.down.reason,
+		ot_reason_format(tag == A_EXIT ? &f.exit.reason
+					       : &f.down.reason,
 				 b, sizeof(b));
 		ck_abort_msg("agent %llx got an unexpected %s (reason %s)",
 			     (unsigned long long)a.id,
@@ -487,7 +490,8 @@ static void wait_queued_exit(ot_pid from)
 		      (unsigned long long)from.id);
 }
 
-/* ---- spawn_link / spawn_monitor are atomic -------------------------------- */
+/* ---- spawn_link / spawn_monitor are atomic --------------------------------
+ */
 
 #define ATOMIC_ROUNDS 200
 
@@ -496,7 +500,8 @@ START_TEST(test_spawn_link_atomic)
 	g_test = ot_self();
 	/* the foreign test thread: it always traps, so it gets EXIT */
 	for (int i = 0; i < ATOMIC_ROUNDS; i++) {
-		ot_pid c = spawn_kind(K_DIE, 1000 + i, OT_SPAWN_LINK, NULL, NULL);
+		ot_pid c =
+		    spawn_kind(K_DIE, 1000 + i, OT_SPAWN_LINK, NULL, NULL);
 		ot_exit_info e = ot_test_expect_exit(c, 3000, __func__);
 		ot_reason want = ot_reason_error(1000 + i, "at once");
 		assert_reason(&e.reason, &want, "EXIT to the spawning thread");
@@ -541,14 +546,15 @@ START_TEST(test_spawn_monitor_atomic)
 		assert_pid(d.pid, c, "DOWN of a spawn_monitor child");
 		ck_assert_str_eq(d.name, "");
 		ot_reason want = ot_reason_error(2000 + i, "at once");
-		assert_reason(&d.reason, &want, "DOWN of a spawn_monitor child");
+		assert_reason(&d.reason, &want,
+			      "DOWN of a spawn_monitor child");
 	}
 
 	/* both at once */
 	for (int i = 0; i < ATOMIC_ROUNDS; i++) {
 		ot_ref ref = {0};
-		ot_pid c = spawn_kind(K_DIE, i, OT_SPAWN_LINK | OT_SPAWN_MONITOR,
-				      &ref, NULL);
+		ot_pid c = spawn_kind(
+		    K_DIE, i, OT_SPAWN_LINK | OT_SPAWN_MONITOR, &ref, NULL);
 		ot_reason want = ot_reason_error(i, "at once");
 		ot_down_info d = ot_test_expect_down(ref, 3000, __func__);
 		assert_reason(&d.reason, &want, "DOWN (link+monitor)");
@@ -559,7 +565,8 @@ START_TEST(test_spawn_monitor_atomic)
 	/* from a process */
 	ot_pid a = spawn_agent();
 	for (int i = 0; i < ATOMIC_ROUNDS; i++) {
-		struct cmd c = {.kind = K_DIE, .n = i, .flags = OT_SPAWN_MONITOR};
+		struct cmd c = {
+		    .kind = K_DIE, .n = i, .flags = OT_SPAWN_MONITOR};
 		struct reply r = call(a, C_SPAWN, &c);
 		ck_assert_ot_ok((int)r.rc);
 		ck_assert_uint_ne(r.ref.id, 0);
@@ -774,8 +781,8 @@ START_TEST(test_unlink_cancels_pending_exit)
 		atomic_store(&g_release, 1);
 		struct match_arg mr = {.from = a, .tag = A_REPLY};
 		ot_msg *m;
-		int rc = ot_receive_match(match_from_tag, &mr, &m,
-					  scaled_ms(3000));
+		int rc =
+		    ot_receive_match(match_from_tag, &mr, &m, scaled_ms(3000));
 		ck_assert_msg(rc == 0, "no reply to the unlink: %s",
 			      ot_err_name(rc));
 		struct reply ur;
@@ -785,7 +792,8 @@ START_TEST(test_unlink_cancels_pending_exit)
 
 		/* a waits again (acting on its signals): it must live on */
 		if (!answers(a, scaled_ms(1000))) {
-			ot_down_info d = ot_test_expect_down(ma, 1000, __func__);
+			ot_down_info d =
+			    ot_test_expect_down(ma, 1000, __func__);
 			char t[OT_REASON_STRLEN];
 			ot_reason_format(&d.reason, t, sizeof(t));
 			ck_abort_msg("round %d: a died with %s through a link "
@@ -892,7 +900,8 @@ START_TEST(test_normal_exit_spares_links)
 	struct fwd f = expect_fwd(r, A_EXIT, 3000);
 	assert_pid(f.exit.from, q, "EXIT normal");
 	assert_reason(&f.exit.reason, &normal, "EXIT normal");
-	ot_exit_info e = ot_test_expect_exit(q, 3000, __func__); /* the thread traps */
+	ot_exit_info e =
+	    ot_test_expect_exit(q, 3000, __func__); /* the thread traps */
 	assert_reason(&e.reason, &normal, "EXIT normal to the thread");
 	ot_test_expect_no_down(mp, 100, __func__);
 	ping(p);
@@ -916,8 +925,7 @@ END_TEST
 START_TEST(test_abnormal_exit_kills_links)
 {
 	g_test = ot_self();
-	ot_reason reasons[] = {ot_reason_error(5, "boom"),
-			       ot_reason_shutdown(),
+	ot_reason reasons[] = {ot_reason_error(5, "boom"), ot_reason_shutdown(),
 			       ot_reason_shutdown_detail("disk full"),
 			       mk(OT_REASON_TIMEOUT)};
 	ot_pid r = spawn_agent();
@@ -1058,7 +1066,8 @@ START_TEST(test_signal_ends_a_waiting_process)
 			ot_sleep(20); /* it is waiting now */
 			int64_t t0 = now_ms();
 			ck_assert_ot_ok(ot_exit_pid(p, &reasons[k]));
-			ot_down_info d = ot_test_expect_down(mp, 2000, __func__);
+			ot_down_info d =
+			    ot_test_expect_down(mp, 2000, __func__);
 			int64_t took = now_ms() - t0;
 			char what[64];
 			snprintf(what, sizeof(what), "exit signal during %s",
@@ -1135,7 +1144,8 @@ START_TEST(test_exit_pid_other_reasons)
 		ck_assert_ot_ok(ot_exit_pid(r, &reasons[i]));
 		struct fwd f = expect_fwd(r, A_EXIT, 3000);
 		assert_pid(f.exit.from, g_test, "EXIT from exit_pid");
-		assert_reason(&f.exit.reason, &reasons[i], "exit_pid to trapping");
+		assert_reason(&f.exit.reason, &reasons[i],
+			      "exit_pid to trapping");
 	}
 	ping(r);
 
@@ -1485,7 +1495,8 @@ START_TEST(test_demonitor_flush)
 	wait_queued_down(r2);
 	ck_assert_ot_ok(ot_demonitor(r1, OT_DEMONITOR_FLUSH));
 	ot_test_expect_no_down(r1, 50, __func__);
-	ot_test_expect_down(r2, 100, __func__); /* the other one is left alone */
+	ot_test_expect_down(r2, 100,
+			    __func__); /* the other one is left alone */
 
 	/* FLUSH on an active monitor: no DOWN later either */
 	ot_pid q2 = spawn_agent();
@@ -1499,8 +1510,8 @@ START_TEST(test_demonitor_flush)
 	ot_ref r4 = mon(q3);
 	stop_agent(q3);
 	wait_queued_down(r4);
-	ck_assert_int_eq(ot_demonitor(r4, OT_DEMONITOR_FLUSH | OT_DEMONITOR_INFO),
-			 0);
+	ck_assert_int_eq(
+	    ot_demonitor(r4, OT_DEMONITOR_FLUSH | OT_DEMONITOR_INFO), 0);
 	ot_test_expect_no_down(r4, 20, __func__);
 
 	/* in a process: b dies while a spins (a cannot take the DOWN), then
@@ -1508,7 +1519,8 @@ START_TEST(test_demonitor_flush)
 	 * that it can end while a holds a scheduler. */
 	ot_pid a = spawn_agent();
 	pthread_t th;
-	ck_assert_int_eq(pthread_create(&th, NULL, short_lived_thread, NULL), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, short_lived_thread, NULL),
+			 0);
 	ot_msg *m = expect_tag(T_READY);
 	ot_pid b = ot_msg_from(m);
 	ot_msg_free(m);
@@ -1525,7 +1537,8 @@ START_TEST(test_demonitor_flush)
 	ot_sleep(10);
 	atomic_store(&g_release, 1);
 	struct match_arg ma = {.from = a, .tag = A_REPLY};
-	ck_assert_ot_ok(ot_receive_match(match_from_tag, &ma, &m, scaled_ms(3000)));
+	ck_assert_ot_ok(
+	    ot_receive_match(match_from_tag, &ma, &m, scaled_ms(3000)));
 	struct reply dr;
 	memcpy(&dr, ot_msg_data(m), sizeof(dr));
 	ot_msg_free(m);
@@ -1600,9 +1613,9 @@ START_TEST(test_demonitor_not_owner)
 	/* zero and never-issued refs */
 	ck_assert_int_eq(ot_demonitor((ot_ref){0}, OT_DEMONITOR_INFO), 0);
 	ck_assert_int_eq(ot_demonitor((ot_ref){0}, 0), 0);
-	ck_assert_int_eq(
-	    ot_demonitor((ot_ref){UINT64_C(0x123456789abcdef)}, OT_DEMONITOR_INFO),
-	    0);
+	ck_assert_int_eq(ot_demonitor((ot_ref){UINT64_C(0x123456789abcdef)},
+				      OT_DEMONITOR_INFO),
+			 0);
 
 	/* a's monitor still works */
 	ot_reason why = ot_reason_error(101, "still watched");
@@ -1626,9 +1639,9 @@ enum { RACE_SINKS = 16 };
 struct race {
 	ot_pid sinks[RACE_SINKS];
 	int rounds;
-	int fired; /* demonitor said "already delivered" */
-	int lost;  /* ... and no DOWN came */
-	int extra; /* demonitor said "active", and a DOWN came anyway */
+	int fired;	   /* demonitor said "already delivered" */
+	int lost;	   /* ... and no DOWN came */
+	int extra;	   /* demonitor said "active", and a DOWN came anyway */
 	atomic_int ending; /* the round whose target is about to return */
 };
 
@@ -1834,12 +1847,13 @@ START_TEST(test_name_released_before_signals)
 			      ot_err_name(rc));
 		assert_reason(&d.reason, &why, "DOWN of the named");
 		struct fwd f = expect_fwd(r, A_EXIT, 3000);
-		ck_assert_msg(f.whereis_rc == OT_ENOTREG,
-			      "round %d: whereis at EXIT returned %d (%s), want "
-			      "OT_ENOTREG",
-			      i, f.whereis_rc,
-			      f.whereis_rc == 0 ? "still registered"
-						: ot_err_name(f.whereis_rc));
+		ck_assert_msg(
+		    f.whereis_rc == OT_ENOTREG,
+		    "round %d: whereis at EXIT returned %d (%s), want "
+		    "OT_ENOTREG",
+		    i, f.whereis_rc,
+		    f.whereis_rc == 0 ? "still registered"
+				      : ot_err_name(f.whereis_rc));
 		assert_reason(&f.exit.reason, &why, "EXIT of the named");
 	}
 
@@ -1870,9 +1884,9 @@ START_TEST(test_system_tags_refused)
 		ck_assert_ot_err(ot_send(g_test, tags[i], NULL, 0), OT_EINVAL);
 		void *buf = malloc(sizeof(fake));
 		memcpy(buf, &fake, sizeof(fake));
-		ck_assert_ot_err(ot_send_owned(g_test, tags[i], buf,
-					       sizeof(fake), free),
-				 OT_EINVAL); /* buf released on error */
+		ck_assert_ot_err(
+		    ot_send_owned(g_test, tags[i], buf, sizeof(fake), free),
+		    OT_EINVAL); /* buf released on error */
 		/* nor later, by timer */
 		ck_assert_ot_err(ot_send_after(1, g_test, tags[i], &fake,
 					       sizeof(fake), NULL),
@@ -1888,7 +1902,8 @@ START_TEST(test_system_tags_refused)
 	/* nothing was queued; the tag just below is an ordinary one */
 	ot_msg *m;
 	ck_assert_ot_err(ot_receive(&m, 20), OT_ETIMEDOUT);
-	ck_assert_ot_ok(ot_send(g_test, OT_TAG_SYSTEM - 1, &fake, sizeof(fake)));
+	ck_assert_ot_ok(
+	    ot_send(g_test, OT_TAG_SYSTEM - 1, &fake, sizeof(fake)));
 	ck_assert_ot_ok(ot_receive(&m, 1000));
 	ck_assert_uint_eq(ot_msg_tag(m), OT_TAG_SYSTEM - 1);
 	ck_assert_ptr_null(ot_msg_exit(m));
@@ -1915,8 +1930,8 @@ START_TEST(test_msg_exit_down_accessors)
 
 	/* a real EXIT and a real DOWN */
 	ot_ref ref;
-	ot_pid c = spawn_kind(K_DIE, 5, OT_SPAWN_LINK | OT_SPAWN_MONITOR, &ref,
-			      NULL);
+	ot_pid c =
+	    spawn_kind(K_DIE, 5, OT_SPAWN_LINK | OT_SPAWN_MONITOR, &ref, NULL);
 	ot_reason want = ot_reason_error(5, "at once");
 	bool seen_exit = false, seen_down = false;
 	for (int i = 0; i < 2; i++) {
@@ -1952,8 +1967,8 @@ START_TEST(test_bad_input)
 	ot_ref ref;
 	const ot_pid bad[] = {
 	    OT_PID_NONE,
-	    {1},		       /* generation 0 */
-	    {(uint64_t)1 << 32},       /* index 0 */
+	    {1},		 /* generation 0 */
+	    {(uint64_t)1 << 32}, /* index 0 */
 	    {((uint64_t)1 << 32) | ((uint64_t)OT_MAX_PROCESSES + 1)},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -2050,7 +2065,8 @@ START_TEST(test_many_linked_and_monitored)
 	size_t n = ot_test_scaled(1000);
 	ot_pid *pids = calloc(n, sizeof(*pids));
 	ot_ref *refs = calloc(n, sizeof(*refs));
-	bool *exited = calloc(n, sizeof(bool)), *downed = calloc(n, sizeof(bool));
+	bool *exited = calloc(n, sizeof(bool)),
+	     *downed = calloc(n, sizeof(bool));
 	ck_assert(pids && refs && exited && downed);
 
 	/* n children, linked to and monitored by the thread; odd ones fail */
@@ -2093,10 +2109,11 @@ START_TEST(test_many_linked_and_monitored)
 	/* n members linked to one leader: when it fails, they all do */
 	g_leader = spawn_agent();
 	for (size_t i = 0; i < n; i++) {
-		ck_assert_ot_ok(ot_spawn(member, NULL,
-					 &(ot_spawn_opts){.flags = OT_SPAWN_MONITOR,
-							  .monitor_ref = &refs[i]},
-					 &pids[i]));
+		ck_assert_ot_ok(
+		    ot_spawn(member, NULL,
+			     &(ot_spawn_opts){.flags = OT_SPAWN_MONITOR,
+					      .monitor_ref = &refs[i]},
+			     &pids[i]));
 	}
 	for (size_t i = 0; i < n; i++) {
 		ot_msg *m;

@@ -274,7 +274,8 @@ START_TEST(test_sequential_processes_reuse_stacks)
 }
 END_TEST
 
-/* ---- many processes, and what they give back ------------------------------ */
+/* ---- many processes, and what they give back ------------------------------
+ */
 
 #if defined(__SANITIZE_ADDRESS__) || defined(OT_TEST_ASAN)
 #define UNDER_ASAN 1
@@ -389,8 +390,8 @@ START_TEST(test_memory_goes_back)
 	size_t after = rss_bytes();
 	const size_t pool = 32u << 20;
 	ck_assert_msg(peak > before + n * 400,
-		      "the burst cost only %zu bytes (%zu -> %zu)", peak - before,
-		      before, peak);
+		      "the burst cost only %zu bytes (%zu -> %zu)",
+		      peak - before, before, peak);
 	ck_assert_msg(after <= before + pool,
 		      "%zu processes ended, %zu MB still resident of %zu MB "
 		      "(before: %zu MB)",
@@ -398,7 +399,8 @@ START_TEST(test_memory_goes_back)
 }
 END_TEST
 
-/* ---- overflows are a crash of that process only ----------------------------- */
+/* ---- overflows are a crash of that process only -----------------------------
+ */
 
 static void recurse_forever(void *arg)
 {
@@ -457,8 +459,7 @@ static void expect_overflow(ot_proc_fn fn, void *arg, bool poke,
 	char text[OT_REASON_STRLEN];
 	ot_reason_format(&d->reason, text, sizeof text);
 	ck_assert_msg(d->reason.kind == OT_REASON_CRASH &&
-			      d->reason.code == SIGSEGV &&
-			      d->reason.stack_overflow,
+			  d->reason.code == SIGSEGV && d->reason.stack_overflow,
 		      "%s: ended with %s, want a stack overflow", what, text);
 	ot_msg_free(m);
 }
@@ -501,8 +502,8 @@ START_TEST(test_big_frames_crash_alone)
 	enum { NWIT = 2 * 256 + 10 }; /* more than one per shared stack */
 	ot_pid w[NWIT];
 	for (int i = 0; i < NWIT; i++)
-		ck_assert_ot_ok(ot_spawn(witness, (void *)(uintptr_t)i, NULL,
-					 &w[i]));
+		ck_assert_ot_ok(
+		    ot_spawn(witness, (void *)(uintptr_t)i, NULL, &w[i]));
 	for (int i = 0; i < NWIT; i++)
 		ot_msg_free(expect_msg(T_READY, 5000));
 	expect_overflow(big_frame, NULL, false, "a 72 KiB frame");
@@ -515,7 +516,8 @@ START_TEST(test_big_frames_crash_alone)
 }
 END_TEST
 
-/* ---- frames come back where they were ------------------------------------------ */
+/* ---- frames come back where they were
+ * ------------------------------------------ */
 
 /* Blocks, then writes through the pointer it was given. */
 __attribute__((noinline)) static void wait_and_set(int *out, int v)
@@ -548,8 +550,8 @@ START_TEST(test_local_pointer_across_wait)
 	enum { N = 200 }; /* on 4 shared stacks: every wait is an eviction */
 	ot_pid p[N];
 	for (int i = 0; i < N; i++)
-		ck_assert_ot_ok(ot_spawn(local_across_wait, (void *)(uintptr_t)i,
-					 NULL, &p[i]));
+		ck_assert_ot_ok(ot_spawn(local_across_wait,
+					 (void *)(uintptr_t)i, NULL, &p[i]));
 	for (int i = 0; i < N; i++)
 		ot_msg_free(expect_msg(T_READY, 5000));
 	for (int i = N - 1; i >= 0; i -= 2) /* out of order */
@@ -582,7 +584,8 @@ __attribute__((noinline)) static bool deep(unsigned seed, int depth)
 		ok = deep(seed, depth - 1);
 	}
 	for (size_t i = 0; i < DEEP_FRAME; i++)
-		ok &= frame[i] == (unsigned char)(seed + (unsigned)depth * 13 + i);
+		ok &= frame[i] ==
+		      (unsigned char)(seed + (unsigned)depth * 13 + i);
 	return ok;
 }
 
@@ -605,10 +608,9 @@ START_TEST(test_deep_frames_survive_wait)
 		ot_msg_free(expect_msg(T_READY, 5000));
 	ot_stats st;
 	ck_assert_ot_ok(ot_runtime_stats(&st));
-	ck_assert_msg(st.stack_bytes_saved >= (size_t)(N - 4) * DEEP_DEPTH *
-						      DEEP_FRAME,
-		      "%zu bytes saved for %d deep waiters", st.stack_bytes_saved,
-		      N);
+	ck_assert_msg(
+	    st.stack_bytes_saved >= (size_t)(N - 4) * DEEP_DEPTH * DEEP_FRAME,
+	    "%zu bytes saved for %d deep waiters", st.stack_bytes_saved, N);
 	for (int i = 0; i < N; i++)
 		ck_assert_ot_ok(ot_send(p[i], T_GO, NULL, 0));
 	for (int i = 0; i < N; i++)

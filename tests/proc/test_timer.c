@@ -351,11 +351,11 @@ START_TEST(test_timers_end_with_their_process)
 	ck_assert_ot_ok(ot_spawn(waiter, NULL, NULL, &b));
 	ot_timer ta[3], tb;
 	for (int i = 0; i < 3; i++)
-		ck_assert_ot_ok(ot_send_after(3600 * 1000, a, T_TICK, "x", 1,
-					      &ta[i]));
+		ck_assert_ot_ok(
+		    ot_send_after(3600 * 1000, a, T_TICK, "x", 1, &ta[i]));
 	ck_assert_ot_ok(ot_send_after(3600 * 1000, b, T_TICK, NULL, 0, &tb));
-	ck_assert_ot_ok(ot_send_after(3600 * 1000, g_test, T_TICK, NULL, 0,
-				      NULL));
+	ck_assert_ot_ok(
+	    ot_send_after(3600 * 1000, g_test, T_TICK, NULL, 0, NULL));
 	ck_assert_uint_eq(pending_timers(), 5);
 	ot_ref ref;
 	ck_assert_ot_ok(ot_monitor(a, &ref));

@@ -322,9 +322,8 @@ static const ot_sup_spec stubborn = {
 
 START_TEST(deadline_kills_the_tree)
 {
-	ot_run_opts opts = {.started = send_signal,
-			    .arg = &sigterm,
-			    .stop_timeout_ms = 100};
+	ot_run_opts opts = {
+	    .started = send_signal, .arg = &sigterm, .stop_timeout_ms = 100};
 	ot_run_result res;
 	int64_t t0 = now_ms();
 	ck_assert_ot_err(run_checked(&stubborn, &opts, &res), OT_ETIMEDOUT);

@@ -64,4 +64,3 @@ ot_down_info expect_down_at(ot_ref ref, int ms, const char *what, double *at)
 	ot_msg_free(m);
 	return d;
 }
-

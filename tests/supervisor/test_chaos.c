@@ -36,9 +36,9 @@
 
 #include "faults.h"
 
-#define NSUPS 10
-#define NCLIENTS 4
-#define NCHAOS 2 /* chaos processes, each on its own share of the servers */
+#define NSUPS	       10
+#define NCLIENTS       4
+#define NCHAOS	       2 /* chaos processes, each on its own share of the servers */
 #define DEFAULT_SOAK_S 3.0
 
 /* Message tags to the test thread. */
@@ -116,11 +116,12 @@ static ot_gs_ret w_call(const void *request, size_t size, ot_gs_from from,
 }
 
 static const ot_gen_server_callbacks w_cb = {
-	.init = w_init,
-	.handle_call = w_call,
+    .init = w_init,
+    .handle_call = w_call,
 };
 
-/* ---- randomness (replayable from the seed) --------------------------------- */
+/* ---- randomness (replayable from the seed) ---------------------------------
+ */
 
 static uint64_t rnd(uint64_t *x)
 {
@@ -133,7 +134,8 @@ static uint64_t rnd(uint64_t *x)
 
 static uint64_t seed_for(int who)
 {
-	uint64_t x = g_seed + (uint64_t)(who + 1) * UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t x =
+	    g_seed + (uint64_t)(who + 1) * UINT64_C(0x9e3779b97f4a7c15);
 	return x ? x : 1;
 }
 
@@ -167,8 +169,8 @@ static void client(void *arg)
 		size_t got = 0;
 		ot_reason why;
 		int rc = ot_gen_server_call(slot_pid(i), &q, sizeof(q), &out,
-					    sizeof(out), &got,
-					    scaled_ms(2000), &why);
+					    sizeof(out), &got, scaled_ms(2000),
+					    &why);
 		r.calls++;
 		switch (rc) {
 		case 0:
@@ -197,7 +199,7 @@ static void client(void *arg)
 
 /* ---- chaos ------------------------------------------------------------- */
 
-#define A_KILL F_COUNT /* the action after the faults */
+#define A_KILL	  F_COUNT /* the action after the faults */
 #define N_ACTIONS (F_COUNT + 1)
 
 static const int actions[] = {F_NULL_WRITE, F_DIV_ZERO, F_ABORT, F_OVERFLOW,
@@ -389,7 +391,7 @@ static void sub_sups(ot_pid top, ot_pid out[NSUPS])
 		      n < 0 ? ot_err_name(n) : "ok");
 	for (int k = 0; k < NSUPS; k++) {
 		ck_assert_msg(ci[k].status == OT_CHILD_RUNNING &&
-				      ci[k].type == OT_SUPERVISOR,
+				  ci[k].type == OT_SUPERVISOR,
 			      "sub-supervisor %s does not run", ci[k].id);
 		out[k] = ci[k].pid;
 	}
@@ -472,11 +474,11 @@ START_TEST(test_chaos_soak)
 	sub_sups(top, subs);
 
 	for (int c = 0; c < NCLIENTS; c++)
-		ck_assert_ot_ok(ot_spawn(client, (void *)(intptr_t)c, NULL,
-					 NULL));
+		ck_assert_ot_ok(
+		    ot_spawn(client, (void *)(intptr_t)c, NULL, NULL));
 	for (int k = 0; k < NCHAOS; k++)
-		ck_assert_ot_ok(ot_spawn(chaos, (void *)(intptr_t)k, NULL,
-					 NULL));
+		ck_assert_ot_ok(
+		    ot_spawn(chaos, (void *)(intptr_t)k, NULL, NULL));
 	double t0 = now_msf();
 	ot_sleep((int)(secs * 1000));
 	atomic_store(&g_stop, 1);
@@ -541,9 +543,9 @@ START_TEST(test_chaos_soak)
 	       "%ld\n",
 	       g_nslots, NSUPS, elapsed / 1000.0, (unsigned long long)g_seed,
 	       injected, cr.injected[F_NULL_WRITE], cr.injected[F_DIV_ZERO],
-	       cr.injected[F_ABORT], cr.injected[F_OVERFLOW], cr.injected[A_KILL], cr.stale,
-	       restarts, tot.calls, tot.ok, tot.died, tot.noproc, tot.timedout,
-	       atomic_load(&g_nreports));
+	       cr.injected[F_ABORT], cr.injected[F_OVERFLOW],
+	       cr.injected[A_KILL], cr.stale, restarts, tot.calls, tot.ok,
+	       tot.died, tot.noproc, tot.timedout, atomic_load(&g_nreports));
 	fflush(stdout);
 
 	ck_assert_msg(cr.bad == 0,

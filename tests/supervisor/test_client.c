@@ -57,8 +57,8 @@ static int sf_named(void *arg, const void *extra, size_t extra_size,
 
 /* A start function that gives "info:" and its extra bytes (or arg, a
  * string) as the start's info. */
-static int sf_info(void *arg, const void *extra, size_t extra_size,
-		   ot_pid *out, ot_reason *reason)
+static int sf_info(void *arg, const void *extra, size_t extra_size, ot_pid *out,
+		   ot_reason *reason)
 {
 	char info[64];
 	int n = snprintf(info, sizeof(info), "info:%.*s",
@@ -227,8 +227,8 @@ START_TEST(test_already_started)
 {
 	ot_pid h = holder("taken");
 	ot_pid sup = sup_of(OT_ONE_FOR_ONE, NULL, 0, NULL);
-	ot_child_spec c = _i ? fn_child("c", sf_named, "taken")
-			     : worker("c", "taken");
+	ot_child_spec c =
+	    _i ? fn_child("c", sf_named, "taken") : worker("c", "taken");
 	ot_pid got = OT_PID_NONE;
 	ot_reason why;
 	ck_assert_ot_err(ot_supervisor_start_child(sup, &c, &got, &why),
@@ -408,8 +408,7 @@ START_TEST(test_by_name)
 	ck_assert_ot_err(ot_supervisor_delete_child(none, "c"), OT_ENOPROC);
 	ck_assert_ot_err(ot_supervisor_which_children(none, &ci, 1, &total),
 			 OT_ENOPROC);
-	ck_assert_ot_err(ot_supervisor_which_child(none, "c", &ci),
-			 OT_ENOPROC);
+	ck_assert_ot_err(ot_supervisor_which_child(none, "c", &ci), OT_ENOPROC);
 	ck_assert_ot_err(ot_supervisor_count_children(none, &k), OT_ENOPROC);
 	ck_assert_ot_err(ot_supervisor_get_childspec(none, "c", &sp),
 			 OT_ENOPROC);
@@ -420,14 +419,14 @@ START_TEST(test_by_name)
 	ot_pid cp;
 	ck_assert_ot_ok(ot_supervisor_start_child(
 	    ot_supervisor_named("sup_test"), &c, &cp, NULL));
-	ck_assert_ot_ok(
-	    ot_supervisor_which_child(ot_supervisor_named("sup_test"), "c", &ci));
+	ck_assert_ot_ok(ot_supervisor_which_child(
+	    ot_supervisor_named("sup_test"), "c", &ci));
 	assert_pid(ci.pid, cp, "which_child by name");
 	ck_assert_int_eq(ot_supervisor_which_children(
 			     ot_supervisor_named("sup_test"), &ci, 1, &total),
 			 1);
-	ck_assert_ot_ok(ot_supervisor_count_children(
-	    ot_supervisor_named("sup_test"), &k));
+	ck_assert_ot_ok(
+	    ot_supervisor_count_children(ot_supervisor_named("sup_test"), &k));
 	ck_assert_uint_eq(k.active, 1);
 	ck_assert_ot_ok(ot_supervisor_get_childspec(
 	    ot_supervisor_named("sup_test"), "c", &sp));
@@ -437,10 +436,10 @@ START_TEST(test_by_name)
 	    ot_supervisor_named("sup_test"), "c", &cp, NULL));
 	ck_assert_ot_ok(ot_supervisor_terminate_child(
 	    ot_supervisor_named("sup_test"), "c"));
-	ck_assert_ot_ok(ot_supervisor_delete_child(
-	    ot_supervisor_named("sup_test"), "c"));
-	ck_assert_ot_ok(ot_supervisor_stop(ot_supervisor_named("sup_test"),
-					   OT_INFINITY));
+	ck_assert_ot_ok(
+	    ot_supervisor_delete_child(ot_supervisor_named("sup_test"), "c"));
+	ck_assert_ot_ok(
+	    ot_supervisor_stop(ot_supervisor_named("sup_test"), OT_INFINITY));
 	ck_assert(!ot_is_alive(sup));
 	ck_assert(ot_pid_is_none(ot_supervisor_named("sup_test")));
 }
@@ -457,9 +456,9 @@ START_TEST(test_name_variants)
 	const char *nobody = "nobody_has_it";
 	ck_assert_ot_err(ot_supervisor_start_child_name(nobody, &c, NULL, NULL),
 			 OT_ENOPROC);
-	ck_assert_ot_err(ot_supervisor_start_child_extra_name(nobody, NULL, 0,
-							      NULL, NULL),
-			 OT_ENOPROC);
+	ck_assert_ot_err(
+	    ot_supervisor_start_child_extra_name(nobody, NULL, 0, NULL, NULL),
+	    OT_ENOPROC);
 	ck_assert_ot_err(ot_supervisor_terminate_child_name(nobody, "c"),
 			 OT_ENOPROC);
 	ck_assert_ot_err(
@@ -483,8 +482,8 @@ START_TEST(test_name_variants)
 
 	ot_pid sup = sup_of(OT_ONE_FOR_ONE, NULL, 0, "sup_test");
 	ot_pid cp;
-	ck_assert_ot_ok(ot_supervisor_start_child_name("sup_test", &c, &cp,
-						       NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_name("sup_test", &c, &cp, NULL));
 	ck_assert_int_eq(
 	    ot_supervisor_which_children_name("sup_test", &ci, 1, &total), 1);
 	assert_pid(ci.pid, cp, "which_children by name");
@@ -547,7 +546,8 @@ START_TEST(test_which_child)
 	ot_child_spec t = worker("t", NULL);
 	sup = sup_of(OT_SIMPLE_ONE_FOR_ONE, &t, 1, NULL);
 	ot_pid c;
-	ck_assert_ot_ok(ot_supervisor_start_child_extra(sup, NULL, 0, &c, NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c, NULL));
 	ck_assert_ot_err(ot_supervisor_which_child(sup, "t", &a), OT_ESIMPLE);
 	ck_assert_ot_ok(ot_supervisor_which_child_pid(sup, c, &a));
 	assert_pid(a.pid, c, "simple child");
@@ -562,10 +562,9 @@ END_TEST
 static void assert_info(const ot_start_info *info, const char *want,
 			const char *what)
 {
-	ck_assert_msg(info->size == strlen(want) &&
-			  !memcmp(info->data, want, info->size),
-		      "%s: info of %zu bytes, want \"%s\"", what, info->size,
-		      want);
+	ck_assert_msg(
+	    info->size == strlen(want) && !memcmp(info->data, want, info->size),
+	    "%s: info of %zu bytes, want \"%s\"", what, info->size, want);
 }
 
 /* supervisor_SUITE:extra_return: a start function's {ok, Pid, Info}:
@@ -580,23 +579,25 @@ START_TEST(test_start_info)
 	ot_start_info info;
 	memset(&info, 0xee, sizeof(info));
 	ot_pid p;
-	ck_assert_ot_ok(ot_supervisor_start_child_info(sup, &c, &p, &info, NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_info(sup, &c, &p, &info, NULL));
 	assert_info(&info, "info:static", "start_child_info");
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "c"));
 	memset(&info, 0xee, sizeof(info));
-	ck_assert_ot_ok(ot_supervisor_restart_child_info(sup, "c", &p, &info,
-							 NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_restart_child_info(sup, "c", &p, &info, NULL));
 	assert_info(&info, "info:static", "restart_child_info");
 	/* a child whose start gives nothing: size 0 */
 	ot_child_spec w = worker("w", NULL);
 	memset(&info, 0xee, sizeof(info));
-	ck_assert_ot_ok(ot_supervisor_start_child_info(sup, &w, &p, &info, NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_info(sup, &w, &p, &info, NULL));
 	ck_assert_uint_eq(info.size, 0);
 	/* an error: size 0 too */
 	memset(&info, 0xee, sizeof(info));
-	ck_assert_ot_err(ot_supervisor_start_child_info(sup, &w, &p, &info,
-							NULL),
-			 OT_EALREADY);
+	ck_assert_ot_err(
+	    ot_supervisor_start_child_info(sup, &w, &p, &info, NULL),
+	    OT_EALREADY);
 	ck_assert_uint_eq(info.size, 0);
 	/* restarted after a kill: the supervisor drops the info */
 	ot_child_info ci;
@@ -617,8 +618,8 @@ START_TEST(test_start_info)
 							     &info, NULL));
 	assert_info(&info, "info:xyz", "start_child_extra_info");
 	ck_assert_ot_ok(ot_supervisor_start_child_extra(sup, "q", 1, &p, NULL));
-	ck_assert_ot_ok(ot_supervisor_start_child_extra_info(sup, "a", 1, &p,
-							     NULL, NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_extra_info(sup, "a", 1, &p, NULL, NULL));
 	ck_assert_uint_eq(counts(sup).active, 3);
 	stop_sup(sup);
 }
@@ -648,8 +649,8 @@ START_TEST(test_start_info_errors)
 	ot_child_spec c = fn_child("c", sf_info_errors, NULL);
 	ot_pid sup = sup_of(OT_ONE_FOR_ONE, NULL, 0, NULL);
 	ot_start_info info;
-	ck_assert_ot_ok(ot_supervisor_start_child_info(sup, &c, NULL, &info,
-						       NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_info(sup, &c, NULL, &info, NULL));
 	assert_info(&info, "x", "the last call");
 	stop_sup(sup);
 }

@@ -45,8 +45,8 @@ static ot_child_spec worker(const char *id)
 	return c;
 }
 
-static int sf_fail(void *arg, const void *extra, size_t extra_size,
-		   ot_pid *out, ot_reason *reason)
+static int sf_fail(void *arg, const void *extra, size_t extra_size, ot_pid *out,
+		   ot_reason *reason)
 {
 	(void)arg;
 	(void)extra;
@@ -59,15 +59,15 @@ static int sf_fail(void *arg, const void *extra, size_t extra_size,
 /* ---- init callbacks ------------------------------------------------------ */
 
 enum what {
-	I_CHILDREN,   /* n workers k0..k(n-1), flags one_for_all */
-	I_IGNORE,     /* OT_EIGNORED */
-	I_ERROR,      /* -5, reason {error,42,"no config"} */
-	I_ERROR_BARE, /* OT_ENOMEM, no reason */
-	I_POSITIVE,   /* 7 */
-	I_CRASH,      /* a real SIGSEGV */
-	I_DUP,	      /* two children with one id */
-	I_BAD_FLAGS,  /* strategy 9 */
-	I_SIMPLE_TWO, /* simple_one_for_one with two specs */
+	I_CHILDREN,    /* n workers k0..k(n-1), flags one_for_all */
+	I_IGNORE,      /* OT_EIGNORED */
+	I_ERROR,       /* -5, reason {error,42,"no config"} */
+	I_ERROR_BARE,  /* OT_ENOMEM, no reason */
+	I_POSITIVE,    /* 7 */
+	I_CRASH,       /* a real SIGSEGV */
+	I_DUP,	       /* two children with one id */
+	I_BAD_FLAGS,   /* strategy 9 */
+	I_SIMPLE_TWO,  /* simple_one_for_one with two specs */
 	I_SIGNIFICANT, /* a significant child, auto_shutdown never */
 	I_CHILD_FAILS, /* k0, then a child whose start fails */
 	I_TOO_MANY,    /* ot_sup_init_children(SIZE_MAX), then 0 */
@@ -77,9 +77,9 @@ enum what {
 struct icfg {
 	enum what what;
 	int n;
-	atomic_int runs;       /* how many times init ran */
-	atomic_bool trapped;   /* init ran with exits trapped */
-	atomic_int bad_args;   /* the builder's answers to bad arguments */
+	atomic_int runs;     /* how many times init ran */
+	atomic_bool trapped; /* init ran with exits trapped */
+	atomic_int bad_args; /* the builder's answers to bad arguments */
 };
 
 static int sup_init(void *arg, ot_sup_init *in, ot_reason *reason)
@@ -238,9 +238,8 @@ END_TEST
 START_TEST(test_init_ignore)
 {
 	ot_pid sup = OT_PID_NONE;
-	ck_assert_ot_err(ot_supervisor_start_link_init(sup_init,
-						       cfg(I_IGNORE, 0), "isup",
-						       &sup, NULL),
+	ck_assert_ot_err(ot_supervisor_start_link_init(
+			     sup_init, cfg(I_IGNORE, 0), "isup", &sup, NULL),
 			 OT_EIGNORED);
 	assert_nothing_left("ignore");
 }
@@ -257,7 +256,7 @@ START_TEST(test_init_error)
 	ck_assert_ot_err(ot_supervisor_start_link_init(sup_init, cfg(w[_i], 0),
 						       "isup", NULL, &why),
 			 OT_EINITSTOP);
-	want = _i == 0 ? ot_reason_error(42, "no config")
+	want = _i == 0	 ? ot_reason_error(42, "no config")
 	       : _i == 1 ? ot_reason_error(OT_ENOMEM, ot_strerror(OT_ENOMEM))
 			 : ot_reason_error(7, ot_strerror(7));
 	assert_reason(&why, &want, "init's failure");
@@ -369,7 +368,8 @@ START_TEST(test_init_runs_again)
 	ot_child_info again;
 	int64_t until = now_ms() + scaled_ms(3000);
 	do {
-		ck_assert_ot_ok(ot_supervisor_which_child(top, "inner", &again));
+		ck_assert_ot_ok(
+		    ot_supervisor_which_child(top, "inner", &again));
 	} while ((again.status != OT_CHILD_RUNNING ||
 		  ot_pid_equal(again.pid, in.pid)) &&
 		 now_ms() < until);
@@ -389,7 +389,8 @@ START_TEST(test_init_simple)
 	    sup_init, cfg(I_SIMPLE, 0), NULL, &sup, NULL));
 	ck_assert_uint_eq(counts(sup).active, 0);
 	ot_pid c;
-	ck_assert_ot_ok(ot_supervisor_start_child_extra(sup, NULL, 0, &c, NULL));
+	ck_assert_ot_ok(
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c, NULL));
 	ck_assert_uint_eq(counts(sup).active, 1);
 	ck_assert_ot_ok(ot_supervisor_stop(sup, OT_INFINITY));
 }
@@ -398,9 +399,9 @@ END_TEST
 /* Bad arguments, and a name that is taken (OT_EALREADY, its holder). */
 START_TEST(test_init_args)
 {
-	ck_assert_ot_err(ot_supervisor_start_link_init(NULL, NULL, NULL, NULL,
-						       NULL),
-			 OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_supervisor_start_link_init(NULL, NULL, NULL, NULL, NULL),
+	    OT_EINVAL);
 	char longname[OT_NAME_MAX + 2];
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
@@ -412,9 +413,9 @@ START_TEST(test_init_args)
 	ot_pid first, got = OT_PID_NONE;
 	ck_assert_ot_ok(ot_supervisor_start_link_init(
 	    sup_init, cfg(I_CHILDREN, 1), "isup", &first, NULL));
-	ck_assert_ot_err(ot_supervisor_start_link_init(sup_init, &g_cfg,
-						       "isup", &got, NULL),
-			 OT_EALREADY);
+	ck_assert_ot_err(
+	    ot_supervisor_start_link_init(sup_init, &g_cfg, "isup", &got, NULL),
+	    OT_EALREADY);
 	assert_pid(got, first, "the name's holder");
 	ck_assert_int_eq(atomic_load(&g_cfg.runs), 1);
 	ck_assert_ot_ok(ot_supervisor_stop(first, OT_INFINITY));

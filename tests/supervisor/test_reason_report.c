@@ -50,8 +50,8 @@ static ot_gs_ret cast_stop_big(const void *req, size_t size, void **state)
 }
 
 static const ot_gen_server_callbacks big = {
-	.init = init_ok,
-	.handle_cast = cast_stop_big,
+    .init = init_ok,
+    .handle_cast = cast_stop_big,
 };
 
 /* supervisor_SUITE:temporary_abnormal, with a huge reason */

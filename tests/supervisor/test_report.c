@@ -36,8 +36,8 @@
 
 #define expect_report(need, out, what)                                         \
 	do {                                                                   \
-		if (!ot_test_log_wait((need), 3000, (out), sizeof(out))) {          \
-			ot_test_log_dump();                                        \
+		if (!ot_test_log_wait((need), 3000, (out), sizeof(out))) {     \
+			ot_test_log_dump();                                    \
 			ck_abort_msg("%s: no report with %s", (what),          \
 				     (need)[0]);                               \
 		}                                                              \
@@ -47,7 +47,7 @@
 #define assert_has(report, text, what)                                         \
 	do {                                                                   \
 		if (!strstr((report), (text))) {                               \
-			ot_test_log_dump();                                        \
+			ot_test_log_dump();                                    \
 			ck_abort_msg("%s: the report lacks '%s':\n%s", (what), \
 				     (text), (report));                        \
 		}                                                              \
@@ -116,14 +116,15 @@ static void w_terminate(const ot_reason *reason, void *state)
 }
 
 static const ot_gen_server_callbacks w_cb = {
-	.init = w_init,
-	.handle_call = w_call,
-	.terminate = w_terminate,
+    .init = w_init,
+    .handle_call = w_call,
+    .terminate = w_terminate,
 };
 
 static ot_pid g_test; /* the test thread */
 
-/* ---- helpers --------------------------------------------------------------- */
+/* ---- helpers ---------------------------------------------------------------
+ */
 
 static ot_child_spec worker(const char *id, struct wcfg *c, ot_restart restart)
 {
@@ -206,8 +207,8 @@ static int call_req(ot_pid child, struct req q, ot_reason *why)
 {
 	int64_t out = 0;
 	memset(why, 0, sizeof(*why));
-	return ot_gen_server_call(child, &q, sizeof(q), &out, sizeof(out),
-				  NULL, scaled_ms(3000), why);
+	return ot_gen_server_call(child, &q, sizeof(q), &out, sizeof(out), NULL,
+				  scaled_ms(3000), why);
 }
 
 /* Makes child crash for real with fault; returns the crash reason. */
@@ -263,7 +264,8 @@ static ot_sup_flags flags_of(ot_sup_strategy strategy, int intensity,
 	return f;
 }
 
-/* ---- fixture --------------------------------------------------------------- */
+/* ---- fixture ---------------------------------------------------------------
+ */
 
 static struct wcfg g_cfg[4];
 static atomic_int g_fail_starts; /* start_flaky fails this many times */
@@ -306,8 +308,9 @@ START_TEST(test_child_terminated_permanent)
 	wait_restarted(sup, "db", child);
 
 	char rep[LOG_SIZE], pid[OT_PID_STRLEN], rtext[OT_REASON_STRLEN],
-		idt[OT_NAME_MAX + 16];
-	expect_report(OT_TEST_NEED("errorContext: child_terminated"), rep, what);
+	    idt[OT_NAME_MAX + 16];
+	expect_report(OT_TEST_NEED("errorContext: child_terminated"), rep,
+		      what);
 	pid_text(child, pid, sizeof(pid));
 	reason_text(&why, rtext, sizeof(rtext));
 	id_text("db", idt, sizeof(idt));
@@ -320,7 +323,8 @@ START_TEST(test_child_terminated_permanent)
 	assert_has(rep, idt, what);
 	assert_has(rep, pid, what);
 	assert_has(rep, "permanent", what);
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 1);
+	ck_assert_int_eq(
+	    ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 1);
 	stop_sup(sup);
 }
 END_TEST
@@ -362,12 +366,14 @@ START_TEST(test_transient_clean_exit_not_reported)
 
 	ot_sleep(scaled_ms(50));
 	id_text("db", idt, sizeof(idt));
-	int n = ot_test_log_matching(OT_TEST_NEED("child_terminated", idt), rep, sizeof(rep));
+	int n = ot_test_log_matching(OT_TEST_NEED("child_terminated", idt), rep,
+				     sizeof(rep));
 	if (n != 0)
 		ot_test_log_dump();
 	ck_assert_msg(n == 0, "%s: reported as child_terminated:\n%s", what,
 		      rep);
-	n = ot_test_log_matching(OT_TEST_NEED("restarted:", idt), rep, sizeof(rep));
+	n = ot_test_log_matching(OT_TEST_NEED("restarted:", idt), rep,
+				 sizeof(rep));
 	ck_assert_msg(n == 0, "%s: a restart was reported:\n%s", what, rep);
 	ck_assert_int_eq(atomic_load(&g_cfg[0].inits), 1);
 	ck_assert_msg(ot_pid_is_none(child_pid(sup, "db")),
@@ -376,7 +382,8 @@ START_TEST(test_transient_clean_exit_not_reported)
 }
 END_TEST
 
-/* ---- start_error ----------------------------------------------------------- */
+/* ---- start_error -----------------------------------------------------------
+ */
 
 /* Starts a w_cb worker linked to the supervisor, except while
  * g_fail_starts is above 0: then fails with {error,77,"db unreachable"}. */
@@ -423,19 +430,24 @@ START_TEST(test_start_error_on_restart)
 	assert_has(rep, idt, what);
 	assert_has(rep, "db unreachable", what);
 	ck_assert_int_eq(
-		ot_test_log_matching(OT_TEST_NEED("errorContext: start_error"), NULL, 0), 1);
+	    ot_test_log_matching(OT_TEST_NEED("errorContext: start_error"),
+				 NULL, 0),
+	    1);
 
 	/* the crash itself, and the restart that worked */
-	expect_report(OT_TEST_NEED("errorContext: child_terminated", idt), rep, what);
+	expect_report(OT_TEST_NEED("errorContext: child_terminated", idt), rep,
+		      what);
 	assert_has(rep, "SIGABRT", what);
 	pid_text(now, pid, sizeof(pid));
-	expect_report(OT_TEST_NEED("PROGRESS REPORT", "restarted:", idt), rep, what);
+	expect_report(OT_TEST_NEED("PROGRESS REPORT", "restarted:", idt), rep,
+		      what);
 	assert_has(rep, pid, what);
 	stop_sup(sup);
 }
 END_TEST
 
-/* ---- shutdown_error -------------------------------------------------------- */
+/* ---- shutdown_error --------------------------------------------------------
+ */
 
 /* A plain process that traps exits and, told to shut down, ends with
  * {error,5,"cleanup failed"} instead. */
@@ -501,8 +513,10 @@ START_TEST(test_shutdown_error)
 	ot_ref ref;
 	ck_assert_ot_ok(ot_monitor(child, &ref));
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "db"));
-	ck_assert_msg(!ot_is_alive(child), "%s: the child still lives after "
-			  "terminate_child", what);
+	ck_assert_msg(!ot_is_alive(child),
+		      "%s: the child still lives after "
+		      "terminate_child",
+		      what);
 
 	char rep[LOG_SIZE], idt[OT_NAME_MAX + 16], pid[OT_PID_STRLEN];
 	id_text("db", idt, sizeof(idt));
@@ -521,7 +535,8 @@ START_TEST(test_shutdown_error)
 		assert_has(rep, "killed", what);
 	}
 	/* stopped by the supervisor: not a child_terminated, no restart */
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 0);
+	ck_assert_int_eq(
+	    ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 0);
 	ck_assert(ot_pid_is_none(child_pid(sup, "db")));
 	stop_sup(sup);
 }
@@ -537,14 +552,16 @@ START_TEST(test_clean_shutdown_not_reported)
 	ck_assert_ot_ok(ot_supervisor_terminate_child(sup, "db"));
 	stop_sup(sup);
 	ot_sleep(scaled_ms(20));
-	int n = ot_test_log_matching(OT_TEST_NEED("SUPERVISOR REPORT"), NULL, 0);
+	int n =
+	    ot_test_log_matching(OT_TEST_NEED("SUPERVISOR REPORT"), NULL, 0);
 	if (n)
 		ot_test_log_dump();
 	ck_assert_int_eq(n, 0);
 }
 END_TEST
 
-/* ---- reached_max_restart_intensity ------------------------------------------ */
+/* ---- reached_max_restart_intensity ------------------------------------------
+ */
 
 static bool match_down(const ot_msg *m, void *arg)
 {
@@ -588,16 +605,20 @@ START_TEST(test_max_intensity_report)
 		      "%s: errorContext is not shutdown:\n%s", what, rep);
 	assert_has(rep, idt, what);
 	ck_assert_int_eq(
-		ot_test_log_matching(OT_TEST_NEED("reached_max_restart_intensity"), NULL, 0),
-		1);
+	    ot_test_log_matching(OT_TEST_NEED("reached_max_restart_intensity"),
+				 NULL, 0),
+	    1);
 	/* the three crashes were reported each, and the two restarts */
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 3);
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0), 2);
+	ck_assert_int_eq(
+	    ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 3);
+	ck_assert_int_eq(
+	    ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0), 2);
 	ck_assert_int_eq(atomic_load(&g_cfg[0].inits), 3);
 }
 END_TEST
 
-/* ---- PROGRESS reports --------------------------------------------------------- */
+/* ---- PROGRESS reports
+ * --------------------------------------------------------- */
 
 /*
  * Children a, b, c; b crashes. Each child the strategy restarts (0
@@ -608,9 +629,9 @@ END_TEST
 START_TEST(test_progress_restarted)
 {
 	static const ot_sup_strategy strategies[] = {
-		OT_ONE_FOR_ONE, OT_ONE_FOR_ALL, OT_REST_FOR_ONE};
+	    OT_ONE_FOR_ONE, OT_ONE_FOR_ALL, OT_REST_FOR_ONE};
 	static const bool restarted[3][3] = {
-		{false, true, false}, {true, true, true}, {false, true, true}};
+	    {false, true, false}, {true, true, true}, {false, true, true}};
 	static const char *const whats[] = {"one_for_one", "one_for_all",
 					    "rest_for_one"};
 	static const char *const ids[] = {"a", "b", "c"};
@@ -633,37 +654,40 @@ START_TEST(test_progress_restarted)
 		}
 	}
 	int64_t deadline = now_ms() + scaled_ms(3000);
-	while (ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0) < want &&
+	while (ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0) <
+		   want &&
 	       now_ms() < deadline)
 		ot_sleep(2);
 	ot_sleep(scaled_ms(30));
 	for (int k = 0; k < 3; k++) {
 		char rep[LOG_SIZE], idt[OT_NAME_MAX + 16], pid[OT_PID_STRLEN];
 		id_text(ids[k], idt, sizeof(idt));
-		int n = ot_test_log_matching(OT_TEST_NEED("restarted:", idt), rep,
-				      sizeof(rep));
+		int n = ot_test_log_matching(OT_TEST_NEED("restarted:", idt),
+					     rep, sizeof(rep));
 		if (n != (restarted[_i][k] ? 1 : 0))
 			ot_test_log_dump();
 		ck_assert_msg(n == (restarted[_i][k] ? 1 : 0),
 			      "%s: child %s has %d restarted reports, want %d",
 			      what, ids[k], n, restarted[_i][k] ? 1 : 0);
 		if (!restarted[_i][k]) {
-			ck_assert_msg(ot_pid_equal(child_pid(sup, ids[k]),
-						   before[k]),
-				      "%s: child %s was restarted", what,
-				      ids[k]);
+			ck_assert_msg(
+			    ot_pid_equal(child_pid(sup, ids[k]), before[k]),
+			    "%s: child %s was restarted", what, ids[k]);
 			continue;
 		}
 		pid_text(after[k], pid, sizeof(pid));
 		assert_has(rep, "PROGRESS REPORT", what);
 		assert_has(rep, pid, what);
 	}
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0), want);
+	ck_assert_int_eq(
+	    ot_test_log_matching(OT_TEST_NEED("restarted:"), NULL, 0), want);
 	/* the one that crashed is the one child_terminated names */
 	char idt[OT_NAME_MAX + 16];
 	id_text("b", idt, sizeof(idt));
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 1);
-	ck_assert_int_eq(ot_test_log_matching(OT_TEST_NEED("child_terminated", idt), NULL, 0),
+	ck_assert_int_eq(
+	    ot_test_log_matching(OT_TEST_NEED("child_terminated"), NULL, 0), 1);
+	ck_assert_int_eq(ot_test_log_matching(
+			     OT_TEST_NEED("child_terminated", idt), NULL, 0),
 			 1);
 	stop_sup(sup);
 }

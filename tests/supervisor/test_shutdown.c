@@ -210,8 +210,7 @@ START_TEST(test_ignoring_child_killed_by_its_policy)
 {
 	ot_config cfg = {.schedulers = 2};
 	ck_assert_ot_ok(ot_start(&cfg));
-	ot_child_spec ch[] = {worker("w1"), ignoring("ig", 100),
-			      worker("w2")};
+	ot_child_spec ch[] = {worker("w1"), ignoring("ig", 100), worker("w2")};
 	start_tree(ch, 3);
 	ck_assert_ot_ok(ot_shutdown());
 	ck_assert_int_eq(atomic_load(&g_ignorer_exits), 1);
@@ -269,7 +268,8 @@ START_TEST(test_killed_supervisors_leak_nothing)
 		ot_ref ref = ot_test_monitor(sup);
 		ot_reason kill = ot_reason_kill();
 		ck_assert_ot_ok(ot_exit_pid(sup, &kill));
-		ot_down_info d = ot_test_expect_down(ref, 3000, "the supervisor");
+		ot_down_info d =
+		    ot_test_expect_down(ref, 3000, "the supervisor");
 		ck_assert_int_eq(d.reason.kind, OT_REASON_KILLED);
 		ck_assert(ot_test_wait_quiet(scaled_ms(5000)));
 		/* The EXIT of the link start_link made (this thread traps). */

@@ -44,9 +44,9 @@ struct wcfg {
 	int id;
 };
 
-static ot_pid g_test;	     /* the test thread */
-static atomic_int g_inits;   /* worker inits that ran */
-static struct wcfg g_w[8];   /* worker args: outlive every supervisor */
+static ot_pid g_test;	   /* the test thread */
+static atomic_int g_inits; /* worker inits that ran */
+static struct wcfg g_w[8]; /* worker args: outlive every supervisor */
 
 /* ---- the worker ---------------------------------------------------------- */
 
@@ -236,32 +236,32 @@ enum {
 };
 
 static const char *const bc_names[] = {
-	"no start method",
-	"start and server",
-	"server and sup",
-	"start and sup",
-	"start, server and sup",
-	"restart 3",
-	"restart -1",
-	"type 2",
-	"type -1",
-	"shutdown_ms -3",
-	"shutdown_ms INT_MIN",
-	"significant permanent child",
+    "no start method",
+    "start and server",
+    "server and sup",
+    "start and sup",
+    "start, server and sup",
+    "restart 3",
+    "restart -1",
+    "type 2",
+    "type -1",
+    "shutdown_ms -3",
+    "shutdown_ms INT_MIN",
+    "significant permanent child",
 };
 
 /* A valid nested spec, for .sup. */
 static const ot_sup_spec g_inner = {
-	.flags = {.strategy = OT_ONE_FOR_ONE},
-	.children = NULL,
-	.nchildren = 0,
+    .flags = {.strategy = OT_ONE_FOR_ONE},
+    .children = NULL,
+    .nchildren = 0,
 };
 
 static ot_child_spec bad_child(int i, struct words *kw)
 {
 	ot_child_spec c = worker(BAD_ID, 1);
 	static const struct words starts = {
-		{"start", "server", "sup", "one of", "exactly", NULL}};
+	    {"start", "server", "sup", "one of", "exactly", NULL}};
 	switch (i) {
 	case BC_NO_START:
 		c.server = NULL;
@@ -351,8 +351,8 @@ START_TEST(test_start_link_bad_child)
 	check_badspec(rc, &why, BAD_ID, kw, bc_names[_i]);
 	expect_no_init(20, bc_names[_i]);
 	ck_assert_msg(atomic_load(&g_inits) == 0,
-		      "%s: %d children started before the check",
-		      bc_names[_i], atomic_load(&g_inits));
+		      "%s: %d children started before the check", bc_names[_i],
+		      atomic_load(&g_inits));
 	ck_assert_msg(ot_test_wait_quiet(scaled_ms(2000)),
 		      "%s: a process is left", bc_names[_i]);
 }
@@ -388,8 +388,8 @@ START_TEST(test_start_child_bad_child)
 	check_badspec(rc, &why, dynamic ? NULL : BAD_ID, kw, what);
 	expect_no_init(20, what);
 	ck_assert_msg(ot_is_alive(sup), "%s: the supervisor died", what);
-	ck_assert_msg(nspecs(sup) == before, "%s: %zu children, want %zu",
-		      what, nspecs(sup), before);
+	ck_assert_msg(nspecs(sup) == before, "%s: %zu children, want %zu", what,
+		      nspecs(sup), before);
 	/* and it still takes a good one */
 	ot_child_spec good = worker("ok2", 2);
 	ck_assert_ot_ok(ot_supervisor_start_child(sup, &good, &child, NULL));
@@ -425,8 +425,11 @@ START_TEST(test_check_valid_children)
 			      "restart %d refused: %s", r, why.text);
 	}
 	static const int shutdowns[] = {OT_SHUTDOWN_DEFAULT,
-					OT_SHUTDOWN_BRUTAL_KILL, OT_INFINITY,
-					1, 5000, INT_MAX};
+					OT_SHUTDOWN_BRUTAL_KILL,
+					OT_INFINITY,
+					1,
+					5000,
+					INT_MAX};
 	for (size_t i = 0; i < sizeof(shutdowns) / sizeof(shutdowns[0]); i++) {
 		c.shutdown_ms = shutdowns[i];
 		ck_assert_msg(ot_child_spec_check(&c, &why) == 0,
@@ -454,8 +457,8 @@ END_TEST
 START_TEST(test_check_bad_input)
 {
 	int rc = ot_child_spec_check(NULL, NULL);
-	ck_assert_msg(rc == OT_EINVAL || rc == OT_EBADSPEC,
-		      "check(NULL): %s", ot_err_name(rc));
+	ck_assert_msg(rc == OT_EINVAL || rc == OT_EBADSPEC, "check(NULL): %s",
+		      ot_err_name(rc));
 	ot_child_spec c = worker("w", 0);
 	memset(c.id, 'x', sizeof(c.id));
 	ot_reason why;
@@ -531,8 +534,8 @@ END_TEST
  * never (start spec and start_child), accepted with any / all. */
 START_TEST(test_significant_needs_auto_shutdown)
 {
-	struct words kw = {{"significant", "auto_shutdown", "auto shutdown",
-			    NULL}};
+	struct words kw = {
+	    {"significant", "auto_shutdown", "auto shutdown", NULL}};
 	ot_child_spec cs[2] = {worker("a1", 0), worker("sig5", 1)};
 	cs[1].restart = OT_TRANSIENT;
 	cs[1].significant = true;
@@ -592,22 +595,22 @@ enum {
 };
 
 static const char *const bf_names[] = {
-	"strategy 5",
-	"strategy -1",
-	"intensity -1",
-	"intensity > OT_SUP_MAX_INTENSITY",
-	"period_ms -1",
-	"auto_shutdown 3",
-	"simple_one_for_one without a child",
-	"simple_one_for_one with two children",
-	"OT_SUP_DYNAMIC with a child",
-	"backoff min_ms -1",
-	"backoff max_ms -1",
-	"backoff max_ms < min_ms",
-	"backoff jitter_pct 101",
-	"backoff reset_ms -1",
-	"simple_one_for_one with auto_shutdown",
-	"OT_SUP_DYNAMIC with auto_shutdown",
+    "strategy 5",
+    "strategy -1",
+    "intensity -1",
+    "intensity > OT_SUP_MAX_INTENSITY",
+    "period_ms -1",
+    "auto_shutdown 3",
+    "simple_one_for_one without a child",
+    "simple_one_for_one with two children",
+    "OT_SUP_DYNAMIC with a child",
+    "backoff min_ms -1",
+    "backoff max_ms -1",
+    "backoff max_ms < min_ms",
+    "backoff jitter_pct 101",
+    "backoff reset_ms -1",
+    "simple_one_for_one with auto_shutdown",
+    "OT_SUP_DYNAMIC with auto_shutdown",
 };
 
 /* Loop: start_link refuses each bad flag, with a reason naming it; no
@@ -646,19 +649,18 @@ START_TEST(test_bad_flags)
 	case BF_SIMPLE_NONE:
 		f.strategy = OT_SIMPLE_ONE_FOR_ONE;
 		n = 0;
-		kw = (struct words){{"simple", "template", "child",
-				     "exactly", NULL}};
+		kw = (struct words){
+		    {"simple", "template", "child", "exactly", NULL}};
 		break;
 	case BF_SIMPLE_TWO:
 		f.strategy = OT_SIMPLE_ONE_FOR_ONE;
 		n = 2;
-		kw = (struct words){{"simple", "template", "child",
-				     "exactly", NULL}};
+		kw = (struct words){
+		    {"simple", "template", "child", "exactly", NULL}};
 		break;
 	case BF_DYNAMIC_CHILD:
 		f.strategy = OT_SUP_DYNAMIC;
-		kw = (struct words){{"dynamic", "child",
-				     NULL}};
+		kw = (struct words){{"dynamic", "child", NULL}};
 		break;
 	case BF_BACKOFF_MIN_NEG:
 		f.backoff.min_ms = -1;
@@ -789,9 +791,8 @@ START_TEST(test_start_link_bad_input)
 	ck_assert_ot_err(ot_supervisor_start_child_extra(ot_self(), &x,
 							 SIZE_MAX, NULL, &why),
 			 OT_EINVAL);
-	ck_assert_ot_err(ot_supervisor_start_child_extra(ot_self(), &x,
-							 SIZE_MAX - 8, NULL,
-							 &why),
+	ck_assert_ot_err(ot_supervisor_start_child_extra(
+			     ot_self(), &x, SIZE_MAX - 8, NULL, &why),
 			 OT_EINVAL);
 }
 END_TEST
@@ -822,10 +823,10 @@ START_TEST(test_intensity_defaults)
 		int intensity, period_ms, allowed;
 		const char *what;
 	} cases[] = {
-		{0, 0, 3, "zero flags"},
-		{1, 0, 1, "intensity 1, period 0"},
-		{0, 5000, 0, "intensity 0, period 5000"},
-		{2, 5000, 2, "intensity 2, period 5000"},
+	    {0, 0, 3, "zero flags"},
+	    {1, 0, 1, "intensity 1, period 0"},
+	    {0, 5000, 0, "intensity 0, period 5000"},
+	    {2, 5000, 2, "intensity 2, period 5000"},
 	};
 	const char *what = cases[_i].what;
 	ot_child_spec cs[1] = {worker("w0", 0)};

@@ -74,9 +74,9 @@ struct req {
 };
 
 #define NW 16
-static struct wcfg g_w[NW];   /* worker args: outlive every supervisor */
-static struct wcfg g_quiet;   /* a quiet worker's arg */
-static ot_pid g_test;	      /* the test thread */
+static struct wcfg g_w[NW]; /* worker args: outlive every supervisor */
+static struct wcfg g_quiet; /* a quiet worker's arg */
+static ot_pid g_test;	    /* the test thread */
 static atomic_int g_quiet_inits;
 static atomic_int g_fail;     /* sf_toggle fails while set */
 static atomic_int g_attempts; /* failing start attempts */
@@ -167,9 +167,9 @@ static void w_terminate(const ot_reason *reason, void *state)
 }
 
 static const ot_gen_server_callbacks w_cb = {
-	.init = w_init,
-	.handle_cast = w_cast,
-	.terminate = w_terminate,
+    .init = w_init,
+    .handle_cast = w_cast,
+    .terminate = w_terminate,
 };
 
 /* ---- start functions ----------------------------------------------------- */
@@ -194,8 +194,8 @@ static int sf_extra(void *arg, const void *extra, size_t size, ot_pid *out,
 	e.ptr = (uintptr_t)extra;
 	e.size = size;
 	if (extra)
-		memcpy(e.bytes, extra, size < sizeof(e.bytes) ? size
-							     : sizeof(e.bytes));
+		memcpy(e.bytes, extra,
+		       size < sizeof(e.bytes) ? size : sizeof(e.bytes));
 	ev_send(EV_START, &e);
 	return ot_gen_server_start_link(&w_cb, arg, NULL, out, reason);
 }
@@ -351,8 +351,7 @@ static void log_text(const int *log, int n, char *buf, size_t size)
 					i ? "," : "", log[i]);
 }
 
-static void assert_log(bool term, const int *want, int nwant,
-		       const char *what)
+static void assert_log(bool term, const int *want, int nwant, const char *what)
 {
 	char got[256], exp[256];
 	pthread_mutex_lock(&g_log_mu);
@@ -409,8 +408,8 @@ static ot_pid start_sup(const ot_sup_spec *s, const char *name,
 	int rc = ot_supervisor_start_link(s, name, &p, &why);
 	char text[OT_REASON_STRLEN];
 	ot_reason_format(&why, text, sizeof(text));
-	ck_assert_msg(rc == 0, "%s: start_link: %s (%s)", what,
-		      ot_err_name(rc), text);
+	ck_assert_msg(rc == 0, "%s: start_link: %s (%s)", what, ot_err_name(rc),
+		      text);
 	ck_assert_msg(ot_is_alive(p), "%s: the supervisor is not alive", what);
 	return p;
 }
@@ -438,12 +437,12 @@ static ot_pid start_child_ok(ot_pid sup, const ot_child_spec *c,
 	return p;
 }
 
-static void assert_counts(ot_pid sup, size_t specs, size_t active,
-			  size_t sups, size_t workers, const char *what)
+static void assert_counts(ot_pid sup, size_t specs, size_t active, size_t sups,
+			  size_t workers, const char *what)
 {
 	ot_child_counts c = counts(sup);
 	ck_assert_msg(c.specs == specs && c.active == active &&
-			      c.supervisors == sups && c.workers == workers,
+			  c.supervisors == sups && c.workers == workers,
 		      "%s: counts specs %zu active %zu supervisors %zu workers "
 		      "%zu, want %zu %zu %zu %zu",
 		      what, c.specs, c.active, c.supervisors, c.workers, specs,
@@ -476,8 +475,8 @@ static bool has_child(ot_pid sup, const char *id)
 }
 
 /* Polls which_children until id has status st (up to ms, scaled). */
-static ot_child_info wait_status(ot_pid sup, const char *id,
-				 ot_child_status st, int ms, const char *what)
+static ot_child_info wait_status(ot_pid sup, const char *id, ot_child_status st,
+				 int ms, const char *what)
 {
 	int64_t deadline = now_ms() + scaled_ms(ms);
 	for (;;) {
@@ -601,8 +600,8 @@ START_TEST(test_start_failure)
 	ck_assert_msg(rc == OT_EINITSTOP, "%s: start_link %s, want %s (%s)",
 		      what, ot_err_name(rc), ot_err_name(OT_EINITSTOP), text);
 	ck_assert_msg(why.kind == OT_REASON_SHUTDOWN_DETAIL &&
-			      text_has(&why, "failed_to_start_child") &&
-			      text_has(&why, "bad2"),
+			  text_has(&why, "failed_to_start_child") &&
+			  text_has(&why, "bad2"),
 		      "%s: reason %s, want {shutdown,\"failed_to_start_child,"
 		      "bad2,...\"}",
 		      what, text);
@@ -620,8 +619,8 @@ START_TEST(test_start_failure)
 	static const int init_with_bad[] = {0, 1, 2};
 	assert_log(false, init_with_bad, _i == 0 ? 3 : 2, what);
 	expect_no_ev(EV_INIT, 3, 20, what);
-	ck_assert_msg(ot_test_wait_quiet(scaled_ms(2000)),
-		      "%s: processes left", what);
+	ck_assert_msg(ot_test_wait_quiet(scaled_ms(2000)), "%s: processes left",
+		      what);
 	ot_msg *m = NULL;
 	rc = ot_receive_match(match_exit, NULL, &m, 50);
 	if (rc == 0) {
@@ -899,23 +898,23 @@ START_TEST(test_start_child_fails)
 
 	ot_child_spec f1 = fn_child("f1", sf_fail, 1);
 	memset(&why, 0, sizeof(why));
-	assert_rc(ot_supervisor_start_child(sup, &f1, &p, &why),
-		  OT_ECHILDSTART, "start fn fails");
+	assert_rc(ot_supervisor_start_child(sup, &f1, &p, &why), OT_ECHILDSTART,
+		  "start fn fails");
 	ot_reason want = ot_reason_error(77, "no luck");
 	assert_reason(&why, &want, "start fn's reason");
 
 	g_w[2].init = WI_STOP;
 	ot_child_spec f2 = server_child("f2", 2);
 	memset(&why, 0, sizeof(why));
-	assert_rc(ot_supervisor_start_child(sup, &f2, &p, &why),
-		  OT_ECHILDSTART, "init stops");
+	assert_rc(ot_supervisor_start_child(sup, &f2, &p, &why), OT_ECHILDSTART,
+		  "init stops");
 	want = ot_reason_error(55, "init says no");
 	assert_reason(&why, &want, "init's stop reason");
 
 	ot_child_spec f3 = fn_child("f3", sf_fail_noreason, 3);
 	memset(&why, 0, sizeof(why));
-	assert_rc(ot_supervisor_start_child(sup, &f3, &p, &why),
-		  OT_ECHILDSTART, "start fn fails without a reason");
+	assert_rc(ot_supervisor_start_child(sup, &f3, &p, &why), OT_ECHILDSTART,
+		  "start fn fails without a reason");
 	char text[OT_REASON_STRLEN];
 	ot_reason_format(&why, text, sizeof(text));
 	ck_assert_msg(why.kind == OT_REASON_ERROR && why.code == OT_ESYS,
@@ -1071,8 +1070,7 @@ START_TEST(test_which_and_count)
 	ck_assert_uint_eq(total, 3);
 	ck_assert_str_eq(out[0].id, "w0");
 	total = 0;
-	ck_assert_int_eq(ot_supervisor_which_children(sup, NULL, 0, &total),
-			 0);
+	ck_assert_int_eq(ot_supervisor_which_children(sup, NULL, 0, &total), 0);
 	ck_assert_uint_eq(total, 3);
 	ck_assert_int_eq(ot_supervisor_which_children(sup, out, 3, NULL), 3);
 	ck_assert_int_eq(out[1].type, OT_SUPERVISOR);
@@ -1084,8 +1082,8 @@ START_TEST(test_which_and_count)
 	assert_counts(sup, 3, 1, 1, 2, "s1 terminated");
 
 	ot_child_spec sp;
-	assert_rc(ot_supervisor_which_children(sup, NULL, 3, &total),
-		  OT_EINVAL, "which_children(NULL, 3)");
+	assert_rc(ot_supervisor_which_children(sup, NULL, 3, &total), OT_EINVAL,
+		  "which_children(NULL, 3)");
 	assert_rc(ot_supervisor_count_children(sup, NULL), OT_EINVAL,
 		  "count_children(NULL)");
 	assert_rc(ot_supervisor_get_childspec(sup, "w0", NULL), OT_EINVAL,
@@ -1149,8 +1147,8 @@ START_TEST(test_get_childspec)
 	ck_assert_str_eq(got.id, "gs1");
 	assert_rc(ot_supervisor_get_childspec_pid(sup, g_test, &got),
 		  OT_ENOTFOUND, "a pid that is not a child");
-	assert_rc(ot_supervisor_get_childspec_pid(sup, sup, &got),
-		  OT_ENOTFOUND, "the supervisor's own pid");
+	assert_rc(ot_supervisor_get_childspec_pid(sup, sup, &got), OT_ENOTFOUND,
+		  "the supervisor's own pid");
 	stop_sup(sup, "get_childspec");
 }
 END_TEST
@@ -1186,8 +1184,7 @@ START_TEST(test_dead_supervisor)
 		  "dead");
 	assert_rc(ot_supervisor_get_childspec_pid(sup, pa, &sp), OT_ENOPROC,
 		  "dead");
-	assert_rc(ot_supervisor_stop(sup, scaled_ms(1000)), OT_ENOPROC,
-		  "dead");
+	assert_rc(ot_supervisor_stop(sup, scaled_ms(1000)), OT_ENOPROC, "dead");
 }
 END_TEST
 
@@ -1252,7 +1249,7 @@ START_TEST(test_simple_extra_start_fn)
 	char buf[16] = "hello-1";
 	ot_pid c1 = OT_PID_NONE;
 	ck_assert_ot_ok(
-		ot_supervisor_start_child_extra(sup, buf, 8, &c1, NULL));
+	    ot_supervisor_start_child_extra(sup, buf, 8, &c1, NULL));
 	struct ev e = expect_ev(EV_START, 7, 3000, "first start");
 	ck_assert_uint_eq(e.size, 8);
 	ck_assert_mem_eq(e.bytes, "hello-1", 8);
@@ -1263,7 +1260,7 @@ START_TEST(test_simple_extra_start_fn)
 	/* a second child without extra */
 	ot_pid c2 = OT_PID_NONE;
 	ck_assert_ot_ok(
-		ot_supervisor_start_child_extra(sup, NULL, 0, &c2, NULL));
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c2, NULL));
 	e = expect_ev(EV_START, 7, 3000, "second start");
 	ck_assert_uint_eq(e.size, 0);
 	ck_assert_msg(e.ptr == 0, "extra is not NULL without bytes");
@@ -1323,9 +1320,8 @@ START_TEST(test_simple_extra_server)
 	memset(&mine, 0, sizeof(mine));
 	mine.id = 100;
 	ot_pid c1 = OT_PID_NONE;
-	ck_assert_ot_ok(ot_supervisor_start_child_extra(sup, &mine,
-							sizeof(mine), &c1,
-							NULL));
+	ck_assert_ot_ok(ot_supervisor_start_child_extra(
+	    sup, &mine, sizeof(mine), &c1, NULL));
 	struct ev e = expect_ev(EV_INIT, 100, 3000, "init with extra");
 	assert_pid(e.pid, c1, "c1");
 	ck_assert_msg(e.ptr != (uintptr_t)&mine && e.ptr != (uintptr_t)&g_w[6],
@@ -1333,7 +1329,7 @@ START_TEST(test_simple_extra_server)
 	mine.id = 999;
 	ot_pid c2 = OT_PID_NONE;
 	ck_assert_ot_ok(
-		ot_supervisor_start_child_extra(sup, NULL, 0, &c2, NULL));
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c2, NULL));
 	e = expect_ev(EV_INIT, 6, 3000, "init without extra");
 	assert_pid(e.pid, c2, "c2");
 	ck_assert_msg(e.ptr == (uintptr_t)&g_w[6],
@@ -1358,15 +1354,15 @@ START_TEST(test_simple_max_children)
 	ot_pid sup = start_sup(&s, NULL, "simple max");
 	ot_pid c[3];
 	ck_assert_ot_ok(
-		ot_supervisor_start_child_extra(sup, NULL, 0, &c[0], NULL));
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c[0], NULL));
 	ck_assert_ot_ok(
-		ot_supervisor_start_child_extra(sup, NULL, 0, &c[1], NULL));
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c[1], NULL));
 	assert_rc(ot_supervisor_start_child_extra(sup, NULL, 0, &c[2], NULL),
 		  OT_EMAXCHILDREN, "third child");
 	ck_assert_int_eq(atomic_load(&g_quiet_inits), 2);
 	ck_assert_ot_ok(ot_supervisor_terminate_child_pid(sup, c[0]));
 	ck_assert_ot_ok(
-		ot_supervisor_start_child_extra(sup, NULL, 0, &c[2], NULL));
+	    ot_supervisor_start_child_extra(sup, NULL, 0, &c[2], NULL));
 	/* OTP: a simple_one_for_one supervisor has one spec, its template */
 	assert_counts(sup, 1, 2, 0, 2, "simple max");
 	stop_sup(sup, "simple max");
@@ -1426,8 +1422,8 @@ START_TEST(test_dynamic_many)
 	ck_assert_ot_ok(ot_runtime_stats(&st));
 	ck_assert_uint_eq(st.processes, 0);
 	/* "stopped all at once": not one shutdown wait after another */
-	ck_assert_msg(dt < scaled_ms(20000), "stopping %zu children took %lld ms",
-		      n, (long long)dt);
+	ck_assert_msg(dt < scaled_ms(20000),
+		      "stopping %zu children took %lld ms", n, (long long)dt);
 	free(pids);
 	free(out);
 	free(listed);
@@ -1495,8 +1491,8 @@ START_TEST(test_dynamic_ops)
 	expect_no_ev(EV_INIT, 1, 50, "a restarted after terminate");
 	/* a gone child: nothing left to stop, ok (as OTP's simple) */
 	ck_assert_ot_ok(ot_supervisor_terminate_child_pid(sup, pa));
-	assert_rc(ot_supervisor_terminate_child_pid(sup, g_test),
-		  OT_ENOTFOUND, "terminate a pid that is no child");
+	assert_rc(ot_supervisor_terminate_child_pid(sup, g_test), OT_ENOTFOUND,
+		  "terminate a pid that is no child");
 	/* a permanent dynamic child is restarted */
 	kill_pid(pb);
 	ot_pid pb2 = expect_ev(EV_INIT, 2, 3000, "b restarted").pid;
@@ -1512,8 +1508,8 @@ END_TEST
 #define assert_prompt(t0, what)                                                \
 	do {                                                                   \
 		int64_t dt_ = now_ms() - (t0);                                 \
-		ck_assert_msg(dt_ < scaled_ms(PROMPT_MS),                      \
-			      "%s took %lld ms", (what), (long long)dt_);      \
+		ck_assert_msg(dt_ < scaled_ms(PROMPT_MS), "%s took %lld ms",   \
+			      (what), (long long)dt_);                         \
 	} while (0)
 
 /* The calls a supervisor must answer while child "stuck" waits for its
@@ -1545,10 +1541,9 @@ static void check_restarting(ot_pid sup, const char *what)
 	t0 = now_ms();
 	int rc = ot_supervisor_start_child(sup, &again, &p, NULL);
 	assert_prompt(t0, "start_child of the restarting id");
-	ck_assert_msg(rc == OT_EPRESENT || rc == OT_EALREADY ||
-			      rc == OT_ERESTARTING,
-		      "%s: start_child of a restarting id: %s", what,
-		      ot_err_name(rc));
+	ck_assert_msg(
+	    rc == OT_EPRESENT || rc == OT_EALREADY || rc == OT_ERESTARTING,
+	    "%s: start_child of a restarting id: %s", what, ot_err_name(rc));
 	t0 = now_ms();
 	assert_rc(ot_supervisor_restart_child(sup, "stuck", &p, NULL),
 		  OT_ERESTARTING, what);
@@ -1607,9 +1602,8 @@ START_TEST(test_restarting)
 		int64_t deadline = now_ms() + scaled_ms(3000);
 		while (atomic_load(&g_attempts) < 3 && now_ms() < deadline)
 			ot_sleep(1);
-		ck_assert_msg(atomic_load(&g_attempts) >= 3,
-			      "%s: %d attempts", what,
-			      atomic_load(&g_attempts));
+		ck_assert_msg(atomic_load(&g_attempts) >= 3, "%s: %d attempts",
+			      what, atomic_load(&g_attempts));
 	} else {
 		ck_assert_int_eq(atomic_load(&g_attempts), 0);
 		expect_no_ev(EV_INIT, 1, 50, "restarted before the backoff");
@@ -1690,8 +1684,7 @@ START_TEST(test_stop_shutdown_forms)
 	ck_assert_msg(dt >= 150 + 100 - 10,
 		      "stop took %lld ms: it did not wait for the children",
 		      (long long)dt);
-	ck_assert_msg(dt < scaled_ms(5000), "stop took %lld ms",
-		      (long long)dt);
+	ck_assert_msg(dt < scaled_ms(5000), "stop took %lld ms", (long long)dt);
 	expect_down_reason(r[2], ot_reason_shutdown(), "infinity");
 	ot_down_info d = ot_test_expect_down(r[1], 3000, "brutal_kill");
 	ck_assert_int_eq(d.reason.kind, OT_REASON_KILLED);
