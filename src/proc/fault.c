@@ -389,14 +389,13 @@ int ot_catch(void (*fn)(void *), void *arg, ot_reason *reason)
 {
 	if (!fn)
 		return OT_EINVAL;
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
+	struct ot__proc *self;
+	int rc = ot__calling_process(&self);
+	if (rc)
+		return rc;
 	struct ot__catch c;
 	memset(&c, 0, sizeof c);
-	int rc = run_caught(s->current, &c, fn, arg);
+	rc = run_caught(self, &c, fn, arg);
 	if (rc && reason)
 		*reason = c.reason;
 	return rc;
@@ -404,13 +403,12 @@ int ot_catch(void (*fn)(void *), void *arg, ot_reason *reason)
 
 int ot__set_crash_handler(ot_crash_fn fn, void *arg)
 {
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
-	s->current->crash_fn = fn;
-	s->current->crash_arg = fn ? arg : NULL;
+	struct ot__proc *self;
+	int rc = ot__calling_process(&self);
+	if (rc)
+		return rc;
+	self->crash_fn = fn;
+	self->crash_arg = fn ? arg : NULL;
 	return 0;
 }
 

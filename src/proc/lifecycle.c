@@ -190,12 +190,10 @@ int ot__exit(const ot_reason *given)
 {
 	if (!given)
 		return OT_EINVAL;
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
-	struct ot__proc *p = s->current;
+	struct ot__proc *p;
+	int rc = ot__calling_process(&p);
+	if (rc)
+		return rc;
 	/* The caller ends whatever it passed: a malformed reason is repaired
 	 * rather than refused, so that it never travels as it is. Its
 	 * payload is copied now, for an ot_catch() or the crash handler
@@ -227,13 +225,12 @@ int ot__exit(const ot_reason *given)
  */
 int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg)
 {
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
-	s->current->exit_hook = fn;
-	s->current->exit_hook_arg = fn ? arg : NULL;
+	struct ot__proc *self;
+	int rc = ot__calling_process(&self);
+	if (rc)
+		return rc;
+	self->exit_hook = fn;
+	self->exit_hook_arg = fn ? arg : NULL;
 	return 0;
 }
 

@@ -524,6 +524,19 @@ static inline int ot__running_check(void)
 	return s == OT__R_ENDING ? OT_ESHUTDOWN : OT_ENOTSTARTED;
 }
 
+/* The calling process, for a call only a process may make: 0 with *out
+ * set, else OT_ENOTSTARTED (no runtime) or OT_ENOTPROC (not a process). */
+static inline int ot__calling_process(struct ot__proc **out)
+{
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__sched *s = ot__sched_self();
+	if (!s || !s->current)
+		return OT_ENOTPROC;
+	*out = s->current;
+	return 0;
+}
+
 /* Called by a scheduler after it reclaimed a process. */
 void ot__note_exit(void);
 

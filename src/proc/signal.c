@@ -625,14 +625,13 @@ int ot__demonitor(ot_ref ref, unsigned flags)
 
 int ot__trap_exit(bool on, bool *old)
 {
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
+	struct ot__proc *self;
+	int rc = ot__calling_process(&self);
+	if (rc)
+		return rc;
 	if (old)
-		*old = s->current->trap_exit;
-	s->current->trap_exit = on;
+		*old = self->trap_exit;
+	self->trap_exit = on;
 	return 0;
 }
 

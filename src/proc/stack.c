@@ -447,12 +447,11 @@ void ot__stacks_stats(ot_stats *out)
 
 int ot__stack_trim(void)
 {
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__sched *s = ot__sched_self();
-	if (!s || !s->current)
-		return OT_ENOTPROC;
-	struct ot__stack *st = s->current->stack;
+	struct ot__proc *self;
+	int rc = ot__calling_process(&self);
+	if (rc)
+		return rc;
+	struct ot__stack *st = self->stack;
 	size_t page = stacks.page;
 	/* Where the stack is now, less room for the calls that follow (the
 	 * madvise itself, then the receive a hibernating server goes to).
