@@ -26,6 +26,8 @@
 #include <otter/reason.h>
 #include <otter/log.h>
 #include <otter/proc.h>
+#include <otter/info.h>
+#include <otter/timer.h>
 #include <otter/io.h>
 #include <otter/gen_server.h>
 #include <otter/gen_server_client.h>

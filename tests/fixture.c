@@ -68,7 +68,7 @@ void ot_test_teardown(void)
 
 size_t ot_test_scaled(size_t n)
 {
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 	return n > 2000 ? 2000 : n;
 #endif
 #ifdef RUNNING_ON_VALGRIND

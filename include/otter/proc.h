@@ -167,35 +167,6 @@ OT_API int ot_shutdown(void);
  * (true while it is under way). */
 OT_API bool ot_running(void);
 
-/* Counters of what the runtime holds; tests use them to find leaks. */
-typedef struct ot_stats {
-	/* Live scheduled processes. A process stops counting when it has
-	 * ended, after its name is released and before its links and
-	 * monitors are told: whoever got its EXIT or DOWN does not count it
-	 * any more, though its memory may be given back a moment later. */
-	size_t processes;
-	size_t threads;	       /* attached foreign threads */
-	size_t spawned;	       /* processes spawned since ot_start() */
-	size_t stacks_in_use;  /* shared stacks holding a process's frames */
-	size_t stacks_pooled;  /* shared stacks mapped */
-	size_t stacks_guarded; /* of those, with a guard: all of them */
-	size_t timers;	     /* send_after timers not yet fired or cancelled */
-	size_t names;	     /* registered names */
-	unsigned schedulers; /* scheduler threads */
-	/* Bytes of frames of waiting processes, saved off their stacks. */
-	size_t stack_bytes_saved;
-	/* Bytes of free message blocks the schedulers keep for reuse (up to
-	 * a bound per scheduler): memory in use that no message holds. */
-	size_t message_cache_bytes;
-} ot_stats;
-
-/*
- * Fills *out with the runtime's current counters (a snapshot; concurrent
- * activity may move them). Errors: OT_EINVAL (out NULL), OT_ENOTSTARTED.
- * From: anywhere. Never blocks for long.
- */
-OT_API int ot_runtime_stats(ot_stats *out);
-
 /* ----------------------------------------------------------------------
  * Processes
  */
@@ -608,33 +579,6 @@ OT_API uint64_t ot_msg_alias(const ot_msg *msg);
 OT_API int ot_stack_trim(void);
 
 /* ----------------------------------------------------------------------
- * Process information
- */
-typedef enum ot_proc_status {
-	OT_PROC_RUNNABLE = 1, /* waiting for a scheduler */
-	OT_PROC_RUNNING,      /* on a scheduler, or a foreign thread awake */
-	OT_PROC_WAITING,      /* in receive, sleep or a call */
-} ot_proc_status;
-
-typedef struct ot_process_info {
-	ot_proc_status status;
-	size_t message_queue_len;   /* messages waiting (a snapshot) */
-	char name[OT_NAME_MAX + 1]; /* registered name, or "" */
-	ot_proc_fn entry;	    /* the function it was spawned with */
-	void *entry_arg;
-	bool trap_exit;
-	bool foreign; /* an attached foreign thread */
-	/* Messages dropped by its mailbox limit (OT_MAILBOX_DROP) so far. */
-	size_t mailbox_dropped;
-} ot_process_info;
-
-/*
- * A snapshot of what pid is doing. Errors: OT_EINVAL (out NULL, pid
- * malformed), OT_ENOPROC, OT_ENOTSTARTED. From: anywhere; never blocks.
- */
-OT_API int ot_process_info_get(ot_pid pid, ot_process_info *out);
-
-/* ----------------------------------------------------------------------
  * Crash trapping and crash reports
  *
  * While the runtime runs, a fault in a process's own code — SIGSEGV,
@@ -719,40 +663,6 @@ OT_API int ot_set_exit_hook(ot_exit_hook_fn fn, void *arg);
 OT_API int ot_catch(void (*fn)(void *arg), void *arg, ot_reason *reason);
 
 /* ----------------------------------------------------------------------
- * Timers (one monotonic clock)
- */
-
-/* A timer reference; the zero value names no timer. */
-typedef struct ot_timer {
-	uint64_t id;
-} ot_timer;
-
-/*
- * Sends a copy of (tag, data, size) to the process to after timeout_ms
- * milliseconds, as if the caller had sent it then (its pid is the sender).
- * *out (may be NULL) receives a reference for ot_cancel_timer(). As
- * Erlang's send_after to a pid, the timer is cancelled when the process
- * to ends, or at once if it is not alive: it is then counted nowhere
- * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER.
- * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
- * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
- * From: process or foreign. Never blocks.
- */
-OT_API int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag,
-			 const void *data, size_t size, ot_timer *out);
-
-/*
- * Cancels a timer from ot_send_after(); its message will not be sent.
- * *remaining_ms (may be NULL) gets the milliseconds that were left.
- * Errors: OT_ENOTIMER (already fired or cancelled, or never a timer),
- * OT_ENOTSTARTED. From: process or foreign. Never blocks.
- */
-OT_API int ot_cancel_timer(ot_timer timer, int *remaining_ms);
-
-/* Milliseconds on the runtime's monotonic clock (CLOCK_MONOTONIC). */
-OT_API int64_t ot_monotonic_ms(void);
-
-/* ----------------------------------------------------------------------
  * Registered names
  */
 
@@ -797,5 +707,9 @@ OT_API int ot_send_name(const char *name, uint64_t tag, const void *data,
  */
 
 OT_END_DECLS
+
+/* Split off, and included here so that proc.h keeps declaring them. */
+#include <otter/info.h>
+#include <otter/timer.h>
 
 #endif /* OTTER_PROC_H */

@@ -51,10 +51,10 @@ void ot__ctx_make(ot__ctx *ctx, void *lo, size_t size, void (*entry)(void *),
 #else
 #error "no context switch for this CPU: configure --with-context=ucontext"
 #endif
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	ctx->fake_stack = NULL;
 #endif
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 	ctx->tsan_fiber = __tsan_create_fiber(0);
 	ctx->tsan_owned = true;
 #endif
@@ -73,7 +73,7 @@ void ot__ctx_of_thread(ot__ctx *ctx)
 		}
 		pthread_attr_destroy(&attr);
 	}
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 	ctx->tsan_fiber = __tsan_get_current_fiber();
 	ctx->tsan_owned = false;
 #endif
@@ -81,7 +81,7 @@ void ot__ctx_of_thread(ot__ctx *ctx)
 
 void ot__ctx_destroy(ot__ctx *ctx)
 {
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 	if (ctx->tsan_owned && ctx->tsan_fiber)
 		__tsan_destroy_fiber(ctx->tsan_fiber);
 	ctx->tsan_fiber = NULL;

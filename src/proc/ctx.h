@@ -21,11 +21,11 @@
 #ifdef OT_CTX_UCONTEXT
 #include <ucontext.h>
 #endif
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
@@ -36,10 +36,10 @@ typedef struct ot__ctx {
 #endif
 	void *stack_lo;	   /* lowest address of the stack (for sanitizers) */
 	size_t stack_size; /* its size */
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	void *fake_stack; /* ASan's fake stack of this context while out */
 #endif
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 	void *tsan_fiber; /* TSan's fiber for this context */
 	bool tsan_owned;  /* created by us (destroy it), or a thread's own */
 #endif
@@ -68,16 +68,16 @@ void ot__ctx_destroy(ot__ctx *ctx);
  */
 static inline void ot__ctx_switch(ot__ctx *from, ot__ctx *to, bool from_ends)
 {
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	__sanitizer_start_switch_fiber(from_ends ? NULL : &from->fake_stack,
 				       to->stack_lo, to->stack_size);
 #endif
-#ifdef OT_TSAN
+#ifdef OT__TSAN
 	__tsan_switch_to_fiber(to->tsan_fiber, 0);
 #endif
 	(void)from_ends;
 	ot__ctx_swap(from, to);
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	__sanitizer_finish_switch_fiber(from->fake_stack, NULL, NULL);
 #endif
 }
@@ -85,7 +85,7 @@ static inline void ot__ctx_switch(ot__ctx *from, ot__ctx *to, bool from_ends)
 /* The first thing a new context does: tell ASan the switch completed. */
 static inline void ot__ctx_started(void)
 {
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
 #endif
 }

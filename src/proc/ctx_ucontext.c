@@ -20,7 +20,7 @@ void ot__ctx_swap(ot__ctx *from, ot__ctx *to)
 	 * from->uc, not on the stack, and resumes by returning here; the
 	 * margin covers this frame's own spills below the frame address. */
 	from->sp = (char *)__builtin_frame_address(0) - 256;
-	OT_ASSERT(swapcontext(&from->uc, &to->uc) == 0);
+	OT__ASSERT(swapcontext(&from->uc, &to->uc) == 0);
 }
 
 /* makecontext passes ints only: split the pointers in two halves. */
@@ -31,7 +31,7 @@ static void ucontext_entry(unsigned fhi, unsigned flo, unsigned ahi,
 	    (void (*)(void *))(((uintptr_t)fhi << 32) | (uintptr_t)flo);
 	void *arg = (void *)(((uintptr_t)ahi << 32) | (uintptr_t)alo);
 	entry(arg);
-	OT_ASSERT(!"a context entry returned");
+	OT__ASSERT(!"a context entry returned");
 }
 
 void ot__ctx_make_arch(ot__ctx *ctx, void *lo, size_t size,
@@ -39,7 +39,7 @@ void ot__ctx_make_arch(ot__ctx *ctx, void *lo, size_t size,
 void ot__ctx_make_arch(ot__ctx *ctx, void *lo, size_t size,
 		       void (*entry)(void *), void *arg)
 {
-	OT_ASSERT(getcontext(&ctx->uc) == 0);
+	OT__ASSERT(getcontext(&ctx->uc) == 0);
 	ctx->uc.uc_stack.ss_sp = lo;
 	ctx->uc.uc_stack.ss_size = size;
 	ctx->uc.uc_link = NULL;

@@ -157,7 +157,7 @@ static void not_ours(int sig, siginfo_t *si, void *uc, const char *why)
  * is ended like any other. The handler returns normally (sigreturn puts
  * the signal mask back, and the sanitizers see a handler that finished);
  * only the context it returns into has been swapped. */
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 /* ASan would check this stack (one it does not know) before the
  * no-return call below, and warn for nothing. */
 __attribute__((no_sanitize_address))

@@ -53,7 +53,7 @@ int ot__gate_enter_foreign(void)
 	}
 	atomic_fetch_add(&inside, 1);
 	int s = atomic_load(&ot__rt.state);
-	if (OT_LIKELY(s == OT__R_RUNNING || s == OT__R_STOPPED)) {
+	if (OT__LIKELY(s == OT__R_RUNNING || s == OT__R_STOPPED)) {
 		depth = 1;
 		return 1;
 	}
@@ -63,7 +63,7 @@ int ot__gate_enter_foreign(void)
 
 void ot__gate_leave_foreign(void)
 {
-	OT_ASSERT(depth > 0);
+	OT__ASSERT(depth > 0);
 	if (--depth == 0)
 		atomic_fetch_sub_explicit(&inside, 1, memory_order_release);
 }

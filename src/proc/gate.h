@@ -48,7 +48,7 @@ void ot__gate_leave_foreign(void);
  * ot__gate_leave(), which returns rc. */
 static inline int ot__gate_enter(void)
 {
-	if (OT_LIKELY(ot__sched_self() != NULL))
+	if (OT__LIKELY(ot__sched_self() != NULL))
 		return 0;
 	return ot__gate_enter_foreign();
 }

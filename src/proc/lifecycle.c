@@ -146,7 +146,7 @@ void ot__proc_exit(struct ot__proc *p, const ot_reason *reason)
 		p->exit_reason = *reason;
 	p->action = OT__A_EXIT;
 	ot__switch_out(p, true);
-	OT_ASSERT(!"an ended process was resumed");
+	OT__ASSERT(!"an ended process was resumed");
 	__builtin_unreachable();
 }
 
@@ -334,7 +334,7 @@ void ot__proc_reclaim(struct ot__proc *p)
 	/* Ended (killed, an exit signal) while it waited for a descriptor:
 	 * out of epoll before its links and monitors learn that it is gone
 	 * (they may close the descriptor then). */
-	if (OT_UNLIKELY(p->fd_armed))
+	if (OT__UNLIKELY(p->fd_armed))
 		ot__poll_abandon(p);
 	if (p->report)
 		ot__name_of(p, name);

@@ -53,8 +53,9 @@ static inline void ot__spin_lock(ot__spinlock *l)
 
 static inline void ot__spin_unlock(ot__spinlock *l)
 {
-	OT_DEBUG_ASSERT(ot__locks_held > 0);
-	OT_DEBUG_ASSERT(atomic_load_explicit(&l->locked, memory_order_relaxed));
+	OT__DEBUG_ASSERT(ot__locks_held > 0);
+	OT__DEBUG_ASSERT(
+	    atomic_load_explicit(&l->locked, memory_order_relaxed));
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
 	ot__locks_held--;
 }
@@ -68,7 +69,7 @@ static inline void ot__mutex_lock(pthread_mutex_t *m)
 
 static inline void ot__mutex_unlock(pthread_mutex_t *m)
 {
-	OT_DEBUG_ASSERT(ot__locks_held > 0);
+	OT__DEBUG_ASSERT(ot__locks_held > 0);
 	pthread_mutex_unlock(m);
 	ot__locks_held--;
 }

@@ -177,7 +177,7 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	uint64_t seq = atomic_load_explicit(&p->arrivals, memory_order_relaxed);
 	atomic_store_explicit(&p->arrivals, seq + 1, memory_order_relaxed);
 	m->seq = seq & OT__SEQ_MASK;
-	if (OT_UNLIKELY(m->kind != OT__M_MSG)) {
+	if (OT__UNLIKELY(m->kind != OT__M_MSG)) {
 		/* A signal: the receiver must act on it whatever it waits for.
 		 */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
@@ -219,7 +219,7 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		return;
 	}
 	enum ot__admit admit =
-	    OT_UNLIKELY(p->limited) ? ot__limit_admit_locked(p, m) : OT__ADMIT;
+	    OT__UNLIKELY(p->limited) ? ot__limit_admit_locked(p, m) : OT__ADMIT;
 	if (admit != OT__ADMIT) {
 		ot__spin_unlock(&p->lock);
 		ot_msg_free(m); /* past its mailbox limit (limit.c) */

@@ -46,7 +46,7 @@ int ot__names_init(void)
 void ot__names_fini(void)
 {
 	/* Every process has ended and released its name. */
-	OT_ASSERT(RB_EMPTY(&names.tree));
+	OT__ASSERT(RB_EMPTY(&names.tree));
 }
 
 int ot__name_check(const char *name)

@@ -169,7 +169,7 @@ static void *poller_main(void *arg)
 	for (;;) {
 		int n = epoll_wait(poller.epfd, evs, EVENTS_MAX, -1);
 		if (n < 0) {
-			OT_ASSERT(errno == EINTR);
+			OT__ASSERT(errno == EINTR);
 			continue;
 		}
 		bool stop = false;
@@ -253,8 +253,8 @@ void ot__poll_fini(void)
 	poller.thread_made = false;
 	/* Every process has ended, and each took its registration out; no
 	 * foreign thread is inside a wait (the gate is drained). */
-	OT_ASSERT(atomic_load_explicit(&poller.armed, memory_order_relaxed) ==
-		  0);
+	OT__ASSERT(atomic_load_explicit(&poller.armed, memory_order_relaxed) ==
+		   0);
 	close(poller.epfd);
 	close(poller.efd);
 	close(poller.foreign_fd);

@@ -317,7 +317,7 @@ int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
 static inline void ot__switch_out(struct ot__proc *p, bool ends)
 {
 	struct ot__sched *s = p->running_on;
-	OT_DEBUG_ASSERT(s->current == p);
+	OT__DEBUG_ASSERT(s->current == p);
 	ot__ctx_switch(&p->ctx, &s->ctx, ends);
 }
 /* A reason of a kind that carries nothing else (killed, noproc, ...). */
@@ -519,7 +519,7 @@ extern atomic_bool ot__log_off;
 static inline int ot__running_check(void)
 {
 	int s = atomic_load_explicit(&ot__rt.state, memory_order_acquire);
-	if (OT_LIKELY(s == OT__R_RUNNING || s == OT__R_STOPPING))
+	if (OT__LIKELY(s == OT__R_RUNNING || s == OT__R_STOPPING))
 		return 0;
 	return s == OT__R_ENDING ? OT_ESHUTDOWN : OT_ENOTSTARTED;
 }

@@ -216,7 +216,7 @@ void ot__ready_new(struct ot__proc *p)
 static void check_killed(struct ot__proc *p)
 {
 	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire)) {
-		ot_reason killed = OT_UNLIKELY(p->limit_killed)
+		ot_reason killed = OT__UNLIKELY(p->limit_killed)
 				       ? ot__limit_reason(p)
 				       : ot__reason(OT_REASON_KILLED);
 		ot__proc_exit(p, &killed);
@@ -256,7 +256,7 @@ static void proc_main(void *arg)
 
 int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline)
 {
-	if (OT_UNLIKELY(p->foreign))
+	if (OT__UNLIKELY(p->foreign))
 		return ot__foreign_park(p, wake_flags, deadline);
 	p->wait_flags = wake_flags;
 	p->park_deadline = deadline;
@@ -295,7 +295,7 @@ bool ot__wake_locked(struct ot__proc *p, unsigned flags)
 	    (flags && !(p->wait_flags & flags)))
 		return false;
 	atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_relaxed);
-	if (OT_UNLIKELY(p->foreign)) {
+	if (OT__UNLIKELY(p->foreign)) {
 		/* Signalled under p->lock: the thread cannot detach (and free
 		 * what it waits on) while we hold it. */
 		ot__foreign_wake(p);
@@ -357,7 +357,7 @@ static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 	 * reuses one stack), else round-robin, each scheduler on its own
 	 * turn of the class's stacks, so that no counter is shared. */
 	size_t which = 0;
-	if (OT_UNLIKELY(!p->stack)) {
+	if (OT__UNLIKELY(!p->stack)) {
 		struct ot__stack *left = s->stack_left;
 		if (left && left->size == ot__stack_pool_size(p->pool))
 			p->stack = left;
@@ -367,8 +367,8 @@ static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 	}
 	s->stack_left = NULL;
 	enum ot__enter e = ot__stack_enter(p, which);
-	if (OT_LIKELY(e == OT__ENTERED)) {
-		if (OT_UNLIKELY(!p->started)) {
+	if (OT__LIKELY(e == OT__ENTERED)) {
+		if (OT__UNLIKELY(!p->started)) {
 			struct ot__stack *st = p->stack;
 			ot__ctx_make(&p->ctx, st->lo,
 				     (size_t)(st->top - st->lo), proc_main, p);
@@ -389,8 +389,8 @@ static bool enter_stack(struct ot__sched *s, struct ot__proc *p)
 
 static void run(struct ot__sched *s, struct ot__proc *p)
 {
-	OT_DEBUG_ASSERT(!s->current);
-	if (OT_UNLIKELY(!enter_stack(s, p)))
+	OT__DEBUG_ASSERT(!s->current);
+	if (OT__UNLIKELY(!enter_stack(s, p)))
 		return;
 	s->current = p;
 	p->running_on = s;
@@ -402,7 +402,7 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 	 * evict p's frames) from here on, before p is even parked. */
 	bool ended = p->action == OT__A_EXIT;
 	struct ot__proc *w = ot__stack_leave(p, ended);
-	if (OT_UNLIKELY(w))
+	if (OT__UNLIKELY(w))
 		requeue_waiters(s, w);
 	if (ended)
 		s->stack_left = p->stack;

@@ -234,7 +234,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		return true;
 	}
 	default:
-		OT_ASSERT(!"not a signal");
+		OT__ASSERT(!"not a signal");
 	}
 	ot_msg_free(m);
 	return false;

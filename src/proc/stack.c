@@ -37,7 +37,7 @@
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #endif
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -81,7 +81,7 @@ size_t ot__page_size(void)
  * only where they go, since the last owner may have been deeper. */
 static void contents_replaced(struct ot__stack *st)
 {
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	/* Frames that never returned (evicted, killed, crashed) left their
 	 * redzones poisoned where other frames will lie. */
 	ASAN_UNPOISON_MEMORY_REGION(st->lo, (size_t)(st->top - st->lo));
@@ -98,7 +98,7 @@ static void contents_replaced(struct ot__stack *st)
  * live, and memcpy is checked by ASan. */
 static void copy_off(void *dst, const char *sp, size_t len)
 {
-#ifdef OT_ASAN
+#ifdef OT__ASAN
 	ASAN_UNPOISON_MEMORY_REGION(sp, len);
 #endif
 	memcpy(dst, sp, len);
@@ -160,7 +160,7 @@ static struct ot__stack *map_stack(size_t size)
 
 static void unmap_stack(struct ot__stack *st)
 {
-	OT_ASSERT(!owner_of(st) && STAILQ_EMPTY(&st->waiters));
+	OT__ASSERT(!owner_of(st) && STAILQ_EMPTY(&st->waiters));
 #ifdef OT_VALGRIND
 	VALGRIND_STACK_DEREGISTER(st->vg_id);
 #endif
@@ -255,7 +255,7 @@ static struct ot__stack *bind_to(struct ot__stack_pool *pool, size_t which)
 	/* acquire: pairs with the release that published the stack. */
 	struct ot__stack *st =
 	    atomic_load_explicit(&pool->stacks[i], memory_order_acquire);
-	if (OT_LIKELY(st))
+	if (OT__LIKELY(st))
 		return st;
 	ot__mutex_lock(&stacks.lock);
 	st = atomic_load_explicit(&pool->stacks[i], memory_order_relaxed);
@@ -274,7 +274,7 @@ static bool take(struct ot__stack *st, struct ot__proc *p)
 	int seen = STACK_FREE;
 	/* acquire: pairs with the release in give_back(): the frames and
 	 * the owner's fields the last holder wrote are visible. */
-	if (OT_LIKELY(atomic_compare_exchange_strong_explicit(
+	if (OT__LIKELY(atomic_compare_exchange_strong_explicit(
 		&st->state, &seen, STACK_BUSY, memory_order_acquire,
 		memory_order_relaxed)))
 		return true;
@@ -306,7 +306,7 @@ static struct ot__proc *give_back(struct ot__stack *st)
 	/* release: pairs with the acquire in take(). */
 	int was = atomic_exchange_explicit(&st->state, STACK_FREE,
 					   memory_order_release);
-	if (OT_LIKELY(was != STACK_BUSY_WAITED))
+	if (OT__LIKELY(was != STACK_BUSY_WAITED))
 		return NULL;
 	ot__spin_lock(&st->wlock);
 	struct ot__proc *first = STAILQ_FIRST(&st->waiters);
@@ -322,7 +322,7 @@ static bool evict(struct ot__stack *st)
 {
 	struct ot__proc *o = owner_of(st);
 	char *sp = o->ctx.sp;
-	OT_ASSERT(sp >= st->lo && sp <= st->top);
+	OT__ASSERT(sp >= st->lo && sp <= st->top);
 	size_t len = (size_t)(st->top - sp);
 	void *block = malloc(len ? len : 1);
 	if (!block)
@@ -338,7 +338,7 @@ static bool evict(struct ot__stack *st)
 		atomic_store_explicit(&stacks.saved_peak, saved,
 				      memory_order_relaxed);
 	set_owner(st, NULL);
-	if (OT_UNLIKELY(stacks.check))
+	if (OT__UNLIKELY(stacks.check))
 		memset(sp, 0xdb, len);
 	return true;
 }
@@ -347,7 +347,7 @@ static void restore(struct ot__stack *st, struct ot__proc *p)
 {
 	size_t len = p->frames_len;
 	char *sp = st->top - len;
-	OT_ASSERT(sp == (char *)p->ctx.sp);
+	OT__ASSERT(sp == (char *)p->ctx.sp);
 	memcpy(sp, p->frames, len);
 	free(p->frames);
 	p->frames = NULL;
@@ -357,19 +357,19 @@ static void restore(struct ot__stack *st, struct ot__proc *p)
 enum ot__enter ot__stack_enter(struct ot__proc *p, size_t which)
 {
 	struct ot__stack *st = p->stack;
-	if (OT_UNLIKELY(!st))
+	if (OT__UNLIKELY(!st))
 		st = p->stack = bind_to(p->pool, which);
-	if (OT_UNLIKELY(!take(st, p)))
+	if (OT__UNLIKELY(!take(st, p)))
 		return OT__ENTER_WAITS;
-	if (OT_LIKELY(owner_of(st) == p)) {
+	if (OT__LIKELY(owner_of(st) == p)) {
 		/* its frames are where it left them, so nothing is saved */
-		OT_DEBUG_ASSERT(!p->frames);
+		OT__DEBUG_ASSERT(!p->frames);
 		return OT__ENTERED;
 	}
 	if (owner_of(st) && !evict(st))
 		return OT__ENTER_NOMEM; /* st is given back by leave */
 	contents_replaced(st);
-	OT_DEBUG_ASSERT(!owner_of(st));
+	OT__DEBUG_ASSERT(!owner_of(st));
 	if (p->frames)
 		restore(st, p);
 	/* else its first run: its context is made on the empty stack */
@@ -383,7 +383,7 @@ struct ot__proc *ot__stack_leave(struct ot__proc *p, bool ended)
 	if (owner_of(st) == p) {
 		if (ended)
 			set_owner(st, NULL);
-		else if (OT_UNLIKELY(stacks.check))
+		else if (OT__UNLIKELY(stacks.check))
 			evict(st);
 	}
 	return give_back(st);
@@ -404,7 +404,7 @@ void ot__stack_memory_trim(void)
 	    atomic_load_explicit(&stacks.saved_bytes, memory_order_relaxed);
 	size_t peak =
 	    atomic_load_explicit(&stacks.saved_peak, memory_order_relaxed);
-	if (OT_LIKELY(peak < TRIM_MIN || now > peak / 4))
+	if (OT__LIKELY(peak < TRIM_MIN || now > peak / 4))
 		return;
 	/* One trimmer, and not again before the next burst. */
 	if (atomic_compare_exchange_strong_explicit(&stacks.saved_peak, &peak,

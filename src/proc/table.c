@@ -102,7 +102,7 @@ int ot__table_init(size_t max_procs)
 void ot__table_fini(void)
 {
 	/* Every process has ended. */
-	OT_ASSERT(table.used == 0);
+	OT__ASSERT(table.used == 0);
 	if (table.arena)
 		munmap(table.arena, table.arena_len);
 	free(table.gen);

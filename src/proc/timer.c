@@ -274,7 +274,7 @@ void ot__timers_fini(struct ot__sched *s)
 		atomic_fetch_sub_explicit(&ot__rt.ntimers, 1,
 					  memory_order_relaxed);
 	}
-	OT_ASSERT(RB_EMPTY(&s->timers));
+	OT__ASSERT(RB_EMPTY(&s->timers));
 }
 
 /* ---------------------------------------------------------------------

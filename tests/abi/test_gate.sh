@@ -5,9 +5,9 @@
 # (src/proc/gate.h).
 #
 # Run by `make check` through the TAP driver (Makefile.am exports srcdir;
-# run by hand it defaults to "."). Each OT_API function that
-# include/otter/proc.h or include/otter/io.h (split from it) declares must
-# be defined in src/proc/api.c, where
+# run by hand it defaults to "."). Each OT_API function that the proc
+# layer's headers declare (include/otter/proc.h and those split from it:
+# io.h, info.h, timer.h) must be defined in src/proc/api.c, where
 # every definition passes ot__gate_enter(), or be named in api.c's list of
 # functions that touch nothing of the runtime. A public function added to
 # src/proc without its door in api.c fails here.
@@ -15,11 +15,13 @@
 srcdir=${srcdir:-.}
 AWK=${AWK:-awk}
 api=$srcdir/src/proc/api.c
+headers="proc.h io.h info.h timer.h"
 
 echo "1..2"
 
-declared=$($AWK -v mode=header -f "$srcdir/man/decls.awk" \
-	"$srcdir/include/otter/proc.h" "$srcdir/include/otter/io.h" |
+declared=$(for h in $headers; do
+		$AWK -v mode=header -f "$srcdir/man/decls.awk" "$srcdir/include/otter/$h"
+	done |
 	$AWK '{ if (match($0, /ot_[a-z0-9_]*\(/))
 			print substr($0, RSTART, RLENGTH - 1) }')
 defined=$(sed -n 's/^[a-z_]*[ *]*\(ot_[a-z0-9_]*\)(.*/\1/p' "$api")
@@ -32,10 +34,10 @@ for f in $declared; do
 	fi
 done
 if test -n "$missing"; then
-	echo "not ok 1 - public functions of otter/proc.h and otter/io.h without a door in src/proc/api.c"
+	echo "not ok 1 - public functions of the proc layer ($headers) without a door in src/proc/api.c"
 	for f in $missing; do echo "# $f"; done
 else
-	echo "ok 1 - every public function of otter/proc.h and otter/io.h is in src/proc/api.c or its list"
+	echo "ok 1 - every public function of the proc layer ($headers) is in src/proc/api.c or its list"
 fi
 
 # Every door in api.c passes the gate: as many ot__gate_enter() calls as

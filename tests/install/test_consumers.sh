@@ -98,6 +98,7 @@ missing=
 if test $rc -eq 0; then
 	for f in "$includedir"/otter.h "$includedir"/otter/version.h \
 		"$includedir"/otter/io.h "$includedir"/otter/proc.h \
+		"$includedir"/otter/info.h "$includedir"/otter/timer.h \
 		"$libdir"/pkgconfig/otter.pc \
 		"$libdir"/cmake/otter/otterConfig.cmake \
 		"$libdir"/cmake/otter/otterConfigVersion.cmake \
