@@ -14,7 +14,12 @@
  */
 #include "config.h"
 
+#include "gate.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
 
 static _Atomic uint64_t next_alias = 1;
 

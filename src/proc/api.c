@@ -19,7 +19,9 @@
  */
 #include "config.h"
 
-#include "runtime.h"
+#include <otter/io.h>
+
+#include "gate.h"
 
 /* ---------------------------------------------------------------------
  * Processes

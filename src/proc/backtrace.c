@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime.h"
+#include "fault.h"
 
 #ifdef OT_HAVE_LIBDW
 #include <elfutils/libdwfl.h>

@@ -14,7 +14,9 @@
 
 #include <stdlib.h>
 
+#include "block.h"
 #include "runtime.h"
+#include "scheduler.h"
 
 static const size_t block_sizes[OT__BLOCK_CLASSES] = {
     64, 80, 96, 112, 128, 192, OT__BLOCK_MAX};

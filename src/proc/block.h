@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * block.h — memory blocks in size classes, with per-scheduler caches
- * (block.c). Included by runtime.h: struct ot__sched holds the caches.
+ * (block.c). Included by scheduler.h: struct ot__sched holds the caches.
  */
 #ifndef OTTER_PROC_BLOCK_H
 #define OTTER_PROC_BLOCK_H

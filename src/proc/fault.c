@@ -37,7 +37,14 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "fault.h"
+#include "gate.h"
+#include "lifecycle.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "stack.h"
 
 /* One mapping per scheduler: the lower half is where a crashed process
  * lands after the handler returns, the upper half the signal stack. */

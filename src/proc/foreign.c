@@ -25,7 +25,15 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "foreign.h"
+#include "gate.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "timer.h"
 
 struct ot__foreign {
 	pthread_mutex_t mu;

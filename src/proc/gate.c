@@ -34,6 +34,9 @@
 
 #include <time.h>
 
+#include "foreign.h"
+#include "gate.h"
+#include "poller.h"
 #include "runtime.h"
 
 /* Foreign threads inside the gate. The add is seq_cst (pairs with the

@@ -7,6 +7,10 @@
 
 #include <string.h>
 
+#include "gate.h"
+#include "lock.h"
+#include "name.h"
+#include "process.h"
 #include "runtime.h"
 
 int ot__process_info_get(ot_pid pid, ot_process_info *out)

@@ -20,7 +20,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "runtime.h"
+#include <otter/io.h>
+
+#include "gate.h"
+#include "poller.h"
+#include "timer.h"
 
 /* fd would block: waits for events until deadline. 0 when it is worth
  * trying again, else the error. */

@@ -44,7 +44,20 @@
 #include <string.h>
 
 #include "../common/reason_repair.h"
+#include "ctx.h"
+#include "fault.h"
+#include "gate.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "name.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "signals.h"
+#include "stack.h"
+#include "timer.h"
 
 /* ---------------------------------------------------------------------
  * Spawning

@@ -16,7 +16,10 @@
  */
 #include "config.h"
 
+#include "mailbox.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
 
 int ot__limit_check(const ot_spawn_opts *opts)
 {

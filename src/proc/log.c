@@ -14,7 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "timer.h"
 
 static struct {
 	pthread_mutex_t lock;

@@ -30,7 +30,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
+#include "gate.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "signals.h"
+#include "timer.h"
 
 int ot__check_payload(const void *data, size_t size)
 {

@@ -2,7 +2,7 @@
 /*
  * mailbox.h — messages and mailboxes (mailbox.c), with the aliases
  * (alias.c) and the mailbox limits (limit.c) a delivery checks. Included by
- * runtime.h, whose struct ot__proc holds a mailbox; only mailbox.c changes
+ * process.h, whose struct ot__proc holds a mailbox; only mailbox.c changes
  * its fields.
  */
 #ifndef OTTER_PROC_MAILBOX_H

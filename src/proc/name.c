@@ -14,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "name.h"
+#include "process.h"
 #include "runtime.h"
 
 struct ot__name {

@@ -46,7 +46,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gate.h"
+#include "lock.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "timer.h"
 
 /* epoll_data of a wait: the table slot (pid & 0xffffffff, at most
  * OT_MAX_PROCESSES, 27 bits) over a 37-bit wait number that is never 0.

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime.h"
+#include "fault.h"
+#include "process.h"
 
 /* Appends to a fixed buffer, keeping what fits. */
 struct text {

@@ -17,7 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block.h"
+#include "fault.h"
+#include "foreign.h"
+#include "gate.h"
+#include "name.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "stack.h"
 
 struct ot__runtime ot__rt = {
     .exit_lock = PTHREAD_MUTEX_INITIALIZER,

@@ -33,7 +33,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "block.h"
+#include "ctx.h"
+#include "fault.h"
+#include "foreign.h"
+#include "gate.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "stack.h"
+#include "timer.h"
 
 /* How often (in scheduling rounds) a busy scheduler looks at its timers and
  * gives its run queue precedence over runnext. */

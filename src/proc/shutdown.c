@@ -30,7 +30,15 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "foreign.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "poller.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "timer.h"
 
 /* Roots signalled before they are waited for, when none traps exits. */
 #define WINDOW 1024

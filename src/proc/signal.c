@@ -26,7 +26,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
+#include "gate.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "name.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "signals.h"
+#include "timer.h"
 
 struct ot__link {
 	RB_ENTRY(ot__link) node;

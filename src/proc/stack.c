@@ -41,7 +41,11 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include "gate.h"
+#include "lock.h"
+#include "process.h"
 #include "runtime.h"
+#include "stack.h"
 
 enum { STACK_FREE, STACK_BUSY, STACK_BUSY_WAITED };
 

@@ -34,6 +34,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "gate.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "process.h"
 #include "runtime.h"
 
 #define REUSE_DELAY 4096

@@ -25,7 +25,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "gate.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "timer.h"
 
 struct ot__send_timer {
 	struct ot__tnode node;		  /* first: see send_of() */

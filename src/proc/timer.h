@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * timer.h — the clock, deadlines and timers (timer.c): per-scheduler trees
- * ordered by deadline. Included by runtime.h, whose struct ot__proc embeds
+ * ordered by deadline. Included by process.h, whose struct ot__proc embeds
  * a wait timer.
  */
 #ifndef OTTER_PROC_TIMER_H

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scheduler.h — the schedulers (sched.c): N threads, each running
+ * processes from its run queue, parking when there is nothing to run, and
+ * keeping the timers (timer.c) and message-block caches (block.c) of the
+ * processes it runs.
+ */
+#ifndef OTTER_PROC_SCHEDULER_H
+#define OTTER_PROC_SCHEDULER_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+
+#include "block.h"
+#include "process.h"
+
+/* ---------------------------------------------------------------------
+ * Schedulers (sched.c)
+ */
+STAILQ_HEAD(ot__procq, ot__proc);
+RB_HEAD(ot__ttree, ot__tnode);
+RB_HEAD(ot__tidtree, ot__send_timer);
+RB_HEAD(ot__tdesttree, ot__send_timer);
+
+struct ot__sched {
+	unsigned index;
+	pthread_t thread;
+	ot__ctx ctx;		  /* the scheduler loop's own context */
+	struct ot__proc *current; /* running process; this thread only */
+	struct ot__proc *runnext; /* woken by `current`; this thread only */
+	unsigned runnext_streak;
+	unsigned ticks;
+	unsigned bind_next; /* round robin of new processes' stacks */
+	/* The stack a process left by ending here, until the next run: where
+	 * a new process is bound first. */
+	struct ot__stack *stack_left;
+	/* Free blocks of each class (block.c); this thread only. */
+	void *block_cache[OT__BLOCK_CLASSES];
+	/* Written by this scheduler only; read by ot_runtime_stats(). */
+	_Atomic unsigned blocks_cached[OT__BLOCK_CLASSES];
+
+	ot__spinlock rq_lock;
+	struct ot__procq runq; /* rq_lock */
+	_Atomic size_t rq_len; /* seq_cst: pairs with `parked` (Dekker) */
+
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	_Atomic bool parked; /* seq_cst: pairs with rq_len */
+	bool wake_pending;   /* park_lock */
+
+	/* Crash trapping (fault.c): this thread's alternate signal stack,
+	 * the one it replaced, and what the handler saw of the last crash
+	 * (read by the report on this same thread right after). */
+	void *altstack;
+	stack_t old_altstack;
+	struct ot__crash crash;
+	/* Set while ot__fault_guarded() runs user code outside any
+	 * process on this thread: where a fault there jumps back to. */
+	sigjmp_buf *guard;
+
+	ot__spinlock timer_lock;
+	struct ot__ttree timers;     /* timer_lock */
+	struct ot__tidtree send_ids; /* send timers by id; timer_lock */
+	/* Send timers by destination (to drop those of a process that
+	 * ended), and how many there are (written under timer_lock). */
+	struct ot__tdesttree send_dests;
+	_Atomic size_t nsend;
+	_Atomic int64_t timer_next; /* earliest deadline; relaxed hint */
+} __attribute__((aligned(64)));
+
+/* The scheduler the calling thread is, or NULL on a foreign thread. */
+struct ot__sched *ot__sched_self(void);
+/* The calling process (scheduled or attached foreign), or NULL. */
+struct ot__proc *ot__current(void);
+/* The same, attaching a foreign thread that is not yet: NULL only when
+ * that fails (out of memory, table full, runtime stopping). */
+struct ot__proc *ot__caller(void);
+/* p was made RUNNABLE (under its lock, now released): queue it. */
+void ot__ready(struct ot__proc *p);
+/* A new process: queue it where the work spreads. */
+void ot__ready_new(struct ot__proc *p);
+/* Wakes s if it is parked (it has new work or an earlier timer); false
+ * when it was not parked. */
+bool ot__sched_kick(struct ot__sched *s);
+/* The calling process waits; see mailbox.c for the loop around it.
+ * Returns 0 or OT_ETIMEDOUT, OT_ESHUTDOWN (foreign); a killed scheduled
+ * process never returns. */
+int ot__park(struct ot__proc *p, unsigned wake_flags, int64_t deadline);
+/* The calling process p switches to its scheduler, which acts on
+ * p->action from its own stack; ends: p never runs again. */
+static inline void ot__switch_out(struct ot__proc *p, bool ends)
+{
+	struct ot__sched *s = p->running_on;
+	OT__DEBUG_ASSERT(s->current == p);
+	ot__ctx_switch(&p->ctx, &s->ctx, ends);
+}
+/* Wakes p if it waits for any of `flags` (0: for anything, as a kill
+ * does); caller holds p->lock and calls ot__ready() after unlocking
+ * when this returned true. A foreign thread is signalled at once. */
+bool ot__wake_locked(struct ot__proc *p, unsigned flags);
+int ot__scheds_start(unsigned n);
+void ot__scheds_stop(void);
+
+#endif /* OTTER_PROC_SCHEDULER_H */
