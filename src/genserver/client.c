@@ -486,9 +486,13 @@ int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
 	if (reason && ot_reason_check(reason) != 0)
 		return OT_EINVAL;
 	ot_reason why = reason ? *reason : ot_reason_normal();
-	ot_ref watch;
-	int rc = watch_server(server, timeout_ms, &watch);
+	/* The DOWN comes after this mark: its wait skips the backlog. */
+	ot_mark since;
+	int rc = ot_mailbox_mark(&since);
 	if (rc)
+		return rc;
+	ot_ref watch;
+	if ((rc = watch_server(server, timeout_ms, &watch)) != 0)
 		return rc;
 	if ((rc = send_stop(server, &why)) != 0) {
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
@@ -496,7 +500,7 @@ int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
 	}
 	struct down_match dm = {0, watch, 0};
 	ot_msg *m = NULL;
-	rc = ot_receive_match(is_answer, &dm, &m, timeout_ms);
+	rc = ot_receive_match_since(since, is_answer, &dm, &m, timeout_ms);
 	if (rc) {
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return rc;

@@ -157,6 +157,18 @@ START_TEST(test_death_and_timeout_past_backlog)
 }
 END_TEST
 
+/* A stop waits for the server's DOWN past the backlog (its receive starts
+ * at a mark, as a call's does) and leaves the backlog as it was.
+ * (gen_server_SUITE:call_with_huge_message_queue, for stop) */
+START_TEST(test_stop_past_backlog)
+{
+	ot_pid s = gs_start(&echo_cb, NULL);
+	queue_backlog();
+	ck_assert_ot_ok(ot_gen_server_stop(s, NULL, 5000));
+	ck_assert(backlog_intact());
+}
+END_TEST
+
 static void cast_n(ot_pid s, int v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -236,6 +248,7 @@ static Suite *mailbox_suite(void)
 	tcase_add_test(tc, test_call_past_backlog);
 	tcase_add_test(tc, test_process_call_past_backlog);
 	tcase_add_test(tc, test_death_and_timeout_past_backlog);
+	tcase_add_test(tc, test_stop_past_backlog);
 	suite_add_tcase(s, tc);
 
 	tc = gs_tcase("limit", 30);
