@@ -17,6 +17,7 @@ otter_man_pages = \
 	man/ot_run.3 \
 	man/ot_runtime.3 \
 	man/ot_supervisor.3 \
+	man/ot_term.3 \
 	man/ot_timer.3 \
 	man/ot_version.3 \
 	man/otter.3
@@ -185,6 +186,41 @@ otter_man_stubs = \
 	man/ot_supervisor_which_child_pid.3 \
 	man/ot_supervisor_which_children.3 \
 	man/ot_supervisor_which_children_name.3 \
+	man/ot_term_at_end.3 \
+	man/ot_term_atom.3 \
+	man/ot_term_binary.3 \
+	man/ot_term_buf_free.3 \
+	man/ot_term_buf_get.3 \
+	man/ot_term_buf_init.3 \
+	man/ot_term_buf_reset.3 \
+	man/ot_term_format.3 \
+	man/ot_term_get_atom.3 \
+	man/ot_term_get_atom_eq.3 \
+	man/ot_term_get_binary.3 \
+	man/ot_term_get_int.3 \
+	man/ot_term_get_list.3 \
+	man/ot_term_get_map.3 \
+	man/ot_term_get_nil.3 \
+	man/ot_term_get_pid.3 \
+	man/ot_term_get_raw.3 \
+	man/ot_term_get_ref.3 \
+	man/ot_term_get_string.3 \
+	man/ot_term_get_tuple.3 \
+	man/ot_term_int.3 \
+	man/ot_term_list.3 \
+	man/ot_term_local_pid.3 \
+	man/ot_term_map.3 \
+	man/ot_term_match.3 \
+	man/ot_term_nil.3 \
+	man/ot_term_open.3 \
+	man/ot_term_pid.3 \
+	man/ot_term_raw.3 \
+	man/ot_term_ref.3 \
+	man/ot_term_scan.3 \
+	man/ot_term_skip.3 \
+	man/ot_term_tuple.3 \
+	man/ot_term_type.3 \
+	man/ot_term_vscan.3 \
 	man/ot_thread_detach.3 \
 	man/ot_trap_exit.3 \
 	man/ot_unalias.3 \

@@ -61,6 +61,7 @@
 #include <ei.h>
 
 #include <otter.h>
+#include <otter/term.h>
 
 OT_BEGIN_DECLS
 

@@ -53,7 +53,10 @@ OT_BEGIN_DECLS
 	X(EINITERROR, -32, "the server's init returned an error")              \
 	X(ECRASHED, -33, "the function crashed or exited")                     \
 	X(ENOREQUEST, -34, "no such request")                                  \
-	X(ENOREPLY, -35, "no reply yet")
+	X(ENOREPLY, -35, "no reply yet")                                       \
+	X(EBADTERM, -36,                                                       \
+	  "malformed term (truncated, or not the external format)")            \
+	X(ENOMATCH, -37, "the term does not have the expected shape")
 
 enum ot_errno {
 #define OT_ERRNO_ENUM_(name, value, text) OT_##name = (value),

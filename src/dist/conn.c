@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "node.h"
+#include "term_check.h"
 
 static void conn_free(struct conn *c)
 {
@@ -92,6 +93,15 @@ static void answer_net_kernel(const ei_x_buff *x)
 static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
 {
 	ot_pid to;
+	size_t start;
+	/* ei checked the frame, not the term in it: one whose lengths lie
+	 * would make every decoder after this read past it. */
+	if ((msg->msgtype == ERL_REG_SEND || msg->msgtype == ERL_SEND) &&
+	    ot__term_check_whole(x->buff, (size_t)x->index, &start)) {
+		ot_log(OT_LOG_WARNING, "dist: dropped a malformed term from %s",
+		       c->node);
+		return;
+	}
 	switch (msg->msgtype) {
 	case ERL_REG_SEND:
 		if (strcmp(msg->toname, "net_kernel") == 0)

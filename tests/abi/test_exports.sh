@@ -9,7 +9,7 @@
 # "nm" and "cc". The version node (OTTER_0, type A) is allowed.
 #   1. libotter.so exports exactly the declared functions;
 #   2. libotter-dist.so, when built, exports exactly what otter/dist.h
-#      declares (not the ei it is linked with);
+#      and otter/term.h declare (not the ei it is linked with);
 #   3. the check itself fails on a library that exports an internal ot__
 #      function and an undeclared ot_ one (built here, when cc works).
 # A build without a shared library (--disable-shared) has nothing to check.
@@ -35,9 +35,10 @@ declared() {
 	awk -v mode=header -f "$srcdir/man/decls.awk" "$@" 2>/dev/null |
 		sed 's/(.*//; s/.*[ *]//' | sort -u
 }
-# otter/dist.h is libotter-dist's (checked as 3.), not libotter's.
+# otter/dist.h and otter/term.h are libotter-dist's (checked as 2.), not
+# libotter's.
 declared $(ls "$srcdir"/include/otter/*.h "$top_builddir"/include/otter/*.h 2>/dev/null |
-	grep -v '/dist\.h$') >"$work/declared"
+	grep -v '/\(dist\|term\)\.h$') >"$work/declared"
 
 # check_lib LIB [DECLARED]: prints what LIB exports and should not, and what
 # is declared (in DECLARED, default $work/declared) and not exported;
@@ -68,13 +69,14 @@ fi
 
 dist=$top_builddir/.libs/libotter-dist.so
 if test -e "$dist"; then
-	declared "$srcdir/include/otter/dist.h" >"$work/declared_dist"
+	declared "$srcdir/include/otter/dist.h" "$srcdir/include/otter/term.h" \
+		>"$work/declared_dist"
 	problems=$(check_lib "$dist" "$work/declared_dist")
 	if test -n "$problems"; then
-		echo "not ok 2 - $dist exports other than otter/dist.h's API"
+		echo "not ok 2 - $dist exports other than otter/dist.h's and term.h's API"
 		printf '%s\n' "$problems" | sed 's/^/# /'
 	else
-		echo "ok 2 - $dist exports exactly otter/dist.h's API"
+		echo "ok 2 - $dist exports exactly otter/dist.h's and term.h's API"
 	fi
 else
 	echo "ok 2 # SKIP no libotter-dist (configure found no erl_interface)"

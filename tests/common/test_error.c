@@ -66,6 +66,11 @@ START_TEST(test_values_are_stable)
 	ck_assert_str_eq(ot_strerror(OT_ENOREQUEST), "no such request");
 	ck_assert_str_eq(ot_err_name(OT_ENOREPLY), "OT_ENOREPLY");
 	ck_assert_str_eq(ot_strerror(OT_ENOREPLY), "no reply yet");
+	/* the term API's codes (otter/term.h) */
+	ck_assert_int_eq(OT_EBADTERM, -36);
+	ck_assert_int_eq(OT_ENOMATCH, -37);
+	ck_assert_str_eq(ot_err_name(OT_EBADTERM), "OT_EBADTERM");
+	ck_assert_str_eq(ot_err_name(OT_ENOMATCH), "OT_ENOMATCH");
 	for (size_t i = 0; i < NCODES; i++)
 		ck_assert_int_eq(codes[i].code, -(int)(i + 1));
 }

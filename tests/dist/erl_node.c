@@ -139,6 +139,16 @@ void dist_teardown(void)
 	ck_assert_ot_ok(ot_node_stop());
 }
 
+void erl_start_expecting(erl_node *node, const char *expr,
+			 const char *first_line)
+{
+	char line[256];
+	ck_assert_int_eq(
+	    erl_start(node, erl_name, DIST_COOKIE, expr, ERL_TIMEOUT_S), 0);
+	ck_assert(erl_read_line(node, line, sizeof(line)));
+	ck_assert_str_eq(line, first_line);
+}
+
 ot_msg *receive_term(void)
 {
 	ot_msg *msg = NULL;

@@ -66,6 +66,11 @@ void dist_teardown(void);
 /* An -eval expression, printf-like, into the array buf. */
 #define EXPR(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
 
+/* Starts the Erlang node erl_name (cookie DIST_COOKIE) running expr and
+ * asserts that the first line it prints is first_line. */
+void erl_start_expecting(erl_node *node, const char *expr,
+			 const char *first_line);
+
 /* Receives one OT_DIST_TAG message within a few seconds. */
 ot_msg *receive_term(void);
 

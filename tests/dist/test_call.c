@@ -186,7 +186,7 @@ static void assert_atom_at(const ot_msg *msg, size_t offset, const char *want)
 START_TEST(test_call_to_erlang)
 {
 	ck_assert_ot_ok(ot_register("inbox", ot_self()));
-	char e[768], line[256];
+	char e[768];
 	EXPR(e,
 	     "Echo = spawn(fun L() -> receive {'$gen_call', From, R} -> "
 	     "gen_server:reply(From, {echo, R}), L() end end), "
@@ -194,10 +194,7 @@ START_TEST(test_call_to_erlang)
 	     "timer:sleep(10000), halt().",
 	     otter_name);
 	erl_node node;
-	ck_assert_int_eq(
-	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
-	ck_assert(erl_read_line(&node, line, sizeof(line)));
-	ck_assert_str_eq(line, "ready");
+	erl_start_expecting(&node, e, "ready");
 	ot_msg *msg = receive_term();
 	int i;
 	erlang_pid echo;
@@ -259,7 +256,7 @@ START_TEST(test_cast_both_ways)
 	ot_pid server;
 	ot_gen_server_opts opts = {.name = "kv_registry"};
 	ck_assert_ot_ok(ot_gen_server_start(&kv, NULL, &opts, &server, NULL));
-	char e[768], line[256], out[256];
+	char e[768], out[256];
 	EXPR(e,
 	     "N = '%s', register(box, self()), "
 	     "ok = gen_server:cast({kv_registry, N}, one), "
@@ -269,10 +266,7 @@ START_TEST(test_cast_both_ways)
 	     "after 10000 -> io:format(\"timeout~n\") end, halt().",
 	     otter_name);
 	erl_node node;
-	ck_assert_int_eq(
-	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
-	ck_assert(erl_read_line(&node, line, sizeof(line)));
-	ck_assert_str_eq(line, "{casts,2}");
+	erl_start_expecting(&node, e, "{casts,2}");
 	ei_x_buff x;
 	encode_tuple(&x, "hello", 1);
 	ck_assert_ot_ok(

@@ -235,10 +235,7 @@ START_TEST(test_otter_sends_to_name)
 	     "after 10000 -> io:format(\"timeout~n\") end, halt().",
 	     otter_name);
 	erl_node node;
-	ck_assert_int_eq(
-	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
-	ck_assert(erl_read_line(&node, line, sizeof(line)));
-	ck_assert_str_eq(line, "ready");
+	erl_start_expecting(&node, e, "ready");
 
 	ei_x_buff x;
 	encode_tuple(&x, "from_otter", 7);

@@ -72,15 +72,12 @@ END_TEST
 /* An Erlang process answers the pid it got in a term: Pid ! Term. */
 START_TEST(test_erlang_sends_to_pid)
 {
-	char e[512], line[256], out[256];
+	char e[512], out[256];
 	EXPR(e, "register(box, self()), io:format(\"ready~n\"), "
 		"receive {hello, P} -> P ! {pong, 1}, timer:sleep(500) "
 		"after 10000 -> io:format(\"timeout~n\") end, halt().");
 	erl_node node;
-	ck_assert_int_eq(
-	    erl_start(&node, erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S), 0);
-	ck_assert(erl_read_line(&node, line, sizeof(line)));
-	ck_assert_str_eq(line, "ready");
+	erl_start_expecting(&node, e, "ready");
 
 	erlang_pid me;
 	ck_assert_ot_ok(ot_dist_pid(ot_self(), &me));
