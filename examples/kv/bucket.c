@@ -51,8 +51,8 @@ struct bucket {
 	char name[48]; /* for reports; a longer name is cut */
 };
 
-/* A request: this header, then klen bytes of key, then vlen of value. */
-enum { B_PUT = 1, B_GET, B_DELETE, B_COUNT, B_CRASH };
+/* A request: this header (op: a KV_BUCKET_ op), then klen bytes of key,
+ * then vlen of value. */
 struct breq {
 	uint32_t op;
 	int32_t fault;
@@ -120,10 +120,50 @@ static void remove_entry(struct bucket *b, struct entry *e)
 	free(e);
 }
 
+int kv_bucket_run(void *state, int op, int fault, struct kv_str key,
+		  struct kv_str value, struct kv_str *out)
+{
+	struct bucket *b = state;
+	struct entry *e = find(b, key.p, key.n);
+	*out = (struct kv_str){NULL, 0};
+	switch (op) {
+	case KV_BUCKET_PUT: {
+		struct entry *n = malloc(sizeof(*n) + key.n + value.n);
+		if (!n)
+			return OT_ENOMEM;
+		n->klen = key.n;
+		n->vlen = value.n;
+		memcpy(n->bytes, key.p, key.n);
+		memcpy(n->bytes + key.n, value.p, value.n);
+		if (e)
+			remove_entry(b, e);
+		RB_INSERT(entry_tree, &b->entries, n);
+		b->count++;
+		b->bytes += n->klen + n->vlen;
+		return 0;
+	}
+	case KV_BUCKET_GET:
+		if (e)
+			*out = (struct kv_str){e->bytes + e->klen, e->vlen};
+		return 0;
+	case KV_BUCKET_DELETE:
+		if (e)
+			remove_entry(b, e);
+		return 0;
+	case KV_BUCKET_COUNT:
+		*out =
+		    (struct kv_str){(const char *)&b->count, sizeof(b->count)};
+		return 0;
+	case KV_BUCKET_CRASH:
+		kv_fault_commit(fault); /* does not return */
+		return OT_EINVAL;
+	}
+	return OT_EINVAL;
+}
+
 static ot_gs_ret bucket_call(const void *request, size_t size, ot_gs_from from,
 			     void **state)
 {
-	struct bucket *b = *state;
 	struct breq h;
 	if (size < sizeof(h))
 		return ot_gs_stop(ot_reason_error(OT_EINVAL, "bad request"));
@@ -131,40 +171,30 @@ static ot_gs_ret bucket_call(const void *request, size_t size, ot_gs_from from,
 	const char *key = (const char *)request + sizeof(h);
 	if ((size_t)h.klen + h.vlen != size - sizeof(h))
 		return ot_gs_stop(ot_reason_error(OT_EINVAL, "bad request"));
-	struct entry *e = find(b, key, h.klen);
+	struct kv_str out;
+	int rc = kv_bucket_run(*state, (int)h.op, h.fault,
+			       (struct kv_str){key, h.klen},
+			       (struct kv_str){key + h.klen, h.vlen}, &out);
+	if (rc == OT_ENOMEM) /* the caller learns it from the exit reason */
+		return ot_gs_stop(ot_reason_error(OT_ENOMEM, "out of memory"));
+	if (rc)
+		return ot_gs_stop(ot_reason_error(
+		    OT_EINVAL, h.op == KV_BUCKET_CRASH ? "unknown fault"
+						       : "unknown request"));
+	/* The reply is copied when the callback returns: pointing into the
+	 * tree is fine. */
+	return ot_gs_reply(out.p, out.n);
+}
 
-	switch (h.op) {
-	case B_PUT: {
-		struct entry *n = malloc(sizeof(*n) + h.klen + h.vlen);
-		if (!n) /* the caller learns it from the exit reason */
-			return ot_gs_stop(
-			    ot_reason_error(OT_ENOMEM, "out of memory"));
-		n->klen = h.klen;
-		n->vlen = h.vlen;
-		memcpy(n->bytes, key, (size_t)h.klen + h.vlen);
-		if (e)
-			remove_entry(b, e);
-		RB_INSERT(entry_tree, &b->entries, n);
-		b->count++;
-		b->bytes += n->klen + n->vlen;
-		return ot_gs_reply(NULL, 0);
-	}
-	case B_GET:
-		/* The reply is copied when the callback returns: pointing
-		 * into the tree is fine. */
-		return e ? ot_gs_reply(e->bytes + e->klen, e->vlen)
-			 : ot_gs_reply(NULL, 0);
-	case B_DELETE:
-		if (e)
-			remove_entry(b, e);
-		return ot_gs_reply(NULL, 0);
-	case B_COUNT:
-		return ot_gs_reply(&b->count, sizeof(b->count));
-	case B_CRASH:
-		kv_fault_commit(h.fault); /* does not return */
-		return ot_gs_stop(ot_reason_error(OT_EINVAL, "unknown fault"));
-	}
-	return ot_gs_stop(ot_reason_error(OT_EINVAL, "unknown request"));
+kv_bucket_hook_fn *kv_bucket_hook;
+
+/* Messages that are not calls: handed to kv_bucket_hook (kv-server
+ * --node sets it to answer calls from Erlang). */
+static ot_gs_ret bucket_info(const ot_msg *msg, void **state)
+{
+	if (kv_bucket_hook)
+		kv_bucket_hook(msg, *state);
+	return ot_gs_noreply();
 }
 
 /* terminate, and release when no terminate ran: the tree goes either way. */
@@ -184,6 +214,7 @@ static int bucket_status(void *state, char *buf, size_t size)
 const ot_gen_server_callbacks kv_bucket_callbacks = {
     .init = bucket_init,
     .handle_call = bucket_call,
+    .handle_info = bucket_info,
     .terminate = bucket_terminate,
     .release = bucket_terminate,
     .format_status = bucket_status,
@@ -220,7 +251,7 @@ static const struct kv_str nothing = {"", 0};
 int kv_bucket_put(ot_pid bucket, struct kv_str key, struct kv_str value)
 {
 	struct breq_buf rq;
-	if (!build(&rq, B_PUT, key, value))
+	if (!build(&rq, KV_BUCKET_PUT, key, value))
 		return OT_EINVAL;
 	return bucket_request(bucket, &rq, NULL, 0, NULL, NULL);
 }
@@ -228,7 +259,7 @@ int kv_bucket_put(ot_pid bucket, struct kv_str key, struct kv_str value)
 int kv_bucket_delete(ot_pid bucket, struct kv_str key)
 {
 	struct breq_buf rq;
-	if (!build(&rq, B_DELETE, key, nothing))
+	if (!build(&rq, KV_BUCKET_DELETE, key, nothing))
 		return OT_EINVAL;
 	return bucket_request(bucket, &rq, NULL, 0, NULL, NULL);
 }
@@ -238,7 +269,7 @@ int kv_bucket_get(ot_pid bucket, struct kv_str key, char *buf, size_t cap,
 {
 	struct breq_buf rq;
 	*len = 0;
-	if (!build(&rq, B_GET, key, nothing))
+	if (!build(&rq, KV_BUCKET_GET, key, nothing))
 		return OT_EINVAL;
 	return bucket_request(bucket, &rq, buf, cap, len, NULL);
 }
@@ -246,14 +277,14 @@ int kv_bucket_get(ot_pid bucket, struct kv_str key, char *buf, size_t cap,
 int kv_bucket_count(ot_pid bucket, size_t *n)
 {
 	struct breq_buf rq;
-	build(&rq, B_COUNT, nothing, nothing);
+	build(&rq, KV_BUCKET_COUNT, nothing, nothing);
 	return bucket_request(bucket, &rq, n, sizeof(*n), NULL, NULL);
 }
 
 int kv_bucket_crash(ot_pid bucket, int fault, ot_reason *why)
 {
 	struct breq_buf rq;
-	build(&rq, B_CRASH, nothing, nothing);
+	build(&rq, KV_BUCKET_CRASH, nothing, nothing);
 	rq.h.fault = fault;
 	int rc = bucket_request(bucket, &rq, NULL, 0, NULL, why);
 	return rc == OT_ESERVERDIED ? 0 : rc == 0 ? OT_EINVAL : rc;

@@ -47,7 +47,9 @@
  *
  * Also here: reports.c prints otter's reports; demo.c is the scripted
  * session of `kv-server --demo`, and main.c the program. All but main.c
- * form a library, which tests/kv/test_kv.c links too.
+ * and erlang.c form a library, which tests/kv/test_kv.c links too.
+ * erlang.c (built with libotter-dist) is `kv-server --node`: the service
+ * as an Erlang node, called from an Erlang shell.
  */
 #ifndef KV_H
 #define KV_H
@@ -159,6 +161,32 @@ int kv_bucket_get(ot_pid bucket, struct kv_str key, char *buf, size_t cap,
 		  size_t *len);
 /* How many keys it holds. */
 int kv_bucket_count(ot_pid bucket, size_t *n);
+
+/* What a bucket does, for a call (the client functions above) or for
+ * kv_bucket_hook. */
+enum kv_bucket_op {
+	KV_BUCKET_PUT = 1,
+	KV_BUCKET_GET,
+	KV_BUCKET_DELETE,
+	KV_BUCKET_COUNT,
+	KV_BUCKET_CRASH
+};
+
+/* Messages a bucket gets that are not calls of the functions above go to
+ * this hook when it is set (before the service starts; the KV service
+ * itself knows nothing of Erlang): kv-server --node answers Erlang's
+ * gen_server:call to a bucket so (erlang.c). bucket is the bucket's
+ * state, for kv_bucket_run(). */
+typedef void kv_bucket_hook_fn(const ot_msg *msg, void *bucket);
+extern kv_bucket_hook_fn *kv_bucket_hook;
+
+/* From the hook, in the bucket's process: runs op on the bucket as its
+ * call would. GET: *out is the value (pointing into the bucket, valid
+ * until its next request), {NULL, 0} when there is none; COUNT: *out
+ * holds a size_t. CRASH commits fault and does not return. Returns 0,
+ * OT_ENOMEM, OT_EINVAL (an unknown op or fault). */
+int kv_bucket_run(void *bucket, int op, int fault, struct kv_str key,
+		  struct kv_str value, struct kv_str *out);
 
 /* ---- the registry (registry.c) ------------------------------------------- */
 
@@ -280,6 +308,24 @@ int kv_connection_start(void *arg, const void *extra, size_t extra_size,
  */
 #define KV_REPLY_MAX (KV_LINE_MAX + 64)
 size_t kv_command_run(const char *line, size_t len, char *out, size_t cap);
+
+/* ---- the Erlang node (erlang.c; kv-server --node only) ------------------ */
+
+/* The Erlang name of the registry, {kv_registry, Node}, and the root
+ * above the service and the node. */
+#define KV_ERLANG_NAME "kv_registry"
+#define KV_TOP_NAME    "kv.top"
+
+struct kv_erlang_opts {
+	const char *node;   /* "otter@127.0.0.1" */
+	const char *cookie; /* NULL: ~/.erlang.cookie */
+};
+
+/* The tree to run for kv-server --node: the service (kv_root_spec()) and
+ * the process that starts the node and answers the registry's calls from
+ * Erlang (erlang.c says what they are); sets kv_bucket_hook, for the
+ * buckets' calls. opts is copied. */
+const ot_sup_spec *kv_erlang_spec(const struct kv_erlang_opts *opts);
 
 /* ---- the program (reports.c, demo.c, main.c) ----------------------------- */
 

@@ -14,6 +14,11 @@
  *       that sends nothing for S seconds (300) after its last reply is
  *       closed, and so is one whose line has not ended S seconds (60)
  *       after it began; "never" turns either off.
+ *   kv-server --node NAME [--cookie C] [the options above]
+ *       also makes the program the Erlang node NAME (otter@127.0.0.1),
+ *       whose registry and buckets answer gen_server:call from an Erlang
+ *       shell (erlang.c); the cookie is C, else ~/.erlang.cookie. Only
+ *       when built with libotter-dist.
  *   kv-server --demo
  *       starts the service on a free port and drives a scripted client
  *       session over TCP that crashes a bucket and the registry and shows
@@ -65,6 +70,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: kv-server [--port N] [--bind ADDR] [--allow-crash]\n"
+	    "                 [--node NAME [--cookie C]]\n"
 	    "                 [--max-connections N] [--idle-timeout S] "
 	    "[--line-timeout S]\n"
 	    "       kv-server --demo\n"
@@ -93,6 +99,11 @@ static void usage(FILE *f)
 	    "                 after it began (default %d; never: wait), "
 	    "after ERROR LINE\n"
 	    "                 TIMEOUT\n"
+	    "  --node NAME    be the Erlang node NAME (e.g. otter@127.0.0.1): "
+	    "the registry\n"
+	    "                 answers gen_server:call({kv_registry, NAME}, "
+	    "...)\n"
+	    "  --cookie C     the node's cookie (default: ~/.erlang.cookie)\n"
 	    "  --demo         run the scripted demo and exit\n",
 	    KV_MAX_CONNECTIONS, KV_IDLE_TIMEOUT_MS / 1000,
 	    KV_LINE_TIMEOUT_MS / 1000);
@@ -118,6 +129,7 @@ static bool parse_timeout(const char *arg, int *ms)
 /* What serve() tells ot_run()'s callbacks. */
 struct serving {
 	const struct kv_options *opts;
+	const char *node; /* --node, or NULL */
 	int port;
 };
 
@@ -125,6 +137,10 @@ static int say_listening(ot_pid root, void *arg)
 {
 	(void)root;
 	const struct serving *sv = arg;
+	if (sv->node)
+		printf("kv-server: Erlang node %s: "
+		       "gen_server:call({%s, '%s'}, ...)\n",
+		       sv->node, KV_ERLANG_NAME, sv->node);
 	printf("kv-server: listening on %s:%d%s; Ctrl-C stops it\n",
 	       sv->opts->bind, sv->port,
 	       sv->opts->allow_crash ? " (CRASH allowed)" : "");
@@ -140,9 +156,10 @@ static void no_reload(ot_pid root, void *arg)
 
 /* Serves until SIGINT / SIGTERM, or until the tree gives up: ot_run()
  * runs the tree, and stops it in order on those signals. */
-static int serve(const struct kv_options *opts)
+static int serve(const struct kv_options *opts, const char *node,
+		 const char *cookie)
 {
-	struct serving sv = {.opts = opts};
+	struct serving sv = {.opts = opts, .node = node};
 	int rc = kv_open(opts, &sv.port);
 	ot_run_result res = {.reason = ot_reason_normal()};
 	if (rc == 0) {
@@ -150,7 +167,17 @@ static int serve(const struct kv_options *opts)
 				  .started = say_listening,
 				  .reload = no_reload,
 				  .arg = &sv};
-		rc = ot_run(kv_root_spec(), &ro, &res);
+		const ot_sup_spec *spec = kv_root_spec();
+#ifdef KV_ERLANG
+		if (node) {
+			struct kv_erlang_opts eo = {node, cookie};
+			spec = kv_erlang_spec(&eo);
+			ro.name = KV_TOP_NAME;
+		}
+#else
+		(void)cookie;
+#endif
+		rc = ot_run(spec, &ro, &res);
 		kv_close(); /* a system error's errno is in rc */
 	}
 	if (rc == 0) {
@@ -187,15 +214,18 @@ int main(int argc, char **argv)
 	    {"max-connections", required_argument, NULL, 'm'},
 	    {"idle-timeout", required_argument, NULL, 'i'},
 	    {"line-timeout", required_argument, NULL, 'l'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"cookie", required_argument, NULL, 'k'},
 	    {"demo", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct kv_options opts = {.bind = "127.0.0.1", .port = 4040};
 	bool demo = false;
+	const char *node = NULL, *cookie = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:b:cm:i:l:dh", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "p:b:cm:i:l:n:k:dh", longopts,
+				NULL)) != -1) {
 		char *end;
 		long long n;
 		switch (c) {
@@ -239,6 +269,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'n':
+			node = optarg;
+			break;
+		case 'k':
+			cookie = optarg;
+			break;
 		case 'd':
 			demo = true;
 			break;
@@ -254,9 +290,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+#ifndef KV_ERLANG
+	if (node) {
+		fprintf(stderr,
+			"kv-server: --node: built without libotter-dist "
+			"(configure found no erl_interface)\n");
+		return 2;
+	}
+#endif
+	if (cookie && !node) {
+		fprintf(stderr, "kv-server: --cookie goes with --node\n");
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, even into a pipe */
 	if (!demo)
-		return serve(&opts); /* reports: to stderr, with their time */
+		return serve(&opts, node,
+			     cookie); /* reports: to stderr, with their time */
 
 	int rc = ot_start(NULL);
 	if (rc) {
