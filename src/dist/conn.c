@@ -11,7 +11,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "node.h"
 #include "term_check.h"
@@ -140,34 +144,60 @@ static void report_end(const struct conn *c, int rc, int err)
 		       err);
 }
 
+/* True when more of the stream is there to read now: the reader takes
+ * the next frame at once instead of waiting for readiness (with many
+ * callers, frames come back to back; the wait costs a poller round). */
+static bool more_to_read(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return poll(&p, 1, 0) == 1;
+}
+
 static void reader(void *arg)
 {
 	struct conn *c = arg;
 	ei_x_buff x;
 	if (ei_x_new(&x) == 0) {
+		bool ready = false;
 		for (;;) {
-			if (ot_fd_wait(c->fd, OT_FD_READ, OT_INFINITY, NULL))
+			if (!ready &&
+			    ot_fd_wait(c->fd, OT_FD_READ, OT_INFINITY, NULL))
 				break;
 			erlang_msg msg;
 			pthread_mutex_lock(&c->io);
 			x.index = 0;
-			int rc = ei_xreceive_msg_tmo(
-			    c->fd, &msg, &x,
-			    (unsigned)ot__dist_node.timeout_ms);
+			/* Bounded by the socket's SO_RCVTIMEO (timeouts()). */
+			int rc = ei_xreceive_msg(c->fd, &msg, &x);
 			int err = erl_errno;
 			pthread_mutex_unlock(&c->io);
-			if (rc == ERL_TICK)
+			if (rc == ERL_TICK) {
+				ready = more_to_read(c->fd);
 				continue;
+			}
 			if (rc != ERL_MSG) {
 				report_end(c, rc, err);
 				break;
 			}
 			deliver(c, &msg, &x);
+			ready = more_to_read(c->fd);
 		}
 		ei_x_free(&x);
 	}
 	if (conn_remove(c))
 		ot__dist_conn_put(c); /* the table's reference */
+}
+
+/* ei's calls without a timeout are plain reads and writes (its _tmo
+ * calls add a select and two fcntl to each): the socket's own timeouts
+ * bound them instead, to timeout_ms a read or a write. */
+static void timeouts(int fd)
+{
+	int ms = ot__dist_node.timeout_ms;
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 int ot__dist_conn_start(int fd, const char *node, struct conn **out)
@@ -178,6 +208,7 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 		return OT_ENOMEM;
 	snprintf(c->node, sizeof(c->node), "%s", node);
 	c->fd = fd;
+	timeouts(fd);
 	pthread_mutex_init(&c->io, NULL);
 	c->refs = out ? 2 : 1;
 

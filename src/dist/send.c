@@ -60,13 +60,12 @@ static int send_to(const char *node, const char *name, const erlang_pid *to,
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&c->io);
-	unsigned tmo = (unsigned)n->timeout_ms;
+	/* Bounded by the socket's SO_SNDTIMEO (conn.c). */
 	if (name)
-		rc = ei_reg_send_tmo(&n->ec, c->fd, (char *)name, (char *)buf,
-				     (int)size, tmo);
+		rc = ei_reg_send(&n->ec, c->fd, (char *)name, (char *)buf,
+				 (int)size);
 	else
-		rc = ei_send_tmo(c->fd, (erlang_pid *)to, (char *)buf,
-				 (int)size, tmo);
+		rc = ei_send(c->fd, (erlang_pid *)to, (char *)buf, (int)size);
 	int err = erl_errno;
 	pthread_mutex_unlock(&c->io);
 	if (rc < 0) {
