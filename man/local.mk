@@ -113,6 +113,7 @@ otter_man_stubs = \
 	man/ot_msg_size.3 \
 	man/ot_msg_tag.3 \
 	man/ot_node_name.3 \
+	man/ot_node_peers.3 \
 	man/ot_node_start.3 \
 	man/ot_node_stop.3 \
 	man/ot_pid_equal.3 \

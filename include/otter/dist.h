@@ -47,10 +47,9 @@
  * gen_server:call to a server of another node and return its reply.
  *
  * Not yet: links and monitors across nodes (a call to a name nobody
- * holds, either way, waits for its timeout: no noproc), the race of two
- * nodes connecting to each other at once. The handshake of a new connection and
- * the writes of a send run on the calling scheduler thread (ei's sockets
- * block, for a bounded time); waiting for the next message from a node
+ * holds, either way, waits for its timeout: no noproc). The handshake of a new
+ * connection and the writes of a send run on the calling scheduler thread (ei's
+ * sockets block, for a bounded time); waiting for the next message from a node
  * does not: each connection's process waits with ot_fd_wait().
  *
  * Call ot_node_stop() before ot_shutdown().
@@ -122,6 +121,18 @@ OT_API int ot_node_stop(void);
  * (no node). From: anywhere.
  */
 OT_API int ot_node_name(char *buf, size_t size);
+
+/*
+ * The nodes this node is connected to, as Erlang's nodes(connected):
+ * up to n names into names (NUL terminated). Returns how many there are
+ * (more than n when names was too short). Two nodes that connected to
+ * each other at the same moment count once: as Erlang, the node keeps
+ * the connection that the node with the greater name opened and closes
+ * the other.
+ * Errors: OT_EINVAL (names NULL with n > 0), OT_ENOTSTARTED (no node).
+ * From: anywhere; never blocks.
+ */
+OT_API int ot_node_peers(char (*names)[MAXNODELEN + 1], size_t n);
 
 /*
  * {name, node} ! Term: sends the term at buf (size bytes in the external

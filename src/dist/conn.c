@@ -42,12 +42,33 @@ struct conn *ot__dist_conn_find(const char *node)
 	struct node *n = &ot__dist_node;
 	pthread_mutex_lock(&n->lock);
 	struct conn *c = n->conns;
-	while (c && strcmp(c->node, node) != 0)
+	while (c && (c->losing || strcmp(c->node, node) != 0))
 		c = c->next;
 	if (c)
 		c->refs++;
 	pthread_mutex_unlock(&n->lock);
 	return c;
+}
+
+OT_API int ot_node_peers(char (*names)[MAXNODELEN + 1], size_t n)
+{
+	if (!names && n)
+		return OT_EINVAL;
+	if (!ot__dist_node_up())
+		return OT_ENOTSTARTED;
+	struct node *nd = &ot__dist_node;
+	int count = 0;
+	pthread_mutex_lock(&nd->lock);
+	for (struct conn *c = nd->conns; c; c = c->next) {
+		if (c->losing)
+			continue;
+		if ((size_t)count < n)
+			snprintf(names[count], sizeof(names[count]), "%s",
+				 c->node);
+		count++;
+	}
+	pthread_mutex_unlock(&nd->lock);
+	return count;
 }
 
 /* Under node.lock: takes c out of the table; false when it was not in
@@ -200,6 +221,39 @@ static void timeouts(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/*
+ * Under node.lock, c just in the table: if another connection to its node
+ * is there, the two nodes connected to each other at the same moment.
+ * Erlang keeps one: the one the node with the greater name opened (its
+ * handshake refuses the other, dist_util's nok_pending). ei's handshake
+ * cannot refuse, so both nodes end up with two; each applies the same
+ * rule to the pair and ends its write side of the loser, which the other
+ * node's reader then sees end: what was in flight on it is still read.
+ */
+static int resolve_race(struct conn *c)
+{
+	struct conn *other = c->next;
+	while (other && (other->losing || strcmp(other->node, c->node) != 0))
+		other = other->next;
+	if (!other)
+		return 0;
+	bool ours_win = strcmp(ei_thisnodename(&ot__dist_node.ec), c->node) > 0;
+	struct conn *loser = c->outgoing == ours_win ? other : c;
+	loser->losing = true;
+	shutdown(loser->fd, SHUT_WR);
+	return ours_win ? 1 : 2;
+}
+
+bool ot__dist_conn_lost(struct conn *c)
+{
+	pthread_mutex_lock(&ot__dist_node.lock);
+	bool lost = c->losing;
+	pthread_mutex_unlock(&ot__dist_node.lock);
+	return lost;
+}
+
+/* out NULL: an accepted connection; else one this node opened, and *out
+ * gets a reference for the caller. */
 int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 {
 	struct node *n = &ot__dist_node;
@@ -211,6 +265,7 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	timeouts(fd);
 	pthread_mutex_init(&c->io, NULL);
 	c->refs = out ? 2 : 1;
+	c->outgoing = out != NULL;
 
 	/* In the table, with its reader's pid, before anyone can look:
 	 * the reader finds itself there when it ends, ot_node_stop() finds
@@ -221,12 +276,19 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	pthread_mutex_lock(&n->lock);
 	c->next = n->conns;
 	n->conns = c;
-	int rc = ot_spawn(reader, c, &so, &pid);
+	int rc = ot_spawn(reader, c, &so, &pid), race = 0;
 	if (rc)
 		conn_unlink(c);
-	else
+	else {
 		c->reader = pid;
+		race = resolve_race(c);
+	}
 	pthread_mutex_unlock(&n->lock);
+	if (race)
+		ot_log(OT_LOG_INFO,
+		       "dist: %s and this node connected to each other at "
+		       "once: keeping the connection %s opened",
+		       node, race == 1 ? "this node" : "it");
 	if (rc) {
 		pthread_mutex_destroy(&c->io);
 		free(c); /* the caller closes fd */

@@ -36,6 +36,12 @@ struct conn {
 	pthread_mutex_t io;
 	unsigned refs; /* under node.lock: the table's, a sender's */
 	ot_pid reader;
+	/* Under node.lock. This node opened it (else the other did). */
+	bool outgoing;
+	/* It lost the race of two nodes connecting to each other at once
+	 * (conn.c): no new send takes it; it is read until the other node
+	 * closes it too. */
+	bool losing;
 };
 
 struct node {
@@ -61,6 +67,8 @@ bool ot__dist_node_up(void);
 int ot__dist_conn_start(int fd, const char *node, struct conn **out);
 struct conn *ot__dist_conn_find(const char *node);
 void ot__dist_conn_put(struct conn *c);
+/* True when c lost the race of two connections (conn.c): send elsewhere. */
+bool ot__dist_conn_lost(struct conn *c);
 void ot__dist_conn_stop_all(void);
 /* pids.c */
 void ot__dist_pids_clear(void);

@@ -36,6 +36,15 @@ static int conn_get(const char *node, struct conn **out)
 		}
 	}
 	pthread_mutex_unlock(&n->connecting);
+	/* An Erlang node that was connecting to this one at the same moment
+	 * refuses this connection when its name is the greater (its
+	 * handshake says nok) and goes on with its own: the acceptor is
+	 * finishing it, wait a little for it. */
+	for (int i = 0; rc == OT_ESYS && i < 10; i++) {
+		ot_sleep(20);
+		if ((*out = ot__dist_conn_find(node)))
+			rc = 0;
+	}
 	return rc;
 }
 
@@ -51,16 +60,14 @@ static int check_common(const char *node, const void *buf, size_t size)
 
 /* Sends through the connection to node: by name when name is set, else
  * to the pid to. */
-static int send_to(const char *node, const char *name, const erlang_pid *to,
+/* One send through c; 0, or the error (the connection is then hung up). */
+static int send_on(struct conn *c, const char *name, const erlang_pid *to,
 		   const void *buf, size_t size)
 {
 	struct node *n = &ot__dist_node;
-	struct conn *c;
-	int rc = conn_get(node, &c);
-	if (rc)
-		return rc;
 	pthread_mutex_lock(&c->io);
 	/* Bounded by the socket's SO_SNDTIMEO (conn.c). */
+	int rc;
 	if (name)
 		rc = ei_reg_send(&n->ec, c->fd, (char *)name, (char *)buf,
 				 (int)size);
@@ -68,14 +75,34 @@ static int send_to(const char *node, const char *name, const erlang_pid *to,
 		rc = ei_send(c->fd, (erlang_pid *)to, (char *)buf, (int)size);
 	int err = erl_errno;
 	pthread_mutex_unlock(&c->io);
-	if (rc < 0) {
-		/* The stream may be cut mid-frame: hang up, the reader ends
-		 * and the next send connects again. */
+	if (rc >= 0)
+		return 0;
+	/* The stream may be cut mid-frame: hang up, the reader ends and the
+	 * next send connects again. */
+	if (!ot__dist_conn_lost(c))
 		shutdown(c->fd, SHUT_RDWR);
-		rc = err == ETIMEDOUT ? OT_ETIMEDOUT : OT_ESYS;
+	return err == ETIMEDOUT || err == EAGAIN ? OT_ETIMEDOUT : OT_ESYS;
+}
+
+/* Sends through the connection to node: by name when name is set, else
+ * to the pid to. A connection that lost a race of two (conn.c) takes no
+ * new send: the one that won does (found again, once). */
+static int send_to(const char *node, const char *name, const erlang_pid *to,
+		   const void *buf, size_t size)
+{
+	for (int tries = 0;; tries++) {
+		struct conn *c;
+		int rc = conn_get(node, &c);
+		if (rc)
+			return rc;
+		bool lost = ot__dist_conn_lost(c);
+		if (!lost)
+			rc = send_on(c, name, to, buf, size);
+		lost = lost || (rc && ot__dist_conn_lost(c));
+		ot__dist_conn_put(c);
+		if (!lost || tries == 1)
+			return lost ? OT_ESYS : rc;
 	}
-	ot__dist_conn_put(c);
-	return rc;
 }
 
 OT_API int ot_dist_send_name(const char *node, const char *name,

@@ -3,9 +3,12 @@
  * otter_peer.c — a second otter node for tests/dist/test_peer: started as
  * `otter_peer NAME COOKIE`, it runs a process registered as echo that
  * answers {Pid, Term} with Pid ! Term, prints "ready", and stops when its
- * standard input ends.
+ * standard input ends. Commands, one a line on its standard input:
+ *   send NODE   {inbox, NODE} ! hello (connecting to NODE if need be)
+ *   peers       prints how many nodes it is connected to (ot_node_peers)
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <otter/dist.h>
@@ -46,9 +49,19 @@ int main(int argc, char **argv)
 		return 1;
 	printf("ready\n");
 	fflush(stdout);
-	char buf[64];
-	while (read(0, buf, sizeof(buf)) > 0)
-		;
+	char line[256];
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "send ", 5) == 0) {
+			static const char hello[] = {
+			    (char)131, 'd', 0, 5, 'h', 'e', 'l', 'l', 'o'};
+			int rc = ot_dist_send_name(line + 5, "inbox", hello,
+						   sizeof(hello));
+			printf("sent %d\n", rc);
+		} else if (strcmp(line, "peers") == 0)
+			printf("peers %d\n", ot_node_peers(NULL, 0));
+		fflush(stdout);
+	}
 	ot_node_stop();
 	ot_reason r = ot_reason_kill();
 	ot_exit_pid(pid, &r);

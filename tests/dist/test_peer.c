@@ -108,12 +108,90 @@ START_TEST(test_two_otter_nodes)
 }
 END_TEST
 
+/* Reads the peer's next line. */
+static void peer_line(peer *p, char *line, size_t size)
+{
+	erl_node e = {.pid = p->pid, .out = p->out};
+	ck_assert(erl_read_line(&e, line, size));
+}
+
+/* How many nodes this node is connected to, once the count settles
+ * (the loser of a race ends when the other node closes it too). */
+static int settled_peers(void)
+{
+	int n = -1, last = -2;
+	for (int i = 0; i < 100 && n != last; i++) {
+		last = n;
+		ot_sleep(20);
+		n = ot_node_peers(NULL, 0);
+	}
+	return n;
+}
+
+/* Two nodes connecting to each other at the same moment keep one
+ * connection, as Erlang does (dist_util's simultaneous connect, which
+ * keeps the one that the node with the greater name opened): each side
+ * sends to the other at once, then each counts one peer and one socket
+ * to it; both messages arrive. Done a few times, with a fresh peer each
+ * time, to catch the moment. */
+START_TEST(test_simultaneous_connect)
+{
+	ck_assert_ot_ok(ot_register("inbox", ot_self()));
+	int fds = ot_test_count_fds();
+	for (int round = 0; round < 8; round++) {
+		peer p;
+		peer_start(&p);
+		char cmd[128], line[64];
+		snprintf(cmd, sizeof(cmd), "send %s\n", otter_name);
+		ck_assert_int_eq(write(p.in, cmd, strlen(cmd)),
+				 (ssize_t)strlen(cmd));
+		ei_x_buff x;
+		erlang_pid self;
+		ck_assert_ot_ok(ot_dist_pid(ot_self(), &self));
+		ck_assert_int_eq(ei_x_new_with_version(&x), 0);
+		ck_assert_int_eq(ei_x_encode_tuple_header(&x, 2), 0);
+		ck_assert_int_eq(ei_x_encode_pid(&x, &self), 0);
+		ck_assert_int_eq(ei_x_encode_atom(&x, "back"), 0);
+		ck_assert_ot_ok(
+		    ot_dist_send_name(p.name, "echo", x.buff, (size_t)x.index));
+		ei_x_free(&x);
+		peer_line(&p, line, sizeof(line));
+		ck_assert_str_eq(line, "sent 0");
+		/* Both terms came, whichever connection took them. */
+		for (int k = 0; k < 2; k++) {
+			ot_msg *msg = receive_term();
+			ck_assert(ot_term_match(ot_msg_data(msg),
+						ot_msg_size(msg),
+						"hello") == 0 ||
+				  ot_term_match(ot_msg_data(msg),
+						ot_msg_size(msg), "back") == 0);
+			ot_msg_free(msg);
+		}
+		ck_assert_int_eq(settled_peers(), 1);
+		ck_assert_int_eq(write(p.in, "peers\n", 6), 6);
+		peer_line(&p, line, sizeof(line));
+		ck_assert_str_eq(line, "peers 1");
+		/* The peer's two pipes and one socket: the loser's is closed
+		 * once both sides have ended it. */
+		int now = 0;
+		for (int i = 0;
+		     i < 200 && (now = ot_test_count_fds()) != fds + 3; i++)
+			ot_sleep(10);
+		ck_assert_int_eq(now, fds + 3);
+		ck_assert_int_eq(peer_stop(&p), 0);
+		ck_assert_int_eq(settled_peers(), 0);
+	}
+	ck_assert_ot_ok(ot_unregister("inbox"));
+}
+END_TEST
+
 static Suite *peer_suite(void)
 {
 	Suite *s = suite_create("dist_peer");
-	TCase *tc = ot_test_tcase("peer", 30);
+	TCase *tc = ot_test_tcase("peer", 90);
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_two_otter_nodes);
+	tcase_add_test(tc, test_simultaneous_connect);
 	suite_add_tcase(s, tc);
 	return s;
 }
