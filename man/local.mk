@@ -12,6 +12,7 @@ otter_man_pages = \
 	man/ot_message.3 \
 	man/ot_name.3 \
 	man/ot_node.3 \
+	man/ot_observe.3 \
 	man/ot_process.3 \
 	man/ot_reason.3 \
 	man/ot_run.3 \
@@ -119,7 +120,12 @@ otter_man_stubs = \
 	man/ot_pid_equal.3 \
 	man/ot_pid_format.3 \
 	man/ot_pid_is_none.3 \
+	man/ot_process_details_get.3 \
 	man/ot_process_info_get.3 \
+	man/ot_process_links.3 \
+	man/ot_process_monitored_by.3 \
+	man/ot_process_monitors.3 \
+	man/ot_processes.3 \
 	man/ot_read.3 \
 	man/ot_reason_check.3 \
 	man/ot_reason_data.3 \
@@ -139,6 +145,7 @@ otter_man_stubs = \
 	man/ot_receive_match.3 \
 	man/ot_receive_match_since.3 \
 	man/ot_register.3 \
+	man/ot_registered.3 \
 	man/ot_report_kind_name.3 \
 	man/ot_running.3 \
 	man/ot_runtime_stats.3 \
@@ -148,8 +155,10 @@ otter_man_stubs = \
 	man/ot_send_alias.3 \
 	man/ot_send_name.3 \
 	man/ot_send_owned.3 \
+	man/ot_set_behaviour.3 \
 	man/ot_set_crash_handler.3 \
 	man/ot_set_exit_hook.3 \
+	man/ot_set_label.3 \
 	man/ot_set_logger.3 \
 	man/ot_set_report_logger.3 \
 	man/ot_severity_name.3 \

@@ -56,7 +56,8 @@ OT_BEGIN_DECLS
 	X(ENOREPLY, -35, "no reply yet")                                       \
 	X(EBADTERM, -36,                                                       \
 	  "malformed term (truncated, or not the external format)")            \
-	X(ENOMATCH, -37, "the term does not have the expected shape")
+	X(ENOMATCH, -37, "the term does not have the expected shape")          \
+	X(ENOTSERVER, -38, "the process is not a gen_server")
 
 enum ot_errno {
 #define OT_ERRNO_ENUM_(name, value, text) OT_##name = (value),

@@ -296,7 +296,10 @@ OT_API int ot_gen_server_stop(ot_pid server, const ot_reason *reason,
  * into buf, NUL-terminated and truncated to size (and to 4095 bytes); an
  * empty reply gives an empty text. A format_status that crashes gives its
  * placeholder (see format_status) and the server goes on.
- * Errors: as ot_gen_server_call(), but never OT_ETOOBIG. */
+ * Errors: as ot_gen_server_call(), but never OT_ETOOBIG; and OT_ENOTSERVER
+ * at once when server runs no gen_server (a plain process: see
+ * ot_set_behaviour; Erlang's sys:get_state would wait out its timeout and
+ * leave the request in that mailbox). ot_gen_server_replace_state too. */
 OT_API int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 				   int timeout_ms);
 

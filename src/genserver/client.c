@@ -417,13 +417,36 @@ int ot_gen_server_reply(ot_gs_from from, const void *reply, size_t size)
 			     size ? reply : NULL, size);
 }
 
+/*
+ * A system request (get_state, replace_state) goes only to a process that
+ * runs a gen_server (a supervisor is one): sent to a plain process it would
+ * wait out its timeout and stay in that mailbox (Erlang's sys:get_state
+ * times out there). Local processes say what they run (ot_set_behaviour);
+ * the lookup stops short of the entry function's name, which costs.
+ */
+static int check_runs_server(ot_pid server)
+{
+	ot_process_details d;
+	int rc = ot_process_details_get(
+	    server, &d, offsetof(ot_process_details, entry_name));
+	if (rc)
+		return rc;
+	if (strcmp(d.behaviour, OT__GS_BEHAVIOUR) != 0 &&
+	    strcmp(d.behaviour, "supervisor") != 0)
+		return OT_ENOTSERVER;
+	return 0;
+}
+
 int ot_gen_server_get_state(ot_pid server, char *buf, size_t size,
 			    int timeout_ms)
 {
 	if (!buf && size)
 		return OT_EINVAL;
 	ot_msg *m = NULL;
-	int rc = request(server, TAG_GET_STATE, NULL, 0, timeout_ms, &m, NULL);
+	int rc = check_runs_server(server);
+	if (rc)
+		return rc;
+	rc = request(server, TAG_GET_STATE, NULL, 0, timeout_ms, &m, NULL);
 	if (rc)
 		return rc;
 	if (size) {
@@ -448,8 +471,11 @@ int ot_gen_server_replace_state(ot_pid server, ot_gs_replace_fn fn, void *arg,
 		return OT_EINVAL;
 	struct replace_req rq = {fn, arg};
 	ot_msg *m = NULL;
-	int rc = request(server, TAG_REPLACE_STATE, &rq, sizeof rq, timeout_ms,
-			 &m, reason);
+	int rc = check_runs_server(server);
+	if (rc)
+		return rc;
+	rc = request(server, TAG_REPLACE_STATE, &rq, sizeof rq, timeout_ms, &m,
+		     reason);
 	if (rc)
 		return rc;
 	struct replace_ack a;

@@ -621,6 +621,8 @@ void ot__gs_serve(void *arg)
 	/* Nothing can end the process between the two (a kill is acted on
 	 * at a wait): the record is freed however the server ends. */
 	ot_set_exit_hook(server_ended, s);
+	/* Before init: a get_state queued meanwhile is answered after it. */
+	ot_set_behaviour(OT__GS_BEHAVIOUR);
 	if (!server_init(s))
 		return;
 	for (unsigned n = 1;; n++) {

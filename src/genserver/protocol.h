@@ -59,6 +59,9 @@ struct replace_ack {
 /* Requests and replies up to this size are framed on the stack. */
 #define SMALL_FRAME 256
 
+/* What a gen_server tells observers it runs (ot_set_behaviour). */
+#define OT__GS_BEHAVIOUR "gen_server"
+
 /* A pending request and its label (an item of an ot_gs_reqids; a lone
  * request is a collection of one). */
 struct ot__gs_reqid {

@@ -96,6 +96,72 @@ int ot_process_info_get(ot_pid pid, ot_process_info *out)
 	return ot__gate_leave(g, ot__process_info_get(pid, out));
 }
 
+int ot_process_details_get(ot_pid pid, ot_process_details *out, size_t size)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__process_details_get(pid, out, size));
+}
+
+int ot_set_label(const char *label)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__set_label(label));
+}
+
+int ot_set_behaviour(const char *behaviour)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__set_behaviour(behaviour));
+}
+
+int ot_processes(ot_pid after, ot_pid *out, size_t cap, size_t *n)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__processes(after, out, cap, n));
+}
+
+int ot_registered(const char *after, ot_registered_name *out, size_t cap,
+		  size_t *n)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__registered(after, out, cap, n));
+}
+
+int ot_process_links(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__process_links(pid, out, cap, total));
+}
+
+int ot_process_monitors(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__process_monitors(pid, out, cap, total));
+}
+
+int ot_process_monitored_by(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
+{
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g,
+			      ot__process_monitored_by(pid, out, cap, total));
+}
+
 int ot_stack_trim(void)
 {
 	int g = ot__gate_enter();

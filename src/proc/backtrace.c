@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -209,4 +210,64 @@ void ot__backtrace_fini(void)
 	desc_cache = NULL;
 	pthread_mutex_unlock(&dwfl_lock);
 #endif
+}
+
+/*
+ * The name of the function at addr (an entry function, for
+ * ot_process_details), or "" when no symbol table has it. Entry functions
+ * are few and an observer asks for every process: the names found are
+ * kept, direct-mapped by address.
+ */
+#define NAME_CACHE 64
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		uintptr_t addr;
+		char name[OT_ENTRY_NAME_MAX + 1];
+	} e[NAME_CACHE];
+} names = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void lookup_name(uintptr_t addr, char *buf, size_t size)
+{
+	buf[0] = '\0';
+#ifdef OT_HAVE_LIBDW
+	pthread_mutex_lock(&dwfl_lock);
+	Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, addr) : NULL;
+	if (!mod && dwfl_refresh())
+		mod = dwfl_addrmodule(dwfl, addr);
+	const char *fn = mod ? dwfl_module_addrname(mod, addr) : NULL;
+	if (fn)
+		snprintf(buf, size, "%s", fn);
+	pthread_mutex_unlock(&dwfl_lock);
+	if (fn)
+		return;
+#endif
+	Dl_info info;
+	if (dladdr((void *)addr, &info) && info.dli_sname &&
+	    (uintptr_t)info.dli_saddr == addr)
+		snprintf(buf, size, "%s", info.dli_sname);
+}
+
+void ot__symbol_name(const void *addr, char *buf, size_t size)
+{
+	uintptr_t a = (uintptr_t)addr;
+	unsigned i = (unsigned)((a >> 4 ^ a >> 12) % NAME_CACHE);
+	pthread_mutex_lock(&names.lock);
+	if (a && names.e[i].addr == a) {
+		snprintf(buf, size, "%s", names.e[i].name);
+		pthread_mutex_unlock(&names.lock);
+		return;
+	}
+	pthread_mutex_unlock(&names.lock);
+	if (!a) {
+		buf[0] = '\0';
+		return;
+	}
+	char name[OT_ENTRY_NAME_MAX + 1];
+	lookup_name(a, name, sizeof name);
+	pthread_mutex_lock(&names.lock);
+	names.e[i].addr = a;
+	memcpy(names.e[i].name, name, sizeof name);
+	pthread_mutex_unlock(&names.lock);
+	snprintf(buf, size, "%s", name);
 }

@@ -34,6 +34,9 @@ void ot__report_crash(struct ot__proc *p, const char *name);
 void ot__backtrace_write(void *const *frames, int n, bool from_fault,
 			 void (*line)(void *ctx, int i, const char *text),
 			 void *ctx);
+/* The name of the function at addr from the symbol tables, "" if none
+ * (backtrace.c; ot_process_details' entry_name). */
+void ot__symbol_name(const void *addr, char *buf, size_t size);
 /* Frees the symbol tables crash reports loaded (ot_shutdown()). */
 void ot__backtrace_fini(void);
 

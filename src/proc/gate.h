@@ -84,6 +84,18 @@ int ot__set_crash_handler(ot_crash_fn fn, void *arg);	    /* fault.c */
 int ot__set_exit_hook(ot_exit_hook_fn fn, void *arg);	    /* lifecycle.c */
 int ot__thread_detach(void);				    /* foreign.c */
 int ot__process_info_get(ot_pid pid, ot_process_info *out); /* info.c */
+int ot__process_details_get(ot_pid pid, ot_process_details *out, size_t size);
+int ot__set_label(const char *label);
+int ot__set_behaviour(const char *behaviour);
+int ot__processes(ot_pid after, ot_pid *out, size_t cap,
+		  size_t *n); /* table.c */
+int ot__registered(const char *after, ot_registered_name *out, size_t cap,
+		   size_t *n); /* name.c */
+int ot__process_links(ot_pid pid, ot_pid *out, size_t cap,
+		      size_t *total); /* signal.c */
+int ot__process_monitors(ot_pid pid, ot_pid *out, size_t cap, size_t *total);
+int ot__process_monitored_by(ot_pid pid, ot_pid *out, size_t cap,
+			     size_t *total);
 ssize_t ot__read(int fd, void *buf, size_t size, int timeout_ms); /* io.c */
 ssize_t ot__write(int fd, const void *buf, size_t size, int timeout_ms,
 		  size_t *written);

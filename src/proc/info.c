@@ -5,13 +5,20 @@
  */
 #include "config.h"
 
+#include <bsd/string.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "gate.h"
 #include "lock.h"
 #include "name.h"
 #include "process.h"
 #include "runtime.h"
+#include "scheduler.h"
+#include "signals.h"
 
 int ot__process_info_get(ot_pid pid, ot_process_info *out)
 {
@@ -49,5 +56,105 @@ int ot__process_info_get(ot_pid pid, ot_process_info *out)
 	if (!ot_is_alive(pid))
 		return OT_ENOPROC; /* it ended meanwhile: the name may be stale
 				    */
+	return 0;
+}
+
+/*
+ * ot_process_details_get(): counters read under the process's lock (the
+ * mailbox's, its links' and monitors') or relaxed (its saved frames), and
+ * the monitors it holds while it waits (signal.c says why).
+ */
+int ot__process_details_get(ot_pid pid, ot_process_details *out, size_t size)
+{
+	if (!out || size == 0 || size > sizeof *out ||
+	    !ot__pid_well_formed(pid))
+		return OT_EINVAL;
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	ot_process_details d = {0};
+	size_t total;
+	int rc = ot__process_links(pid, NULL, 0, &total);
+	if (rc)
+		return rc;
+	d.links = total;
+	if ((rc = ot__process_monitored_by(pid, NULL, 0, &total)) != 0)
+		return rc;
+	d.monitored_by = total;
+	rc = ot__process_monitors_within(pid, NULL, 0, &total, 0);
+	if (rc && rc != OT_ETIMEDOUT)
+		return rc;
+	d.monitors = rc ? SIZE_MAX : total;
+
+	struct ot__proc *p = ot__table_lookup(pid);
+	if (!p || !ot__proc_lock_alive(p, pid))
+		return OT_ENOPROC;
+	d.message_queue_len =
+	    p->inbox_n +
+	    atomic_load_explicit(&p->queue_n, memory_order_relaxed);
+	d.queue_bytes =
+	    p->inbox_bytes +
+	    atomic_load_explicit(&p->queue_bytes, memory_order_relaxed);
+	d.messages_in =
+	    atomic_load_explicit(&p->arrivals, memory_order_relaxed);
+	d.stack_bytes =
+	    atomic_load_explicit(&p->frames_len, memory_order_relaxed);
+	if (p->label)
+		strlcpy(d.label, p->label, sizeof d.label);
+	if (p->behaviour)
+		strlcpy(d.behaviour, p->behaviour, sizeof d.behaviour);
+	ot_proc_fn entry = p->fn;
+	ot__spin_unlock(&p->lock);
+	/* Symbolised outside the lock: the first lookup reads ELF files. */
+	if (size > offsetof(ot_process_details, entry_name))
+		ot__symbol_name((const void *)(uintptr_t)entry, d.entry_name,
+				sizeof d.entry_name);
+	memcpy(out, &d, size);
+	return 0;
+}
+
+/* The calling process (scheduled or attached foreign) for a setter. */
+static int setter_caller(struct ot__proc **out)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *p = ot__current();
+	if (!p)
+		return OT_ENOTPROC;
+	*out = p;
+	return 0;
+}
+
+int ot__set_label(const char *label)
+{
+	if (label && strnlen(label, OT_LABEL_MAX + 1) > OT_LABEL_MAX)
+		return OT_ENAMETOOLONG;
+	struct ot__proc *p;
+	int rc = setter_caller(&p);
+	if (rc)
+		return rc;
+	char *copy = NULL;
+	if (label && label[0] && !(copy = strdup(label)))
+		return OT_ENOMEM;
+	ot__spin_lock(&p->lock);
+	char *old = p->label;
+	p->label = copy;
+	ot__spin_unlock(&p->lock);
+	free(old);
+	return 0;
+}
+
+int ot__set_behaviour(const char *behaviour)
+{
+	if (behaviour &&
+	    strnlen(behaviour, OT_BEHAVIOUR_MAX + 1) > OT_BEHAVIOUR_MAX)
+		return OT_ENAMETOOLONG;
+	struct ot__proc *p;
+	int rc = setter_caller(&p);
+	if (rc)
+		return rc;
+	ot__spin_lock(&p->lock);
+	p->behaviour = behaviour && behaviour[0] ? behaviour : NULL;
+	ot__spin_unlock(&p->lock);
 	return 0;
 }

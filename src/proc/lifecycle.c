@@ -41,6 +41,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/reason_repair.h"
@@ -318,8 +319,12 @@ void ot__proc_finish(struct ot__proc *p)
 	/* Dead now: nobody can give p a name any more (register checks
 	 * under this lock), so without one now it never has one. */
 	bool named = p->name != NULL;
+	char *label = p->label;
+	p->label = NULL;
+	p->behaviour = NULL;
 	ot__spin_unlock(&p->lock);
 	ot__mailbox_free(p, &left);
+	free(label);
 
 	/* Erlang releases the name before the signals go out. */
 	if (named)

@@ -130,7 +130,9 @@ void ot__mailbox_close_locked(struct ot__proc *p, struct ot__msgq *left)
 	atomic_store_explicit(&p->inbox_signals, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
 	p->inbox_n = 0;
+	p->inbox_bytes = 0;
 	atomic_store_explicit(&p->queue_n, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->queue_bytes, 0, memory_order_relaxed);
 }
 
 void ot__mailbox_free(struct ot__proc *p, struct ot__msgq *left)
@@ -143,17 +145,20 @@ void ot__inbox_remove_signal_locked(struct ot__proc *p, struct ot_msg *m)
 {
 	TAILQ_REMOVE(&p->inbox, m, link);
 	p->inbox_n--;
+	p->inbox_bytes -= ot__msg_bytes(m);
 	atomic_fetch_sub_explicit(&p->inbox_signals, 1, memory_order_relaxed);
 	atomic_store_explicit(&p->inbox_any, !TAILQ_EMPTY(&p->inbox),
 			      memory_order_relaxed);
 }
 
 /* Takes the messages sent through alias out of q (the inbox, under the
- * lock, or the owner's queue) into dropped. Returns how many. */
+ * lock, or the owner's queue) into dropped. Returns how many; *bytes gets
+ * what they held. */
 static size_t take_alias(struct ot__proc *p, struct ot__msgq *q, uint64_t alias,
-			 struct ot__msgq *dropped)
+			 struct ot__msgq *dropped, size_t *bytes)
 {
 	size_t n = 0;
+	*bytes = 0;
 	struct ot_msg *m, *next;
 	for (m = TAILQ_FIRST(q); m; m = next) {
 		next = TAILQ_NEXT(m, link);
@@ -162,6 +167,7 @@ static size_t take_alias(struct ot__proc *p, struct ot__msgq *q, uint64_t alias,
 			if (m->limit_counted)
 				ot__limit_taken(p, m);
 			TAILQ_INSERT_TAIL(dropped, m, link);
+			*bytes += ot__msg_bytes(m);
 			n++;
 		}
 	}
@@ -171,14 +177,18 @@ static size_t take_alias(struct ot__proc *p, struct ot__msgq *q, uint64_t alias,
 void ot__inbox_drop_alias_locked(struct ot__proc *p, uint64_t alias,
 				 struct ot__msgq *dropped)
 {
-	p->inbox_n -= take_alias(p, &p->inbox, alias, dropped);
+	size_t bytes;
+	p->inbox_n -= take_alias(p, &p->inbox, alias, dropped, &bytes);
+	p->inbox_bytes -= bytes;
 }
 
 void ot__queue_drop_alias(struct ot__proc *p, uint64_t alias,
 			  struct ot__msgq *dropped)
 {
+	size_t bytes;
 	ot__count(&p->queue_n,
-		  -(ptrdiff_t)take_alias(p, &p->queue, alias, dropped));
+		  -(ptrdiff_t)take_alias(p, &p->queue, alias, dropped, &bytes));
+	ot__count(&p->queue_bytes, -(ptrdiff_t)bytes);
 }
 
 bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
@@ -191,6 +201,7 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 		 */
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
 		p->inbox_n++;
+		p->inbox_bytes += ot__msg_bytes(m);
 		atomic_store_explicit(&p->inbox_any, true,
 				      memory_order_relaxed);
 		atomic_fetch_add_explicit(&p->inbox_signals, 1,
@@ -205,9 +216,11 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *m)
 	    TAILQ_EMPTY(&p->inbox)) {
 		TAILQ_INSERT_TAIL(&p->queue, m, link);
 		ot__count(&p->queue_n, 1);
+		ot__count(&p->queue_bytes, (ptrdiff_t)ot__msg_bytes(m));
 	} else {
 		TAILQ_INSERT_TAIL(&p->inbox, m, link);
 		p->inbox_n++;
+		p->inbox_bytes += ot__msg_bytes(m);
 		atomic_store_explicit(&p->inbox_any, true,
 				      memory_order_relaxed);
 	}
@@ -344,13 +357,15 @@ bool ot__mailbox_take(struct ot__proc *p)
 		return false;
 	}
 	atomic_store_explicit(&p->inbox_any, false, memory_order_relaxed);
-	size_t n = p->inbox_n;
+	size_t n = p->inbox_n, bytes = p->inbox_bytes;
 	p->inbox_n = 0;
+	p->inbox_bytes = 0;
 	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed) ==
 	    0) {
 		/* Only messages: the whole inbox moves over in one step. */
 		TAILQ_CONCAT(&p->queue, &p->inbox, link);
 		ot__count(&p->queue_n, (ptrdiff_t)n);
+		ot__count(&p->queue_bytes, (ptrdiff_t)bytes);
 		ot__spin_unlock(&p->lock);
 		return true;
 	}
@@ -366,6 +381,7 @@ bool ot__mailbox_take(struct ot__proc *p)
 		if (m->kind == OT__M_MSG || ot__signal_apply(p, m, &die)) {
 			TAILQ_INSERT_TAIL(&p->queue, m, link);
 			ot__count(&p->queue_n, 1);
+			ot__count(&p->queue_bytes, (ptrdiff_t)ot__msg_bytes(m));
 			any = true;
 		}
 		if (die) {
@@ -415,6 +431,8 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 			if (!match || match(m, arg)) {
 				TAILQ_REMOVE(&p->queue, m, link);
 				ot__count(&p->queue_n, -1);
+				ot__count(&p->queue_bytes,
+					  -(ptrdiff_t)ot__msg_bytes(m));
 				if (m->has_alias)
 					ot__alias_taken(p, ot__msg_alias(m));
 				if (m->limit_counted)

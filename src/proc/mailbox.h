@@ -50,6 +50,13 @@ struct ot_msg {
 	_Alignas(max_align_t) unsigned char inline_data[];
 };
 TAILQ_HEAD(ot__msgq, ot_msg);
+
+/* What a message in a mailbox holds, as ot_process_details reports it:
+ * its header and its payload. */
+static inline size_t ot__msg_bytes(const struct ot_msg *m)
+{
+	return sizeof *m + m->size;
+}
 #define OT__SEQ_MASK ((UINT64_C(1) << 56) - 1)
 
 /* The payload of an ot_send_owned() message. */

@@ -238,3 +238,41 @@ int ot__send_name(const char *name, uint64_t tag, const void *data, size_t size)
 	 * that has ended does: dropped, as in Erlang. */
 	return ot__send(pid, tag, data, size);
 }
+
+/*
+ * ot_registered(): names after `after`, in the tree's (strcmp) order, cap
+ * at a time, so that the names lock is held for one chunk only.
+ */
+int ot__registered(const char *after, ot_registered_name *out, size_t cap,
+		   size_t *n)
+{
+	if (!n)
+		return OT_EINVAL;
+	*n = 0;
+	if (cap && !out)
+		return OT_EINVAL;
+	if (after && strnlen(after, OT_NAME_MAX + 1) > OT_NAME_MAX)
+		return OT_ENAMETOOLONG;
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	struct ot__name key;
+	strlcpy(key.text, after ? after : "", sizeof key.text);
+	size_t got = 0;
+	pthread_mutex_lock(&names.lock);
+	struct ot__name *e = RB_NFIND(ot__names, &names.tree, &key);
+	if (e && key.text[0] && strcmp(e->text, key.text) == 0)
+		e = RB_NEXT(ot__names, &names.tree, e);
+	for (; e && got < cap; e = RB_NEXT(ot__names, &names.tree, e)) {
+		/* Held by a process that ended and has not let go of it yet:
+		 * gone already, as whereis says. */
+		if (atomic_load_explicit(&e->proc->state,
+					 memory_order_relaxed) == OT__P_DEAD)
+			continue;
+		memcpy(out[got].name, e->text, sizeof out[got].name);
+		out[got].pid = e->pid;
+		got++;
+	}
+	pthread_mutex_unlock(&names.lock);
+	*n = got;
+	return 0;
+}

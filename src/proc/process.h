@@ -90,6 +90,7 @@ struct ot__proc {
 	atomic_bool inbox_any;
 	struct ot__msgq inbox; /* arrived, not yet seen by the owner */
 	size_t inbox_n;	       /* messages in inbox */
+	size_t inbox_bytes;    /* their bytes (ot__msg_bytes) */
 	/* Entries ever put in the mailbox (messages and signals): the next
 	 * one's seq. Written under lock, read by the owner for a mark. */
 	_Atomic uint64_t arrivals;
@@ -114,6 +115,7 @@ struct ot__proc {
 	/* Messages in queue; written by whoever may touch the queue (the
 	 * owner, or a sender while it waits), read by ot_process_info. */
 	_Atomic size_t queue_n;
+	_Atomic size_t queue_bytes; /* their bytes, written as queue_n */
 	enum ot__action action;
 	unsigned sends; /* since it last waited or yielded */
 	/* Written by the process itself, read by shutdown (atomic). */
@@ -135,7 +137,9 @@ struct ot__proc {
 	struct ot__stack_pool *pool;
 	struct ot__stack *stack;
 	void *frames;
-	size_t frames_len;
+	/* Their bytes, 0 while they are on the stack; relaxed: read by
+	 * ot_process_details_get(). */
+	_Atomic size_t frames_len;
 	bool started; /* has run: its context is on (or saved off) stack */
 	struct ot__foreign *foreign; /* non-NULL for an attached thread */
 
@@ -144,6 +148,8 @@ struct ot__proc {
 	struct ot__links links;	     /* linked peers; lock */
 	struct ot__mons monitors;    /* who monitors this process; lock */
 	struct ot__watches watching; /* monitors this process holds */
+	char *label;		     /* ot_set_label(); lock */
+	const char *behaviour;	     /* ot_set_behaviour(); lock */
 	struct ot__crash *crash;     /* set by the fault handler */
 	bool crash_owned;	     /* crash was copied off the scheduler */
 	bool in_crash_fn;	     /* running the crash handler */

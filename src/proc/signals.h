@@ -37,4 +37,9 @@ int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
 int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
 			  ot_ref *ref);
 
+/* ot_process_monitors(), waiting at most wait_ns for the process to be
+ * parked (0: not at all): OT_ETIMEDOUT if it ran all along. */
+int ot__process_monitors_within(ot_pid pid, ot_pid *out, size_t cap,
+				size_t *total, int64_t wait_ns);
+
 #endif /* OTTER_PROC_SIGNALS_H */

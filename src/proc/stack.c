@@ -333,7 +333,7 @@ static bool evict(struct ot__stack *st)
 		return false;
 	copy_off(block, sp, len);
 	o->frames = block;
-	o->frames_len = len;
+	atomic_store_explicit(&o->frames_len, len, memory_order_relaxed);
 	size_t saved = atomic_fetch_add_explicit(&stacks.saved_bytes, len,
 						 memory_order_relaxed) +
 		       len;
@@ -349,12 +349,13 @@ static bool evict(struct ot__stack *st)
 
 static void restore(struct ot__stack *st, struct ot__proc *p)
 {
-	size_t len = p->frames_len;
+	size_t len = atomic_load_explicit(&p->frames_len, memory_order_relaxed);
 	char *sp = st->top - len;
 	OT__ASSERT(sp == (char *)p->ctx.sp);
 	memcpy(sp, p->frames, len);
 	free(p->frames);
 	p->frames = NULL;
+	atomic_store_explicit(&p->frames_len, 0, memory_order_relaxed);
 	count(&stacks.saved_bytes, -(ptrdiff_t)len);
 }
 
@@ -396,7 +397,9 @@ struct ot__proc *ot__stack_leave(struct ot__proc *p, bool ended)
 void ot__stack_forget(struct ot__proc *p)
 {
 	if (p->frames) {
-		count(&stacks.saved_bytes, -(ptrdiff_t)p->frames_len);
+		count(&stacks.saved_bytes,
+		      -(ptrdiff_t)atomic_load_explicit(&p->frames_len,
+						       memory_order_relaxed));
 		free(p->frames);
 		p->frames = NULL;
 	}

@@ -297,3 +297,37 @@ int ot_pid_format(ot_pid pid, char *buf, size_t size)
 			(unsigned)(pid.id & 0xffffffffu),
 			(unsigned)(pid.id >> 32));
 }
+
+/*
+ * The walk of ot_processes(): no lock but the table's, for a moment, to
+ * read how far slots have been used. A slot's pid and state are read as
+ * lookups read them; a chunk whose pages went back reads as zeros, which
+ * is no pid. So listing a million processes stops no one.
+ */
+int ot__processes(ot_pid after, ot_pid *out, size_t cap, size_t *n)
+{
+	if (!n)
+		return OT_EINVAL;
+	*n = 0;
+	if ((cap && !out) ||
+	    (after.id != OT_PID_NONE.id && !ot__pid_well_formed(after)))
+		return OT_EINVAL;
+	if (ot__running_check() == OT_ENOTSTARTED)
+		return OT_ENOTSTARTED;
+	/* Slot i holds pids whose low half is i + 1. */
+	size_t from = (size_t)(after.id & 0xffffffffu);
+	ot__spin_lock(&table.lock);
+	size_t hwm = table.hwm;
+	ot__spin_unlock(&table.lock);
+	size_t got = 0;
+	for (size_t i = from; i < hwm && got < cap; i++) {
+		struct ot__proc *p = slot_at(i);
+		uint64_t id =
+		    atomic_load_explicit(&p->pid_id, memory_order_acquire);
+		if (id && atomic_load_explicit(
+			      &p->state, memory_order_relaxed) != OT__P_DEAD)
+			out[got++] = (ot_pid){id};
+	}
+	*n = got;
+	return 0;
+}

@@ -176,6 +176,9 @@ ot_gs_ret ot__sup_init(void *arg, void **state)
 {
 	const struct start_arg *a = arg;
 	ot_trap_exit(true, NULL);
+	/* Observers show it as a supervisor (it still answers as a
+	 * gen_server: get_state, replace_state). */
+	ot_set_behaviour("supervisor");
 	ot_sup_init in = {.magic = INIT_MAGIC};
 	ot_sup_spec spec = a->spec;
 	ot_sup_flags flags = a->flags;

@@ -71,6 +71,9 @@ START_TEST(test_values_are_stable)
 	ck_assert_int_eq(OT_ENOMATCH, -37);
 	ck_assert_str_eq(ot_err_name(OT_EBADTERM), "OT_EBADTERM");
 	ck_assert_str_eq(ot_err_name(OT_ENOMATCH), "OT_ENOMATCH");
+	/* get_state on a process that runs no behaviour (otter/info.h) */
+	ck_assert_int_eq(OT_ENOTSERVER, -38);
+	ck_assert_str_eq(ot_err_name(OT_ENOTSERVER), "OT_ENOTSERVER");
 	for (size_t i = 0; i < NCODES; i++)
 		ck_assert_int_eq(codes[i].code, -(int)(i + 1));
 }

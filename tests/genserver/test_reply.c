@@ -295,7 +295,10 @@ END_TEST
 /* A process that answers get_state as a server would, with no bytes. */
 static void empty_state_server(void *arg)
 {
-	(void)arg;
+	/* It speaks the protocol: it says so, as gen_server does before its
+	 * start returns, and then tells the test it is ready. */
+	ot_set_behaviour("gen_server");
+	ot_send(*(ot_pid *)arg, 1, NULL, 0);
 	ot_msg *m = NULL;
 	if (ot_receive(&m, OT_INFINITY) != 0)
 		return;
@@ -317,7 +320,12 @@ START_TEST(test_get_state_empty_reply)
 	} g;
 	memset(&g, 'x', sizeof g);
 	ot_pid srv;
-	ck_assert_ot_ok(ot_spawn(empty_state_server, NULL, NULL, &srv));
+	static ot_pid test;
+	test = ot_self();
+	ck_assert_ot_ok(ot_spawn(empty_state_server, &test, NULL, &srv));
+	ot_msg *ready = NULL;
+	ck_assert_ot_ok(ot_receive(&ready, scaled_ms(3000)));
+	ot_msg_free(ready);
 	ck_assert_ot_ok(
 	    ot_gen_server_get_state(srv, g.buf, sizeof g.buf, scaled_ms(3000)));
 	ck_assert_int_eq(g.buf[0], '\0');
