@@ -70,6 +70,7 @@ otter_man_stubs = \
 	man/ot_gen_server_send_request.3 \
 	man/ot_gen_server_send_request_add.3 \
 	man/ot_gen_server_send_request_name.3 \
+	man/ot_gen_server_set_remote.3 \
 	man/ot_gen_server_start.3 \
 	man/ot_gen_server_start_link.3 \
 	man/ot_gen_server_stop.3 \

@@ -95,6 +95,42 @@ OT_API int ot_gen_server_replace_state_name(const char *name,
 					    int timeout_ms, ot_reason *reason);
 
 /* ---------------------------------------------------------------------
+ * Servers of other nodes: {Name, Node}, written "name@node"
+ * ("kv_registry@otter@127.0.0.1": a name with a node after its first
+ * '@', the node itself "alive@host").
+ *
+ * gen_server knows nothing of nodes: a library of distribution
+ * (libotter-dist: ot_node_start() installs it, ot_node_stop() removes
+ * it) installs these functions, and while it is installed
+ * ot_gen_server_call_name(), ot_gen_server_call_opts_name() and
+ * ot_gen_server_cast_name() hand such a name to them; a name with a node
+ * that is this node's, or with no node, or any name when nothing is
+ * installed, is a local registered name as before. To a server of
+ * another node the request is a term in the external term format (with
+ * its version byte; see otter/term.h) and the reply comes back as one,
+ * version byte first; a reply larger than cap is OT_ETOOBIG with
+ * *reply_size its size, as a local call's. With no monitors across
+ * nodes yet, a server that is not there or dies makes the call time out
+ * (OT_ETIMEDOUT), and *reason is not set.
+ */
+typedef struct ot_gs_remote {
+	/* gen_server:call({name, node}, Request, timeout_ms): the result of
+	 * a call (0, OT_ETIMEDOUT, OT_ETOOBIG, ...). */
+	int (*call)(const char *node, const char *name, const void *request,
+		    size_t size, void *reply, size_t cap, size_t *reply_size,
+		    int timeout_ms);
+	/* gen_server:cast({name, node}, Request). */
+	int (*cast)(const char *node, const char *name, const void *request,
+		    size_t size);
+	/* This node's name, to tell {Name, node()} from a remote one. */
+	int (*self_node)(char *buf, size_t size);
+} ot_gs_remote;
+
+/* Installs remote (NULL: none; the struct must outlive its use).
+ * Returns 0. From: anywhere. */
+OT_API int ot_gen_server_set_remote(const ot_gs_remote *remote);
+
+/* ---------------------------------------------------------------------
  * Asynchronous calls (OTP 23-25's gen_server:send_request and friends).
  *
  * A request is sent now and answered later: its ot_gs_request holds the

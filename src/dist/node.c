@@ -198,6 +198,7 @@ static int start(struct node *n, const char *name, const char *alive,
 	pthread_mutex_lock(&n->lock); /* the node is up from here */
 	n->acceptor = acceptor;
 	pthread_mutex_unlock(&n->lock);
+	ot__dist_gs_install(true);
 	return 0;
 }
 
@@ -255,6 +256,7 @@ OT_API int ot_node_stop(void)
 	if (!started)
 		return OT_ENOTSTARTED;
 
+	ot__dist_gs_install(false);
 	ot__dist_stop_proc(acceptor);
 	ot__dist_conn_stop_all();
 	close_fds(n); /* closing epmd's connection unregisters the node */

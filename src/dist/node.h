@@ -70,6 +70,8 @@ void ot__dist_conn_put(struct conn *c);
 /* True when c lost the race of two connections (conn.c): send elsewhere. */
 bool ot__dist_conn_lost(struct conn *c);
 void ot__dist_conn_stop_all(void);
+/* gs_remote.c: gen_server's calls by "name@node" reach other nodes. */
+void ot__dist_gs_install(bool on);
 /* pids.c */
 void ot__dist_pids_clear(void);
 

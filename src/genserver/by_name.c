@@ -20,6 +20,13 @@ int ot_gen_server_call_name(const char *name, const void *req, size_t size,
 			    void *reply, size_t cap, size_t *reply_size,
 			    int timeout_ms, ot_reason *reason)
 {
+	char buf[OT_GS_NODE_MAX];
+	const ot_gs_remote *remote;
+	const char *node;
+	name = ot__gs_name(name, buf, sizeof(buf), &remote, &node);
+	if (remote)
+		return remote->call(node, name, req, size, reply, cap,
+				    reply_size, timeout_ms);
 	ot_pid pid;
 	int rc = ot__gs_whereis(name, &pid);
 	if (rc)
@@ -32,6 +39,20 @@ int ot_gen_server_call_opts_name(const char *name, const void *req, size_t size,
 				 void *reply, size_t cap, size_t *reply_size,
 				 const ot_gs_call_opts *opts, ot_reason *reason)
 {
+	char buf[OT_GS_NODE_MAX];
+	const ot_gs_remote *remote;
+	const char *node;
+	name = ot__gs_name(name, buf, sizeof(buf), &remote, &node);
+	if (remote) {
+		int tmo = opts ? opts->timeout_ms : 0;
+		if (tmo < OT_GS_NOWAIT)
+			return OT_EINVAL;
+		tmo = tmo == 0		    ? OT_GS_DEFAULT_TIMEOUT
+		      : tmo == OT_GS_NOWAIT ? 0
+					    : tmo;
+		return remote->call(node, name, req, size, reply, cap,
+				    reply_size, tmo);
+	}
 	ot_pid pid;
 	int rc = ot__gs_whereis(name, &pid);
 	if (rc)
@@ -58,6 +79,12 @@ int ot_gen_server_cast_name(const char *name, const void *req, size_t size)
 {
 	if ((size && !req) || size > (size_t)PTRDIFF_MAX)
 		return OT_EINVAL;
+	char buf[OT_GS_NODE_MAX];
+	const ot_gs_remote *remote;
+	const char *node;
+	name = ot__gs_name(name, buf, sizeof(buf), &remote, &node);
+	if (remote)
+		return remote->cast(node, name, req, size);
 	ot_pid pid;
 	int rc = ot__gs_whereis(name, &pid);
 	if (rc == OT_ENOPROC)

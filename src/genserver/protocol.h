@@ -92,6 +92,15 @@ int ot__gs_call_timeout(const ot_gs_call_opts *opts, int *timeout_ms);
 /* The pid registered as name, OT_ENOPROC when none is (by_name.c). */
 int ot__gs_whereis(const char *name, ot_pid *pid);
 
+/* remote.c. The longest name or node of "name@node" (Erlang's atoms). */
+#define OT_GS_NODE_MAX 256
+/* What a call by name names: the name to look up here (name itself, or
+ * its Name part, in buf, for {Name, node()}), or, with *remote set, the
+ * server Name (returned, in buf) of the node *node (a pointer into
+ * name), to reach through *remote. */
+const char *ot__gs_name(const char *name, char *buf, size_t size,
+			const ot_gs_remote **remote, const char **node);
+
 /* Abandons req if it is pending: its alias and monitor go, and any
  * answer of it with them. */
 void ot__gs_forget(ot_gs_request *req);

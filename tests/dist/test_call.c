@@ -284,6 +284,76 @@ START_TEST(test_cast_both_ways)
 }
 END_TEST
 
+/* ot_gen_server_call_name() and ot_gen_server_cast_name() to
+ * "name@node", {Name, Node}: a server of an Erlang node, through the
+ * functions libotter-dist installs in gen_server while the node runs. */
+START_TEST(test_gen_server_to_erlang)
+{
+	char e[768], out[256], name[128], nobody[128], here[128];
+	EXPR(e, "register(kv, self()), io:format(\"ready~n\"), "
+		"L = fun L() -> receive "
+		"{'$gen_call', From, Req} -> gen:reply(From, {ok, Req}), L(); "
+		"{'$gen_cast', M} -> io:format(\"cast ~p~n\", [M]), L(); "
+		"stop -> ok "
+		"after 10000 -> io:format(\"timeout~n\") end end, "
+		"L(), halt().");
+	erl_node node;
+	erl_start_expecting(&node, e, "ready");
+	snprintf(name, sizeof(name), "kv@%s", erl_name);
+	snprintf(nobody, sizeof(nobody), "nobody@%s", erl_name);
+	snprintf(here, sizeof(here), "nobody@%s", otter_name);
+
+	ot_term_buf b;
+	ck_assert_ot_ok(ot_term_buf_init(&b));
+	ot_term_tuple(&b, 2);
+	ot_term_atom(&b, "lookup");
+	ot_term_binary(&b, "shopping", 8);
+	const void *t;
+	size_t n;
+	ck_assert_ot_ok(ot_term_buf_get(&b, &t, &n));
+
+	char reply[128];
+	size_t rsize = 0;
+	const void *bin;
+	size_t blen;
+	ck_assert_ot_ok(ot_gen_server_call_name(
+	    name, t, n, reply, sizeof(reply), &rsize, scaled_ms(5000), NULL));
+	ck_assert_ot_ok(
+	    ot_term_match(reply, rsize, "{ok, {lookup, %b}}", &bin, &blen));
+	ck_assert(blen == 8 && memcmp(bin, "shopping", 8) == 0);
+	/* Too small a buffer: OT_ETOOBIG and the size, as a local call. */
+	size_t want = rsize;
+	ck_assert_ot_err(ot_gen_server_call_name(name, t, n, reply, 4, &rsize,
+						 scaled_ms(5000), NULL),
+			 OT_ETOOBIG);
+	ck_assert_uint_eq(rsize, want);
+	/* Options; a name nobody holds there times out (no noproc yet). */
+	ot_gs_call_opts opts = {.timeout_ms = scaled_ms(5000)};
+	ck_assert_ot_ok(ot_gen_server_call_opts_name(
+	    name, t, n, reply, sizeof(reply), &rsize, &opts, NULL));
+	opts.timeout_ms = 200;
+	ck_assert_ot_err(ot_gen_server_call_opts_name(nobody, t, n, reply,
+						      sizeof(reply), &rsize,
+						      &opts, NULL),
+			 OT_ETIMEDOUT);
+	/* {Name, node()} is a local name: nobody here. */
+	ck_assert_ot_err(ot_gen_server_call_name(here, t, n, reply,
+						 sizeof(reply), &rsize, 100,
+						 NULL),
+			 OT_ENOPROC);
+	ck_assert_ot_ok(ot_gen_server_cast_name(name, t, n));
+	ck_assert_ot_ok(ot_gen_server_cast_name(nobody, t, n));
+
+	ot_term_buf_reset(&b);
+	ot_term_atom(&b, "stop");
+	ck_assert_ot_ok(ot_term_buf_get(&b, &t, &n));
+	ck_assert_ot_ok(ot_dist_send_name(erl_name, "kv", t, n));
+	ot_term_buf_free(&b);
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "cast {lookup,<<\"shopping\">>}\n");
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("dist_call");
@@ -297,6 +367,7 @@ static Suite *call_suite(void)
 	tcase_add_test(tc, test_call_from_erlang);
 	tcase_add_test(tc, test_call_to_erlang);
 	tcase_add_test(tc, test_cast_both_ways);
+	tcase_add_test(tc, test_gen_server_to_erlang);
 	suite_add_tcase(s, tc);
 	return s;
 }

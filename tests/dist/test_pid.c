@@ -65,6 +65,14 @@ START_TEST(test_pid_needs_node)
 	ck_assert_ot_ok(ot_node_stop());
 	ck_assert_ot_err(ot_dist_pid(ot_self(), &a), OT_ENOTSTARTED);
 	ck_assert_ot_err(ot_dist_local_pid(&a, &back), OT_ENOTSTARTED);
+	/* Without a node gen_server reaches no other: "kv@node" is only a
+	 * name, and nobody has it. */
+	char name[128], reply[16];
+	snprintf(name, sizeof(name), "kv@%s", erl_name);
+	ck_assert_ot_err(ot_gen_server_call_name(name, "\x83\x6a", 2, reply,
+						 sizeof(reply), NULL, 100,
+						 NULL),
+			 OT_ENOPROC);
 	ck_assert_ot_ok(ot_node_start(otter_name, DIST_COOKIE, NULL));
 }
 END_TEST
