@@ -201,6 +201,10 @@ static ot_gs_ret gateway_init(void *arg, void **state)
 {
 	const struct kv_erlang_opts *o = arg;
 	int rc = ot_node_start(o->node, o->cookie, NULL);
+	/* A gateway killed before its terminate ran left the node up (its
+	 * stop waits, which release may not): the new one serves it. */
+	if (rc == OT_EALREADY)
+		rc = 0;
 	if (rc)
 		return ot_gs_stop(
 		    ot_reason_error(rc, "kv: the Erlang node did not start"));
@@ -229,7 +233,6 @@ static const ot_gen_server_callbacks gateway = {
     .init = gateway_init,
     .handle_info = gateway_info,
     .terminate = gateway_terminate,
-    .release = gateway_terminate,
 };
 
 /* The registry's client calls build their request on the caller's stack
