@@ -124,6 +124,11 @@ int kv_bucket_run(void *state, int op, int fault, struct kv_str key,
 		  struct kv_str value, struct kv_str *out)
 {
 	struct bucket *b = state;
+	/* No bytes may come as NULL: memcmp and memcpy want a pointer. */
+	if (!key.p)
+		key.p = "";
+	if (!value.p)
+		value.p = "";
 	struct entry *e = find(b, key.p, key.n);
 	*out = (struct kv_str){NULL, 0};
 	switch (op) {
