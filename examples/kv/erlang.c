@@ -57,22 +57,18 @@ static void error_reply(ot_term_buf *b, const char *why)
 	ot_term_atom(b, why);
 }
 
-/* {crash, Fault}: the fault's number, or -1 with the error in b. */
-static int crash_fault(const void *req, size_t n, ot_term_buf *b)
+/* {crash, Fault} (else -1): the fault's number, or -1 with why not. */
+static int crash_fault(const void *req, size_t n, const char **why)
 {
 	char atom[OT_TERM_ATOM_MAX];
-	const char *why = NULL;
-	int fault = -1;
+	*why = "unknown_request";
 	if (ot_term_match(req, n, "{crash, %a}", atom))
-		why = "unknown_request";
-	else if (!kv_crash_allowed())
-		why = "crash_not_allowed";
-	else if ((fault = kv_fault_parse((struct kv_str){atom, strlen(atom)})) <
-		 0)
-		why = "unknown_fault";
-	if (why)
-		error_reply(b, why);
-	return why ? -1 : fault;
+		return -1;
+	*why = "crash_not_allowed";
+	if (!kv_crash_allowed())
+		return -1;
+	*why = "unknown_fault";
+	return kv_fault_parse((struct kv_str){atom, strlen(atom)});
 }
 
 /* A call's request: the bytes after ot_dist_call_parse()'s offset. */
@@ -97,10 +93,15 @@ static void bucket_request(const ot_msg *msg, void *bucket)
 	size_t n, kn, vn;
 	if (!parse_call(msg, &from, &req, &n))
 		return;
+	struct kv_str out;
+	const char *why;
+	int fault = crash_fault(req, n, &why);
+	if (fault >= 0) /* does not return: before anything is allocated */
+		kv_bucket_run(bucket, KV_BUCKET_CRASH, fault,
+			      (struct kv_str){0}, (struct kv_str){0}, &out);
 	ot_term_buf b;
 	if (ot_term_buf_init(&b))
 		return;
-	struct kv_str out;
 	int rc = 0;
 	if (ot_term_match(req, n, "{get, %b}", &k, &kn) == 0) {
 		rc = kv_bucket_run(bucket, KV_BUCKET_GET, 0,
@@ -129,13 +130,8 @@ static void bucket_request(const ot_msg *msg, void *bucket)
 			      (struct kv_str){0}, &out);
 		memcpy(&count, out.p, sizeof(count));
 		ot_term_int(&b, (int64_t)count);
-	} else {
-		int fault = crash_fault(req, n, &b);
-		if (fault >= 0) /* does not return */
-			kv_bucket_run(bucket, KV_BUCKET_CRASH, fault,
-				      (struct kv_str){0}, (struct kv_str){0},
-				      &out);
-	}
+	} else
+		error_reply(&b, why);
 	if (rc) { /* out of memory: the answer says so */
 		ot_term_buf_reset(&b);
 		error_reply(&b, "enomem");
@@ -183,15 +179,18 @@ static void registry_request(const ot_dist_from *from, const void *req,
 		else
 			ot_term_int(&b, (int64_t)count);
 	} else {
-		int fault = crash_fault(req, n, &b);
+		const char *why_not;
+		int fault = crash_fault(req, n, &why_not);
 		ot_reason why;
 		char text[OT_REASON_STRLEN];
-		if (fault >= 0 && kv_registry_crash(fault, &why) == 0) {
+		if (fault < 0)
+			error_reply(&b, why_not);
+		else if (kv_registry_crash(fault, &why) == 0) {
 			ot_reason_format(&why, text, sizeof(text));
 			ot_term_tuple(&b, 2);
 			ot_term_atom(&b, "crashed");
 			ot_term_binary(&b, text, strlen(text));
-		} else if (fault >= 0)
+		} else
 			error_reply(&b, "did_not_crash");
 	}
 	answer(from, &b);
