@@ -140,10 +140,8 @@ OT_API int ot_gen_server_set_remote(const ot_gs_remote *remote);
  * receive_response or check_response) or abandoned (receive_response
  * that times out); then its alias and monitor are gone and no late reply
  * or DOWN of it is ever left in the mailbox. A pending request holds one
- * of the caller's OT_ALIAS_MAX aliases: at most that many calls and
- * requests are pending at once in one process (send_request returns
- * OT_ELIMIT beyond). Requests belong to the process (or thread) that
- * sent them: only it may wait for them.
+ * of the caller's aliases (any number, as in OTP). Requests belong to the
+ * process (or thread) that sent them: only it may wait for them.
  */
 typedef struct ot_gs_request {
 	ot_pid server;
@@ -158,10 +156,10 @@ typedef struct ot_gs_request {
  * Sends request (size bytes) to server as a call and returns at once;
  * *out gets the pending request. Errors: OT_EINVAL (out NULL, request
  * NULL with a size, a size above PTRDIFF_MAX, pid none), OT_EDEADLK (a
- * server calling itself), OT_ELIMIT (OT_ALIAS_MAX aliases in use),
- * OT_ENOMEM, OT_ENOTSTARTED. A server that does not exist is no error
- * here, as in OTP: the request is answered by its DOWN (OT_ENOPROC).
- * On error *out is not pending. From: process or foreign; never blocks.
+ * server calling itself), OT_ENOMEM, OT_ENOTSTARTED. A server that does not
+ * exist is no error here, as in OTP: the request is answered by its DOWN
+ * (OT_ENOPROC). On error *out is not pending. From: process or foreign; never
+ * blocks.
  */
 OT_API int ot_gen_server_send_request(ot_pid server, const void *request,
 				      size_t size, ot_gs_request *out);

@@ -536,13 +536,17 @@ OT_API int ot_demonitor(ot_ref ref, unsigned flags);
  * the mailbox. gen_server calls are built on them.
  */
 
-/* Most aliases a process holds at once. */
+/* Deprecated, kept so that code naming it still builds: a process holds
+ * as many aliases as memory allows (its table grows), as in Erlang; this
+ * was the limit before 0.1.0's last changes. */
 #define OT_ALIAS_MAX 8
 
 /*
- * Makes a new alias for the calling process; *out gets it (never 0).
- * Errors: OT_EINVAL (out NULL), OT_ELIMIT (OT_ALIAS_MAX active),
- * OT_ENOMEM, OT_ENOTSTARTED. From: process or foreign (attached).
+ * Makes a new alias for the calling process; *out gets it (never 0). A
+ * process holds any number at once: only memory limits them.
+ * Errors: OT_EINVAL (out NULL), OT_ENOMEM (no memory for a larger alias
+ * table, or a foreign thread could not be attached), OT_ENOTSTARTED.
+ * From: process or foreign (attached).
  */
 OT_API int ot_alias(uint64_t *out);
 

@@ -2,17 +2,24 @@
 /*
  * alias.c — aliases: addresses for replies that can be switched off.
  *
- * A process holds up to OT_ALIAS_MAX active aliases, in a small array
- * under its lock; a message sent through an alias is checked against it
+ * A process's active aliases are in a table of its own, made by its first
+ * ot_alias() (most processes never make one, and carry only the pointer)
+ * and grown by doubling, so there is no limit but memory, as in Erlang.
+ * It is an open-addressing hash table with linear probing, at most half
+ * full: a lookup is a multiply and, almost always, one compare. Only the
+ * owner adds and removes entries (ot_alias, ot_unalias are its own), under
+ * its lock; a message sent through an alias is checked against the table
  * as it is delivered, under the same lock, and dropped if the alias is no
- * longer active. Each slot also counts what came through it and was not
- * taken yet, so that ot_unalias() can drop those too, and looks at the
- * mailbox only when there are some. So once ot_unalias() returns, nothing
- * sent through that alias is in the mailbox or can arrive: a call that
- * timed out never finds its late reply, a call answered twice never finds
- * the second.
+ * longer active. Each entry also counts what came through it (senders,
+ * under the lock) and what the owner took (the owner alone), so that
+ * ot_unalias() can drop what was not taken, and looks at the mailbox only
+ * when there is some. So once ot_unalias() returns, nothing sent through
+ * that alias is in the mailbox or can arrive: a call that timed out never
+ * finds its late reply, a call answered twice never finds the second.
  */
 #include "config.h"
+
+#include <stdlib.h>
 
 #include "gate.h"
 #include "lock.h"
@@ -21,29 +28,136 @@
 #include "runtime.h"
 #include "scheduler.h"
 
+struct ot__alias_entry {
+	uint64_t alias;	    /* 0: free */
+	uint32_t delivered; /* through it, counted by senders under lock */
+	uint32_t taken;	    /* of those, taken by the owner */
+};
+
+struct ot__alias_table {
+	uint32_t mask; /* capacity - 1, a power of two */
+	uint32_t n;    /* active entries, at most half the capacity */
+	struct ot__alias_entry e[];
+};
+
+/* The first table's capacity: four aliases (a call and a few requests)
+ * before it grows. */
+#define FIRST_CAPACITY 8u
+/* Beyond this many entries (4 G / 2) a table does not grow. */
+#define MAX_CAPACITY (1u << 31)
+
 static _Atomic uint64_t next_alias = 1;
+
+static uint32_t home_of(const struct ot__alias_table *t, uint64_t alias)
+{
+	/* Fibonacci hashing: aliases are sequential across all processes,
+	 * so their high product bits spread them well. */
+	return (uint32_t)((alias * 0x9e3779b97f4a7c15ull) >> 32) & t->mask;
+}
+
+static struct ot__alias_entry *find(struct ot__alias_table *t, uint64_t alias)
+{
+	if (!t)
+		return NULL;
+	for (uint32_t i = home_of(t, alias);; i = (i + 1) & t->mask) {
+		if (t->e[i].alias == alias)
+			return &t->e[i];
+		if (t->e[i].alias == 0)
+			return NULL;
+	}
+}
+
+static void put(struct ot__alias_table *t, struct ot__alias_entry e)
+{
+	uint32_t i = home_of(t, e.alias);
+	while (t->e[i].alias)
+		i = (i + 1) & t->mask;
+	t->e[i] = e;
+	t->n++;
+}
+
+/* Removes the entry at i, moving later entries of its probe run back so
+ * that no lookup stops early (backward-shift deletion: no tombstones). */
+static void take_out(struct ot__alias_table *t, uint32_t i)
+{
+	uint32_t j = i;
+	for (;;) {
+		t->e[i].alias = 0;
+		uint32_t home;
+		do {
+			j = (j + 1) & t->mask;
+			if (t->e[j].alias == 0) {
+				t->n--;
+				return;
+			}
+			home = home_of(t, t->e[j].alias);
+			/* The entry at j may move to i only if its home is
+			 * not cyclically within (i, j]. */
+		} while (i <= j ? (i < home && home <= j)
+				: (i < home || home <= j));
+		t->e[i] = t->e[j];
+		i = j;
+	}
+}
+
+static struct ot__alias_table *table_new(uint32_t capacity)
+{
+	struct ot__alias_table *t =
+	    calloc(1, sizeof *t + (size_t)capacity * sizeof t->e[0]);
+	if (t)
+		t->mask = capacity - 1;
+	return t;
+}
 
 bool ot__alias_deliver(struct ot__proc *p, uint64_t alias)
 {
-	for (int i = 0; i < OT_ALIAS_MAX; i++) {
-		if (p->aliases[i] == alias) {
-			p->alias_delivered[i]++;
-			return true;
-		}
-	}
-	return false;
+	struct ot__alias_entry *e = find(p->aliases, alias);
+	if (e)
+		e->delivered++;
+	return e != NULL;
 }
 
 void ot__alias_taken(struct ot__proc *p, uint64_t alias)
 {
-	/* The owner reads its own aliases without the lock: only it writes
-	 * them. */
-	for (int i = 0; i < OT_ALIAS_MAX; i++) {
-		if (p->aliases[i] == alias) {
-			p->alias_taken[i]++;
-			return;
-		}
+	/* The owner reads its own table without the lock: only it changes
+	 * the entries' places, and senders write only `delivered`. */
+	struct ot__alias_entry *e = find(p->aliases, alias);
+	if (e)
+		e->taken++;
+}
+
+void ot__aliases_free(struct ot__proc *p)
+{
+	free(p->aliases);
+	p->aliases = NULL;
+}
+
+/* Makes room for one more entry in the owner's table, so that it stays at
+ * most half full: 0, or OT_ENOMEM. The new table is made outside the lock
+ * (only the owner changes the table, so the old one cannot change shape
+ * meanwhile) and swapped in under it, with the senders' counts. */
+static int reserve(struct ot__proc *p)
+{
+	struct ot__alias_table *old = p->aliases;
+	uint32_t cap = old ? old->mask + 1 : FIRST_CAPACITY;
+	if (old && (old->n + 1) * 2 <= cap)
+		return 0;
+	if (old) {
+		if (cap >= MAX_CAPACITY)
+			return OT_ENOMEM;
+		cap *= 2;
 	}
+	struct ot__alias_table *t = table_new(cap);
+	if (!t)
+		return OT_ENOMEM;
+	ot__spin_lock(&p->lock);
+	for (uint32_t i = 0; old && i <= old->mask; i++)
+		if (old->e[i].alias)
+			put(t, old->e[i]);
+	p->aliases = t;
+	ot__spin_unlock(&p->lock);
+	free(old);
+	return 0;
 }
 
 int ot__alias(uint64_t *out)
@@ -56,23 +170,15 @@ int ot__alias(uint64_t *out)
 	struct ot__proc *p = ot__caller();
 	if (!p)
 		return OT_ENOMEM;
+	if ((rc = reserve(p)) != 0)
+		return rc;
 	uint64_t alias =
 	    atomic_fetch_add_explicit(&next_alias, 1, memory_order_relaxed);
-	rc = OT_ELIMIT;
 	ot__spin_lock(&p->lock);
-	for (int i = 0; i < OT_ALIAS_MAX; i++) {
-		if (p->aliases[i] == 0) {
-			p->aliases[i] = alias;
-			p->alias_delivered[i] = 0;
-			p->alias_taken[i] = 0;
-			rc = 0;
-			break;
-		}
-	}
+	put(p->aliases, (struct ot__alias_entry){.alias = alias});
 	ot__spin_unlock(&p->lock);
-	if (rc == 0)
-		*out = alias;
-	return rc;
+	*out = alias;
+	return 0;
 }
 
 int ot__unalias(uint64_t alias)
@@ -86,13 +192,11 @@ int ot__unalias(uint64_t alias)
 	bool unread = false;
 	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
 	ot__spin_lock(&p->lock);
-	for (int i = 0; i < OT_ALIAS_MAX; i++) {
-		if (p->aliases[i] == alias) {
-			p->aliases[i] = 0;
-			unread = p->alias_delivered[i] != p->alias_taken[i];
-			was = 1;
-			break;
-		}
+	struct ot__alias_entry *e = find(p->aliases, alias);
+	if (e) {
+		unread = e->delivered != e->taken;
+		take_out(p->aliases, (uint32_t)(e - p->aliases->e));
+		was = 1;
 	}
 	/* What came through it and was not taken is dropped too (a second
 	 * reply to one call, a reply racing a timeout): rare, so the scan

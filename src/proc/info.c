@@ -48,8 +48,7 @@ int ot__process_info_get(ot_pid pid, ot_process_info *out)
 	out->entry_arg = p->arg;
 	out->trap_exit = p->trap_exit;
 	out->foreign = p->foreign != NULL;
-	out->mailbox_dropped =
-	    atomic_load_explicit(&p->limit_dropped, memory_order_relaxed);
+	out->mailbox_dropped = ot__limit_dropped(p);
 	ot__spin_unlock(&p->lock);
 	/* The name under its own lock (names before proc: not nested here). */
 	ot__name_of(p, out->name);

@@ -125,7 +125,10 @@ int ot__spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts, ot_pid *out)
 	p->exit_hook = opts->exit_hook;
 	p->exit_hook_arg = opts->exit_hook ? opts->exit_hook_arg : NULL;
 	p->park_deadline = OT__NO_DEADLINE;
-	ot__limit_set(p, opts);
+	if (ot__limit_set(p, opts) != 0) {
+		ot__proc_discard(p);
+		return OT_ENOMEM;
+	}
 	ot__root_note(p); /* spawned by a foreign thread: a root */
 
 	if ((rc = ot__table_insert(p, OT__P_RUNNABLE)) != 0) {
@@ -192,8 +195,10 @@ void ot__proc_hold_reason(struct ot__proc *p, struct ot_msg *m)
 	hold(&p->exit_hold, m);
 }
 
-void ot__proc_release_reason(struct ot__proc *p)
+void ot__proc_release(struct ot__proc *p)
 {
+	ot__limit_free(p);
+	ot__aliases_free(p);
 	hold(&p->exit_hold, NULL);
 	hold(&p->caught_hold, NULL);
 	p->exit_reason.data = NULL;

@@ -240,8 +240,9 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot_msg_free(m); /* its alias is gone: a late reply */
 		return;
 	}
-	enum ot__admit admit =
-	    OT__UNLIKELY(p->limited) ? ot__limit_admit_locked(p, m) : OT__ADMIT;
+	enum ot__admit admit = OT__UNLIKELY(p->limit != NULL)
+				   ? ot__limit_admit_locked(p, m)
+				   : OT__ADMIT;
 	if (admit != OT__ADMIT) {
 		ot__spin_unlock(&p->lock);
 		ot_msg_free(m); /* past its mailbox limit (limit.c) */

@@ -113,6 +113,9 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
 bool ot__alias_deliver(struct ot__proc *p, uint64_t alias);
 /* p, the owner, took a message sent through alias off its queue. */
 void ot__alias_taken(struct ot__proc *p, uint64_t alias);
+/* Frees p's alias table, for a process being reclaimed (no sender can
+ * reach it any more). */
+void ot__aliases_free(struct ot__proc *p);
 /* Sends a process may make in a row before it yields to the others
  * (Erlang's reduction budget, for sends): a loop of casts does not pile up
  * a receiver's mailbox while the receiver cannot run. */
@@ -128,8 +131,14 @@ bool ot__mailbox_take(struct ot__proc *p);
 struct ot_msg *ot__msg_alloc(size_t size, bool owned, uint64_t alias);
 /* Mailbox limits (limit.c). Validates opts' limit fields. */
 int ot__limit_check(const ot_spawn_opts *opts);
-/* Gives p, being spawned, the limit of opts. */
-void ot__limit_set(struct ot__proc *p, const ot_spawn_opts *opts);
+/* Gives p, being spawned, the limit of opts: 0, or OT_ENOMEM. */
+int ot__limit_set(struct ot__proc *p, const ot_spawn_opts *opts);
+/* True when p's limit killed it (its kill_pending says why). */
+bool ot__limit_killed(const struct ot__proc *p);
+/* Messages p's limit dropped (OT_MAILBOX_DROP), for process info. */
+size_t ot__limit_dropped(const struct ot__proc *p);
+/* Frees p's limit, for a process being reclaimed. */
+void ot__limit_free(struct ot__proc *p);
 /* What a message to a limited process does; ot__limit_admit_locked()
  * decides under p->lock, and counts it when admitted. */
 enum ot__admit { OT__ADMIT, OT__ADMIT_DROP, OT__ADMIT_DROP_WAKE };

@@ -64,8 +64,10 @@ struct ot__crash {
 	int first; /* frames[first] is the faulting code (handler skipped) */
 };
 
-struct ot__foreign; /* foreign.c */
-struct ot__name;    /* name.c */
+struct ot__foreign;	/* foreign.c */
+struct ot__name;	/* name.c */
+struct ot__limit;	/* limit.c */
+struct ot__alias_table; /* alias.c */
 
 struct ot__proc {
 	/* Hot fields first: with 100,000 processes every message misses the
@@ -83,45 +85,47 @@ struct ot__proc {
 	atomic_bool kill_pending; /* set under lock; read anywhere */
 	/* The mailbox, from here to `arrivals` and `queue`, `queue_n` below:
 	 * changed only in mailbox.c (read anywhere, as said). */
-	_Atomic unsigned
-	    inbox_signals; /* signals in inbox; written under lock */
 	/* !TAILQ_EMPTY(&inbox), written under lock: lets the owner skip the
 	 * lock when nothing arrived (parking re-checks under the lock). */
 	atomic_bool inbox_any;
+	_Atomic unsigned
+	    inbox_signals;     /* signals in inbox; written under lock */
 	struct ot__msgq inbox; /* arrived, not yet seen by the owner */
 	size_t inbox_n;	       /* messages in inbox */
 	size_t inbox_bytes;    /* their bytes (ot__msg_bytes) */
 	/* Entries ever put in the mailbox (messages and signals): the next
 	 * one's seq. Written under lock, read by the owner for a mark. */
 	_Atomic uint64_t arrivals;
-	/* The mailbox limit (ot_spawn_opts, limit.c), set before the
-	 * process runs; limit_killed is set under lock. limit_msgs and
-	 * limit_bytes count what is waiting: senders add under lock, the
-	 * owner takes away without it. */
-	bool limited;
-	bool limit_drop;   /* OT_MAILBOX_DROP, else kill */
-	bool limit_killed; /* killed by it: kill_pending tells why */
-	size_t limit_max_msgs, limit_max_bytes;
-	_Atomic size_t limit_msgs, limit_bytes, limit_dropped;
-	uint64_t aliases[OT_ALIAS_MAX]; /* active aliases; 0 = free slot */
-	/* Messages delivered through aliases[i] (counted by senders, under
-	 * lock) and taken by the owner (counted by it alone, in the owner's
-	 * part below): when they differ, ot_unalias() has some to drop. */
-	uint32_t alias_delivered[OT_ALIAS_MAX];
+	/* The mailbox limit (ot_spawn_opts, limit.c): NULL when unlimited, as
+	 * almost every process is, so that the others do not carry its
+	 * fields. Set before the process runs, freed when it is reclaimed. */
+	struct ot__limit *limit;
+	/* Its active aliases (alias.c): made by its first ot_alias(), grown
+	 * as needed; changed by the owner under lock, read by senders under
+	 * it. NULL while it never had one. */
+	struct ot__alias_table *aliases;
 
 	/* Owned by the process itself. */
-	struct ot__msgq queue;		    /* seen messages, oldest first */
-	uint32_t alias_taken[OT_ALIAS_MAX]; /* see alias_delivered */
+	struct ot__msgq queue; /* seen messages, oldest first */
 	/* Messages in queue; written by whoever may touch the queue (the
 	 * owner, or a sender while it waits), read by ot_process_info. */
 	_Atomic size_t queue_n;
 	_Atomic size_t queue_bytes; /* their bytes, written as queue_n */
 	enum ot__action action;
 	unsigned sends; /* since it last waited or yielded */
+	/* The flags, together so that they leave no holes (the structure is
+	 * ten cache lines; one more is 64 bytes more for every process). */
 	/* Written by the process itself, read by shutdown (atomic). */
 	atomic_bool trap_exit;
 	bool report;	   /* its own code ended it abnormally */
 	bool live_counted; /* in ot__rt.nlive (ot_spawn; ot__proc_finish) */
+	/* Has run: its context is on (or saved off) its stack; written by
+	 * the scheduler that first runs it. */
+	bool started;
+	bool crash_owned; /* crash (below) was copied off the scheduler */
+	bool in_crash_fn; /* running the crash handler */
+	bool fd_armed;	  /* fd_reg (below) is in the epoll set */
+	bool fd_dup;	  /* fd_reg is a dup() of its own, to close */
 	int64_t park_deadline;
 
 	/* Scheduling: touched by the scheduler running it. */
@@ -140,7 +144,6 @@ struct ot__proc {
 	/* Their bytes, 0 while they are on the stack; relaxed: read by
 	 * ot_process_details_get(). */
 	_Atomic size_t frames_len;
-	bool started; /* has run: its context is on (or saved off) stack */
 	struct ot__foreign *foreign; /* non-NULL for an attached thread */
 
 	/* Colder: links, monitors, names, and how it ends. */
@@ -151,8 +154,6 @@ struct ot__proc {
 	char *label;		     /* ot_set_label(); lock */
 	const char *behaviour;	     /* ot_set_behaviour(); lock */
 	struct ot__crash *crash;     /* set by the fault handler */
-	bool crash_owned;	     /* crash was copied off the scheduler */
-	bool in_crash_fn;	     /* running the crash handler */
 	struct ot__catch *catching;  /* the innermost ot_catch() running */
 	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
 	void *crash_arg;
@@ -165,12 +166,10 @@ struct ot__proc {
 	 * fd_seq names the wait the poller may fire (0: none), and the poller
 	 * that fires it clears fd_seq and stores the epoll events in
 	 * fd_revents. The rest belongs to the process (and to whoever reclaims
-	 * it): the descriptor it registered with epoll, and whether that one
-	 * is a dup() of its own to close. */
+	 * it): the descriptor it registered with epoll (and fd_armed, fd_dup
+	 * above). */
 	uint64_t fd_seq;
 	uint32_t fd_revents;
-	bool fd_armed; /* fd_reg is in the epoll set */
-	bool fd_dup;
 	int fd_reg;
 	SLIST_ENTRY(ot__proc) free_link; /* table lock */
 	ot_reason exit_reason;		 /* set before OT__A_EXIT */
@@ -205,9 +204,10 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
 void ot__table_note_ended(void);
 /* Frees p's slot. p must be DEAD and noted as ended. */
 void ot__table_remove(struct ot__proc *p);
-/* Frees what holds p's exit reason's payload (lifecycle.c): once its
- * links, monitors and report have it. */
-void ot__proc_release_reason(struct ot__proc *p);
+/* Frees what p holds beyond its slot (lifecycle.c): its exit reason's
+ * payload (once its links, monitors and report have it), its mailbox
+ * limit and its alias table. */
+void ot__proc_release(struct ot__proc *p);
 /* Frees p's slot without having inserted it. */
 void ot__proc_discard(struct ot__proc *p);
 /* A candidate for pid (lock it and check ot__pid_of), or NULL. */

@@ -229,7 +229,7 @@ void ot__ready_new(struct ot__proc *p)
 static void check_killed(struct ot__proc *p)
 {
 	if (atomic_load_explicit(&p->kill_pending, memory_order_acquire)) {
-		ot_reason killed = OT__UNLIKELY(p->limit_killed)
+		ot_reason killed = OT__UNLIKELY(ot__limit_killed(p))
 				       ? ot__limit_reason(p)
 				       : ot__reason(OT_REASON_KILLED);
 		ot__proc_exit(p, &killed);

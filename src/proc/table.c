@@ -49,6 +49,12 @@
 #define KEEP_CHUNKS 64
 /* Each structure on its own cache lines. */
 #define SLOT ((sizeof(struct ot__proc) + 63) & ~(size_t)63)
+/* Every process pays for each byte of its structure, idle or not: a field
+ * added to it should find room in what is there (rarely used state goes
+ * behind a pointer, as the mailbox limit and the alias table do), or
+ * raise this on purpose. */
+_Static_assert(sizeof(struct ot__proc) <= 640,
+	       "struct ot__proc grew past ten cache lines");
 
 static struct {
 	ot__spinlock lock;
@@ -195,6 +201,7 @@ struct ot__proc *ot__proc_new(void)
 
 void ot__proc_discard(struct ot__proc *p)
 {
+	ot__proc_release(p);
 	ot__spin_lock(&table.lock);
 	slot_free(index_of(p));
 	ot__spin_unlock(&table.lock);
@@ -227,7 +234,7 @@ void ot__table_remove(struct ot__proc *p)
 {
 	/* p is DEAD (set under its lock, which a lookup takes before it
 	 * answers): a noproc answer happens after all the process did. */
-	ot__proc_release_reason(p);
+	ot__proc_release(p);
 	ot__spin_lock(&table.lock);
 	slot_free(index_of(p));
 	atomic_fetch_sub_explicit(&table.ended, 1, memory_order_relaxed);

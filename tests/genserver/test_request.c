@@ -374,30 +374,34 @@ START_TEST(test_reqids_free_abandons)
 }
 END_TEST
 
-/* Each pending request holds an alias: OT_ALIAS_MAX at once, then
- * OT_ELIMIT, and a request answered gives its alias back. */
-START_TEST(test_request_limit)
+/* Each pending request holds an alias, and a process holds as many as
+ * memory allows (OTP has no limit either): 1,000 requests pending at once
+ * in one collection, every one answered with its label, nothing left. */
+enum { MANY_REQUESTS = 1000 };
+
+START_TEST(test_many_pending_requests)
 {
 	ot_pid pid = cs_start(NULL);
 	ot_gs_reqids c = OT_GS_REQIDS_INIT;
-	for (int i = 0; i < OT_ALIAS_MAX; i++)
-		add_op(&c, pid, CS_ALIVE, 0, (uint64_t)i);
-	struct cs_req rq = cs_req(CS_ALIVE, 0);
-	ot_gs_request r;
-	ck_assert_ot_err(ot_gen_server_send_request(pid, &rq, sizeof rq, &r),
-			 OT_ELIMIT);
-	ck_assert_uint_eq(r.alias, 0);
-	ck_assert_ot_err(
-	    ot_gen_server_send_request_add(pid, &rq, sizeof rq, 9, &c),
-	    OT_ELIMIT);
-	ck_assert_uint_eq(ot_gs_reqids_size(&c), OT_ALIAS_MAX);
-	ot_msg *m = NULL;
-	expect_reply(
-	    ot_gs_reqids_wait_response(&c, OT_INFINITY, &m, NULL, NULL), m,
-	    "ok", "one answered");
-	add_op(&c, pid, CS_ALIVE, 0, 9);
+	for (uint64_t i = 0; i < MANY_REQUESTS; i++)
+		add_op(&c, pid, CS_ALIVE, 0, i);
+	ck_assert_uint_eq(ot_gs_reqids_size(&c), MANY_REQUESTS);
+	static bool seen[MANY_REQUESTS];
+	memset(seen, 0, sizeof seen);
+	for (int i = 0; i < MANY_REQUESTS; i++) {
+		ot_msg *m = NULL;
+		uint64_t label = UINT64_MAX;
+		int rc = ot_gs_reqids_wait_response(&c, OT_INFINITY, &m, &label,
+						    NULL);
+		check_reply(rc, m, "ok", "one of many");
+		ck_assert_uint_lt(label, MANY_REQUESTS);
+		ck_assert_msg(!seen[label], "label %llu twice",
+			      (unsigned long long)label);
+		seen[label] = true;
+	}
+	ck_assert_uint_eq(ot_gs_reqids_size(&c), 0);
 	ot_gs_reqids_free(&c);
-	cs_expect_empty_mailbox(0, "limit");
+	cs_expect_empty_mailbox(0, "many");
 	cs_stop_all();
 }
 END_TEST
@@ -536,7 +540,7 @@ int main(void)
 	tcase_add_test(tc, test_reqids_wait_timeout);
 	tcase_add_test(tc, test_reqids_check);
 	tcase_add_test(tc, test_reqids_free_abandons);
-	tcase_add_test(tc, test_request_limit);
+	tcase_add_test(tc, test_many_pending_requests);
 	tcase_add_test(tc, test_request_bad_arguments);
 	tcase_add_test(tc, test_request_from_process);
 	suite_add_tcase(s, tc);

@@ -3,7 +3,9 @@
  * test_alias.c — aliases (alias.c): a message sent through an alias that
  * is no longer active is dropped, whether it comes after ot_unalias() or
  * had arrived before and was not received; what came through other
- * aliases, and ordinary messages, stay where they were.
+ * aliases, and ordinary messages, stay where they were. A process holds
+ * as many aliases as memory allows: its table grows, and removing entries
+ * from the middle of it loses no other.
  */
 #include "config.h"
 
@@ -141,12 +143,100 @@ START_TEST(test_unalias_drops_from_inbox)
 }
 END_TEST
 
+enum { MANY = 5000 };
+
+/* Sends one T_VIA message through each of aliases[0..n) to the caller,
+ * and returns how many arrived (those through active aliases). */
+static size_t through_each(const uint64_t *aliases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = i;
+		ck_assert_ot_ok(
+		    ot_send_alias(ot_self(), aliases[i], T_VIA, &v, sizeof v));
+	}
+	size_t got = 0;
+	ot_msg *m;
+	while (ot_receive(&m, 0) == 0) {
+		got++;
+		ot_msg_free(m);
+	}
+	return got;
+}
+
+/* MANY aliases at once (the table grows from its first 8 entries many
+ * times); every other one removed, in an order that leaves holes inside
+ * probe runs; the rest still deliver, the removed ones drop; all removed,
+ * nothing arrives and new aliases work again. */
+START_TEST(test_many_aliases)
+{
+	static uint64_t a[MANY];
+	for (size_t i = 0; i < MANY; i++) {
+		ck_assert_ot_ok(ot_alias(&a[i]));
+		ck_assert_uint_ne(a[i], 0);
+		for (size_t j = i > 8 ? i - 8 : 0; j < i; j++)
+			ck_assert_uint_ne(a[i], a[j]);
+	}
+	ck_assert_uint_eq(through_each(a, MANY), MANY);
+	for (size_t i = 1; i < MANY; i += 2)
+		ck_assert_int_eq(ot_unalias(a[MANY - i]), 1);
+	size_t kept = 0;
+	for (size_t i = 0; i < MANY; i++) {
+		uint64_t v = i;
+		ck_assert_ot_ok(
+		    ot_send_alias(ot_self(), a[i], T_VIA, &v, sizeof v));
+		ot_msg *m;
+		if (ot_receive(&m, 0) == 0) {
+			ck_assert_uint_eq(*(const uint64_t *)ot_msg_data(m), i);
+			ck_assert_msg(((MANY - i) & 1) == 0,
+				      "alias %zu was removed", i);
+			ot_msg_free(m);
+			kept++;
+		} else {
+			ck_assert_msg((MANY - i) & 1, "alias %zu was kept", i);
+		}
+	}
+	ck_assert_uint_eq(kept, MANY / 2);
+	for (size_t i = 0; i < MANY; i++)
+		ck_assert_int_eq(ot_unalias(a[i]), (MANY - i) & 1 ? 0 : 1);
+	ck_assert_uint_eq(through_each(a, MANY), 0);
+	uint64_t again;
+	ck_assert_ot_ok(ot_alias(&again));
+	ck_assert_uint_eq(through_each(&again, 1), 1);
+	ck_assert_int_eq(ot_unalias(again), 1);
+	ck_assert_uint_eq(queued(), 0);
+}
+END_TEST
+
+/* Messages through an alias, delivered but not taken while the table
+ * grows under them, are still dropped by ot_unalias(): the counts move
+ * with the entries. */
+START_TEST(test_unread_survive_growth)
+{
+	uint64_t first;
+	ck_assert_ot_ok(ot_alias(&first));
+	uint64_t v = 7;
+	ck_assert_ot_ok(ot_send_alias(ot_self(), first, T_VIA, &v, sizeof v));
+	wait_queued(1);
+	static uint64_t more[64];
+	for (size_t i = 0; i < 64; i++)
+		ck_assert_ot_ok(ot_alias(&more[i]));
+	ck_assert_int_eq(ot_unalias(first), 1);
+	ck_assert_uint_eq(queued(), 0);
+	for (size_t i = 0; i < 64; i++)
+		ck_assert_int_eq(ot_unalias(more[i]), 1);
+}
+END_TEST
+
 static Suite *alias_suite(void)
 {
 	Suite *s = suite_create("alias");
 	TCase *tc = ot_test_tcase("unalias", 10);
 	tcase_add_test(tc, test_unalias_drops_what_arrived);
 	tcase_add_test(tc, test_unalias_drops_from_inbox);
+	suite_add_tcase(s, tc);
+	tc = ot_test_tcase("table", 30);
+	tcase_add_test(tc, test_many_aliases);
+	tcase_add_test(tc, test_unread_survive_growth);
 	suite_add_tcase(s, tc);
 	return s;
 }
