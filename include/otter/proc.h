@@ -33,7 +33,11 @@
  * Scheduling is cooperative: a process runs until it waits (receive, sleep),
  * yields (ot_yield), or ends. A process that loops without ever doing one of
  * these keeps its scheduler thread to itself and cannot be killed; Erlang
- * preempts such a process, otter cannot.
+ * preempts such a process, otter cannot. It does not keep the rest of its
+ * scheduler's work: an idle scheduler fires that scheduler's due timers
+ * (receive timeouts, ot_send_after) within a few milliseconds and runs the
+ * processes waiting in its run queue. Only a process it woke itself (the
+ * next to run there) and processes sharing its stack wait for it.
  *
  * Where a function may be called from:
  *   process   — code running inside an otter process;

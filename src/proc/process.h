@@ -104,6 +104,13 @@ struct ot__proc {
 	 * as needed; changed by the owner under lock, read by senders under
 	 * it. NULL while it never had one. */
 	struct ot__alias_table *aliases;
+	/* Read-mostly, set at spawn (or by the process itself, rarely): here
+	 * so that the owner's part below starts on a cache line of its own,
+	 * apart from the one senders write (inbox_bytes, arrivals). */
+	ot_proc_fn fn;
+	void *arg;
+	ot_exit_hook_fn exit_hook; /* ot_set_exit_hook(), or at spawn */
+	void *exit_hook_arg;
 
 	/* Owned by the process itself. */
 	struct ot__msgq queue; /* seen messages, oldest first */
@@ -157,10 +164,6 @@ struct ot__proc {
 	struct ot__catch *catching;  /* the innermost ot_catch() running */
 	ot_crash_fn crash_fn;	     /* ot_set_crash_handler() */
 	void *crash_arg;
-	ot_exit_hook_fn exit_hook; /* ot_set_exit_hook(), or at spawn */
-	void *exit_hook_arg;
-	ot_proc_fn fn;
-	void *arg;
 	struct ot__tnode wait_timer;
 	/* An fd wait (poll.c). fd_seq and fd_revents are guarded by lock:
 	 * fd_seq names the wait the poller may fire (0: none), and the poller

@@ -17,6 +17,17 @@
  * queues; a pusher publishes its work (rq_len) then checks `parked` — both
  * seq_cst, so one of them always sees the other.
  *
+ * Scheduling is cooperative: a process that never waits keeps its thread.
+ * What it must not keep is the rest of its scheduler's work. Wakes from
+ * elsewhere go to run queues, which idle schedulers steal from; and while
+ * another scheduler is awake with timers, an idle one looks at it every
+ * WATCH_NS: one that has not come back to its loop since the last look is
+ * running one process all that while, and the idle one fires its due
+ * timers for it (a receive timeout, a send_after), so that they keep their
+ * deadlines within a few milliseconds; the processes they wake go to run
+ * queues and are stolen. (A process it woke itself, in its runnext slot,
+ * still waits for it: that slot belongs to its thread.)
+ *
  * A process never cleans up after itself: it switches to its scheduler with
  * an action (yield, park, exit) and the scheduler acts on it from its own
  * stack (an ended one is reclaimed there: lifecycle.c). Parking in
@@ -54,6 +65,10 @@
 #define RUNNEXT_STREAK_MAX 64
 /* How long an idle scheduler looks for work before it parks. */
 #define SPIN_NS (50 * 1000)
+/* How often an idle scheduler looks at the awake ones that have timers,
+ * and how long one may stay in a process before its due timers are fired
+ * by another. */
+#define WATCH_NS (2 * 1000 * 1000)
 
 static __thread struct ot__sched *tls_sched
     __attribute__((tls_model("initial-exec")));
@@ -489,19 +504,61 @@ static struct ot__proc *steal_any(struct ot__sched *s)
 	return NULL;
 }
 
-/* Parks s until kicked, or until its next timer is due. */
-static void park(struct ot__sched *s)
+/* True when another scheduler is awake and has timers: s, idle, then
+ * takes a look at every one's rounds, to compare with at the next. */
+static bool look_at_others(struct ot__sched *s, int64_t now)
 {
+	bool watch = false;
+	for (unsigned i = 0; i < ot__rt.nsched; i++) {
+		struct ot__sched *o = &ot__rt.scheds[i];
+		s->seen[i] =
+		    atomic_load_explicit(&o->rounds, memory_order_relaxed);
+		if (o != s && !atomic_load(&o->parked) &&
+		    ot__timers_next(o) != OT__NO_DEADLINE)
+			watch = true;
+	}
+	s->seen_at = now;
+	return watch;
+}
+
+/* s is idle and looked at the others (look_at_others()) a while ago: fires
+ * the due timers of each that has been in one process since. */
+static void watch_others(struct ot__sched *s)
+{
+	int64_t now = ot__now_ns();
+	if (now - s->seen_at < WATCH_NS)
+		return;
+	for (unsigned i = 0; i < ot__rt.nsched; i++) {
+		struct ot__sched *o = &ot__rt.scheds[i];
+		if (o != s && !atomic_load(&o->parked) &&
+		    atomic_load_explicit(&o->rounds, memory_order_relaxed) ==
+			s->seen[i] &&
+		    ot__timers_next(o) <= now)
+			ot__timers_fire(o, now);
+	}
+}
+
+/* Parks s until kicked, or until its next timer is due, or, while another
+ * scheduler is awake with timers, for WATCH_NS: true then. */
+static bool park(struct ot__sched *s)
+{
+	bool watch = false;
 	pthread_mutex_lock(&s->park_lock);
 	atomic_store(&s->parked, true);
 	atomic_fetch_add(&ot__rt.nparked, 1);
 	/* Re-check after publishing `parked` (Dekker with the pushers). */
 	if (!any_queued_work() && !atomic_load(&ot__rt.stop_scheds) &&
 	    !s->wake_pending) {
+		int64_t now = ot__now_ns();
 		int64_t next = ot__timers_next(s);
+		if (ot__rt.nsched > 1 && look_at_others(s, now)) {
+			watch = true;
+			if (next == OT__NO_DEADLINE || next > now + WATCH_NS)
+				next = now + WATCH_NS;
+		}
 		if (next == OT__NO_DEADLINE) {
 			pthread_cond_wait(&s->park_cond, &s->park_lock);
-		} else if (next > ot__now_ns()) {
+		} else if (next > now) {
 			struct timespec ts = {.tv_sec = next / 1000000000,
 					      .tv_nsec = next % 1000000000};
 			pthread_cond_timedwait(&s->park_cond, &s->park_lock,
@@ -512,22 +569,33 @@ static void park(struct ot__sched *s)
 	atomic_fetch_sub(&ot__rt.nparked, 1);
 	atomic_store(&s->parked, false);
 	pthread_mutex_unlock(&s->park_lock);
+	return watch;
 }
 
 /* The next process for s to run, or NULL when the runtime stops. */
 static struct ot__proc *find_work(struct ot__sched *s)
 {
 	struct ot__proc *p;
-	if (++s->ticks % TIMER_CHECK_EVERY == 0)
+	atomic_store_explicit(&s->rounds, ++s->ticks, memory_order_relaxed);
+	if (s->ticks % TIMER_CHECK_EVERY == 0)
 		check_timers(s);
 	if ((p = take_local(s)))
 		return p;
+	bool watching = false;
 	for (;;) {
+		if (watching)
+			watch_others(s);
 		check_timers(s);
 		if ((p = take_local(s)) || (p = steal_any(s)))
 			return p;
 		if (atomic_load(&ot__rt.stop_scheds))
 			return NULL;
+		/* Back from a look at the others with nothing to do: no spin
+		 * (that would be 50 us of every WATCH_NS). */
+		if (watching) {
+			watching = park(s);
+			continue;
+		}
 		/* Spin a little: work often comes back within microseconds,
 		 * and waking a parked thread costs tens of them. */
 		atomic_fetch_add(&ot__rt.nspinning, 1);
@@ -549,7 +617,7 @@ static struct ot__proc *find_work(struct ot__sched *s)
 				spread_work(s);
 			return p;
 		}
-		park(s);
+		watching = park(s);
 	}
 }
 
@@ -602,6 +670,16 @@ int ot__scheds_start(unsigned n)
 	if (!ot__rt.scheds)
 		return OT_ENOMEM;
 	memset(ot__rt.scheds, 0, sizeof *ot__rt.scheds * n);
+	for (unsigned i = 0; i < n; i++) {
+		ot__rt.scheds[i].seen = calloc(n, sizeof(unsigned));
+		if (!ot__rt.scheds[i].seen) {
+			while (i--)
+				free(ot__rt.scheds[i].seen);
+			free(ot__rt.scheds);
+			ot__rt.scheds = NULL;
+			return OT_ENOMEM;
+		}
+	}
 	ot__rt.nsched = n;
 	atomic_store(&ot__rt.stop_scheds, false);
 	pthread_condattr_t ca;
@@ -646,6 +724,7 @@ void ot__scheds_stop(void)
 		ot__block_cache_fini(s);
 		pthread_mutex_destroy(&s->park_lock);
 		pthread_cond_destroy(&s->park_cond);
+		free(s->seen);
 	}
 	free(ot__rt.scheds);
 	ot__rt.scheds = NULL;

@@ -30,7 +30,15 @@ struct ot__sched {
 	struct ot__proc *current; /* running process; this thread only */
 	struct ot__proc *runnext; /* woken by `current`; this thread only */
 	unsigned runnext_streak;
-	unsigned ticks;
+	unsigned ticks; /* scheduling rounds (find_work calls) */
+	/* ticks, for the others: one that stays the same while the
+	 * scheduler is not parked means it has been running one process
+	 * (see watch_others() in sched.c). Relaxed. */
+	_Atomic unsigned rounds;
+	/* This scheduler's last look at the others' rounds, while it was
+	 * idle, and when it took it; this thread only. */
+	unsigned *seen;
+	int64_t seen_at;
 	unsigned bind_next; /* round robin of new processes' stacks */
 	/* The stack a process left by ending here, until the next run: where
 	 * a new process is bound first. */

@@ -12,7 +12,7 @@
 
 #include "fixture.h"
 
-enum { T_READY = 1, T_DONE, T_GO, T_CHILD, T_RESULT };
+enum { T_READY = 1, T_DONE, T_GO, T_CHILD, T_RESULT, T_TICK, T_WAITER };
 
 static ot_pid g_test; /* the test thread, set before spawning */
 
@@ -463,6 +463,81 @@ START_TEST(test_100k_in_batches_leave_nothing)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------
+ * A process that never waits keeps its thread, not its scheduler's other
+ * work: the idle scheduler fires its timers and runs its other processes.
+ */
+#define SPIN_MAX_MS 1500
+
+struct stuck {
+	int64_t armed, arrived;
+	bool waiter_first; /* the waiter's report came before the spinner's */
+};
+static struct stuck g_stuck;
+
+/* 20 receive timeouts of 5 ms in a row, then a report. */
+static void timeout_waiter(void *arg)
+{
+	(void)arg;
+	int timed_out = 0;
+	for (int i = 0; i < 20; i++) {
+		ot_msg *m = NULL;
+		timed_out += ot_receive(&m, 5) == OT_ETIMEDOUT;
+	}
+	ot_send(g_test, T_WAITER, &timed_out, sizeof timed_out);
+}
+
+/* Arms a 10 ms send_after to itself — its timers live on the scheduler it
+ * runs on — and spawns a waiter there, then spins for SPIN_MAX_MS without
+ * ever waiting or yielding, looking at its mailbox for the timer's
+ * message. */
+static void spin_until_timer(void *arg)
+{
+	struct stuck *st = arg;
+	st->armed = now_ms();
+	if (ot_send_after(10, ot_self(), T_TICK, NULL, 0, NULL) != 0 ||
+	    ot_spawn(timeout_waiter, NULL, NULL, NULL) != 0)
+		st->armed = 0; /* the test fails on it */
+	while (now_ms() - st->armed < SPIN_MAX_MS) {
+		ot_process_info pi;
+		if (!st->arrived && ot_process_info_get(ot_self(), &pi) == 0 &&
+		    pi.message_queue_len > 0)
+			st->arrived = now_ms();
+	}
+	ot_send(g_test, T_DONE, NULL, 0);
+}
+
+START_TEST(test_stuck_scheduler_timers_fire)
+{
+	if (ot_test_under_valgrind())
+		return; /* valgrind runs one thread at a time */
+	g_test = ot_self();
+	memset(&g_stuck, 0, sizeof g_stuck);
+	ck_assert_ot_ok(ot_spawn(spin_until_timer, &g_stuck, NULL, NULL));
+	int timed_out = -1;
+	for (int i = 0; i < 2; i++) {
+		ot_msg *m = NULL;
+		ck_assert_ot_ok(ot_receive(&m, scaled_ms(SPIN_MAX_MS + 5000)));
+		if (ot_msg_tag(m) == T_WAITER) {
+			g_stuck.waiter_first = i == 0;
+			memcpy(&timed_out, ot_msg_data(m), sizeof timed_out);
+		} else {
+			ck_assert_uint_eq(ot_msg_tag(m), T_DONE);
+		}
+		ot_msg_free(m);
+	}
+	ck_assert_int_ne(g_stuck.armed, 0);
+	ck_assert_msg(g_stuck.arrived != 0,
+		      "a 10 ms send_after to a process that never yields did "
+		      "not arrive in %d ms",
+		      SPIN_MAX_MS);
+	ck_assert_int_le(g_stuck.arrived - g_stuck.armed, 10 + scaled_ms(500));
+	ck_assert_int_eq(timed_out, 20);
+	ck_assert_msg(g_stuck.waiter_first,
+		      "a process spawned behind the spinner ended after it");
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -472,6 +547,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_work_spreads_to_idle_scheduler);
 	tcase_add_test(tc, test_yield_in_process_and_foreign);
 	tcase_add_test(tc, test_process_spawns_many);
+	tcase_add_test(tc, test_stuck_scheduler_timers_fire);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("one_scheduler");
