@@ -334,6 +334,32 @@ START_TEST(logger_crash_on_a_scheduler)
 }
 END_TEST
 
+/* Twice on one scheduler thread: the jump out of the first fault leaves the
+ * fault signal unblocked, or the second would end the program. */
+static void crash_twice_with_a_crashing_logger(void)
+{
+	ck_assert_ot_ok(ot_set_report_logger(crashing_logger, NULL));
+	for (int round = 1; round <= 2; round++) {
+		run_to_end(crasher, NULL);
+		for (int i = 0;
+		     i < 5000 && atomic_load(&crashing_calls) < round; i++)
+			ot_sleep(1);
+	}
+	ot_sleep(50); /* the reports go to stderr (see above) */
+	ot_set_report_logger(NULL, NULL);
+}
+
+START_TEST(logger_crashes_twice_on_one_scheduler)
+{
+	atomic_store(&crashing_calls, 0);
+	capture_stderr(crash_twice_with_a_crashing_logger);
+	ck_assert_int_eq(atomic_load(&crashing_calls), 2);
+	const char *first = strstr(captured, "the logger crashed (SEGV)");
+	ck_assert_msg(first && strstr(first + 1, "the logger crashed (SEGV)"),
+		      "stderr:\n%s", captured);
+}
+END_TEST
+
 /* ---- syslog and journald --------------------------------------------------
  */
 
@@ -509,6 +535,13 @@ static void reset(void)
 	memset(kept, 0, sizeof kept);
 }
 
+static void reset_one(void)
+{
+	ot_test_setup_one();
+	atomic_store(&nkept, 0);
+	memset(kept, 0, sizeof kept);
+}
+
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -524,6 +557,11 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, logger_crash_on_a_scheduler);
 	tcase_add_test(tc, syslog_route);
 	tcase_add_test(tc, journald_route);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("crashing_logger_one_scheduler");
+	tcase_add_checked_fixture(tc, reset_one, ot_test_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, logger_crashes_twice_on_one_scheduler);
 	suite_add_tcase(s, tc);
 	return s;
 }
