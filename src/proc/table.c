@@ -53,8 +53,11 @@
  * added to it should find room in what is there (rarely used state goes
  * behind a pointer, as the mailbox limit and the alias table do), or
  * raise this on purpose. */
+#if !defined(OT_CTX_UCONTEXT) && !defined(OT__ASAN) && !defined(OT__TSAN)
+/* (The sanitizers' contexts carry more, and ucontext_t much more.) */
 _Static_assert(sizeof(struct ot__proc) <= 640,
 	       "struct ot__proc grew past ten cache lines");
+#endif
 
 static struct {
 	ot__spinlock lock;
