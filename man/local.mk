@@ -104,6 +104,7 @@ otter_man_stubs = \
 	man/ot_log_would.3 \
 	man/ot_mailbox_mark.3 \
 	man/ot_monitor.3 \
+	man/ot_monitor_alias.3 \
 	man/ot_monitor_name.3 \
 	man/ot_monotonic_ms.3 \
 	man/ot_msg_alias.3 \

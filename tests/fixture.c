@@ -157,6 +157,13 @@ void send_i64(ot_pid to, uint64_t tag, int64_t v)
 	ot_send(to, tag, &v, sizeof(v));
 }
 
+ot_pid ot_test_spawn(ot_proc_fn fn, void *arg)
+{
+	ot_pid p;
+	ck_assert_ot_ok(ot_spawn(fn, arg, NULL, &p));
+	return p;
+}
+
 void ot_test_idle(void *arg)
 {
 	(void)arg;

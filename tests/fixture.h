@@ -100,6 +100,9 @@ ot_msg *expect_msg(uint64_t want, int timeout_ms);
 int64_t msg_i64(const ot_msg *m);
 void send_i64(ot_pid to, uint64_t tag, int64_t v);
 
+/* Spawns fn(arg) with the default options, asserting that it worked. */
+ot_pid ot_test_spawn(ot_proc_fn fn, void *arg);
+
 /* A process body that takes and drops every message until it is ended
  * (an exit signal's target). */
 void ot_test_idle(void *arg);

@@ -564,6 +564,35 @@ OT_API int ot_alias(uint64_t *out);
  */
 OT_API int ot_unalias(uint64_t alias);
 
+/* What ends the alias of a monitor made with ot_monitor_alias(): the
+ * modes of OTP 24's monitor(process, Pid, [{alias, Mode}]). */
+typedef enum ot_alias_mode {
+	/* Only ot_unalias() ends it; it outlives the monitor. */
+	OT_ALIAS_EXPLICIT_UNALIAS = 1,
+	/* It also ends with the monitor: at ot_demonitor() (which then drops
+	 * what came through it and was not received, as ot_unalias() does)
+	 * or when the DOWN is taken into the mailbox (what came through it
+	 * before stays; anything after is dropped). */
+	OT_ALIAS_DEMONITOR = 2,
+	/* As OT_ALIAS_DEMONITOR, and the first message through it ends both
+	 * the alias and the monitor as it is taken into the mailbox: any
+	 * later message through it is dropped and no DOWN follows (the DOWN
+	 * comes instead if the monitored process ends first). What a client
+	 * waiting for one reply wants; gen_server calls are made so. */
+	OT_ALIAS_REPLY_DEMONITOR = 3,
+} ot_alias_mode;
+
+/*
+ * Monitors pid as ot_monitor() does, and makes the monitor's reference an
+ * alias of the caller too: ot_send_alias(caller, out->id, ...) reaches the
+ * caller while the alias is active, and what ends it is mode. A pid that
+ * is not alive gets its DOWN (noproc) at once, and the alias only with
+ * OT_ALIAS_EXPLICIT_UNALIAS. Errors: OT_EINVAL (pid malformed, out NULL,
+ * mode not one of ot_alias_mode), OT_ENOMEM, OT_ENOTSTARTED.
+ * From: process or foreign (attached).
+ */
+OT_API int ot_monitor_alias(ot_pid pid, ot_alias_mode mode, ot_ref *out);
+
 /*
  * Sends a copy of (tag, data, size) to process `to`, through alias: it is
  * dropped unless alias is an active alias of `to` when it arrives. The

@@ -4,6 +4,9 @@
  * for its init), calls, casts, replies, get_state and stop. Each waits for
  * its answer through an alias and watches the server with a monitor, so
  * that a server that dies says why and a late answer is never left behind.
+ * A request's monitor is its alias (ot_monitor_alias(), reply_demonitor,
+ * as OTP 24's gen:call): the reply, or the DOWN, ends both as it arrives,
+ * so an answered call has nothing left to undo.
  */
 #include "config.h"
 
@@ -167,8 +170,10 @@ int ot_gen_server_start_link(const ot_gen_server_callbacks *cb, void *arg,
  * Requests: what a call is made of
  */
 
-/* What a call and a stop check first; then they monitor the server. */
-static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
+/* What a call and a stop check first; then they monitor the server (a
+ * call's monitor is its reply's alias too: alias_mode, 0 for none). */
+static int watch_server(ot_pid server, int timeout_ms, ot_alias_mode alias_mode,
+			ot_ref *watch)
 {
 	if (timeout_ms < OT_INFINITY || ot_pid_is_none(server))
 		return OT_EINVAL;
@@ -176,7 +181,8 @@ static int watch_server(ot_pid server, int timeout_ms, ot_ref *watch)
 		return OT_ENOTSTARTED;
 	if (ot_pid_equal(server, ot_self()))
 		return OT_EDEADLK;
-	return ot_monitor(server, watch);
+	return alias_mode ? ot_monitor_alias(server, alias_mode, watch)
+			  : ot_monitor(server, watch);
 }
 
 int ot__gs_send_request(ot_pid server, uint64_t tag, const void *payload,
@@ -195,20 +201,15 @@ int ot__gs_send_request(ot_pid server, uint64_t tag, const void *payload,
 	if (rc)
 		return rc;
 	ot_ref watch;
-	rc = watch_server(server, 0, &watch);
+	rc = watch_server(server, 0, OT_ALIAS_REPLY_DEMONITOR, &watch);
 	if (rc)
 		return rc;
-	uint64_t alias;
-	if ((rc = ot_alias(&alias)) != 0) {
-		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
-		return rc;
-	}
+	uint64_t alias = watch.id;
 	/* Frame: the alias, then the request. */
 	char small[SMALL_FRAME];
 	size_t len = sizeof(struct call_hdr) + size;
 	char *frame = len <= sizeof small ? small : malloc(len);
 	if (!frame) {
-		ot_unalias(alias);
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return OT_ENOMEM;
 	}
@@ -220,7 +221,6 @@ int ot__gs_send_request(ot_pid server, uint64_t tag, const void *payload,
 	if (frame != small)
 		free(frame);
 	if (rc) {
-		ot_unalias(alias);
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);
 		return rc;
 	}
@@ -232,10 +232,9 @@ void ot__gs_forget(ot_gs_request *req)
 {
 	if (!req->alias)
 		return;
-	/* From here no reply can arrive, and one that came but was not
-	 * taken is dropped with the alias (ot_unalias()), so none is ever
+	/* Its monitor ends its alias: from here no reply can arrive, and one
+	 * that came but was not taken is dropped with it, so none is ever
 	 * left behind; the flush does the same for the DOWN. */
-	ot_unalias(req->alias);
 	ot_demonitor(req->monitor, OT_DEMONITOR_FLUSH);
 	req->alias = 0;
 }
@@ -304,7 +303,9 @@ int ot__gs_outcome(ot_gs_request *req, ot_msg *m, ot_msg **reply,
 		if (reason) /* kept past m: no payload */
 			*reason = ot_reason_without_data(&d->reason);
 	}
-	ot__gs_forget(req);
+	/* Answered: the reply or the DOWN ended its alias and monitor as it
+	 * arrived (reply_demonitor). */
+	req->alias = 0;
 	if (err) {
 		if (reply)
 			ot_msg_free(m);
@@ -518,7 +519,7 @@ int ot_gen_server_stop(ot_pid server, const ot_reason *reason, int timeout_ms)
 	if (rc)
 		return rc;
 	ot_ref watch;
-	if ((rc = watch_server(server, timeout_ms, &watch)) != 0)
+	if ((rc = watch_server(server, timeout_ms, 0, &watch)) != 0)
 		return rc;
 	if ((rc = send_stop(server, &why)) != 0) {
 		ot_demonitor(watch, OT_DEMONITOR_FLUSH);

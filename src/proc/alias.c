@@ -16,6 +16,14 @@
  * when there is some. So once ot_unalias() returns, nothing sent through
  * that alias is in the mailbox or can arrive: a call that timed out never
  * finds its late reply, a call answered twice never finds the second.
+ *
+ * An alias may also be a monitor's reference (ot_monitor_alias(), OTP 24's
+ * monitor/3 with {alias, Mode}): references and aliases are drawn from one
+ * counter, so the two never collide. Its entry says its mode; the monitor
+ * side (signal.c) deactivates it when the monitor ends. A reply_demonitor
+ * alias takes one message: the first is marked `replied` as it is
+ * delivered (later ones are dropped then), and the owner ends alias and
+ * monitor as it receives it; a DOWN that comes meanwhile is dropped.
  */
 #include "config.h"
 
@@ -27,11 +35,14 @@
 #include "process.h"
 #include "runtime.h"
 #include "scheduler.h"
+#include "signals.h"
 
 struct ot__alias_entry {
 	uint64_t alias;	    /* 0: free */
 	uint32_t delivered; /* through it, counted by senders under lock */
 	uint32_t taken;	    /* of those, taken by the owner */
+	uint8_t mode;	    /* enum ot_alias_mode, 0 for ot_alias()'s */
+	bool replied;	    /* reply_demonitor: its one message came */
 };
 
 struct ot__alias_table {
@@ -46,7 +57,12 @@ struct ot__alias_table {
 /* Beyond this many entries (4 G / 2) a table does not grow. */
 #define MAX_CAPACITY (1u << 31)
 
-static _Atomic uint64_t next_alias = 1;
+static _Atomic uint64_t next_id = 1;
+
+uint64_t ot__unique_id(void)
+{
+	return atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+}
 
 static uint32_t home_of(const struct ot__alias_table *t, uint64_t alias)
 {
@@ -112,18 +128,51 @@ static struct ot__alias_table *table_new(uint32_t capacity)
 bool ot__alias_deliver(struct ot__proc *p, uint64_t alias)
 {
 	struct ot__alias_entry *e = find(p->aliases, alias);
+	if (!e)
+		return false;
+	if (e->mode == OT_ALIAS_REPLY_DEMONITOR) {
+		if (e->replied)
+			return false; /* its one reply came already */
+		e->replied = true;
+	}
+	e->delivered++;
+	return true;
+}
+
+/* Removes e from p's table, under p's lock. */
+static void drop_entry(struct ot__proc *p, uint64_t alias)
+{
+	ot__spin_lock(&p->lock);
+	struct ot__alias_entry *e = find(p->aliases, alias);
 	if (e)
-		e->delivered++;
-	return e != NULL;
+		take_out(p->aliases, (uint32_t)(e - p->aliases->e));
+	ot__spin_unlock(&p->lock);
 }
 
 void ot__alias_taken(struct ot__proc *p, uint64_t alias)
 {
 	/* The owner reads its own table without the lock: only it changes
-	 * the entries' places, and senders write only `delivered`. */
+	 * the entries' places, and senders write only `delivered` and
+	 * `replied` (which it reads only once the message is here). */
 	struct ot__alias_entry *e = find(p->aliases, alias);
-	if (e)
+	if (!e)
+		return;
+	if (OT__LIKELY(e->mode != OT_ALIAS_REPLY_DEMONITOR)) {
 		e->taken++;
+		return;
+	}
+	/* Its reply, received: nothing else can come through it. */
+	drop_entry(p, alias);
+	ot__monitor_end(p, alias);
+}
+
+bool ot__alias_replied(struct ot__proc *p, uint64_t id)
+{
+	ot__spin_lock(&p->lock);
+	const struct ot__alias_entry *e = find(p->aliases, id);
+	bool replied = e && e->mode == OT_ALIAS_REPLY_DEMONITOR && e->replied;
+	ot__spin_unlock(&p->lock);
+	return replied;
 }
 
 void ot__aliases_free(struct ot__proc *p)
@@ -160,6 +209,40 @@ static int reserve(struct ot__proc *p)
 	return 0;
 }
 
+int ot__alias_add(struct ot__proc *p, uint64_t id, int mode)
+{
+	int rc = reserve(p);
+	if (rc)
+		return rc;
+	ot__spin_lock(&p->lock);
+	put(p->aliases,
+	    (struct ot__alias_entry){.alias = id, .mode = (uint8_t)mode});
+	ot__spin_unlock(&p->lock);
+	return 0;
+}
+
+int ot__alias_mode(struct ot__proc *p, uint64_t id)
+{
+	const struct ot__alias_entry *e = find(p->aliases, id);
+	return e ? e->mode : -1;
+}
+
+void ot__alias_remove(struct ot__proc *p, uint64_t id)
+{
+	struct ot__msgq dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	ot__spin_lock(&p->lock);
+	struct ot__alias_entry *e = find(p->aliases, id);
+	if (e) {
+		take_out(p->aliases, (uint32_t)(e - p->aliases->e));
+		/* What is in the inbox came after the signal that ends it
+		 * (the owner is taking its inbox in order): dropped, as OTP
+		 * drops what arrives once the alias is inactive. */
+		ot__inbox_drop_alias_locked(p, id, &dropped);
+	}
+	ot__spin_unlock(&p->lock);
+	ot__msgq_free(&dropped);
+}
+
 int ot__alias(uint64_t *out)
 {
 	if (!out)
@@ -170,13 +253,9 @@ int ot__alias(uint64_t *out)
 	struct ot__proc *p = ot__caller();
 	if (!p)
 		return OT_ENOMEM;
-	if ((rc = reserve(p)) != 0)
+	uint64_t alias = ot__unique_id();
+	if ((rc = ot__alias_add(p, alias, 0)) != 0)
 		return rc;
-	uint64_t alias =
-	    atomic_fetch_add_explicit(&next_alias, 1, memory_order_relaxed);
-	ot__spin_lock(&p->lock);
-	put(p->aliases, (struct ot__alias_entry){.alias = alias});
-	ot__spin_unlock(&p->lock);
 	*out = alias;
 	return 0;
 }

@@ -321,6 +321,16 @@ int ot_monitor(ot_pid pid, ot_ref *out)
 	return ot__gate_leave(g, ot__monitor(pid, out));
 }
 
+int ot_monitor_alias(ot_pid pid, ot_alias_mode mode, ot_ref *out)
+{
+	if (mode < OT_ALIAS_EXPLICIT_UNALIAS || mode > OT_ALIAS_REPLY_DEMONITOR)
+		return OT_EINVAL;
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(g, ot__monitor_alias(pid, (int)mode, out));
+}
+
 int ot_monitor_name(const char *name, ot_ref *out)
 {
 	int g = ot__gate_enter();

@@ -127,6 +127,7 @@ int ot__exit(const ot_reason *reason);
 int ot__link(ot_pid pid); /* signal.c */
 int ot__unlink(ot_pid pid);
 int ot__monitor(ot_pid pid, ot_ref *out);
+int ot__monitor_alias(ot_pid pid, int alias_mode, ot_ref *out);
 int ot__monitor_name(const char *name, ot_ref *out);
 int ot__demonitor(ot_ref ref, unsigned flags);
 int ot__trap_exit(bool on, bool *old);

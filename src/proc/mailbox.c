@@ -379,6 +379,14 @@ bool ot__mailbox_take(struct ot__proc *p)
 	struct ot_msg *m;
 	while ((m = TAILQ_FIRST(&batch))) {
 		TAILQ_REMOVE(&batch, m, link);
+		/* Through an alias that a signal before it (its monitor's
+		 * DOWN) ended: dropped, as it would have been a moment later.
+		 */
+		if (m->kind == OT__M_MSG && m->has_alias &&
+		    ot__alias_mode(p, ot__msg_alias(m)) < 0) {
+			ot_msg_free(m);
+			continue;
+		}
 		if (m->kind == OT__M_MSG || ot__signal_apply(p, m, &die)) {
 			TAILQ_INSERT_TAIL(&p->queue, m, link);
 			ot__count(&p->queue_n, 1);

@@ -111,8 +111,25 @@ bool ot__enqueue_locked(struct ot__proc *p, struct ot_msg *msg);
  * active aliases, else counts the message as unread on it. Caller holds
  * p->lock. */
 bool ot__alias_deliver(struct ot__proc *p, uint64_t alias);
-/* p, the owner, took a message sent through alias off its queue. */
+/* p, the owner, took a message sent through alias off its queue: the
+ * reply of a reply_demonitor alias ends alias and monitor there. */
 void ot__alias_taken(struct ot__proc *p, uint64_t alias);
+/* A new id, never 0, unique among references and aliases: a monitor's
+ * reference may be an alias too. */
+uint64_t ot__unique_id(void);
+/* Makes id an active alias of p, the caller, in mode (enum ot_alias_mode,
+ * or 0 for a plain alias): 0 or OT_ENOMEM. */
+int ot__alias_add(struct ot__proc *p, uint64_t id, int mode);
+/* The mode of p's active alias id (0 for a plain one), or -1 when it is
+ * not active; p is the owner (no lock). */
+int ot__alias_mode(struct ot__proc *p, uint64_t id);
+/* True when id is p's reply_demonitor alias and its reply was delivered
+ * (it is in the mailbox, not received yet); p is the owner. */
+bool ot__alias_replied(struct ot__proc *p, uint64_t id);
+/* Deactivates p's alias id, the owner's, as the DOWN of its monitor is
+ * taken: what came through it before stays where it is, what is still in
+ * the inbox (it came after) is dropped. */
+void ot__alias_remove(struct ot__proc *p, uint64_t id);
 /* Frees p's alias table, for a process being reclaimed (no sender can
  * reach it any more). */
 void ot__aliases_free(struct ot__proc *p);

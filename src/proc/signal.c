@@ -17,6 +17,14 @@
  * receiver's inbox like messages, so they stay behind everything the dead
  * process sent before; the receiver acts on them when it takes its inbox
  * (ot__signal_apply): dies, or turns them into EXIT / DOWN messages.
+ *
+ * A monitor may have an alias (ot_monitor_alias(), OTP 24's {alias, Mode}):
+ * its reference is an alias of the watcher too. With demonitor and
+ * reply_demonitor the alias ends with the monitor (ot_demonitor(), or its
+ * DOWN taken); with reply_demonitor the first message through the alias
+ * ends both as it is received (ot__monitor_end, from alias.c), and a DOWN
+ * taken after that reply was delivered is dropped: no DOWN follows a
+ * reply.
  */
 #include "config.h"
 
@@ -59,6 +67,7 @@ struct ot__watch {
 	RB_ENTRY(ot__watch) node;
 	uint64_t ref;
 	ot_pid target;
+	uint8_t alias_mode; /* enum ot_alias_mode; 0: the ref is no alias */
 };
 
 static int cmp_link(const struct ot__link *a, const struct ot__link *b)
@@ -82,8 +91,6 @@ RB_GENERATE_INTERNAL(ot__mons, ot__mon, node, cmp_mon,
 		     static __attribute__((unused)))
 RB_GENERATE_INTERNAL(ot__watches, ot__watch, node, cmp_watch,
 		     static __attribute__((unused)))
-
-static _Atomic uint64_t next_ref = 1;
 
 /* Link and monitor records are small blocks: a call monitors its server,
  * and a malloc/free pair per call would cost more than the message. */
@@ -199,6 +206,8 @@ static void link_exit_taken(struct ot__proc *p, const struct ot_msg *m)
 	ot__small_free(l);
 }
 
+static bool unmonitor(ot_pid target, uint64_t ref);
+
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 {
 	bool traps = p->trap_exit || p->foreign;
@@ -239,7 +248,14 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 		if (!w)
 			break;
 		RB_REMOVE(ot__watches, &p->watching, w);
+		uint8_t mode = w->alias_mode;
 		ot__small_free(w);
+		if (mode == OT_ALIAS_REPLY_DEMONITOR &&
+		    ot__alias_replied(p, info->ref.id))
+			break; /* its reply came first: that ended it */
+		if (mode == OT_ALIAS_DEMONITOR ||
+		    mode == OT_ALIAS_REPLY_DEMONITOR)
+			ot__alias_remove(p, info->ref.id);
 		m->kind = OT__M_MSG;
 		return true;
 	}
@@ -487,9 +503,10 @@ int ot__link_new_child(struct ot__proc *self, struct ot__proc *child)
 	return 0;
 }
 
-/* Monitors target (pid, or the process registered as name) for self. */
+/* Monitors target (pid, or the process registered as name) for self; with
+ * an alias mode (not 0) its reference is an alias of self's too. */
 static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
-		   const char *name, ot_ref *out)
+		   const char *name, int alias_mode, ot_ref *out)
 {
 	struct ot__mon *mon = ot__block_alloc();
 	struct ot__watch *w = ot__small_alloc();
@@ -502,9 +519,17 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		ot__small_free(w);
 		return OT_ENOMEM;
 	}
-	ot_ref ref = {
-	    atomic_fetch_add_explicit(&next_ref, 1, memory_order_relaxed)};
+	ot_ref ref = {ot__unique_id()};
 	mon->ref = w->ref = ref.id;
+	w->alias_mode = (uint8_t)alias_mode;
+	/* The alias first: a reply may come as soon as the monitor is on.
+	 * Without the monitor (the target is gone) only an explicit one is
+	 * kept: the others end with the DOWN, which comes at once. */
+	if (alias_mode && ot__alias_add(self, ref.id, alias_mode) != 0) {
+		ot__block_free(mon);
+		ot__small_free(w);
+		return OT_ENOMEM;
+	}
 	mon->watcher = ot__pid_of(self);
 	if (name)
 		strlcpy(mon->name, name, sizeof mon->name);
@@ -522,6 +547,8 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 	}
 	ot__block_free(mon);
 	ot__small_free(w);
+	if (alias_mode && alias_mode != OT_ALIAS_EXPLICIT_UNALIAS)
+		ot__alias_remove(self, ref.id);
 	/* Never alive (or gone): DOWN with noproc, at once. */
 	ot_reason noproc = ot__reason(OT_REASON_NOPROC);
 	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, name, &noproc);
@@ -531,15 +558,27 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 	return 0;
 }
 
+void ot__monitor_end(struct ot__proc *self, uint64_t ref)
+{
+	struct ot__watch key = {.ref = ref};
+	struct ot__watch *w = RB_FIND(ot__watches, &self->watching, &key);
+	if (!w)
+		return;
+	RB_REMOVE(ot__watches, &self->watching, w);
+	unmonitor(w->target, w->ref);
+	ot__small_free(w);
+}
+
 int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
 			  ot_ref *ref)
 {
-	return monitor(self, ot__pid_of(child), child, NULL, ref);
+	return monitor(self, ot__pid_of(child), child, NULL, 0, ref);
 }
 
-int ot__monitor(ot_pid pid, ot_ref *out)
+int ot__monitor_alias(ot_pid pid, int alias_mode, ot_ref *out)
 {
-	if (!ot__pid_well_formed(pid) || !out)
+	if (!ot__pid_well_formed(pid) || !out || alias_mode < 0 ||
+	    alias_mode > OT_ALIAS_REPLY_DEMONITOR)
 		return OT_EINVAL;
 	int rc = ot__running_check();
 	if (rc)
@@ -547,7 +586,12 @@ int ot__monitor(ot_pid pid, ot_ref *out)
 	struct ot__proc *self = ot__caller();
 	if (!self)
 		return OT_ENOMEM;
-	return monitor(self, pid, ot__table_lookup(pid), NULL, out);
+	return monitor(self, pid, ot__table_lookup(pid), NULL, alias_mode, out);
+}
+
+int ot__monitor(ot_pid pid, ot_ref *out)
+{
+	return ot__monitor_alias(pid, 0, out);
 }
 
 int ot__monitor_name(const char *name, ot_ref *out)
@@ -564,8 +608,8 @@ int ot__monitor_name(const char *name, ot_ref *out)
 		return OT_ENOMEM;
 	ot_pid pid = OT_PID_NONE;
 	if (ot_whereis(name, &pid) != 0)
-		return monitor(self, OT_PID_NONE, NULL, name, out);
-	return monitor(self, pid, ot__table_lookup(pid), name, out);
+		return monitor(self, OT_PID_NONE, NULL, name, 0, out);
+	return monitor(self, pid, ot__table_lookup(pid), name, 0, out);
 }
 
 /*
@@ -620,6 +664,13 @@ int ot__demonitor(ot_ref ref, unsigned flags)
 			ot__small_free(w);
 		}
 	}
+	/* Its alias ends with it, held or not (a reply_demonitor one whose
+	 * DOWN was dropped after its reply came keeps it until then): as
+	 * ot_unalias(), what came through it and was not received goes too
+	 * (a late reply). */
+	int mode = ot__alias_mode(self, ref.id);
+	if (mode == OT_ALIAS_DEMONITOR || mode == OT_ALIAS_REPLY_DEMONITOR)
+		ot__unalias(ref.id);
 	/* A DOWN becomes a message only as its watch record goes: while we
 	 * still held the record, none can be in the queue (and one still in
 	 * the inbox is dropped when taken). Only then is there nothing to

@@ -34,6 +34,9 @@ struct ot_msg *ot__exit_msg(enum ot__mkind kind, ot_pid from,
 /* Links caller and child (being spawned, not yet runnable). */
 int ot__link_new_child(struct ot__proc *self, struct ot__proc *child);
 /* Monitors child (being spawned) for self; *ref gets the reference. */
+/* Ends self's monitor ref (its reply_demonitor alias's reply was received):
+ * as ot_demonitor() without flush. */
+void ot__monitor_end(struct ot__proc *self, uint64_t ref);
 int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
 			  ot_ref *ref);
 

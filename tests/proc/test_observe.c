@@ -50,13 +50,6 @@ static void hoarder(void *arg)
 		ot_msg_free(m);
 }
 
-static ot_pid spawn_fn(ot_proc_fn fn, void *arg)
-{
-	ot_pid p;
-	ck_assert_ot_ok(ot_spawn(fn, arg, NULL, &p));
-	return p;
-}
-
 static void stop(ot_pid p)
 {
 	ot_ref r = ot_test_monitor(p);
@@ -96,7 +89,7 @@ START_TEST(test_processes_walk)
 	enum { N = 300 };
 	ot_pid ps[N];
 	for (int i = 0; i < N; i++)
-		ps[i] = spawn_fn(observe_waiter, NULL);
+		ps[i] = ot_test_spawn(observe_waiter, NULL);
 	ot_pid me = ot_self();
 	ot_pid all[N + 64];
 	size_t n = walk_all(all, N + 64, 7);
@@ -126,7 +119,7 @@ START_TEST(test_processes_bad_arguments)
 	ck_assert_ot_ok(ot_processes(OT_PID_NONE, NULL, 0, &n));
 	ck_assert_uint_eq(n, 0);
 	/* A pid that ended is a place to go on from. */
-	ot_pid p = spawn_fn(observe_waiter, NULL);
+	ot_pid p = ot_test_spawn(observe_waiter, NULL);
 	stop(p);
 	ck_assert_ot_ok(ot_processes(p, out, 4, &n));
 }
@@ -139,7 +132,7 @@ START_TEST(test_registered_walk)
 	ot_pid ps[N];
 	char name[32];
 	for (int i = 0; i < N; i++) {
-		ps[i] = spawn_fn(observe_waiter, NULL);
+		ps[i] = ot_test_spawn(observe_waiter, NULL);
 		snprintf(name, sizeof name, "obs_%02d", i);
 		ck_assert_ot_ok(ot_register(name, ps[i]));
 	}
@@ -206,11 +199,11 @@ START_TEST(test_links_and_monitors)
 {
 	struct tied *t = calloc(1, sizeof *t);
 	for (int i = 0; i < 3; i++)
-		t->peers[i] = spawn_fn(observe_waiter, NULL);
+		t->peers[i] = ot_test_spawn(observe_waiter, NULL);
 	for (int i = 0; i < 2; i++)
-		t->watched[i] = spawn_fn(observe_waiter, NULL);
+		t->watched[i] = ot_test_spawn(observe_waiter, NULL);
 	t->test = ot_self();
-	ot_pid p = spawn_fn(tied_main, t);
+	ot_pid p = ot_test_spawn(tied_main, t);
 	ot_msg_free(expect_msg(T_READY, 5000));
 	ot_ref mine = ot_test_monitor(p);
 
@@ -268,7 +261,7 @@ END_TEST
 /* erlang:process_info(P, [message_queue_len, memory]) */
 START_TEST(test_queue_bytes)
 {
-	ot_pid p = spawn_fn(hoarder, NULL);
+	ot_pid p = ot_test_spawn(hoarder, NULL);
 	ot_process_details d0, d;
 	ck_assert_ot_ok(ot_process_details_get(p, &d0, sizeof d0));
 	ck_assert_uint_eq(d0.message_queue_len, 0);
@@ -287,7 +280,7 @@ END_TEST
 
 START_TEST(test_entry_name_and_label)
 {
-	ot_pid p = spawn_fn(observe_waiter, NULL);
+	ot_pid p = ot_test_spawn(observe_waiter, NULL);
 	ot_process_details d;
 	ck_assert_ot_ok(ot_process_details_get(p, &d, sizeof d));
 #ifdef OT_HAVE_LIBDW
@@ -355,7 +348,7 @@ START_TEST(test_behaviours_and_get_state)
 	char buf[64];
 	ck_assert_ot_ok(ot_gen_server_get_state(sup, buf, sizeof buf, 5000));
 
-	ot_pid p = spawn_fn(hoarder, NULL);
+	ot_pid p = ot_test_spawn(hoarder, NULL);
 	ot_process_details before;
 	ck_assert_ot_ok(ot_process_details_get(p, &before, sizeof before));
 	int64_t t0 = now_ms();
@@ -386,7 +379,7 @@ static void spinner(void *arg)
 START_TEST(test_monitors_of_a_running_process)
 {
 	atomic_store(&spin_on, true);
-	ot_pid p = spawn_fn(spinner, NULL);
+	ot_pid p = ot_test_spawn(spinner, NULL);
 	ot_process_info info;
 	do
 		ck_assert_ot_ok(ot_process_info_get(p, &info));
