@@ -130,8 +130,9 @@ typedef struct ot_process_details {
 	 * waits for it a little). */
 	size_t monitors;
 	size_t monitored_by; /* monitors other processes hold on it */
-	/* Bytes of its frames: saved off its stack while it waits (see
-	 * "Stacks" in proc.h), else 0 (its frames are on the stack). */
+	/* Bytes of its frames while it waits, on its stack or saved off it
+	 * (see "Stacks" in proc.h): the stack memory it holds; while it runs
+	 * or is queued to run, only a saved copy's size (else 0). */
 	size_t stack_bytes;
 	/* Bytes of the messages waiting in its mailbox (payloads and
 	 * headers), and how many messages that is. */

@@ -19,6 +19,7 @@
 #include "runtime.h"
 #include "scheduler.h"
 #include "signals.h"
+#include "stack.h"
 
 int ot__process_info_get(ot_pid pid, ot_process_info *out)
 {
@@ -63,6 +64,19 @@ int ot__process_info_get(ot_pid pid, ot_process_info *out)
  * mailbox's, its links' and monitors') or relaxed (its saved frames), and
  * the monitors it holds while it waits (signal.c says why).
  */
+/* The bytes of p's frames, p locked: while it waits, its context is saved
+ * and stays so until a waker takes this lock, so its depth is read from
+ * its saved stack pointer whether the frames lie on its stack or were
+ * copied off it (the same count); otherwise only a copy's size is known. */
+static size_t frame_bytes(const struct ot__proc *p)
+{
+	if (atomic_load_explicit(&p->state, memory_order_relaxed) ==
+		OT__P_WAITING &&
+	    p->started && p->stack)
+		return (size_t)(p->stack->top - (const char *)p->ctx.sp);
+	return atomic_load_explicit(&p->frames_len, memory_order_relaxed);
+}
+
 int ot__process_details_get(ot_pid pid, ot_process_details *out, size_t size)
 {
 	if (!out || size == 0 || size > sizeof *out ||
@@ -95,8 +109,7 @@ int ot__process_details_get(ot_pid pid, ot_process_details *out, size_t size)
 	    atomic_load_explicit(&p->queue_bytes, memory_order_relaxed);
 	d.messages_in =
 	    atomic_load_explicit(&p->arrivals, memory_order_relaxed);
-	d.stack_bytes =
-	    atomic_load_explicit(&p->frames_len, memory_order_relaxed);
+	d.stack_bytes = frame_bytes(p);
 	if (p->label)
 		strlcpy(d.label, p->label, sizeof d.label);
 	if (p->behaviour)

@@ -278,6 +278,57 @@ START_TEST(test_queue_bytes)
 }
 END_TEST
 
+/* Waits for T_GO with depth bytes of frames below it (a buffer the
+ * compiler must keep: it is read after the wait). */
+static void __attribute__((noinline)) deep_wait(size_t depth)
+{
+	volatile char buf[8 * 1024];
+	buf[0] = 1;
+	if (depth > sizeof buf) {
+		deep_wait(depth - sizeof buf);
+		buf[1] = buf[0]; /* after the call: no tail call */
+		return;
+	}
+	ot_msg *m = NULL;
+	while (ot_receive(&m, OT_INFINITY) == 0 && ot_msg_tag(m) != T_GO)
+		ot_msg_free(m);
+	ot_msg_free(m);
+	buf[sizeof buf - 1] = buf[0];
+}
+
+static void deep_waiter(void *arg)
+{
+	deep_wait((size_t)(uintptr_t)arg);
+}
+
+/* The stack memory a waiting process holds, whether its frames lie on its
+ * stack or were copied off it: at least what it put there. */
+START_TEST(test_stack_bytes_of_a_waiting_process)
+{
+	ot_pid shallow = ot_test_spawn(deep_waiter, (void *)(uintptr_t)1);
+	ot_pid deep = ot_test_spawn(deep_waiter, (void *)(uintptr_t)(40 << 10));
+	ot_process_info a, b;
+	int64_t deadline = now_ms() + scaled_ms(2000);
+	do {
+		ot_sleep(1);
+		ck_assert_ot_ok(ot_process_info_get(deep, &a));
+		ck_assert_ot_ok(ot_process_info_get(shallow, &b));
+	} while ((a.status != OT_PROC_WAITING || b.status != OT_PROC_WAITING) &&
+		 now_ms() < deadline);
+	ck_assert_int_eq(a.status, OT_PROC_WAITING);
+	ck_assert_int_eq(b.status, OT_PROC_WAITING);
+	ot_process_details d, s;
+	ck_assert_ot_ok(ot_process_details_get(deep, &d, sizeof d));
+	ck_assert_ot_ok(ot_process_details_get(shallow, &s, sizeof s));
+	ck_assert_uint_ge(d.stack_bytes, 40 << 10);
+	ck_assert_uint_lt(d.stack_bytes, OT_DEFAULT_STACK_SIZE);
+	ck_assert_uint_gt(s.stack_bytes, 0);
+	ck_assert_uint_lt(s.stack_bytes, 24 << 10);
+	stop(shallow);
+	stop(deep);
+}
+END_TEST
+
 START_TEST(test_entry_name_and_label)
 {
 	ot_pid p = ot_test_spawn(observe_waiter, NULL);
@@ -404,6 +455,7 @@ static Suite *observe_suite(void)
 	tcase_add_test(tc, test_processes_bad_arguments);
 	tcase_add_test(tc, test_registered_walk);
 	tcase_add_test(tc, test_queue_bytes);
+	tcase_add_test(tc, test_stack_bytes_of_a_waiting_process);
 	tcase_add_test(tc, test_entry_name_and_label);
 	tcase_add_test(tc, test_behaviours_and_get_state);
 	suite_add_tcase(s, tc);
