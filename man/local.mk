@@ -101,6 +101,8 @@ otter_man_stubs = \
 	man/ot_log_set_level.3 \
 	man/ot_log_stderr.3 \
 	man/ot_log_syslog.3 \
+	man/ot_log_tap.3 \
+	man/ot_log_untap.3 \
 	man/ot_log_would.3 \
 	man/ot_mailbox_mark.3 \
 	man/ot_monitor.3 \
