@@ -41,11 +41,12 @@ function layout(node, depth, rows) {
   rows.depth = Math.max(rows.depth, depth);
 }
 
+// A node's text: its id (a dynamic child has none: its label or name),
+// and below it, smaller, its registered name or label when they differ.
 function label(n) {
-  let s = n.id || n.name || n.pid || "?";
-  if (n.id && n.name && n.name !== n.id) s += " (" + n.name + ")";
-  if (n.label) s += " [" + n.label + "]";
-  return s;
+  const main = n.id || n.label || n.name || n.pid || "?";
+  const sub = [n.name, n.label].filter((x) => x && x !== main).join(" ");
+  return [main, sub];
 }
 
 function drawTree(t) {
@@ -61,8 +62,8 @@ function drawTree(t) {
   const top = { children: roots, virtual: true };
   const rows = { n: 0, depth: 0 };
   layout(top, -1, rows);
-  const COL = 190, ROW = 26, X0 = 14, Y0 = 16;
-  const w = X0 + (rows.depth + 1) * COL + 80, h = Y0 + rows.n * ROW;
+  const COL = 170, ROW = 32, X0 = 14, Y0 = 16;
+  const w = X0 + rows.depth * COL + 220, h = Y0 + rows.n * ROW;
   const svg = el("svg:svg", { width: w, height: h, viewBox: `0 0 ${w} ${h}` });
   const at = (n) => [X0 + n.depth * COL, Y0 + n.row * ROW];
   const walk = (n) => {
@@ -83,12 +84,14 @@ function drawTree(t) {
       "data-id": n.id || "", "data-pid": n.pid || "",
     });
     g.append(el("svg:circle", { cx: x, cy: y, r: n.type === "supervisor" ? 7 : 5 }));
-    const txt = el("svg:text", { x: x + 11, y: y + 4 }, label(n));
-    g.append(txt);
+    const [main, sub] = label(n);
+    g.append(el("svg:text", { x: x + 11, y: y + 4 }, main));
+    const line2 = el("svg:text", { class: "sub", x: x + 11, y: y + 16 }, sub);
     if (n.restarts) {
-      g.append(el("svg:text", { class: "restarts", x: x + 11, y: y + 16 },
+      line2.append(el("svg:tspan", { class: "restarts", dx: sub ? 6 : 0 },
         "↻ " + n.restarts));
     }
+    g.append(line2);
     g.append(el("svg:title", {}, (n.pid || "not running") +
       (n.restarts !== undefined ? ", restarts: " + n.restarts : "")));
     svg.append(g);
@@ -144,6 +147,7 @@ function drawPs(ps) {
   const body = $("ps-body");
   body.replaceChildren();
   for (const p of ps.processes) {
+    if (p.gone) continue; // ended between the walk and its details
     const tr = el("tr");
     tr.append(el("td", { class: "pid" }, p.pid));
     for (const k of ["name", "label", "behaviour", "entry", "status"])

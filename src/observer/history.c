@@ -63,7 +63,9 @@ static void offender_id(const char *text, char *out, size_t size)
 	if (!p)
 		return;
 	p += 4;
-	size_t n = strcspn(p, "}");
+	if (*p == '"') /* {id,"db"}: the id without its quotes */
+		p++;
+	size_t n = strcspn(p, "\"}");
 	if (n >= size)
 		n = size - 1;
 	memcpy(out, p, n);
