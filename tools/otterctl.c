@@ -274,8 +274,7 @@ static void sparkline(json_t *series)
 
 static void print_history(json_t *h, size_t events)
 {
-	printf("last 5 min: %lld crashes, %lld restarts (since the observer "
-	       "opened)\n",
+	printf("%lld crashes, %lld restarts since the observer opened\n",
 	       num(h, "crashes_total"), num(h, "restarts_total"));
 	printf("crashes  (60 s) |");
 	sparkline(json_object_get(h, "crashes"));

@@ -63,6 +63,13 @@ static int serve(struct ot__endpoint *e)
 	int rc = ot__history_start();
 	if (rc == 0)
 		rc = ot__endpoint_start(e);
+	if (rc == 0) {
+		/* The first entry name looked up loads the symbol tables (a
+		 * millisecond or so): here, in the caller, rather than in the
+		 * middle of the first ps, on a scheduler. */
+		ot_process_details d;
+		ot_process_details_get(e->acceptor, &d, sizeof d);
+	}
 	if (rc) {
 		close(e->fd);
 		e->fd = -1;

@@ -211,6 +211,10 @@ void ot__obs_ps(struct ot__json *j, enum ot__ps_sort sort, size_t limit)
 	ot__json_key(j, "processes");
 	ot__json_open(j, '[');
 	for (size_t i = 0; i < n && !j->full; i++) {
+		/* Full details look the entry function's symbol up (once per
+		 * function, but that once may take a while): one at a time. */
+		if (i % 8 == 7)
+			ot_yield();
 		ot__json_open(j, '{');
 		if (ot__obs_process(j, heap[i].pid, false)) {
 			ot__json_kpid(j, "pid", heap[i].pid);

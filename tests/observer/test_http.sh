@@ -13,28 +13,13 @@
 # it would count the simple driver's exit 77 as an error).
 # Run by `make check`.
 srcdir=${srcdir:-.}
-builddir=${top_builddir:-.}
-kv=$builddir/examples/kv/kv-server
 chromium=$(command -v chromium || command -v chromium-browser)
 if [ -z "$chromium" ]; then
 	echo "1..0 # SKIP chromium is not installed"
 	exit 0
 fi
 echo "1..5"
-tmp=$(mktemp -d) || exit 1
-OTTER_OBSERVER_DATA=$srcdir/data/observer "$kv" --port 0 --allow-crash \
-	--observer "$tmp/kv.sock" --http 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
-
-wait_for() {
-	n=0
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -ge 200 ] && return 1
-		sleep 0.1
-	done
-}
+. "$srcdir/tests/observer/kv_server.sh"
 # The page's DOM once its script has run (virtual time: its first
 # refreshes happen at once).
 dom() {
@@ -42,19 +27,12 @@ dom() {
 		--user-data-dir="$tmp/profile" --virtual-time-budget=3000 \
 		--dump-dom "http://127.0.0.1:$http/" >"$tmp/dom" 2>"$tmp/chromium.err"
 }
-result() {
-	if [ "$?" = 0 ]; then echo "ok $1 - $2"; else
-		echo "not ok $1 - $2"
-		sed 's/^/# /' "$3" 2>/dev/null | head -40
-	fi
-}
-if ! wait_for grep -q "listening on" "$tmp/out"; then
+OTTER_OBSERVER_DATA=$srcdir/data/observer
+export OTTER_OBSERVER_DATA
+if ! kv_start --observer "$tmp/kv.sock" --http 127.0.0.1:0; then
 	echo "Bail out! kv-server did not start"
-	sed 's/^/# /' "$tmp/out" "$tmp/err"
 	exit 1
 fi
-port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/out")
-http=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/out")
 
 dom && grep -q 'id="status" class="status">live, updated' "$tmp/dom"
 result 1 "the page loads, its script runs and reaches the API" "$tmp/dom"

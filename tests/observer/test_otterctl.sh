@@ -7,9 +7,9 @@
 # CRASHed and killed is restarted, and its restart count rises. No timing:
 # each wait polls until what it waits for is there (bounded).
 # The KV client is python3 (skipped without). Run by `make check`.
-builddir=${top_builddir:-.}
-kv=$builddir/examples/kv/kv-server
-ctl=$builddir/tools/otterctl
+srcdir=${srcdir:-.}
+ctl=${top_builddir:-.}/tools/otterctl
+. "$srcdir/tests/observer/kv_server.sh"
 N=10
 echo "1..$N"
 skip_all() {
@@ -21,35 +21,11 @@ skip_all() {
 	exit 0
 }
 [ -x "$ctl" ] || skip_all "otterctl not built (configure --disable-otterctl)"
-tmp=$(mktemp -d) || exit 1
 sock=$tmp/kv.sock
-"$kv" --port 0 --allow-crash --observer "$sock" >"$tmp/out" 2>"$tmp/err" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
-
-# wait_for CMD...: runs CMD until it succeeds, up to ~20 s.
-wait_for() {
-	n=0
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -ge 200 ] && return 1
-		sleep 0.1
-	done
-}
 ctl() { "$ctl" -s "$sock" "$@"; }
-result() { # result N TEXT: ok when the last command succeeded
-	if [ "$?" = 0 ]; then echo "ok $1 - $2"; else
-		echo "not ok $1 - $2"
-		sed 's/^/# /' "$tmp/last" 2>/dev/null
-	fi
-}
 tree_has() { ctl tree >"$tmp/last" 2>&1 && grep -q -- "$1" "$tmp/last"; }
 
-if ! wait_for grep -q "listening on" "$tmp/out"; then
-	sed 's/^/# /' "$tmp/out" "$tmp/err"
-	skip_all "kv-server did not start"
-fi
-port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/out")
+kv_start --observer "$sock" || skip_all "kv-server did not start"
 
 ctl tree >"$tmp/last" 2>&1 && grep -q "registry .* worker running restarts 0  kv.registry" "$tmp/last" &&
 	grep -q "bucket_sup .* supervisor running" "$tmp/last" &&
