@@ -24,9 +24,13 @@ static struct {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .sock = {.what = "observer socket",
 	     .fd = -1,
+	     .lock = PTHREAD_MUTEX_INITIALIZER,
 	     .serve = ot__unix_serve,
 	     .admit = ot__unix_admit},
-    .http = {.what = "observer http", .fd = -1, .serve = ot__http_serve},
+    .http = {.what = "observer http",
+	     .fd = -1,
+	     .lock = PTHREAD_MUTEX_INITIALIZER,
+	     .serve = ot__http_serve},
 };
 
 /* Is the caller one of the observer's own processes? */

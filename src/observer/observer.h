@@ -15,6 +15,7 @@
 #ifndef OTTER_SRC_OBSERVER_H
 #define OTTER_SRC_OBSERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -123,6 +124,15 @@ void ot__history_json(struct ot__json *j);
 
 /* ---- serve.c: an endpoint's acceptor and its connections ---------------- */
 
+/* The longest a connection waits for a write to go out before it drops a
+ * client that does not read (ms), and for a request's first byte. */
+#define OT__OBS_WRITE_MS 2000
+#define OT__OBS_IDLE_MS	 (10 * 60 * 1000)
+/* Connections served at once per endpoint; more are refused. */
+#define OT__OBS_CONNECTIONS 32
+
+struct ot__obs_conn;
+
 /* One endpoint: a listening socket, the process that accepts on it, and
  * what each connection runs. */
 struct ot__endpoint {
@@ -135,6 +145,9 @@ struct ot__endpoint {
 	/* True when the peer on fd may be served. */
 	bool (*admit)(int fd);
 	_Atomic int connections; /* connection processes alive */
+	/* The connections (serve.c's), for stop to shut their sockets. */
+	pthread_mutex_t lock;
+	struct ot__obs_conn *conns[OT__OBS_CONNECTIONS];
 };
 
 /* Spawns e's acceptor on e->fd. Errors: ot_spawn's. */
@@ -144,13 +157,6 @@ int ot__endpoint_start(struct ot__endpoint *e);
 void ot__endpoint_stop(struct ot__endpoint *e);
 /* True while e's acceptor runs. */
 bool ot__endpoint_running(const struct ot__endpoint *e);
-
-/* The longest a connection waits for a write to go out before it drops a
- * client that does not read (ms), and for a request's first byte. */
-#define OT__OBS_WRITE_MS 2000
-#define OT__OBS_IDLE_MS	 (10 * 60 * 1000)
-/* Connections served at once per endpoint; more are refused. */
-#define OT__OBS_CONNECTIONS 32
 
 /* unix.c: the socket at path, listening (*out); its peers' check; its
  * connections' line protocol. */
