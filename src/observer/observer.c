@@ -33,6 +33,20 @@ static struct {
 	     .serve = ot__http_serve},
 };
 
+/* obs.lock, from a process too: stop holds it while it waits for the
+ * endpoints' processes (parked), and a process that blocked its
+ * scheduler thread in pthread_mutex_lock() meanwhile could keep them
+ * from running. A process waits for it the otter way. */
+static void lock(void)
+{
+	if (!ot_in_process()) {
+		pthread_mutex_lock(&obs.lock);
+		return;
+	}
+	while (pthread_mutex_trylock(&obs.lock) != 0)
+		ot_sleep(1);
+}
+
 /* Is the caller one of the observer's own processes? */
 static bool ours(void)
 {
@@ -90,7 +104,7 @@ int ot_observer_listen(const char *path)
 		return OT_EINVAL;
 	if (!ot_running())
 		return OT_ENOTSTARTED;
-	pthread_mutex_lock(&obs.lock);
+	lock();
 	forget_dead(&obs.sock);
 	forget_dead(&obs.http);
 	int rc = ot_pid_is_none(obs.sock.acceptor) ? 0 : OT_EALREADY;
@@ -112,7 +126,7 @@ int ot_observer_listen_http(const char *addr)
 {
 	if (!ot_running())
 		return OT_ENOTSTARTED;
-	pthread_mutex_lock(&obs.lock);
+	lock();
 	forget_dead(&obs.sock);
 	forget_dead(&obs.http);
 	int rc = ot_pid_is_none(obs.http.acceptor) ? 0 : OT_EALREADY, port = 0;
@@ -141,7 +155,7 @@ int ot_observer_stop(void)
 		return OT_ENOTSTARTED;
 	if (ours())
 		return OT_EDEADLK;
-	pthread_mutex_lock(&obs.lock);
+	lock();
 	if (!ot_pid_is_none(obs.sock.acceptor)) {
 		ot__endpoint_stop(&obs.sock);
 		unlink(obs.path);
