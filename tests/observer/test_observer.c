@@ -316,6 +316,49 @@ START_TEST(test_commands)
 }
 END_TEST
 
+/* A process that waits without taking its messages. */
+static void hoarder(void *arg)
+{
+	(void)arg;
+	ot_sleep(OT_INFINITY);
+}
+
+/* ps over more processes than a walk's chunk: it counts them all, and
+ * sorts: the longest mailboxes first. */
+START_TEST(test_ps_many)
+{
+	size_t n = ot_test_scaled(3000);
+	ot_pid *p = calloc(n, sizeof *p);
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ot_ok(ot_spawn(hoarder, NULL, NULL, &p[i]));
+	/* p[n-1] gets 3 messages, p[n/2] 2, p[1] 1 */
+	for (int k = 0; k < 3; k++)
+		ck_assert_ot_ok(ot_send(p[n - 1], 1, "x", 1));
+	for (int k = 0; k < 2; k++)
+		ck_assert_ot_ok(ot_send(p[n / 2], 1, "x", 1));
+	ck_assert_ot_ok(ot_send(p[1], 1, "x", 1));
+	cli_open(&g_a);
+	const char *r = ask(&g_a, "ps sort=mailbox limit=3");
+	unsigned long total = 0;
+	const char *t = strstr(r, "\"total\":");
+	ck_assert_ptr_nonnull(t);
+	total = strtoul(t + 8, NULL, 10);
+	ck_assert_uint_ge(total, n);
+	const char *a = strstr(r, pid_text(p[n - 1]));
+	const char *b = strstr(r, pid_text(p[n / 2]));
+	const char *c = strstr(r, pid_text(p[1]));
+	ck_assert_msg(a && b && c && a < b && b < c, "not by mailbox: %s", r);
+	assert_has(r, "\"mailbox\":3");
+	r = ask(&g_a, "ps sort=activity limit=10000");
+	ck_assert_int_ge(count(r, "\"pid\":"), (int)n);
+	ot_reason k = ot_reason_kill();
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ot_ok(ot_exit_pid(p[i], &k));
+	free(p);
+}
+END_TEST
+
 /* Garbage, unknown commands, wrong arity: an error each, and the
  * connection goes on. */
 START_TEST(test_garbage)
@@ -675,6 +718,7 @@ static Suite *observer_suite(void)
 	tcase_set_timeout(tc, 60 * tmul());
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_commands);
+	tcase_add_test(tc, test_ps_many);
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_huge_line);
 	tcase_add_test(tc, test_disconnect);
