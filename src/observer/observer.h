@@ -34,8 +34,6 @@
  * the writer stops writing and says so (ot__json_full): a reply is
  * bounded whatever the system holds. Commas are the writer's business.
  */
-#define OT__JSON_DEPTH 64
-
 struct ot__json {
 	char *buf;    /* malloc'd, NUL terminated while not full */
 	size_t len;   /* bytes written */
@@ -44,7 +42,8 @@ struct ot__json {
 	bool full;    /* the limit (or memory) ran out: the text is cut */
 	bool after_key;
 	unsigned depth;
-	/* Bit d: something was written at depth d (a comma goes first). */
+	/* Bit d: something was written at depth d (a comma goes first);
+	 * nesting stays below 64 levels (tree.c's DEPTH_MAX sees to it). */
 	uint64_t items;
 };
 

@@ -22,8 +22,10 @@
 
 #include "observer.h"
 
-#define KIDS_MAX  1000 /* children listed per supervisor */
-#define DEPTH_MAX 32
+#define KIDS_MAX 1000 /* children listed per supervisor */
+/* Levels drawn (each is two levels of JSON, which the writer keeps below
+ * its 64): a supervisor deeper down says "deeper": true instead. */
+#define DEPTH_MAX 20
 
 struct sup {
 	ot_pid pid;
@@ -149,6 +151,8 @@ static void child_node(struct ot__json *j, struct forest *f,
 	struct sup *c = ot_pid_is_none(k->pid) ? NULL : find(f, k->pid);
 	if (c && depth < DEPTH_MAX)
 		node_children(j, f, c, depth + 1);
+	else if (c)
+		ot__json_kbool(j, "deeper", true);
 	ot__json_close(j, '}');
 }
 
