@@ -17,7 +17,7 @@
  */
 #include <stdatomic.h>
 
-#include "bench_util.h"
+#include "bench_pause.h"
 
 static const char usage[] =
     "usage: bench_ps [options]\n"
@@ -33,42 +33,11 @@ struct head_arg {
 	struct bench_opts opts;
 };
 
-static atomic_size_t g_waiting;
-static atomic_bool g_tick_on;
-static _Atomic uint64_t g_max_gap_ns;
-static atomic_size_t g_long_gaps; /* over 1 ms */
-
-static void bare(void *arg)
-{
-	(void)arg;
-	atomic_fetch_add_explicit(&g_waiting, 1, memory_order_relaxed);
-	ot_msg *m;
-	while (ot_receive(&m, OT_INFINITY) == 0)
-		ot_msg_free(m);
-}
-
-/* Yields in a loop; keeps the longest gap between two turns. */
-static void ticker(void *arg)
-{
-	(void)arg;
-	uint64_t last = bench_now_ns();
-	while (atomic_load_explicit(&g_tick_on, memory_order_relaxed)) {
-		ot_yield();
-		uint64_t now = bench_now_ns();
-		if (now - last > atomic_load(&g_max_gap_ns))
-			atomic_store(&g_max_gap_ns, now - last);
-		if (now - last > 1000000)
-			atomic_fetch_add(&g_long_gaps, 1);
-		last = now;
-	}
-}
-
 /* The longest gap the ticker sees over ns nanoseconds of fn (or none). */
 static uint64_t gap_during(void (*fn)(size_t, size_t *), size_t batch,
 			   size_t *seen, uint64_t *took, size_t *long_gaps)
 {
-	atomic_store(&g_max_gap_ns, 0);
-	atomic_store(&g_long_gaps, 0);
+	pause_reset();
 	uint64_t t0 = bench_now_ns();
 	if (fn)
 		fn(batch, seen);

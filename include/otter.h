@@ -16,6 +16,8 @@
  *   otter/supervisor.h  supervisors (supervisor / Supervisor,
  *                       DynamicSupervisor)
  *   otter/run.h     a daemon's main: ot_run() runs a tree until SIGTERM
+ *   otter/observer.h    the observer: a control socket (otterctl) and a
+ *                       live dashboard over HTTP
  */
 #ifndef OTTER_H
 #define OTTER_H
@@ -33,5 +35,6 @@
 #include <otter/gen_server_client.h>
 #include <otter/supervisor.h>
 #include <otter/run.h>
+#include <otter/observer.h>
 
 #endif /* OTTER_H */

@@ -13,6 +13,7 @@ otter_man_pages = \
 	man/ot_name.3 \
 	man/ot_node.3 \
 	man/ot_observe.3 \
+	man/ot_observer.3 \
 	man/ot_process.3 \
 	man/ot_reason.3 \
 	man/ot_run.3 \
@@ -101,6 +102,8 @@ otter_man_stubs = \
 	man/ot_log_set_level.3 \
 	man/ot_log_stderr.3 \
 	man/ot_log_syslog.3 \
+	man/ot_log_tap.3 \
+	man/ot_log_untap.3 \
 	man/ot_log_would.3 \
 	man/ot_mailbox_mark.3 \
 	man/ot_monitor.3 \
@@ -119,6 +122,10 @@ otter_man_stubs = \
 	man/ot_node_peers.3 \
 	man/ot_node_start.3 \
 	man/ot_node_stop.3 \
+	man/ot_observer_http_port.3 \
+	man/ot_observer_listen.3 \
+	man/ot_observer_listen_http.3 \
+	man/ot_observer_stop.3 \
 	man/ot_pid_equal.3 \
 	man/ot_pid_format.3 \
 	man/ot_pid_is_none.3 \

@@ -89,6 +89,10 @@ static ot_gs_ret bucket_init(void *arg, void **state)
 	RB_INIT(&b->entries);
 	size_t n = name->n < sizeof(b->name) ? name->n : sizeof(b->name) - 1;
 	memcpy(b->name, name->p, n);
+	/* What an observer shows next to its pid (otterctl tree, ps). */
+	char label[OT_LABEL_MAX + 1];
+	snprintf(label, sizeof label, "bucket %s", b->name);
+	ot_set_label(label);
 	/* Trap exits: the supervisor's shutdown then runs terminate. */
 	ot_trap_exit(true, NULL);
 	*state = b;

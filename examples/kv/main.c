@@ -19,6 +19,10 @@
  *       whose registry and buckets answer gen_server:call from an Erlang
  *       shell (erlang.c); the cookie is C, else ~/.erlang.cookie. Only
  *       when built with libotter-dist.
+ *   kv-server --observer PATH [--http ADDR] [the options above]
+ *       also opens the observer (otter/observer.h): its socket at PATH,
+ *       for `otterctl -s PATH tree`, and with --http its dashboard on
+ *       ADDR (127.0.0.1:8070; port 0: any, the port is printed).
  *   kv-server --demo
  *       starts the service on a free port and drives a scripted client
  *       session over TCP that crashes a bucket and the registry and shows
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kv.h"
 
@@ -104,6 +109,11 @@ static void usage(FILE *f)
 	    "                 answers gen_server:call({kv_registry, NAME}, "
 	    "...)\n"
 	    "  --cookie C     the node's cookie (default: ~/.erlang.cookie)\n"
+	    "  --observer PATH\n"
+	    "                 open the observer's socket at PATH (otterctl "
+	    "-s PATH)\n"
+	    "  --http ADDR    serve the observer's dashboard on ADDR "
+	    "(e.g. 127.0.0.1:8070)\n"
 	    "  --demo         run the scripted demo and exit\n",
 	    KV_MAX_CONNECTIONS, KV_IDLE_TIMEOUT_MS / 1000,
 	    KV_LINE_TIMEOUT_MS / 1000);
@@ -129,14 +139,44 @@ static bool parse_timeout(const char *arg, int *ms)
 /* What serve() tells ot_run()'s callbacks. */
 struct serving {
 	const struct kv_options *opts;
-	const char *node; /* --node, or NULL */
+	const char *node;     /* --node, or NULL */
+	const char *observer; /* --observer, or NULL */
+	const char *http;     /* --http, or NULL */
 	int port;
 };
+
+/* --observer and --http: the observer's endpoints, once the tree runs
+ * (ot_run() ends the runtime, and with it their processes). */
+static int open_observer(const struct serving *sv)
+{
+	int rc = sv->observer ? ot_observer_listen(sv->observer) : 0;
+	if (rc) {
+		fprintf(stderr, "kv-server: --observer %s: %s\n", sv->observer,
+			ot_strerror(rc));
+		return rc;
+	}
+	if (sv->observer)
+		printf("kv-server: observer on %s: otterctl -s %s tree\n",
+		       sv->observer, sv->observer);
+	rc = sv->http ? ot_observer_listen_http(sv->http) : 0;
+	if (rc) {
+		fprintf(stderr, "kv-server: --http %s: %s\n", sv->http,
+			ot_strerror(rc));
+		return rc;
+	}
+	if (sv->http)
+		printf("kv-server: dashboard on http://127.0.0.1:%d/\n",
+		       ot_observer_http_port());
+	return 0;
+}
 
 static int say_listening(ot_pid root, void *arg)
 {
 	(void)root;
 	const struct serving *sv = arg;
+	int rc = open_observer(sv);
+	if (rc)
+		return rc;
 	if (sv->node)
 		printf("kv-server: Erlang node %s: "
 		       "gen_server:call({%s, '%s'}, ...)\n",
@@ -157,9 +197,10 @@ static void no_reload(ot_pid root, void *arg)
 /* Serves until SIGINT / SIGTERM, or until the tree gives up: ot_run()
  * runs the tree, and stops it in order on those signals. */
 static int serve(const struct kv_options *opts, const char *node,
-		 const char *cookie)
+		 const char *cookie, const char *observer, const char *http)
 {
-	struct serving sv = {.opts = opts, .node = node};
+	struct serving sv = {
+	    .opts = opts, .node = node, .observer = observer, .http = http};
 	int rc = kv_open(opts, &sv.port);
 	ot_run_result res = {.reason = ot_reason_normal()};
 	if (rc == 0) {
@@ -179,6 +220,8 @@ static int serve(const struct kv_options *opts, const char *node,
 #endif
 		rc = ot_run(spec, &ro, &res);
 		kv_close(); /* a system error's errno is in rc */
+		if (observer)
+			unlink(observer); /* the runtime took its processes */
 	}
 	if (rc == 0) {
 		printf("kv-server: %s, stopped\n", strsignal(res.signal));
@@ -216,15 +259,17 @@ int main(int argc, char **argv)
 	    {"line-timeout", required_argument, NULL, 'l'},
 	    {"node", required_argument, NULL, 'n'},
 	    {"cookie", required_argument, NULL, 'k'},
+	    {"observer", required_argument, NULL, 'o'},
+	    {"http", required_argument, NULL, 'H'},
 	    {"demo", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct kv_options opts = {.bind = "127.0.0.1", .port = 4040};
 	bool demo = false;
-	const char *node = NULL, *cookie = NULL;
+	const char *node = NULL, *cookie = NULL, *observer = NULL, *http = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:b:cm:i:l:n:k:dh", longopts,
+	while ((c = getopt_long(argc, argv, "p:b:cm:i:l:n:k:o:H:dh", longopts,
 				NULL)) != -1) {
 		char *end;
 		long long n;
@@ -275,6 +320,12 @@ int main(int argc, char **argv)
 		case 'k':
 			cookie = optarg;
 			break;
+		case 'o':
+			observer = optarg;
+			break;
+		case 'H':
+			http = optarg;
+			break;
 		case 'd':
 			demo = true;
 			break;
@@ -304,8 +355,8 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines, even into a pipe */
 	if (!demo)
-		return serve(&opts, node,
-			     cookie); /* reports: to stderr, with their time */
+		return serve(&opts, node, cookie, observer,
+			     http); /* reports: to stderr, with their time */
 
 	int rc = ot_start(NULL);
 	if (rc) {

@@ -109,6 +109,24 @@ OT_API int ot_set_report_logger(ot_report_fn fn, void *arg);
  */
 OT_API int ot_set_logger(ot_log_fn fn, void *arg);
 
+/*
+ * Taps: functions that get every report the level lets through, besides
+ * the logger and whatever it is (an observer's history of crashes and
+ * restarts: otter/observer.h). At most OT_LOG_TAPS_MAX at once. A tap
+ * runs where the report is written, as a logger does (its record is valid
+ * during the call only), before the logger; it must be quick, must not
+ * block, must not crash, and must not write reports itself. While a tap
+ * is installed reports are built even when the logger is ot_log_discard.
+ * ot_log_tap: Errors: OT_EINVAL (fn NULL), OT_EALREADY (that fn and arg
+ * already tap), OT_ELIMIT (OT_LOG_TAPS_MAX taps). ot_log_untap removes
+ * it; a report being written at that moment may still reach it, so fn
+ * and arg must stay valid (a static function and static data).
+ * Errors: OT_ENOTFOUND (not installed). From: anywhere.
+ */
+#define OT_LOG_TAPS_MAX 4
+OT_API int ot_log_tap(ot_report_fn fn, void *arg);
+OT_API int ot_log_untap(ot_report_fn fn, void *arg);
+
 /* Reports less severe than level are dropped before they are built
  * (OT_LOG_DEBUG: all). The default is OT_LOG_INFO. Returns the previous
  * level, or OT_EINVAL for a level out of range. From: anywhere. */

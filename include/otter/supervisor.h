@@ -410,6 +410,11 @@ typedef struct ot_child_info {
 	ot_pid pid;		  /* OT_PID_NONE unless running */
 	ot_child_status status;
 	ot_child_type type;
+	/* Times the supervisor started it again after it ended (each
+	 * restart that succeeded, a sibling's group restart in one_for_all
+	 * and rest_for_one included; restart_child() is not counted): what
+	 * an observer shows. Dynamic children: of this child only. */
+	uint64_t restarts;
 } ot_child_info;
 
 /*

@@ -19,11 +19,18 @@
 #include "scheduler.h"
 #include "timer.h"
 
+struct tap {
+	ot_report_fn fn;
+	void *arg;
+};
+
 static struct {
 	pthread_mutex_t lock;
 	ot_report_fn record_fn; /* lock; at most one of the two is set */
 	ot_log_fn text_fn;	/* lock */
 	void *arg;		/* lock */
+	struct tap taps[OT_LOG_TAPS_MAX]; /* lock; taps[0..ntaps) are set */
+	size_t ntaps;			  /* lock */
 } logger = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static _Atomic int log_level = OT_LOG_INFO;
@@ -36,11 +43,15 @@ static atomic_bool discarding;
  * backtrace then. */
 atomic_bool ot__log_off;
 
+/* Under logger.lock: what ot__log_off and discarding say. A tap keeps
+ * reports built while the logger discards them. */
 static void update_off(void)
 {
-	bool off = logger.text_fn == ot_log_discard ||
-		   atomic_load_explicit(&log_level, memory_order_relaxed) <
-		       OT_LOG_ERROR;
+	bool discard = logger.text_fn == ot_log_discard && logger.ntaps == 0;
+	bool off =
+	    discard || atomic_load_explicit(&log_level, memory_order_relaxed) <
+			   OT_LOG_ERROR;
+	atomic_store_explicit(&discarding, discard, memory_order_relaxed);
 	atomic_store_explicit(&ot__log_off, off, memory_order_relaxed);
 }
 
@@ -50,8 +61,6 @@ static void set(ot_report_fn record_fn, ot_log_fn text_fn, void *arg)
 	logger.record_fn = record_fn;
 	logger.text_fn = text_fn;
 	logger.arg = record_fn || text_fn ? arg : NULL;
-	atomic_store_explicit(&discarding, text_fn == ot_log_discard,
-			      memory_order_relaxed);
 	update_off();
 	pthread_mutex_unlock(&logger.lock);
 }
@@ -66,6 +75,41 @@ int ot_set_logger(ot_log_fn fn, void *arg)
 {
 	set(NULL, fn, arg);
 	return 0;
+}
+
+int ot_log_tap(ot_report_fn fn, void *arg)
+{
+	if (!fn)
+		return OT_EINVAL;
+	int rc = 0;
+	pthread_mutex_lock(&logger.lock);
+	for (size_t i = 0; i < logger.ntaps; i++)
+		if (logger.taps[i].fn == fn && logger.taps[i].arg == arg)
+			rc = OT_EALREADY;
+	if (rc == 0 && logger.ntaps == OT_LOG_TAPS_MAX)
+		rc = OT_ELIMIT;
+	if (rc == 0) {
+		logger.taps[logger.ntaps++] = (struct tap){fn, arg};
+		update_off();
+	}
+	pthread_mutex_unlock(&logger.lock);
+	return rc;
+}
+
+int ot_log_untap(ot_report_fn fn, void *arg)
+{
+	int rc = OT_ENOTFOUND;
+	pthread_mutex_lock(&logger.lock);
+	for (size_t i = 0; i < logger.ntaps; i++) {
+		if (logger.taps[i].fn != fn || logger.taps[i].arg != arg)
+			continue;
+		logger.taps[i] = logger.taps[--logger.ntaps];
+		update_off();
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&logger.lock);
+	return rc;
 }
 
 void ot_log_discard(const char *report, void *arg)
@@ -138,11 +182,16 @@ int ot_log_emit(const ot_report *r)
 		clock_gettime(CLOCK_REALTIME, &rep.wall);
 	}
 	struct delivery d = {.report = &rep};
+	struct tap taps[OT_LOG_TAPS_MAX];
 	pthread_mutex_lock(&logger.lock);
 	d.record_fn = logger.record_fn;
 	d.text_fn = logger.text_fn;
 	d.arg = logger.arg;
+	size_t ntaps = logger.ntaps;
+	memcpy(taps, logger.taps, ntaps * sizeof taps[0]);
 	pthread_mutex_unlock(&logger.lock);
+	for (size_t i = 0; i < ntaps; i++)
+		taps[i].fn(&rep, taps[i].arg);
 	if (d.text_fn == ot_log_discard)
 		return 0;
 	if (!d.text_fn && !d.record_fn)

@@ -140,6 +140,7 @@ static bool start_or_retry(struct sup *s, struct child *c)
 	int rc = ot__child_start(s, c, NULL, &why);
 	if (rc == 0) {
 		c->retry_gen = 0;
+		c->restarts++;
 		ot__sup_report(s, REPORT_RESTARTED, c, c->pid, NULL, 1);
 		return true;
 	}

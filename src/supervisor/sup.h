@@ -63,6 +63,8 @@ struct child {
 	/* Backoff: restarts in a row, and when the child last started. */
 	unsigned streak;
 	int64_t started_ms;
+	/* Restarts that started it again (ot_child_info.restarts). */
+	uint64_t restarts;
 	/* Shutdown of many children at once. */
 	ot_ref mon;
 	int64_t kill_at;

@@ -268,6 +268,7 @@ static void child_info(const struct sup *s, const struct child *c,
 		      : c->state == CHILD_RESTARTING ? OT_CHILD_RESTARTING
 						     : OT_CHILD_UNDEFINED;
 	out->type = ot__sup_child_type(c->spec);
+	out->restarts = c->restarts;
 }
 
 static ot_gs_ret sup_call(const void *request, size_t size, ot_gs_from from,

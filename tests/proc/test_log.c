@@ -195,6 +195,40 @@ START_TEST(level)
 }
 END_TEST
 
+/* A tap gets the reports besides the logger, even one that discards
+ * them (which then still builds them); untapped, it gets none. */
+START_TEST(tap)
+{
+	static int tapped;
+	ck_assert_ot_err(ot_log_tap(NULL, NULL), OT_EINVAL);
+	ot_set_logger(ot_log_discard, NULL);
+	ck_assert(!ot_log_would(OT_LOG_ERROR));
+	ck_assert_ot_ok(ot_log_tap(keep, &tapped));
+	ck_assert_ot_err(ot_log_tap(keep, &tapped), OT_EALREADY);
+	ck_assert(ot_log_would(OT_LOG_ERROR));
+	run_to_end(crasher, NULL);
+	wait_kept(1);
+	ck_assert_int_eq(kept[0].r.kind, OT_REPORT_CRASH);
+	ck_assert_str_eq(kept[0].name, "log.crasher");
+	ck_assert_ot_ok(ot_log(OT_LOG_INFO, "tapped"));
+	wait_kept(2);
+	ck_assert_str_eq(kept[1].text, "tapped");
+	/* the limit */
+	static int more[OT_LOG_TAPS_MAX];
+	for (int i = 1; i < OT_LOG_TAPS_MAX; i++)
+		ck_assert_ot_ok(ot_log_tap(keep, &more[i]));
+	ck_assert_ot_err(ot_log_tap(keep, &more[0]), OT_ELIMIT);
+	for (int i = 1; i < OT_LOG_TAPS_MAX; i++)
+		ck_assert_ot_ok(ot_log_untap(keep, &more[i]));
+	ck_assert_ot_ok(ot_log_untap(keep, &tapped));
+	ck_assert_ot_err(ot_log_untap(keep, &tapped), OT_ENOTFOUND);
+	ck_assert(!ot_log_would(OT_LOG_ERROR));
+	ck_assert_ot_ok(ot_log(OT_LOG_ERROR, "not tapped"));
+	ck_assert_int_eq(atomic_load(&nkept), 2);
+	ot_set_logger(NULL, NULL);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	ck_assert_ot_err(ot_log_emit(NULL), OT_EINVAL);
@@ -562,6 +596,7 @@ static Suite *log_suite(void)
 	tcase_set_tags(tc, "crash");
 	tcase_add_test(tc, crash_report_is_a_record);
 	tcase_add_test(tc, level);
+	tcase_add_test(tc, tap);
 	tcase_add_test(tc, logger_crash_on_a_scheduler);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crash_logger_one_scheduler");

@@ -344,6 +344,10 @@ START_TEST(test_restart_order)
 		ot_child_info k = kid(sup, ids[i], what);
 		ck_assert_int_eq(k.status, OT_CHILD_RUNNING);
 		assert_pid(k.pid, now[i], what);
+		/* Each child of the restart set counts one restart. */
+		ck_assert_msg(k.restarts == (set[i] ? 1u : 0u),
+			      "%s: %s restarts %llu", what, ids[i],
+			      (unsigned long long)k.restarts);
 		if (!set[i]) {
 			ck_assert_msg(ot_is_alive(old[i]),
 				      "%s: %s, outside the set, died", what,
