@@ -75,6 +75,10 @@ struct ot__sched {
 	struct ot__tdesttree send_dests;
 	_Atomic size_t nsend;
 	_Atomic int64_t timer_next; /* earliest deadline; relaxed hint */
+	/* Set while a thread fires s's timers (ot__timers_fire): its own, or
+	 * an idle one's for it (sched.c, watch_others). One at a time, so
+	 * that due timers are delivered in deadline order. */
+	atomic_bool firing;
 } __attribute__((aligned(64)));
 
 /* The scheduler the calling thread is, or NULL on a foreign thread. */

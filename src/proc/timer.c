@@ -209,7 +209,9 @@ static void wait_expired(struct ot__proc *p, ot_pid pid, uint64_t token)
 
 #define FIRE_BATCH 64
 
-unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
+/* Delivers s's timers due by now, in deadline order, a batch at a time
+ * (each batch taken under the timer lock, delivered outside it). */
+static unsigned fire_due(struct ot__sched *s, int64_t now)
 {
 	unsigned fired = 0;
 	for (;;) {
@@ -262,6 +264,18 @@ unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
 		if (n < FIRE_BATCH)
 			return fired;
 	}
+}
+
+unsigned ot__timers_fire(struct ot__sched *s, int64_t now)
+{
+	/* Another thread is at it (s's own, or one firing for a stuck s):
+	 * it delivers them, in order; two at once could interleave their
+	 * batches. */
+	if (atomic_exchange_explicit(&s->firing, true, memory_order_acquire))
+		return 0;
+	unsigned fired = fire_due(s, now);
+	atomic_store_explicit(&s->firing, false, memory_order_release);
+	return fired;
 }
 
 int64_t ot__timers_next(struct ot__sched *s)

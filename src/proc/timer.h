@@ -43,7 +43,8 @@ void ot__timer_arm_wait(struct ot__sched *s, struct ot__proc *p,
 			int64_t deadline);
 /* Disarms p's wait timer if it has not fired; called by p itself. */
 void ot__timer_disarm_wait(struct ot__proc *p);
-/* Fires the due timers of s; returns how many fired. Scheduler context. */
+/* Fires the due timers of s; returns how many fired (0 when another
+ * thread is firing them). Scheduler context, any scheduler. */
 unsigned ot__timers_fire(struct ot__sched *s, int64_t now);
 /* Earliest deadline in s's tree, OT__NO_DEADLINE when empty. */
 int64_t ot__timers_next(struct ot__sched *s);
