@@ -50,6 +50,15 @@ static bool is_reply(const ot_msg *msg, void *arg)
 	       same_ref(&got, (const erlang_ref *)arg);
 }
 
+int ot__dist_make_ref(erlang_ref *ref)
+{
+	static pthread_mutex_t ref_lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&ref_lock); /* the cnode's counter of refs */
+	int made = ei_make_ref(&ot__dist_node.ec, ref);
+	pthread_mutex_unlock(&ref_lock);
+	return made ? OT_ENOMEM : 0;
+}
+
 static int call(const char *node, const char *name, const erlang_pid *to,
 		const void *request, size_t size, int timeout_ms,
 		ot_msg **reply, size_t *offset)
@@ -62,11 +71,7 @@ static int call(const char *node, const char *name, const erlang_pid *to,
 	if (rc)
 		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
 	erlang_ref ref;
-	static pthread_mutex_t ref_lock = PTHREAD_MUTEX_INITIALIZER;
-	pthread_mutex_lock(&ref_lock); /* the cnode's counter of refs */
-	int made = ei_make_ref(&ot__dist_node.ec, &ref);
-	pthread_mutex_unlock(&ref_lock);
-	if (made)
+	if (ot__dist_make_ref(&ref))
 		return OT_ENOMEM;
 	ei_x_buff x;
 	rc = encode_call(&x, &self, &ref, request, size);
