@@ -277,9 +277,9 @@ OT_API int ot_dist_reply(const ot_dist_from *from, const void *reply,
  * success *reply gets that message (OT_DIST_TAG; ot_msg_free() it) and
  * *offset where Reply begins in its data (decode from there with ei).
  * Other messages that arrive meanwhile stay in the caller's mailbox, in
- * their order. A server that does not exist, or dies, is not seen: the
- * call times out (no monitor across nodes yet); a reply that comes after
- * the timeout stays in the mailbox, as in OTP before aliases.
+ * their order. A server by name that does not exist, or dies, is not
+ * seen: the call times out (no monitor of a remote name yet); a reply that
+ * comes after the timeout stays in the mailbox, as in OTP before aliases.
  * Errors: those of ot_dist_send_name(), OT_ETIMEDOUT, OT_EINVAL (reply
  * or offset NULL, bad timeout).
  * From: process or foreign; waits like ot_receive().
@@ -288,7 +288,10 @@ OT_API int ot_dist_call_name(const char *node, const char *name,
 			     const void *request, size_t size, int timeout_ms,
 			     ot_msg **reply, size_t *offset);
 
-/* The same to the process to of another node (gen_server:call(Pid, ...)). */
+/* The same to the process to of another node (gen_server:call(Pid, ...)),
+ * which the call monitors: also OT_ENOPROC (no such process) and
+ * OT_ESERVERDIED (it ended during the call). ot_gen_server_call() on the
+ * remote ot_pid of to does this, and gives the server's reason too. */
 OT_API int ot_dist_call(const erlang_pid *to, const void *request, size_t size,
 			int timeout_ms, ot_msg **reply, size_t *offset);
 

@@ -84,8 +84,14 @@ int ot__dist_rpid_get(ot_pid pid, erlang_pid *out);
 int ot__dist_rpid_format(ot_pid pid, char *buf, size_t size);
 void ot__dist_rpids_start(void);
 void ot__dist_rpids_clear(void);
-/* remote_call.c: a new reference of this node. */
+/* remote_call.c: a new reference of this node; a gen_server call and cast
+ * to a remote pid (the call monitors it: OT_ENOPROC, OT_ESERVERDIED with
+ * *why). */
 int ot__dist_make_ref(erlang_ref *ref);
+int ot__dist_call_pid(ot_pid server, const void *request, size_t size,
+		      int timeout_ms, ot_msg **reply, size_t *offset,
+		      ot_reason *why);
+int ot__dist_cast_pid(ot_pid server, const void *request, size_t size);
 /* send.c: a control message (ctl: the control tuple, with its version
  * byte) to node; connect: connect first if need be (else only an
  * existing connection: OT_ENOTCONN without one). */

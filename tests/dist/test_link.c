@@ -325,6 +325,163 @@ START_TEST(test_links_both_ways)
 }
 END_TEST
 
+/* The term message {What, Node}, what and node into the arrays. */
+static bool is_node_msg(const ot_msg *m, void *arg)
+{
+	const char *what = arg;
+	char got[OT_TERM_ATOM_MAX], node[OT_TERM_ATOM_MAX];
+	return ot_msg_tag(m) == OT_DIST_TAG &&
+	       ot_term_match(ot_msg_data(m), ot_msg_size(m), "{%a, %a}", got,
+			     node) == 0 &&
+	       strcmp(got, what) == 0 && strcmp(node, erl_name) == 0;
+}
+
+static void expect_node_msg(const char *what)
+{
+	ot_msg *msg;
+	ck_assert_ot_ok(ot_receive_match(is_node_msg, (void *)what, &msg,
+					 scaled_ms(10000)));
+	ot_msg_free(msg);
+}
+
+/* kill -9 of the Erlang node: every link and monitor across it fires with
+ * noconnection, node monitors say nodedown; the node comes back, a new
+ * connection says nodeup, and the tables start afresh. */
+START_TEST(test_node_killed)
+{
+	char e[1024], out[256];
+	EXPR(e, "register(box, self()), io:format(\"ready~n\"), "
+		"receive {hello, P} -> "
+		"  A = spawn(fun() -> receive _ -> ok end end), "
+		"  P ! {a, A} end, "
+		"receive _ -> ok end.");
+	erl_node node;
+	erl_start_expecting(&node, e, "ready");
+	send_self("box", "hello");
+	ot_pid a = receive_pid("a");
+	ck_assert_ot_ok(ot_link(a));
+	ot_ref ref;
+	ck_assert_ot_ok(ot_monitor(a, &ref));
+	ck_assert_ot_ok(ot_monitor_node(erl_name, true));
+	ck_assert_ot_ok(ot_monitor_nodes(true));
+	ck_assert_ot_ok(ot_monitor_nodes(true)); /* twice is once */
+
+	erl_kill(&node);
+	ot_msg *msg;
+	ck_assert_ot_ok(
+	    ot_receive_match(is_exit, NULL, &msg, scaled_ms(10000)));
+	const ot_exit_info *x = ot_msg_exit(msg);
+	ck_assert(ot_pid_equal(x->from, a));
+	ot_reason nc = ot_reason_noconnection();
+	ck_assert(ot_reason_equal(&x->reason, &nc));
+	ot_msg_free(msg);
+	ck_assert_ot_ok(
+	    ot_receive_match(is_down, NULL, &msg, scaled_ms(10000)));
+	const ot_down_info *d = ot_msg_down(msg);
+	ck_assert_uint_eq(d->ref.id, ref.id);
+	ck_assert(ot_reason_equal(&d->reason, &nc));
+	ot_msg_free(msg);
+	expect_node_msg("nodedown"); /* ot_monitor_node */
+	expect_node_msg("nodedown"); /* ot_monitor_nodes */
+	ck_assert_ot_err(ot_receive_match(is_node_msg, "nodedown", &msg, 200),
+			 OT_ETIMEDOUT);
+	char peers[4][MAXNODELEN + 1];
+	ck_assert_int_eq(ot_node_peers(peers, 4), 0);
+
+	/* Linking a pid of a node that is gone: noconnection at once. */
+	ck_assert_ot_ok(ot_link(a));
+	ck_assert_ot_ok(
+	    ot_receive_match(is_exit, NULL, &msg, scaled_ms(10000)));
+	ck_assert(ot_reason_equal(&ot_msg_exit(msg)->reason, &nc));
+	ot_msg_free(msg);
+
+	/* The node comes back (same name) and connects: nodeup. */
+	EXPR(e,
+	     "pong = net_adm:ping('%s'), io:format(\"up~n\"), "
+	     "receive _ -> ok after 2000 -> ok end, halt().",
+	     otter_name);
+	erl_start_expecting(&node, e, "up");
+	expect_node_msg("nodeup");
+	ck_assert_ot_ok(ot_monitor_nodes(false));
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_ot_err(ot_receive_match(is_node_msg, "nodedown", &msg, 500),
+			 OT_ETIMEDOUT);
+}
+END_TEST
+
+/* gen_server:call from Erlang to a name nobody holds here: noproc at
+ * once (the call's monitor of {Name, Node}), not a timeout. */
+START_TEST(test_call_missing_name)
+{
+	char e[1024], out[256];
+	EXPR(e,
+	     "R = (catch gen_server:call({nosuch, '%s'}, hi, 15000)), "
+	     "{'EXIT', {Why, _}} = R, io:format(\"~p~n\", [Why]), halt().",
+	     otter_name);
+	ck_assert_int_eq(
+	    erl_run(erl_name, DIST_COOKIE, e, ERL_TIMEOUT_S, out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out, "noproc\n"); /* a timeout says timeout */
+}
+END_TEST
+
+/* An atom as a term, into a builder the caller frees. */
+static void atom_term(ot_term_buf *b, const char *atom, const void **d,
+		      size_t *n)
+{
+	ck_assert_ot_ok(ot_term_buf_init(b));
+	ot_term_atom(b, atom);
+	ck_assert_ot_ok(ot_term_buf_get(b, d, n));
+}
+
+/* ot_gen_server_call() and ot_gen_server_cast() to the remote pid of an
+ * Erlang gen_server: its reply; its death during a call (OT_ESERVERDIED
+ * with its reason); then noproc. */
+START_TEST(test_gen_server_call_pid)
+{
+	char e[2048], out[256];
+	EXPR(e, "register(box, self()), io:format(\"ready~n\"), "
+		"L = fun L() -> receive "
+		"{'$gen_call', _, die} -> exit(dying); "
+		"{'$gen_call', From, Req} -> gen:reply(From, {ok, Req}), L(); "
+		"{'$gen_cast', M} -> io:format(\"cast ~p~n\", [M]), L() "
+		"end end, "
+		"receive {hello, P} -> S = spawn(L), P ! {server, S} end, "
+		"receive {stop, _} -> halt() end.");
+	erl_node node;
+	erl_start_expecting(&node, e, "ready");
+	send_self("box", "hello");
+	ot_pid server = receive_pid("server");
+	ot_term_buf b;
+	const void *d;
+	size_t n, rsize;
+	char reply[64];
+	ot_reason why;
+	atom_term(&b, "hi", &d, &n);
+	ck_assert_ot_ok(ot_gen_server_call(server, d, n, reply, sizeof(reply),
+					   &rsize, scaled_ms(10000), &why));
+	ck_assert_ot_ok(ot_term_match(reply, rsize, "{ok, hi}"));
+	ck_assert_ot_ok(ot_gen_server_cast(server, d, n));
+	ot_term_buf_free(&b);
+
+	atom_term(&b, "die", &d, &n);
+	ck_assert_ot_err(ot_gen_server_call(server, d, n, reply, sizeof(reply),
+					    &rsize, scaled_ms(10000), &why),
+			 OT_ESERVERDIED);
+	ck_assert_str_eq(why.text, "dying");
+	ck_assert_ot_err(ot_gen_server_call(server, d, n, reply, sizeof(reply),
+					    &rsize, scaled_ms(10000), &why),
+			 OT_ENOPROC);
+	ot_term_buf_free(&b);
+	/* No DOWN or reply is left behind. */
+	ot_msg *msg;
+	ck_assert_ot_err(ot_receive(&msg, 100), OT_ETIMEDOUT);
+	send_self("box", "stop");
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "cast hi\n");
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
 	Suite *s = suite_create("dist_link");
@@ -334,6 +491,9 @@ static Suite *link_suite(void)
 	tcase_add_test(tc, test_monitor_erlang);
 	tcase_add_test(tc, test_erlang_monitors_crash);
 	tcase_add_test(tc, test_links_both_ways);
+	tcase_add_test(tc, test_node_killed);
+	tcase_add_test(tc, test_call_missing_name);
+	tcase_add_test(tc, test_gen_server_call_pid);
 	suite_add_tcase(s, tc);
 	return s;
 }
