@@ -425,8 +425,9 @@ static void got_monitor(long type, const char *buf, size_t size)
 	if (!whole_terms(buf, size, k) || ei_decode_pid(buf, &i, &from))
 		return;
 	if (ei_decode_pid(buf, &i, &to)) {
-		/* By name (a node that monitors {Name, Node}). */
-		if (type != ERL_MONITOR_P ||
+		/* By name (a node that monitors {Name, Node}: gen:call does,
+		 * and demonitors it after the reply). */
+		if (type == ERL_MONITOR_P_EXIT ||
 		    ei_decode_atom_as(buf, &i, name, sizeof(name), ERLANG_UTF8,
 				      NULL, NULL))
 			return;

@@ -324,8 +324,8 @@ START_TEST(test_links_both_ways)
 	send_pid(box, NULL, "unlink", u);
 	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
 	/* ... and its link is gone on the Erlang side too. */
-	ck_assert_str_eq(out,
-			 "{error,'OT_EINVAL',\"lost\"}\ntrue\nno exit\nfalse\n");
+	ck_assert_str_eq(
+	    out, "{error,'OT_EINVAL',\"lost\"}\ntrue\nno exit\nfalse\n");
 }
 END_TEST
 
@@ -486,6 +486,61 @@ START_TEST(test_gen_server_call_pid)
 }
 END_TEST
 
+/* Answers every gen_server call with its request, until told "stop". */
+static void echo(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		ot_msg *msg;
+		ck_assert_ot_ok(ot_receive(&msg, OT_INFINITY));
+		ot_dist_from from;
+		size_t req;
+		if (ot_dist_call_parse(ot_msg_data(msg), ot_msg_size(msg),
+				       &from, &req) != 0) {
+			ot_msg_free(msg);
+			return;
+		}
+		ot_term_buf b;
+		const void *d;
+		size_t n;
+		ck_assert_ot_ok(ot_term_buf_init(&b));
+		ot_term_raw(&b, (const char *)ot_msg_data(msg) + req,
+			    ot_msg_size(msg) - req);
+		ck_assert_ot_ok(ot_term_buf_get(&b, &d, &n));
+		ck_assert_ot_ok(ot_dist_reply(&from, d, n));
+		ot_term_buf_free(&b);
+		ot_msg_free(msg);
+	}
+}
+
+/* gen_server:call({echo, Node}) monitors echo by name and demonitors it
+ * after the reply: no monitor is left on the server. */
+START_TEST(test_call_by_name_leaves_no_monitor)
+{
+	char e[1024], out[256];
+	ot_pid srv;
+	ot_spawn_opts so = {.name = "echo"};
+	ck_assert_ot_ok(ot_spawn(echo, NULL, &so, &srv));
+	EXPR(e,
+	     "[hi = gen_server:call({echo, '%s'}, hi) || _ <- "
+	     "lists:seq(1, 20)], io:format(\"done~n\"), "
+	     "receive _ -> ok after 10000 -> ok end, halt().",
+	     otter_name);
+	erl_node node;
+	erl_start_expecting(&node, e, "done");
+	size_t total = 1;
+	for (int i = 0; i < 500 && total; i++) {
+		ck_assert_ot_ok(ot_process_monitored_by(srv, NULL, 0, &total));
+		if (total)
+			ot_sleep(10);
+	}
+	ck_assert_uint_eq(total, 0);
+	erl_kill(&node);
+	ck_assert_ot_ok(ot_send(srv, 1, NULL, 0));
+	(void)out;
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
 	Suite *s = suite_create("dist_link");
@@ -498,6 +553,7 @@ static Suite *link_suite(void)
 	tcase_add_test(tc, test_node_killed);
 	tcase_add_test(tc, test_call_missing_name);
 	tcase_add_test(tc, test_gen_server_call_pid);
+	tcase_add_test(tc, test_call_by_name_leaves_no_monitor);
 	suite_add_tcase(s, tc);
 	return s;
 }
