@@ -219,7 +219,8 @@ OT_API int ot_dist_erlang_pid(ot_pid pid, erlang_pid *out);
  * {nodedown, Node} (OT_DIST_TAG) when the connection to node goes,
  * once for each call; the node is connected to first, and one that
  * cannot be reached gives that message at once. on false removes one
- * such monitor of the caller's.
+ * such monitor of the caller's. This node itself never goes down: a
+ * monitor of it does nothing.
  * Errors: OT_EINVAL (node NULL, empty, not alive@host, too long),
  * OT_ENOTSTARTED (no node), OT_ENOMEM. From: process or foreign; may
  * block while it connects.

@@ -625,6 +625,9 @@ OT_API int ot_monitor_node(const char *node, bool on)
 	int rc = node_arg(node);
 	if (rc)
 		return rc;
+	/* This node never goes down for itself (Erlang: nothing happens). */
+	if (strcmp(node, ei_thisnodename(&ot__dist_node.ec)) == 0)
+		return 0;
 	struct nmon m = {.who = ot_self()};
 	if (ot_pid_is_none(m.who))
 		return OT_ENOMEM;
