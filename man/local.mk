@@ -127,6 +127,7 @@ otter_man_stubs = \
 	man/ot_pid_equal.3 \
 	man/ot_pid_format.3 \
 	man/ot_pid_is_none.3 \
+	man/ot_pid_is_remote.3 \
 	man/ot_process_details_get.3 \
 	man/ot_process_info_get.3 \
 	man/ot_process_links.3 \

@@ -368,7 +368,7 @@ START_TEST(test_node_killed)
 	ck_assert_ot_ok(ot_monitor(a, &ref));
 	ck_assert_ot_ok(ot_monitor_node(erl_name, true));
 	ck_assert_ot_ok(ot_monitor_nodes(true));
-	ck_assert_ot_ok(ot_monitor_nodes(true)); /* twice is once */
+	ck_assert_ot_ok(ot_monitor_nodes(true));	    /* twice is once */
 	ck_assert_ot_ok(ot_monitor_node(otter_name, true)); /* nothing */
 	ck_assert_ot_err(ot_monitor_node("nohost", true), OT_EINVAL);
 	ck_assert_ot_err(ot_monitor_node(NULL, true), OT_EINVAL);
