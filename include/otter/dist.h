@@ -64,7 +64,8 @@
  * nodedown and nodeup. A message {Name, Node} ! Term from Erlang has the
  * sender's remote pid as ot_msg_from().
  *
- * A call from Erlang to a name nobody holds gets noproc at once. The handshake
+ * A call from Erlang to a name nobody holds gets noproc at once, and one
+ * from otter to a name nobody holds on another node OT_ENOPROC. The handshake
  * of a new connection and the writes of a send run on the calling scheduler
  * thread (ei's sockets block, for a bounded time); waiting for the next message
  * from a node does not: each connection's process waits with ot_fd_wait().
@@ -278,11 +279,13 @@ OT_API int ot_dist_reply(const ot_dist_from *from, const void *reply,
  * success *reply gets that message (OT_DIST_TAG; ot_msg_free() it) and
  * *offset where Reply begins in its data (decode from there with ei).
  * Other messages that arrive meanwhile stay in the caller's mailbox, in
- * their order. A server by name that does not exist, or dies, is not
- * seen: the call times out (no monitor of a remote name yet); a reply that
- * comes after the timeout stays in the mailbox, as in OTP before aliases.
- * Errors: those of ot_dist_send_name(), OT_ETIMEDOUT, OT_EINVAL (reply
- * or offset NULL, bad timeout).
+ * their order. The call monitors {name, node}, as gen:call does: a name
+ * nobody holds there gives OT_ENOPROC at once, a server that dies during
+ * the call OT_ESERVERDIED, and no DOWN of it is left in the mailbox; a
+ * reply that comes after the timeout stays in the mailbox, as in OTP
+ * before aliases.
+ * Errors: those of ot_dist_send_name(), OT_ETIMEDOUT, OT_ENOPROC,
+ * OT_ESERVERDIED, OT_EINVAL (reply or offset NULL, bad timeout).
  * From: process or foreign; waits like ot_receive().
  */
 OT_API int ot_dist_call_name(const char *node, const char *name,

@@ -109,9 +109,9 @@ OT_API int ot_gen_server_replace_state_name(const char *name,
  * another node the request is a term in the external term format (with
  * its version byte; see otter/term.h) and the reply comes back as one,
  * version byte first; a reply larger than cap is OT_ETOOBIG with
- * *reply_size its size, as a local call's. A call by name to a server
- * that is not there, or dies, times out (OT_ETIMEDOUT: no monitor of a
- * remote name yet), and *reason is not set.
+ * *reply_size its size, as a local call's. The call monitors {Name,
+ * Node}: a server that is not there gives OT_ENOPROC, one that dies during
+ * the call OT_ESERVERDIED (*reason is not set by name).
  *
  * The same functions take ot_gen_server_call() and ot_gen_server_cast()
  * to a pid of another node (otter/base.h's OT_PID_REMOTE_BIT): the call

@@ -112,6 +112,11 @@ void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 void ot__dist_ties_nodeup(const char *node);
 void ot__dist_ties_nodedown(const char *node);
 void ot__dist_ties_clear(void);
+/* ties.c: a call's monitor of {name, node} for the caller; its DOWN comes
+ * as the term {'DOWN', ERef, Reason}. The demonitor waits for a DOWN that
+ * is being sent, so that the caller's flush after it finds it. */
+int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref);
+void ot__dist_call_demonitor(const erlang_ref *eref);
 
 /* Ends pid (kill) and waits until it has ended. */
 void ot__dist_stop_proc(ot_pid pid);

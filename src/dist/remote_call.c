@@ -41,12 +41,27 @@ static bool same_ref(const erlang_ref *a, const erlang_ref *b)
 struct awaited {
 	erlang_ref ref;
 	ot_ref mon;
+	bool by_name; /* mref: the call's monitor of {name, node} */
+	erlang_ref mref;
 };
+
+/* {'DOWN', MRef, Reason} of the monitor by name at arg. */
+static bool is_name_down(const ot_msg *msg, void *arg)
+{
+	const struct awaited *w = arg;
+	erlang_ref got;
+	return ot_msg_tag(msg) == OT_DIST_TAG &&
+	       ot_term_match(ot_msg_data(msg), ot_msg_size(msg),
+			     "{'DOWN', %r, _}", &got) == 0 &&
+	       same_ref(&got, &w->mref);
+}
 
 /* Takes {Ref, _} or the DOWN; leaves every other message. */
 static bool is_reply(const ot_msg *msg, void *arg)
 {
 	const struct awaited *w = arg;
+	if (w->by_name && is_name_down(msg, arg))
+		return true;
 	if (ot_msg_tag(msg) != OT_DIST_TAG) {
 		const ot_down_info *d = w->mon.id ? ot_msg_down(msg) : NULL;
 		return d && d->ref.id == w->mon.id;
@@ -81,6 +96,23 @@ static int server_down(ot_msg *msg, ot_reason *why)
 	return rc;
 }
 
+/* The DOWN of a call's monitor by name: as server_down(). */
+static int name_down(ot_msg *msg, ot_reason *why)
+{
+	ot_term_cursor c;
+	size_t arity;
+	ot_reason r = ot_reason_noconnection();
+	if (ot_term_open(&c, ot_msg_data(msg), ot_msg_size(msg)) == 0 &&
+	    ot_term_get_tuple(&c, &arity) == 0 && ot_term_skip(&c) == 0 &&
+	    ot_term_skip(&c) == 0)
+		ot_term_get_reason(&c, &r);
+	int rc = r.kind == OT_REASON_NOPROC ? OT_ENOPROC : OT_ESERVERDIED;
+	if (why && rc == OT_ESERVERDIED)
+		*why = ot_reason_without_data(&r);
+	ot_msg_free(msg);
+	return rc;
+}
+
 static int call(const char *node, const char *name, const erlang_pid *to,
 		const void *request, size_t size, int timeout_ms,
 		ot_msg **reply, size_t *offset, ot_reason *why)
@@ -101,6 +133,8 @@ static int call(const char *node, const char *name, const erlang_pid *to,
 	if (to && ot_dist_otter_pid(to, &server) == 0 &&
 	    ot_monitor(server, &w.mon) != 0)
 		w.mon.id = 0;
+	if (name)
+		w.by_name = ot__dist_call_monitor(node, name, &w.mref) == 0;
 	ei_x_buff x;
 	rc = encode_call(&x, &self, &w.ref, request, size);
 	if (!rc) {
@@ -112,12 +146,22 @@ static int call(const char *node, const char *name, const erlang_pid *to,
 	ot_msg *msg = NULL;
 	if (!rc)
 		rc = ot_receive_match(is_reply, &w, &msg, timeout_ms);
-	if (w.mon.id && (rc || ot_msg_tag(msg) == OT_DIST_TAG))
+	bool down = !rc && (ot_msg_tag(msg) != OT_DIST_TAG ||
+			    (w.by_name && is_name_down(msg, &w)));
+	if (w.mon.id && !down)
 		ot_demonitor(w.mon, OT_DEMONITOR_FLUSH);
+	if (w.by_name && !down) {
+		/* As demonitor(M, [flush]): no DOWN of it is left behind. */
+		ot__dist_call_demonitor(&w.mref);
+		ot_msg *late;
+		while (ot_receive_match(is_name_down, &w, &late, 0) == 0)
+			ot_msg_free(late);
+	}
 	if (rc)
 		return rc;
-	if (ot_msg_tag(msg) != OT_DIST_TAG)
-		return server_down(msg, why);
+	if (down)
+		return ot_msg_tag(msg) == OT_DIST_TAG ? name_down(msg, why)
+						      : server_down(msg, why);
 	/* Past the version, the tuple's header and the reference. */
 	const char *t = ot_msg_data(msg);
 	int i = 0, version, arity;

@@ -39,6 +39,12 @@ struct tmon {
 	ot_pid local, remote;
 	erlang_pid le, re;
 	erlang_ref eref;
+	/* A call's monitor of {name, re.node} (out only): its DOWN goes to
+	 * local as the term {'DOWN', ERef, Reason}; firing while that term
+	 * is being sent (the entry stays, so that the call's demonitor
+	 * waits for it and flushes it). */
+	bool by_name, firing;
+	char name[MAXATOMLEN_UTF8];
 };
 
 /* ot_monitor_node() (node set) and ot_monitor_nodes() (node ""). */
@@ -352,6 +358,93 @@ static int reason_at(const char *buf, int i, size_t size, ot_reason *r)
 
 static const ot_reason noproc_reason = {.kind = OT_REASON_NOPROC};
 
+/* The DOWN of a call's monitor by name: {'DOWN', ERef, Reason} (reason:
+ * n bytes of a term, no version byte) to the caller, then the entry goes
+ * (the call's demonitor waits for that). */
+static void call_down(const struct tmon *m, const char *reason, size_t n)
+{
+	ot_term_buf b;
+	const void *d;
+	size_t size;
+	if (!ot_term_buf_init(&b) && !ot_term_tuple(&b, 3) &&
+	    !ot_term_atom(&b, "DOWN") && !ot_term_ref(&b, &m->eref) &&
+	    !ot_term_raw(&b, reason, n) && !ot_term_buf_get(&b, &d, &size))
+		ot_send(m->local, OT_DIST_TAG, d, size);
+	ot_term_buf_free(&b);
+	pthread_mutex_lock(&t.lock);
+	ssize_t at = find_eref(&t.out, &m->eref);
+	if (at >= 0)
+		take(&t.out, (size_t)at, NULL);
+	pthread_mutex_unlock(&t.lock);
+}
+
+/* {op, From, Name, Ref} to node: a monitor by name and its end. */
+static int control_name(long op, const erlang_pid *from, const char *name,
+			const erlang_ref *ref, const char *node, bool connect)
+{
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x))
+		return OT_ENOMEM;
+	int rc = OT_ENOMEM;
+	if (!ei_x_encode_tuple_header(&x, 4) && !ei_x_encode_long(&x, op) &&
+	    !ei_x_encode_pid(&x, from) && !ei_x_encode_atom(&x, name) &&
+	    !ei_x_encode_ref(&x, ref))
+		rc = ot__dist_send_control(node, &x, connect);
+	ei_x_free(&x);
+	return rc;
+}
+
+int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref)
+{
+	struct tmon m = {.local = ot_self(), .by_name = true};
+	if (strlen(name) >= sizeof(m.name) || strlen(node) >= sizeof(m.re.node))
+		return OT_EINVAL;
+	int rc = ot_dist_pid(m.local, &m.le);
+	if (!rc)
+		rc = ot__dist_make_ref(&m.eref);
+	if (rc)
+		return rc;
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	snprintf(m.re.node, sizeof(m.re.node), "%s", node);
+	pthread_mutex_lock(&t.lock);
+	rc = push(&t.out, &m);
+	pthread_mutex_unlock(&t.lock);
+	if (!rc)
+		rc = control_name(ERL_MONITOR_P, &m.le, name, &m.eref, node,
+				  true);
+	if (rc) {
+		pthread_mutex_lock(&t.lock);
+		ssize_t at = find_eref(&t.out, &m.eref);
+		if (at >= 0)
+			take(&t.out, (size_t)at, NULL);
+		pthread_mutex_unlock(&t.lock);
+		return rc;
+	}
+	*eref = m.eref;
+	return 0;
+}
+
+void ot__dist_call_demonitor(const erlang_ref *eref)
+{
+	for (;;) {
+		struct tmon m;
+		pthread_mutex_lock(&t.lock);
+		ssize_t at = find_eref(&t.out, eref);
+		bool firing = at >= 0 && AT(&t.out, struct tmon, at)->firing;
+		if (at >= 0 && !firing)
+			take(&t.out, (size_t)at, &m);
+		pthread_mutex_unlock(&t.lock);
+		if (at < 0)
+			return; /* its DOWN, if any, is in the mailbox */
+		if (!firing) {
+			control_name(ERL_DEMONITOR_P, &m.le, m.name, &m.eref,
+				     m.re.node, false);
+			return;
+		}
+		ot_sleep(1); /* its DOWN is being sent: wait for it */
+	}
+}
+
 static void got_link(const erlang_msg *msg)
 {
 	ot_pid local, remote;
@@ -422,7 +515,11 @@ static void got_monitor(long type, const char *buf, size_t size)
 	erlang_ref eref;
 	char name[MAXATOMLEN_UTF8];
 	bool by_name = false;
-	if (!whole_terms(buf, size, k) || ei_decode_pid(buf, &i, &from))
+	if (!whole_terms(buf, size, k))
+		return;
+	/* The monitored process: a name in the DOWN of a monitor by name. */
+	if (ei_decode_pid(buf, &i, &from) &&
+	    (type != ERL_MONITOR_P_EXIT || ei_skip_term(buf, &i)))
 		return;
 	if (ei_decode_pid(buf, &i, &to)) {
 		/* By name (a node that monitors {Name, Node}: gen:call does,
@@ -453,7 +550,12 @@ static void got_monitor(long type, const char *buf, size_t size)
 		if (!rc)
 			rc = ot_remote_monitor(local, watcher, &ref);
 		if (!rc) {
-			m = (struct tmon){ref, local, watcher, to, from, eref};
+			m = (struct tmon){.ref = ref,
+					  .local = local,
+					  .remote = watcher,
+					  .le = to,
+					  .re = from,
+					  .eref = eref};
 			pthread_mutex_lock(&t.lock);
 			rc = push(&t.in, &m);
 			pthread_mutex_unlock(&t.lock);
@@ -472,11 +574,23 @@ static void got_monitor(long type, const char *buf, size_t size)
 	struct vec *v = type == ERL_DEMONITOR_P ? &t.in : &t.out;
 	pthread_mutex_lock(&t.lock);
 	ssize_t at = find_eref(v, &eref);
-	if (at >= 0)
+	bool call = false;
+	if (at >= 0 && type == ERL_MONITOR_P_EXIT &&
+	    AT(v, struct tmon, at)->by_name) {
+		call = !AT(v, struct tmon, at)->firing;
+		AT(v, struct tmon, at)->firing = true;
+		m = *AT(v, struct tmon, at);
+	} else if (at >= 0) {
 		take(v, (size_t)at, &m);
+	}
 	pthread_mutex_unlock(&t.lock);
 	if (at < 0)
 		return;
+	if (type == ERL_MONITOR_P_EXIT && m.by_name) {
+		if (call)
+			call_down(&m, buf + i, size - (size_t)i);
+		return;
+	}
 	if (type == ERL_DEMONITOR_P) {
 		ot_remote_demonitor(m.local, m.ref);
 		return;
@@ -585,7 +699,10 @@ void ot__dist_ties_nodedown(const char *node)
 	}
 	for (size_t i = 0; i < out.n; i++) {
 		struct tmon *m = AT(&out, struct tmon, i);
-		ot_remote_down(m->local, m->ref, m->remote, &nc);
+		if (m->by_name) /* a call's: {'DOWN', ERef, noconnection} */
+			call_down(m, "\x77\x0cnoconnection", 14);
+		else
+			ot_remote_down(m->local, m->ref, m->remote, &nc);
 	}
 	for (size_t i = 0; i < in.n; i++) {
 		struct tmon *m = AT(&in, struct tmon, i);

@@ -453,7 +453,8 @@ START_TEST(test_gen_server_call_pid)
 		"{'$gen_call', From, Req} -> gen:reply(From, {ok, Req}), L(); "
 		"{'$gen_cast', M} -> io:format(\"cast ~p~n\", [M]), L() "
 		"end end, "
-		"receive {hello, P} -> S = spawn(L), P ! {server, S} end, "
+		"receive {hello, P} -> S = spawn(L), P ! {server, S}, "
+		"  register(named, spawn(L)) end, "
 		"receive {stop, _} -> halt() end.");
 	erl_node node;
 	erl_start_expecting(&node, e, "ready");
@@ -478,6 +479,26 @@ START_TEST(test_gen_server_call_pid)
 	ck_assert_str_eq(why.text, "dying");
 	ck_assert_ot_err(ot_gen_server_call(server, d, n, reply, sizeof(reply),
 					    &rsize, scaled_ms(10000), &why),
+			 OT_ENOPROC);
+	ot_term_buf_free(&b);
+
+	/* By name, "named@node": monitored too (the monitor of {named,
+	 * Node}), and nothing of it is left behind after a reply. */
+	char name[128];
+	snprintf(name, sizeof(name), "named@%s", erl_name);
+	atom_term(&b, "hi", &d, &n);
+	ck_assert_ot_ok(ot_gen_server_call_name(
+	    name, d, n, reply, sizeof(reply), &rsize, scaled_ms(10000), NULL));
+	ck_assert_ot_ok(ot_term_match(reply, rsize, "{ok, hi}"));
+	ot_term_buf_free(&b);
+	atom_term(&b, "die", &d, &n);
+	ck_assert_ot_err(ot_gen_server_call_name(name, d, n, reply,
+						 sizeof(reply), &rsize,
+						 scaled_ms(10000), NULL),
+			 OT_ESERVERDIED);
+	ck_assert_ot_err(ot_gen_server_call_name(name, d, n, reply,
+						 sizeof(reply), &rsize,
+						 scaled_ms(10000), NULL),
 			 OT_ENOPROC);
 	ot_term_buf_free(&b);
 	/* No DOWN or reply is left behind. */
