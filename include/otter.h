@@ -31,6 +31,7 @@
 #include <otter/info.h>
 #include <otter/timer.h>
 #include <otter/io.h>
+#include <otter/remote.h>
 #include <otter/gen_server.h>
 #include <otter/gen_server_client.h>
 #include <otter/supervisor.h>

@@ -2,6 +2,7 @@
 # The family pages:
 otter_man_pages = \
 	man/ot_dist.3 \
+	man/ot_dist_ties.3 \
 	man/ot_error.3 \
 	man/ot_fd.3 \
 	man/ot_gen_server.3 \
@@ -16,6 +17,7 @@ otter_man_pages = \
 	man/ot_observer.3 \
 	man/ot_process.3 \
 	man/ot_reason.3 \
+	man/ot_remote.3 \
 	man/ot_run.3 \
 	man/ot_runtime.3 \
 	man/ot_supervisor.3 \
@@ -38,7 +40,9 @@ otter_man_stubs = \
 	man/ot_dist_call_parse.3 \
 	man/ot_dist_cast_name.3 \
 	man/ot_dist_cast_parse.3 \
+	man/ot_dist_erlang_pid.3 \
 	man/ot_dist_local_pid.3 \
+	man/ot_dist_otter_pid.3 \
 	man/ot_dist_pid.3 \
 	man/ot_dist_reply.3 \
 	man/ot_dist_send.3 \
@@ -109,6 +113,8 @@ otter_man_stubs = \
 	man/ot_monitor.3 \
 	man/ot_monitor_alias.3 \
 	man/ot_monitor_name.3 \
+	man/ot_monitor_node.3 \
+	man/ot_monitor_nodes.3 \
 	man/ot_monotonic_ms.3 \
 	man/ot_msg_alias.3 \
 	man/ot_msg_data.3 \
@@ -129,6 +135,7 @@ otter_man_stubs = \
 	man/ot_pid_equal.3 \
 	man/ot_pid_format.3 \
 	man/ot_pid_is_none.3 \
+	man/ot_pid_is_remote.3 \
 	man/ot_process_details_get.3 \
 	man/ot_process_info_get.3 \
 	man/ot_process_links.3 \
@@ -155,6 +162,13 @@ otter_man_stubs = \
 	man/ot_receive_match_since.3 \
 	man/ot_register.3 \
 	man/ot_registered.3 \
+	man/ot_remote_demonitor.3 \
+	man/ot_remote_down.3 \
+	man/ot_remote_exit.3 \
+	man/ot_remote_link.3 \
+	man/ot_remote_monitor.3 \
+	man/ot_remote_send.3 \
+	man/ot_remote_unlink.3 \
 	man/ot_report_kind_name.3 \
 	man/ot_running.3 \
 	man/ot_runtime_stats.3 \
@@ -169,6 +183,7 @@ otter_man_stubs = \
 	man/ot_set_exit_hook.3 \
 	man/ot_set_label.3 \
 	man/ot_set_logger.3 \
+	man/ot_set_remote_ops.3 \
 	man/ot_set_report_logger.3 \
 	man/ot_severity_name.3 \
 	man/ot_shutdown.3 \
@@ -220,8 +235,10 @@ otter_man_stubs = \
 	man/ot_term_get_list.3 \
 	man/ot_term_get_map.3 \
 	man/ot_term_get_nil.3 \
+	man/ot_term_get_otter_pid.3 \
 	man/ot_term_get_pid.3 \
 	man/ot_term_get_raw.3 \
+	man/ot_term_get_reason.3 \
 	man/ot_term_get_ref.3 \
 	man/ot_term_get_string.3 \
 	man/ot_term_get_tuple.3 \
@@ -234,9 +251,11 @@ otter_man_stubs = \
 	man/ot_term_open.3 \
 	man/ot_term_pid.3 \
 	man/ot_term_raw.3 \
+	man/ot_term_reason.3 \
 	man/ot_term_ref.3 \
 	man/ot_term_scan.3 \
 	man/ot_term_skip.3 \
+	man/ot_term_string.3 \
 	man/ot_term_tuple.3 \
 	man/ot_term_type.3 \
 	man/ot_term_vscan.3 \

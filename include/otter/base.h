@@ -6,6 +6,17 @@
  * Pids are small values (a slot index and a generation packed in 64 bits),
  * never pointers: copy them, compare them with ot_pid_equal(), keep them
  * after the process died. A stale pid is detected, never dereferenced.
+ *
+ * A pid may also name a process of another node (an Erlang process, or
+ * one of another otter node), when libotter-dist runs a node
+ * (otter/dist.h): bit 31 of its low word (OT_PID_REMOTE_BIT) is set —
+ * a local pid never has it, its slot index stays below 2^26 — and the
+ * rest is the distribution library's business (an index in its table of
+ * {node, Erlang pid}, and the life of the node that made it). ot_send(),
+ * ot_link(), ot_monitor(), ot_exit_pid() and the others take such a pid
+ * as they take a local one; without a running node they return
+ * OT_EREMOTE. The same Erlang pid always gives the same ot_pid while the
+ * node runs, so ot_pid_equal() compares them too.
  */
 #ifndef OTTER_BASE_H
 #define OTTER_BASE_H
@@ -59,14 +70,28 @@ static inline bool ot_pid_is_none(ot_pid p)
 	return p.id == 0;
 }
 
-/* Longest printed pid, "<0.4294967295.4294967295>" plus the NUL. */
-#define OT_PID_STRLEN 26
+/* The bit of a pid of another node (see above). */
+#define OT_PID_REMOTE_BIT (UINT64_C(1) << 31)
+
+/* True when p names a process of another node. Never blocks. */
+static inline bool ot_pid_is_remote(ot_pid p)
+{
+	return (p.id & OT_PID_REMOTE_BIT) != 0;
+}
+
+/* Longest printed pid plus the NUL: a local one is at most
+ * "<0.4294967295.4294967295>", a remote one "<N.Number.Serial>", each
+ * part 32 bits. */
+#define OT_PID_STRLEN 36
 
 /*
  * Prints pid as Erlang does, "<0.Index.Generation>", into buf (NUL
- * terminated, truncated to size). Returns the length the full text needs,
- * like snprintf, or OT_EINVAL when buf is NULL and size is not 0.
- * Works without a running runtime; never blocks.
+ * terminated, truncated to size). A pid of another node prints as Erlang
+ * prints a remote pid, "<N.Number.Serial>" (N > 0: the node's number in
+ * the distribution library's table, Number and Serial the Erlang pid's),
+ * or "<?.Index.Generation>" when no node runs to say. Returns the length the
+ * full text needs, like snprintf, or OT_EINVAL when buf is NULL and size is not
+ * 0. Works without a running runtime; never blocks.
  */
 OT_API int ot_pid_format(ot_pid pid, char *buf, size_t size);
 

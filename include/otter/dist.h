@@ -20,10 +20,11 @@
  *     ei_decode_version(t, &i, &version);
  *     ei_decode_tuple_header(t, &i, &arity);  ...
  *
- * ot_msg_from() of such a message is the node's connection process, not
- * the Erlang sender: as in Erlang, a term that wants a reply carries the
- * sender's pid (or a name to reply to). A message for a name nobody has
- * registered is dropped, as Erlang drops `{Name, Node} ! Msg` then.
+ * ot_msg_from() of such a message is the Erlang sender, as a remote pid
+ * (see "Remote pids" below); Pid ! Term carries no sender, and gives the
+ * node's connection process. As in Erlang, a term that wants a reply
+ * carries the sender's pid (or a name to reply to). A message for a name nobody
+ * has registered is dropped, as Erlang drops `{Name, Node} ! Msg` then.
  *
  * Messages to Erlang: ot_dist_send_name() ({Name, Node} ! Term) and
  * ot_dist_send() (Pid ! Term) take a term encoded by ei with its version
@@ -46,11 +47,28 @@
  * The other way, ot_dist_call_name() and ot_dist_call() make a
  * gen_server:call to a server of another node and return its reply.
  *
- * Not yet: links and monitors across nodes (a call to a name nobody
- * holds, either way, waits for its timeout: no noproc). The handshake of a new
- * connection and the writes of a send run on the calling scheduler thread (ei's
- * sockets block, for a bounded time); waiting for the next message from a node
- * does not: each connection's process waits with ot_fd_wait().
+ * Remote pids: an Erlang pid of another node becomes an ot_pid
+ * (ot_dist_otter_pid(), ot_term_get_otter_pid(), %P in ot_term_match()),
+ * and the runtime's own calls work on it: ot_send() sends the bytes as a
+ * binary (or, tagged OT_DIST_TAG, as the term they are), ot_link(),
+ * ot_unlink(), ot_monitor(), ot_demonitor(), ot_exit_pid() work as
+ * between local processes, both ways: an Erlang process may link to or
+ * monitor an otter process too. Exit reasons cross as terms
+ * (ot_term_reason(), ot_term_get_reason()): an otter process that crashes
+ * by SIGSEGV ends its Erlang links and monitors with {crash, 'SIGSEGV',
+ * 'SEGV_MAPERR', Addr, false}; an Erlang reason otter has no kind for
+ * arrives as {error,OT_EREMOTE,Text} with the term as its payload. When
+ * the last connection to a node goes, every link across it fires with
+ * noconnection ({error,OT_ENOTCONN,"noconnection"}) and every monitor
+ * gives a DOWN with it; ot_monitor_node() and ot_monitor_nodes() report
+ * nodedown and nodeup. A message {Name, Node} ! Term from Erlang has the
+ * sender's remote pid as ot_msg_from().
+ *
+ * A call from Erlang to a name nobody holds gets noproc at once, and one
+ * from otter to a name nobody holds on another node OT_ENOPROC. The handshake
+ * of a new connection and the writes of a send run on the calling scheduler
+ * thread (ei's sockets block, for a bounded time); waiting for the next message
+ * from a node does not: each connection's process waits with ot_fd_wait().
  *
  * Call ot_node_stop() before ot_shutdown().
  */
@@ -176,6 +194,49 @@ OT_API int ot_dist_pid(ot_pid pid, erlang_pid *out);
  */
 OT_API int ot_dist_local_pid(const erlang_pid *pid, ot_pid *out);
 
+/*
+ * The ot_pid of an Erlang pid, into *out. A pid of another node becomes
+ * a remote ot_pid (otter/base.h): ot_send(), ot_link(), ot_monitor(),
+ * ot_exit_pid() and ot_gen_server_call() take it as a local one, and the
+ * same Erlang pid always gives the same ot_pid while the node runs. A
+ * pid of this node gives its local process (ot_dist_local_pid()).
+ * Errors: OT_EINVAL (NULL, no node name), OT_ENOPROC (a pid of this node
+ * that no process has), OT_ENOTSTARTED (no node), OT_ENOMEM.
+ * From: anywhere; never blocks.
+ */
+OT_API int ot_dist_otter_pid(const erlang_pid *pid, ot_pid *out);
+
+/*
+ * The Erlang pid of any ot_pid, into *out: a local process's
+ * (ot_dist_pid()), or the one a remote ot_pid stands for.
+ * Errors: those of ot_dist_pid(), and OT_ENOTCONN for a remote pid that
+ * an earlier node made (each ot_node_start() begins a new table).
+ * From: anywhere; never blocks.
+ */
+OT_API int ot_dist_erlang_pid(ot_pid pid, erlang_pid *out);
+
+/*
+ * erlang:monitor_node(Node, on): on true, the caller gets the message
+ * {nodedown, Node} (OT_DIST_TAG) when the connection to node goes,
+ * once for each call; the node is connected to first, and one that
+ * cannot be reached gives that message at once. on false removes one
+ * such monitor of the caller's. This node itself never goes down: a
+ * monitor of it does nothing.
+ * Errors: OT_EINVAL (node NULL, empty, not alive@host, too long),
+ * OT_ENOTSTARTED (no node), OT_ENOMEM. From: process or foreign; may
+ * block while it connects.
+ */
+OT_API int ot_monitor_node(const char *node, bool on);
+
+/*
+ * net_kernel:monitor_nodes(on): while on, the caller gets {nodeup, Node}
+ * when a first connection to a node is made (either way) and
+ * {nodedown, Node} when the last one goes (OT_DIST_TAG messages).
+ * Calling it twice is once. Errors: OT_ENOTSTARTED, OT_ENOMEM.
+ * From: process or foreign; never blocks.
+ */
+OT_API int ot_monitor_nodes(bool on);
+
 /* Longest call tag ot_dist_call_parse() keeps: a reference, or OTP 24's
  * [alias|Ref], with a node name of the longest. */
 #define OT_DIST_CALL_TAG_MAX 1024
@@ -218,18 +279,23 @@ OT_API int ot_dist_reply(const ot_dist_from *from, const void *reply,
  * success *reply gets that message (OT_DIST_TAG; ot_msg_free() it) and
  * *offset where Reply begins in its data (decode from there with ei).
  * Other messages that arrive meanwhile stay in the caller's mailbox, in
- * their order. A server that does not exist, or dies, is not seen: the
- * call times out (no monitor across nodes yet); a reply that comes after
- * the timeout stays in the mailbox, as in OTP before aliases.
- * Errors: those of ot_dist_send_name(), OT_ETIMEDOUT, OT_EINVAL (reply
- * or offset NULL, bad timeout).
+ * their order. The call monitors {name, node}, as gen:call does: a name
+ * nobody holds there gives OT_ENOPROC at once, a server that dies during
+ * the call OT_ESERVERDIED, and no DOWN of it is left in the mailbox; a
+ * reply that comes after the timeout stays in the mailbox, as in OTP
+ * before aliases.
+ * Errors: those of ot_dist_send_name(), OT_ETIMEDOUT, OT_ENOPROC,
+ * OT_ESERVERDIED, OT_EINVAL (reply or offset NULL, bad timeout).
  * From: process or foreign; waits like ot_receive().
  */
 OT_API int ot_dist_call_name(const char *node, const char *name,
 			     const void *request, size_t size, int timeout_ms,
 			     ot_msg **reply, size_t *offset);
 
-/* The same to the process to of another node (gen_server:call(Pid, ...)). */
+/* The same to the process to of another node (gen_server:call(Pid, ...)),
+ * which the call monitors: also OT_ENOPROC (no such process) and
+ * OT_ESERVERDIED (it ended during the call). ot_gen_server_call() on the
+ * remote ot_pid of to does this, and gives the server's reason too. */
 OT_API int ot_dist_call(const erlang_pid *to, const void *request, size_t size,
 			int timeout_ms, ot_msg **reply, size_t *offset);
 

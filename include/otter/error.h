@@ -57,7 +57,9 @@ OT_BEGIN_DECLS
 	X(EBADTERM, -36,                                                       \
 	  "malformed term (truncated, or not the external format)")            \
 	X(ENOMATCH, -37, "the term does not have the expected shape")          \
-	X(ENOTSERVER, -38, "the process is not a gen_server")
+	X(ENOTSERVER, -38, "the process is not a gen_server")                  \
+	X(EREMOTE, -39, "a pid of another node, and no node is running here")  \
+	X(ENOTCONN, -40, "no connection to the pid's node")
 
 enum ot_errno {
 #define OT_ERRNO_ENUM_(name, value, text) OT_##name = (value),

@@ -109,9 +109,15 @@ OT_API int ot_gen_server_replace_state_name(const char *name,
  * another node the request is a term in the external term format (with
  * its version byte; see otter/term.h) and the reply comes back as one,
  * version byte first; a reply larger than cap is OT_ETOOBIG with
- * *reply_size its size, as a local call's. With no monitors across
- * nodes yet, a server that is not there or dies makes the call time out
- * (OT_ETIMEDOUT), and *reason is not set.
+ * *reply_size its size, as a local call's. The call monitors {Name,
+ * Node}: a server that is not there gives OT_ENOPROC, one that dies during
+ * the call OT_ESERVERDIED (*reason is not set by name).
+ *
+ * The same functions take ot_gen_server_call() and ot_gen_server_cast()
+ * to a pid of another node (otter/base.h's OT_PID_REMOTE_BIT): the call
+ * monitors the server, so a server that is gone gives OT_ENOPROC and one
+ * that dies during the call OT_ESERVERDIED with its reason, as locally.
+ * Without them such a pid gets OT_EREMOTE.
  */
 typedef struct ot_gs_remote {
 	/* gen_server:call({name, node}, Request, timeout_ms): the result of
@@ -124,6 +130,13 @@ typedef struct ot_gs_remote {
 		    size_t size);
 	/* This node's name, to tell {Name, node()} from a remote one. */
 	int (*self_node)(char *buf, size_t size);
+	/* gen_server:call(Pid, Request, timeout_ms) and gen_server:cast(Pid,
+	 * Request) to a remote pid; call's reason as ot_gen_server_call()'s
+	 * (may be NULL). */
+	int (*call_pid)(ot_pid server, const void *request, size_t size,
+			void *reply, size_t cap, size_t *reply_size,
+			int timeout_ms, ot_reason *reason);
+	int (*cast_pid)(ot_pid server, const void *request, size_t size);
 } ot_gs_remote;
 
 /* Installs remote (NULL: none; the struct must outlive its use).

@@ -587,8 +587,10 @@ typedef enum ot_alias_mode {
  * alias of the caller too: ot_send_alias(caller, out->id, ...) reaches the
  * caller while the alias is active, and what ends it is mode. A pid that
  * is not alive gets its DOWN (noproc) at once, and the alias only with
- * OT_ALIAS_EXPLICIT_UNALIAS. Errors: OT_EINVAL (pid malformed, out NULL,
- * mode not one of ot_alias_mode), OT_ENOMEM, OT_ENOTSTARTED.
+ * OT_ALIAS_EXPLICIT_UNALIAS. pid may be of another node, as for
+ * ot_monitor() (otter/remote.h; OT_EREMOTE when no node runs). Errors:
+ * OT_EINVAL (pid malformed, out NULL, mode not one of ot_alias_mode),
+ * OT_EREMOTE, OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign (attached).
  */
 OT_API int ot_monitor_alias(ot_pid pid, ot_alias_mode mode, ot_ref *out);

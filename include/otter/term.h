@@ -113,9 +113,17 @@ OT_API int ot_term_int(ot_term_buf *b, int64_t v);
 OT_API int ot_term_binary(ot_term_buf *b, const void *p, size_t n);
 OT_API int ot_term_pid(ot_term_buf *b, const erlang_pid *pid);
 OT_API int ot_term_ref(ot_term_buf *b, const erlang_ref *ref);
-/* The Erlang pid of a local process (ot_dist_pid()); also OT_ENOPROC,
- * OT_ENOTSTARTED (no node), as that function. */
+/* The Erlang pid of an ot_pid (ot_dist_erlang_pid()): a local process's
+ * (ot_dist_pid()), or the Erlang pid a remote one stands for; also
+ * OT_ENOPROC, OT_ENOTCONN (a remote pid of an earlier node), OT_ENOTSTARTED
+ * (no node), as that function. */
 OT_API int ot_term_local_pid(ot_term_buf *b, ot_pid pid);
+/* A string as Erlang writes "text": a list of its bytes ([] when empty);
+ * s NUL terminated. */
+OT_API int ot_term_string(ot_term_buf *b, const char *s);
+/* An exit reason as the Erlang term a link or monitor of another node
+ * receives (see ot_term_get_reason()); OT_EINVAL for a malformed reason. */
+OT_API int ot_term_reason(ot_term_buf *b, const ot_reason *reason);
 /* A term that is already encoded (size bytes, with or without its
  * version byte; e.g. what %t or ot_term_get_raw() gave), copied as it
  * is. Also OT_EBADTERM when it is not one whole term. */
@@ -194,6 +202,24 @@ OT_API int ot_term_get_raw(ot_term_cursor *c, const void **p, size_t *n);
 OT_API int ot_term_skip(ot_term_cursor *c);
 /* Reads the atom `atom` (OT_ENOMATCH for any other term). */
 OT_API int ot_term_get_atom_eq(ot_term_cursor *c, const char *atom);
+/* A pid as an ot_pid (ot_dist_otter_pid()): one of this node gives its
+ * local process (OT_ENOPROC when none has it), one of another node a
+ * remote pid. Also OT_ENOTSTARTED (no node). */
+OT_API int ot_term_get_otter_pid(ot_term_cursor *c, ot_pid *pid);
+/*
+ * Reads any term as an exit reason, as an otter process tied to an
+ * Erlang one receives it: normal, shutdown, kill, killed, noproc and
+ * timeout as those kinds; {shutdown, T} as {shutdown,Text}; noconnection
+ * as {error,OT_ENOTCONN,"noconnection"}; any other term as
+ * {error,OT_EREMOTE,Text}, Text the term as ot_term_format() prints it
+ * (cut to OT_REASON_TEXT_MAX bytes). All but the first kinds carry the
+ * term as their payload (ot_reason_data(), pointing into the term, no
+ * version byte), and ot_term_reason() writes it back as it came. The other
+ * way, a crash is {crash, 'SIGSEGV', 'SEGV_MAPERR', Addr, StackOverflow},
+ * an error {error, 'OT_E...' or Code, "Text"}, {shutdown,Text}
+ * {shutdown, "Text"}.
+ */
+OT_API int ot_term_get_reason(ot_term_cursor *c, ot_reason *reason);
 
 /*
  * Matches the next term against pattern, Erlang-like, and moves past it:
@@ -207,6 +233,7 @@ OT_API int ot_term_get_atom_eq(ot_term_cursor *c, const char *atom);
  *   %i              an integer that fits, to an int64_t *
  *   %b              a binary, in place: const void **, size_t *
  *   %p  %r          a pid, a reference: erlang_pid *, erlang_ref *
+ *   %P              a pid as an ot_pid: ot_pid * (ot_term_get_otter_pid)
  *   %t              any term, in place: const void **, size_t *
  *                   (open it with ot_term_open() to read it further)
  *

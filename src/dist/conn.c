@@ -93,6 +93,30 @@ static bool conn_remove(struct conn *c)
 	return found;
 }
 
+/* Takes c out of the table (if it still is), and when it was the last
+ * connection to its node, every tie across it fires (ties.c). */
+static void conn_end(struct conn *c)
+{
+	char node[MAXNODELEN + 1];
+	if (!conn_remove(c))
+		return; /* c may be gone: only its address was compared */
+	snprintf(node, sizeof(node), "%s", c->node);
+	ot__dist_conn_put(c); /* the table's reference */
+	if (ot__dist_conn_count(node) == 0)
+		ot__dist_ties_nodedown(node);
+}
+
+size_t ot__dist_conn_count(const char *node)
+{
+	struct node *n = &ot__dist_node;
+	size_t count = 0;
+	pthread_mutex_lock(&n->lock);
+	for (struct conn *c = n->conns; c; c = c->next)
+		count += strcmp(c->node, node) == 0;
+	pthread_mutex_unlock(&n->lock);
+	return count;
+}
+
 /* net_adm:ping is gen:call({net_kernel, Node}, '$gen_call',
  * {is_auth, node()}), answered with yes. */
 static void answer_net_kernel(const ei_x_buff *x)
@@ -115,6 +139,18 @@ static void answer_net_kernel(const ei_x_buff *x)
 	ei_x_free(&yes);
 }
 
+/* A message for a registered name: from the Erlang sender (its remote
+ * pid: ot_msg_from() then names it), else from the reader. */
+static void deliver_from(const erlang_pid *from, ot_pid to, const ei_x_buff *x)
+{
+	ot_pid remote;
+	if (ot__dist_rpid_of(from, &remote) == 0 &&
+	    ot_remote_send(remote, to, OT_DIST_TAG, x->buff,
+			   (size_t)x->index) != OT_EINVAL)
+		return;
+	ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
+}
+
 static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
 {
 	ot_pid to;
@@ -132,15 +168,17 @@ static void deliver(struct conn *c, const erlang_msg *msg, const ei_x_buff *x)
 		if (strcmp(msg->toname, "net_kernel") == 0)
 			answer_net_kernel(x);
 		else if (ot_whereis(msg->toname, &to) == 0)
-			ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
-		/* else: nobody by that name, dropped as Erlang drops it */
+			deliver_from(&msg->from, to, x);
+		/* else: nobody by that name, dropped as Erlang drops it (a
+		 * gen:call's monitor of {Name, Node} says noproc: ties.c) */
 		break;
 	case ERL_SEND:
 		if (ot_dist_local_pid(&msg->to, &to) == 0)
 			ot_send(to, OT_DIST_TAG, x->buff, (size_t)x->index);
 		break;
 	default:
-		/* Links, monitors, exits: not yet. */
+		/* Links, monitors, exits (ties.c). */
+		ot__dist_ties_control(c, msg, x->buff, (size_t)x->index);
 		break;
 	}
 }
@@ -159,7 +197,7 @@ static void report_end(const struct conn *c, int rc, int err)
 		ot_log(OT_LOG_WARNING,
 		       "dist: closing the connection to %s: %s (erl_errno %d)",
 		       c->node,
-		       rc == ERL_TIMEOUT
+		       rc == ERL_TIMEOUT || err == ETIMEDOUT || err == EAGAIN
 			   ? "a frame did not arrive whole in time"
 			   : "a frame ei could not read",
 		       err);
@@ -185,27 +223,31 @@ static void reader(void *arg)
 			    ot_fd_wait(c->fd, OT_FD_READ, OT_INFINITY, NULL))
 				break;
 			erlang_msg msg;
+			int len = 0;
 			pthread_mutex_lock(&c->io);
-			x.index = 0;
-			/* Bounded by the socket's SO_RCVTIMEO (timeouts()). */
-			int rc = ei_xreceive_msg(c->fd, &msg, &x);
+			/* Bounded by the socket's SO_RCVTIMEO (timeouts()).
+			 * ei_xreceive_msg() refuses the monitor messages (as
+			 * an error, the frame read): ei_receive_encoded() is
+			 * the same read, and gives them. */
+			int rc = ei_receive_encoded(c->fd, &x.buff, &x.buffsz,
+						    &msg, &len);
 			int err = erl_errno;
 			pthread_mutex_unlock(&c->io);
-			if (rc == ERL_TICK) {
+			if (rc == 0) { /* a tick, answered */
 				ready = more_to_read(c->fd);
 				continue;
 			}
-			if (rc != ERL_MSG) {
-				report_end(c, rc, err);
+			if (rc < 0 || len < 0) {
+				report_end(c, ERL_ERROR, err);
 				break;
 			}
+			x.index = len;
 			deliver(c, &msg, &x);
 			ready = more_to_read(c->fd);
 		}
 		ei_x_free(&x);
 	}
-	if (conn_remove(c))
-		ot__dist_conn_put(c); /* the table's reference */
+	conn_end(c);
 }
 
 /* ei's calls without a timeout are plain reads and writes (its _tmo
@@ -274,6 +316,9 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	ot_spawn_opts so = {.stack_size = DIST_STACK_SIZE};
 	ot_pid pid;
 	pthread_mutex_lock(&n->lock);
+	bool first = true;
+	for (struct conn *o = n->conns; o && first; o = o->next)
+		first = strcmp(o->node, node) != 0;
 	c->next = n->conns;
 	n->conns = c;
 	int rc = ot_spawn(reader, c, &so, &pid), race = 0;
@@ -296,6 +341,8 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	}
 	if (out)
 		*out = c;
+	if (first)
+		ot__dist_ties_nodeup(node);
 	return 0;
 }
 
@@ -342,7 +389,6 @@ void ot__dist_conn_stop_all(void)
 		wait_ended(reader, false);
 		/* A reader that never ran (the runtime stops it first)
 		 * leaves its connection behind: take it out here. */
-		if (conn_remove(c))
-			ot__dist_conn_put(c);
+		conn_end(c);
 	}
 }

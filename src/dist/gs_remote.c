@@ -11,6 +11,11 @@
 
 #include "node.h"
 
+/* The reply in msg (from at) into the caller's buffer, with its version
+ * byte; msg is freed. */
+static int copy_reply(ot_msg *msg, size_t at, void *reply, size_t cap,
+		      size_t *reply_size);
+
 static int call(const char *node, const char *name, const void *request,
 		size_t size, void *reply, size_t cap, size_t *reply_size,
 		int timeout_ms)
@@ -21,8 +26,25 @@ static int call(const char *node, const char *name, const void *request,
 	size_t at;
 	int rc =
 	    ot_dist_call_name(node, name, request, size, timeout_ms, &msg, &at);
-	if (rc)
-		return rc;
+	return rc ? rc : copy_reply(msg, at, reply, cap, reply_size);
+}
+
+static int call_pid(ot_pid server, const void *request, size_t size,
+		    void *reply, size_t cap, size_t *reply_size, int timeout_ms,
+		    ot_reason *reason)
+{
+	if (cap && !reply)
+		return OT_EINVAL;
+	ot_msg *msg;
+	size_t at;
+	int rc = ot__dist_call_pid(server, request, size, timeout_ms, &msg, &at,
+				   reason);
+	return rc ? rc : copy_reply(msg, at, reply, cap, reply_size);
+}
+
+static int copy_reply(ot_msg *msg, size_t at, void *reply, size_t cap,
+		      size_t *reply_size)
+{
 	/* The version byte, then Reply: what follows {Ref, in the message. */
 	size_t n = 1 + (ot_msg_size(msg) - at);
 	if (reply_size)
@@ -45,10 +67,18 @@ static int cast(const char *node, const char *name, const void *request,
 	return rc == OT_EINVAL ? rc : 0;
 }
 
+static int cast_pid(ot_pid server, const void *request, size_t size)
+{
+	int rc = ot__dist_cast_pid(server, request, size);
+	return rc == OT_EINVAL ? rc : 0;
+}
+
 static const ot_gs_remote remote = {
     .call = call,
     .cast = cast,
     .self_node = ot_node_name,
+    .call_pid = call_pid,
+    .cast_pid = cast_pid,
 };
 
 void ot__dist_gs_install(bool on)

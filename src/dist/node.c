@@ -175,7 +175,9 @@ static int start(struct node *n, const char *name, const char *alive,
 {
 	n->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms
 						 : OT_NODE_DEFAULT_TIMEOUT;
-	if (ei_connect_xinit(&n->ec, host, alive, name, &addr, cookie, 0) < 0)
+	ei_socket_callbacks *cbs = ot__dist_socket_callbacks();
+	if (ei_connect_xinit_ussi(&n->ec, host, alive, name, &addr, cookie, 0,
+				  cbs, (int)sizeof(*cbs), NULL) < 0)
 		return OT_EINVAL;
 	int port = opts ? opts->port : 0;
 	n->listen_fd = ei_xlisten(&n->ec, &addr, &port, 16);
@@ -195,10 +197,12 @@ static int start(struct node *n, const char *name, const char *alive,
 		close_fds(n);
 		return rc;
 	}
+	ot__dist_rpids_start();
 	pthread_mutex_lock(&n->lock); /* the node is up from here */
 	n->acceptor = acceptor;
 	pthread_mutex_unlock(&n->lock);
 	ot__dist_gs_install(true);
+	ot__dist_ties_install(true);
 	return 0;
 }
 
@@ -258,9 +262,14 @@ OT_API int ot_node_stop(void)
 
 	ot__dist_gs_install(false);
 	ot__dist_stop_proc(acceptor);
+	/* Each connection's end fires its ties (noconnection, nodedown)
+	 * before the runtime's functions for remote pids go. */
 	ot__dist_conn_stop_all();
+	ot__dist_ties_install(false);
 	close_fds(n); /* closing epmd's connection unregisters the node */
 	ot__dist_pids_clear();
+	ot__dist_rpids_clear();
+	ot__dist_ties_clear();
 	pthread_mutex_lock(&n->lock);
 	n->started = false;
 	pthread_mutex_unlock(&n->lock);

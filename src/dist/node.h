@@ -60,6 +60,9 @@ struct node {
 
 extern struct node ot__dist_node;
 
+/* sockets.c: ei's socket callbacks, saying monitors by name too. */
+ei_socket_callbacks *ot__dist_socket_callbacks(void);
+
 /* node.c: true while the node is started (and not stopping). */
 bool ot__dist_node_up(void);
 
@@ -74,6 +77,46 @@ void ot__dist_conn_stop_all(void);
 void ot__dist_gs_install(bool on);
 /* pids.c */
 void ot__dist_pids_clear(void);
+/* rpids.c: pids of other nodes as ot_pids (0, OT_ENOMEM, OT_ENOTSTARTED;
+ * OT_ENOTCONN for a pid that names nothing of this node's life). */
+int ot__dist_rpid_of(const erlang_pid *pid, ot_pid *out);
+int ot__dist_rpid_get(ot_pid pid, erlang_pid *out);
+int ot__dist_rpid_format(ot_pid pid, char *buf, size_t size);
+void ot__dist_rpids_start(void);
+void ot__dist_rpids_clear(void);
+/* remote_call.c: a new reference of this node; a gen_server call and cast
+ * to a remote pid (the call monitors it: OT_ENOPROC, OT_ESERVERDIED with
+ * *why). */
+int ot__dist_make_ref(erlang_ref *ref);
+int ot__dist_call_pid(ot_pid server, const void *request, size_t size,
+		      int timeout_ms, ot_msg **reply, size_t *offset,
+		      ot_reason *why);
+int ot__dist_cast_pid(ot_pid server, const void *request, size_t size);
+/* send.c: a control message (ctl: the control tuple, with its version
+ * byte) to node; connect: connect first if need be (else only an
+ * existing connection: OT_ENOTCONN without one). */
+int ot__dist_send_control(const char *node, const ei_x_buff *ctl, bool connect);
+/* send.c: connects to node if need be: 0, or why not. */
+int ot__dist_connect(const char *node);
+/* conn.c: how many connections to node are in the table (losing ones
+ * too). */
+size_t ot__dist_conn_count(const char *node);
+/* ties.c: links and monitors across nodes (otter/remote.h's functions,
+ * installed while the node runs), node monitors. */
+void ot__dist_ties_install(bool on);
+/* What the reader of c got that is not a message: a link, an exit, a
+ * monitor (msg->msgtype; the rest of the control tuple in buf). */
+void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
+			   const char *buf, size_t size);
+/* The connection to node is up (first one) or gone (its last one). */
+void ot__dist_ties_nodeup(const char *node);
+void ot__dist_ties_nodedown(const char *node);
+void ot__dist_ties_clear(void);
+/* ties.c: a call's monitor of {name, node} for the caller; its DOWN comes
+ * as the term {'DOWN', ERef, Reason}. The demonitor waits for a DOWN that
+ * is being sent, so that the caller's flush after it finds it. */
+int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref);
+void ot__dist_call_demonitor(const erlang_ref *eref);
 
 /* Ends pid (kill) and waits until it has ended. */
 void ot__dist_stop_proc(ot_pid pid);

@@ -48,6 +48,16 @@ static int conn_get(const char *node, struct conn **out)
 	return rc;
 }
 
+int ot__dist_connect(const char *node)
+{
+	struct conn *c;
+	int rc = conn_get(node, &c);
+	if (rc)
+		return rc;
+	ot__dist_conn_put(c);
+	return 0;
+}
+
 static int check_common(const char *node, const void *buf, size_t size)
 {
 	if (!node || !node[0] || strlen(node) > MAXNODELEN || !buf ||
@@ -124,4 +134,47 @@ OT_API int ot_dist_send(const erlang_pid *to, const void *buf, size_t size)
 	if (strcmp(to->node, ei_thisnodename(&ot__dist_node.ec)) == 0)
 		return OT_EINVAL; /* no otter pid is an Erlang pid yet */
 	return send_to(to->node, NULL, to, buf, size);
+}
+
+/* Writes all of buf to fd (bounded by SO_SNDTIMEO): 0 or the errno. */
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ei has no call for the control messages of links and monitors: the
+ * frame is the one ei_send() writes, with no message after the control
+ * tuple (ei encodes the tuple): its length, 'p' (pass through), the
+ * tuple with its version byte. */
+int ot__dist_send_control(const char *node, const ei_x_buff *ctl, bool connect)
+{
+	struct conn *c = NULL;
+	int rc = 0;
+	if (connect)
+		rc = conn_get(node, &c);
+	else if (!(c = ot__dist_conn_find(node)))
+		rc = OT_ENOTCONN;
+	if (rc)
+		return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
+	size_t n = (size_t)ctl->index;
+	char head[5] = {(char)((n + 1) >> 24), (char)((n + 1) >> 16),
+			(char)((n + 1) >> 8), (char)(n + 1), 'p'};
+	pthread_mutex_lock(&c->io);
+	int err = write_all(c->fd, head, sizeof(head));
+	if (!err)
+		err = write_all(c->fd, ctl->buff, n);
+	pthread_mutex_unlock(&c->io);
+	if (err && !ot__dist_conn_lost(c))
+		shutdown(c->fd, SHUT_RDWR); /* cut mid-frame: hang up */
+	ot__dist_conn_put(c);
+	return err ? OT_ENOTCONN : 0;
 }

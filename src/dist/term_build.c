@@ -208,8 +208,19 @@ OT_API int ot_term_local_pid(ot_term_buf *b, ot_pid pid)
 	int rc = begin(b, 0, sizeof(epid) + 16);
 	if (rc)
 		return rc;
-	rc = ot_dist_pid(pid, &epid);
+	rc = ot_dist_erlang_pid(pid, &epid);
 	return rc ? fail(b, rc) : end(b, ei_x_encode_pid(&b->x, &epid), 0);
+}
+
+OT_API int ot_term_string(ot_term_buf *b, const char *s)
+{
+	if (!s)
+		return fail(b, OT_EINVAL);
+	size_t n = strlen(s);
+	if (n > INT_MAX / 2)
+		return fail(b, OT_EINVAL);
+	int rc = begin(b, 0, 2 * n + 5);
+	return rc ? rc : end(b, ei_x_encode_string_len(&b->x, s, (int)n), 0);
 }
 
 OT_API int ot_term_raw(ot_term_buf *b, const void *term, size_t size)

@@ -89,7 +89,7 @@ static int literal_int(struct scan *s, ot_term_cursor *c)
 static int directive(struct scan *s, ot_term_cursor *c)
 {
 	char d = s->p[1];
-	if (!strchr("aibprt", d) || !d)
+	if (!strchr("aibpPrt", d) || !d)
 		return OT_EINVAL;
 	s->p += 2;
 	if (s->dry)
@@ -106,6 +106,8 @@ static int directive(struct scan *s, ot_term_cursor *c)
 	}
 	case 'p':
 		return ot_term_get_pid(c, va_arg(s->ap, erlang_pid *));
+	case 'P':
+		return ot_term_get_otter_pid(c, va_arg(s->ap, ot_pid *));
 	case 'r':
 		return ot_term_get_ref(c, va_arg(s->ap, erlang_ref *));
 	default: { /* 't' */

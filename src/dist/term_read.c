@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include <otter/term.h>
+#include <otter/dist.h>
 
 #include "term_check.h"
 
@@ -241,6 +241,18 @@ OT_API int ot_term_get_pid(ot_term_cursor *c, erlang_pid *pid)
 	int rc = ot_term_type(c) == OT_TERM_PID ? ei_decode_pid(c->buf, &i, pid)
 						: -1;
 	return moved(c, rc, i);
+}
+
+OT_API int ot_term_get_otter_pid(ot_term_cursor *c, ot_pid *pid)
+{
+	if (!c || !pid)
+		return OT_EINVAL;
+	ot_term_cursor at = *c;
+	erlang_pid e;
+	int rc = ot_term_get_pid(c, &e);
+	if (!rc && (rc = ot_dist_otter_pid(&e, pid)) != 0)
+		*c = at;
+	return rc;
 }
 
 OT_API int ot_term_get_ref(ot_term_cursor *c, erlang_ref *ref)

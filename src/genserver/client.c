@@ -349,6 +349,9 @@ int ot_gen_server_call(ot_pid server, const void *req, size_t size, void *reply,
 {
 	if (!reply && cap)
 		return OT_EINVAL;
+	if (ot_pid_is_remote(server))
+		return ot__gs_call_remote_pid(server, req, size, reply, cap,
+					      reply_size, timeout_ms, reason);
 	ot_msg *m = NULL;
 	int rc = request(server, TAG_CALL, req, size, timeout_ms, &m, reason);
 	if (rc)
@@ -407,6 +410,8 @@ int ot_gen_server_call_msg(ot_pid server, const void *req, size_t size,
 
 int ot_gen_server_cast(ot_pid server, const void *req, size_t size)
 {
+	if (ot_pid_is_remote(server))
+		return ot__gs_cast_remote_pid(server, req, size);
 	return ot_send(server, TAG_CAST, size ? req : NULL, size);
 }
 

@@ -98,6 +98,12 @@ int ot__gs_whereis(const char *name, ot_pid *pid);
  * its Name part, in buf, for {Name, node()}), or, with *remote set, the
  * server Name (returned, in buf) of the node *node (a pointer into
  * name), to reach through *remote. */
+/* ot_gen_server_call() and ot_gen_server_cast() to a pid of another node:
+ * the installed call_pid and cast_pid, or OT_EREMOTE. */
+int ot__gs_call_remote_pid(ot_pid server, const void *req, size_t size,
+			   void *reply, size_t cap, size_t *reply_size,
+			   int timeout_ms, ot_reason *reason);
+int ot__gs_cast_remote_pid(ot_pid server, const void *req, size_t size);
 const char *ot__gs_name(const char *name, char *buf, size_t size,
 			const ot_gs_remote **remote, const char **node);
 

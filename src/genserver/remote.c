@@ -44,3 +44,24 @@ const char *ot__gs_name(const char *name, char *buf, size_t size,
 	*node = at + 1;
 	return buf;
 }
+
+int ot__gs_call_remote_pid(ot_pid server, const void *req, size_t size,
+			   void *reply, size_t cap, size_t *reply_size,
+			   int timeout_ms, ot_reason *reason)
+{
+	const ot_gs_remote *r =
+	    atomic_load_explicit(&installed, memory_order_acquire);
+	if (!r || !r->call_pid)
+		return OT_EREMOTE;
+	return r->call_pid(server, req, size, reply, cap, reply_size,
+			   timeout_ms, reason);
+}
+
+int ot__gs_cast_remote_pid(ot_pid server, const void *req, size_t size)
+{
+	const ot_gs_remote *r =
+	    atomic_load_explicit(&installed, memory_order_acquire);
+	if (!r || !r->cast_pid)
+		return OT_EREMOTE;
+	return r->cast_pid(server, req, size);
+}

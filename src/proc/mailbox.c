@@ -35,6 +35,7 @@
 #include "lifecycle.h"
 #include "lock.h"
 #include "mailbox.h"
+#include "remote.h"
 #include "process.h"
 #include "runtime.h"
 #include "scheduler.h"
@@ -287,8 +288,8 @@ int ot__send(ot_pid to, uint64_t tag, const void *data, size_t size)
 		return rc;
 	if (tag >= OT_TAG_SYSTEM)
 		return OT_EINVAL;
-	if (!ot__pid_well_formed(to))
-		return OT_EINVAL;
+	if (OT__UNLIKELY(!ot__pid_well_formed(to)))
+		return ot__remote_send_out(sender(), to, tag, data, size);
 	if ((rc = ot__running_check()) == OT_ENOTSTARTED)
 		return rc;
 	struct ot_msg *m = ot__msg_new_copy(sender(), tag, data, size, 0);
@@ -302,8 +303,15 @@ int ot__send_owned(ot_pid to, uint64_t tag, void *data, size_t size,
 		   void (*free_fn)(void *))
 {
 	int rc = ot__check_payload(data, size);
-	if (!rc && (!ot__pid_well_formed(to) || tag >= OT_TAG_SYSTEM))
+	if (!rc && tag >= OT_TAG_SYSTEM)
 		rc = OT_EINVAL;
+	if (!rc && OT__UNLIKELY(!ot__pid_well_formed(to))) {
+		/* To another node: the bytes are copied out, then released. */
+		rc = ot__remote_send_out(sender(), to, tag, data, size);
+		if (free_fn && data)
+			free_fn(data);
+		return rc;
+	}
 	if (!rc && ot__running_check() == OT_ENOTSTARTED)
 		rc = OT_ENOTSTARTED;
 	struct ot_msg *m = rc ? NULL : ot__msg_alloc(size, true, 0);

@@ -41,6 +41,7 @@
 #include "mailbox.h"
 #include "name.h"
 #include "process.h"
+#include "remote.h"
 #include "runtime.h"
 #include "scheduler.h"
 #include "signals.h"
@@ -206,7 +207,7 @@ static void link_exit_taken(struct ot__proc *p, const struct ot_msg *m)
 	ot__small_free(l);
 }
 
-static bool unmonitor(ot_pid target, uint64_t ref);
+static bool unmonitor(ot_pid watcher, ot_pid target, uint64_t ref);
 
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 {
@@ -296,12 +297,19 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 		ot_msg_free(m);
 }
 
-/* Removes monitor ref from target's set; true if it was there. */
-static bool unmonitor(ot_pid target, uint64_t ref)
+/* Removes monitor ref from target's set; true if it was there. A remote
+ * target's is the installed demonitor's to remove (watcher's monitor). */
+static bool unmonitor(ot_pid watcher, ot_pid target, uint64_t ref)
 {
 	struct ot__proc *q = ot__table_lookup(target);
-	if (!q || !ot__proc_lock_alive(q, target))
+	if (!q || !ot__proc_lock_alive(q, target)) {
+		if (OT__UNLIKELY(ot_pid_is_remote(target))) {
+			const ot_remote_ops *ops = ot__remote_ops();
+			return ops &&
+			       ops->demonitor(watcher, target, (ot_ref){ref});
+		}
 		return false;
+	}
 	struct ot__mon key = {.ref = ref};
 	struct ot__mon *mon = RB_FIND(ot__mons, &q->monitors, &key);
 	if (mon)
@@ -327,6 +335,12 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 		RB_REMOVE(ot__links, &t->links, l);
 		ot_pid peer = {l->peer};
 		ot__small_free(l);
+		if (OT__UNLIKELY(ot_pid_is_remote(peer))) {
+			const ot_remote_ops *ops = ot__remote_ops();
+			if (ops)
+				ops->exit(self, peer, &p->exit_reason, true);
+			continue;
+		}
 		/* Out of memory while a process dies: its peers must still
 		 * learn of it (a lost signal is a supervisor never told). */
 		struct ot_msg *m;
@@ -338,6 +352,14 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 	struct ot__mon *mon;
 	while ((mon = RB_MIN(ot__mons, &t->monitors))) {
 		RB_REMOVE(ot__mons, &t->monitors, mon);
+		if (OT__UNLIKELY(ot_pid_is_remote(mon->watcher))) {
+			const ot_remote_ops *ops = ot__remote_ops();
+			if (ops)
+				ops->down(self, mon->watcher,
+					  (ot_ref){mon->ref}, &p->exit_reason);
+			ot__block_free(mon);
+			continue;
+		}
 		struct ot_msg *m;
 		while (!(m = down_msg(OT__M_DOWN, (ot_ref){mon->ref}, self,
 				      mon->name[0] ? mon->name : NULL,
@@ -349,7 +371,7 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 	struct ot__watch *w;
 	while ((w = RB_MIN(ot__watches, &p->watching))) {
 		RB_REMOVE(ot__watches, &p->watching, w);
-		unmonitor(w->target, w->ref);
+		unmonitor(self, w->target, w->ref);
 		ot__small_free(w);
 	}
 }
@@ -384,6 +406,11 @@ static bool alive_locked(struct ot__proc *p, ot_pid pid)
 		   OT__P_DEAD;
 }
 
+/* Pids of other nodes: below, with what comes back from them. */
+static int link_remote(ot_pid pid);
+static int monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
+			  ot_ref *out);
+
 /* Links self and other (both locked, both alive); la/lb are spare nodes,
  * consumed when used. */
 static void link_locked(struct ot__proc *self, struct ot__proc *other,
@@ -405,8 +432,8 @@ static void link_locked(struct ot__proc *self, struct ot__proc *other,
 
 int ot__link(ot_pid pid)
 {
-	if (!ot__pid_well_formed(pid))
-		return OT_EINVAL;
+	if (OT__UNLIKELY(!ot__pid_well_formed(pid)))
+		return link_remote(pid);
 	int rc = ot__running_check();
 	if (rc)
 		return rc;
@@ -447,7 +474,8 @@ int ot__link(ot_pid pid)
 
 int ot__unlink(ot_pid pid)
 {
-	if (!ot__pid_well_formed(pid))
+	bool remote = OT__UNLIKELY(!ot__pid_well_formed(pid));
+	if (remote && !ot__pid_remote_form(pid))
 		return OT_EINVAL;
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -484,6 +512,11 @@ int ot__unlink(ot_pid pid)
 	ot__small_free(mine);
 	ot__small_free(theirs);
 	ot_msg_free(dropped);
+	if (remote && mine) {
+		const ot_remote_ops *ops = ot__remote_ops();
+		if (ops)
+			ops->unlink(ot__pid_of(self), pid);
+	}
 	return 0;
 }
 
@@ -565,7 +598,7 @@ void ot__monitor_end(struct ot__proc *self, uint64_t ref)
 	if (!w)
 		return;
 	RB_REMOVE(ot__watches, &self->watching, w);
-	unmonitor(w->target, w->ref);
+	unmonitor(ot__pid_of(self), w->target, w->ref);
 	ot__small_free(w);
 }
 
@@ -577,7 +610,8 @@ int ot__monitor_new_child(struct ot__proc *self, struct ot__proc *child,
 
 int ot__monitor_alias(ot_pid pid, int alias_mode, ot_ref *out)
 {
-	if (!ot__pid_well_formed(pid) || !out || alias_mode < 0 ||
+	bool remote = OT__UNLIKELY(!ot__pid_well_formed(pid));
+	if ((remote && !ot__pid_remote_form(pid)) || !out || alias_mode < 0 ||
 	    alias_mode > OT_ALIAS_REPLY_DEMONITOR)
 		return OT_EINVAL;
 	int rc = ot__running_check();
@@ -586,6 +620,8 @@ int ot__monitor_alias(ot_pid pid, int alias_mode, ot_ref *out)
 	struct ot__proc *self = ot__caller();
 	if (!self)
 		return OT_ENOMEM;
+	if (remote)
+		return monitor_remote(self, pid, alias_mode, out);
 	return monitor(self, pid, ot__table_lookup(pid), NULL, alias_mode, out);
 }
 
@@ -652,7 +688,7 @@ int ot__demonitor(ot_ref ref, unsigned flags)
 	bool held = w != NULL;
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
-		active = unmonitor(w->target, w->ref);
+		active = unmonitor(ot__pid_of(self), w->target, w->ref);
 		if (!active && (flags & OT_DEMONITOR_INFO) &&
 		    !(flags & OT_DEMONITOR_FLUSH)) {
 			/* Too late: the target ended and its DOWN is owed.
@@ -698,7 +734,9 @@ int ot__trap_exit(bool on, bool *old)
 
 int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 {
-	if (!ot__pid_well_formed(pid) || ot_reason_check(reason) != 0)
+	bool remote = OT__UNLIKELY(!ot__pid_well_formed(pid));
+	if ((remote && !ot__pid_remote_form(pid)) ||
+	    ot_reason_check(reason) != 0)
 		return OT_EINVAL;
 	int rc = ot__running_check();
 	if (rc == OT_ENOTSTARTED)
@@ -706,6 +744,11 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	struct ot__proc *self = ot__caller();
 	if (!self)
 		return rc ? rc : OT_ENOMEM;
+	if (remote) {
+		const ot_remote_ops *ops = ot__remote_ops();
+		return ops ? ops->exit(ot__pid_of(self), pid, reason, false)
+			   : OT_EREMOTE;
+	}
 	struct ot_msg *m =
 	    ot__exit_msg(OT__M_EXIT_SIGNAL, ot__pid_of(self), reason);
 	if (!m)
@@ -714,6 +757,219 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	/* To oneself: acted on now, before this returns (or instead). */
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		ot__mailbox_take(self);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Pids of other nodes (otter/remote.h): a remote peer's link record and a
+ * remote watcher's monitor record live in the local process's sets as
+ * local ones do; what crosses to the other node goes through the
+ * installed functions, what comes back through the ot__remote_*_in below.
+ */
+
+/* Under p's lock: takes p's link to peer out of its set, and the EXIT of
+ * it that p has not acted on yet out of its inbox (as ot_unlink() does),
+ * into *dropped; the caller frees both once unlocked. */
+static struct ot__link *unlink_locked(struct ot__proc *p, uint64_t peer,
+				      struct ot_msg **dropped)
+{
+	struct ot__link key = {.peer = peer};
+	struct ot__link *l = RB_FIND(ot__links, &p->links, &key);
+	*dropped = NULL;
+	if (l) {
+		RB_REMOVE(ot__links, &p->links, l);
+		if ((*dropped = l->exit))
+			ot__inbox_remove_signal_locked(p, *dropped);
+	}
+	return l;
+}
+
+/* ot_link() of a remote pid: the record first (an EXIT that comes back
+ * at once finds it), then the other node is told. */
+static int link_remote(ot_pid pid)
+{
+	if (!ot__pid_remote_form(pid))
+		return OT_EINVAL;
+	const ot_remote_ops *ops = ot__remote_ops();
+	if (!ops)
+		return OT_EREMOTE;
+	int rc = ot__running_check();
+	if (rc)
+		return rc;
+	struct ot__proc *self = ot__caller();
+	if (!self)
+		return OT_ENOMEM;
+	struct ot__link *l = ot__small_alloc();
+	if (!l)
+		return OT_ENOMEM;
+	l->peer = pid.id;
+	l->exit = NULL;
+	ot__spin_lock(&self->lock);
+	bool added = !RB_FIND(ot__links, &self->links, l);
+	if (added)
+		RB_INSERT(ot__links, &self->links, l);
+	ot__spin_unlock(&self->lock);
+	if (!added) {
+		ot__small_free(l);
+		return 0; /* linking twice is one link */
+	}
+	if ((rc = ops->link(ot__pid_of(self), pid)) == 0)
+		return 0;
+	/* The node cannot be reached: no link, and the caller learns it as
+	 * of a process that is gone (Erlang: noconnection). */
+	struct ot_msg *dropped;
+	ot__spin_lock(&self->lock);
+	l = unlink_locked(self, pid.id, &dropped);
+	ot__spin_unlock(&self->lock);
+	ot__small_free(l);
+	ot_msg_free(dropped);
+	if (self->trap_exit || self->foreign) {
+		ot_reason nc = ot_reason_noconnection();
+		struct ot_msg *m = ot__exit_msg(OT__M_MSG, pid, &nc);
+		if (!m)
+			return OT_ENOMEM;
+		ot__deliver(ot__pid_of(self), m);
+		return 0;
+	}
+	return rc == OT_ENOMEM ? rc : OT_ENOTCONN;
+}
+
+/* ot_monitor() (or ot_monitor_alias()) of a remote pid: the watch record
+ * (and the alias), then the other node is told; one that cannot be reached
+ * gives a DOWN with noconnection. */
+static int monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
+			  ot_ref *out)
+{
+	const ot_remote_ops *ops = ot__remote_ops();
+	if (!ops)
+		return OT_EREMOTE;
+	struct ot__watch *w = ot__small_alloc();
+	if (!w)
+		return OT_ENOMEM;
+	memset(w, 0, sizeof *w);
+	ot_ref ref = {ot__unique_id()};
+	w->ref = ref.id;
+	w->target = pid;
+	w->alias_mode = (uint8_t)alias_mode;
+	if (alias_mode && ot__alias_add(self, ref.id, alias_mode) != 0) {
+		ot__small_free(w);
+		return OT_ENOMEM;
+	}
+	RB_INSERT(ot__watches, &self->watching, w);
+	*out = ref;
+	int rc = ops->monitor(ot__pid_of(self), pid, ref);
+	if (rc == 0)
+		return 0;
+	RB_REMOVE(ot__watches, &self->watching, w);
+	ot__small_free(w);
+	if (alias_mode && alias_mode != OT_ALIAS_EXPLICIT_UNALIAS)
+		ot__alias_remove(self, ref.id);
+	ot_reason nc = ot_reason_noconnection();
+	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, NULL, &nc);
+	if (!m)
+		return OT_ENOMEM;
+	ot__deliver(ot__pid_of(self), m);
+	return 0;
+}
+
+int ot__remote_link_in(ot_pid local, ot_pid remote)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__link *l = ot__small_alloc();
+	if (!l)
+		return OT_ENOMEM;
+	l->peer = remote.id;
+	l->exit = NULL;
+	struct ot__proc *p = ot__table_lookup(local);
+	if (!p || !ot__proc_lock_alive(p, local)) {
+		ot__small_free(l);
+		return OT_ENOPROC;
+	}
+	if (!RB_FIND(ot__links, &p->links, l)) {
+		RB_INSERT(ot__links, &p->links, l);
+		l = NULL;
+	}
+	ot__spin_unlock(&p->lock);
+	ot__small_free(l);
+	return 0;
+}
+
+int ot__remote_unlink_in(ot_pid local, ot_pid remote)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__proc *p = ot__table_lookup(local);
+	if (!p || !ot__proc_lock_alive(p, local))
+		return 0;
+	struct ot_msg *dropped;
+	struct ot__link *l = unlink_locked(p, remote.id, &dropped);
+	ot__spin_unlock(&p->lock);
+	ot__small_free(l);
+	ot_msg_free(dropped);
+	return 0;
+}
+
+int ot__remote_exit_in(ot_pid local, ot_pid remote, const ot_reason *reason,
+		       bool link)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot_msg *m = ot__exit_msg(
+	    link ? OT__M_EXIT_LINK : OT__M_EXIT_SIGNAL, remote, reason);
+	if (!m)
+		return OT_ENOMEM;
+	if (link)
+		exit_to_peer(local, remote, m);
+	else
+		ot__deliver(local, m);
+	return 0;
+}
+
+int ot__remote_monitor_in(ot_pid local, ot_pid remote, ot_ref *out)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot__mon *mon = ot__block_alloc();
+	if (!mon)
+		return OT_ENOMEM;
+	memset(mon, 0, sizeof *mon);
+	mon->ref = ot__unique_id();
+	mon->watcher = remote;
+	struct ot__proc *p = ot__table_lookup(local);
+	if (!p || !ot__proc_lock_alive(p, local)) {
+		ot__block_free(mon);
+		return OT_ENOPROC;
+	}
+	RB_INSERT(ot__mons, &p->monitors, mon);
+	ot__spin_unlock(&p->lock);
+	*out = (ot_ref){mon->ref};
+	return 0;
+}
+
+int ot__remote_demonitor_in(ot_pid local, ot_ref ref)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	unmonitor(OT_PID_NONE, local, ref.id);
+	return 0;
+}
+
+int ot__remote_down_in(ot_pid local, ot_ref ref, ot_pid remote,
+		       const ot_reason *reason)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot_msg *m = down_msg(OT__M_DOWN, ref, remote, NULL, reason);
+	if (!m)
+		return OT_ENOMEM;
+	ot__deliver(local, m);
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include "lock.h"
 #include "mailbox.h"
 #include "process.h"
+#include "remote.h"
 #include "runtime.h"
 
 #define REUSE_DELAY 4096
@@ -303,6 +304,8 @@ int ot_pid_format(ot_pid pid, char *buf, size_t size)
 {
 	if (!buf && size)
 		return OT_EINVAL;
+	if (ot_pid_is_remote(pid))
+		return ot__remote_format(pid, buf, size);
 	return snprintf(buf, size, "<0.%u.%u>",
 			(unsigned)(pid.id & 0xffffffffu),
 			(unsigned)(pid.id >> 32));

@@ -197,12 +197,16 @@ END_TEST
 
 /* ---- ot_pid_format ------------------------------------------------------- */
 
-/* Parses "<0.A.B>" exactly (nothing before or after); true on success. */
+/* Parses "<0.A.B>" exactly (nothing before or after), or "<?.A.B>" (a
+ * pid with OT_PID_REMOTE_BIT, and no node to name it); true on success. */
 static bool parse_pid_text(const char *s, unsigned long long *a,
 			   unsigned long long *b)
 {
 	int end = -1;
-	if (sscanf(s, "<0.%llu.%llu>%n", a, b, &end) != 2 || end < 0)
+	if (sscanf(s, "<0.%llu.%llu>%n", a, b, &end) != 2 &&
+	    sscanf(s, "<?.%llu.%llu>%n", a, b, &end) != 2)
+		return false;
+	if (end < 0)
 		return false;
 	if ((size_t)end != strlen(s))
 		return false;
@@ -257,15 +261,19 @@ START_TEST(test_pid_format_shape)
 }
 END_TEST
 
-/* The longest text fits OT_PID_STRLEN exactly. */
+/* The longest text fits OT_PID_STRLEN. */
 START_TEST(test_pid_format_longest)
 {
 	char buf[OT_PID_STRLEN];
 	int n = ot_pid_format((ot_pid){UINT64_MAX}, buf, sizeof(buf));
 	ck_assert_int_le(n, OT_PID_STRLEN - 1);
 	ck_assert_int_eq((size_t)n, strlen(buf));
-	/* index and generation are 32 bits each: both all ones */
-	ck_assert_str_eq(buf, "<0.4294967295.4294967295>");
+	/* index and generation are 32 bits each: both all ones, and the
+	 * index's top bit makes it a remote pid (no node: "?") */
+	ck_assert_str_eq(buf, "<?.2147483647.4294967295>");
+	ck_assert_int_eq(
+	    ot_pid_format((ot_pid){UINT64_MAX >> 1}, buf, sizeof(buf)),
+	    (int)strlen("<0.4294967295.2147483647>"));
 }
 END_TEST
 

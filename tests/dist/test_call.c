@@ -228,10 +228,13 @@ START_TEST(test_call_to_erlang)
 	ck_assert_str_eq(atom, "echo");
 	ot_msg_free(msg);
 
-	/* A name nobody holds: the call times out (no noproc yet). */
+	/* A name nobody holds: noproc, from the call's monitor of it, well
+	 * before the timeout would end it. */
 	ck_assert_ot_err(ot_dist_call_name(erl_name, "nobody", x.buff,
-					   (size_t)x.index, 300, &msg, &offset),
-			 OT_ETIMEDOUT);
+					   (size_t)x.index, scaled_ms(20000),
+					   &msg, &offset),
+			 OT_ENOPROC);
+
 	ck_assert_ot_err(
 	    ot_dist_call(&echo, x.buff, (size_t)x.index, -5, &msg, &offset),
 	    OT_EINVAL);
@@ -327,15 +330,14 @@ START_TEST(test_gen_server_to_erlang)
 						 scaled_ms(5000), NULL),
 			 OT_ETOOBIG);
 	ck_assert_uint_eq(rsize, want);
-	/* Options; a name nobody holds there times out (no noproc yet). */
+	/* Options; a name nobody holds there is noproc. */
 	ot_gs_call_opts opts = {.timeout_ms = scaled_ms(5000)};
 	ck_assert_ot_ok(ot_gen_server_call_opts_name(
 	    name, t, n, reply, sizeof(reply), &rsize, &opts, NULL));
-	opts.timeout_ms = 200;
 	ck_assert_ot_err(ot_gen_server_call_opts_name(nobody, t, n, reply,
 						      sizeof(reply), &rsize,
 						      &opts, NULL),
-			 OT_ETIMEDOUT);
+			 OT_ENOPROC);
 	/* {Name, node()} is a local name: nobody here. */
 	ck_assert_ot_err(ot_gen_server_call_name(here, t, n, reply,
 						 sizeof(reply), &rsize, 100,

@@ -95,7 +95,9 @@ START_TEST(test_kv_from_erlang)
 			      "error\n"
 			      "1\n"
 			      "true\n"
-			      "timeout\n" /* no monitor across nodes yet */
+			      /* the bucket's crash, through the call's
+			       * monitor */
+			      "{crash,'SIGSEGV','SEGV_MAPERR',0,false}\n"
 			      "error\n"
 			      "true\n"
 			      "error\n"

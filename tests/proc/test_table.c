@@ -287,7 +287,16 @@ START_TEST(test_bad_pids_rejected)
 {
 	ck_assert_ot_err(ot_send(OT_PID_NONE, 1, NULL, 0), OT_EINVAL);
 	ck_assert_ot_err(ot_send(OT_PID_NONE, 1, "x", 1), OT_EINVAL);
-	ck_assert_ot_err(ot_send((ot_pid){UINT64_MAX}, 1, NULL, 0), OT_EINVAL);
+	/* An index past any table's, and the remote bit with no index. */
+	ck_assert_ot_err(
+	    ot_send((ot_pid){(UINT64_C(1) << 32) | 0x7fffffff}, 1, NULL, 0),
+	    OT_EINVAL);
+	ck_assert_ot_err(
+	    ot_send((ot_pid){(UINT64_C(1) << 32) | OT_PID_REMOTE_BIT}, 1, NULL,
+		    0),
+	    OT_EINVAL);
+	/* A pid of another node, and no node runs. */
+	ck_assert_ot_err(ot_send((ot_pid){UINT64_MAX}, 1, NULL, 0), OT_EREMOTE);
 	ck_assert_ot_err(
 	    ot_send_after(10, (ot_pid){UINT64_MAX}, 1, NULL, 0, NULL),
 	    OT_EINVAL);

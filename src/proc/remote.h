@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * remote.h — pids of other nodes inside the runtime (remote.c): the
+ * functions a distribution library installed (otter/remote.h), and the
+ * bodies in signal.c of what it hands back. The runtime's own paths test
+ * for a remote pid only where a local one has already failed (its
+ * well-formed check, or a lookup), so a program without a node pays
+ * nothing for them.
+ */
+#ifndef OTTER_PROC_REMOTE_H
+#define OTTER_PROC_REMOTE_H
+
+#include <otter/remote.h>
+
+/* The installed functions, or NULL (no node runs). */
+const ot_remote_ops *ot__remote_ops(void);
+
+/* True for a pid that could name a process of another node: the remote
+ * bit, a non-zero index below it and a non-zero high word. */
+static inline bool ot__pid_remote_form(ot_pid pid)
+{
+	return ot_pid_is_remote(pid) && (pid.id >> 32) != 0 &&
+	       (pid.id & (OT_PID_REMOTE_BIT - 1)) != 0;
+}
+
+/* ot_send() to a pid that is not well formed as a local one: a remote
+ * pid goes to the installed send (OT_EREMOTE without one), any other is
+ * OT_EINVAL. from is the sender. */
+int ot__remote_send_out(ot_pid from, ot_pid to, uint64_t tag, const void *data,
+			size_t size);
+
+/* ot_pid_format() of a remote pid: the installed format, or
+ * "<?.Index.Generation>". */
+int ot__remote_format(ot_pid pid, char *buf, size_t size);
+
+/* signal.c: the incoming signals (otter/remote.h), past the gate. */
+int ot__remote_link_in(ot_pid local, ot_pid remote);
+int ot__remote_unlink_in(ot_pid local, ot_pid remote);
+int ot__remote_exit_in(ot_pid local, ot_pid remote, const ot_reason *reason,
+		       bool link);
+int ot__remote_monitor_in(ot_pid local, ot_pid remote, ot_ref *out);
+int ot__remote_demonitor_in(ot_pid local, ot_ref ref);
+int ot__remote_down_in(ot_pid local, ot_ref ref, ot_pid remote,
+		       const ot_reason *reason);
+
+#endif /* OTTER_PROC_REMOTE_H */
