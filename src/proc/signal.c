@@ -45,60 +45,7 @@
 #include "runtime.h"
 #include "scheduler.h"
 #include "signals.h"
-#include "timer.h"
-
-struct ot__link {
-	RB_ENTRY(ot__link) node;
-	uint64_t peer; /* pid id */
-	/* The peer ended: its EXIT signal, in the owner's inbox until the
-	 * owner takes it (the record goes then). ot_unlink() drops it from
-	 * there at once, with no search of the inbox. Under the owner's
-	 * lock. */
-	struct ot_msg *exit;
-};
-
-struct ot__mon {
-	RB_ENTRY(ot__mon) node;
-	uint64_t ref;
-	ot_pid watcher;
-	char name[OT_NAME_MAX + 1]; /* monitored by name, else "" */
-};
-
-struct ot__watch {
-	RB_ENTRY(ot__watch) node;
-	uint64_t ref;
-	ot_pid target;
-	uint8_t alias_mode; /* enum ot_alias_mode; 0: the ref is no alias */
-};
-
-static int cmp_link(const struct ot__link *a, const struct ot__link *b)
-{
-	return a->peer < b->peer ? -1 : a->peer > b->peer;
-}
-
-static int cmp_mon(const struct ot__mon *a, const struct ot__mon *b)
-{
-	return a->ref < b->ref ? -1 : a->ref > b->ref;
-}
-
-static int cmp_watch(const struct ot__watch *a, const struct ot__watch *b)
-{
-	return a->ref < b->ref ? -1 : a->ref > b->ref;
-}
-
-RB_GENERATE_INTERNAL(ot__links, ot__link, node, cmp_link,
-		     static __attribute__((unused)))
-RB_GENERATE_INTERNAL(ot__mons, ot__mon, node, cmp_mon,
-		     static __attribute__((unused)))
-RB_GENERATE_INTERNAL(ot__watches, ot__watch, node, cmp_watch,
-		     static __attribute__((unused)))
-
-/* Link and monitor records are small blocks: a call monitors its server,
- * and a malloc/free pair per call would cost more than the message. */
-_Static_assert(sizeof(struct ot__mon) <= OT__BLOCK_SIZE &&
-		   sizeof(struct ot__watch) <= OT__SMALL_BLOCK_SIZE &&
-		   sizeof(struct ot__link) <= OT__SMALL_BLOCK_SIZE,
-	       "records fit in their blocks");
+#include "ties.h"
 
 /* ---------------------------------------------------------------------
  * Building and sending signals
@@ -152,8 +99,8 @@ struct ot_msg *ot__exit_msg(enum ot__mkind kind, ot_pid from,
 	return m;
 }
 
-static struct ot_msg *down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
-			       const char *name, const ot_reason *reason)
+struct ot_msg *ot__down_msg(enum ot__mkind kind, ot_ref ref, ot_pid pid,
+			    const char *name, const ot_reason *reason)
 {
 	ot_down_info info;
 	memset(&info, 0, sizeof info);
@@ -206,8 +153,6 @@ static void link_exit_taken(struct ot__proc *p, const struct ot_msg *m)
 	ot__spin_unlock(&p->lock);
 	ot__small_free(l);
 }
-
-static bool unmonitor(ot_pid watcher, ot_pid target, uint64_t ref);
 
 bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
 {
@@ -274,7 +219,7 @@ bool ot__signal_apply(struct ot__proc *p, struct ot_msg *m, bool *die)
  * there, and notes it in the link's record, under the same lock: an unlink
  * by the peer comes entirely before (no signal) or after (it takes the
  * signal back out, found through the record). m is consumed. */
-static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
+void ot__exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 {
 	struct ot__proc *q = ot__table_lookup(peer);
 	if (!q || !ot__proc_lock_alive(q, peer)) {
@@ -299,7 +244,7 @@ static void exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 
 /* Removes monitor ref from target's set; true if it was there. A remote
  * target's is the installed demonitor's to remove (watcher's monitor). */
-static bool unmonitor(ot_pid watcher, ot_pid target, uint64_t ref)
+bool ot__unmonitor(ot_pid watcher, ot_pid target, uint64_t ref)
 {
 	struct ot__proc *q = ot__table_lookup(target);
 	if (!q || !ot__proc_lock_alive(q, target)) {
@@ -347,7 +292,7 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 		while (
 		    !(m = ot__exit_msg(OT__M_EXIT_LINK, self, &p->exit_reason)))
 			sched_yield();
-		exit_to_peer(peer, self, m);
+		ot__exit_to_peer(peer, self, m);
 	}
 	struct ot__mon *mon;
 	while ((mon = RB_MIN(ot__mons, &t->monitors))) {
@@ -361,9 +306,9 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 			continue;
 		}
 		struct ot_msg *m;
-		while (!(m = down_msg(OT__M_DOWN, (ot_ref){mon->ref}, self,
-				      mon->name[0] ? mon->name : NULL,
-				      &p->exit_reason)))
+		while (!(m = ot__down_msg(OT__M_DOWN, (ot_ref){mon->ref}, self,
+					  mon->name[0] ? mon->name : NULL,
+					  &p->exit_reason)))
 			sched_yield();
 		ot__deliver(mon->watcher, m);
 		ot__block_free(mon);
@@ -371,7 +316,7 @@ void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 	struct ot__watch *w;
 	while ((w = RB_MIN(ot__watches, &p->watching))) {
 		RB_REMOVE(ot__watches, &p->watching, w);
-		unmonitor(self, w->target, w->ref);
+		ot__unmonitor(self, w->target, w->ref);
 		ot__small_free(w);
 	}
 }
@@ -406,11 +351,6 @@ static bool alive_locked(struct ot__proc *p, ot_pid pid)
 		   OT__P_DEAD;
 }
 
-/* Pids of other nodes: below, with what comes back from them. */
-static int link_remote(ot_pid pid);
-static int monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
-			  ot_ref *out);
-
 /* Links self and other (both locked, both alive); la/lb are spare nodes,
  * consumed when used. */
 static void link_locked(struct ot__proc *self, struct ot__proc *other,
@@ -433,7 +373,7 @@ static void link_locked(struct ot__proc *self, struct ot__proc *other,
 int ot__link(ot_pid pid)
 {
 	if (OT__UNLIKELY(!ot__pid_well_formed(pid)))
-		return link_remote(pid);
+		return ot__link_remote(pid);
 	int rc = ot__running_check();
 	if (rc)
 		return rc;
@@ -584,7 +524,7 @@ static int monitor(struct ot__proc *self, ot_pid pid, struct ot__proc *target,
 		ot__alias_remove(self, ref.id);
 	/* Never alive (or gone): DOWN with noproc, at once. */
 	ot_reason noproc = ot__reason(OT_REASON_NOPROC);
-	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, name, &noproc);
+	struct ot_msg *m = ot__down_msg(OT__M_MSG, ref, pid, name, &noproc);
 	if (!m)
 		return OT_ENOMEM;
 	ot__deliver(ot__pid_of(self), m);
@@ -598,7 +538,7 @@ void ot__monitor_end(struct ot__proc *self, uint64_t ref)
 	if (!w)
 		return;
 	RB_REMOVE(ot__watches, &self->watching, w);
-	unmonitor(ot__pid_of(self), w->target, w->ref);
+	ot__unmonitor(ot__pid_of(self), w->target, w->ref);
 	ot__small_free(w);
 }
 
@@ -621,7 +561,7 @@ int ot__monitor_alias(ot_pid pid, int alias_mode, ot_ref *out)
 	if (!self)
 		return OT_ENOMEM;
 	if (remote)
-		return monitor_remote(self, pid, alias_mode, out);
+		return ot__monitor_remote(self, pid, alias_mode, out);
 	return monitor(self, pid, ot__table_lookup(pid), NULL, alias_mode, out);
 }
 
@@ -688,7 +628,7 @@ int ot__demonitor(ot_ref ref, unsigned flags)
 	bool held = w != NULL;
 	if (w) {
 		RB_REMOVE(ot__watches, &self->watching, w);
-		active = unmonitor(ot__pid_of(self), w->target, w->ref);
+		active = ot__unmonitor(ot__pid_of(self), w->target, w->ref);
 		if (!active && (flags & OT_DEMONITOR_INFO) &&
 		    !(flags & OT_DEMONITOR_FLUSH)) {
 			/* Too late: the target ended and its DOWN is owed.
@@ -757,327 +697,5 @@ int ot__exit_pid(ot_pid pid, const ot_reason *reason)
 	/* To oneself: acted on now, before this returns (or instead). */
 	if (ot_pid_equal(pid, ot__pid_of(self)))
 		ot__mailbox_take(self);
-	return 0;
-}
-
-/* ---------------------------------------------------------------------
- * Pids of other nodes (otter/remote.h): a remote peer's link record and a
- * remote watcher's monitor record live in the local process's sets as
- * local ones do; what crosses to the other node goes through the
- * installed functions, what comes back through the ot__remote_*_in below.
- */
-
-/* Under p's lock: takes p's link to peer out of its set, and the EXIT of
- * it that p has not acted on yet out of its inbox (as ot_unlink() does),
- * into *dropped; the caller frees both once unlocked. */
-static struct ot__link *unlink_locked(struct ot__proc *p, uint64_t peer,
-				      struct ot_msg **dropped)
-{
-	struct ot__link key = {.peer = peer};
-	struct ot__link *l = RB_FIND(ot__links, &p->links, &key);
-	*dropped = NULL;
-	if (l) {
-		RB_REMOVE(ot__links, &p->links, l);
-		if ((*dropped = l->exit))
-			ot__inbox_remove_signal_locked(p, *dropped);
-	}
-	return l;
-}
-
-/* ot_link() of a remote pid: the record first (an EXIT that comes back
- * at once finds it), then the other node is told. */
-static int link_remote(ot_pid pid)
-{
-	if (!ot__pid_remote_form(pid))
-		return OT_EINVAL;
-	const ot_remote_ops *ops = ot__remote_ops();
-	if (!ops)
-		return OT_EREMOTE;
-	int rc = ot__running_check();
-	if (rc)
-		return rc;
-	struct ot__proc *self = ot__caller();
-	if (!self)
-		return OT_ENOMEM;
-	struct ot__link *l = ot__small_alloc();
-	if (!l)
-		return OT_ENOMEM;
-	l->peer = pid.id;
-	l->exit = NULL;
-	ot__spin_lock(&self->lock);
-	bool added = !RB_FIND(ot__links, &self->links, l);
-	if (added)
-		RB_INSERT(ot__links, &self->links, l);
-	ot__spin_unlock(&self->lock);
-	if (!added) {
-		ot__small_free(l);
-		return 0; /* linking twice is one link */
-	}
-	if ((rc = ops->link(ot__pid_of(self), pid)) == 0)
-		return 0;
-	/* The node cannot be reached: no link, and the caller learns it as
-	 * of a process that is gone (Erlang: noconnection). */
-	struct ot_msg *dropped;
-	ot__spin_lock(&self->lock);
-	l = unlink_locked(self, pid.id, &dropped);
-	ot__spin_unlock(&self->lock);
-	ot__small_free(l);
-	ot_msg_free(dropped);
-	if (self->trap_exit || self->foreign) {
-		ot_reason nc = ot_reason_noconnection();
-		struct ot_msg *m = ot__exit_msg(OT__M_MSG, pid, &nc);
-		if (!m)
-			return OT_ENOMEM;
-		ot__deliver(ot__pid_of(self), m);
-		return 0;
-	}
-	return rc == OT_ENOMEM ? rc : OT_ENOTCONN;
-}
-
-/* ot_monitor() (or ot_monitor_alias()) of a remote pid: the watch record
- * (and the alias), then the other node is told; one that cannot be reached
- * gives a DOWN with noconnection. */
-static int monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
-			  ot_ref *out)
-{
-	const ot_remote_ops *ops = ot__remote_ops();
-	if (!ops)
-		return OT_EREMOTE;
-	struct ot__watch *w = ot__small_alloc();
-	if (!w)
-		return OT_ENOMEM;
-	memset(w, 0, sizeof *w);
-	ot_ref ref = {ot__unique_id()};
-	w->ref = ref.id;
-	w->target = pid;
-	w->alias_mode = (uint8_t)alias_mode;
-	if (alias_mode && ot__alias_add(self, ref.id, alias_mode) != 0) {
-		ot__small_free(w);
-		return OT_ENOMEM;
-	}
-	RB_INSERT(ot__watches, &self->watching, w);
-	*out = ref;
-	int rc = ops->monitor(ot__pid_of(self), pid, ref);
-	if (rc == 0)
-		return 0;
-	RB_REMOVE(ot__watches, &self->watching, w);
-	ot__small_free(w);
-	if (alias_mode && alias_mode != OT_ALIAS_EXPLICIT_UNALIAS)
-		ot__alias_remove(self, ref.id);
-	ot_reason nc = ot_reason_noconnection();
-	struct ot_msg *m = down_msg(OT__M_MSG, ref, pid, NULL, &nc);
-	if (!m)
-		return OT_ENOMEM;
-	ot__deliver(ot__pid_of(self), m);
-	return 0;
-}
-
-int ot__remote_link_in(ot_pid local, ot_pid remote)
-{
-	int rc = ot__running_check();
-	if (rc == OT_ENOTSTARTED)
-		return rc;
-	struct ot__link *l = ot__small_alloc();
-	if (!l)
-		return OT_ENOMEM;
-	l->peer = remote.id;
-	l->exit = NULL;
-	struct ot__proc *p = ot__table_lookup(local);
-	if (!p || !ot__proc_lock_alive(p, local)) {
-		ot__small_free(l);
-		return OT_ENOPROC;
-	}
-	if (!RB_FIND(ot__links, &p->links, l)) {
-		RB_INSERT(ot__links, &p->links, l);
-		l = NULL;
-	}
-	ot__spin_unlock(&p->lock);
-	ot__small_free(l);
-	return 0;
-}
-
-int ot__remote_unlink_in(ot_pid local, ot_pid remote)
-{
-	int rc = ot__running_check();
-	if (rc == OT_ENOTSTARTED)
-		return rc;
-	struct ot__proc *p = ot__table_lookup(local);
-	if (!p || !ot__proc_lock_alive(p, local))
-		return 0;
-	struct ot_msg *dropped;
-	struct ot__link *l = unlink_locked(p, remote.id, &dropped);
-	ot__spin_unlock(&p->lock);
-	ot__small_free(l);
-	ot_msg_free(dropped);
-	return 0;
-}
-
-int ot__remote_exit_in(ot_pid local, ot_pid remote, const ot_reason *reason,
-		       bool link)
-{
-	int rc = ot__running_check();
-	if (rc == OT_ENOTSTARTED)
-		return rc;
-	struct ot_msg *m = ot__exit_msg(
-	    link ? OT__M_EXIT_LINK : OT__M_EXIT_SIGNAL, remote, reason);
-	if (!m)
-		return OT_ENOMEM;
-	if (link)
-		exit_to_peer(local, remote, m);
-	else
-		ot__deliver(local, m);
-	return 0;
-}
-
-int ot__remote_monitor_in(ot_pid local, ot_pid remote, ot_ref *out)
-{
-	int rc = ot__running_check();
-	if (rc == OT_ENOTSTARTED)
-		return rc;
-	struct ot__mon *mon = ot__block_alloc();
-	if (!mon)
-		return OT_ENOMEM;
-	memset(mon, 0, sizeof *mon);
-	mon->ref = ot__unique_id();
-	mon->watcher = remote;
-	struct ot__proc *p = ot__table_lookup(local);
-	if (!p || !ot__proc_lock_alive(p, local)) {
-		ot__block_free(mon);
-		return OT_ENOPROC;
-	}
-	RB_INSERT(ot__mons, &p->monitors, mon);
-	ot__spin_unlock(&p->lock);
-	*out = (ot_ref){mon->ref};
-	return 0;
-}
-
-int ot__remote_demonitor_in(ot_pid local, ot_ref ref)
-{
-	int rc = ot__running_check();
-	if (rc == OT_ENOTSTARTED)
-		return rc;
-	unmonitor(OT_PID_NONE, local, ref.id);
-	return 0;
-}
-
-int ot__remote_down_in(ot_pid local, ot_ref ref, ot_pid remote,
-		       const ot_reason *reason)
-{
-	int rc = ot__running_check();
-	if (rc == OT_ENOTSTARTED)
-		return rc;
-	struct ot_msg *m = down_msg(OT__M_DOWN, ref, remote, NULL, reason);
-	if (!m)
-		return OT_ENOMEM;
-	ot__deliver(local, m);
-	return 0;
-}
-
-/* ---------------------------------------------------------------------
- * What an observer sees of links and monitors (ot_process_links & co.)
- */
-
-/* Copies up to cap pids into out as a walk finds them; counts them all. */
-struct pid_list {
-	ot_pid *out;
-	size_t cap, total;
-};
-
-static void pid_list_add(struct pid_list *l, ot_pid pid)
-{
-	if (l->total < l->cap)
-		l->out[l->total] = pid;
-	l->total++;
-}
-
-/* Locks pid's process for a listing: 0 with the lock held, or an error. */
-static int lock_listed(ot_pid pid, ot_pid *out, size_t cap, size_t *total,
-		       struct ot__proc **pp)
-{
-	if (!total)
-		return OT_EINVAL;
-	*total = 0;
-	if ((cap && !out) || !ot__pid_well_formed(pid))
-		return OT_EINVAL;
-	if (ot__running_check() == OT_ENOTSTARTED)
-		return OT_ENOTSTARTED;
-	struct ot__proc *p = ot__table_lookup(pid);
-	if (!p || !ot__proc_lock_alive(p, pid))
-		return OT_ENOPROC;
-	*pp = p;
-	return 0;
-}
-
-int ot__process_links(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
-{
-	struct ot__proc *p;
-	int rc = lock_listed(pid, out, cap, total, &p);
-	if (rc)
-		return rc;
-	struct pid_list l = {out, cap, 0};
-	struct ot__link *k;
-	RB_FOREACH(k, ot__links, &p->links) {
-		/* A peer whose EXIT waits in the inbox is no longer linked. */
-		if (!k->exit)
-			pid_list_add(&l, (ot_pid){k->peer});
-	}
-	ot__spin_unlock(&p->lock);
-	*total = l.total;
-	return 0;
-}
-
-int ot__process_monitored_by(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
-{
-	struct ot__proc *p;
-	int rc = lock_listed(pid, out, cap, total, &p);
-	if (rc)
-		return rc;
-	struct pid_list l = {out, cap, 0};
-	struct ot__mon *m;
-	RB_FOREACH(m, ot__mons, &p->monitors)
-		pid_list_add(&l, m->watcher);
-	ot__spin_unlock(&p->lock);
-	*total = l.total;
-	return 0;
-}
-
-/*
- * The monitors a process holds are its own business (`watching` has no
- * lock): they are read while it waits — parked, it cannot change them
- * until it is woken, under the lock held here — or by the process itself.
- * A process that runs all along for a few milliseconds is not waited for.
- */
-#define WATCHING_WAIT_NS (5 * 1000 * 1000)
-
-int ot__process_monitors(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
-{
-	return ot__process_monitors_within(pid, out, cap, total,
-					   WATCHING_WAIT_NS);
-}
-
-int ot__process_monitors_within(ot_pid pid, ot_pid *out, size_t cap,
-				size_t *total, int64_t wait_ns)
-{
-	struct ot__proc *p;
-	int rc = lock_listed(pid, out, cap, total, &p);
-	if (rc)
-		return rc;
-	bool own = ot__current() == p;
-	int64_t until = ot__now_ns() + wait_ns;
-	while (!own && atomic_load_explicit(&p->state, memory_order_relaxed) !=
-			   OT__P_WAITING) {
-		ot__spin_unlock(&p->lock);
-		if (ot__now_ns() >= until)
-			return OT_ETIMEDOUT;
-		sched_yield();
-		if (!ot__proc_lock_alive(p, pid))
-			return OT_ENOPROC;
-	}
-	struct pid_list l = {out, cap, 0};
-	struct ot__watch *w;
-	RB_FOREACH(w, ot__watches, &p->watching)
-		pid_list_add(&l, w->target);
-	ot__spin_unlock(&p->lock);
-	*total = l.total;
 	return 0;
 }
