@@ -112,6 +112,11 @@ void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 void ot__dist_ties_nodeup(const char *node);
 void ot__dist_ties_nodedown(const char *node);
 void ot__dist_ties_clear(void);
+/* node_watch.c: the node monitors, told of a connection that came up or
+ * went down (ties.c calls them), and forgotten at ot_node_stop. */
+void ot__dist_node_watch_up(const char *node);
+void ot__dist_node_watch_down(const char *node);
+void ot__dist_node_watch_clear(void);
 /* ties.c: a call's monitor of {name, node} for the caller; its DOWN comes
  * as the term {'DOWN', ERef, Reason}. The demonitor waits for a DOWN that
  * is being sent, so that the caller's flush after it finds it. */

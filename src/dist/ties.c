@@ -12,7 +12,8 @@
  *    reader) finds its local process and its otter reference, and
  *  - when the last connection to a node goes, every tie across it fires
  *    as Erlang fires it: an EXIT noconnection for each link, a DOWN
- *    noconnection for each monitor, nodedown for each node monitor.
+ *    noconnection for each monitor, then nodedown for each node monitor
+ *    (node_watch.c).
  *
  * The tables are plain arrays under one lock, searched linearly: ties
  * across nodes are few next to messages. Nothing here waits for a
@@ -25,6 +26,7 @@
 
 #include "node.h"
 #include "term_check.h"
+#include "vec.h"
 
 /* A link between a local process and a remote one. */
 struct tlink {
@@ -47,61 +49,15 @@ struct tmon {
 	char name[MAXATOMLEN_UTF8];
 };
 
-/* ot_monitor_node() (node set) and ot_monitor_nodes() (node ""). */
-struct nmon {
-	ot_pid who;
-	char node[MAXNODELEN + 1];
-};
-
-struct vec {
-	void *v;
-	size_t n, cap, elem;
-};
-
 static struct {
 	pthread_mutex_t lock;
-	struct vec links, out, in, nodes;
+	struct vec links, out, in;
 } t = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .links = {.elem = sizeof(struct tlink)},
     .out = {.elem = sizeof(struct tmon)},
     .in = {.elem = sizeof(struct tmon)},
-    .nodes = {.elem = sizeof(struct nmon)},
 };
-
-#define AT(vec, type, i) (&((type *)(vec)->v)[i])
-
-/* Under t.lock. */
-static int push(struct vec *v, const void *x)
-{
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void *p = reallocarray(v->v, cap, v->elem);
-		if (!p)
-			return OT_ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
-	memcpy((char *)v->v + v->n++ * v->elem, x, v->elem);
-	return 0;
-}
-
-/* Under t.lock: takes element i out into *x (order is not kept). */
-static void take(struct vec *v, size_t i, void *x)
-{
-	char *base = v->v;
-	if (x)
-		memcpy(x, base + i * v->elem, v->elem);
-	if (i != --v->n)
-		memcpy(base + i * v->elem, base + v->n * v->elem, v->elem);
-}
-
-static void vec_free(struct vec *v)
-{
-	free(v->v);
-	v->v = NULL;
-	v->n = v->cap = 0;
-}
 
 static bool eref_eq(const erlang_ref *a, const erlang_ref *b)
 {
@@ -129,7 +85,7 @@ static bool take_link(ot_pid local, ot_pid remote, struct tlink *out)
 	pthread_mutex_lock(&t.lock);
 	ssize_t i = find_link(local, remote);
 	if (i >= 0)
-		take(&t.links, (size_t)i, out);
+		ot__vec_take(&t.links, (size_t)i, out);
 	pthread_mutex_unlock(&t.lock);
 	return i >= 0;
 }
@@ -238,7 +194,7 @@ static int op_link(ot_pid from, ot_pid to)
 		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
 	pthread_mutex_lock(&t.lock);
 	if (find_link(from, to) < 0)
-		rc = push(&t.links, &l);
+		rc = ot__vec_push(&t.links, &l);
 	pthread_mutex_unlock(&t.lock);
 	if (!rc)
 		rc = control(ERL_LINK, &l.le, &l.re, NULL, NULL, l.re.node,
@@ -267,7 +223,7 @@ static int op_monitor(ot_pid watcher, ot_pid to, ot_ref ref)
 	if (rc)
 		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
 	pthread_mutex_lock(&t.lock);
-	rc = push(&t.out, &m);
+	rc = ot__vec_push(&t.out, &m);
 	pthread_mutex_unlock(&t.lock);
 	if (!rc)
 		rc = control(ERL_MONITOR_P, &m.le, &m.re, &m.eref, NULL,
@@ -276,7 +232,7 @@ static int op_monitor(ot_pid watcher, ot_pid to, ot_ref ref)
 		pthread_mutex_lock(&t.lock);
 		ssize_t i = find_ref(&t.out, ref);
 		if (i >= 0)
-			take(&t.out, (size_t)i, NULL);
+			ot__vec_take(&t.out, (size_t)i, NULL);
 		pthread_mutex_unlock(&t.lock);
 	}
 	return rc;
@@ -289,7 +245,7 @@ static bool op_demonitor(ot_pid watcher, ot_pid to, ot_ref ref)
 	pthread_mutex_lock(&t.lock);
 	ssize_t i = find_ref(&t.out, ref);
 	if (i >= 0 && ot_pid_equal(AT(&t.out, struct tmon, i)->local, watcher))
-		take(&t.out, (size_t)i, &m);
+		ot__vec_take(&t.out, (size_t)i, &m);
 	else
 		i = -1;
 	pthread_mutex_unlock(&t.lock);
@@ -308,7 +264,7 @@ static void op_down(ot_pid target, ot_pid watcher, ot_ref ref,
 	pthread_mutex_lock(&t.lock);
 	ssize_t i = find_ref(&t.in, ref);
 	if (i >= 0)
-		take(&t.in, (size_t)i, &m);
+		ot__vec_take(&t.in, (size_t)i, &m);
 	pthread_mutex_unlock(&t.lock);
 	if (i >= 0)
 		control(ERL_MONITOR_P_EXIT, &m.le, &m.re, &m.eref, reason,
@@ -374,7 +330,7 @@ static void call_down(const struct tmon *m, const char *reason, size_t n)
 	pthread_mutex_lock(&t.lock);
 	ssize_t at = find_eref(&t.out, &m->eref);
 	if (at >= 0)
-		take(&t.out, (size_t)at, NULL);
+		ot__vec_take(&t.out, (size_t)at, NULL);
 	pthread_mutex_unlock(&t.lock);
 }
 
@@ -407,7 +363,7 @@ int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref)
 	snprintf(m.name, sizeof(m.name), "%s", name);
 	snprintf(m.re.node, sizeof(m.re.node), "%s", node);
 	pthread_mutex_lock(&t.lock);
-	rc = push(&t.out, &m);
+	rc = ot__vec_push(&t.out, &m);
 	pthread_mutex_unlock(&t.lock);
 	if (!rc)
 		rc = control_name(ERL_MONITOR_P, &m.le, name, &m.eref, node,
@@ -416,7 +372,7 @@ int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref)
 		pthread_mutex_lock(&t.lock);
 		ssize_t at = find_eref(&t.out, &m.eref);
 		if (at >= 0)
-			take(&t.out, (size_t)at, NULL);
+			ot__vec_take(&t.out, (size_t)at, NULL);
 		pthread_mutex_unlock(&t.lock);
 		return rc;
 	}
@@ -432,7 +388,7 @@ void ot__dist_call_demonitor(const erlang_ref *eref)
 		ssize_t at = find_eref(&t.out, eref);
 		bool firing = at >= 0 && AT(&t.out, struct tmon, at)->firing;
 		if (at >= 0 && !firing)
-			take(&t.out, (size_t)at, &m);
+			ot__vec_take(&t.out, (size_t)at, &m);
 		pthread_mutex_unlock(&t.lock);
 		if (at < 0)
 			return; /* its DOWN, if any, is in the mailbox */
@@ -457,7 +413,7 @@ static void got_link(const erlang_msg *msg)
 		struct tlink l = {local, remote, msg->to, msg->from};
 		pthread_mutex_lock(&t.lock);
 		if (find_link(local, remote) < 0)
-			rc = push(&t.links, &l);
+			rc = ot__vec_push(&t.links, &l);
 		pthread_mutex_unlock(&t.lock);
 		if (!rc)
 			return;
@@ -557,7 +513,7 @@ static void got_monitor(long type, const char *buf, size_t size)
 					  .re = from,
 					  .eref = eref};
 			pthread_mutex_lock(&t.lock);
-			rc = push(&t.in, &m);
+			rc = ot__vec_push(&t.in, &m);
 			pthread_mutex_unlock(&t.lock);
 			if (!rc)
 				return;
@@ -581,7 +537,7 @@ static void got_monitor(long type, const char *buf, size_t size)
 		AT(v, struct tmon, at)->firing = true;
 		m = *AT(v, struct tmon, at);
 	} else if (at >= 0) {
-		take(v, (size_t)at, &m);
+		ot__vec_take(v, (size_t)at, &m);
 	}
 	pthread_mutex_unlock(&t.lock);
 	if (at < 0)
@@ -624,33 +580,11 @@ void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 	}
 }
 
-/* ---- Node monitors, and the end of a connection ---------------------- */
-
-/* {What, 'node'} to who. */
-static void tell(ot_pid who, const char *what, const char *node)
-{
-	ot_term_buf b;
-	const void *d;
-	size_t n;
-	if (!ot_term_buf_init(&b) && !ot_term_tuple(&b, 2) &&
-	    !ot_term_atom(&b, what) && !ot_term_atom(&b, node) &&
-	    !ot_term_buf_get(&b, &d, &n))
-		ot_send(who, OT_DIST_TAG, d, n);
-	ot_term_buf_free(&b);
-}
+/* ---- The end of a connection ------------------------------------------ */
 
 void ot__dist_ties_nodeup(const char *node)
 {
-	pthread_mutex_lock(&t.lock);
-	size_t n = t.nodes.n;
-	struct nmon *all = n ? calloc(n, sizeof(*all)) : NULL;
-	if (all)
-		memcpy(all, t.nodes.v, n * sizeof(*all));
-	pthread_mutex_unlock(&t.lock);
-	for (size_t i = 0; all && i < n; i++)
-		if (!all[i].node[0])
-			tell(all[i].who, "nodeup", node);
-	free(all);
+	ot__dist_node_watch_up(node);
 }
 
 /* Under t.lock: moves the entries of v tied to node (their remote pid's)
@@ -665,9 +599,9 @@ static void take_node(struct vec *v, const char *node, struct vec *out)
 			i++;
 			continue;
 		}
-		if (push(out, (char *)v->v + i * v->elem))
+		if (ot__vec_push(out, (char *)v->v + i * v->elem))
 			break; /* no memory: the rest fire at the next drop */
-		take(v, i, NULL);
+		ot__vec_take(v, i, NULL);
 	}
 }
 
@@ -676,20 +610,10 @@ void ot__dist_ties_nodedown(const char *node)
 	struct vec links = {.elem = sizeof(struct tlink)};
 	struct vec out = {.elem = sizeof(struct tmon)};
 	struct vec in = {.elem = sizeof(struct tmon)};
-	struct vec nodes = {.elem = sizeof(struct nmon)};
 	pthread_mutex_lock(&t.lock);
 	take_node(&t.links, node, &links);
 	take_node(&t.out, node, &out);
 	take_node(&t.in, node, &in);
-	for (size_t i = 0; i < t.nodes.n;) {
-		struct nmon *m = AT(&t.nodes, struct nmon, i);
-		if (push(&nodes, m))
-			break;
-		if (strcmp(m->node, node) == 0)
-			take(&t.nodes, i, NULL); /* monitor_node: once */
-		else
-			i++;
-	}
 	pthread_mutex_unlock(&t.lock);
 
 	ot_reason nc = ot_reason_noconnection();
@@ -708,101 +632,20 @@ void ot__dist_ties_nodedown(const char *node)
 		struct tmon *m = AT(&in, struct tmon, i);
 		ot_remote_demonitor(m->local, m->ref);
 	}
-	for (size_t i = 0; i < nodes.n; i++) {
-		struct nmon *m = AT(&nodes, struct nmon, i);
-		if (!m->node[0] || strcmp(m->node, node) == 0)
-			tell(m->who, "nodedown", node);
-	}
-	vec_free(&links);
-	vec_free(&out);
-	vec_free(&in);
-	vec_free(&nodes);
+	ot__vec_free(&links);
+	ot__vec_free(&out);
+	ot__vec_free(&in);
+	/* Last, as before the split: the node monitors hear of it after
+	 * every link and monitor across it fired. */
+	ot__dist_node_watch_down(node);
 }
 
 void ot__dist_ties_clear(void)
 {
 	pthread_mutex_lock(&t.lock);
-	vec_free(&t.links);
-	vec_free(&t.out);
-	vec_free(&t.in);
-	vec_free(&t.nodes);
+	ot__vec_free(&t.links);
+	ot__vec_free(&t.out);
+	ot__vec_free(&t.in);
 	pthread_mutex_unlock(&t.lock);
-}
-
-static int node_arg(const char *node)
-{
-	if (!node || !node[0] || strlen(node) > MAXNODELEN ||
-	    !strchr(node, '@'))
-		return OT_EINVAL;
-	return ot__dist_node_up() ? 0 : OT_ENOTSTARTED;
-}
-
-OT_API int ot_monitor_node(const char *node, bool on)
-{
-	int rc = node_arg(node);
-	if (rc)
-		return rc;
-	/* This node never goes down for itself (Erlang: nothing happens). */
-	if (strcmp(node, ei_thisnodename(&ot__dist_node.ec)) == 0)
-		return 0;
-	struct nmon m = {.who = ot_self()};
-	if (ot_pid_is_none(m.who))
-		return OT_ENOMEM;
-	snprintf(m.node, sizeof(m.node), "%s", node);
-	pthread_mutex_lock(&t.lock);
-	if (on) {
-		rc = push(&t.nodes, &m);
-	} else {
-		for (size_t i = 0; i < t.nodes.n; i++) {
-			struct nmon *e = AT(&t.nodes, struct nmon, i);
-			if (ot_pid_equal(e->who, m.who) &&
-			    strcmp(e->node, node) == 0) {
-				take(&t.nodes, i, NULL);
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&t.lock);
-	if (rc || !on)
-		return rc;
-	/* As Erlang: connect; a node that cannot be reached is down now. */
-	if (ot__dist_connect(node) == 0)
-		return 0;
-	bool fire = false;
-	pthread_mutex_lock(&t.lock);
-	for (size_t i = t.nodes.n; i-- > 0;) {
-		struct nmon *e = AT(&t.nodes, struct nmon, i);
-		if (ot_pid_equal(e->who, m.who) && strcmp(e->node, node) == 0) {
-			take(&t.nodes, i, NULL);
-			fire = true;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&t.lock);
-	if (fire)
-		tell(m.who, "nodedown", node);
-	return 0;
-}
-
-OT_API int ot_monitor_nodes(bool on)
-{
-	if (!ot__dist_node_up())
-		return OT_ENOTSTARTED;
-	struct nmon m = {.who = ot_self()};
-	if (ot_pid_is_none(m.who))
-		return OT_ENOMEM;
-	int rc = 0;
-	pthread_mutex_lock(&t.lock);
-	ssize_t at = -1;
-	for (size_t i = 0; i < t.nodes.n && at < 0; i++) {
-		struct nmon *e = AT(&t.nodes, struct nmon, i);
-		if (ot_pid_equal(e->who, m.who) && !e->node[0])
-			at = (ssize_t)i;
-	}
-	if (on && at < 0)
-		rc = push(&t.nodes, &m);
-	else if (!on && at >= 0)
-		take(&t.nodes, (size_t)at, NULL);
-	pthread_mutex_unlock(&t.lock);
-	return rc;
+	ot__dist_node_watch_clear();
 }
