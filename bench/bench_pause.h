@@ -51,4 +51,13 @@ static inline void pause_reset(void)
 	atomic_store(&g_long_gaps, 0);
 }
 
+/* Kills the n waiting processes of pids, and frees the array. */
+static void kill_all(ot_pid *pids, size_t n)
+{
+	ot_reason kill = ot_reason_kill();
+	for (size_t i = 0; i < n; i++)
+		BENCH_CHECK(ot_exit_pid(pids[i], &kill));
+	free(pids);
+}
+
 #endif /* OTTER_BENCH_PAUSE_H */

@@ -103,10 +103,7 @@ static void head(void *arg)
 		n, batch, (double)walk_ns / 1e6,
 		(double)walk_ns / 1e3 / (double)seen, seen, (double)gap / 1e3,
 		walk_long, (double)idle_gap / 1e3, idle_long);
-	ot_reason kill = ot_reason_kill();
-	for (size_t i = 0; i < n; i++)
-		BENCH_CHECK(ot_exit_pid(pids[i], &kill));
-	free(pids);
+	kill_all(pids, n);
 	bench_report(a->main, (double)gap / 1e3);
 }
 

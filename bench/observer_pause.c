@@ -135,10 +135,7 @@ static void head(void *arg)
 		(double)tree_gap / 1e3, tree_long, (double)idle_gap / 1e3,
 		idle_long);
 	BENCH_CHECK(ot_observer_stop());
-	ot_reason kill = ot_reason_kill();
-	for (size_t i = 0; i < n; i++)
-		BENCH_CHECK(ot_exit_pid(pids[i], &kill));
-	free(pids);
+	kill_all(pids, n);
 	bench_report(a->main, (double)gap / 1e3);
 }
 
