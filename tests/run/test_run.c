@@ -287,17 +287,28 @@ START_TEST(root_ending_on_its_own_is_a_failure)
 }
 END_TEST
 
-/* A child that ignores its shutdown is killed at the deadline. */
+/* A child that ignores its shutdown is killed at the deadline. It traps
+ * exits before its start returns (it tells its starter so): a shutdown
+ * that came before its first line would end it at once, and the tree in
+ * time (the test failed so, now and then, under TSan). */
+enum { T_TRAPPING = 77 };
+
 static void ignore_shutdown(void *arg)
 {
-	(void)arg;
 	ot_trap_exit(true, NULL);
+	ot_send(*(const ot_pid *)arg, T_TRAPPING, NULL, 0);
 	for (;;) {
 		ot_msg *m;
 		if (ot_receive(&m, OT_INFINITY) != 0)
 			return;
 		ot_msg_free(m);
 	}
+}
+
+static bool is_trapping(const ot_msg *m, void *arg)
+{
+	(void)arg;
+	return ot_msg_tag(m) == T_TRAPPING;
 }
 
 static int stubborn_start(void *arg, const void *extra, size_t extra_size,
@@ -307,8 +318,16 @@ static int stubborn_start(void *arg, const void *extra, size_t extra_size,
 	(void)extra;
 	(void)extra_size;
 	(void)reason;
+	static ot_pid starter; /* read by the child before start returns */
+	starter = ot_self();
 	ot_spawn_opts link = {.flags = OT_SPAWN_LINK};
-	return ot_spawn(ignore_shutdown, NULL, &link, out);
+	int rc = ot_spawn(ignore_shutdown, &starter, &link, out);
+	if (rc)
+		return rc;
+	ot_msg *m = NULL;
+	rc = ot_receive_match(is_trapping, NULL, &m, 10000);
+	ot_msg_free(m);
+	return rc;
 }
 
 static const ot_child_spec stubborn_children[] = {
