@@ -2,26 +2,39 @@
 /*
  * poll.c — waiting for file descriptors without holding a scheduler.
  *
- * One epoll instance serves the runtime, and one thread, the poller,
- * blocks in epoll_wait() on it. A process that waits for a descriptor
- * registers it (EPOLLONESHOT) under an identity rather than a pointer: its
- * table slot and a sequence number that is new for each wait. It then
- * parks with OT__WAKE_FD and gives its scheduler thread to others. The
- * poller looks the slot up (process structures are type-stable, table.c),
- * locks what it finds there, and fires the wait only if that structure
- * still carries the same number in fd_seq. An event for a wait that has
- * ended — it timed out, its process died, the structure went to another
- * process — finds another number, or none, and is dropped.
+ * One epoll instance serves the runtime, and the schedulers poll it
+ * themselves: there is no poller thread, so a socket that becomes readable
+ * wakes the thread that runs its process, not a thread that then wakes
+ * another. A scheduler with nothing to run blocks in epoll_wait() instead
+ * of on its condition variable, if no other is doing so already: that one
+ * is the poll's owner (one at a time, so that a kick meant for it cannot
+ * go to another), and it is kicked through an eventfd. The others park as
+ * before. A scheduler that is busy polls without blocking every few
+ * rounds and while it spins before parking, whenever waits are registered
+ * and nobody owns the poll; an owner that leaves with work hands the poll
+ * to a parked scheduler (sched.c), so that an idle core watches the
+ * descriptors while the others run processes that may not yield soon.
  *
- * Ending a wait races with the poller only under the process's lock: the
- * poller fires by clearing fd_seq and setting fd_revents; a wait that ends
- * otherwise clears fd_seq. Whoever comes second sees what the first did,
- * so nothing of a finished wait is left behind (no message, no flag) and
- * a late event cannot wake a later wait. The process then takes its
- * registration out of epoll itself; if it was killed in the wait and never
- * came back from ot__park(), the scheduler does it while it reclaims the
- * process (ot__poll_abandon()), before its links and monitors learn that
- * it is gone.
+ * A process that waits for a descriptor registers it (EPOLLONESHOT) under
+ * an identity rather than a pointer: its table slot and a sequence number
+ * that is new for each wait. It then parks with OT__WAKE_FD and gives its
+ * scheduler thread to others. Whoever polls the event looks the slot up
+ * (process structures are type-stable, table.c), locks what it finds
+ * there, and fires the wait only if that structure still carries the same
+ * number in fd_seq; the process goes to the run queue of the scheduler
+ * that polled. An event for a wait that has ended — it timed out, its
+ * process died, the structure went to another process — finds another
+ * number, or none, and is dropped.
+ *
+ * Ending a wait races with the poll only under the process's lock: firing
+ * clears fd_seq and sets fd_revents; a wait that ends otherwise clears
+ * fd_seq. Whoever comes second sees what the first did, so nothing of a
+ * finished wait is left behind (no message, no flag) and a late event
+ * cannot wake a later wait. The process then takes its registration out
+ * of epoll itself; if it was killed in the wait and never came back from
+ * ot__park(), the scheduler does it while it reclaims the process
+ * (ot__poll_abandon()), before its links and monitors learn that it is
+ * gone.
  *
  * Several processes may wait on one descriptor. epoll refuses to register
  * a descriptor twice (EEXIST), so a second waiter registers a dup() of its
@@ -30,8 +43,8 @@
  * A foreign thread has no scheduler to give back: it blocks in poll(2) on
  * its descriptor and on an eventfd that shutdown makes readable as it
  * begins, which sends every foreign waiter away (OT_ESHUTDOWN) while
- * processes go on waiting as usual. The poller thread has an eventfd of
- * its own, made readable once the runtime is ending; a process that
+ * processes go on waiting as usual. Once the runtime is ending
+ * (ot__poll_stop()) no scheduler polls any more, and a process that
  * starts a wait from then on gets OT_ESHUTDOWN, after a yield where the
  * shutdown's kill reaches it.
  */
@@ -40,7 +53,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -56,10 +68,10 @@
 
 /* epoll_data of a wait: the table slot (pid & 0xffffffff, at most
  * OT_MAX_PROCESSES, 27 bits) over a 37-bit wait number that is never 0.
- * 0 itself is the eventfd, which no slot can be. */
+ * 0 itself is the kick eventfd, which no slot can be. */
 #define SEQ_BITS 37
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
-#define STOP_TAG UINT64_C(0)
+#define KICK_TAG UINT64_C(0)
 _Static_assert(OT_MAX_PROCESSES < (UINT64_C(1) << (64 - SEQ_BITS)),
 	       "a slot fits above the wait number");
 
@@ -73,16 +85,21 @@ _Static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT &&
 	       "poll and epoll agree");
 
 static struct {
-	int epfd; /* the epoll instance; -1 when the runtime is stopped */
-	int efd;  /* eventfd, made readable once, by ot__poll_stop() */
+	int epfd;    /* the epoll instance; -1 when the runtime is stopped */
+	int kick_fd; /* eventfd that wakes the owner from epoll_wait() */
 	/* eventfd that foreign waiters poll, made readable once, by
 	 * ot__poll_release_foreign(). */
 	int foreign_fd;
-	pthread_t thread;
-	bool thread_made;
-	/* Registrations in the epoll set, for the check at shutdown. */
+	/* The scheduler blocked in epoll_wait(), if any (ot__poll_claim). */
+	_Atomic(struct ot__sched *) owner;
+	/* Set while a scheduler polls without blocking: one at a time. */
+	atomic_bool peeking;
+	/* The runtime is ending: nobody polls any more. */
+	atomic_bool stopped;
+	/* Registrations in the epoll set: whether anyone need poll, and the
+	 * check at shutdown. */
 	_Atomic size_t armed;
-} poller = {.epfd = -1, .efd = -1, .foreign_fd = -1};
+} poller = {.epfd = -1, .kick_fd = -1, .foreign_fd = -1};
 
 /* errno, read and set afresh. glibc declares __errno_location() const,
  * so the compiler may compute errno's address once in a function and
@@ -147,15 +164,16 @@ static unsigned ready_of(uint32_t rev, unsigned events)
 }
 
 /* ---------------------------------------------------------------------
- * The poller thread
+ * Polling, by the schedulers
  */
 
-/* An event for the wait `tag`: fire it if it is still the one waiting. */
-static void fire(uint64_t tag, uint32_t events)
+/* An event for the wait `tag`, polled by s: fire it if it is still the
+ * one waiting. True when it woke a process (now on s's run queue). */
+static bool fire(struct ot__sched *s, uint64_t tag, uint32_t events)
 {
 	struct ot__proc *p = ot__table_slot((uint32_t)(tag >> SEQ_BITS));
 	if (!p)
-		return; /* the process has gone, its slot is empty */
+		return false; /* the process has gone, its slot is empty */
 	bool wake = false;
 	ot__spin_lock(&p->lock);
 	if (p->fd_seq == (tag & SEQ_MASK)) {
@@ -165,69 +183,140 @@ static void fire(uint64_t tag, uint32_t events)
 	}
 	ot__spin_unlock(&p->lock);
 	if (wake)
-		ot__ready(p);
+		ot__ready_polled(s, p);
+	return wake;
 }
 
-static void *poller_main(void *arg)
+/* Fires what epoll_wait() gave; true when it woke a process. The kick
+ * is drained only by the owner: a peek that took it would leave the
+ * owner asleep. */
+static bool fire_all(struct ot__sched *s, const struct epoll_event *evs, int n,
+		     bool owner)
 {
-	(void)arg;
-	struct epoll_event evs[EVENTS_MAX];
-	for (;;) {
-		int n = epoll_wait(poller.epfd, evs, EVENTS_MAX, -1);
-		if (n < 0) {
-			OT__ASSERT(errno == EINTR);
-			continue;
+	bool woke = false;
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u64 != KICK_TAG) {
+			woke |= fire(s, evs[i].data.u64, evs[i].events);
+		} else if (owner) {
+			uint64_t v;
+			while (read(poller.kick_fd, &v, sizeof v) < 0 &&
+			       errno == EINTR)
+				;
 		}
-		bool stop = false;
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u64 == STOP_TAG)
-				stop = true;
-			else
-				fire(evs[i].data.u64, evs[i].events);
-		}
-		if (stop)
-			return NULL;
 	}
+	return woke;
+}
+
+bool ot__poll_claim(struct ot__sched *s)
+{
+	if (atomic_load_explicit(&poller.stopped, memory_order_relaxed))
+		return false;
+	struct ot__sched *none = NULL;
+	return atomic_compare_exchange_strong(&poller.owner, &none, s);
+}
+
+void ot__poll_release(struct ot__sched *s)
+{
+	OT__DEBUG_ASSERT(atomic_load(&poller.owner) == s);
+	(void)s;
+	atomic_store(&poller.owner, NULL);
+}
+
+bool ot__poll_wanted(void)
+{
+	return atomic_load_explicit(&poller.armed, memory_order_relaxed) != 0 &&
+	       !atomic_load_explicit(&poller.stopped, memory_order_relaxed) &&
+	       atomic_load_explicit(&poller.owner, memory_order_relaxed) ==
+		   NULL;
+}
+
+/* epoll_wait() until `deadline` (OT__NO_DEADLINE: none), to the
+ * nanosecond where the system can. */
+static int wait_until(struct epoll_event *evs, int64_t deadline)
+{
+	if (deadline == OT__NO_DEADLINE)
+		return epoll_wait(poller.epfd, evs, EVENTS_MAX, -1);
+	int64_t left = deadline - ot__now_ns();
+	if (left < 0)
+		left = 0;
+#ifdef HAVE_EPOLL_PWAIT2
+	static atomic_bool no_pwait2;
+	if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		struct timespec ts = {.tv_sec = left / 1000000000,
+				      .tv_nsec = left % 1000000000};
+		int n = epoll_pwait2(poller.epfd, evs, EVENTS_MAX, &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+	}
+#endif
+	/* Milliseconds, rounded up: a timer is never early. */
+	int64_t ms = (left + OT__NS_PER_MS - 1) / OT__NS_PER_MS;
+	return epoll_wait(poller.epfd, evs, EVENTS_MAX,
+			  ms > INT32_MAX ? INT32_MAX : (int)ms);
+}
+
+bool ot__poll_wait(struct ot__sched *s, int64_t deadline)
+{
+	OT__DEBUG_ASSERT(atomic_load(&poller.owner) == s);
+	struct epoll_event evs[EVENTS_MAX];
+	int n = wait_until(evs, deadline);
+	if (n < 0) {
+		OT__ASSERT(errno == EINTR);
+		return false;
+	}
+	return fire_all(s, evs, n, true);
+}
+
+bool ot__poll_peek(struct ot__sched *s)
+{
+	if (!ot__poll_wanted() ||
+	    atomic_exchange_explicit(&poller.peeking, true,
+				     memory_order_acquire))
+		return false;
+	struct epoll_event evs[EVENTS_MAX];
+	int n = epoll_wait(poller.epfd, evs, EVENTS_MAX, 0);
+	bool woke = n > 0 && fire_all(s, evs, n, false);
+	atomic_store_explicit(&poller.peeking, false, memory_order_release);
+	return woke;
+}
+
+void ot__poll_kick(void)
+{
+	uint64_t one = 1;
+	ssize_t n;
+	do
+		n = write(poller.kick_fd, &one, sizeof one);
+	while (n < 0 && errno == EINTR);
+	/* EAGAIN: the counter is already far from 0, readable: enough. */
 }
 
 int ot__poll_init(void)
 {
 	int err;
 	poller.epfd = epoll_create1(EPOLL_CLOEXEC);
-	poller.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	poller.kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	poller.foreign_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	err = errno;
-	if (poller.epfd < 0 || poller.efd < 0 || poller.foreign_fd < 0)
+	if (poller.epfd < 0 || poller.kick_fd < 0 || poller.foreign_fd < 0)
 		goto fail;
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STOP_TAG};
-	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, poller.efd, &ev) != 0) {
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = KICK_TAG};
+	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, poller.kick_fd, &ev) != 0) {
 		err = errno;
 		goto fail;
 	}
-	/* The poller takes no signal meant for the program (it inherits
-	 * this mask); faults still reach it, and are reported (fault.c). */
-	sigset_t all, old;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&poller.thread, NULL, poller_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0)
-		goto fail;
-	poller.thread_made = true;
+	atomic_store(&poller.owner, NULL);
+	atomic_store(&poller.peeking, false);
+	atomic_store(&poller.stopped, false);
 	return 0;
 fail:
 	if (poller.epfd >= 0)
 		close(poller.epfd);
-	if (poller.efd >= 0)
-		close(poller.efd);
+	if (poller.kick_fd >= 0)
+		close(poller.kick_fd);
 	if (poller.foreign_fd >= 0)
 		close(poller.foreign_fd);
-	poller.epfd = poller.efd = poller.foreign_fd = -1;
+	poller.epfd = poller.kick_fd = poller.foreign_fd = -1;
 	return ot__sys_error(err);
 }
 
@@ -249,22 +338,22 @@ void ot__poll_release_foreign(void)
 
 void ot__poll_stop(void)
 {
-	make_readable(poller.efd);
+	atomic_store(&poller.stopped, true);
+	/* The owner, if one is in epoll_wait(), leaves it and parks. */
+	ot__poll_kick();
 }
 
 void ot__poll_fini(void)
 {
-	if (poller.thread_made)
-		pthread_join(poller.thread, NULL);
-	poller.thread_made = false;
-	/* Every process has ended, and each took its registration out; no
-	 * foreign thread is inside a wait (the gate is drained). */
+	/* The schedulers have stopped: nobody polls. Every process has
+	 * ended, and each took its registration out; no foreign thread is
+	 * inside a wait (the gate is drained). */
 	OT__ASSERT(atomic_load_explicit(&poller.armed, memory_order_relaxed) ==
 		   0);
 	close(poller.epfd);
-	close(poller.efd);
+	close(poller.kick_fd);
 	close(poller.foreign_fd);
-	poller.epfd = poller.efd = poller.foreign_fd = -1;
+	poller.epfd = poller.kick_fd = poller.foreign_fd = -1;
 }
 
 /* ---------------------------------------------------------------------

@@ -189,11 +189,10 @@ int ot_shutdown(void)
 	atomic_store(&ot__rt.state, OT__R_STOPPING);
 	ot__gate_drain();
 	ot__shutdown_processes();
-	/* The poller thread may still be waking a process it fired just
-	 * before that one was killed: joined before the schedulers go. */
-	ot__poll_fini();
 	ot__foreign_shutdown();
 	ot__scheds_stop();
+	/* After the schedulers, which poll it. */
+	ot__poll_fini();
 	ot__faults_fini();
 	ot__backtrace_fini(); /* the symbol tables of crash reports */
 	ot__foreign_fini();

@@ -166,13 +166,22 @@ static bool any_queued_work(void)
 /* ---------------------------------------------------------------------
  * Waking schedulers
  */
+/* Wakes s from its park; the caller holds s->park_lock. */
+static void wake_locked(struct ot__sched *s)
+{
+	s->wake_pending = true;
+	if (s->polling)
+		ot__poll_kick();
+	else
+		pthread_cond_signal(&s->park_cond);
+}
+
 bool ot__sched_kick(struct ot__sched *s)
 {
 	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
 		return false;
 	ot__mutex_lock(&s->park_lock);
-	s->wake_pending = true;
-	pthread_cond_signal(&s->park_cond);
+	wake_locked(s);
 	ot__mutex_unlock(&s->park_lock);
 	return true;
 }
@@ -217,6 +226,13 @@ void ot__ready(struct ot__proc *p)
 	 * wait behind. */
 	if (home == self || !ot__sched_kick(home))
 		spread_work(home);
+}
+
+void ot__ready_polled(struct ot__sched *s, struct ot__proc *p)
+{
+	/* s is awake with nothing to run, or between two processes: it runs
+	 * p, and spreads what it cannot run once the poll is done. */
+	runq_push(s, p);
 }
 
 void ot__ready_new(struct ot__proc *p)
@@ -538,11 +554,38 @@ static void watch_others(struct ot__sched *s)
 	}
 }
 
+/* s was the poll's owner and leaves it (for work, a kick, a timer): if waits
+ * are registered, a parked scheduler takes the poll over, so that the
+ * descriptors are watched while s runs what may not yield for a while. */
+static void hand_poll_over(struct ot__sched *s)
+{
+	if (!ot__poll_wanted())
+		return;
+	for (unsigned i = 0; i < ot__rt.nsched; i++) {
+		struct ot__sched *o = &ot__rt.scheds[i];
+		if (o == s || !atomic_load(&o->parked))
+			continue;
+		ot__mutex_lock(&o->park_lock);
+		bool parked = atomic_load(&o->parked) && !o->polling;
+		if (parked) {
+			o->poll_handed = true;
+			wake_locked(o);
+		}
+		ot__mutex_unlock(&o->park_lock);
+		if (parked)
+			return;
+	}
+}
+
 /* Parks s until kicked, or until its next timer is due, or, while another
- * scheduler is awake with timers, for WATCH_NS: true then. */
+ * scheduler is awake with timers, for WATCH_NS. The first to park blocks
+ * in the poll (poll.c) and fires the fd waits that come meanwhile.
+ * Returns true when s should park again without spinning first: it
+ * watches the others (s->watching), or took the poll over. */
 static bool park(struct ot__sched *s)
 {
-	bool watch = false;
+	bool owned = false, polled = false, again = false;
+	s->watching = false;
 	pthread_mutex_lock(&s->park_lock);
 	atomic_store(&s->parked, true);
 	atomic_fetch_add(&ot__rt.nparked, 1);
@@ -552,24 +595,50 @@ static bool park(struct ot__sched *s)
 		int64_t now = ot__now_ns();
 		int64_t next = ot__timers_next(s);
 		if (ot__rt.nsched > 1 && look_at_others(s, now)) {
-			watch = true;
+			s->watching = true;
 			if (next == OT__NO_DEADLINE || next > now + WATCH_NS)
 				next = now + WATCH_NS;
 		}
-		if (next == OT__NO_DEADLINE) {
+		if (next != OT__NO_DEADLINE && next <= now) {
+			/* a timer is due: no wait */
+		} else if (ot__poll_claim(s)) {
+			owned = s->polling = true;
+			pthread_mutex_unlock(&s->park_lock);
+			polled = ot__poll_wait(s, next);
+			pthread_mutex_lock(&s->park_lock);
+			s->polling = false;
+			ot__poll_release(s);
+		} else if (next == OT__NO_DEADLINE) {
 			pthread_cond_wait(&s->park_cond, &s->park_lock);
-		} else if (next > now) {
+		} else {
 			struct timespec ts = {.tv_sec = next / 1000000000,
 					      .tv_nsec = next % 1000000000};
 			pthread_cond_timedwait(&s->park_cond, &s->park_lock,
 					       &ts);
 		}
 	}
+	again = s->watching || s->poll_handed;
+	s->poll_handed = false;
 	s->wake_pending = false;
 	atomic_fetch_sub(&ot__rt.nparked, 1);
 	atomic_store(&s->parked, false);
 	pthread_mutex_unlock(&s->park_lock);
-	return watch;
+	if (owned) {
+		hand_poll_over(s);
+		if (polled &&
+		    atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 1)
+			spread_work(s);
+	}
+	return again && !polled;
+}
+
+/* A look at the descriptors by s, busy or about to park, when nobody owns
+ * the poll: what it wakes runs here, the rest is spread. */
+static void peek_poll(struct ot__sched *s)
+{
+	if (ot__poll_peek(s) &&
+	    atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 1)
+		spread_work(s);
 }
 
 /* The next process for s to run, or NULL when the runtime stops. */
@@ -577,23 +646,26 @@ static struct ot__proc *find_work(struct ot__sched *s)
 {
 	struct ot__proc *p;
 	atomic_store_explicit(&s->rounds, ++s->ticks, memory_order_relaxed);
-	if (s->ticks % TIMER_CHECK_EVERY == 0)
+	if (s->ticks % TIMER_CHECK_EVERY == 0) {
 		check_timers(s);
+		peek_poll(s);
+	}
 	if ((p = take_local(s)))
 		return p;
-	bool watching = false;
+	bool again = false;
 	for (;;) {
-		if (watching)
+		if (again && s->watching)
 			watch_others(s);
 		check_timers(s);
 		if ((p = take_local(s)) || (p = steal_any(s)))
 			return p;
 		if (atomic_load(&ot__rt.stop_scheds))
 			return NULL;
-		/* Back from a look at the others with nothing to do: no spin
-		 * (that would be 50 us of every WATCH_NS). */
-		if (watching) {
-			watching = park(s);
+		/* Back from a look at the others, or handed the poll, with
+		 * nothing to do: no spin (that would be 50 us of every
+		 * WATCH_NS, or of every fd wake). */
+		if (again) {
+			again = park(s);
 			continue;
 		}
 		/* Spin a little: work often comes back within microseconds,
@@ -604,6 +676,7 @@ static struct ot__proc *find_work(struct ot__sched *s)
 			for (int i = 0; i < 64; i++)
 				ot__cpu_relax();
 			check_timers(s);
+			peek_poll(s);
 			if ((p = take_local(s)) || (p = steal_any(s)))
 				break;
 		} while (ot__now_ns() < until &&
@@ -617,7 +690,7 @@ static struct ot__proc *find_work(struct ot__sched *s)
 				spread_work(s);
 			return p;
 		}
-		watching = park(s);
+		again = park(s);
 	}
 }
 
@@ -712,8 +785,7 @@ void ot__scheds_stop(void)
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *s = &ot__rt.scheds[i];
 		pthread_mutex_lock(&s->park_lock);
-		s->wake_pending = true;
-		pthread_cond_signal(&s->park_cond);
+		wake_locked(s);
 		pthread_mutex_unlock(&s->park_lock);
 	}
 	for (unsigned i = 0; i < ot__rt.nsched; i++)

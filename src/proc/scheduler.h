@@ -39,6 +39,7 @@ struct ot__sched {
 	 * idle, and when it took it; this thread only. */
 	unsigned *seen;
 	int64_t seen_at;
+	bool watching;	    /* its last park was a watch of the others' */
 	unsigned bind_next; /* round robin of new processes' stacks */
 	/* The stack a process left by ending here, until the next run: where
 	 * a new process is bound first. */
@@ -56,6 +57,12 @@ struct ot__sched {
 	pthread_cond_t park_cond;
 	_Atomic bool parked; /* seq_cst: pairs with rq_len */
 	bool wake_pending;   /* park_lock */
+	/* Parked in the poll (poll.c) rather than on park_cond: a kick goes
+	 * through the poll's eventfd. park_lock. */
+	bool polling;
+	/* Kicked to take the poll over from an owner that left it with work
+	 * (sched.c, hand_poll_over): it parks again at once. park_lock. */
+	bool poll_handed;
 
 	/* Crash trapping (fault.c): this thread's alternate signal stack,
 	 * the one it replaced, and what the handler saw of the last crash
@@ -92,6 +99,8 @@ struct ot__proc *ot__caller(void);
 void ot__ready(struct ot__proc *p);
 /* A new process: queue it where the work spreads. */
 void ot__ready_new(struct ot__proc *p);
+/* p was made RUNNABLE by the poll of s (poll.c), which runs it. */
+void ot__ready_polled(struct ot__sched *s, struct ot__proc *p);
 /* Wakes s if it is parked (it has new work or an earlier timer); false
  * when it was not parked. */
 bool ot__sched_kick(struct ot__sched *s);

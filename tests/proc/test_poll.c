@@ -69,8 +69,8 @@ static void setup_common(void (*start)(void))
 {
 	g_fds_before = ot_test_count_fds();
 	start();
-	/* The runtime's own: the epoll instance, the poller thread's
-	 * eventfd (in the set) and the one foreign waiters poll. */
+	/* The runtime's own: the epoll instance, the eventfd that kicks
+	 * its owner (in the set) and the one foreign waiters poll. */
 	ck_assert_int_eq(ot_test_count_fds(), g_fds_before + 3);
 	ck_assert_int_eq(epoll_registrations(), 1);
 }
