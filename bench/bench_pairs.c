@@ -36,17 +36,9 @@ static const char usage[] =
 /* Messages between the head and the clients (besides BENCH_TAG_STOP). */
 enum {
 	TAG_READY = 10, /* client -> head: its server is up */
-	TAG_GO = 11,	/* head -> client: struct deadlines */
-	TAG_COUNT = 12, /* client -> head: struct count */
+	TAG_GO = 11,	/* head -> client: struct bench_deadlines */
+	TAG_COUNT = 12, /* client -> head: struct bench_count */
 	TAG_DONE = 13,	/* client -> head: its server is stopped */
-};
-
-struct deadlines {
-	uint64_t warm_end, end; /* bench_now_ns() */
-};
-
-struct count {
-	uint64_t calls, t_start, t_end;
 };
 
 struct head_arg {
@@ -93,17 +85,16 @@ static void calls(ot_pid server, uint64_t n, int *seq)
 	}
 }
 
-/* Receives the next message, which must have tag `want`; copies its
- * payload (size bytes) to out. */
-static void recv_tagged(uint64_t want, void *out, size_t size)
+/* What a client's chunks of calls need. */
+struct client_work {
+	ot_pid server;
+	int seq;
+};
+
+static void calls_work(void *ctx, uint64_t n)
 {
-	ot_msg *m = NULL;
-	BENCH_CHECK(ot_receive(&m, OT_INFINITY));
-	if (ot_msg_tag(m) != want || ot_msg_size(m) != size)
-		bench_die("pairs: unexpected message");
-	if (size)
-		memcpy(out, ot_msg_data(m), size);
-	ot_msg_free(m);
+	struct client_work *w = ctx;
+	calls(w->server, n, &w->seq);
 }
 
 static void client(void *arg)
@@ -113,28 +104,14 @@ static void client(void *arg)
 	BENCH_CHECK(ot_gen_server_start(&server_cb, NULL, NULL, &server, NULL));
 	BENCH_CHECK(ot_send(a->head, TAG_READY, NULL, 0));
 
-	struct deadlines d;
-	recv_tagged(TAG_GO, &d, sizeof d);
-	int seq = 0;
-	uint64_t t;
-	while ((t = bench_now_ns()) < d.warm_end)
-		calls(server, CHUNK, &seq);
-
-	struct count c = {0, t, t};
-	if (a->iterations) {
-		calls(server, a->iterations, &seq);
-		c.calls = a->iterations;
-		c.t_end = bench_now_ns();
-	} else {
-		while ((t = bench_now_ns()) < d.end) {
-			calls(server, CHUNK, &seq);
-			c.calls += CHUNK;
-		}
-		c.t_end = t;
-	}
+	struct bench_deadlines d;
+	bench_recv_tagged("pairs", TAG_GO, &d, sizeof d);
+	struct client_work w = {server, 0};
+	struct bench_count c =
+	    bench_count_between(&d, calls_work, &w, CHUNK, a->iterations);
 	BENCH_CHECK(ot_send(a->head, TAG_COUNT, &c, sizeof c));
 
-	recv_tagged(BENCH_TAG_STOP, NULL, 0);
+	bench_recv_tagged("pairs", BENCH_TAG_STOP, NULL, 0);
 	BENCH_CHECK(ot_gen_server_stop(server, NULL, OT_GS_DEFAULT_TIMEOUT));
 	BENCH_CHECK(ot_send(a->head, TAG_DONE, NULL, 0));
 }
@@ -155,29 +132,24 @@ static void head(void *arg)
 	for (size_t i = 0; i < k; i++)
 		BENCH_CHECK(ot_spawn(client, &ca, NULL, &clients[i]));
 	for (size_t i = 0; i < k; i++)
-		recv_tagged(TAG_READY, NULL, 0);
+		bench_recv_tagged("pairs", TAG_READY, NULL, 0);
 
-	struct deadlines d;
-	d.warm_end = bench_now_ns() + bench_secs_to_ns(a->opts.warmup);
-	d.end = d.warm_end + bench_secs_to_ns(a->opts.seconds);
+	struct bench_deadlines d = bench_deadlines_from_now(&a->opts);
 	for (size_t i = 0; i < k; i++)
 		BENCH_CHECK(ot_send(clients[i], TAG_GO, &d, sizeof d));
 
-	uint64_t total = 0, t0 = UINT64_MAX, t1 = 0;
+	struct bench_count sum = {0, UINT64_MAX, 0};
 	for (size_t i = 0; i < k; i++) {
-		struct count c;
-		recv_tagged(TAG_COUNT, &c, sizeof c);
-		total += c.calls;
-		if (c.t_start < t0)
-			t0 = c.t_start;
-		if (c.t_end > t1)
-			t1 = c.t_end;
+		struct bench_count c;
+		bench_recv_tagged("pairs", TAG_COUNT, &c, sizeof c);
+		bench_count_add(&sum, &c);
 	}
+	uint64_t total = sum.units, t0 = sum.t_start, t1 = sum.t_end;
 
 	for (size_t i = 0; i < k; i++)
 		BENCH_CHECK(ot_send(clients[i], BENCH_TAG_STOP, NULL, 0));
 	for (size_t i = 0; i < k; i++)
-		recv_tagged(TAG_DONE, NULL, 0);
+		bench_recv_tagged("pairs", TAG_DONE, NULL, 0);
 	free(clients);
 
 	if (t1 <= t0)

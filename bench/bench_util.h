@@ -103,6 +103,7 @@ enum {
 	BENCH_OPT_STACK = 1u << 1,  /* --stack B  */
 	BENCH_OPT_BATCH = 1u << 2,  /* --batch N  */
 	BENCH_OPT_REPORT = 1u << 3, /* --report WHAT */
+	BENCH_OPT_PAIRS = 1u << 4,  /* --pairs K  */
 };
 
 struct bench_opts {
@@ -113,6 +114,7 @@ struct bench_opts {
 	size_t size;	     /* --size N: processes in the ring */
 	size_t stack;	     /* --stack B: stack size of spawned processes */
 	size_t batch;	     /* --batch N: processes spawned per batch */
+	size_t pairs;	     /* --pairs K: connected pairs of processes */
 	const char *report;  /* --report WHAT: which of the program's
 				figures to print (the program checks it) */
 	int verbose;	     /* -v: details on stderr */
@@ -170,12 +172,13 @@ static inline void bench_parse(int argc, char **argv, struct bench_opts *o,
 	    {"stack", required_argument, NULL, 'k'},
 	    {"batch", required_argument, NULL, 'b'},
 	    {"report", required_argument, NULL, 'r'},
+	    {"pairs", required_argument, NULL, 'p'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "S:n:t:w:s:k:b:r:vh", longopts,
+	while ((c = getopt_long(argc, argv, "S:n:t:w:s:k:b:r:p:vh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'S':
@@ -210,6 +213,11 @@ static inline void bench_parse(int argc, char **argv, struct bench_opts *o,
 			if (!(accept & BENCH_OPT_REPORT))
 				goto bad;
 			o->report = optarg;
+			break;
+		case 'p':
+			if (!(accept & BENCH_OPT_PAIRS))
+				goto bad;
+			o->pairs = bench_parse_num("--pairs", optarg);
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -363,6 +371,89 @@ static inline uint64_t bench_measure(const struct bench_opts *o,
 	work(ctx, o->iterations);
 	*elapsed = bench_now_ns() - t0;
 	return o->iterations;
+}
+
+/* ---------------------------------------------------------------------
+ * K workers timed together (bench_pairs, bench_sockping)
+ *
+ * The head gives every worker the same two deadlines on the monotonic
+ * clock: the end of the warmup and, --seconds later, the end of the timed
+ * part. Each worker works in chunks, looking at the clock between two,
+ * and counts from its first look past the first deadline until its first
+ * look past the second (or exactly --iterations units from that first
+ * look). The figure is the sum of the counts over the span from the
+ * earliest start to the latest end.
+ */
+struct bench_deadlines {
+	uint64_t warm_end, end; /* bench_now_ns() */
+};
+
+/* One worker's count, or (bench_count_add) all of them. */
+struct bench_count {
+	uint64_t units, t_start, t_end;
+};
+
+/* The deadlines for workers told now. */
+static inline struct bench_deadlines
+bench_deadlines_from_now(const struct bench_opts *o)
+{
+	struct bench_deadlines d;
+	d.warm_end = bench_now_ns() + bench_secs_to_ns(o->warmup);
+	d.end = d.warm_end + bench_secs_to_ns(o->seconds);
+	return d;
+}
+
+/* In a worker: work(ctx, chunk) until d->warm_end, uncounted, then
+ * counted until d->end, or exactly `iterations` units if non-zero. */
+static inline struct bench_count
+bench_count_between(const struct bench_deadlines *d, bench_work_fn work,
+		    void *ctx, uint64_t chunk, uint64_t iterations)
+{
+	uint64_t t;
+	while ((t = bench_now_ns()) < d->warm_end)
+		work(ctx, chunk);
+	struct bench_count c = {0, t, t};
+	if (iterations) {
+		work(ctx, iterations);
+		c.units = iterations;
+		c.t_end = bench_now_ns();
+		return c;
+	}
+	while ((t = bench_now_ns()) < d->end) {
+		work(ctx, chunk);
+		c.units += chunk;
+	}
+	c.t_end = t;
+	return c;
+}
+
+/* Adds c to *sum (units, the earliest start, the latest end); start from
+ * {0, UINT64_MAX, 0}. */
+static inline void bench_count_add(struct bench_count *sum,
+				   const struct bench_count *c)
+{
+	sum->units += c->units;
+	if (c->t_start < sum->t_start)
+		sum->t_start = c->t_start;
+	if (c->t_end > sum->t_end)
+		sum->t_end = c->t_end;
+}
+
+/* Receives the next message, which must have tag `want` and `size` bytes;
+ * copies them to out (what names the program in the error). */
+static inline void bench_recv_tagged(const char *what, uint64_t want, void *out,
+				     size_t size)
+{
+	ot_msg *m = NULL;
+	BENCH_CHECK(ot_receive(&m, OT_INFINITY));
+	if (ot_msg_tag(m) != want || ot_msg_size(m) != size) {
+		fprintf(stderr, "bench: %s: unexpected message\n", what);
+		fflush(stderr);
+		_exit(2);
+	}
+	if (size)
+		memcpy(out, ot_msg_data(m), size);
+	ot_msg_free(m);
 }
 
 #endif /* OTTER_BENCH_UTIL_H */

@@ -19,6 +19,9 @@
 %%   run([cast | [Batch, [Seconds]]])   gen_server casts handled per second
 %%   run([pairs | [K, [Seconds]]])      gen_server calls per second, in
 %%                                      total, of K client/server pairs
+%%   run([sockping | [K, [Seconds]]])   K = 1: ns per 64-byte round trip
+%%                                      over TCP loopback; K > 1: round
+%%                                      trips per second of K such pairs
 %%   run([sup_start | [N, [time | memory]]])
 %%                                      microseconds / resident bytes per
 %%                                      idle gen_server started under a
@@ -58,7 +61,8 @@
 -behaviour(gen_server).
 
 -export([run/1, pingpong/1, ring/2, spawn_rate/2, crash_cost/1, zero/0,
-         call_time/1, call_backlog/2, cast_rate/2, pairs_rate/2, sup_start/2,
+         call_time/1, call_backlog/2, cast_rate/2, pairs_rate/2, sockping/2,
+         sup_start/2,
          idle/2, sup_tree/3, sup_scale/2, restart_latency/3, storm_rate/2,
          kill_cost/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_continue/2]).
@@ -97,6 +101,11 @@ run([Name | Args0]) ->
             {pairs, []} -> {fun() -> pairs_rate(2, ?SECONDS) end, 0};
             {pairs, [K]} -> {fun() -> pairs_rate(K, ?SECONDS) end, 0};
             {pairs, [K, S]} -> {fun() -> pairs_rate(K, S) end, 0};
+            {sockping, []} -> {fun() -> sockping(1, ?SECONDS) end, 1};
+            {sockping, [K]} -> {fun() -> sockping(K, ?SECONDS) end,
+                                sockping_decimals(K)};
+            {sockping, [K, S]} -> {fun() -> sockping(K, S) end,
+                                   sockping_decimals(K)};
             {sup_start, []} -> {fun() -> sup_start(100000, time) end, 3};
             {sup_start, [N]} -> {fun() -> sup_start(N, time) end, 3};
             {sup_start, [N, R]} -> {fun() -> sup_start(N, R) end,
@@ -380,6 +389,102 @@ pair_count(S, End, N) ->
     case now_ns() of
         T when T >= End -> {N, T};
         _ -> calls(S, ?PAIRS_CHUNK), pair_count(S, End, N + ?PAIRS_CHUNK)
+    end.
+
+%% ---------------------------------------------------------------------------
+%% Sockping: K pairs of processes, each pair connected over TCP loopback
+%% (127.0.0.1, an ephemeral port; {active, false}, binary, {nodelay,
+%% true}), ping-pong a 64-byte message: the pinger sends its sequence number
+%% and a fixed pattern, reads exactly 64 bytes back (gen_tcp:recv(S, 64))
+%% and checks them; the echo reads exactly 64 and sends them back. The
+%% deadlines and the count are pairs_rate's (a look at the clock every 16
+%% round trips). One pair: ns per round trip; K > 1: round trips per second
+%% of all pairs together. bench_sockping.c.
+
+-define(SOCK_OPTS, [binary, {active, false}, {nodelay, true}]).
+%% The 56 bytes after the sequence number: 8, 9, ..., 63, as in C.
+-define(SOCK_PAD, << <<B>> || B <- lists:seq(8, 63) >>).
+
+sockping_decimals(1) -> 1;
+sockping_decimals(_) -> 0.
+
+sockping(K, Secs) when is_integer(K), K >= 1 ->
+    Head = self(),
+    {ok, L} = gen_tcp:listen(0, [{ip, {127, 0, 0, 1}}, {backlog, 128}
+                                 | ?SOCK_OPTS]),
+    {ok, Port} = inet:port(L),
+    Pingers = [sock_pair(L, Port, Head) || _ <- lists:seq(1, K)],
+    ok = gen_tcp:close(L),
+    WarmEnd = now_ns() + round(?WARMUP * 1.0e9),
+    End = WarmEnd + round(Secs * 1.0e9),
+    _ = [P ! {go, WarmEnd, End} || P <- Pingers],
+    Counts = [receive {count, P, N, T0, T1} -> {N, T0, T1} end
+              || P <- Pingers],
+    _ = [receive {sock_done, _} -> ok end || _ <- Pingers],
+    Total = lists:sum([N || {N, _, _} <- Counts]),
+    Span = lists:max([T1 || {_, _, T1} <- Counts]) -
+        lists:min([T0 || {_, T0, _} <- Counts]),
+    case K of
+        1 -> Span / Total;
+        _ -> Total / (Span / 1.0e9)
+    end.
+
+%% Connects one pair; the pinger and the echo own their sockets.
+sock_pair(L, Port, Head) ->
+    {ok, C} = gen_tcp:connect({127, 0, 0, 1}, Port, ?SOCK_OPTS),
+    {ok, S} = gen_tcp:accept(L),
+    ok = inet:setopts(S, ?SOCK_OPTS),
+    Echo = spawn_link(fun() -> sock_echo(Head) end),
+    Pinger = spawn_link(fun() -> sock_pinger(Head) end),
+    ok = gen_tcp:controlling_process(S, Echo),
+    ok = gen_tcp:controlling_process(C, Pinger),
+    Echo ! {socket, S},
+    Pinger ! {socket, C},
+    Pinger.
+
+sock_echo(Head) ->
+    receive {socket, S} -> ok end,
+    sock_echo_loop(S),
+    ok = gen_tcp:close(S),
+    Head ! {sock_done, self()}.
+
+sock_echo_loop(S) ->
+    case gen_tcp:recv(S, 64) of
+        {ok, B} -> ok = gen_tcp:send(S, B), sock_echo_loop(S);
+        {error, closed} -> ok
+    end.
+
+sock_pinger(Head) ->
+    receive {socket, S} -> ok end,
+    receive {go, WarmEnd, End} -> ok end,
+    Pad = ?SOCK_PAD,
+    {T0, Seq} = sock_warm(S, Pad, WarmEnd, 0),
+    {N, T1} = sock_count(S, Pad, End, Seq, 0),
+    ok = gen_tcp:close(S),
+    Head ! {count, self(), N, T0, T1}.
+
+sock_warm(S, Pad, WarmEnd, Seq) ->
+    case now_ns() of
+        T when T >= WarmEnd -> {T, Seq};
+        _ -> sock_warm(S, Pad, WarmEnd, sock_rounds(S, Pad, Seq, ?PAIRS_CHUNK))
+    end.
+
+sock_count(S, Pad, End, Seq, N) ->
+    case now_ns() of
+        T when T >= End -> {N, T};
+        _ -> sock_count(S, Pad, End, sock_rounds(S, Pad, Seq, ?PAIRS_CHUNK),
+                        N + ?PAIRS_CHUNK)
+    end.
+
+%% K round trips; returns the next sequence number. The number goes out
+%% little-endian, as the C pinger's memcpy puts it on x86-64.
+sock_rounds(_, _, Seq, 0) -> Seq;
+sock_rounds(S, Pad, Seq, K) ->
+    Msg = <<Seq:64/little, Pad/binary>>,
+    ok = gen_tcp:send(S, Msg),
+    case gen_tcp:recv(S, 64) of
+        {ok, Msg} -> sock_rounds(S, Pad, Seq + 1, K - 1);
+        Other -> erlang:error({sockping_wrong_reply, Other})
     end.
 
 %% ---------------------------------------------------------------------------

@@ -10,6 +10,9 @@
 //	otter_bench spawn BATCH SECONDS  spawns/s, one done message each (bench_spawn)
 //	otter_bench call SECONDS         ns per call (bench_call)
 //	otter_bench cast BATCH SECONDS   casts/s (bench_cast)
+//	otter_bench sockping K SECONDS   K = 1: ns per 64-byte TCP loopback
+//	                                 round trip; K > 1: round trips/s of
+//	                                 K pairs (bench_sockping)
 //
 // A goroutine is the closest thing Go has to a process, and a channel to
 // a mailbox (one per goroutine, unbuffered where the C program waits for
@@ -20,7 +23,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -28,6 +35,8 @@ import (
 
 const (
 	chunk       = 1024
+	sockChunk   = 16 // round trips between two looks at the clock
+	sockMsg     = 64
 	warmup      = 100 * time.Millisecond
 	callTimeout = 5 * time.Second
 )
@@ -180,6 +189,109 @@ func castRate(batch int, d time.Duration) float64 {
 	return float64(n) / e.Seconds()
 }
 
+// sockping: k pairs of goroutines, each pair connected over TCP loopback
+// (127.0.0.1, an ephemeral port, SetNoDelay), ping-pong 64 bytes: the
+// pinger writes its sequence number (little-endian) and the bytes 8..63,
+// reads exactly 64 back (io.ReadFull) and checks them; the echo reads
+// exactly 64 and writes them back. Deadlines and counts as in
+// bench_pairs.c: one pair gives ns per round trip, k > 1 round trips per
+// second of all pairs together.
+func sockping(k int, d time.Duration) float64 {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	type count struct {
+		n      int
+		t0, t1 time.Time
+	}
+	counts, done := make(chan count), make(chan struct{})
+	gos := make([]chan [2]time.Time, k)
+	for i := range gos {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			panic(err)
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			panic(err)
+		}
+		c.(*net.TCPConn).SetNoDelay(true)
+		s.(*net.TCPConn).SetNoDelay(true)
+		go func(s net.Conn) { // the echo
+			buf := make([]byte, sockMsg)
+			for {
+				if _, err := io.ReadFull(s, buf); err != nil {
+					break // io.EOF: the pinger closed its end
+				}
+				if _, err := s.Write(buf); err != nil {
+					panic(err)
+				}
+			}
+			s.Close()
+			done <- struct{}{}
+		}(s)
+		gos[i] = make(chan [2]time.Time, 1)
+		go func(c net.Conn, goc chan [2]time.Time) { // the pinger
+			out, in := make([]byte, sockMsg), make([]byte, sockMsg)
+			for j := range out {
+				out[j] = byte(j)
+			}
+			seq := uint64(0)
+			rounds := func() {
+				for r := 0; r < sockChunk; r++ {
+					binary.LittleEndian.PutUint64(out, seq)
+					seq++
+					if _, err := c.Write(out); err != nil {
+						panic(err)
+					}
+					if _, err := io.ReadFull(c, in); err != nil {
+						panic(err)
+					}
+					if !bytes.Equal(in, out) {
+						panic("sockping: wrong reply")
+					}
+				}
+			}
+			dl := <-goc
+			t := time.Now()
+			for ; t.Before(dl[0]); t = time.Now() {
+				rounds()
+			}
+			cnt := count{0, t, t}
+			for t = time.Now(); t.Before(dl[1]); t = time.Now() {
+				rounds()
+				cnt.n += sockChunk
+			}
+			cnt.t1 = t
+			c.Close()
+			counts <- cnt
+		}(c, gos[i])
+	}
+	ln.Close()
+	warmEnd := time.Now().Add(warmup)
+	for _, goc := range gos {
+		goc <- [2]time.Time{warmEnd, warmEnd.Add(d)}
+	}
+	total, t0, t1 := 0, time.Time{}, time.Time{}
+	for i := 0; i < k; i++ {
+		c := <-counts
+		total += c.n
+		if i == 0 || c.t0.Before(t0) {
+			t0 = c.t0
+		}
+		if c.t1.After(t1) {
+			t1 = c.t1
+		}
+		<-done
+	}
+	span := t1.Sub(t0)
+	if k == 1 {
+		return float64(span.Nanoseconds()) / float64(total)
+	}
+	return float64(total) / span.Seconds()
+}
+
 func main() {
 	args := os.Args[1:]
 	num := func(i int) float64 {
@@ -198,7 +310,7 @@ func main() {
 		return time.Duration(num(i) * float64(time.Second))
 	}
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: otter_bench pingpong|ring|spawn|call|cast ARGS")
+		fmt.Fprintln(os.Stderr, "usage: otter_bench pingpong|ring|spawn|call|cast|sockping ARGS")
 		os.Exit(2)
 	}
 	var v float64
@@ -213,6 +325,8 @@ func main() {
 		v = callTime(secs(1))
 	case "cast":
 		v = castRate(int(num(1)), secs(2))
+	case "sockping":
+		v = sockping(int(num(1)), secs(2))
 	default:
 		fmt.Fprintln(os.Stderr, "otter_bench: unknown figure", args[0])
 		os.Exit(2)
