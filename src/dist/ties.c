@@ -41,10 +41,11 @@ struct tmon {
 	ot_pid local, remote;
 	erlang_pid le, re;
 	erlang_ref eref;
-	/* A call's monitor of {name, re.node} (out only): its DOWN goes to
-	 * local as the term {'DOWN', ERef, Reason}; firing while that term
-	 * is being sent (the entry stays, so that the call's demonitor
-	 * waits for it and flushes it). */
+	/* A monitor of {name, re.node} (out only). A call's (ref 0): its
+	 * DOWN goes to local as the term {'DOWN', ERef, Reason}; firing
+	 * while that term is being sent (the entry stays, so that the call's
+	 * demonitor waits for it and flushes it). ot_monitor_name()'s (ref
+	 * the runtime's): an ordinary DOWN naming "name@node". */
 	bool by_name, firing;
 	char name[MAXATOMLEN_UTF8];
 };
@@ -134,7 +135,54 @@ out:
 	return rc;
 }
 
+/* {op, From, Name, Ref} to node: a monitor by name and its end. */
+static int control_name(long op, const erlang_pid *from, const char *name,
+			const erlang_ref *ref, const char *node, bool connect)
+{
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x))
+		return OT_ENOMEM;
+	int rc = OT_ENOMEM;
+	if (!ei_x_encode_tuple_header(&x, 4) && !ei_x_encode_long(&x, op) &&
+	    !ei_x_encode_pid(&x, from) && !ei_x_encode_atom(&x, name) &&
+	    !ei_x_encode_ref(&x, ref))
+		rc = ot__dist_send_control(node, &x, connect);
+	ei_x_free(&x);
+	return rc;
+}
+
 /* ---- The runtime's side (otter/remote.h) ----------------------------- */
+
+/* What an otter message (tag, data, size) is on the wire: a term as it is
+ * (whole, with its version byte: the other node would take anything else
+ * for a broken connection), any other tag as a binary, in *x (freed by
+ * the caller when *d points into it). */
+static int wire_term(uint64_t tag, const void *data, size_t size, ei_x_buff *x,
+		     const void **d, size_t *n)
+{
+	x->buff = NULL;
+	if (tag == OT_DIST_TAG) {
+		size_t start;
+		if (!data || ot__term_check_whole(data, size, &start) ||
+		    start != 1)
+			return OT_EBADTERM;
+		*d = data;
+		*n = size;
+		return 0;
+	}
+	if (size > INT_MAX - 64)
+		return OT_EINVAL;
+	if (ei_x_new_with_version(x))
+		return OT_ENOMEM;
+	if (ei_x_encode_binary(x, data ? data : "", (long)size)) {
+		ei_x_free(x);
+		x->buff = NULL;
+		return OT_ENOMEM;
+	}
+	*d = x->buff;
+	*n = (size_t)x->index;
+	return 0;
+}
 
 static int op_send(ot_pid from, ot_pid to, uint64_t tag, const void *data,
 		   size_t size)
@@ -144,23 +192,39 @@ static int op_send(ot_pid from, ot_pid to, uint64_t tag, const void *data,
 	int rc = ot__dist_rpid_get(to, &e);
 	if (rc)
 		return rc;
-	if (tag == OT_DIST_TAG) {
-		/* A term, whole, with its version byte: the other node would
-		 * take anything else for a broken connection. */
-		size_t start;
-		if (!data || ot__term_check_whole(data, size, &start) ||
-		    start != 1)
-			return OT_EBADTERM;
-		rc = ot_dist_send(&e, data, size);
-	} else {
-		ei_x_buff x;
-		if (size > INT_MAX - 64 || ei_x_new_with_version(&x))
-			return size > INT_MAX - 64 ? OT_EINVAL : OT_ENOMEM;
-		rc = ei_x_encode_binary(&x, data ? data : "", (long)size)
-			 ? OT_ENOMEM
-			 : ot_dist_send(&e, x.buff, (size_t)x.index);
+	ei_x_buff x;
+	const void *d;
+	size_t n;
+	if ((rc = wire_term(tag, data, size, &x, &d, &n)))
+		return rc;
+	rc = ot_dist_send(&e, d, n);
+	if (x.buff)
 		ei_x_free(&x);
-	}
+	return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
+}
+
+/* True when node is this node's name. */
+static bool this_node(const char *node)
+{
+	return strcmp(node, ei_thisnodename(&ot__dist_node.ec)) == 0;
+}
+
+/* ot_send_name("name@node"): {Name, Node} ! Msg. */
+static int op_send_name(ot_pid from, const char *name, const char *node,
+			uint64_t tag, const void *data, size_t size)
+{
+	(void)from;
+	if (this_node(node))
+		return 1;
+	ei_x_buff x;
+	const void *d;
+	size_t n;
+	int rc = wire_term(tag, data, size, &x, &d, &n);
+	if (rc)
+		return rc;
+	rc = ot_dist_send_name(node, name, d, n);
+	if (x.buff)
+		ei_x_free(&x);
 	return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
 }
 
@@ -251,8 +315,67 @@ static bool op_demonitor(ot_pid watcher, ot_pid to, ot_ref ref)
 	pthread_mutex_unlock(&t.lock);
 	if (i < 0)
 		return false; /* its DOWN is on its way, or delivered */
-	control(ERL_DEMONITOR_P, &m.le, &m.re, &m.eref, NULL, m.re.node, false);
+	if (m.by_name)
+		control_name(ERL_DEMONITOR_P, &m.le, m.name, &m.eref, m.re.node,
+			     false);
+	else
+		control(ERL_DEMONITOR_P, &m.le, &m.re, &m.eref, NULL, m.re.node,
+			false);
 	return true;
+}
+
+/* watcher monitors {name, node}: ref the runtime's (ot_monitor_name()),
+ * or 0 for a call's (ot__dist_call_monitor()); *eref (may be NULL) gets
+ * Erlang's reference. */
+static int monitor_by_name(ot_pid watcher, ot_ref ref, const char *name,
+			   const char *node, erlang_ref *eref)
+{
+	struct tmon m = {.ref = ref, .local = watcher, .by_name = true};
+	if (strlen(name) >= sizeof(m.name) ||
+	    strlen(node) >= sizeof(m.re.node) || !strchr(node, '@'))
+		return OT_EINVAL;
+	int rc = ot_dist_pid(watcher, &m.le);
+	if (!rc)
+		rc = ot__dist_make_ref(&m.eref);
+	if (rc)
+		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	snprintf(m.re.node, sizeof(m.re.node), "%s", node);
+	pthread_mutex_lock(&t.lock);
+	rc = ot__vec_push(&t.out, &m);
+	pthread_mutex_unlock(&t.lock);
+	if (!rc)
+		rc = control_name(ERL_MONITOR_P, &m.le, name, &m.eref, node,
+				  true);
+	if (rc) {
+		pthread_mutex_lock(&t.lock);
+		ssize_t at = find_eref(&t.out, &m.eref);
+		if (at >= 0)
+			ot__vec_take(&t.out, (size_t)at, NULL);
+		pthread_mutex_unlock(&t.lock);
+		return rc;
+	}
+	if (eref)
+		*eref = m.eref;
+	return 0;
+}
+
+/* ot_monitor_name("name@node"): monitor(process, {Name, Node}). */
+static int op_monitor_name(ot_pid watcher, const char *name, const char *node,
+			   ot_ref ref)
+{
+	return this_node(node)
+		   ? 1
+		   : monitor_by_name(watcher, ref, name, node, NULL);
+}
+
+/* The DOWN of an ot_monitor_name() monitor of {m->name, node}. */
+static void name_down(const struct tmon *m, const ot_reason *reason)
+{
+	/* At most OT_NAME_MAX: ot_monitor_name() took it so. */
+	char full[sizeof(m->name) + sizeof(m->re.node) + 1];
+	snprintf(full, sizeof(full), "%s@%s", m->name, m->re.node);
+	ot_remote_down_name(m->local, m->ref, full, reason);
 }
 
 static void op_down(ot_pid target, ot_pid watcher, ot_ref ref,
@@ -280,6 +403,8 @@ static const ot_remote_ops ops = {
     .demonitor = op_demonitor,
     .down = op_down,
     .format = ot__dist_rpid_format,
+    .monitor_name = op_monitor_name,
+    .send_name = op_send_name,
 };
 
 void ot__dist_ties_install(bool on)
@@ -334,50 +459,9 @@ static void call_down(const struct tmon *m, const char *reason, size_t n)
 	pthread_mutex_unlock(&t.lock);
 }
 
-/* {op, From, Name, Ref} to node: a monitor by name and its end. */
-static int control_name(long op, const erlang_pid *from, const char *name,
-			const erlang_ref *ref, const char *node, bool connect)
-{
-	ei_x_buff x;
-	if (ei_x_new_with_version(&x))
-		return OT_ENOMEM;
-	int rc = OT_ENOMEM;
-	if (!ei_x_encode_tuple_header(&x, 4) && !ei_x_encode_long(&x, op) &&
-	    !ei_x_encode_pid(&x, from) && !ei_x_encode_atom(&x, name) &&
-	    !ei_x_encode_ref(&x, ref))
-		rc = ot__dist_send_control(node, &x, connect);
-	ei_x_free(&x);
-	return rc;
-}
-
 int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref)
 {
-	struct tmon m = {.local = ot_self(), .by_name = true};
-	if (strlen(name) >= sizeof(m.name) || strlen(node) >= sizeof(m.re.node))
-		return OT_EINVAL;
-	int rc = ot_dist_pid(m.local, &m.le);
-	if (!rc)
-		rc = ot__dist_make_ref(&m.eref);
-	if (rc)
-		return rc;
-	snprintf(m.name, sizeof(m.name), "%s", name);
-	snprintf(m.re.node, sizeof(m.re.node), "%s", node);
-	pthread_mutex_lock(&t.lock);
-	rc = ot__vec_push(&t.out, &m);
-	pthread_mutex_unlock(&t.lock);
-	if (!rc)
-		rc = control_name(ERL_MONITOR_P, &m.le, name, &m.eref, node,
-				  true);
-	if (rc) {
-		pthread_mutex_lock(&t.lock);
-		ssize_t at = find_eref(&t.out, &m.eref);
-		if (at >= 0)
-			ot__vec_take(&t.out, (size_t)at, NULL);
-		pthread_mutex_unlock(&t.lock);
-		return rc;
-	}
-	*eref = m.eref;
-	return 0;
+	return monitor_by_name(ot_self(), (ot_ref){0}, name, node, eref);
 }
 
 void ot__dist_call_demonitor(const erlang_ref *eref)
@@ -532,7 +616,8 @@ static void got_monitor(long type, const char *buf, size_t size)
 	ssize_t at = find_eref(v, &eref);
 	bool call = false;
 	if (at >= 0 && type == ERL_MONITOR_P_EXIT &&
-	    AT(v, struct tmon, at)->by_name) {
+	    AT(v, struct tmon, at)->by_name &&
+	    !AT(v, struct tmon, at)->ref.id) {
 		call = !AT(v, struct tmon, at)->firing;
 		AT(v, struct tmon, at)->firing = true;
 		m = *AT(v, struct tmon, at);
@@ -542,7 +627,7 @@ static void got_monitor(long type, const char *buf, size_t size)
 	pthread_mutex_unlock(&t.lock);
 	if (at < 0)
 		return;
-	if (type == ERL_MONITOR_P_EXIT && m.by_name) {
+	if (type == ERL_MONITOR_P_EXIT && m.by_name && !m.ref.id) {
 		if (call)
 			call_down(&m, buf + i, size - (size_t)i);
 		return;
@@ -554,7 +639,10 @@ static void got_monitor(long type, const char *buf, size_t size)
 	ot_reason r;
 	if (reason_at(buf, i, size, &r))
 		r = ot_reason_noconnection(); /* cannot be: checked whole */
-	ot_remote_down(m.local, m.ref, m.remote, &r);
+	if (m.by_name)
+		name_down(&m, &r);
+	else
+		ot_remote_down(m.local, m.ref, m.remote, &r);
 }
 
 void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
@@ -623,7 +711,10 @@ void ot__dist_ties_nodedown(const char *node)
 	}
 	for (size_t i = 0; i < out.n; i++) {
 		struct tmon *m = AT(&out, struct tmon, i);
-		if (m->by_name) /* a call's: {'DOWN', ERef, noconnection} */
+		if (m->by_name && m->ref.id)
+			name_down(m, &nc);
+		else if (m->by_name) /* a call's: {'DOWN', ERef, noconnection}
+				      */
 			call_down(m, "\x77\x0cnoconnection", 14);
 		else
 			ot_remote_down(m->local, m->ref, m->remote, &nc);

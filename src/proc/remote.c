@@ -14,6 +14,7 @@
 
 #include "gate.h"
 #include "mailbox.h"
+#include "name.h"
 #include "process.h"
 #include "remote.h"
 #include "runtime.h"
@@ -146,4 +147,17 @@ int ot_remote_down(ot_pid local, ot_ref ref, ot_pid remote,
 		return g;
 	return ot__gate_leave(g,
 			      ot__remote_down_in(local, ref, remote, reason));
+}
+
+int ot_remote_down_name(ot_pid local, ot_ref ref, const char *name,
+			const ot_reason *reason)
+{
+	if (!ot__pid_well_formed(local) || ot__name_check(name) != 0 ||
+	    ot_reason_check(reason) != 0)
+		return OT_EINVAL;
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(
+	    g, ot__remote_down_name_in(local, ref, name, reason));
 }

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ties.c — the rest of the ties across nodes (src/dist/ties.c),
+ * against real Erlang nodes: ot_monitor_name() and ot_send_name() of
+ * {Name, Node} ("name@node"). Skipped when erl is not installed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "erl_node.h"
+#include "fixture.h"
+
+/* "name@<the Erlang node>" into buf. */
+static const char *at_erl(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s@%s", name, erl_name);
+	return buf;
+}
+
+/* Receives a DOWN within a few seconds: checks its ref and name. */
+static ot_msg *receive_down(ot_ref ref, const char *name)
+{
+	ot_msg *msg;
+	ck_assert_ot_ok(
+	    ot_receive_match(is_down, NULL, &msg, scaled_ms(10000)));
+	const ot_down_info *d = ot_msg_down(msg);
+	ck_assert_uint_eq(d->ref.id, ref.id);
+	ck_assert_str_eq(d->name, name);
+	ck_assert(ot_pid_is_none(d->pid));
+	return msg;
+}
+
+/* ot_monitor_name("name@node"): monitor(process, {Name, Node}). Its DOWN
+ * names {Name, Node} and carries the reason; a name nobody holds there
+ * gives noproc; ot_demonitor() ends it on the other side too; the node's
+ * death gives noconnection. ot_send_name() of "name@node" is {Name, Node}
+ * ! Msg, and "name@thisnode" is the local name. */
+START_TEST(test_monitor_name)
+{
+	char e[2048], out[256], t1[128], t2[128], t3[128], none[128];
+	EXPR(e, "register(box, self()), "
+		"S = fun(N) -> register(N, spawn(fun() -> receive go -> "
+		"  exit({bad, N}) end end)) end, "
+		"S(t1), S(t2), S(t3), io:format(\"ready~n\"), "
+		"receive {check, P} -> {monitored_by, M} = "
+		"  process_info(whereis(t2), monitored_by), "
+		"  io:format(\"~p~n\", [length(M)]), P ! checked end, "
+		"receive _ -> ok end.");
+	erl_node node;
+	erl_start_expecting(&node, e, "ready");
+	at_erl(t1, sizeof(t1), "t1");
+	at_erl(t2, sizeof(t2), "t2");
+	at_erl(t3, sizeof(t3), "t3");
+	at_erl(none, sizeof(none), "nosuch");
+
+	/* Before: a name with '@' was a local name, noproc at once. */
+	ot_ref r1, r2, r3, rn;
+	ck_assert_ot_ok(ot_monitor_name(t1, &r1));
+	ck_assert_ot_ok(ot_monitor_name(t2, &r2));
+	ck_assert_ot_ok(ot_monitor_name(t3, &r3));
+	ck_assert_ot_ok(ot_monitor_name(none, &rn));
+	ot_msg *msg = receive_down(rn, none);
+	ck_assert_int_eq(ot_msg_down(msg)->reason.kind, OT_REASON_NOPROC);
+	ot_msg_free(msg);
+
+	send_atom_name(t1, "go");
+	msg = receive_down(r1, t1);
+	const ot_down_info *d = ot_msg_down(msg);
+	ck_assert_int_eq(d->reason.code, OT_EREMOTE);
+	ck_assert_str_eq(d->reason.text, "{bad,t1}");
+	ot_msg_free(msg);
+
+	/* Turned off here and there: t2 is monitored by nobody. */
+	ck_assert_int_eq(ot_demonitor(r2, OT_DEMONITOR_INFO), 1);
+	ck_assert_int_eq(ot_demonitor(r2, OT_DEMONITOR_INFO), 0);
+	send_self("box", "check");
+	msg = receive_term();
+	ck_assert_ot_ok(
+	    ot_term_match(ot_msg_data(msg), ot_msg_size(msg), "checked"));
+	ot_msg_free(msg);
+
+	/* {Name, node()} is the local name. */
+	char here[128];
+	snprintf(here, sizeof(here), "me@%s", otter_name);
+	ck_assert_ot_ok(ot_register("me", ot_self()));
+	ot_ref rme;
+	ck_assert_ot_ok(ot_monitor_name(here, &rme));
+	ck_assert_int_eq(ot_demonitor(rme, OT_DEMONITOR_INFO), 1);
+	ck_assert_ot_ok(ot_send_name(here, 5, "x", 1));
+	ck_assert_ot_ok(ot_receive(&msg, scaled_ms(10000)));
+	ck_assert_uint_eq(ot_msg_tag(msg), 5);
+	ot_msg_free(msg);
+	ck_assert_ot_ok(ot_unregister("me"));
+
+	erl_kill(&node);
+	msg = receive_down(r3, t3);
+	ot_reason nc = ot_reason_noconnection();
+	ck_assert(ot_reason_equal(&ot_msg_down(msg)->reason, &nc));
+	ot_msg_free(msg);
+	/* A node that is not there: noconnection at once. */
+	ck_assert_ot_ok(ot_monitor_name(t3, &r3));
+	msg = receive_down(r3, t3);
+	ck_assert(ot_reason_equal(&ot_msg_down(msg)->reason, &nc));
+	ot_msg_free(msg);
+	ck_assert_ot_err(ot_receive(&msg, 100), OT_ETIMEDOUT);
+	(void)out;
+}
+END_TEST
+
+static Suite *ties_suite(void)
+{
+	Suite *s = suite_create("dist_ties");
+	TCase *tc = ot_test_tcase("ties", 60);
+	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
+	tcase_add_test(tc, test_monitor_name);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	erl_require_or_skip("tests/dist/test_ties");
+	return ot_test_run(ties_suite());
+}
