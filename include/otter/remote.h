@@ -66,7 +66,17 @@ static inline ot_reason ot_reason_noconnection(void)
  *              watcher gets a DOWN with noconnection at once.
  *   send_name  {name, node} ! {tag, data} (as send; 1: node is this
  *              node's own, the runtime sends to name here).
- * The last two may be NULL (names with a node are then local names).
+ *   timer_relay  a local process of the library that forwards the
+ *              timers to remote pids (ot_send_after()): such a timer is
+ *              a timer to it, so ot_cancel_timer() works as for any, and
+ *              fires as a message tagged OT_TAG_REMOTE_TIMER whose data
+ *              is an ot_remote_timer header and then the message's own,
+ *              from the timer's sender; the relay sends it on. The timer
+ *              does not end with the remote process (as Erlang's
+ *              send_after to a remote pid), only with the relay.
+ *              OT_PID_NONE: none (such timers are then OT_EREMOTE).
+ * The last three may be NULL (names with a node are then local names,
+ * timers to remote pids OT_EREMOTE).
  */
 typedef struct ot_remote_ops {
 	int (*send)(ot_pid from, ot_pid to, uint64_t tag, const void *data,
@@ -83,7 +93,17 @@ typedef struct ot_remote_ops {
 			    ot_ref ref);
 	int (*send_name)(ot_pid from, const char *name, const char *node,
 			 uint64_t tag, const void *data, size_t size);
+	ot_pid (*timer_relay)(void);
 } ot_remote_ops;
+
+/* What a timer to a remote pid delivers to the relay (timer_relay): the
+ * tag, then this header and size - sizeof(ot_remote_timer) bytes of the
+ * message. */
+#define OT_TAG_REMOTE_TIMER (OT_TAG_SYSTEM + 3)
+typedef struct ot_remote_timer {
+	ot_pid to;    /* the remote destination */
+	uint64_t tag; /* the message's tag */
+} ot_remote_timer;
 
 /*
  * Installs ops (NULL removes them: remote pids then get OT_EREMOTE). ops

@@ -55,6 +55,8 @@ struct node {
 	int epmd_fd;
 	int timeout_ms;
 	ot_pid acceptor;
+	/* Sends on the timers to remote pids (ties.c's relay). */
+	ot_pid relay;
 	struct conn *conns;
 };
 
@@ -112,6 +114,9 @@ void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 void ot__dist_ties_nodeup(const char *node);
 void ot__dist_ties_nodedown(const char *node);
 void ot__dist_ties_clear(void);
+/* ties.c: the process that sends on what the timers to remote pids
+ * deliver to it (otter/remote.h's timer_relay), until it is killed. */
+void ot__dist_relay(void *arg);
 /* node_watch.c: the node monitors, told of a connection that came up or
  * went down (ties.c calls them), and forgotten at ot_node_stop. */
 void ot__dist_node_watch_up(const char *node);

@@ -394,6 +394,37 @@ static void op_down(ot_pid target, ot_pid watcher, ot_ref ref,
 			m.re.node, false);
 }
 
+static ot_pid op_timer_relay(void)
+{
+	struct node *n = &ot__dist_node;
+	pthread_mutex_lock(&n->lock);
+	ot_pid relay = n->relay;
+	pthread_mutex_unlock(&n->lock);
+	return relay;
+}
+
+void ot__dist_relay(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		ot_msg *msg;
+		if (ot_receive(&msg, OT_INFINITY))
+			return;
+		ot_remote_timer h;
+		size_t size = ot_msg_size(msg);
+		if (ot_msg_tag(msg) == OT_TAG_REMOTE_TIMER &&
+		    size >= sizeof h) {
+			const char *d = ot_msg_data(msg);
+			memcpy(&h, d, sizeof h);
+			/* As a send then: a node that is gone drops it. */
+			op_send(ot_msg_from(msg), h.to, h.tag,
+				size > sizeof h ? d + sizeof h : NULL,
+				size - sizeof h);
+		}
+		ot_msg_free(msg);
+	}
+}
+
 static const ot_remote_ops ops = {
     .send = op_send,
     .exit = op_exit,
@@ -405,6 +436,7 @@ static const ot_remote_ops ops = {
     .format = ot__dist_rpid_format,
     .monitor_name = op_monitor_name,
     .send_name = op_send_name,
+    .timer_relay = op_timer_relay,
 };
 
 void ot__dist_ties_install(bool on)

@@ -33,6 +33,12 @@ int ot__remote_send_out(ot_pid from, ot_pid to, uint64_t tag, const void *data,
  * "<?.Index.Generation>". */
 int ot__remote_format(ot_pid pid, char *buf, size_t size);
 
+/* ot_send_after() to the remote pid *to: *m gets the message for the
+ * installed relay (OT_TAG_REMOTE_TIMER, the header, data) and *to becomes
+ * the relay. OT_EREMOTE without one, OT_ENOMEM. */
+int ot__remote_timer_msg(ot_pid from, ot_pid *to, uint64_t tag,
+			 const void *data, size_t size, struct ot_msg **m);
+
 /* ot_send_name() of "name@node" while a node runs (remote_ties.c): 1
  * when it is no such name, or node is this node's (then *full becomes
  * local, OT_NAME_MAX + 1 bytes, the name part): the caller sends to *full

@@ -107,12 +107,68 @@ START_TEST(test_monitor_name)
 }
 END_TEST
 
+/* ot_send_after() to an Erlang pid: sent when it fires (a term, or a
+ * binary); cancelled like any; and, as Erlang's send_after to a remote
+ * pid, not taken away by the remote process's death. */
+START_TEST(test_send_after_remote)
+{
+	char e[1024], out[256];
+	EXPR(e, "register(box, self()), io:format(\"ready~n\"), "
+		"receive {hello, P} -> P ! {box, self()}, "
+		"  D = spawn(fun() -> ok end), P ! {dead, D} end, "
+		"receive tick -> io:format(\"tick~n\") end, "
+		"receive B -> io:format(\"~p~n\", [B]) end, halt().");
+	erl_node node;
+	erl_start_expecting(&node, e, "ready");
+	send_self("box", "hello");
+	ot_pid box = receive_pid("box"), dead = receive_pid("dead");
+
+	ot_term_buf b;
+	const void *d;
+	size_t n;
+	ck_assert_ot_ok(ot_term_buf_init(&b));
+	ot_term_atom(&b, "tick");
+	ck_assert_ot_ok(ot_term_buf_get(&b, &d, &n));
+	ot_timer never, t1, t2;
+	ck_assert_ot_ok(
+	    ot_send_after(scaled_ms(100000), box, OT_DIST_TAG, d, n, &never));
+	ck_assert_ot_ok(ot_send_after(1, box, OT_DIST_TAG, d, n, &t1));
+	ot_term_buf_free(&b);
+	ck_assert_ot_ok(ot_send_after(2, box, 7, "abc", 3, &t2));
+	int left;
+	ck_assert_ot_ok(ot_cancel_timer(never, &left));
+	ck_assert_int_gt(left, 0);
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "tick\n<<\"abc\">>\n");
+
+	/* A remote process that is gone (and a node too) keeps its timer
+	 * until it fires or is cancelled. */
+	ot_ref ref;
+	ck_assert_ot_ok(ot_monitor(dead, &ref));
+	ot_msg *msg;
+	ck_assert_ot_ok(
+	    ot_receive_match(is_down, NULL, &msg, scaled_ms(10000)));
+	ot_msg_free(msg);
+	ck_assert_ot_ok(
+	    ot_send_after(scaled_ms(100000), dead, 7, "abc", 3, &never));
+	ck_assert_ot_ok(ot_cancel_timer(never, NULL));
+	/* ot_node_stop() takes the rest with it. */
+	ck_assert_ot_ok(
+	    ot_send_after(scaled_ms(100000), dead, 7, "abc", 3, &never));
+	ck_assert_ot_ok(ot_node_stop());
+	ck_assert_ot_err(ot_cancel_timer(never, NULL), OT_ENOTIMER);
+	ck_assert_ot_err(ot_send_after(1, dead, 7, "abc", 3, NULL), OT_EREMOTE);
+	ck_assert_ot_ok(ot_node_start(otter_name, DIST_COOKIE, NULL));
+}
+END_TEST
+
 static Suite *ties_suite(void)
 {
 	Suite *s = suite_create("dist_ties");
 	TCase *tc = ot_test_tcase("ties", 60);
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_monitor_name);
+	tcase_add_test(tc, test_send_after_remote);
 	suite_add_tcase(s, tc);
 	return s;
 }
