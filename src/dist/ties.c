@@ -20,6 +20,7 @@
  * process while the lock is held; what is sent is sent after it.
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -28,11 +29,19 @@
 #include "term_check.h"
 #include "vec.h"
 
-/* A link between a local process and a remote one. */
+/* A link between a local process and a remote one. unlinking: 0 while
+ * it is up; the Id of the UNLINK_ID that local sent (OTP 23's protocol)
+ * until its UNLINK_ID_ACK comes: the local side is unlinked already, and
+ * what the other node sends of that link meanwhile (a LINK that crossed
+ * the unlink, its EXIT) is ignored, as Erlang ignores it. */
 struct tlink {
 	ot_pid local, remote;
 	erlang_pid le, re;
+	uint64_t unlinking;
 };
+
+#define ERL_UNLINK_ID	  35
+#define ERL_UNLINK_ID_ACK 36
 
 /* A monitor across nodes: out, a local watcher on a remote target; in, a
  * remote watcher on a local target. ref is the runtime's, eref Erlang's. */
@@ -80,15 +89,24 @@ static ssize_t find_link(ot_pid local, ot_pid remote)
 }
 
 /* Takes the link local-remote out of the table, into *out (may be
- * NULL); false when it was not there. */
+ * NULL); false when it was not there or was being unlinked (it goes
+ * then too: what would have acknowledged it will not come). */
 static bool take_link(ot_pid local, ot_pid remote, struct tlink *out)
 {
 	pthread_mutex_lock(&t.lock);
 	ssize_t i = find_link(local, remote);
+	bool up = i >= 0 && !AT(&t.links, struct tlink, i)->unlinking;
 	if (i >= 0)
 		ot__vec_take(&t.links, (size_t)i, out);
 	pthread_mutex_unlock(&t.lock);
-	return i >= 0;
+	return up;
+}
+
+/* Under t.lock: the link local-remote is being unlinked (UNLINK_ID). */
+static bool unlinking(ot_pid local, ot_pid remote)
+{
+	ssize_t i = find_link(local, remote);
+	return i >= 0 && AT(&t.links, struct tlink, i)->unlinking;
 }
 
 /* Under t.lock: the monitor of v with the runtime's ref, or -1. */
@@ -257,8 +275,11 @@ static int op_link(ot_pid from, ot_pid to)
 	if (rc)
 		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
 	pthread_mutex_lock(&t.lock);
-	if (find_link(from, to) < 0)
+	ssize_t at = find_link(from, to);
+	if (at < 0)
 		rc = ot__vec_push(&t.links, &l);
+	else /* linked again while unlinking: up from here */
+		AT(&t.links, struct tlink, at)->unlinking = 0;
 	pthread_mutex_unlock(&t.lock);
 	if (!rc)
 		rc = control(ERL_LINK, &l.le, &l.re, NULL, NULL, l.re.node,
@@ -268,12 +289,52 @@ static int op_link(ot_pid from, ot_pid to)
 	return rc;
 }
 
+/* {UNLINK_ID, Id, From, To} to node. */
+static int control_unlink_id(uint64_t id, const erlang_pid *from,
+			     const erlang_pid *to)
+{
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x))
+		return OT_ENOMEM;
+	int rc = OT_ENOMEM;
+	if (!ei_x_encode_tuple_header(&x, 4) &&
+	    !ei_x_encode_long(&x, ERL_UNLINK_ID) &&
+	    !ei_x_encode_ulonglong(&x, id) && !ei_x_encode_pid(&x, from) &&
+	    !ei_x_encode_pid(&x, to))
+		rc = ot__dist_send_control(to->node, &x, false);
+	ei_x_free(&x);
+	return rc;
+}
+
+/* ot_unlink(): UNLINK_ID when the other node takes it (the entry stays,
+ * unlinking, until its acknowledgement), else the old UNLINK. */
 static int op_unlink(ot_pid from, ot_pid to)
 {
-	struct tlink l;
-	if (!take_link(from, to, &l))
+	static _Atomic uint64_t ids;
+	erlang_pid re;
+	if (ot__dist_rpid_get(to, &re))
 		return 0;
-	return control(ERL_UNLINK, &l.le, &l.re, NULL, NULL, l.re.node, false);
+	bool by_id = ot__dist_conn_unlink_id(re.node);
+	uint64_t id = by_id ? atomic_fetch_add(&ids, 1) + 1 : 0;
+	struct tlink l;
+	pthread_mutex_lock(&t.lock);
+	ssize_t i = find_link(from, to);
+	struct tlink *e = i >= 0 ? AT(&t.links, struct tlink, i) : NULL;
+	if (e && e->unlinking)
+		e = NULL; /* unlinking already */
+	if (e)
+		l = *e;
+	if (e && by_id)
+		e->unlinking = id;
+	else if (e)
+		ot__vec_take(&t.links, (size_t)i, NULL);
+	pthread_mutex_unlock(&t.lock);
+	if (!e)
+		return 0;
+	/* Without the connection, its end forgets the entry. */
+	return by_id ? control_unlink_id(id, &l.le, &l.re)
+		     : control(ERL_UNLINK, &l.le, &l.re, NULL, NULL, l.re.node,
+			       false);
 }
 
 static int op_monitor(ot_pid watcher, ot_pid to, ot_ref ref)
@@ -523,10 +584,19 @@ static void got_link(const erlang_msg *msg)
 	int rc = ot_dist_local_pid(&msg->to, &local);
 	if (!rc)
 		rc = ot__dist_rpid_of(&msg->from, &remote);
-	if (!rc)
-		rc = ot_remote_link(local, remote);
 	if (!rc) {
-		struct tlink l = {local, remote, msg->to, msg->from};
+		/* A LINK that crossed local's unlink: the unlink wins on
+		 * both sides (the other node drops its link as our
+		 * UNLINK_ID reaches it). */
+		pthread_mutex_lock(&t.lock);
+		bool crossed = unlinking(local, remote);
+		pthread_mutex_unlock(&t.lock);
+		if (crossed)
+			return;
+		rc = ot_remote_link(local, remote);
+	}
+	if (!rc) {
+		struct tlink l = {local, remote, msg->to, msg->from, 0};
 		pthread_mutex_lock(&t.lock);
 		if (find_link(local, remote) < 0)
 			rc = ot__vec_push(&t.links, &l);
@@ -549,12 +619,18 @@ static void got_unlink_or_exit(const erlang_msg *msg, const char *buf,
 	if (ot_dist_local_pid(&msg->to, &local) ||
 	    ot__dist_rpid_of(&msg->from, &remote))
 		return;
-	if (msg->msgtype != ERL_EXIT2)
-		take_link(local, remote, NULL);
 	if (msg->msgtype == ERL_UNLINK) {
-		ot_remote_unlink(local, remote);
+		/* Also an UNLINK_ID, which ei acknowledged: while local is
+		 * unlinking, its own acknowledgement ends the entry. */
+		pthread_mutex_lock(&t.lock);
+		bool mine = unlinking(local, remote);
+		pthread_mutex_unlock(&t.lock);
+		if (!mine && take_link(local, remote, NULL))
+			ot_remote_unlink(local, remote);
 		return;
 	}
+	if (msg->msgtype == ERL_EXIT && !take_link(local, remote, NULL))
+		return; /* no link, or local is unlinking it: ignored */
 	ot_reason r;
 	if (!whole_terms(buf, size, 1) || reason_at(buf, 0, size, &r))
 		return;
@@ -677,6 +753,23 @@ static void got_monitor(long type, const char *buf, size_t size)
 		ot_remote_down(m.local, m.ref, m.remote, &r);
 }
 
+void ot__dist_ties_unlink_ack(const char *buf, size_t size)
+{
+	int i = 0;
+	unsigned long long id;
+	erlang_pid from, to;
+	ot_pid local, remote;
+	if (!whole_terms(buf, size, 3) || ei_decode_ulonglong(buf, &i, &id) ||
+	    ei_decode_pid(buf, &i, &from) || ei_decode_pid(buf, &i, &to) ||
+	    ot_dist_local_pid(&to, &local) || ot__dist_rpid_of(&from, &remote))
+		return;
+	pthread_mutex_lock(&t.lock);
+	ssize_t at = find_link(local, remote);
+	if (at >= 0 && AT(&t.links, struct tlink, at)->unlinking == id)
+		ot__vec_take(&t.links, (size_t)at, NULL);
+	pthread_mutex_unlock(&t.lock);
+}
+
 void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 			   const char *buf, size_t size)
 {
@@ -739,7 +832,8 @@ void ot__dist_ties_nodedown(const char *node)
 	ot_reason nc = ot_reason_noconnection();
 	for (size_t i = 0; i < links.n; i++) {
 		struct tlink *l = AT(&links, struct tlink, i);
-		ot_remote_exit(l->local, l->remote, &nc, true);
+		if (!l->unlinking) /* else: unlinked already */
+			ot_remote_exit(l->local, l->remote, &nc, true);
 	}
 	for (size_t i = 0; i < out.n; i++) {
 		struct tmon *m = AT(&out, struct tmon, i);
