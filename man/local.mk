@@ -164,6 +164,7 @@ otter_man_stubs = \
 	man/ot_registered.3 \
 	man/ot_remote_demonitor.3 \
 	man/ot_remote_down.3 \
+	man/ot_remote_down_name.3 \
 	man/ot_remote_exit.3 \
 	man/ot_remote_link.3 \
 	man/ot_remote_monitor.3 \

@@ -58,6 +58,25 @@ static inline ot_reason ot_reason_noconnection(void)
  *   down       the local target ended with reason, and the remote
  *              watcher held monitor ref on it.
  *   format     prints the pid (ot_pid_format()); a count like snprintf.
+ *   monitor_name  watcher monitors {name, node} under ref (Erlang's
+ *              monitor(process, {Name, Node})); its DOWN comes back
+ *              through ot_remote_down_name(), its end through demonitor
+ *              (with a `to` that is no pid of any node). 1: node is this
+ *              node's own (the runtime monitors name here); an error:
+ *              watcher gets a DOWN with noconnection at once.
+ *   send_name  {name, node} ! {tag, data} (as send; 1: node is this
+ *              node's own, the runtime sends to name here).
+ *   timer_relay  a local process of the library that forwards the
+ *              timers to remote pids (ot_send_after()): such a timer is
+ *              a timer to it, so ot_cancel_timer() works as for any, and
+ *              fires as a message tagged OT_TAG_REMOTE_TIMER whose data
+ *              is an ot_remote_timer header and then the message's own,
+ *              from the timer's sender; the relay sends it on. The timer
+ *              does not end with the remote process (as Erlang's
+ *              send_after to a remote pid), only with the relay.
+ *              OT_PID_NONE: none (such timers are then OT_EREMOTE).
+ * The last three may be NULL (names with a node are then local names,
+ * timers to remote pids OT_EREMOTE).
  */
 typedef struct ot_remote_ops {
 	int (*send)(ot_pid from, ot_pid to, uint64_t tag, const void *data,
@@ -70,7 +89,21 @@ typedef struct ot_remote_ops {
 	void (*down)(ot_pid target, ot_pid watcher, ot_ref ref,
 		     const ot_reason *reason);
 	int (*format)(ot_pid pid, char *buf, size_t size);
+	int (*monitor_name)(ot_pid watcher, const char *name, const char *node,
+			    ot_ref ref);
+	int (*send_name)(ot_pid from, const char *name, const char *node,
+			 uint64_t tag, const void *data, size_t size);
+	ot_pid (*timer_relay)(void);
 } ot_remote_ops;
+
+/* What a timer to a remote pid delivers to the relay (timer_relay): the
+ * tag, then this header and size - sizeof(ot_remote_timer) bytes of the
+ * message. */
+#define OT_TAG_REMOTE_TIMER (OT_TAG_SYSTEM + 3)
+typedef struct ot_remote_timer {
+	ot_pid to;    /* the remote destination */
+	uint64_t tag; /* the message's tag */
+} ot_remote_timer;
 
 /*
  * Installs ops (NULL removes them: remote pids then get OT_EREMOTE). ops
@@ -100,6 +133,9 @@ OT_API int ot_set_remote_ops(const ot_remote_ops *ops);
  *   ot_remote_down     remote, which local monitors under ref, ended with
  *                      reason: local gets its DOWN (if it still holds
  *                      the monitor). The payload is copied.
+ *   ot_remote_down_name  the same for a monitor by name (monitor_name):
+ *                      the DOWN's name is name ("name@node", at most
+ *                      OT_NAME_MAX bytes), its pid OT_PID_NONE.
  * Errors: OT_EINVAL (pids of the wrong kind, NULL, a malformed reason),
  * OT_ENOPROC as said, OT_ENOMEM, OT_ENOTSTARTED.
  * From: process or foreign; never blocks.
@@ -114,6 +150,8 @@ OT_API int ot_remote_monitor(ot_pid local, ot_pid remote, ot_ref *out);
 OT_API int ot_remote_demonitor(ot_pid local, ot_ref ref);
 OT_API int ot_remote_down(ot_pid local, ot_ref ref, ot_pid remote,
 			  const ot_reason *reason);
+OT_API int ot_remote_down_name(ot_pid local, ot_ref ref, const char *name,
+			       const ot_reason *reason);
 
 OT_END_DECLS
 

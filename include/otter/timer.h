@@ -29,9 +29,13 @@ typedef struct ot_timer {
  * *out (may be NULL) receives a reference for ot_cancel_timer(). As
  * Erlang's send_after to a pid, the timer is cancelled when the process
  * to ends, or at once if it is not alive: it is then counted nowhere
- * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER.
+ * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER. A remote
+ * pid (a node runs, otter/dist.h) gets the message when the timer fires;
+ * that timer is not cancelled by the remote process's end (as Erlang's),
+ * only by ot_cancel_timer() or ot_node_stop().
  * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
- * tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
+ * tag >= OT_TAG_SYSTEM), OT_EREMOTE (a remote pid, no node), OT_ENOMEM,
+ * OT_ENOTSTARTED.
  * From: process or foreign. Never blocks.
  */
 OT_API int ot_send_after(int timeout_ms, ot_pid to, uint64_t tag,

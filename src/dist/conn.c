@@ -50,6 +50,15 @@ struct conn *ot__dist_conn_find(const char *node)
 	return c;
 }
 
+bool ot__dist_conn_unlink_id(const char *node)
+{
+	struct conn *c = ot__dist_conn_find(node);
+	bool on = c && c->unlink_id;
+	if (c)
+		ot__dist_conn_put(c);
+	return on;
+}
+
 OT_API int ot_node_peers(char (*names)[MAXNODELEN + 1], size_t n)
 {
 	if (!names && n)
@@ -212,6 +221,33 @@ static bool more_to_read(int fd)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* An UNLINK_ID_ACK frame: [length:4] 'p' 131 {36, Id, From, To}. */
+#define ACK_HEAD 10
+#define ACK_MAX	 2048
+
+/* Under c->io: when the next frame is an UNLINK_ID_ACK (which ei's
+ * reader refuses as a broken frame), reads it here and hands it to
+ * ties.c; true then. A tick or any other frame is left to ei. */
+static bool take_unlink_ack(struct conn *c)
+{
+	unsigned char h[ACK_HEAD];
+	/* Bounded by SO_RCVTIMEO; the first bytes are there (readable). */
+	if (recv(c->fd, h, 4, MSG_PEEK | MSG_WAITALL) != 4)
+		return false;
+	uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+		       (uint32_t)h[2] << 8 | h[3];
+	if (len < ACK_HEAD - 4 || len > ACK_MAX ||
+	    recv(c->fd, h, ACK_HEAD, MSG_PEEK | MSG_WAITALL) != ACK_HEAD ||
+	    h[4] != 'p' || h[5] != 131 || h[6] != ERL_SMALL_TUPLE_EXT ||
+	    h[7] != 4 || h[8] != ERL_SMALL_INTEGER_EXT || h[9] != 36)
+		return false;
+	char frame[4 + ACK_MAX];
+	if (recv(c->fd, frame, 4 + len, MSG_WAITALL) != (ssize_t)(4 + len))
+		return false; /* ei's next read finds the stream cut */
+	ot__dist_ties_unlink_ack(frame + ACK_HEAD, 4 + len - ACK_HEAD);
+	return true;
+}
+
 static void reader(void *arg)
 {
 	struct conn *c = arg;
@@ -225,6 +261,11 @@ static void reader(void *arg)
 			erlang_msg msg;
 			int len = 0;
 			pthread_mutex_lock(&c->io);
+			if (c->unlink_id && take_unlink_ack(c)) {
+				pthread_mutex_unlock(&c->io);
+				ready = more_to_read(c->fd);
+				continue;
+			}
 			/* Bounded by the socket's SO_RCVTIMEO (timeouts()).
 			 * ei_xreceive_msg() refuses the monitor messages (as
 			 * an error, the frame read): ei_receive_encoded() is
@@ -304,6 +345,7 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 		return OT_ENOMEM;
 	snprintf(c->node, sizeof(c->node), "%s", node);
 	c->fd = fd;
+	c->unlink_id = ot__dist_peer_unlink_id(fd);
 	timeouts(fd);
 	pthread_mutex_init(&c->io, NULL);
 	c->refs = out ? 2 : 1;

@@ -190,16 +190,21 @@ static int start(struct node *n, const char *name, const char *alive,
 	if (!rc)
 		rc = publish(n, port);
 	ot_spawn_opts so = {.stack_size = DIST_STACK_SIZE};
-	ot_pid acceptor;
+	ot_pid acceptor, relay = OT_PID_NONE;
+	if (!rc)
+		rc = ot_spawn(ot__dist_relay, NULL, &so, &relay);
 	if (!rc)
 		rc = ot_spawn(accept_loop, n, &so, &acceptor);
 	if (rc) {
+		if (!ot_pid_is_none(relay))
+			ot__dist_stop_proc(relay);
 		close_fds(n);
 		return rc;
 	}
 	ot__dist_rpids_start();
 	pthread_mutex_lock(&n->lock); /* the node is up from here */
 	n->acceptor = acceptor;
+	n->relay = relay;
 	pthread_mutex_unlock(&n->lock);
 	ot__dist_gs_install(true);
 	ot__dist_ties_install(true);
@@ -254,14 +259,15 @@ OT_API int ot_node_stop(void)
 	struct node *n = &ot__dist_node;
 	pthread_mutex_lock(&n->lock);
 	bool started = n->started && !ot_pid_is_none(n->acceptor);
-	ot_pid acceptor = n->acceptor;
-	n->acceptor = OT_PID_NONE;
+	ot_pid acceptor = n->acceptor, relay = n->relay;
+	n->acceptor = n->relay = OT_PID_NONE;
 	pthread_mutex_unlock(&n->lock);
 	if (!started)
 		return OT_ENOTSTARTED;
 
 	ot__dist_gs_install(false);
 	ot__dist_stop_proc(acceptor);
+	ot__dist_stop_proc(relay); /* its timers go with it */
 	/* Each connection's end fires its ties (noconnection, nodedown)
 	 * before the runtime's functions for remote pids go. */
 	ot__dist_conn_stop_all();

@@ -42,6 +42,8 @@ struct conn {
 	 * (conn.c): no new send takes it; it is read until the other node
 	 * closes it too. */
 	bool losing;
+	/* The other node takes UNLINK_ID (set before it is in the table). */
+	bool unlink_id;
 };
 
 struct node {
@@ -55,6 +57,8 @@ struct node {
 	int epmd_fd;
 	int timeout_ms;
 	ot_pid acceptor;
+	/* Sends on the timers to remote pids (ties.c's relay). */
+	ot_pid relay;
 	struct conn *conns;
 };
 
@@ -62,6 +66,8 @@ extern struct node ot__dist_node;
 
 /* sockets.c: ei's socket callbacks, saying monitors by name too. */
 ei_socket_callbacks *ot__dist_socket_callbacks(void);
+/* sockets.c: the other node of fd said DFLAG_UNLINK_ID in its handshake. */
+bool ot__dist_peer_unlink_id(int fd);
 
 /* node.c: true while the node is started (and not stopping). */
 bool ot__dist_node_up(void);
@@ -101,6 +107,11 @@ int ot__dist_connect(const char *node);
 /* conn.c: how many connections to node are in the table (losing ones
  * too). */
 size_t ot__dist_conn_count(const char *node);
+/* conn.c: the connection to node takes UNLINK_ID (false without one). */
+bool ot__dist_conn_unlink_id(const char *node);
+/* ties.c: an UNLINK_ID_ACK frame's control tuple elements after the tag
+ * (Id, From, To), which ei's reader would take for a broken frame. */
+void ot__dist_ties_unlink_ack(const char *buf, size_t size);
 /* ties.c: links and monitors across nodes (otter/remote.h's functions,
  * installed while the node runs), node monitors. */
 void ot__dist_ties_install(bool on);
@@ -112,6 +123,9 @@ void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 void ot__dist_ties_nodeup(const char *node);
 void ot__dist_ties_nodedown(const char *node);
 void ot__dist_ties_clear(void);
+/* ties.c: the process that sends on what the timers to remote pids
+ * deliver to it (otter/remote.h's timer_relay), until it is killed. */
+void ot__dist_relay(void *arg);
 /* node_watch.c: the node monitors, told of a connection that came up or
  * went down (ties.c calls them), and forgotten at ot_node_stop. */
 void ot__dist_node_watch_up(const char *node);

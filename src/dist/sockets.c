@@ -13,8 +13,15 @@
  * does not cover; the bit is set in those two messages only, while ei
  * is doing the handshake of that socket (from its socket() or accept()
  * to its handshake_complete()).
+ *
+ * It also says DFLAG_UNLINK_ID (OTP 23's unlink protocol, mandatory
+ * from OTP 26; ei answers an UNLINK_ID with its UNLINK_ID_ACK itself),
+ * and reads in the other node's handshake whether it says it too: then
+ * ot_unlink() sends UNLINK_ID and waits for its acknowledgement (ties.c),
+ * else the old UNLINK.
  */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "node.h"
@@ -23,11 +30,16 @@
 extern ei_socket_callbacks ei_default_socket_callbacks;
 
 #define DFLAG_DIST_MONITOR_NAME 0x20
+#define DFLAG_UNLINK_ID		0x2000000
 #define MAX_FD			65536
 
 /* fd is in its handshake. relaxed: each fd is written and read by the
  * one thread doing its handshake. */
 static _Atomic unsigned char handshaking[MAX_FD];
+/* The other node of fd said DFLAG_UNLINK_ID in its handshake. Written
+ * by the handshake's thread before the connection is in the table
+ * (whose lock orders it before any reader of it). */
+static _Atomic unsigned char peer_unlink_id[MAX_FD];
 
 static int fd_of(void *ctx)
 {
@@ -44,6 +56,46 @@ static void mark(void *ctx, bool on)
 	if (fd >= 0)
 		atomic_store_explicit(&handshaking[fd], on,
 				      memory_order_relaxed);
+	if (fd >= 0 && on)
+		atomic_store_explicit(&peer_unlink_id[fd], false,
+				      memory_order_relaxed);
+}
+
+/* The big-endian 4 bytes at p. */
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* What the other node says in its handshake: its name or challenge
+ * message, read after its 2-byte length, is 'n' version:2 flags:4 ... or
+ * 'N' flags:8 ...; DFLAG_UNLINK_ID is in the low 32 bits. */
+static int hs_read(void *ctx, char *buf, ssize_t *len, unsigned tmo)
+{
+	int rc = ei_default_socket_callbacks.read(ctx, buf, len, tmo);
+	int fd = fd_of(ctx);
+	const unsigned char *b = (const unsigned char *)buf;
+	if (rc || fd < 0 ||
+	    !atomic_load_explicit(&handshaking[fd], memory_order_relaxed))
+		return rc;
+	uint32_t flags = 0;
+	if (*len >= 7 && b[0] == 'n')
+		flags = be32(b + 3);
+	else if (*len >= 9 && b[0] == 'N')
+		flags = be32(b + 5);
+	else
+		return rc;
+	atomic_store_explicit(&peer_unlink_id[fd],
+			      (flags & DFLAG_UNLINK_ID) != 0,
+			      memory_order_relaxed);
+	return rc;
+}
+
+bool ot__dist_peer_unlink_id(int fd)
+{
+	return fd >= 0 && fd < MAX_FD &&
+	       atomic_load_explicit(&peer_unlink_id[fd], memory_order_relaxed);
 }
 
 static int hs_socket(void **ctx, void *setup)
@@ -86,6 +138,7 @@ static int hs_write(void *ctx, const char *buf, ssize_t *len, unsigned tmo)
 	    (buf[2] == 'n' || buf[2] == 'N')) {
 		memcpy(copy, buf, (size_t)*len);
 		copy[buf[2] == 'n' ? 8 : 10] |= DFLAG_DIST_MONITOR_NAME;
+		copy[buf[2] == 'n' ? 5 : 7] |= DFLAG_UNLINK_ID >> 24;
 		buf = copy;
 	}
 	return ei_default_socket_callbacks.write(ctx, buf, len, tmo);
@@ -117,6 +170,7 @@ ei_socket_callbacks *ot__dist_socket_callbacks(void)
 	callbacks.EI_ACCEPT_NAME = hs_accept;
 	callbacks.close = hs_close;
 	callbacks.write = hs_write;
+	callbacks.read = hs_read;
 	callbacks.connect_handshake_complete = hs_connected;
 	callbacks.accept_handshake_complete = hs_accepted;
 	return &callbacks;

@@ -20,6 +20,7 @@
  * process while the lock is held; what is sent is sent after it.
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -28,11 +29,19 @@
 #include "term_check.h"
 #include "vec.h"
 
-/* A link between a local process and a remote one. */
+/* A link between a local process and a remote one. unlinking: 0 while
+ * it is up; the Id of the UNLINK_ID that local sent (OTP 23's protocol)
+ * until its UNLINK_ID_ACK comes: the local side is unlinked already, and
+ * what the other node sends of that link meanwhile (a LINK that crossed
+ * the unlink, its EXIT) is ignored, as Erlang ignores it. */
 struct tlink {
 	ot_pid local, remote;
 	erlang_pid le, re;
+	uint64_t unlinking;
 };
+
+#define ERL_UNLINK_ID	  35
+#define ERL_UNLINK_ID_ACK 36
 
 /* A monitor across nodes: out, a local watcher on a remote target; in, a
  * remote watcher on a local target. ref is the runtime's, eref Erlang's. */
@@ -41,10 +50,11 @@ struct tmon {
 	ot_pid local, remote;
 	erlang_pid le, re;
 	erlang_ref eref;
-	/* A call's monitor of {name, re.node} (out only): its DOWN goes to
-	 * local as the term {'DOWN', ERef, Reason}; firing while that term
-	 * is being sent (the entry stays, so that the call's demonitor
-	 * waits for it and flushes it). */
+	/* A monitor of {name, re.node} (out only). A call's (ref 0): its
+	 * DOWN goes to local as the term {'DOWN', ERef, Reason}; firing
+	 * while that term is being sent (the entry stays, so that the call's
+	 * demonitor waits for it and flushes it). ot_monitor_name()'s (ref
+	 * the runtime's): an ordinary DOWN naming "name@node". */
 	bool by_name, firing;
 	char name[MAXATOMLEN_UTF8];
 };
@@ -79,15 +89,24 @@ static ssize_t find_link(ot_pid local, ot_pid remote)
 }
 
 /* Takes the link local-remote out of the table, into *out (may be
- * NULL); false when it was not there. */
+ * NULL); false when it was not there or was being unlinked (it goes
+ * then too: what would have acknowledged it will not come). */
 static bool take_link(ot_pid local, ot_pid remote, struct tlink *out)
 {
 	pthread_mutex_lock(&t.lock);
 	ssize_t i = find_link(local, remote);
+	bool up = i >= 0 && !AT(&t.links, struct tlink, i)->unlinking;
 	if (i >= 0)
 		ot__vec_take(&t.links, (size_t)i, out);
 	pthread_mutex_unlock(&t.lock);
-	return i >= 0;
+	return up;
+}
+
+/* Under t.lock: the link local-remote is being unlinked (UNLINK_ID). */
+static bool unlinking(ot_pid local, ot_pid remote)
+{
+	ssize_t i = find_link(local, remote);
+	return i >= 0 && AT(&t.links, struct tlink, i)->unlinking;
 }
 
 /* Under t.lock: the monitor of v with the runtime's ref, or -1. */
@@ -134,7 +153,54 @@ out:
 	return rc;
 }
 
+/* {op, From, Name, Ref} to node: a monitor by name and its end. */
+static int control_name(long op, const erlang_pid *from, const char *name,
+			const erlang_ref *ref, const char *node, bool connect)
+{
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x))
+		return OT_ENOMEM;
+	int rc = OT_ENOMEM;
+	if (!ei_x_encode_tuple_header(&x, 4) && !ei_x_encode_long(&x, op) &&
+	    !ei_x_encode_pid(&x, from) && !ei_x_encode_atom(&x, name) &&
+	    !ei_x_encode_ref(&x, ref))
+		rc = ot__dist_send_control(node, &x, connect);
+	ei_x_free(&x);
+	return rc;
+}
+
 /* ---- The runtime's side (otter/remote.h) ----------------------------- */
+
+/* What an otter message (tag, data, size) is on the wire: a term as it is
+ * (whole, with its version byte: the other node would take anything else
+ * for a broken connection), any other tag as a binary, in *x (freed by
+ * the caller when *d points into it). */
+static int wire_term(uint64_t tag, const void *data, size_t size, ei_x_buff *x,
+		     const void **d, size_t *n)
+{
+	x->buff = NULL;
+	if (tag == OT_DIST_TAG) {
+		size_t start;
+		if (!data || ot__term_check_whole(data, size, &start) ||
+		    start != 1)
+			return OT_EBADTERM;
+		*d = data;
+		*n = size;
+		return 0;
+	}
+	if (size > INT_MAX - 64)
+		return OT_EINVAL;
+	if (ei_x_new_with_version(x))
+		return OT_ENOMEM;
+	if (ei_x_encode_binary(x, data ? data : "", (long)size)) {
+		ei_x_free(x);
+		x->buff = NULL;
+		return OT_ENOMEM;
+	}
+	*d = x->buff;
+	*n = (size_t)x->index;
+	return 0;
+}
 
 static int op_send(ot_pid from, ot_pid to, uint64_t tag, const void *data,
 		   size_t size)
@@ -144,23 +210,39 @@ static int op_send(ot_pid from, ot_pid to, uint64_t tag, const void *data,
 	int rc = ot__dist_rpid_get(to, &e);
 	if (rc)
 		return rc;
-	if (tag == OT_DIST_TAG) {
-		/* A term, whole, with its version byte: the other node would
-		 * take anything else for a broken connection. */
-		size_t start;
-		if (!data || ot__term_check_whole(data, size, &start) ||
-		    start != 1)
-			return OT_EBADTERM;
-		rc = ot_dist_send(&e, data, size);
-	} else {
-		ei_x_buff x;
-		if (size > INT_MAX - 64 || ei_x_new_with_version(&x))
-			return size > INT_MAX - 64 ? OT_EINVAL : OT_ENOMEM;
-		rc = ei_x_encode_binary(&x, data ? data : "", (long)size)
-			 ? OT_ENOMEM
-			 : ot_dist_send(&e, x.buff, (size_t)x.index);
+	ei_x_buff x;
+	const void *d;
+	size_t n;
+	if ((rc = wire_term(tag, data, size, &x, &d, &n)))
+		return rc;
+	rc = ot_dist_send(&e, d, n);
+	if (x.buff)
 		ei_x_free(&x);
-	}
+	return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
+}
+
+/* True when node is this node's name. */
+static bool this_node(const char *node)
+{
+	return strcmp(node, ei_thisnodename(&ot__dist_node.ec)) == 0;
+}
+
+/* ot_send_name("name@node"): {Name, Node} ! Msg. */
+static int op_send_name(ot_pid from, const char *name, const char *node,
+			uint64_t tag, const void *data, size_t size)
+{
+	(void)from;
+	if (this_node(node))
+		return 1;
+	ei_x_buff x;
+	const void *d;
+	size_t n;
+	int rc = wire_term(tag, data, size, &x, &d, &n);
+	if (rc)
+		return rc;
+	rc = ot_dist_send_name(node, name, d, n);
+	if (x.buff)
+		ei_x_free(&x);
 	return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
 }
 
@@ -193,8 +275,11 @@ static int op_link(ot_pid from, ot_pid to)
 	if (rc)
 		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
 	pthread_mutex_lock(&t.lock);
-	if (find_link(from, to) < 0)
+	ssize_t at = find_link(from, to);
+	if (at < 0)
 		rc = ot__vec_push(&t.links, &l);
+	else /* linked again while unlinking: up from here */
+		AT(&t.links, struct tlink, at)->unlinking = 0;
 	pthread_mutex_unlock(&t.lock);
 	if (!rc)
 		rc = control(ERL_LINK, &l.le, &l.re, NULL, NULL, l.re.node,
@@ -204,12 +289,52 @@ static int op_link(ot_pid from, ot_pid to)
 	return rc;
 }
 
+/* {UNLINK_ID, Id, From, To} to node. */
+static int control_unlink_id(uint64_t id, const erlang_pid *from,
+			     const erlang_pid *to)
+{
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x))
+		return OT_ENOMEM;
+	int rc = OT_ENOMEM;
+	if (!ei_x_encode_tuple_header(&x, 4) &&
+	    !ei_x_encode_long(&x, ERL_UNLINK_ID) &&
+	    !ei_x_encode_ulonglong(&x, id) && !ei_x_encode_pid(&x, from) &&
+	    !ei_x_encode_pid(&x, to))
+		rc = ot__dist_send_control(to->node, &x, false);
+	ei_x_free(&x);
+	return rc;
+}
+
+/* ot_unlink(): UNLINK_ID when the other node takes it (the entry stays,
+ * unlinking, until its acknowledgement), else the old UNLINK. */
 static int op_unlink(ot_pid from, ot_pid to)
 {
-	struct tlink l;
-	if (!take_link(from, to, &l))
+	static _Atomic uint64_t ids;
+	erlang_pid re;
+	if (ot__dist_rpid_get(to, &re))
 		return 0;
-	return control(ERL_UNLINK, &l.le, &l.re, NULL, NULL, l.re.node, false);
+	bool by_id = ot__dist_conn_unlink_id(re.node);
+	uint64_t id = by_id ? atomic_fetch_add(&ids, 1) + 1 : 0;
+	struct tlink l;
+	pthread_mutex_lock(&t.lock);
+	ssize_t i = find_link(from, to);
+	struct tlink *e = i >= 0 ? AT(&t.links, struct tlink, i) : NULL;
+	if (e && e->unlinking)
+		e = NULL; /* unlinking already */
+	if (e)
+		l = *e;
+	if (e && by_id)
+		e->unlinking = id;
+	else if (e)
+		ot__vec_take(&t.links, (size_t)i, NULL);
+	pthread_mutex_unlock(&t.lock);
+	if (!e)
+		return 0;
+	/* Without the connection, its end forgets the entry. */
+	return by_id ? control_unlink_id(id, &l.le, &l.re)
+		     : control(ERL_UNLINK, &l.le, &l.re, NULL, NULL, l.re.node,
+			       false);
 }
 
 static int op_monitor(ot_pid watcher, ot_pid to, ot_ref ref)
@@ -251,8 +376,67 @@ static bool op_demonitor(ot_pid watcher, ot_pid to, ot_ref ref)
 	pthread_mutex_unlock(&t.lock);
 	if (i < 0)
 		return false; /* its DOWN is on its way, or delivered */
-	control(ERL_DEMONITOR_P, &m.le, &m.re, &m.eref, NULL, m.re.node, false);
+	if (m.by_name)
+		control_name(ERL_DEMONITOR_P, &m.le, m.name, &m.eref, m.re.node,
+			     false);
+	else
+		control(ERL_DEMONITOR_P, &m.le, &m.re, &m.eref, NULL, m.re.node,
+			false);
 	return true;
+}
+
+/* watcher monitors {name, node}: ref the runtime's (ot_monitor_name()),
+ * or 0 for a call's (ot__dist_call_monitor()); *eref (may be NULL) gets
+ * Erlang's reference. */
+static int monitor_by_name(ot_pid watcher, ot_ref ref, const char *name,
+			   const char *node, erlang_ref *eref)
+{
+	struct tmon m = {.ref = ref, .local = watcher, .by_name = true};
+	if (strlen(name) >= sizeof(m.name) ||
+	    strlen(node) >= sizeof(m.re.node) || !strchr(node, '@'))
+		return OT_EINVAL;
+	int rc = ot_dist_pid(watcher, &m.le);
+	if (!rc)
+		rc = ot__dist_make_ref(&m.eref);
+	if (rc)
+		return rc == OT_ENOPROC ? OT_ENOMEM : rc;
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	snprintf(m.re.node, sizeof(m.re.node), "%s", node);
+	pthread_mutex_lock(&t.lock);
+	rc = ot__vec_push(&t.out, &m);
+	pthread_mutex_unlock(&t.lock);
+	if (!rc)
+		rc = control_name(ERL_MONITOR_P, &m.le, name, &m.eref, node,
+				  true);
+	if (rc) {
+		pthread_mutex_lock(&t.lock);
+		ssize_t at = find_eref(&t.out, &m.eref);
+		if (at >= 0)
+			ot__vec_take(&t.out, (size_t)at, NULL);
+		pthread_mutex_unlock(&t.lock);
+		return rc;
+	}
+	if (eref)
+		*eref = m.eref;
+	return 0;
+}
+
+/* ot_monitor_name("name@node"): monitor(process, {Name, Node}). */
+static int op_monitor_name(ot_pid watcher, const char *name, const char *node,
+			   ot_ref ref)
+{
+	return this_node(node)
+		   ? 1
+		   : monitor_by_name(watcher, ref, name, node, NULL);
+}
+
+/* The DOWN of an ot_monitor_name() monitor of {m->name, node}. */
+static void name_down(const struct tmon *m, const ot_reason *reason)
+{
+	/* At most OT_NAME_MAX: ot_monitor_name() took it so. */
+	char full[sizeof(m->name) + sizeof(m->re.node) + 1];
+	snprintf(full, sizeof(full), "%s@%s", m->name, m->re.node);
+	ot_remote_down_name(m->local, m->ref, full, reason);
 }
 
 static void op_down(ot_pid target, ot_pid watcher, ot_ref ref,
@@ -271,6 +455,37 @@ static void op_down(ot_pid target, ot_pid watcher, ot_ref ref,
 			m.re.node, false);
 }
 
+static ot_pid op_timer_relay(void)
+{
+	struct node *n = &ot__dist_node;
+	pthread_mutex_lock(&n->lock);
+	ot_pid relay = n->relay;
+	pthread_mutex_unlock(&n->lock);
+	return relay;
+}
+
+void ot__dist_relay(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		ot_msg *msg;
+		if (ot_receive(&msg, OT_INFINITY))
+			return;
+		ot_remote_timer h;
+		size_t size = ot_msg_size(msg);
+		if (ot_msg_tag(msg) == OT_TAG_REMOTE_TIMER &&
+		    size >= sizeof h) {
+			const char *d = ot_msg_data(msg);
+			memcpy(&h, d, sizeof h);
+			/* As a send then: a node that is gone drops it. */
+			op_send(ot_msg_from(msg), h.to, h.tag,
+				size > sizeof h ? d + sizeof h : NULL,
+				size - sizeof h);
+		}
+		ot_msg_free(msg);
+	}
+}
+
 static const ot_remote_ops ops = {
     .send = op_send,
     .exit = op_exit,
@@ -280,6 +495,9 @@ static const ot_remote_ops ops = {
     .demonitor = op_demonitor,
     .down = op_down,
     .format = ot__dist_rpid_format,
+    .monitor_name = op_monitor_name,
+    .send_name = op_send_name,
+    .timer_relay = op_timer_relay,
 };
 
 void ot__dist_ties_install(bool on)
@@ -334,50 +552,9 @@ static void call_down(const struct tmon *m, const char *reason, size_t n)
 	pthread_mutex_unlock(&t.lock);
 }
 
-/* {op, From, Name, Ref} to node: a monitor by name and its end. */
-static int control_name(long op, const erlang_pid *from, const char *name,
-			const erlang_ref *ref, const char *node, bool connect)
-{
-	ei_x_buff x;
-	if (ei_x_new_with_version(&x))
-		return OT_ENOMEM;
-	int rc = OT_ENOMEM;
-	if (!ei_x_encode_tuple_header(&x, 4) && !ei_x_encode_long(&x, op) &&
-	    !ei_x_encode_pid(&x, from) && !ei_x_encode_atom(&x, name) &&
-	    !ei_x_encode_ref(&x, ref))
-		rc = ot__dist_send_control(node, &x, connect);
-	ei_x_free(&x);
-	return rc;
-}
-
 int ot__dist_call_monitor(const char *node, const char *name, erlang_ref *eref)
 {
-	struct tmon m = {.local = ot_self(), .by_name = true};
-	if (strlen(name) >= sizeof(m.name) || strlen(node) >= sizeof(m.re.node))
-		return OT_EINVAL;
-	int rc = ot_dist_pid(m.local, &m.le);
-	if (!rc)
-		rc = ot__dist_make_ref(&m.eref);
-	if (rc)
-		return rc;
-	snprintf(m.name, sizeof(m.name), "%s", name);
-	snprintf(m.re.node, sizeof(m.re.node), "%s", node);
-	pthread_mutex_lock(&t.lock);
-	rc = ot__vec_push(&t.out, &m);
-	pthread_mutex_unlock(&t.lock);
-	if (!rc)
-		rc = control_name(ERL_MONITOR_P, &m.le, name, &m.eref, node,
-				  true);
-	if (rc) {
-		pthread_mutex_lock(&t.lock);
-		ssize_t at = find_eref(&t.out, &m.eref);
-		if (at >= 0)
-			ot__vec_take(&t.out, (size_t)at, NULL);
-		pthread_mutex_unlock(&t.lock);
-		return rc;
-	}
-	*eref = m.eref;
-	return 0;
+	return monitor_by_name(ot_self(), (ot_ref){0}, name, node, eref);
 }
 
 void ot__dist_call_demonitor(const erlang_ref *eref)
@@ -407,10 +584,19 @@ static void got_link(const erlang_msg *msg)
 	int rc = ot_dist_local_pid(&msg->to, &local);
 	if (!rc)
 		rc = ot__dist_rpid_of(&msg->from, &remote);
-	if (!rc)
-		rc = ot_remote_link(local, remote);
 	if (!rc) {
-		struct tlink l = {local, remote, msg->to, msg->from};
+		/* A LINK that crossed local's unlink: the unlink wins on
+		 * both sides (the other node drops its link as our
+		 * UNLINK_ID reaches it). */
+		pthread_mutex_lock(&t.lock);
+		bool crossed = unlinking(local, remote);
+		pthread_mutex_unlock(&t.lock);
+		if (crossed)
+			return;
+		rc = ot_remote_link(local, remote);
+	}
+	if (!rc) {
+		struct tlink l = {local, remote, msg->to, msg->from, 0};
 		pthread_mutex_lock(&t.lock);
 		if (find_link(local, remote) < 0)
 			rc = ot__vec_push(&t.links, &l);
@@ -433,12 +619,18 @@ static void got_unlink_or_exit(const erlang_msg *msg, const char *buf,
 	if (ot_dist_local_pid(&msg->to, &local) ||
 	    ot__dist_rpid_of(&msg->from, &remote))
 		return;
-	if (msg->msgtype != ERL_EXIT2)
-		take_link(local, remote, NULL);
 	if (msg->msgtype == ERL_UNLINK) {
-		ot_remote_unlink(local, remote);
+		/* Also an UNLINK_ID, which ei acknowledged: while local is
+		 * unlinking, its own acknowledgement ends the entry. */
+		pthread_mutex_lock(&t.lock);
+		bool mine = unlinking(local, remote);
+		pthread_mutex_unlock(&t.lock);
+		if (!mine && take_link(local, remote, NULL))
+			ot_remote_unlink(local, remote);
 		return;
 	}
+	if (msg->msgtype == ERL_EXIT && !take_link(local, remote, NULL))
+		return; /* no link, or local is unlinking it: ignored */
 	ot_reason r;
 	if (!whole_terms(buf, size, 1) || reason_at(buf, 0, size, &r))
 		return;
@@ -532,7 +724,8 @@ static void got_monitor(long type, const char *buf, size_t size)
 	ssize_t at = find_eref(v, &eref);
 	bool call = false;
 	if (at >= 0 && type == ERL_MONITOR_P_EXIT &&
-	    AT(v, struct tmon, at)->by_name) {
+	    AT(v, struct tmon, at)->by_name &&
+	    !AT(v, struct tmon, at)->ref.id) {
 		call = !AT(v, struct tmon, at)->firing;
 		AT(v, struct tmon, at)->firing = true;
 		m = *AT(v, struct tmon, at);
@@ -542,7 +735,7 @@ static void got_monitor(long type, const char *buf, size_t size)
 	pthread_mutex_unlock(&t.lock);
 	if (at < 0)
 		return;
-	if (type == ERL_MONITOR_P_EXIT && m.by_name) {
+	if (type == ERL_MONITOR_P_EXIT && m.by_name && !m.ref.id) {
 		if (call)
 			call_down(&m, buf + i, size - (size_t)i);
 		return;
@@ -554,7 +747,27 @@ static void got_monitor(long type, const char *buf, size_t size)
 	ot_reason r;
 	if (reason_at(buf, i, size, &r))
 		r = ot_reason_noconnection(); /* cannot be: checked whole */
-	ot_remote_down(m.local, m.ref, m.remote, &r);
+	if (m.by_name)
+		name_down(&m, &r);
+	else
+		ot_remote_down(m.local, m.ref, m.remote, &r);
+}
+
+void ot__dist_ties_unlink_ack(const char *buf, size_t size)
+{
+	int i = 0;
+	unsigned long long id;
+	erlang_pid from, to;
+	ot_pid local, remote;
+	if (!whole_terms(buf, size, 3) || ei_decode_ulonglong(buf, &i, &id) ||
+	    ei_decode_pid(buf, &i, &from) || ei_decode_pid(buf, &i, &to) ||
+	    ot_dist_local_pid(&to, &local) || ot__dist_rpid_of(&from, &remote))
+		return;
+	pthread_mutex_lock(&t.lock);
+	ssize_t at = find_link(local, remote);
+	if (at >= 0 && AT(&t.links, struct tlink, at)->unlinking == id)
+		ot__vec_take(&t.links, (size_t)at, NULL);
+	pthread_mutex_unlock(&t.lock);
 }
 
 void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
@@ -619,11 +832,15 @@ void ot__dist_ties_nodedown(const char *node)
 	ot_reason nc = ot_reason_noconnection();
 	for (size_t i = 0; i < links.n; i++) {
 		struct tlink *l = AT(&links, struct tlink, i);
-		ot_remote_exit(l->local, l->remote, &nc, true);
+		if (!l->unlinking) /* else: unlinked already */
+			ot_remote_exit(l->local, l->remote, &nc, true);
 	}
 	for (size_t i = 0; i < out.n; i++) {
 		struct tmon *m = AT(&out, struct tmon, i);
-		if (m->by_name) /* a call's: {'DOWN', ERef, noconnection} */
+		if (m->by_name && m->ref.id)
+			name_down(m, &nc);
+		else if (m->by_name) /* a call's: {'DOWN', ERef, noconnection}
+				      */
 			call_down(m, "\x77\x0cnoconnection", 14);
 		else
 			ot_remote_down(m->local, m->ref, m->remote, &nc);

@@ -19,6 +19,7 @@
 #include "mailbox.h"
 #include "name.h"
 #include "process.h"
+#include "remote.h"
 #include "runtime.h"
 
 struct ot__name {
@@ -230,6 +231,11 @@ int ot__send_name(const char *name, uint64_t tag, const void *data, size_t size)
 		return rc;
 	if (tag >= OT_TAG_SYSTEM)
 		return OT_EINVAL;
+	/* {Name, Node} ! Msg, "name@node", while a node runs. */
+	char local[OT_NAME_MAX + 1];
+	if (OT__UNLIKELY(name && strchr(name, '@')) &&
+	    (rc = ot__send_name_remote(&name, local, tag, data, size)) != 1)
+		return rc;
 	ot_pid pid;
 	rc = ot__whereis(name, &pid);
 	if (rc)

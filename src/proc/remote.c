@@ -10,10 +10,13 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gate.h"
 #include "mailbox.h"
+#include "name.h"
 #include "process.h"
 #include "remote.h"
 #include "runtime.h"
@@ -42,6 +45,27 @@ int ot__remote_send_out(ot_pid from, ot_pid to, uint64_t tag, const void *data,
 	if (!ops)
 		return OT_EREMOTE;
 	return ops->send(from, to, tag, data, size);
+}
+
+int ot__remote_timer_msg(ot_pid from, ot_pid *to, uint64_t tag,
+			 const void *data, size_t size, struct ot_msg **m)
+{
+	const ot_remote_ops *ops = ot__remote_ops();
+	ot_pid relay =
+	    ops && ops->timer_relay ? ops->timer_relay() : OT_PID_NONE;
+	if (ot_pid_is_none(relay))
+		return OT_EREMOTE;
+	ot_remote_timer h = {.to = *to, .tag = tag};
+	if (size > PTRDIFF_MAX - sizeof h)
+		return OT_EINVAL;
+	if (!(*m = ot__msg_new(from, OT_TAG_REMOTE_TIMER, sizeof h + size)))
+		return OT_ENOMEM;
+	char *d = ot__msg_data(*m);
+	memcpy(d, &h, sizeof h);
+	if (size)
+		memcpy(d + sizeof h, data, size);
+	*to = relay;
+	return 0;
 }
 
 /* Called by ot_pid_format() (table.c) for a remote pid. */
@@ -146,4 +170,17 @@ int ot_remote_down(ot_pid local, ot_ref ref, ot_pid remote,
 		return g;
 	return ot__gate_leave(g,
 			      ot__remote_down_in(local, ref, remote, reason));
+}
+
+int ot_remote_down_name(ot_pid local, ot_ref ref, const char *name,
+			const ot_reason *reason)
+{
+	if (!ot__pid_well_formed(local) || ot__name_check(name) != 0 ||
+	    ot_reason_check(reason) != 0)
+		return OT_EINVAL;
+	int g = ot__gate_enter();
+	if (g < 0)
+		return g;
+	return ot__gate_leave(
+	    g, ot__remote_down_name_in(local, ref, name, reason));
 }

@@ -33,6 +33,19 @@ int ot__remote_send_out(ot_pid from, ot_pid to, uint64_t tag, const void *data,
  * "<?.Index.Generation>". */
 int ot__remote_format(ot_pid pid, char *buf, size_t size);
 
+/* ot_send_after() to the remote pid *to: *m gets the message for the
+ * installed relay (OT_TAG_REMOTE_TIMER, the header, data) and *to becomes
+ * the relay. OT_EREMOTE without one, OT_ENOMEM. */
+int ot__remote_timer_msg(ot_pid from, ot_pid *to, uint64_t tag,
+			 const void *data, size_t size, struct ot_msg **m);
+
+/* ot_send_name() of "name@node" while a node runs (remote_ties.c): 1
+ * when it is no such name, or node is this node's (then *full becomes
+ * local, OT_NAME_MAX + 1 bytes, the name part): the caller sends to *full
+ * here. */
+int ot__send_name_remote(const char **full, char *local, uint64_t tag,
+			 const void *data, size_t size);
+
 /* signal.c: the incoming signals (otter/remote.h), past the gate. */
 int ot__remote_link_in(ot_pid local, ot_pid remote);
 int ot__remote_unlink_in(ot_pid local, ot_pid remote);
@@ -42,5 +55,7 @@ int ot__remote_monitor_in(ot_pid local, ot_pid remote, ot_ref *out);
 int ot__remote_demonitor_in(ot_pid local, ot_ref ref);
 int ot__remote_down_in(ot_pid local, ot_ref ref, ot_pid remote,
 		       const ot_reason *reason);
+int ot__remote_down_name_in(ot_pid local, ot_ref ref, const char *name,
+			    const ot_reason *reason);
 
 #endif /* OTTER_PROC_REMOTE_H */

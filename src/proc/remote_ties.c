@@ -88,11 +88,13 @@ int ot__link_remote(ot_pid pid)
 	return rc == OT_ENOMEM ? rc : OT_ENOTCONN;
 }
 
-/* ot_monitor() (or ot_monitor_alias()) of a remote pid: the watch record
- * (and the alias), then the other node is told; one that cannot be reached
- * gives a DOWN with noconnection. */
-int ot__monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
-		       ot_ref *out)
+/* ot_monitor() (or ot_monitor_alias()) of a remote pid, or (name not
+ * NULL) ot_monitor_name() of {name, node}: the watch record (and the
+ * alias), then the other node is told; one that cannot be reached gives a
+ * DOWN with noconnection. 1: node is this node's (nothing was done). */
+static int watch_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
+			const char *full, const char *name, const char *node,
+			ot_ref *out)
 {
 	const ot_remote_ops *ops = ot__remote_ops();
 	if (!ops)
@@ -111,19 +113,72 @@ int ot__monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
 	}
 	RB_INSERT(ot__watches, &self->watching, w);
 	*out = ref;
-	int rc = ops->monitor(ot__pid_of(self), pid, ref);
+	int rc = name ? ops->monitor_name(ot__pid_of(self), name, node, ref)
+		      : ops->monitor(ot__pid_of(self), pid, ref);
 	if (rc == 0)
 		return 0;
 	RB_REMOVE(ot__watches, &self->watching, w);
 	ot__small_free(w);
 	if (alias_mode && alias_mode != OT_ALIAS_EXPLICIT_UNALIAS)
 		ot__alias_remove(self, ref.id);
+	if (rc == 1)
+		return 1;
 	ot_reason nc = ot_reason_noconnection();
-	struct ot_msg *m = ot__down_msg(OT__M_MSG, ref, pid, NULL, &nc);
+	struct ot_msg *m =
+	    ot__down_msg(OT__M_MSG, ref, name ? OT_PID_NONE : pid, full, &nc);
 	if (!m)
 		return OT_ENOMEM;
 	ot__deliver(ot__pid_of(self), m);
 	return 0;
+}
+
+int ot__monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
+		       ot_ref *out)
+{
+	return watch_remote(self, pid, alias_mode, NULL, NULL, NULL, out);
+}
+
+/* Splits "name@alive@host" into name (into buf) and the node after the
+ * first '@'; NULL when full is no such name. */
+static const char *split_node(const char *full, char *buf, size_t size)
+{
+	const char *at = strchr(full, '@');
+	if (!at || at == full || !strchr(at + 1, '@') ||
+	    (size_t)(at - full) >= size)
+		return NULL;
+	memcpy(buf, full, (size_t)(at - full));
+	buf[at - full] = '\0';
+	return at + 1;
+}
+
+int ot__monitor_name_remote(struct ot__proc *self, const char **full,
+			    char *local, ot_ref *out)
+{
+	const ot_remote_ops *ops = ot__remote_ops();
+	const char *node = split_node(*full, local, OT_NAME_MAX + 1);
+	if (!ops || !ops->monitor_name || !node)
+		return 1;
+	/* No pid of any node: the demonitor finds it by its ref. */
+	int rc = watch_remote(self, (ot_pid){OT_PID_REMOTE_BIT}, 0, *full,
+			      local, node, out);
+	if (rc == 1)
+		*full = local; /* {Name, node()}: Name */
+	return rc;
+}
+
+int ot__send_name_remote(const char **full, char *local, uint64_t tag,
+			 const void *data, size_t size)
+{
+	const ot_remote_ops *ops = ot__remote_ops();
+	const char *node = split_node(*full, local, OT_NAME_MAX + 1);
+	if (!ops || !ops->send_name || !node)
+		return 1;
+	struct ot__proc *self = ot__current();
+	int rc = ops->send_name(self ? ot__pid_of(self) : OT_PID_NONE, local,
+				node, tag, data, size);
+	if (rc == 1)
+		*full = local;
+	return rc;
 }
 
 int ot__remote_link_in(ot_pid local, ot_pid remote)
@@ -221,6 +276,20 @@ int ot__remote_down_in(ot_pid local, ot_ref ref, ot_pid remote,
 	if (rc == OT_ENOTSTARTED)
 		return rc;
 	struct ot_msg *m = ot__down_msg(OT__M_DOWN, ref, remote, NULL, reason);
+	if (!m)
+		return OT_ENOMEM;
+	ot__deliver(local, m);
+	return 0;
+}
+
+int ot__remote_down_name_in(ot_pid local, ot_ref ref, const char *name,
+			    const ot_reason *reason)
+{
+	int rc = ot__running_check();
+	if (rc == OT_ENOTSTARTED)
+		return rc;
+	struct ot_msg *m =
+	    ot__down_msg(OT__M_DOWN, ref, OT_PID_NONE, name, reason);
 	if (!m)
 		return OT_ENOMEM;
 	ot__deliver(local, m);

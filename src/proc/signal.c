@@ -582,6 +582,11 @@ int ot__monitor_name(const char *name, ot_ref *out)
 	struct ot__proc *self = ot__caller();
 	if (!self)
 		return OT_ENOMEM;
+	/* {Name, Node}, "name@node", while a node runs. */
+	char local[OT_NAME_MAX + 1];
+	if (OT__UNLIKELY(strchr(name, '@')) &&
+	    (rc = ot__monitor_name_remote(self, &name, local, out)) != 1)
+		return rc;
 	ot_pid pid = OT_PID_NONE;
 	if (ot_whereis(name, &pid) != 0)
 		return monitor(self, OT_PID_NONE, NULL, name, 0, out);

@@ -91,5 +91,11 @@ bool ot__unmonitor(ot_pid watcher, ot_pid target, uint64_t ref);
 int ot__link_remote(ot_pid pid);
 int ot__monitor_remote(struct ot__proc *self, ot_pid pid, int alias_mode,
 		       ot_ref *out);
+/* ot_monitor_name() of "name@node" while a node runs (remote_ties.c): 1
+ * when it is no such name, or node is this node's (then *full becomes
+ * local, OT_NAME_MAX + 1 bytes, the name part): the caller goes on with
+ * *full as a local name. ot_send_name()'s is in remote.h. */
+int ot__monitor_name_remote(struct ot__proc *self, const char **full,
+			    char *local, ot_ref *out);
 
 #endif /* OTTER_PROC_TIES_H */

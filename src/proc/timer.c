@@ -29,6 +29,7 @@
 #include "lock.h"
 #include "mailbox.h"
 #include "process.h"
+#include "remote.h"
 #include "runtime.h"
 #include "scheduler.h"
 #include "timer.h"
@@ -306,14 +307,24 @@ int ot__send_after(int timeout_ms, ot_pid to, uint64_t tag, const void *data,
 	int rc = ot__check_payload(data, size);
 	if (rc)
 		return rc;
-	if (timeout_ms < 0 || !ot__pid_well_formed(to) || tag >= OT_TAG_SYSTEM)
+	bool remote = OT__UNLIKELY(!ot__pid_well_formed(to));
+	if (timeout_ms < 0 || (remote && !ot__pid_remote_form(to)) ||
+	    tag >= OT_TAG_SYSTEM)
 		return OT_EINVAL;
 	if ((rc = ot__running_check()) != 0)
 		return rc;
 	struct ot__proc *self = ot__caller();
+	ot_pid from = self ? ot__pid_of(self) : OT_PID_NONE;
+	struct ot_msg *m;
+	if (remote) {
+		/* A timer to the library's relay, which sends it on. */
+		if ((rc = ot__remote_timer_msg(from, &to, tag, data, size,
+					       &m)) != 0)
+			return rc;
+	} else {
+		m = ot__msg_new_copy(from, tag, data, size, 0);
+	}
 	struct ot__send_timer *st = malloc(sizeof *st);
-	struct ot_msg *m = ot__msg_new_copy(
-	    self ? ot__pid_of(self) : OT_PID_NONE, tag, data, size, 0);
 	if (!st || !m) {
 		free(st);
 		ot_msg_free(m);

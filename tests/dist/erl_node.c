@@ -177,3 +177,80 @@ void encode_tuple(ei_x_buff *x, const char *atom, long n)
 	ck_assert_int_eq(ei_x_encode_atom(x, atom), 0);
 	ck_assert_int_eq(ei_x_encode_long(x, n), 0);
 }
+
+/* {Tag, Pid} ! to (remote), or to the name `name` of the Erlang node. */
+void send_pid(ot_pid to, const char *name, const char *tag, ot_pid pid)
+{
+	ot_term_buf b;
+	const void *d;
+	size_t n;
+	ck_assert_ot_ok(ot_term_buf_init(&b));
+	ot_term_tuple(&b, 2);
+	ot_term_atom(&b, tag);
+	ot_term_local_pid(&b, pid);
+	ck_assert_ot_ok(ot_term_buf_get(&b, &d, &n));
+	if (name)
+		ck_assert_ot_ok(ot_dist_send_name(erl_name, name, d, n));
+	else
+		ck_assert_ot_ok(ot_send(to, OT_DIST_TAG, d, n));
+	ot_term_buf_free(&b);
+}
+
+/* {Name, Node} ! {Tag, self()} from this process; Erlang code that
+ * registered Name answers to the pid. */
+void send_self(const char *name, const char *tag)
+{
+	send_pid(OT_PID_NONE, name, tag, ot_self());
+}
+
+/* Receives {Tag, Pid} from Erlang: the pid as an ot_pid. */
+ot_pid receive_pid(const char *tag)
+{
+	ot_msg *msg = receive_term();
+	char got[OT_TERM_ATOM_MAX];
+	ot_pid pid;
+	ck_assert_ot_ok(ot_term_match(ot_msg_data(msg), ot_msg_size(msg),
+				      "{%a, %P}", got, &pid));
+	ck_assert_str_eq(got, tag);
+	ck_assert(ot_pid_is_remote(pid));
+	ot_msg_free(msg);
+	return pid;
+}
+
+/* to ! Atom, or (name not NULL) ot_send_name(name, Atom). */
+static void send_atom_to(ot_pid to, const char *name, const char *atom)
+{
+	ot_term_buf b;
+	const void *d;
+	size_t n;
+	ck_assert_ot_ok(ot_term_buf_init(&b));
+	ot_term_atom(&b, atom);
+	ck_assert_ot_ok(ot_term_buf_get(&b, &d, &n));
+	if (name)
+		ck_assert_ot_ok(ot_send_name(name, OT_DIST_TAG, d, n));
+	else
+		ck_assert_ot_ok(ot_send(to, OT_DIST_TAG, d, n));
+	ot_term_buf_free(&b);
+}
+
+void send_atom(ot_pid to, const char *atom)
+{
+	send_atom_to(to, NULL, atom);
+}
+
+void send_atom_name(const char *name, const char *atom)
+{
+	send_atom_to(OT_PID_NONE, name, atom);
+}
+
+bool is_down(const ot_msg *m, void *arg)
+{
+	(void)arg;
+	return ot_msg_down(m) != NULL;
+}
+
+bool is_exit(const ot_msg *m, void *arg)
+{
+	(void)arg;
+	return ot_msg_exit(m) != NULL;
+}

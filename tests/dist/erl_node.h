@@ -81,4 +81,18 @@ void open_tagged_tuple(const ot_msg *msg, int *i, int arity, const char *tag);
 /* Encodes {atom, n} into a new x (ei_x_free it). */
 void encode_tuple(ei_x_buff *x, const char *atom, long n);
 
+/* {Tag, Pid} ! to (a remote pid), or to the name `name` of the Erlang
+ * node when name is not NULL. */
+void send_pid(ot_pid to, const char *name, const char *tag, ot_pid pid);
+/* {Name, ErlNode} ! {Tag, self()}. */
+void send_self(const char *name, const char *tag);
+/* Receives {Tag, Pid} from Erlang: the pid as a remote ot_pid. */
+ot_pid receive_pid(const char *tag);
+/* to ! Atom; ot_send_name(name, Atom) ("name@node": {Name, Node} !). */
+void send_atom(ot_pid to, const char *atom);
+void send_atom_name(const char *name, const char *atom);
+/* Matchers for ot_receive_match(): a DOWN, an EXIT. */
+bool is_down(const ot_msg *m, void *arg);
+bool is_exit(const ot_msg *m, void *arg);
+
 #endif /* OTTER_TESTS_DIST_ERL_NODE_H */

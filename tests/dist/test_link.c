@@ -16,69 +16,6 @@
 #include "faults.h"
 #include "fixture.h"
 
-/* {Tag, Pid} ! to (remote), or to the name `name` of the Erlang node. */
-static void send_pid(ot_pid to, const char *name, const char *tag, ot_pid pid)
-{
-	ot_term_buf b;
-	const void *d;
-	size_t n;
-	ck_assert_ot_ok(ot_term_buf_init(&b));
-	ot_term_tuple(&b, 2);
-	ot_term_atom(&b, tag);
-	ot_term_local_pid(&b, pid);
-	ck_assert_ot_ok(ot_term_buf_get(&b, &d, &n));
-	if (name)
-		ck_assert_ot_ok(ot_dist_send_name(erl_name, name, d, n));
-	else
-		ck_assert_ot_ok(ot_send(to, OT_DIST_TAG, d, n));
-	ot_term_buf_free(&b);
-}
-
-/* {Name, Node} ! {Tag, self()} from this process; Erlang code that
- * registered Name answers to the pid. */
-static void send_self(const char *name, const char *tag)
-{
-	send_pid(OT_PID_NONE, name, tag, ot_self());
-}
-
-/* Receives {Tag, Pid} from Erlang: the pid as an ot_pid. */
-static ot_pid receive_pid(const char *tag)
-{
-	ot_msg *msg = receive_term();
-	char got[OT_TERM_ATOM_MAX];
-	ot_pid pid;
-	ck_assert_ot_ok(ot_term_match(ot_msg_data(msg), ot_msg_size(msg),
-				      "{%a, %P}", got, &pid));
-	ck_assert_str_eq(got, tag);
-	ck_assert(ot_pid_is_remote(pid));
-	ot_msg_free(msg);
-	return pid;
-}
-
-static void send_atom(ot_pid to, const char *atom)
-{
-	ot_term_buf b;
-	const void *d;
-	size_t n;
-	ck_assert_ot_ok(ot_term_buf_init(&b));
-	ot_term_atom(&b, atom);
-	ck_assert_ot_ok(ot_term_buf_get(&b, &d, &n));
-	ck_assert_ot_ok(ot_send(to, OT_DIST_TAG, d, n));
-	ot_term_buf_free(&b);
-}
-
-static bool is_down(const ot_msg *m, void *arg)
-{
-	(void)arg;
-	return ot_msg_down(m) != NULL;
-}
-
-static bool is_exit(const ot_msg *m, void *arg)
-{
-	(void)arg;
-	return ot_msg_exit(m) != NULL;
-}
-
 /* The payload of a reason from Erlang matches pattern (a whole term). */
 static void assert_reason_term(const ot_reason *r, const char *pattern)
 {

@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,9 @@ static struct {
 	ot_reason reason;
 	bool link_exit;
 	int link_rc, monitor_rc;
+	int by_name;   /* monitor_name and send_name calls */
+	char name[64]; /* their name and node */
+	char node[64];
 } seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static int f_send(ot_pid from, ot_pid to, uint64_t tag, const void *data,
@@ -111,7 +115,40 @@ static void f_down(ot_pid target, ot_pid watcher, ot_ref ref,
 	pthread_mutex_unlock(&seen.lock);
 }
 
+/* "name@here" is this node's; "name@down@host" cannot be reached. */
+static int f_by_name(const char *name, const char *node, ot_ref ref)
+{
+	pthread_mutex_lock(&seen.lock);
+	seen.by_name++;
+	snprintf(seen.name, sizeof(seen.name), "%s", name);
+	snprintf(seen.node, sizeof(seen.node), "%s", node);
+	seen.ref = ref;
+	pthread_mutex_unlock(&seen.lock);
+	if (strcmp(node, "here@host") == 0)
+		return 1;
+	return strcmp(node, "down@host") == 0 ? OT_ENOTCONN : 0;
+}
+
+static int f_monitor_name(ot_pid watcher, const char *name, const char *node,
+			  ot_ref ref)
+{
+	(void)watcher;
+	return f_by_name(name, node, ref);
+}
+
+static int f_send_name(ot_pid from, const char *name, const char *node,
+		       uint64_t tag, const void *data, size_t size)
+{
+	(void)from;
+	(void)tag;
+	(void)data;
+	(void)size;
+	return f_by_name(name, node, (ot_ref){0});
+}
+
 static const ot_remote_ops fake = {
+    .monitor_name = f_monitor_name,
+    .send_name = f_send_name,
     .send = f_send,
     .exit = f_exit,
     .link = f_link,
@@ -348,6 +385,67 @@ START_TEST(test_monitor_out)
 }
 END_TEST
 
+/* ot_monitor_name() and ot_send_name() of "name@node": out through the
+ * installed functions; the DOWN comes back by ot_remote_down_name(),
+ * naming "name@node"; "name@thisnode" is the local name. */
+START_TEST(test_by_name_out)
+{
+	ot_ref ref;
+	ck_assert_ot_ok(ot_monitor_name("srv@far@host", &ref));
+	ck_assert_int_eq(count(&seen.by_name), 1);
+	ck_assert_str_eq(seen.name, "srv");
+	ck_assert_str_eq(seen.node, "far@host");
+	ck_assert_uint_eq(seen.ref.id, ref.id);
+	ot_pid watched[2];
+	size_t total;
+	ck_assert_ot_ok(ot_process_monitors(ot_self(), watched, 2, &total));
+	ck_assert_uint_eq(total, 1);
+	ot_reason r = ot_reason_shutdown();
+	ck_assert_ot_err(ot_remote_down_name(ot_self(), ref, NULL, &r),
+			 OT_EINVAL);
+	ck_assert_ot_err(ot_remote_down_name(REMOTE(3), ref, "x", &r),
+			 OT_EINVAL);
+	ck_assert_ot_ok(
+	    ot_remote_down_name(ot_self(), ref, "srv@far@host", &r));
+	ot_msg *m = expect_msg(OT_TAG_DOWN, 1000);
+	const ot_down_info *d = ot_msg_down(m);
+	ck_assert_uint_eq(d->ref.id, ref.id);
+	ck_assert_str_eq(d->name, "srv@far@host");
+	ck_assert(ot_pid_is_none(d->pid));
+	assert_reason(&d->reason, &r, "DOWN");
+	ot_msg_free(m);
+
+	/* Turned off: the other side hears of it, a late DOWN is dropped. */
+	ck_assert_ot_ok(ot_monitor_name("srv@far@host", &ref));
+	ck_assert_int_eq(ot_demonitor(ref, OT_DEMONITOR_INFO), 1);
+	ck_assert_int_eq(count(&seen.demonitors), 1);
+	ck_assert_ot_ok(
+	    ot_remote_down_name(ot_self(), ref, "srv@far@host", &r));
+	ck_assert_ot_err(ot_receive(&m, 50), OT_ETIMEDOUT);
+
+	/* Not reachable: noconnection at once. */
+	ck_assert_ot_ok(ot_monitor_name("srv@down@host", &ref));
+	m = expect_msg(OT_TAG_DOWN, 1000);
+	ot_reason nc = ot_reason_noconnection();
+	assert_reason(&ot_msg_down(m)->reason, &nc, "DOWN");
+	ck_assert_str_eq(ot_msg_down(m)->name, "srv@down@host");
+	ot_msg_free(m);
+
+	/* This node's: the local name. */
+	ck_assert_ot_ok(ot_register("me", ot_self()));
+	ck_assert_ot_ok(ot_monitor_name("me@here@host", &ref));
+	ck_assert_int_eq(ot_demonitor(ref, OT_DEMONITOR_INFO), 1);
+	ck_assert_ot_ok(ot_send_name("me@here@host", 3, "hi", 2));
+	m = expect_msg(3, 1000);
+	ot_msg_free(m);
+	ck_assert_ot_ok(ot_unregister("me"));
+	/* One '@' is a local name, as before. */
+	ck_assert_ot_err(ot_send_name("me@here", 3, "hi", 2), OT_ENOTREG);
+	ck_assert_ot_ok(ot_send_name("srv@far@host", 3, "hi", 2));
+	ck_assert_str_eq(seen.node, "far@host");
+}
+END_TEST
+
 static Suite *remote_suite(void)
 {
 	Suite *s = suite_create("remote");
@@ -359,6 +457,7 @@ static Suite *remote_suite(void)
 	tcase_add_test(tc, test_link_out);
 	tcase_add_test(tc, test_link_in);
 	tcase_add_test(tc, test_monitor_out);
+	tcase_add_test(tc, test_by_name_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
