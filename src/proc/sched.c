@@ -170,6 +170,13 @@ bool ot__sched_kick(struct ot__sched *s)
 {
 	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
 		return false;
+	/* Kicked already, and not yet up: it will look at the run queues
+	 * (what was pushed before this is seen by its re-check at the latest,
+	 * the Dekker pair), so the lock and the futex are saved. Without
+	 * this, every spawn made while a kicked thread was waking up (~28 us,
+	 * a hundred spawns) kicked it again. */
+	if (atomic_load(&s->wake_pending))
+		return true;
 	ot__mutex_lock(&s->park_lock);
 	s->wake_pending = true;
 	pthread_cond_signal(&s->park_cond);

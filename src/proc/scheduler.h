@@ -55,7 +55,9 @@ struct ot__sched {
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
 	_Atomic bool parked; /* seq_cst: pairs with rq_len */
-	bool wake_pending;   /* park_lock */
+	/* Kicked, not yet up; written under park_lock, read without it
+	 * (ot__sched_kick). */
+	atomic_bool wake_pending;
 
 	/* Crash trapping (fault.c): this thread's alternate signal stack,
 	 * the one it replaced, and what the handler saw of the last crash
