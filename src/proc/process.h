@@ -52,7 +52,14 @@ enum ot__pstate {
 /* What a process asks of its scheduler when it switches out. */
 enum ot__action { OT__A_YIELD, OT__A_PARK, OT__A_EXIT };
 
-RB_HEAD(ot__links, ot__link);	 /* links of a process; its lock */
+/* The links of a process, one word (ties.h): a chain of records while
+ * they are few, else a hash table of chains; its lock. */
+struct ot__links {
+	union {
+		struct ot__link *list;
+		uintptr_t bits; /* low bit set: a struct ot__linktab * */
+	};
+};
 RB_HEAD(ot__mons, ot__mon);	 /* monitors on a process; its lock */
 RB_HEAD(ot__watches, ot__watch); /* monitors a process holds; its own */
 
