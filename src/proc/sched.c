@@ -729,6 +729,7 @@ void ot__scheds_stop(void)
 		struct ot__sched *s = &ot__rt.scheds[i];
 		ot__timers_fini(s);
 		ot__block_cache_fini(s);
+		ot__table_sched_fini(s);
 		pthread_mutex_destroy(&s->park_lock);
 		pthread_cond_destroy(&s->park_cond);
 		free(s->seen);
