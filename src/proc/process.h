@@ -52,7 +52,14 @@ enum ot__pstate {
 /* What a process asks of its scheduler when it switches out. */
 enum ot__action { OT__A_YIELD, OT__A_PARK, OT__A_EXIT };
 
-RB_HEAD(ot__links, ot__link);	 /* links of a process; its lock */
+/* The links of a process, one word (ties.h): a chain of records while
+ * they are few, else a hash table of chains; its lock. */
+struct ot__links {
+	union {
+		struct ot__link *list;
+		uintptr_t bits; /* low bit set: a struct ot__linktab * */
+	};
+};
 RB_HEAD(ot__mons, ot__mon);	 /* monitors on a process; its lock */
 RB_HEAD(ot__watches, ot__watch); /* monitors a process holds; its own */
 
@@ -194,8 +201,10 @@ static inline ot_pid ot__pid_of(const struct ot__proc *p)
 	return (ot_pid){atomic_load_explicit(&p->pid_id, memory_order_relaxed)};
 }
 
-/* Process table (table.c). */
-int ot__table_init(size_t max_procs);
+/* Process table (table.c). Each of nsched schedulers takes free slots a
+ * batch of OT__SLOT_BATCH at a time, and gives them back so. */
+#define OT__SLOT_BATCH 32
+int ot__table_init(size_t max_procs, unsigned nsched);
 void ot__table_fini(void);
 /* A fresh, zeroed process structure (a free slot of the table), or NULL
  * when max_processes are alive. */
@@ -207,6 +216,10 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state);
 void ot__table_note_ended(void);
 /* Frees p's slot. p must be DEAD and noted as ended. */
 void ot__table_remove(struct ot__proc *p);
+/* Gives the slots scheduler s holds back to the table: its threads have
+ * stopped (sched.c). */
+struct ot__sched;
+void ot__table_sched_fini(struct ot__sched *s);
 /* Frees what p holds beyond its slot (lifecycle.c): its exit reason's
  * payload (once its links, monitors and report have it), its mailbox
  * limit and its alias table. */
@@ -220,8 +233,9 @@ struct ot__proc *ot__table_lookup(ot_pid pid);
 struct ot__proc *ot__table_slot(uint32_t slot);
 /* Slots beyond max_processes, for processes that have ended but whose
  * slot their reclaimer has not freed yet (one per scheduler at a time,
- * and detaching foreign threads); never past OT_MAX_PROCESSES slots in
- * all, which pids are checked against. */
+ * and detaching foreign threads), besides the schedulers' batches of free
+ * slots (table.c); never past OT_MAX_PROCESSES slots in all, which pids
+ * are checked against. */
 #define OT__TABLE_SLACK (OT__MAX_SCHEDULERS + 256)
 /* False for OT_PID_NONE and pids no table could have made. */
 static inline bool ot__pid_well_formed(ot_pid pid)

@@ -27,11 +27,10 @@
 static struct ot__link *unlink_locked(struct ot__proc *p, uint64_t peer,
 				      struct ot_msg **dropped)
 {
-	struct ot__link key = {.peer = peer};
-	struct ot__link *l = RB_FIND(ot__links, &p->links, &key);
+	struct ot__link *l = links_find(&p->links, peer);
 	*dropped = NULL;
 	if (l) {
-		RB_REMOVE(ot__links, &p->links, l);
+		links_remove(&p->links, l);
 		if ((*dropped = l->exit))
 			ot__inbox_remove_signal_locked(p, *dropped);
 	}
@@ -59,9 +58,9 @@ int ot__link_remote(ot_pid pid)
 	l->peer = pid.id;
 	l->exit = NULL;
 	ot__spin_lock(&self->lock);
-	bool added = !RB_FIND(ot__links, &self->links, l);
+	bool added = !links_find(&self->links, l->peer);
 	if (added)
-		RB_INSERT(ot__links, &self->links, l);
+		links_add(&self->links, l);
 	ot__spin_unlock(&self->lock);
 	if (!added) {
 		ot__small_free(l);
@@ -196,8 +195,8 @@ int ot__remote_link_in(ot_pid local, ot_pid remote)
 		ot__small_free(l);
 		return OT_ENOPROC;
 	}
-	if (!RB_FIND(ot__links, &p->links, l)) {
-		RB_INSERT(ot__links, &p->links, l);
+	if (!links_find(&p->links, l->peer)) {
+		links_add(&p->links, l);
 		l = NULL;
 	}
 	ot__spin_unlock(&p->lock);

@@ -115,7 +115,7 @@ int ot_start(const ot_config *cfg)
 	atomic_store(&ot__rt.state, OT__R_STARTING);
 	ot__gate_wait_empty();
 	reset_counters();
-	if ((rc = ot__table_init(ot__rt.max_procs)) != 0)
+	if ((rc = ot__table_init(ot__rt.max_procs, (unsigned)n)) != 0)
 		goto stopped;
 	if ((rc = ot__stacks_init(ot__rt.stack_size, sc.shared, sc.guard)) != 0)
 		goto undo_table;

@@ -180,6 +180,13 @@ bool ot__sched_kick(struct ot__sched *s)
 {
 	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
 		return false;
+	/* Kicked already, and not yet up: it will look at the run queues
+	 * (what was pushed before this is seen by its re-check at the latest,
+	 * the Dekker pair), so the lock and the futex are saved. Without
+	 * this, every spawn made while a kicked thread was waking up (~28 us,
+	 * a hundred spawns) kicked it again. */
+	if (atomic_load(&s->wake_pending))
+		return true;
 	ot__mutex_lock(&s->park_lock);
 	wake_locked(s);
 	ot__mutex_unlock(&s->park_lock);
@@ -794,6 +801,7 @@ void ot__scheds_stop(void)
 		struct ot__sched *s = &ot__rt.scheds[i];
 		ot__timers_fini(s);
 		ot__block_cache_fini(s);
+		ot__table_sched_fini(s);
 		pthread_mutex_destroy(&s->park_lock);
 		pthread_cond_destroy(&s->park_cond);
 		free(s->seen);

@@ -44,6 +44,13 @@ struct ot__sched {
 	/* The stack a process left by ending here, until the next run: where
 	 * a new process is bound first. */
 	struct ot__stack *stack_left;
+	/* Process table slots (table.c), this thread only: free ones taken
+	 * from the table a batch at a time for what is spawned here (the
+	 * next is slots_take[slots_take_at]), and those of processes that
+	 * ended here, given back a batch at a time. */
+	uint32_t slots_take[OT__SLOT_BATCH];
+	uint32_t slots_freed[OT__SLOT_BATCH];
+	unsigned slots_take_at, slots_take_n, slots_freed_n;
 	/* Free blocks of each class (block.c); this thread only. */
 	void *block_cache[OT__BLOCK_CLASSES];
 	/* Written by this scheduler only; read by ot_runtime_stats(). */
@@ -56,7 +63,9 @@ struct ot__sched {
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
 	_Atomic bool parked; /* seq_cst: pairs with rq_len */
-	bool wake_pending;   /* park_lock */
+	/* Kicked, not yet up; written under park_lock, read without it
+	 * (ot__sched_kick). */
+	atomic_bool wake_pending;
 	/* Parked in the poll (poll.c) rather than on park_cond: a kick goes
 	 * through the poll's eventfd. park_lock. */
 	bool polling;

@@ -143,11 +143,10 @@ const ot_down_info *ot_msg_down(const ot_msg *m)
 static void link_exit_taken(struct ot__proc *p, const struct ot_msg *m)
 {
 	const ot_exit_info *info = ot__msg_data(m);
-	struct ot__link key = {.peer = info->from.id};
 	ot__spin_lock(&p->lock);
-	struct ot__link *l = RB_FIND(ot__links, &p->links, &key);
+	struct ot__link *l = links_find(&p->links, info->from.id);
 	if (l && l->exit == m)
-		RB_REMOVE(ot__links, &p->links, l);
+		links_remove(&p->links, l);
 	else
 		l = NULL;
 	ot__spin_unlock(&p->lock);
@@ -226,8 +225,7 @@ void ot__exit_to_peer(ot_pid peer, ot_pid self, struct ot_msg *m)
 		ot_msg_free(m);
 		return;
 	}
-	struct ot__link key = {.peer = self.id};
-	struct ot__link *l = RB_FIND(ot__links, &q->links, &key);
+	struct ot__link *l = links_find(&q->links, self.id);
 	bool wake = false;
 	if (l && !l->exit) {
 		l->exit = m;
@@ -268,16 +266,16 @@ void ot__ties_take_locked(struct ot__proc *p, struct ot__ties *t)
 {
 	t->links = p->links;
 	t->monitors = p->monitors;
-	RB_INIT(&p->links);
+	p->links.list = NULL;
 	RB_INIT(&p->monitors);
 }
 
 void ot__ties_signal_end(struct ot__proc *p, struct ot__ties *t)
 {
 	ot_pid self = ot__pid_of(p);
-	struct ot__link *l;
-	while ((l = RB_MIN(ot__links, &t->links))) {
-		RB_REMOVE(ot__links, &t->links, l);
+	struct ot__link *l, *next;
+	for (l = links_take_all(&t->links); l; l = next) {
+		next = l->next;
 		ot_pid peer = {l->peer};
 		ot__small_free(l);
 		if (OT__UNLIKELY(ot_pid_is_remote(peer))) {
@@ -352,20 +350,21 @@ static bool alive_locked(struct ot__proc *p, ot_pid pid)
 }
 
 /* Links self and other (both locked, both alive); la/lb are spare nodes,
- * consumed when used. */
+ * consumed when used. fresh: other is a child being spawned, linked to
+ * nobody yet, so neither side has the link already. */
 static void link_locked(struct ot__proc *self, struct ot__proc *other,
-			struct ot__link **la, struct ot__link **lb)
+			struct ot__link **la, struct ot__link **lb, bool fresh)
 {
 	(*la)->peer =
 	    atomic_load_explicit(&other->pid_id, memory_order_relaxed);
 	(*la)->exit = (*lb)->exit = NULL;
-	if (!RB_FIND(ot__links, &self->links, *la)) {
-		RB_INSERT(ot__links, &self->links, *la);
+	if (fresh || !links_find(&self->links, (*la)->peer)) {
+		links_add(&self->links, *la);
 		*la = NULL;
 	}
 	(*lb)->peer = atomic_load_explicit(&self->pid_id, memory_order_relaxed);
-	if (!RB_FIND(ot__links, &other->links, *lb)) {
-		RB_INSERT(ot__links, &other->links, *lb);
+	if (fresh || !links_find(&other->links, (*lb)->peer)) {
+		links_add(&other->links, *lb);
 		*lb = NULL;
 	}
 }
@@ -393,7 +392,7 @@ int ot__link(ot_pid pid)
 	if (other) {
 		lock_pair(self, other);
 		if ((linked = alive_locked(other, pid)))
-			link_locked(self, other, &la, &lb);
+			link_locked(self, other, &la, &lb, false);
 		unlock_pair(self, other);
 	}
 	ot__small_free(la);
@@ -423,15 +422,15 @@ int ot__unlink(ot_pid pid)
 	struct ot__proc *self = ot__current();
 	if (!self || ot_pid_equal(pid, ot__pid_of(self)))
 		return 0; /* an unattached thread has no links */
-	struct ot__link key = {.peer = pid.id}, *mine, *theirs = NULL;
+	struct ot__link *mine, *theirs = NULL;
 	struct ot__proc *other = ot__table_lookup(pid);
 	if (other) {
 		lock_pair(self, other);
 	} else {
 		ot__spin_lock(&self->lock);
 	}
-	if ((mine = RB_FIND(ot__links, &self->links, &key)))
-		RB_REMOVE(ot__links, &self->links, mine);
+	if ((mine = links_find(&self->links, pid.id)))
+		links_remove(&self->links, mine);
 	/* Erlang: once unlink returns, the link has no effect on the caller.
 	 * An exit signal from pid that has arrived but not been acted on yet
 	 * goes (an EXIT message already taken stays): it is still in the
@@ -440,10 +439,10 @@ int ot__unlink(ot_pid pid)
 	if (dropped)
 		ot__inbox_remove_signal_locked(self, dropped);
 	if (other && alive_locked(other, pid)) {
-		key.peer =
+		uint64_t me =
 		    atomic_load_explicit(&self->pid_id, memory_order_relaxed);
-		if ((theirs = RB_FIND(ot__links, &other->links, &key)))
-			RB_REMOVE(ot__links, &other->links, theirs);
+		if ((theirs = links_find(&other->links, me)))
+			links_remove(&other->links, theirs);
 	}
 	if (other)
 		unlock_pair(self, other);
@@ -469,7 +468,7 @@ int ot__link_new_child(struct ot__proc *self, struct ot__proc *child)
 		return OT_ENOMEM;
 	}
 	lock_pair(self, child);
-	link_locked(self, child, &la, &lb);
+	link_locked(self, child, &la, &lb, true);
 	unlock_pair(self, child);
 	ot__small_free(la);
 	ot__small_free(lb);

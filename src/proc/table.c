@@ -9,6 +9,18 @@
  * REUSE_DELAY others are free (or the table is full), so a pid value does
  * not come back soon.
  *
+ * The table lock is not taken per process. A scheduler takes free slots
+ * OT__SLOT_BATCH at a time for the processes spawned on it (each taken by
+ * the rule above as it leaves the FIFO), and keeps the slots of those that
+ * ended on it until it has a batch to give back to the FIFO's tail: one
+ * lock round trip per batch, not three per process, and none of the
+ * table's lines bounce between two schedulers' spawns and ends. A slot
+ * freed on one scheduler goes through the FIFO to any other. What the
+ * limit counts, the processes that hold a slot and have not ended
+ * (`alive`), is one atomic counter. The table has room for the batches
+ * besides max_processes and the slack (ot__table_init), so slots held in
+ * batches never make a spawn fail.
+ *
  * The structure of slot i lives at a fixed place, arena + i * SLOT, in one
  * mapping reserved for the table's capacity at start (address space only:
  * a page costs memory once a process of its slots has lived). Lookups take
@@ -40,6 +52,7 @@
 #include "process.h"
 #include "remote.h"
 #include "runtime.h"
+#include "scheduler.h"
 
 #define REUSE_DELAY 4096
 /* A multiple of 64: with 64-byte slots, CHUNK_SLOTS slots fill whole
@@ -64,16 +77,17 @@ static struct {
 	ot__spinlock lock;
 	char *arena; /* capacity slots of SLOT bytes */
 	size_t arena_len;
-	uint32_t *gen;		      /* per slot; lock */
+	uint32_t *gen;		      /* per slot; whoever holds the slot */
 	uint32_t *free_ring;	      /* FIFO of free slot indices; lock */
 	uint16_t *chunk_used;	      /* structures in use per chunk; lock */
 	uint8_t *chunk_resident;      /* chunk touched since released; lock */
 	size_t capacity, used, hwm;   /* lock */
 	size_t free_head, free_count; /* lock */
 	size_t resident;	      /* chunks with chunk_resident; lock */
-	/* Processes already dead to the world (ot__table_note_ended) whose
-	 * slot is not free yet: they count against no limit. */
-	_Atomic size_t ended;
+	/* Processes that hold a slot and are not dead to the world yet
+	 * (ot__table_note_ended): what max_processes limits. On a line of
+	 * its own, away from the lock. */
+	_Alignas(64) _Atomic size_t alive;
 } table;
 
 static struct ot__proc *slot_at(size_t idx)
@@ -86,9 +100,10 @@ static size_t index_of(const struct ot__proc *p)
 	return (size_t)((const char *)p - table.arena) / SLOT;
 }
 
-int ot__table_init(size_t max_procs)
+int ot__table_init(size_t max_procs, unsigned nsched)
 {
-	size_t capacity = max_procs + OT__TABLE_SLACK;
+	size_t capacity =
+	    max_procs + OT__TABLE_SLACK + (size_t)nsched * 2 * OT__SLOT_BATCH;
 	if (capacity > OT_MAX_PROCESSES)
 		capacity = OT_MAX_PROCESSES;
 	memset(&table, 0, sizeof table);
@@ -153,7 +168,9 @@ static void chunk_release(size_t c)
 /* Returns slot idx to the free FIFO; caller holds table.lock. */
 static void slot_free(size_t idx)
 {
-	size_t tail = (table.free_head + table.free_count) % table.capacity;
+	size_t tail = table.free_head + table.free_count;
+	if (tail >= table.capacity) /* no division on the way */
+		tail -= table.capacity;
 	table.free_ring[tail] = (uint32_t)idx;
 	table.free_count++;
 	table.used--;
@@ -163,32 +180,102 @@ static void slot_free(size_t idx)
 		chunk_release(c);
 }
 
-struct ot__proc *ot__proc_new(void)
+/* Takes a free slot into *idx by the reuse rule; false when there is
+ * none. Caller holds table.lock. */
+static bool slot_take(size_t *idx)
 {
-	ot__spin_lock(&table.lock);
-	size_t ended = atomic_load_explicit(&table.ended, memory_order_relaxed);
-	if (table.used - ended >= ot__rt.max_procs ||
-	    (table.hwm == table.capacity && table.free_count == 0)) {
-		ot__spin_unlock(&table.lock);
-		return NULL;
-	}
-	size_t idx;
 	if (table.hwm < table.capacity &&
 	    (table.free_count < REUSE_DELAY || table.hwm < REUSE_DELAY)) {
-		idx = table.hwm++;
-	} else {
-		idx = table.free_ring[table.free_head];
-		table.free_head = (table.free_head + 1) % table.capacity;
+		*idx = table.hwm++;
+	} else if (table.free_count) {
+		*idx = table.free_ring[table.free_head];
+		if (++table.free_head == table.capacity)
+			table.free_head = 0;
 		table.free_count--;
+	} else {
+		return false;
 	}
 	table.used++;
-	size_t c = idx / CHUNK_SLOTS;
+	size_t c = *idx / CHUNK_SLOTS;
 	table.chunk_used[c]++;
 	if (!table.chunk_resident[c]) {
 		table.chunk_resident[c] = 1;
 		table.resident++;
 	}
+	return true;
+}
+
+/* A free slot for a process spawned by the calling thread; false when the
+ * table is full. */
+static bool slot_get(size_t *idx)
+{
+	struct ot__sched *s = ot__sched_self();
+	bool got = true;
+	if (!s) {
+		ot__spin_lock(&table.lock);
+		got = slot_take(idx);
+		ot__spin_unlock(&table.lock);
+		return got;
+	}
+	if (s->slots_take_at == s->slots_take_n) {
+		unsigned n = 0;
+		size_t i;
+		ot__spin_lock(&table.lock);
+		while (n < OT__SLOT_BATCH && slot_take(&i))
+			s->slots_take[n++] = (uint32_t)i;
+		ot__spin_unlock(&table.lock);
+		s->slots_take_at = 0;
+		s->slots_take_n = n;
+		if (!n)
+			return false;
+	}
+	*idx = s->slots_take[s->slots_take_at++];
+	return true;
+}
+
+/* Gives back the slot of a process that has gone (or never was). */
+static void slot_put(size_t idx)
+{
+	struct ot__sched *s = ot__sched_self();
+	if (!s) {
+		ot__spin_lock(&table.lock);
+		slot_free(idx);
+		ot__spin_unlock(&table.lock);
+		return;
+	}
+	s->slots_freed[s->slots_freed_n++] = (uint32_t)idx;
+	if (s->slots_freed_n < OT__SLOT_BATCH)
+		return;
+	ot__spin_lock(&table.lock);
+	for (unsigned i = 0; i < s->slots_freed_n; i++)
+		slot_free(s->slots_freed[i]);
 	ot__spin_unlock(&table.lock);
+	s->slots_freed_n = 0;
+}
+
+void ot__table_sched_fini(struct ot__sched *s)
+{
+	ot__spin_lock(&table.lock);
+	for (unsigned i = 0; i < s->slots_freed_n; i++)
+		slot_free(s->slots_freed[i]);
+	/* Taken and never given a process: they go back as they were (their
+	 * generation unchanged). */
+	for (unsigned i = s->slots_take_at; i < s->slots_take_n; i++)
+		slot_free(s->slots_take[i]);
+	ot__spin_unlock(&table.lock);
+	s->slots_freed_n = s->slots_take_at = s->slots_take_n = 0;
+}
+
+struct ot__proc *ot__proc_new(void)
+{
+	size_t alive =
+	    atomic_fetch_add_explicit(&table.alive, 1, memory_order_relaxed);
+	size_t idx;
+	if (alive >= ot__rt.max_procs || !slot_get(&idx)) {
+		atomic_fetch_sub_explicit(&table.alive, 1,
+					  memory_order_relaxed);
+		return NULL;
+	}
 
 	struct ot__proc *p = slot_at(idx);
 	/* A lookup with a stale pid may hold p->lock right now: keep the lock
@@ -206,19 +293,18 @@ struct ot__proc *ot__proc_new(void)
 void ot__proc_discard(struct ot__proc *p)
 {
 	ot__proc_release(p);
-	ot__spin_lock(&table.lock);
-	slot_free(index_of(p));
-	ot__spin_unlock(&table.lock);
+	atomic_fetch_sub_explicit(&table.alive, 1, memory_order_relaxed);
+	slot_put(index_of(p));
 }
 
 int ot__table_insert(struct ot__proc *p, enum ot__pstate state)
 {
 	size_t idx = index_of(p);
-	ot__spin_lock(&table.lock);
+	/* The slot is the caller's alone (it came through the table lock,
+	 * which orders this after the last writer of its generation). */
 	if (++table.gen[idx] == 0)
 		table.gen[idx] = 1;
 	uint64_t id = ((uint64_t)table.gen[idx] << 32) | (uint64_t)(idx + 1);
-	ot__spin_unlock(&table.lock);
 	/* Under p->lock: a stale reader sees the old pid (and DEAD) or the
 	 * new pid, never the old pid with a live state. release: publishes
 	 * p's initialised fields to lock-free lookups. */
@@ -231,7 +317,7 @@ int ot__table_insert(struct ot__proc *p, enum ot__pstate state)
 
 void ot__table_note_ended(void)
 {
-	atomic_fetch_add_explicit(&table.ended, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&table.alive, 1, memory_order_relaxed);
 }
 
 void ot__table_remove(struct ot__proc *p)
@@ -239,10 +325,7 @@ void ot__table_remove(struct ot__proc *p)
 	/* p is DEAD (set under its lock, which a lookup takes before it
 	 * answers): a noproc answer happens after all the process did. */
 	ot__proc_release(p);
-	ot__spin_lock(&table.lock);
-	slot_free(index_of(p));
-	atomic_fetch_sub_explicit(&table.ended, 1, memory_order_relaxed);
-	ot__spin_unlock(&table.lock);
+	slot_put(index_of(p));
 }
 
 struct ot__proc *ot__table_lookup(ot_pid pid)

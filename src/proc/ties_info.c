@@ -57,7 +57,8 @@ int ot__process_links(ot_pid pid, ot_pid *out, size_t cap, size_t *total)
 		return rc;
 	struct pid_list l = {out, cap, 0};
 	struct ot__link *k;
-	RB_FOREACH(k, ot__links, &p->links) {
+	LINKS_FOREACH(k, &p->links)
+	{
 		/* A peer whose EXIT waits in the inbox is no longer linked. */
 		if (!k->exit)
 			pid_list_add(&l, (ot_pid){k->peer});

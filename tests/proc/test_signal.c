@@ -2059,6 +2059,77 @@ static void member(void *arg)
 		ot_msg_free(m);
 }
 
+/* Ends with error(arg) after its first message. */
+static void fail_after_a_message(void *arg)
+{
+	ot_msg *m;
+	if (ot_receive(&m, OT_INFINITY) == 0)
+		ot_msg_free(m);
+	ot_reason r = ot_reason_error((int)(intptr_t)arg, "after a message");
+	ot_exit(&r);
+}
+
+/* Thousands of links on one process, so that its set is a table that
+ * grows past what it keeps and is cut back as they go: every link is
+ * found by ot_process_links, by ot_unlink and by the EXIT that takes it,
+ * and none is lost or left. */
+START_TEST(test_many_links_of_one_process)
+{
+	size_t n = ot_test_scaled(5000);
+	ot_pid *pids = calloc(n, sizeof(*pids));
+	bool *exited = calloc(n, sizeof(bool));
+	ck_assert(pids && exited);
+	ot_spawn_opts o = {.flags = OT_SPAWN_LINK};
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ot_ok(ot_spawn(fail_after_a_message,
+					 (void *)(intptr_t)i, &o, &pids[i]));
+	size_t total = 0, linked = n;
+	ck_assert_ot_ok(ot_process_links(ot_self(), NULL, 0, &total));
+	ck_assert_uint_eq(total, n);
+	/* A child's one link is to us. */
+	ot_pid peer;
+	ck_assert_ot_ok(ot_process_links(pids[n - 1], &peer, 1, &total));
+	ck_assert_uint_eq(total, 1);
+	assert_pid(peer, ot_self(), "a child's link");
+	for (size_t i = 0; i < n; i += 3) {
+		ck_assert_ot_ok(ot_unlink(pids[i]));
+		linked--;
+	}
+	ck_assert_ot_ok(ot_process_links(ot_self(), NULL, 0, &total));
+	ck_assert_uint_eq(total, linked);
+	ck_assert_ot_ok(ot_process_links(pids[0], NULL, 0, &total));
+	ck_assert_uint_eq(total, 0);
+
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ot_ok(ot_send(pids[i], T_DATA, NULL, 0));
+	for (size_t got = 0; got < linked; got++) {
+		ot_msg *m;
+		int rc = ot_receive(&m, scaled_ms(5000));
+		ck_assert_msg(rc == 0, "%zu of %zu EXITs: %s", got, linked,
+			      ot_err_name(rc));
+		const ot_exit_info *e = ot_msg_exit(m);
+		ck_assert(e);
+		size_t i = 0;
+		while (i < n && !ot_pid_equal(pids[i], e->from))
+			i++;
+		ck_assert_msg(i < n && i % 3 != 0 && !exited[i],
+			      "an EXIT from %zu", i);
+		exited[i] = true;
+		ot_reason want = ot_reason_error((int)i, "after a message");
+		assert_reason(&e->reason, &want, "EXIT of one of many");
+		ot_msg_free(m);
+	}
+	ck_assert(ot_test_wait_quiet(scaled_ms(5000)));
+	/* The unlinked ones sent nothing, and nothing is left linked. */
+	ot_msg *m;
+	ck_assert_int_eq(ot_receive(&m, 0), OT_ETIMEDOUT);
+	ck_assert_ot_ok(ot_process_links(ot_self(), NULL, 0, &total));
+	ck_assert_uint_eq(total, 0);
+	free(pids);
+	free(exited);
+}
+END_TEST
+
 START_TEST(test_many_linked_and_monitored)
 {
 	g_test = ot_self();
@@ -2240,6 +2311,7 @@ static Suite *signal_suite(void)
 
 	tc = signal_tcase("many", 30);
 	tcase_add_test(tc, test_many_linked_and_monitored);
+	tcase_add_test(tc, test_many_links_of_one_process);
 	suite_add_tcase(s, tc);
 	return s;
 }

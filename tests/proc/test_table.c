@@ -195,9 +195,130 @@ START_TEST(test_pids_not_reused)
 }
 END_TEST
 
-/* ---- max_processes ------------------------------------------------------- */
+/* ---- slots go round (each scheduler takes and frees them in batches) ----- */
 
-#define LIMIT 8
+#define LIMIT 8 /* max_processes of the "limit" cases */
+
+/* table.c's REUSE_DELAY: a slot is reused only once that many others are
+ * free. The schedulers' batches (32 taken, 32 freed, on each of two) may
+ * bring one back a few batches sooner than that, never within this. */
+#define REUSE_WINDOW (4096 - 8 * 32)
+
+struct spawner {
+	ot_pid *pids; /* the children, in spawn order */
+	int n;
+	int failed_at; /* -1, or the spawn that failed */
+	int rc;
+};
+
+/* Spawns sp->n children one after another, each monitored and waited for
+ * (its DOWN) before the next, then tells the test thread. */
+static void spawn_serially(void *arg)
+{
+	struct spawner *sp = arg;
+	sp->failed_at = -1;
+	for (int i = 0; i < sp->n; i++) {
+		ot_ref ref;
+		ot_spawn_opts o = {.flags = OT_SPAWN_MONITOR,
+				   .monitor_ref = &ref};
+		int rc = ot_spawn(idle, NULL, &o, &sp->pids[i]);
+		if (rc) {
+			sp->failed_at = i;
+			sp->rc = rc;
+			break;
+		}
+		ot_msg *m = NULL;
+		if ((rc = ot_receive(&m, 5000)) != 0 || !ot_msg_down(m) ||
+		    ot_msg_down(m)->ref.id != ref.id) {
+			ot_msg_free(m);
+			sp->failed_at = i;
+			sp->rc = rc ? rc : OT_EINVAL;
+			break;
+		}
+		ot_msg_free(m);
+	}
+	ot_send(g_test, T_RESULT, NULL, 0);
+}
+
+/* No slot comes back within REUSE_WINDOW spawns of its last use, though
+ * the children end on either scheduler and their slots pass from one
+ * scheduler's batch to the other's. */
+START_TEST(test_slots_not_reused_soon)
+{
+	g_test = ot_self();
+	struct spawner sp = {.n = (int)ot_test_scaled(3 * 4096 + 100)};
+	sp.pids = calloc((size_t)sp.n, sizeof(*sp.pids));
+	ck_assert_ptr_nonnull(sp.pids);
+	ck_assert_ot_ok(ot_spawn(spawn_serially, &sp, NULL, NULL));
+	ot_msg_free(expect_msg(T_RESULT, (int)(60000 * tmul())));
+	ck_assert_msg(sp.failed_at < 0, "spawn %d: %s", sp.failed_at,
+		      ot_err_name(sp.rc));
+	uint32_t top = 0;
+	for (int i = 0; i < sp.n; i++)
+		if ((uint32_t)sp.pids[i].id > top)
+			top = (uint32_t)sp.pids[i].id;
+	int *last = malloc(((size_t)top + 1) * sizeof(*last));
+	ck_assert_ptr_nonnull(last);
+	for (uint32_t k = 0; k <= top; k++)
+		last[k] = -1;
+	for (int i = 0; i < sp.n; i++) {
+		uint32_t slot = (uint32_t)sp.pids[i].id;
+		ck_assert_msg(last[slot] < 0 || i - last[slot] >= REUSE_WINDOW,
+			      "slot %u of spawn %d was spawn %d's", slot, i,
+			      last[slot]);
+		last[slot] = i;
+	}
+	free(last);
+	free(sp.pids);
+}
+END_TEST
+
+/* Under a small max_processes (a table of a few batches' slots), two
+ * spawners on two schedulers and the test thread spawn many more
+ * processes than the table has slots: the slots freed in one scheduler's
+ * batch reach the others, none is kept, and no spawn fails. */
+START_TEST(test_slots_go_round)
+{
+	g_test = ot_self();
+	int n = (int)ot_test_scaled(5000);
+	struct spawner sp[2];
+	for (int k = 0; k < 2; k++) {
+		sp[k] = (struct spawner){.n = n};
+		sp[k].pids = calloc((size_t)n, sizeof(ot_pid));
+		ck_assert_ptr_nonnull(sp[k].pids);
+		ck_assert_ot_ok(ot_spawn(spawn_serially, &sp[k], NULL, NULL));
+	}
+	/* The test thread's spawns take slots under the table lock. */
+	for (int i = 0; i < n / 4; i++) {
+		ot_pid pid;
+		ck_assert_ot_ok(ot_spawn(idle, NULL, NULL, &pid));
+		ck_assert(wait_dead(pid, 1000));
+	}
+	for (int k = 0; k < 2; k++)
+		ot_msg_free(expect_msg(T_RESULT, (int)(60000 * tmul())));
+	for (int k = 0; k < 2; k++) {
+		ck_assert_msg(sp[k].failed_at < 0, "spawner %d, spawn %d: %s",
+			      k, sp[k].failed_at, ot_err_name(sp[k].rc));
+		free(sp[k].pids);
+	}
+	/* And the limit is still the limit. */
+	ot_pid pids[LIMIT];
+	int got = 0, rc;
+	while (got < LIMIT &&
+	       (rc = ot_spawn(blocker, NULL, NULL, &pids[got])) == 0)
+		got++;
+	ck_assert_int_eq(got, LIMIT - 1);
+	ck_assert_ot_err(rc, OT_ELIMIT);
+	for (int i = 0; i < got; i++)
+		ot_msg_free(expect_msg(T_READY, 2000));
+	for (int i = 0; i < got; i++)
+		ck_assert_ot_ok(ot_send(pids[i], T_GO, NULL, 0));
+	for (int i = 0; i < got; i++)
+		ot_msg_free(expect_msg(T_BYE, 2000));
+}
+END_TEST
+
+/* ---- max_processes ------------------------------------------------------- */
 
 static void setup_limit(void)
 {
@@ -323,10 +444,15 @@ static Suite *table_suite(void)
 	tcase_add_test(tc, test_bad_pids_rejected);
 	suite_add_tcase(s, tc);
 
+	tc = ot_test_tcase("slots", 60);
+	tcase_add_test(tc, test_slots_not_reused_soon);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("limit");
 	tcase_add_checked_fixture(tc, setup_limit, ot_test_teardown);
-	tcase_set_timeout(tc, 10);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_max_processes);
+	tcase_add_test(tc, test_slots_go_round);
 	suite_add_tcase(s, tc);
 	return s;
 }
