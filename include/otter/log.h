@@ -93,7 +93,10 @@ typedef void (*ot_log_fn)(const char *report, void *arg);
 /*
  * Where reports go: fn(report, arg) for each; NULL puts back the default
  * (ot_log_stderr). Replaces a logger set with ot_set_logger().
- * Returns 0. From: anywhere; takes effect for the next report.
+ * Returns 0. From: anywhere; takes effect for the next report: one
+ * already being written may still be in the previous logger, on another
+ * thread, when this returns, so what that logger uses stays valid (or
+ * behind its own lock) until it is done.
  */
 OT_API int ot_set_report_logger(ot_report_fn fn, void *arg);
 
