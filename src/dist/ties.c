@@ -585,25 +585,24 @@ static void got_link(const erlang_msg *msg)
 	if (!rc)
 		rc = ot__dist_rpid_of(&msg->from, &remote);
 	if (!rc) {
-		/* A LINK that crossed local's unlink: the unlink wins on
-		 * both sides (the other node drops its link as our
-		 * UNLINK_ID reaches it). */
-		pthread_mutex_lock(&t.lock);
-		bool crossed = unlinking(local, remote);
-		pthread_mutex_unlock(&t.lock);
-		if (crossed)
-			return;
-		rc = ot_remote_link(local, remote);
-	}
-	if (!rc) {
+		/* OTP 23's rule: a LINK received while an entry exists is
+		 * ignored, up or unlinking. One that crossed local's unlink
+		 * loses on both sides: the other node drops its own link as
+		 * our UNLINK_ID reaches it. The entry and the process's
+		 * record are made under the table's lock, so that local's
+		 * ot_unlink() (record out, then entry marked) cannot fall
+		 * between the look and the link: a look that came between
+		 * its two steps would have linked again a process that had
+		 * just unlinked, the other node unlinked. */
 		struct tlink l = {local, remote, msg->to, msg->from, 0};
 		pthread_mutex_lock(&t.lock);
-		if (find_link(local, remote) < 0)
-			rc = ot__vec_push(&t.links, &l);
+		bool known = find_link(local, remote) >= 0;
+		if (!known && !(rc = ot__vec_push(&t.links, &l)) &&
+		    (rc = ot_remote_link(local, remote)))
+			ot__vec_take(&t.links, t.links.n - 1, NULL);
 		pthread_mutex_unlock(&t.lock);
-		if (!rc)
+		if (known || !rc)
 			return;
-		ot_remote_unlink(local, remote);
 	}
 	/* Not alive (or no memory to remember it): as Erlang, an EXIT with
 	 * noproc goes back at once. */
