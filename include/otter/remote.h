@@ -72,8 +72,9 @@ static inline ot_reason ot_reason_noconnection(void)
  *              fires as a message tagged OT_TAG_REMOTE_TIMER whose data
  *              is an ot_remote_timer header and then the message's own,
  *              from the timer's sender; the relay sends it on. The timer
- *              does not end with the remote process (as Erlang's
- *              send_after to a remote pid), only with the relay.
+ *              does not end with the remote process (as
+ *              timer:send_after/3's to a remote pid), only with the
+ *              relay.
  *              OT_PID_NONE: none (such timers are then OT_EREMOTE).
  * The last three may be NULL (names with a node are then local names,
  * timers to remote pids OT_EREMOTE).

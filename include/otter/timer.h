@@ -31,8 +31,9 @@ typedef struct ot_timer {
  * to ends, or at once if it is not alive: it is then counted nowhere
  * (ot_runtime_stats) and ot_cancel_timer() answers OT_ENOTIMER. A remote
  * pid (a node runs, otter/dist.h) gets the message when the timer fires;
- * that timer is not cancelled by the remote process's end (as Erlang's),
- * only by ot_cancel_timer() or ot_node_stop().
+ * that timer is not cancelled by the remote process's end (as
+ * timer:send_after/3's: erlang:send_after/3 refuses a remote pid with
+ * badarg), only by ot_cancel_timer() or ot_node_stop().
  * Errors: OT_EINVAL (timeout not >= 0, to malformed, data/size mismatch,
  * tag >= OT_TAG_SYSTEM), OT_EREMOTE (a remote pid, no node), OT_ENOMEM,
  * OT_ENOTSTARTED.

@@ -3,9 +3,10 @@
  * ties.h — the records of links and monitors (private): what signal.c
  * keeps in a process's sets, and what the files beside it that read or
  * change those sets need (remote_ties.c for other nodes' processes,
- * ties_info.c for what an observer sees). Each file gets its own static
- * copy of the tree functions, so that the hot ones stay local to
- * signal.c.
+ * ties_info.c for what an observer sees). Links are a chain while few,
+ * else a hash table of chains by peer; monitors a tree. Each file gets
+ * its own static copy of these functions, so that the hot ones stay local
+ * to signal.c.
  */
 #ifndef OTTER_PROC_TIES_H
 #define OTTER_PROC_TIES_H
