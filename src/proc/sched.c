@@ -11,6 +11,13 @@
  * woken to steal: that is how two busy processes end up on two cores while
  * a message round trip never pays the ~28 µs of waking a parked thread.
  *
+ * A thief takes only from a run queue that has been busy (never empty)
+ * for STEAL_AFTER_NS: a scheduler that drains its queue by itself keeps
+ * its work. A batch of spawned children then runs where it was spawned,
+ * with its EXITs to a parent on the same core, instead of half of it
+ * crossing over as it is queued; two busy processes, or a scheduler
+ * stuck in one, still lose work to an idle one within that time.
+ *
  * An idle scheduler fires its timers, steals, spins for a few microseconds,
  * then parks on a condition variable until work or its next timer. Parking
  * uses a Dekker pair: the parker publishes `parked` then re-checks the run
@@ -63,6 +70,11 @@
  * gives its run queue precedence over runnext. */
 #define TIMER_CHECK_EVERY  32
 #define RUNNEXT_STREAK_MAX 64
+/* How long a run queue must have been busy (never empty) before another
+ * scheduler steals from it: a scheduler that drains its queue by itself
+ * keeps its work, and its caches (a batch of spawned children, their
+ * EXITs to their parent). */
+#define STEAL_AFTER_NS (500 * 1000)
 /* How long an idle scheduler looks for work before it parks. */
 #define SPIN_NS (50 * 1000)
 /* How often an idle scheduler looks at the awake ones that have timers,
@@ -101,6 +113,9 @@ struct ot__proc *ot__caller(void)
 static void runq_push(struct ot__sched *s, struct ot__proc *p)
 {
 	ot__spin_lock(&s->rq_lock);
+	if (STAILQ_EMPTY(&s->runq))
+		atomic_store_explicit(&s->rq_since, ot__now_ns(),
+				      memory_order_relaxed);
 	STAILQ_INSERT_TAIL(&s->runq, p, runq_link);
 	atomic_fetch_add(&s->rq_len, 1); /* seq_cst: see the file comment */
 	ot__spin_unlock(&s->rq_lock);
@@ -125,6 +140,13 @@ static struct ot__proc *runq_steal(struct ot__sched *thief,
 				   struct ot__sched *victim)
 {
 	if (atomic_load_explicit(&victim->rq_len, memory_order_relaxed) == 0)
+		return NULL;
+	/* Work stays where it is until that run queue has been busy for
+	 * STEAL_AFTER_NS. The thief does not sleep on it meanwhile: park()
+	 * does not while any run queue holds work. */
+	if (ot__now_ns() -
+		atomic_load_explicit(&victim->rq_since, memory_order_relaxed) <
+	    STEAL_AFTER_NS)
 		return NULL;
 	struct ot__procq got = STAILQ_HEAD_INITIALIZER(got);
 	size_t n = 0;

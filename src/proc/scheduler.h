@@ -59,6 +59,9 @@ struct ot__sched {
 	ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */
 	_Atomic size_t rq_len; /* seq_cst: pairs with `parked` (Dekker) */
+	/* When runq last became non-empty (ot__now_ns()): written under
+	 * rq_lock, read relaxed by thieves. */
+	_Atomic int64_t rq_since;
 
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;

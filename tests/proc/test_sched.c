@@ -538,6 +538,56 @@ START_TEST(test_stuck_scheduler_timers_fire)
 }
 END_TEST
 
+/* Tells its spawner it ran. */
+static void tell_parent(void *arg)
+{
+	ot_pid parent = *(const ot_pid *)arg;
+	ot_send(parent, T_CHILD, NULL, 0);
+}
+
+/* Spawns a child (queued on its own scheduler, behind itself) and spins
+ * without ever waiting or yielding, and with no timer anywhere, until the
+ * child's message is in its mailbox or SPIN_MAX_MS passed; tells the test
+ * thread whether the child ran meanwhile. */
+static void spin_over_child(void *arg)
+{
+	(void)arg;
+	static ot_pid self;
+	self = ot_self();
+	int ran = 0;
+	int64_t t0 = now_ms();
+	if (ot_spawn(tell_parent, &self, NULL, NULL) != 0)
+		ran = -1;
+	while (ran == 0 && now_ms() - t0 < SPIN_MAX_MS) {
+		ot_process_info pi;
+		if (ot_process_info_get(self, &pi) == 0 &&
+		    pi.message_queue_len > 0)
+			ran = 1;
+	}
+	ot_send(g_test, T_RESULT, &ran, sizeof ran);
+}
+
+/* Work is stolen only once its run queue has been busy a while (sched.c),
+ * but it is stolen: an idle scheduler that found it too fresh does not
+ * sleep on it, though nothing else (no timer, no other wake) comes. */
+START_TEST(test_no_process_waits_behind_a_spinner)
+{
+	if (ot_test_under_valgrind())
+		return; /* valgrind runs one thread at a time */
+	g_test = ot_self();
+	ck_assert_ot_ok(ot_spawn(spin_over_child, NULL, NULL, NULL));
+	ot_msg *m = expect_msg(T_RESULT, scaled_ms(SPIN_MAX_MS + 5000));
+	int ran;
+	memcpy(&ran, ot_msg_data(m), sizeof ran);
+	ot_msg_free(m);
+	ck_assert_int_ne(ran, -1);
+	ck_assert_msg(ran == 1,
+		      "a process spawned behind one that never "
+		      "yields did not run in %d ms",
+		      SPIN_MAX_MS);
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -548,6 +598,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_yield_in_process_and_foreign);
 	tcase_add_test(tc, test_process_spawns_many);
 	tcase_add_test(tc, test_stuck_scheduler_timers_fire);
+	tcase_add_test(tc, test_no_process_waits_behind_a_spinner);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("one_scheduler");
