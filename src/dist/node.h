@@ -123,9 +123,17 @@ void ot__dist_ties_control(struct conn *c, const erlang_msg *msg,
 void ot__dist_ties_nodeup(const char *node);
 void ot__dist_ties_nodedown(const char *node);
 void ot__dist_ties_clear(void);
-/* ties.c: the process that sends on what the timers to remote pids
- * deliver to it (otter/remote.h's timer_relay), until it is killed. */
+/* remote_send.c: the process that sends on what the timers to remote
+ * pids deliver to it (otter/remote.h's timer_relay), until it is killed;
+ * the send, send_name and timer_relay functions ties.c installs; whether
+ * node is this node's name. */
 void ot__dist_relay(void *arg);
+int ot__dist_op_send(ot_pid from, ot_pid to, uint64_t tag, const void *data,
+		     size_t size);
+int ot__dist_op_send_name(ot_pid from, const char *name, const char *node,
+			  uint64_t tag, const void *data, size_t size);
+ot_pid ot__dist_op_timer_relay(void);
+bool ot__dist_this_node(const char *node);
 /* node_watch.c: the node monitors, told of a connection that came up or
  * went down (ties.c calls them), and forgotten at ot_node_stop. */
 void ot__dist_node_watch_up(const char *node);
