@@ -113,7 +113,9 @@ struct ot__proc *ot__caller(void)
 static void runq_push(struct ot__sched *s, struct ot__proc *p)
 {
 	ot__spin_lock(&s->rq_lock);
-	if (STAILQ_EMPTY(&s->runq))
+	/* Only thieves read the stamp: one scheduler has none, and skips
+	 * the clock. */
+	if (ot__rt.nsched > 1 && STAILQ_EMPTY(&s->runq))
 		atomic_store_explicit(&s->rq_since, ot__now_ns(),
 				      memory_order_relaxed);
 	STAILQ_INSERT_TAIL(&s->runq, p, runq_link);
