@@ -18,22 +18,10 @@
  * crossing over as it is queued; two busy processes, or a scheduler
  * stuck in one, still lose work to an idle one within that time.
  *
- * An idle scheduler fires its timers, steals, spins for a few microseconds,
- * then parks on a condition variable until work or its next timer. Parking
- * uses a Dekker pair: the parker publishes `parked` then re-checks the run
- * queues; a pusher publishes its work (rq_len) then checks `parked` — both
- * seq_cst, so one of them always sees the other.
- *
- * Scheduling is cooperative: a process that never waits keeps its thread.
- * What it must not keep is the rest of its scheduler's work. Wakes from
- * elsewhere go to run queues, which idle schedulers steal from; and while
- * another scheduler is awake with timers, an idle one looks at it every
- * WATCH_NS: one that has not come back to its loop since the last look is
- * running one process all that while, and the idle one fires its due
- * timers for it (a receive timeout, a send_after), so that they keep their
- * deadlines within a few milliseconds; the processes they wake go to run
- * queues and are stolen. (A process it woke itself, in its runnext slot,
- * still waits for it: that slot belongs to its thread.)
+ * An idle scheduler fires its timers, steals, spins for a few microseconds
+ * (find_work()), then parks (park.c), where it also watches the busy
+ * schedulers: a process that never yields keeps its thread (scheduling
+ * is cooperative), not the rest of its scheduler's work.
  *
  * A process never cleans up after itself: it switches to its scheduler with
  * an action (yield, park, exit) and the scheduler acts on it from its own
@@ -59,6 +47,7 @@
 #include "lifecycle.h"
 #include "lock.h"
 #include "mailbox.h"
+#include "park.h"
 #include "poller.h"
 #include "process.h"
 #include "runtime.h"
@@ -77,10 +66,6 @@
 #define STEAL_AFTER_NS (500 * 1000)
 /* How long an idle scheduler looks for work before it parks. */
 #define SPIN_NS (50 * 1000)
-/* How often an idle scheduler looks at the awake ones that have timers,
- * and how long one may stay in a process before its due timers are fired
- * by another. */
-#define WATCH_NS (2 * 1000 * 1000)
 
 static __thread struct ot__sched *tls_sched
     __attribute__((tls_model("initial-exec")));
@@ -179,60 +164,6 @@ static struct ot__proc *runq_steal(struct ot__sched *thief,
 	return first;
 }
 
-static bool any_queued_work(void)
-{
-	for (unsigned i = 0; i < ot__rt.nsched; i++)
-		if (atomic_load(&ot__rt.scheds[i].rq_len) > 0)
-			return true;
-	return false;
-}
-
-/* ---------------------------------------------------------------------
- * Waking schedulers
- */
-/* Wakes s from its park; the caller holds s->park_lock. */
-static void wake_locked(struct ot__sched *s)
-{
-	s->wake_pending = true;
-	if (s->polling)
-		ot__poll_kick();
-	else
-		pthread_cond_signal(&s->park_cond);
-}
-
-bool ot__sched_kick(struct ot__sched *s)
-{
-	if (!atomic_load(&s->parked)) /* seq_cst: pairs with park() */
-		return false;
-	/* Kicked already, and not yet up: it will look at the run queues
-	 * (what was pushed before this is seen by its re-check at the latest,
-	 * the Dekker pair), so the lock and the futex are saved. Without
-	 * this, every spawn made while a kicked thread was waking up (~28 us,
-	 * a hundred spawns) kicked it again. */
-	if (atomic_load(&s->wake_pending))
-		return true;
-	ot__mutex_lock(&s->park_lock);
-	wake_locked(s);
-	ot__mutex_unlock(&s->park_lock);
-	return true;
-}
-
-/* There is more work on `self` than it can run now: if every other
- * scheduler is parked (none spinning), wake one to steal it. */
-static void spread_work(struct ot__sched *self)
-{
-	if (atomic_load(&ot__rt.nparked) == 0 ||
-	    atomic_load(&ot__rt.nspinning) != 0)
-		return;
-	for (unsigned i = 0; i < ot__rt.nsched; i++) {
-		struct ot__sched *s = &ot__rt.scheds[i];
-		if (s != self && atomic_load(&s->parked)) {
-			ot__sched_kick(s);
-			return;
-		}
-	}
-}
-
 void ot__ready(struct ot__proc *p)
 {
 	struct ot__sched *self = ot__sched_self();
@@ -242,7 +173,7 @@ void ot__ready(struct ot__proc *p)
 		self->runnext = p;
 		if (old) {
 			runq_push(self, old);
-			spread_work(self);
+			ot__sched_spread(self);
 		}
 		return;
 	}
@@ -256,7 +187,7 @@ void ot__ready(struct ot__proc *p)
 	 * while), a parked scheduler comes to steal p rather than let it
 	 * wait behind. */
 	if (home == self || !ot__sched_kick(home))
-		spread_work(home);
+		ot__sched_spread(home);
 }
 
 void ot__ready_polled(struct ot__sched *s, struct ot__proc *p)
@@ -272,7 +203,7 @@ void ot__ready_new(struct ot__proc *p)
 	if (self) {
 		p->home = self;
 		runq_push(self, p);
-		spread_work(self);
+		ot__sched_spread(self);
 		return;
 	}
 	unsigned i = atomic_fetch_add_explicit(&ot__rt.spawn_rr, 1,
@@ -420,7 +351,7 @@ static void requeue_waiters(struct ot__sched *s, struct ot__proc *w)
 		runq_push(s, w);
 		w = next;
 	}
-	spread_work(s);
+	ot__sched_spread(s);
 }
 
 /* Puts p's frames on its stack; false when p cannot run now (it waits for
@@ -492,7 +423,7 @@ static void run(struct ot__sched *s, struct ot__proc *p)
 		if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) >
 			1 ||
 		    s->runnext)
-			spread_work(s);
+			ot__sched_spread(s);
 		break;
 	case OT__A_PARK:
 		if (park_proc(s, p)) {
@@ -551,125 +482,13 @@ static struct ot__proc *steal_any(struct ot__sched *s)
 	return NULL;
 }
 
-/* True when another scheduler is awake and has timers: s, idle, then
- * takes a look at every one's rounds, to compare with at the next. */
-static bool look_at_others(struct ot__sched *s, int64_t now)
-{
-	bool watch = false;
-	for (unsigned i = 0; i < ot__rt.nsched; i++) {
-		struct ot__sched *o = &ot__rt.scheds[i];
-		s->seen[i] =
-		    atomic_load_explicit(&o->rounds, memory_order_relaxed);
-		if (o != s && !atomic_load(&o->parked) &&
-		    ot__timers_next(o) != OT__NO_DEADLINE)
-			watch = true;
-	}
-	s->seen_at = now;
-	return watch;
-}
-
-/* s is idle and looked at the others (look_at_others()) a while ago: fires
- * the due timers of each that has been in one process since. */
-static void watch_others(struct ot__sched *s)
-{
-	int64_t now = ot__now_ns();
-	if (now - s->seen_at < WATCH_NS)
-		return;
-	for (unsigned i = 0; i < ot__rt.nsched; i++) {
-		struct ot__sched *o = &ot__rt.scheds[i];
-		if (o != s && !atomic_load(&o->parked) &&
-		    atomic_load_explicit(&o->rounds, memory_order_relaxed) ==
-			s->seen[i] &&
-		    ot__timers_next(o) <= now)
-			ot__timers_fire(o, now);
-	}
-}
-
-/* s was the poll's owner and leaves it (for work, a kick, a timer): if waits
- * are registered, a parked scheduler takes the poll over, so that the
- * descriptors are watched while s runs what may not yield for a while. */
-static void hand_poll_over(struct ot__sched *s)
-{
-	if (!ot__poll_wanted())
-		return;
-	for (unsigned i = 0; i < ot__rt.nsched; i++) {
-		struct ot__sched *o = &ot__rt.scheds[i];
-		if (o == s || !atomic_load(&o->parked))
-			continue;
-		ot__mutex_lock(&o->park_lock);
-		bool parked = atomic_load(&o->parked) && !o->polling;
-		if (parked) {
-			o->poll_handed = true;
-			wake_locked(o);
-		}
-		ot__mutex_unlock(&o->park_lock);
-		if (parked)
-			return;
-	}
-}
-
-/* Parks s until kicked, or until its next timer is due, or, while another
- * scheduler is awake with timers, for WATCH_NS. The first to park blocks
- * in the poll (poll.c) and fires the fd waits that come meanwhile.
- * Returns true when s should park again without spinning first: it
- * watches the others (s->watching), or took the poll over. */
-static bool park(struct ot__sched *s)
-{
-	bool owned = false, polled = false, again = false;
-	s->watching = false;
-	pthread_mutex_lock(&s->park_lock);
-	atomic_store(&s->parked, true);
-	atomic_fetch_add(&ot__rt.nparked, 1);
-	/* Re-check after publishing `parked` (Dekker with the pushers). */
-	if (!any_queued_work() && !atomic_load(&ot__rt.stop_scheds) &&
-	    !s->wake_pending) {
-		int64_t now = ot__now_ns();
-		int64_t next = ot__timers_next(s);
-		if (ot__rt.nsched > 1 && look_at_others(s, now)) {
-			s->watching = true;
-			if (next == OT__NO_DEADLINE || next > now + WATCH_NS)
-				next = now + WATCH_NS;
-		}
-		if (next != OT__NO_DEADLINE && next <= now) {
-			/* a timer is due: no wait */
-		} else if (ot__poll_claim(s)) {
-			owned = s->polling = true;
-			pthread_mutex_unlock(&s->park_lock);
-			polled = ot__poll_wait(s, next);
-			pthread_mutex_lock(&s->park_lock);
-			s->polling = false;
-			ot__poll_release(s);
-		} else if (next == OT__NO_DEADLINE) {
-			pthread_cond_wait(&s->park_cond, &s->park_lock);
-		} else {
-			struct timespec ts = {.tv_sec = next / 1000000000,
-					      .tv_nsec = next % 1000000000};
-			pthread_cond_timedwait(&s->park_cond, &s->park_lock,
-					       &ts);
-		}
-	}
-	again = s->watching || s->poll_handed;
-	s->poll_handed = false;
-	s->wake_pending = false;
-	atomic_fetch_sub(&ot__rt.nparked, 1);
-	atomic_store(&s->parked, false);
-	pthread_mutex_unlock(&s->park_lock);
-	if (owned) {
-		hand_poll_over(s);
-		if (polled &&
-		    atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 1)
-			spread_work(s);
-	}
-	return again && !polled;
-}
-
 /* A look at the descriptors by s, busy or about to park, when nobody owns
  * the poll: what it wakes runs here, the rest is spread. */
 static void peek_poll(struct ot__sched *s)
 {
 	if (ot__poll_peek(s) &&
 	    atomic_load_explicit(&s->rq_len, memory_order_relaxed) > 1)
-		spread_work(s);
+		ot__sched_spread(s);
 }
 
 /* The next process for s to run, or NULL when the runtime stops. */
@@ -686,7 +505,7 @@ static struct ot__proc *find_work(struct ot__sched *s)
 	bool again = false;
 	for (;;) {
 		if (again && s->watching)
-			watch_others(s);
+			ot__sched_watch_others(s);
 		check_timers(s);
 		if ((p = take_local(s)) || (p = steal_any(s)))
 			return p;
@@ -696,7 +515,7 @@ static struct ot__proc *find_work(struct ot__sched *s)
 		 * nothing to do: no spin (that would be 50 us of every
 		 * WATCH_NS, or of every fd wake). */
 		if (again) {
-			again = park(s);
+			again = ot__sched_park(s);
 			continue;
 		}
 		/* Spin a little: work often comes back within microseconds,
@@ -718,10 +537,10 @@ static struct ot__proc *find_work(struct ot__sched *s)
 			 * so that remaining work finds a thread too. */
 			if (atomic_load_explicit(&s->rq_len,
 						 memory_order_relaxed))
-				spread_work(s);
+				ot__sched_spread(s);
 			return p;
 		}
-		again = park(s);
+		again = ot__sched_park(s);
 	}
 }
 
@@ -816,7 +635,7 @@ void ot__scheds_stop(void)
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *s = &ot__rt.scheds[i];
 		pthread_mutex_lock(&s->park_lock);
-		wake_locked(s);
+		ot__sched_wake_locked(s);
 		pthread_mutex_unlock(&s->park_lock);
 	}
 	for (unsigned i = 0; i < ot__rt.nsched; i++)
