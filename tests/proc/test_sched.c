@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_sched.c — the schedulers: two processes really run at once on two
- * scheduler threads, ot_yield() hands the thread over, and many processes
+ * scheduler threads, a woken process runs on its waker's thread, ot_yield()
+ * hands the thread over, and many processes
  * (100,000 alive at once, 100,000 one batch after another) come and go
  * without leaving slots or stacks behind.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* gettid() */
+#endif
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -588,6 +593,80 @@ START_TEST(test_no_process_waits_behind_a_spinner)
 }
 END_TEST
 
+/* ---- placement: a woken process runs where its waker runs -----------------
+ */
+
+#define PLACE_ROUNDS 1000
+
+struct place_req {
+	ot_pid from;
+	pid_t tid; /* the thread the waker ran on when it sent */
+};
+
+/* Answers each request; counts those it was running on its waker's thread
+ * for (gettid(): pthread_self() is const to the compiler, and a process may
+ * resume on another thread after each wait). */
+static void place_answer(void *arg)
+{
+	(void)arg;
+	int same = 0, rounds = 0;
+	for (;;) {
+		ot_msg *m = NULL;
+		if (ot_receive(&m, scaled_ms(5000)) != 0)
+			break;
+		if (ot_msg_tag(m) != T_GO) {
+			ot_msg_free(m);
+			break;
+		}
+		struct place_req r;
+		memcpy(&r, ot_msg_data(m), sizeof r);
+		ot_msg_free(m);
+		rounds++;
+		if (r.tid == gettid())
+			same++;
+		ot_send(r.from, T_TICK, NULL, 0);
+	}
+	int got[2] = {same, rounds};
+	ot_send(g_test, T_RESULT, got, sizeof got);
+}
+
+static void place_ask(void *arg)
+{
+	ot_pid answerer = *(const ot_pid *)arg;
+	for (int i = 0; i < PLACE_ROUNDS; i++) {
+		struct place_req r = {ot_self(), gettid()};
+		if (ot_send(answerer, T_GO, &r, sizeof r) != 0)
+			break;
+		ot_msg *m = NULL;
+		if (ot_receive(&m, scaled_ms(5000)) != 0)
+			break;
+		ot_msg_free(m);
+	}
+	ot_send(answerer, T_DONE, NULL, 0);
+}
+
+/* The two are spawned from the test thread, so on different schedulers
+ * (round robin); each wake is made by a process that then waits, leaving
+ * its scheduler idle: the woken one runs there, on the waker's core, rather
+ * than waking the other thread (~28 us) or crossing over. */
+START_TEST(test_woken_process_runs_on_wakers_scheduler)
+{
+	g_test = ot_self();
+	static ot_pid answerer;
+	ck_assert_ot_ok(ot_spawn(place_answer, NULL, NULL, &answerer));
+	ck_assert_ot_ok(ot_spawn(place_ask, &answerer, NULL, NULL));
+	ot_msg *m = expect_msg(T_RESULT, scaled_ms(20000));
+	int got[2];
+	memcpy(got, ot_msg_data(m), sizeof got);
+	ot_msg_free(m);
+	ck_assert_int_eq(got[1], PLACE_ROUNDS);
+	ck_assert_msg(got[0] >= PLACE_ROUNDS - 10,
+		      "a woken process ran on its waker's thread in only %d "
+		      "of %d rounds",
+		      got[0], got[1]);
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -599,6 +678,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_process_spawns_many);
 	tcase_add_test(tc, test_stuck_scheduler_timers_fire);
 	tcase_add_test(tc, test_no_process_waits_behind_a_spinner);
+	tcase_add_test(tc, test_woken_process_runs_on_wakers_scheduler);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("one_scheduler");
