@@ -17,9 +17,13 @@
 
 #include <otter/gen_server.h>
 
-/* Makes *r a result with every field zero but reply_bytes, whose bytes
- * past reply_size are never read (zeroing 64 of them per reply would cost
- * as much as the copy). */
+/* The results without a reply or a reason are built in the caller's
+ * return slot (a compound literal): a local result returned by value is
+ * copied there whole (~300 bytes, rep movs), which was 29% of a cast.
+ * The others, whose builders write into the result after it is made,
+ * start from init(): every field zero but reply_bytes, whose bytes past
+ * reply_size are never read (zeroing 64 of them per reply would cost as
+ * much as the copy). */
 static void init(ot_gs_ret *r, ot_gs_action action)
 {
 	memset(r, 0, offsetof(ot_gs_ret, reply_bytes));
@@ -28,23 +32,17 @@ static void init(ot_gs_ret *r, ot_gs_action action)
 
 ot_gs_ret ot_gs_ok(void)
 {
-	ot_gs_ret r;
-	init(&r, OT_GS_OK);
-	return r;
+	return (ot_gs_ret){.action = OT_GS_OK};
 }
 
 ot_gs_ret ot_gs_ignore(void)
 {
-	ot_gs_ret r;
-	init(&r, OT_GS_IGNORE);
-	return r;
+	return (ot_gs_ret){.action = OT_GS_IGNORE};
 }
 
 ot_gs_ret ot_gs_noreply(void)
 {
-	ot_gs_ret r;
-	init(&r, OT_GS_NOREPLY);
-	return r;
+	return (ot_gs_ret){.action = OT_GS_NOREPLY};
 }
 
 /* r's reason: the one a builder was given, its payload copied now (it

@@ -4,7 +4,8 @@
  * they are given before the callback returns, so `return
  * ot_gs_reply(&local, sizeof local)` is right for a reply of any size; a
  * reply set by hand is copied after; a second reply to one call never
- * stays in the caller's mailbox; get_state survives an empty reply.
+ * stays in the caller's mailbox; get_state survives an empty reply; the
+ * builders without a reply leave every other field zero.
  */
 #include "config.h"
 
@@ -222,6 +223,41 @@ START_TEST(test_bad_reply_to_builder)
 }
 END_TEST
 
+/* The builders without a reply or reason leave every other field zero:
+ * a callback may return their result as it is, or set one field on it. */
+static void check_rest_zero(const ot_gs_ret *r, ot_gs_action action)
+{
+	ck_assert_int_eq(r->action, action);
+	ck_assert_ptr_null(r->reply);
+	ck_assert_uint_eq(r->reply_size, 0);
+	ck_assert(!r->has_reply && !r->has_timeout && !r->hibernate &&
+		  !r->has_continue);
+	ck_assert_int_eq(r->timeout_ms, 0);
+	ck_assert_uint_eq(r->continue_arg, 0);
+	ck_assert_ptr_null(r->reply_copy);
+	ck_assert_ptr_null(r->reason_copy);
+	ck_assert_int_eq(r->reason.kind, OT_REASON_NORMAL);
+	ck_assert_int_eq(r->reason.code, 0);
+	ck_assert_str_eq(r->reason.text, "");
+	ck_assert_ptr_null(r->reason.data);
+	ck_assert_uint_eq(r->reason.data_size, 0);
+}
+
+START_TEST(test_plain_builders_zero_the_rest)
+{
+	ot_gs_ret r;
+	memset(&r, 0xa5, sizeof r);
+	r = ot_gs_noreply();
+	check_rest_zero(&r, OT_GS_NOREPLY);
+	memset(&r, 0xa5, sizeof r);
+	r = ot_gs_ok();
+	check_rest_zero(&r, OT_GS_OK);
+	memset(&r, 0xa5, sizeof r);
+	r = ot_gs_ignore();
+	check_rest_zero(&r, OT_GS_IGNORE);
+}
+END_TEST
+
 /* ---- two replies to one call --------------------------------------------- */
 
 struct twice_result {
@@ -342,6 +378,7 @@ static Suite *reply_suite(void)
 	tcase_add_test(tc, test_reply_from_local_variable);
 	tcase_add_test(tc, test_stop_reply_from_local_variable);
 	tcase_add_test(tc, test_bad_reply_to_builder);
+	tcase_add_test(tc, test_plain_builders_zero_the_rest);
 	suite_add_tcase(s, tc);
 
 	tc = gs_tcase_one("twice", 20);
