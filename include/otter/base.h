@@ -11,8 +11,9 @@
  * one of another otter node), when libotter-dist runs a node
  * (otter/dist.h): bit 31 of its low word (OT_PID_REMOTE_BIT) is set —
  * a local pid never has it, its slot index stays below 2^26 — and the
- * rest is the distribution library's business (an index in its table of
- * {node, Erlang pid}, and the life of the node that made it). ot_send(),
+ * rest is the distribution library's business (the Erlang pid's number
+ * and serial with its node's incarnation, or an index in a table for a
+ * pid too big for that, and the life of the node that made it). ot_send(),
  * ot_link(), ot_monitor(), ot_exit_pid() and the others take such a pid
  * as they take a local one; without a running node they return
  * OT_EREMOTE. The same Erlang pid always gives the same ot_pid while the

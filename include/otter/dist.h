@@ -210,7 +210,8 @@ OT_API int ot_dist_otter_pid(const erlang_pid *pid, ot_pid *out);
  * The Erlang pid of any ot_pid, into *out: a local process's
  * (ot_dist_pid()), or the one a remote ot_pid stands for.
  * Errors: those of ot_dist_pid(), and OT_ENOTCONN for a remote pid that
- * an earlier node made (each ot_node_start() begins a new table).
+ * an earlier node made (each ot_node_start() begins a new life) or none
+ * did (a forged value).
  * From: anywhere; never blocks.
  */
 OT_API int ot_dist_erlang_pid(ot_pid pid, erlang_pid *out);

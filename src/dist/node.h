@@ -90,6 +90,10 @@ int ot__dist_rpid_get(ot_pid pid, erlang_pid *out);
 int ot__dist_rpid_format(ot_pid pid, char *buf, size_t size);
 void ot__dist_rpids_start(void);
 void ot__dist_rpids_clear(void);
+/* rpids.c: how many pids the table holds (those that do not fit an
+ * ot_pid: rpids.c's comment); for tests/dist/test_rpids, which links
+ * libotter-dist statically to see it. */
+size_t ot__dist_rpids_entries(void);
 /* remote_call.c: a new reference of this node; a gen_server call and cast
  * to a remote pid (the call monitors it: OT_ENOPROC, OT_ESERVERDIED with
  * *why). */
