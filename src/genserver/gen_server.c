@@ -44,9 +44,6 @@
 #include "protocol.h"
 #include "server.h"
 
-/* A server yields to others after this many messages in a row. */
-#define BUDGET 64
-
 /* ---------------------------------------------------------------------
  * Stopping
  */
@@ -625,7 +622,9 @@ void ot__gs_serve(void *arg)
 	ot_set_behaviour(OT__GS_BEHAVIOUR);
 	if (!server_init(s))
 		return;
-	for (unsigned n = 1;; n++) {
+	/* A server flooded with messages lets others run: its receives
+	 * spend the budget that makes a process yield (mailbox.c). */
+	for (;;) {
 		if (s->has_continue) {
 			s->has_continue = false;
 			s->last_kind = "continue";
@@ -636,8 +635,6 @@ void ot__gs_serve(void *arg)
 			s->hibernate = false;
 			ot_stack_trim();
 		}
-		if (n % BUDGET == 0)
-			ot_yield(); /* a busy server lets others run */
 		ot_msg *m = next_message(s);
 		if (!m)
 			continue;

@@ -257,19 +257,28 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 		ot__ready(p);
 }
 
-void ot__send_msg(ot_pid to, struct ot_msg *m)
+/* One unit of the calling process's budget spent (a send, or a receive
+ * about to look at its mailbox); at OT__BUDGET since it last waited or
+ * yielded, it yields. Only if someone else is waiting to run here (a
+ * receiver it woke, usually): a yield to nobody is wasted. A process that
+ * waits between messages, as a server between calls does, never spends
+ * it all. */
+static void spend_budget(void)
 {
-	ot__deliver(to, m);
 	struct ot__sched *s = ot__sched_self();
 	struct ot__proc *p = s ? s->current : NULL;
-	if (p && ++p->sends >= OT__SEND_BUDGET) {
-		p->sends = 0;
-		/* Only if someone else is waiting to run here (a receiver it
-		 * woke, usually): a yield to nobody is wasted. */
+	if (p && ++p->budget_spent >= OT__BUDGET) {
+		p->budget_spent = 0;
 		if (s->runnext ||
 		    atomic_load_explicit(&s->rq_len, memory_order_relaxed))
 			ot_yield();
 	}
+}
+
+void ot__send_msg(ot_pid to, struct ot_msg *m)
+{
+	ot__deliver(to, m);
+	spend_budget();
 }
 
 /* The sender's pid: its process, or the foreign thread, which sending
@@ -437,6 +446,9 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 	if (since.pid && since.pid != ot__pid_of(p).id)
 		return OT_EINVAL;
 	uint64_t mark = since.pid ? since.seq : 0;
+	/* Before a message is taken: a kill acted on in the yield finds
+	 * every message still in the mailbox. */
+	spend_budget();
 	int64_t deadline = OT__NO_DEADLINE;
 	struct ot_msg *seen = NULL; /* last message already offered */
 	for (;;) {

@@ -133,11 +133,13 @@ void ot__alias_remove(struct ot__proc *p, uint64_t id);
 /* Frees p's alias table, for a process being reclaimed (no sender can
  * reach it any more). */
 void ot__aliases_free(struct ot__proc *p);
-/* Sends a process may make in a row before it yields to the others
- * (Erlang's reduction budget, for sends): a loop of casts does not pile up
- * a receiver's mailbox while the receiver cannot run. */
-#define OT__SEND_BUDGET 64
-/* Delivers a message the caller sent, then spends its send budget. */
+/* Sends and receives a process may make in a row, without waiting,
+ * before it yields to the others (Erlang's reduction budget, counted in
+ * messages): a loop of casts does not pile up a receiver's mailbox while
+ * the receiver cannot run, and a server flooded with requests lets the
+ * others on its scheduler run. */
+#define OT__BUDGET 64
+/* Delivers a message the caller sent, then spends one of its budget. */
 void ot__send_msg(ot_pid to, struct ot_msg *msg);
 /* Moves p's inbox into its queue, acting on signals on the way; a signal
  * may end p (never returns then). True if a message was added. Called by

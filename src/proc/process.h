@@ -126,7 +126,8 @@ struct ot__proc {
 	_Atomic size_t queue_n;
 	_Atomic size_t queue_bytes; /* their bytes, written as queue_n */
 	enum ot__action action;
-	unsigned sends; /* since it last waited or yielded */
+	unsigned budget_spent; /* sends and receives since it last waited
+				or yielded (mailbox.c) */
 	/* The flags, together so that they leave no holes (the structure is
 	 * ten cache lines; one more is 64 bytes more for every process). */
 	/* Written by the process itself, read by shutdown (atomic). */

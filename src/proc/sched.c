@@ -232,7 +232,7 @@ static void check_killed(struct ot__proc *p)
 /* After a switch back in: act on a kill, then on signals that arrived. */
 static void resumed(struct ot__proc *p)
 {
-	p->sends = 0;
+	p->budget_spent = 0;
 	check_killed(p);
 	if (atomic_load_explicit(&p->inbox_signals, memory_order_relaxed))
 		ot__mailbox_take(p);

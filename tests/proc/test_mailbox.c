@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_mailbox.c — messages: copied payloads, owned payloads and their free
- * function, per-pair order under concurrency, selective receive, and the
- * timeout convention of receive.
+ * function, per-pair order under concurrency, selective receive, the
+ * timeout convention of receive, and a busy receiver's yield.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -799,6 +799,64 @@ START_TEST(test_receive_yields_on_one_scheduler)
 }
 END_TEST
 
+/* A process that takes message after message without ever waiting lets the
+ * others on its scheduler run (the budget of mailbox.c), as a busy
+ * gen_server does; it need not send anything for that. */
+enum { FLOOD = 1000 };
+static atomic_int g_taken;
+
+static void note_taken(void *arg)
+{
+	(void)arg;
+	send_i64(g_test, T_RESULT, atomic_load(&g_taken));
+}
+
+static bool is_go(const ot_msg *m, void *arg)
+{
+	(void)arg;
+	return ot_msg_tag(m) == T_GO;
+}
+
+static void take_flood(void *arg)
+{
+	(void)arg;
+	ot_msg *m;
+	/* The flood is queued before the GO: from here no receive waits. */
+	if (ot_receive_match(is_go, NULL, &m, 5000) != 0)
+		return;
+	ot_msg_free(m);
+	ot_spawn(note_taken, NULL, NULL, NULL); /* queued behind us */
+	for (int i = 0; i < FLOOD; i++) {
+		if (ot_receive(&m, 0) != 0)
+			break;
+		ot_msg_free(m);
+		atomic_fetch_add(&g_taken, 1);
+	}
+	send_i64(g_test, T_DATA, atomic_load(&g_taken));
+}
+
+START_TEST(test_busy_receiver_lets_others_run)
+{
+	g_test = ot_self();
+	atomic_store(&g_taken, 0);
+	ot_pid r;
+	ck_assert_ot_ok(ot_spawn(take_flood, NULL, NULL, &r));
+	for (int i = 0; i < FLOOD; i++)
+		ck_assert_ot_ok(ot_send(r, T_DATA, &i, sizeof i));
+	ck_assert_ot_ok(ot_send(r, T_GO, NULL, 0));
+	int64_t at = expect_result(5000);
+	ot_msg *m = expect_msg(T_DATA, 5000);
+	int64_t all;
+	memcpy(&all, ot_msg_data(m), sizeof all);
+	ot_msg_free(m);
+	ck_assert_int_eq(all, FLOOD);
+	ck_assert_msg(at < FLOOD,
+		      "a process queued behind one taking %d messages without "
+		      "waiting ran only after all of them",
+		      FLOOD);
+}
+END_TEST
+
 /* Messages a process took and freed go to its scheduler's cache of free
  * blocks, up to a bound: ot_runtime_stats() counts what it holds. */
 enum { CACHE_BURST = 5000 };
@@ -874,6 +932,7 @@ static Suite *mailbox_suite(void)
 	tcase_add_checked_fixture(tc, ot_test_setup_one, ot_test_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_receive_yields_on_one_scheduler);
+	tcase_add_test(tc, test_busy_receiver_lets_others_run);
 	suite_add_tcase(s, tc);
 	return s;
 }
