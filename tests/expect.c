@@ -27,6 +27,11 @@ bool ot_test_is_exit_from(const ot_msg *m, void *from)
 	return e && ot_pid_equal(e->from, *(const ot_pid *)from);
 }
 
+bool ot_test_is_tag(const ot_msg *m, void *tag)
+{
+	return ot_msg_tag(m) == *(const uint64_t *)tag;
+}
+
 ot_ref ot_test_monitor(ot_pid p)
 {
 	ot_ref r;

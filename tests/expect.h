@@ -20,6 +20,8 @@
 bool ot_test_is_down_of(const ot_msg *m, void *ref);
 /* Matches the EXIT from the process *(ot_pid *)from. */
 bool ot_test_is_exit_from(const ot_msg *m, void *from);
+/* Matches a message tagged *(const uint64_t *)tag. */
+bool ot_test_is_tag(const ot_msg *m, void *tag);
 
 /* Monitors p, asserting that it worked. */
 ot_ref ot_test_monitor(ot_pid p);

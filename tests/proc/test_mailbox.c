@@ -811,18 +811,13 @@ static void note_taken(void *arg)
 	send_i64(g_test, T_RESULT, atomic_load(&g_taken));
 }
 
-static bool is_go(const ot_msg *m, void *arg)
-{
-	(void)arg;
-	return ot_msg_tag(m) == T_GO;
-}
-
 static void take_flood(void *arg)
 {
 	(void)arg;
 	ot_msg *m;
+	uint64_t go = T_GO;
 	/* The flood is queued before the GO: from here no receive waits. */
-	if (ot_receive_match(is_go, NULL, &m, 5000) != 0)
+	if (ot_receive_match(ot_test_is_tag, &go, &m, 5000) != 0)
 		return;
 	ot_msg_free(m);
 	ot_spawn(note_taken, NULL, NULL, NULL); /* queued behind us */
