@@ -56,14 +56,21 @@ struct ot__sched {
 	/* Written by this scheduler only; read by ot_runtime_stats(). */
 	_Atomic unsigned blocks_cached[OT__BLOCK_CLASSES];
 
-	ot__spinlock rq_lock;
+	/* What other threads read and write, each on a cache line of its
+	 * own: an idle scheduler that looks at a busy one again and again
+	 * must not take from it, at each look, the line it writes at each
+	 * round (ticks) or at each push and pop (rq_len). */
+
+	/* When runq last became non-empty (ot__now_ns()): written under
+	 * rq_lock, once as the queue fills; read relaxed by thieves, first
+	 * (the steal gate). */
+	_Alignas(64) _Atomic int64_t rq_since;
+
+	_Alignas(64) ot__spinlock rq_lock;
 	struct ot__procq runq; /* rq_lock */
 	_Atomic size_t rq_len; /* seq_cst: pairs with `parked` (Dekker) */
-	/* When runq last became non-empty (ot__now_ns()): written under
-	 * rq_lock, read relaxed by thieves. */
-	_Atomic int64_t rq_since;
 
-	pthread_mutex_t park_lock;
+	_Alignas(64) pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
 	_Atomic bool parked; /* seq_cst: pairs with rq_len */
 	/* Kicked, not yet up; written under park_lock, read without it
