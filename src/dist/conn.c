@@ -13,7 +13,6 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -22,6 +21,7 @@
 
 static void conn_free(struct conn *c)
 {
+	ot__dist_rbuf_detach(c->fd); /* before its number can be reused */
 	ei_close_connection(c->fd);
 	pthread_mutex_destroy(&c->io);
 	free(c);
@@ -212,15 +212,6 @@ static void report_end(const struct conn *c, int rc, int err)
 		       err);
 }
 
-/* True when more of the stream is there to read now: the reader takes
- * the next frame at once instead of waiting for readiness (with many
- * callers, frames come back to back; the wait costs a poller round). */
-static bool more_to_read(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	return poll(&p, 1, 0) == 1;
-}
-
 /* An UNLINK_ID_ACK frame: [length:4] 'p' 131 {36, Id, From, To}. */
 #define ACK_HEAD 10
 #define ACK_MAX	 2048
@@ -232,17 +223,17 @@ static bool take_unlink_ack(struct conn *c)
 {
 	unsigned char h[ACK_HEAD];
 	/* Bounded by SO_RCVTIMEO; the first bytes are there (readable). */
-	if (recv(c->fd, h, 4, MSG_PEEK | MSG_WAITALL) != 4)
+	if (!ot__dist_rbuf_peek(c->fd, h, 4))
 		return false;
 	uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
 		       (uint32_t)h[2] << 8 | h[3];
 	if (len < ACK_HEAD - 4 || len > ACK_MAX ||
-	    recv(c->fd, h, ACK_HEAD, MSG_PEEK | MSG_WAITALL) != ACK_HEAD ||
-	    h[4] != 'p' || h[5] != 131 || h[6] != ERL_SMALL_TUPLE_EXT ||
-	    h[7] != 4 || h[8] != ERL_SMALL_INTEGER_EXT || h[9] != 36)
+	    !ot__dist_rbuf_peek(c->fd, h, ACK_HEAD) || h[4] != 'p' ||
+	    h[5] != 131 || h[6] != ERL_SMALL_TUPLE_EXT || h[7] != 4 ||
+	    h[8] != ERL_SMALL_INTEGER_EXT || h[9] != 36)
 		return false;
 	char frame[4 + ACK_MAX];
-	if (recv(c->fd, frame, 4 + len, MSG_WAITALL) != (ssize_t)(4 + len))
+	if (!ot__dist_rbuf_take(c->fd, frame, 4 + len))
 		return false; /* ei's next read finds the stream cut */
 	ot__dist_ties_unlink_ack(frame + ACK_HEAD, 4 + len - ACK_HEAD);
 	return true;
@@ -260,10 +251,19 @@ static void reader(void *arg)
 				break;
 			erlang_msg msg;
 			int len = 0;
-			pthread_mutex_lock(&c->io);
-			if (c->unlink_id && take_unlink_ack(c)) {
+			/* A frame whole in the buffer, that ei answers nothing
+			 * to: ei reads it without waiting or writing, so the
+			 * senders, who hold the io lock to write, go on
+			 * meanwhile. A tick and an UNLINK_ID (whose answers ei
+			 * writes), an UNLINK_ID_ACK, and a frame that did not
+			 * come whole in time are read under the lock. */
+			bool whole = ot__dist_rbuf_whole_message(
+			    c->fd, ot__dist_node.timeout_ms);
+			if (!whole)
+				pthread_mutex_lock(&c->io);
+			if (!whole && c->unlink_id && take_unlink_ack(c)) {
 				pthread_mutex_unlock(&c->io);
-				ready = more_to_read(c->fd);
+				ready = ot__dist_rbuf_more(c->fd);
 				continue;
 			}
 			/* Bounded by the socket's SO_RCVTIMEO (timeouts()).
@@ -273,9 +273,10 @@ static void reader(void *arg)
 			int rc = ei_receive_encoded(c->fd, &x.buff, &x.buffsz,
 						    &msg, &len);
 			int err = erl_errno;
-			pthread_mutex_unlock(&c->io);
+			if (!whole)
+				pthread_mutex_unlock(&c->io);
 			if (rc == 0) { /* a tick, answered */
-				ready = more_to_read(c->fd);
+				ready = ot__dist_rbuf_more(c->fd);
 				continue;
 			}
 			if (rc < 0 || len < 0) {
@@ -284,7 +285,7 @@ static void reader(void *arg)
 			}
 			x.index = len;
 			deliver(c, &msg, &x);
-			ready = more_to_read(c->fd);
+			ready = ot__dist_rbuf_more(c->fd);
 		}
 		ei_x_free(&x);
 	}
@@ -344,6 +345,10 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	if (!c)
 		return OT_ENOMEM;
 	snprintf(c->node, sizeof(c->node), "%s", node);
+	if (ot__dist_rbuf_attach(fd)) {
+		free(c);
+		return OT_ENOMEM; /* the caller closes fd */
+	}
 	c->fd = fd;
 	c->unlink_id = ot__dist_peer_unlink_id(fd);
 	timeouts(fd);
@@ -377,6 +382,7 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 		       "once: keeping the connection %s opened",
 		       node, race == 1 ? "this node" : "it");
 	if (rc) {
+		ot__dist_rbuf_detach(fd);
 		pthread_mutex_destroy(&c->io);
 		free(c); /* the caller closes fd */
 		return rc;

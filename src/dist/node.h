@@ -66,6 +66,29 @@ extern struct node ot__dist_node;
 
 /* sockets.c: ei's socket callbacks, saying monitors by name too. */
 ei_socket_callbacks *ot__dist_socket_callbacks(void);
+/* The fds that sockets.c and rbuf.c keep state for (above: ei's own). */
+#define OT__DIST_MAX_FD 65536
+/* rbuf.c: a connection's read buffer, from its handshake's end to its
+ * close (0 or OT_ENOMEM; an fd past OT__DIST_MAX_FD reads unbuffered).
+ * Only the connection's reader reads through it. */
+int ot__dist_rbuf_attach(int fd);
+void ot__dist_rbuf_detach(int fd);
+/* ei's read callback on fd, when it has a buffer (true, *rc as ei's read
+ * returns); false for an fd without one. */
+bool ot__dist_rbuf_read(int fd, char *buf, ssize_t *len, unsigned tmo, int *rc);
+/* Bytes of fd's stream are buffered, or the socket has some now (a read
+ * that does not wait). */
+bool ot__dist_rbuf_more(int fd);
+/* A frame that ei answers nothing to (any control message and its
+ * message but an UNLINK_ID; not a tick) is whole in fd's buffer, after a
+ * wait of up to timeout_ms for the rest of one that has begun: ei reads
+ * it without waiting or writing. A process only. */
+bool ot__dist_rbuf_whole_message(int fd, int timeout_ms);
+/* The next n bytes of fd's stream (waiting for them up to SO_RCVTIMEO),
+ * left in the stream (peek) or taken (take); false when they did not
+ * come. */
+bool ot__dist_rbuf_peek(int fd, void *out, size_t n);
+bool ot__dist_rbuf_take(int fd, void *out, size_t n);
 /* sockets.c: the other node of fd said DFLAG_UNLINK_ID in its handshake. */
 bool ot__dist_peer_unlink_id(int fd);
 

@@ -31,21 +31,20 @@ extern ei_socket_callbacks ei_default_socket_callbacks;
 
 #define DFLAG_DIST_MONITOR_NAME 0x20
 #define DFLAG_UNLINK_ID		0x2000000
-#define MAX_FD			65536
 
 /* fd is in its handshake. relaxed: each fd is written and read by the
  * one thread doing its handshake. */
-static _Atomic unsigned char handshaking[MAX_FD];
+static _Atomic unsigned char handshaking[OT__DIST_MAX_FD];
 /* The other node of fd said DFLAG_UNLINK_ID in its handshake. Written
  * by the handshake's thread before the connection is in the table
  * (whose lock orders it before any reader of it). */
-static _Atomic unsigned char peer_unlink_id[MAX_FD];
+static _Atomic unsigned char peer_unlink_id[OT__DIST_MAX_FD];
 
 static int fd_of(void *ctx)
 {
 	int fd = -1;
 	if (ei_default_socket_callbacks.get_fd(ctx, &fd) || fd < 0 ||
-	    fd >= MAX_FD)
+	    fd >= OT__DIST_MAX_FD)
 		return -1;
 	return fd;
 }
@@ -73,8 +72,11 @@ static uint32_t be32(const unsigned char *p)
  * 'N' flags:8 ...; DFLAG_UNLINK_ID is in the low 32 bits. */
 static int hs_read(void *ctx, char *buf, ssize_t *len, unsigned tmo)
 {
-	int rc = ei_default_socket_callbacks.read(ctx, buf, len, tmo);
-	int fd = fd_of(ctx);
+	int fd = fd_of(ctx), rc;
+	/* A connection in use reads through its buffer (rbuf.c). */
+	if (ot__dist_rbuf_read(fd, buf, len, tmo, &rc))
+		return rc;
+	rc = ei_default_socket_callbacks.read(ctx, buf, len, tmo);
 	const unsigned char *b = (const unsigned char *)buf;
 	if (rc || fd < 0 ||
 	    !atomic_load_explicit(&handshaking[fd], memory_order_relaxed))
@@ -94,7 +96,7 @@ static int hs_read(void *ctx, char *buf, ssize_t *len, unsigned tmo)
 
 bool ot__dist_peer_unlink_id(int fd)
 {
-	return fd >= 0 && fd < MAX_FD &&
+	return fd >= 0 && fd < OT__DIST_MAX_FD &&
 	       atomic_load_explicit(&peer_unlink_id[fd], memory_order_relaxed);
 }
 

@@ -4,12 +4,14 @@
  * and truncated frames from a node that passed the handshake are
  * rejected (the connection is closed) and the node goes on serving; a
  * whole frame whose term is malformed is dropped, the connection stays;
+ * frames cut anywhere, or many in one segment with a tick, all arrive;
  * ot_node_stop() with an Erlang node connected hangs up on it (the
  * Erlang side sees nodedown). Skipped when erl is not installed.
  */
 #include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -128,6 +130,75 @@ START_TEST(test_bad_term)
 }
 END_TEST
 
+/* A REG_SEND frame to "inbox" from the probe carrying the integer k, as
+ * ei_reg_send() writes it: [length:4] 'p' {6, From, '', inbox} k. */
+static size_t reg_send_frame(unsigned char *out, size_t cap, long k)
+{
+	ei_x_buff x;
+	ck_assert_int_eq(ei_x_new(&x), 0);
+	x.index = 5; /* the length and 'p' come first */
+	ck_assert_int_eq(ei_x_encode_version(&x), 0);
+	ck_assert_int_eq(ei_x_encode_tuple_header(&x, 4), 0);
+	ck_assert_int_eq(ei_x_encode_long(&x, 6), 0);
+	ck_assert_int_eq(ei_x_encode_pid(&x, ei_self(&probe)), 0);
+	ck_assert_int_eq(ei_x_encode_atom(&x, ""), 0);
+	ck_assert_int_eq(ei_x_encode_atom(&x, "inbox"), 0);
+	ck_assert_int_eq(ei_x_encode_version(&x), 0);
+	ck_assert_int_eq(ei_x_encode_long(&x, k), 0);
+	size_t n = (size_t)x.index;
+	ck_assert_uint_le(n, cap);
+	memcpy(out, x.buff, n);
+	ei_x_free(&x);
+	uint32_t len = htonl((uint32_t)(n - 4));
+	memcpy(out, &len, 4);
+	out[4] = 'p';
+	return n;
+}
+
+/* Frames reach the node as TCP cuts them: several and a tick in one
+ * segment (the node reads them in one read and answers the tick), or one
+ * byte at a time (each frame waits for its rest). Every term arrives, in
+ * order, and the connection stays. */
+START_TEST(test_frames_as_tcp_cuts_them)
+{
+	enum { FRAMES = 3 };
+	ck_assert_ot_ok(ot_register("inbox", ot_self()));
+	int fd = connect_probe(); /* the frames say the probe's pid */
+	unsigned char wire[4096];
+	size_t n = 0;
+	for (long k = 0; k < FRAMES; k++) {
+		n += reg_send_frame(wire + n, sizeof(wire) - n, k);
+		if (k == 0) {
+			memset(wire + n, 0, 4); /* a tick between two frames */
+			n += 4;
+		}
+	}
+	if (_i == 0) {
+		ck_assert_int_eq(write(fd, wire, n), (ssize_t)n);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_int_eq(write(fd, wire + i, 1), 1);
+			ot_sleep(1);
+		}
+	}
+	for (long k = 0; k < FRAMES; k++) {
+		ot_msg *msg = receive_term();
+		int64_t got = -1;
+		ck_assert_ot_ok(ot_term_match(ot_msg_data(msg),
+					      ot_msg_size(msg), "%i", &got));
+		ck_assert_int_eq(got, k);
+		ot_msg_free(msg);
+	}
+	/* The tick was answered: 4 zero bytes came back. */
+	unsigned char tock[4] = {1, 1, 1, 1};
+	ck_assert_int_eq(recv(fd, tock, 4, MSG_WAITALL), 4);
+	ck_assert_int_eq(tock[0] | tock[1] | tock[2] | tock[3], 0);
+	close(fd);
+	ck_assert_ot_ok(ot_unregister("inbox"));
+	ping_still_answered();
+}
+END_TEST
+
 /* Stopping the node hangs up on a connected Erlang node. */
 START_TEST(test_stop_while_connected)
 {
@@ -156,6 +227,7 @@ static Suite *wire_suite(void)
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_loop_test(tc, test_bad_frame, 0, 2);
 	tcase_add_test(tc, test_bad_term);
+	tcase_add_loop_test(tc, test_frames_as_tcp_cuts_them, 0, 2);
 	tcase_add_test(tc, test_stop_while_connected);
 	suite_add_tcase(s, tc);
 	return s;
