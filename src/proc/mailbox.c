@@ -263,22 +263,25 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
  * receiver it woke, usually): a yield to nobody is wasted. A process that
  * waits between messages, as a server between calls does, never spends
  * it all. */
-static void spend_budget(void)
+static void spend_budget(struct ot__proc *p)
 {
+	if (OT__LIKELY(++p->budget_spent < OT__BUDGET))
+		return;
+	p->budget_spent = 0;
+	/* A foreign thread's record counts too, and never yields. */
 	struct ot__sched *s = ot__sched_self();
-	struct ot__proc *p = s ? s->current : NULL;
-	if (p && ++p->budget_spent >= OT__BUDGET) {
-		p->budget_spent = 0;
-		if (s->runnext ||
-		    atomic_load_explicit(&s->rq_len, memory_order_relaxed))
-			ot_yield();
-	}
+	if (s && s->current == p &&
+	    (s->runnext ||
+	     atomic_load_explicit(&s->rq_len, memory_order_relaxed)))
+		ot_yield();
 }
 
 void ot__send_msg(ot_pid to, struct ot_msg *m)
 {
 	ot__deliver(to, m);
-	spend_budget();
+	struct ot__sched *s = ot__sched_self();
+	if (s && s->current)
+		spend_budget(s->current);
 }
 
 /* The sender's pid: its process, or the foreign thread, which sending
@@ -448,7 +451,7 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 	uint64_t mark = since.pid ? since.seq : 0;
 	/* Before a message is taken: a kill acted on in the yield finds
 	 * every message still in the mailbox. */
-	spend_budget();
+	spend_budget(p);
 	int64_t deadline = OT__NO_DEADLINE;
 	struct ot_msg *seen = NULL; /* last message already offered */
 	for (;;) {
