@@ -306,10 +306,10 @@ typedef struct ot_msg ot_msg;
  * in Erlang. The caller keeps data.
  * Errors: OT_EINVAL (to is OT_PID_NONE or malformed, data/size mismatch,
  * size above PTRDIFF_MAX, tag >= OT_TAG_SYSTEM), OT_ENOMEM, OT_ENOTSTARTED.
- * From: process or foreign. Never blocks; a process that has sent many
- * messages in a row without waiting may yield here to the processes it
- * woke (as Erlang charges reductions for sends), so that a sending loop
- * does not starve its receivers.
+ * From: process or foreign. Never blocks; a process that has sent or
+ * received 64 messages in a row without waiting yields here (as Erlang
+ * charges reductions for sends), so that a sending loop starves neither
+ * its receivers nor its scheduler's timers and descriptors.
  */
 OT_API int ot_send(ot_pid to, uint64_t tag, const void *data, size_t size);
 
@@ -339,6 +339,11 @@ OT_API void ot_msg_free(ot_msg *msg);
  * OT_ENOMEM (a foreign thread could not be attached), OT_ESHUTDOWN
  * (foreign thread, runtime stopping).
  * From: process (yields while waiting) or foreign (blocks the thread).
+ * A process that has sent or received 64 messages in a row without waiting
+ * yields in a receive that may wait (timeout_ms not 0), even when a message
+ * is there, so that a flooded server lets others run (Erlang's
+ * reductions); exit signals may be acted on then, as in a wait. A look
+ * (timeout_ms 0) never switches.
  */
 OT_API int ot_receive(ot_msg **out, int timeout_ms);
 

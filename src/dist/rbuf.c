@@ -151,7 +151,10 @@ bool ot__dist_rbuf_more(int fd)
 
 /* ei's read of up to *len bytes: what b holds, else one read of what the
  * socket has (after a poll of tmo ms, unless EI_SCLBK_INF_TMO). 0 or an
- * errno; *len 0 at the end of the stream, as read() says. */
+ * errno; *len 0 at the end of the stream, as read() says. The callbacks
+ * do not say EI_SCLBK_FLG_FULL_IMPL, so ei polls the socket itself before
+ * a read with a timeout, blind to this buffer: the connections' reads are
+ * ei's calls without one (ei_receive_encoded), and must stay so. */
 static int read_buffered(int fd, struct rbuf *b, char *buf, ssize_t *len,
 			 unsigned tmo)
 {

@@ -258,11 +258,12 @@ void ot__deliver(ot_pid to, struct ot_msg *m)
 }
 
 /* One unit of the calling process's budget spent (a send, or a receive
- * about to look at its mailbox); at OT__BUDGET since it last waited or
- * yielded, it yields. Only if someone else is waiting to run here (a
- * receiver it woke, usually): a yield to nobody is wasted. A process that
- * waits between messages, as a server between calls does, never spends
- * it all. */
+ * that may wait, about to look at its mailbox); at OT__BUDGET since it
+ * last waited or yielded, it yields, whether or not another process waits
+ * here: the scheduler's loop is also where its timers fire and its
+ * descriptors are polled, which a flooded server must not hold up. A
+ * process that waits between messages, as a server between calls does,
+ * never spends it all. */
 static void spend_budget(struct ot__proc *p)
 {
 	if (OT__LIKELY(++p->budget_spent < OT__BUDGET))
@@ -270,9 +271,7 @@ static void spend_budget(struct ot__proc *p)
 	p->budget_spent = 0;
 	/* A foreign thread's record counts too, and never yields. */
 	struct ot__sched *s = ot__sched_self();
-	if (s && s->current == p &&
-	    (s->runnext ||
-	     atomic_load_explicit(&s->rq_len, memory_order_relaxed)))
+	if (s && s->current == p)
 		ot_yield();
 }
 
@@ -450,8 +449,11 @@ static int receive(ot_mark since, ot_match_fn match, void *arg, ot_msg **out,
 		return OT_EINVAL;
 	uint64_t mark = since.pid ? since.seq : 0;
 	/* Before a message is taken: a kill acted on in the yield finds
-	 * every message still in the mailbox. */
-	spend_budget(p);
+	 * every message still in the mailbox. Not for a look (timeout 0),
+	 * which never switches: code that polls its mailbox holding what a
+	 * kill would leak (a message taken, a lock) may rely on that. */
+	if (timeout_ms != 0)
+		spend_budget(p);
 	int64_t deadline = OT__NO_DEADLINE;
 	struct ot_msg *seen = NULL; /* last message already offered */
 	for (;;) {

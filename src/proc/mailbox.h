@@ -133,11 +133,12 @@ void ot__alias_remove(struct ot__proc *p, uint64_t id);
 /* Frees p's alias table, for a process being reclaimed (no sender can
  * reach it any more). */
 void ot__aliases_free(struct ot__proc *p);
-/* Sends and receives a process may make in a row, without waiting,
- * before it yields to the others (Erlang's reduction budget, counted in
- * messages): a loop of casts does not pile up a receiver's mailbox while
- * the receiver cannot run, and a server flooded with requests lets the
- * others on its scheduler run. */
+/* Sends and receives that may wait (not a look, timeout 0) a process may
+ * make in a row, without waiting, before it yields (Erlang's reduction
+ * budget, counted in messages): a loop of casts does not pile up a
+ * receiver's mailbox while the receiver cannot run, and a server flooded
+ * with requests lets the others on its scheduler run, and its timers and
+ * descriptors be served. */
 #define OT__BUDGET 64
 /* Delivers a message the caller sent, then spends one of its budget. */
 void ot__send_msg(ot_pid to, struct ot_msg *msg);

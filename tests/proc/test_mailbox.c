@@ -21,6 +21,7 @@ enum {
 	T_RESULT,
 	T_WAKE,
 	T_PID,
+	T_DONE,
 };
 
 static ot_pid g_test; /* the test thread, set before spawning */
@@ -822,7 +823,9 @@ static void take_flood(void *arg)
 	ot_msg_free(m);
 	ot_spawn(note_taken, NULL, NULL, NULL); /* queued behind us */
 	for (int i = 0; i < FLOOD; i++) {
-		if (ot_receive(&m, 0) != 0)
+		/* A receive that may wait, as a server's: a look would not
+		 * yield (test_look_never_switches). */
+		if (ot_receive(&m, 5000) != 0)
 			break;
 		ot_msg_free(m);
 		atomic_fetch_add(&g_taken, 1);
@@ -849,6 +852,102 @@ START_TEST(test_busy_receiver_lets_others_run)
 		      "a process queued behind one taking %d messages without "
 		      "waiting ran only after all of them",
 		      FLOOD);
+}
+END_TEST
+
+/* The budget makes a flooded process yield even when nobody else is
+ * runnable: the scheduler's loop is where its timers fire. A sleeper's
+ * 5 ms timer fires while a process still has tens of milliseconds of
+ * queued work, not after it. */
+enum { BACKLOG = 20000 };
+
+static void sleep_then_report(void *arg)
+{
+	(void)arg;
+	ot_sleep(5);
+	send_i64(g_test, T_WAKE, 0);
+}
+
+static void burn_us(int us)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000 +
+		   (t.tv_nsec - t0.tv_nsec) / 1000 <
+	       us);
+}
+
+static void work_through_backlog(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < BACKLOG; i++)
+		ot_send(ot_self(), T_DATA, NULL, 0);
+	ot_msg *m;
+	for (int i = 0; i < BACKLOG; i++) {
+		if (ot_receive(&m, 5000) != 0)
+			break;
+		ot_msg_free(m);
+		burn_us(2);
+	}
+	send_i64(g_test, T_DONE, 0);
+}
+
+START_TEST(test_flooded_process_lets_timers_fire)
+{
+	g_test = ot_self();
+	ck_assert_ot_ok(ot_spawn(sleep_then_report, NULL, NULL, NULL));
+	ck_assert_ot_ok(ot_spawn(work_through_backlog, NULL, NULL, NULL));
+	ot_msg *m = NULL;
+	ck_assert_ot_ok(ot_receive(&m, scaled_ms(20000)));
+	uint64_t first = ot_msg_tag(m);
+	ot_msg_free(m);
+	ck_assert_ot_ok(ot_receive(&m, scaled_ms(20000)));
+	ot_msg_free(m);
+	ck_assert_msg(first == T_WAKE,
+		      "a 5 ms sleep fired only after %d messages were handled "
+		      "without a wait",
+		      BACKLOG);
+}
+END_TEST
+
+/* A look at the mailbox (timeout 0) never switches, however many come in
+ * a row: a process may poll holding what a kill there would leak. */
+static atomic_int g_other_ran;
+
+static void note_ran(void *arg)
+{
+	(void)arg;
+	atomic_store(&g_other_ran, 1);
+}
+
+static void poll_many(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 200; i++)
+		ot_send(ot_self(), T_DATA, NULL, 0);
+	ot_spawn(note_ran, NULL, NULL, NULL); /* queued behind us */
+	int before = atomic_load(&g_other_ran), taken = 0;
+	ot_msg *m;
+	while (ot_receive(&m, 0) == 0) {
+		ot_msg_free(m);
+		taken++;
+	}
+	int after = atomic_load(&g_other_ran);
+	send_i64(g_test, T_RESULT, taken);
+	send_i64(g_test, T_RESULT, before == 0 && after == 0);
+}
+
+START_TEST(test_look_never_switches)
+{
+	g_test = ot_self();
+	atomic_store(&g_other_ran, 0);
+	ck_assert_ot_ok(ot_spawn(poll_many, NULL, NULL, NULL));
+	ck_assert_int_eq(expect_result(5000), 200);
+	ck_assert_msg(expect_result(5000) == 1,
+		      "a process ran while another looked at its mailbox "
+		      "200 times with timeout 0");
 }
 END_TEST
 
@@ -928,6 +1027,8 @@ static Suite *mailbox_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_receive_yields_on_one_scheduler);
 	tcase_add_test(tc, test_busy_receiver_lets_others_run);
+	tcase_add_test(tc, test_flooded_process_lets_timers_fire);
+	tcase_add_test(tc, test_look_never_switches);
 	suite_add_tcase(s, tc);
 	return s;
 }
