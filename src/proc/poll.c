@@ -36,6 +36,20 @@
  * (ot__poll_abandon()), before its links and monitors learn that it is
  * gone.
  *
+ * A registration whose wait fired stays in the set (EPOLLONESHOT has
+ * disabled it), kept for the next wait on that descriptor number, which
+ * re-arms it with one EPOLL_CTL_MOD instead of an ADD now and a DEL after:
+ * a socket read in a loop costs one epoll_ctl a wait, not two. Which
+ * numbers have one, and whether a wait is using it, is in `kept` (an
+ * atomic state per number), so that two waiters never share one. A
+ * program that closes the descriptor takes the registration out with it
+ * (the kernel drops an open file's entries when its last descriptor
+ * closes); a new file under the same number is not in the set, the MOD
+ * says ENOENT, and it is added. If a dup() elsewhere keeps the old file
+ * open, its entry stays, disabled, until that file closes: it can never
+ * fire again. A wait that ends without firing (a timeout, a kill) still
+ * takes its registration out, since it is armed.
+ *
  * Several processes may wait on one descriptor. epoll refuses to register
  * a descriptor twice (EEXIST), so a second waiter registers a dup() of its
  * own: another entry for the same open file.
@@ -74,6 +88,15 @@
 #define KICK_TAG UINT64_C(0)
 _Static_assert(OT_MAX_PROCESSES < (UINT64_C(1) << (64 - SEQ_BITS)),
 	       "a slot fits above the wait number");
+
+/* The registrations kept between waits, by descriptor number (see the
+ * file comment); past KEPT_MAX numbers, none is kept. */
+#define KEPT_MAX 65536
+enum { KEPT_NONE, KEPT_IDLE, KEPT_BUSY };
+static _Atomic unsigned char kept[KEPT_MAX];
+
+/* What a process's fd_reg is (process.h). */
+enum { REG_OWN, REG_DUP, REG_KEPT };
 
 /* Events handled per epoll_wait(). */
 #define EVENTS_MAX 128
@@ -308,6 +331,10 @@ int ot__poll_init(void)
 	atomic_store(&poller.owner, NULL);
 	atomic_store(&poller.peeking, false);
 	atomic_store(&poller.stopped, false);
+	/* A new set: nothing of the last runtime's is kept in it. */
+	for (size_t i = 0; i < KEPT_MAX; i++)
+		atomic_store_explicit(&kept[i], KEPT_NONE,
+				      memory_order_relaxed);
 	return 0;
 fail:
 	if (poller.epfd >= 0)
@@ -360,8 +387,41 @@ void ot__poll_fini(void)
  * A process's wait
  */
 
-/* Registers fd (or a dup of it, if fd is in the set already) for p's
- * wait. 0, or the errno of the refusal. */
+/* Registers fd for p's wait through its kept registration: re-armed if
+ * one is idle, made (and kept) if there is none. 0; EBUSY when another
+ * wait uses it, or when fd is in the set some other way; else the errno
+ * of the refusal. */
+static int arm_kept(struct ot__proc *p, int fd, struct epoll_event *ev)
+{
+	if (fd >= KEPT_MAX)
+		return EBUSY;
+	unsigned char was = KEPT_IDLE;
+	if (!atomic_compare_exchange_strong(&kept[fd], &was, KEPT_BUSY) &&
+	    (was != KEPT_NONE ||
+	     !atomic_compare_exchange_strong(&kept[fd], &was, KEPT_BUSY)))
+		return EBUSY; /* another process waits on fd now */
+	int e = 0;
+	if (was == KEPT_IDLE &&
+	    epoll_ctl(poller.epfd, EPOLL_CTL_MOD, fd, ev) == 0)
+		goto kept_now;
+	/* None, or the file it was for is closed (ENOENT): a new one. */
+	if (was == KEPT_NONE || (e = ot__errno()) == ENOENT) {
+		if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, fd, ev) == 0)
+			goto kept_now;
+		e = ot__errno();
+	}
+	atomic_store(&kept[fd], KEPT_NONE);
+	return e == EEXIST ? EBUSY : e;
+kept_now:
+	p->fd_reg = fd;
+	p->fd_reg_is = REG_KEPT;
+	return 0;
+}
+
+/* Registers fd for p's wait: its kept registration; a dup of it when
+ * another wait uses that (a dup is another entry for the same open file);
+ * past KEPT_MAX, fd itself for this wait alone, or a dup if it is in the
+ * set already. 0, or the errno of the refusal. */
 static int arm(struct ot__proc *p, int fd, unsigned events, uint64_t tag)
 {
 	struct epoll_event ev = {.events =
@@ -369,33 +429,45 @@ static int arm(struct ot__proc *p, int fd, unsigned events, uint64_t tag)
 				 .data.u64 = tag};
 	int reg = fd;
 	bool dup = false;
-	if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		int e = ot__errno();
-		if (e != EEXIST)
-			return e;
-		/* Another process waits on fd: wait on a twin of it. */
-		if ((reg = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
-			return ot__errno();
-		if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, reg, &ev) != 0) {
-			e = ot__errno();
-			close(reg);
-			return e;
+	int e = arm_kept(p, fd, &ev);
+	if (e != 0 && e != EBUSY)
+		return e;
+	if (e == EBUSY) {
+		if (fd < KEPT_MAX ||
+		    epoll_ctl(poller.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			if (fd >= KEPT_MAX && (e = ot__errno()) != EEXIST)
+				return e;
+			if ((reg = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+				return ot__errno();
+			if (epoll_ctl(poller.epfd, EPOLL_CTL_ADD, reg, &ev) !=
+			    0) {
+				e = ot__errno();
+				close(reg);
+				return e;
+			}
+			dup = true;
 		}
-		dup = true;
+		p->fd_reg = reg;
+		p->fd_reg_is = dup ? REG_DUP : REG_OWN;
 	}
-	p->fd_reg = reg;
-	p->fd_dup = dup;
 	p->fd_armed = true;
 	atomic_fetch_add_explicit(&poller.armed, 1, memory_order_relaxed);
 	return 0;
 }
 
-/* Takes p's registration out of epoll (it may have fired or not). */
-static void disarm(struct ot__proc *p)
+/* Ends p's registration: a kept one whose wait fired (epoll disabled it)
+ * stays for the next wait; any other is taken out of epoll. */
+static void disarm(struct ot__proc *p, bool fired_by_epoll)
 {
-	/* Fails only if the caller closed fd meanwhile, which took it out. */
-	epoll_ctl(poller.epfd, EPOLL_CTL_DEL, p->fd_reg, NULL);
-	if (p->fd_dup)
+	bool kept_reg = p->fd_reg_is == REG_KEPT;
+	if (!kept_reg || !fired_by_epoll)
+		/* Fails only if the caller closed fd meanwhile, which took
+		 * it out. */
+		epoll_ctl(poller.epfd, EPOLL_CTL_DEL, p->fd_reg, NULL);
+	if (kept_reg)
+		atomic_store(&kept[p->fd_reg],
+			     fired_by_epoll ? KEPT_IDLE : KEPT_NONE);
+	if (p->fd_reg_is == REG_DUP)
 		close(p->fd_reg);
 	p->fd_armed = false;
 	atomic_fetch_sub_explicit(&poller.armed, 1, memory_order_relaxed);
@@ -440,8 +512,7 @@ static __attribute__((noinline)) uint32_t end_wait(struct ot__proc *p)
 
 void ot__poll_abandon(struct ot__proc *p)
 {
-	end_wait(p);
-	disarm(p);
+	disarm(p, end_wait(p) != 0);
 }
 
 /* The wait of process p. OT_ESYS comes with *err. */
@@ -457,7 +528,7 @@ static int proc_wait(struct ot__proc *p, int fd, unsigned events,
 		return OT_ESYS;
 	}
 	int rc;
-	uint32_t rev = 0;
+	uint32_t rev = 0, by_epoll = 0; /* by_epoll: what the poller fired */
 	if (timeout_ms == 0) {
 		/* The poller fires asynchronously: ask the descriptor now.
 		 * (Registering first gives the same errors as a real wait.) */
@@ -467,7 +538,7 @@ static int proc_wait(struct ot__proc *p, int fd, unsigned events,
 		       (*err = ot__errno()) == EINTR)
 			;
 		rc = n < 0 ? OT_ESYS : 0;
-		rev = end_wait(p);
+		rev = by_epoll = end_wait(p);
 		if (n > 0)
 			rev |= (uint32_t)pf.revents;
 	} else {
@@ -475,17 +546,18 @@ static int proc_wait(struct ot__proc *p, int fd, unsigned events,
 		for (;;) {
 			/* Never returns if the process is killed meanwhile. */
 			rc = ot__park(p, OT__WAKE_FD, deadline);
-			if ((rev = fired(p)) != 0)
+			if ((rev = by_epoll = fired(p)) != 0)
 				break; /* the poller cleared fd_seq */
 			if (rc) {
-				rev = end_wait(p); /* it may have fired since */
+				/* it may have fired since */
+				rev = by_epoll = end_wait(p);
 				break;
 			}
 			/* Woken by an exit signal it traps (now an EXIT
 			 * message): the wait goes on. */
 		}
 	}
-	disarm(p);
+	disarm(p, by_epoll != 0);
 	unsigned got = ready_of(rev, events);
 	if (rc == 0 && !got)
 		rc = OT_ETIMEDOUT; /* timeout 0, not ready */

@@ -140,7 +140,10 @@ struct ot__proc {
 	bool crash_owned; /* crash (below) was copied off the scheduler */
 	bool in_crash_fn; /* running the crash handler */
 	bool fd_armed;	  /* fd_reg (below) is in the epoll set */
-	bool fd_dup;	  /* fd_reg is a dup() of its own, to close */
+	/* What fd_reg is (poll.c): the descriptor itself, registered for
+	 * this wait; a dup() of its own, to close; the number's kept
+	 * registration. */
+	unsigned char fd_reg_is;
 	int64_t park_deadline;
 
 	/* Scheduling: touched by the scheduler running it. */
@@ -177,7 +180,7 @@ struct ot__proc {
 	 * fd_seq names the wait the poller may fire (0: none), and the poller
 	 * that fires it clears fd_seq and stores the epoll events in
 	 * fd_revents. The rest belongs to the process (and to whoever reclaims
-	 * it): the descriptor it registered with epoll (and fd_armed, fd_dup
+	 * it): the descriptor it registered with epoll (and fd_armed, fd_reg_is
 	 * above). */
 	uint64_t fd_seq;
 	uint32_t fd_revents;

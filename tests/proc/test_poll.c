@@ -464,6 +464,87 @@ START_TEST(test_thousand_waiters)
 }
 END_TEST
 
+/* ---- Kept registrations ---------------------------------------------------
+ */
+
+/* A wait that fired leaves its registration in the set, disabled, and the
+ * next wait on the number re-arms it: waits in a row on one descriptor add
+ * nothing; one that times out takes it out. */
+START_TEST(test_kept_registration)
+{
+	g_test = ot_self();
+	int p[2];
+	make_pipe(p);
+	struct wait_spec forever = {p[0], OT_FD_READ, OT_INFINITY};
+	for (int i = 0; i < 3; i++) {
+		spawn_parked(&forever, 0, NULL);
+		ck_assert_int_eq(epoll_registrations(), 1 + 1);
+		put_byte(p[1]);
+		struct result r = expect_result(2000);
+		ck_assert_ot_ok(r.rc);
+		ck_assert_uint_eq(r.ready, OT_FD_READ);
+		take_byte(p[0]);
+		ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+		ck_assert_int_eq(epoll_registrations(), 1 + 1);
+	}
+	struct wait_spec brief = {p[0], OT_FD_READ, 20};
+	spawn_parked(&brief, 0, NULL);
+	ck_assert_ot_err(expect_result(2000).rc, OT_ETIMEDOUT);
+	ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+	ck_assert_int_eq(epoll_registrations(), 1);
+	close_pair(p);
+}
+END_TEST
+
+/* The program closes a descriptor whose registration is kept and opens
+ * another file under the same number: a wait on it works. And with a dup
+ * keeping the old file open (its disabled entry stays), the old file's
+ * data never wakes a waiter of the new one. */
+START_TEST(test_kept_number_reused)
+{
+	g_test = ot_self();
+	for (int keep_old = 0; keep_old < 2; keep_old++) {
+		int a[2], b[2];
+		make_pipe(a);
+		struct wait_spec wa = {a[0], OT_FD_READ, OT_INFINITY};
+		spawn_parked(&wa, 0, NULL);
+		put_byte(a[1]);
+		ck_assert_ot_ok(expect_result(2000).rc);
+		take_byte(a[0]);
+		ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+		int number = a[0];
+		int old = keep_old ? dup(a[0]) : -1;
+		close(a[0]);
+		make_pipe(b);
+		if (b[0] != number) { /* lowest free number: expected */
+			int moved = dup2(b[0], number);
+			ck_assert_int_eq(moved, number);
+			close(b[0]);
+			b[0] = number;
+		}
+		struct wait_spec wb = {b[0], OT_FD_READ, scaled_ms(300)};
+		spawn_parked(&wb, 0, NULL);
+		if (keep_old) {
+			/* data for the old file: not this wait's */
+			put_byte(a[1]);
+			struct result r = expect_result(2000);
+			ck_assert_ot_err(r.rc, OT_ETIMEDOUT);
+			spawn_parked(&wb, 0, NULL);
+		}
+		put_byte(b[1]);
+		struct result r = expect_result(2000);
+		ck_assert_ot_ok(r.rc);
+		ck_assert_uint_eq(r.ready, OT_FD_READ);
+		take_byte(b[0]);
+		ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+		if (old >= 0)
+			close(old);
+		close(a[1]);
+		close_pair(b);
+	}
+}
+END_TEST
+
 /* Several processes wait on one descriptor: all are woken, and one that
  * gives up (times out) leaves the others' waits alone, whichever of them
  * registered the descriptor itself. */
@@ -488,7 +569,9 @@ START_TEST(test_same_fd)
 	}
 	take_byte(p[0]);
 	ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
-	ck_assert_int_eq(epoll_registrations(), 1);
+	/* The eventfd, and p[0]'s own registration, kept (disabled: its
+	 * wait fired) for the next wait on it; the dups are gone. */
+	ck_assert_int_eq(epoll_registrations(), 1 + 1);
 
 	/* the first waiter (it registered p[0] itself) times out first */
 	struct wait_spec brief = {p[0], OT_FD_READ, scaled_ms(200)};
@@ -1013,6 +1096,8 @@ static Suite *poll_suite(void)
 	tc = tcase("many", 30, false);
 	tcase_add_test(tc, test_thousand_waiters);
 	tcase_add_test(tc, test_same_fd);
+	tcase_add_test(tc, test_kept_registration);
+	tcase_add_test(tc, test_kept_number_reused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase("signals", 10, false);
