@@ -464,8 +464,19 @@ START_TEST(test_thousand_waiters)
 }
 END_TEST
 
-/* ---- Kept registrations ---------------------------------------------------
- */
+/* ---- Kept registrations -------------------------------------------------- */
+
+/* Wakes the waiter parked on the pipe p with a byte, takes its result
+ * (readable) and the byte back, and waits until it has ended. */
+static void wake_pipe_waiter(const int p[2])
+{
+	put_byte(p[1]);
+	struct result r = expect_result(2000);
+	ck_assert_ot_ok(r.rc);
+	ck_assert_uint_eq(r.ready, OT_FD_READ);
+	take_byte(p[0]);
+	ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+}
 
 /* A wait that fired leaves its registration in the set, disabled, and the
  * next wait on the number re-arms it: waits in a row on one descriptor add
@@ -479,12 +490,7 @@ START_TEST(test_kept_registration)
 	for (int i = 0; i < 3; i++) {
 		spawn_parked(&forever, 0, NULL);
 		ck_assert_int_eq(epoll_registrations(), 1 + 1);
-		put_byte(p[1]);
-		struct result r = expect_result(2000);
-		ck_assert_ot_ok(r.rc);
-		ck_assert_uint_eq(r.ready, OT_FD_READ);
-		take_byte(p[0]);
-		ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+		wake_pipe_waiter(p);
 		ck_assert_int_eq(epoll_registrations(), 1 + 1);
 	}
 	struct wait_spec brief = {p[0], OT_FD_READ, 20};
@@ -508,10 +514,7 @@ START_TEST(test_kept_number_reused)
 		make_pipe(a);
 		struct wait_spec wa = {a[0], OT_FD_READ, OT_INFINITY};
 		spawn_parked(&wa, 0, NULL);
-		put_byte(a[1]);
-		ck_assert_ot_ok(expect_result(2000).rc);
-		take_byte(a[0]);
-		ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+		wake_pipe_waiter(a);
 		int number = a[0];
 		int old = keep_old ? dup(a[0]) : -1;
 		close(a[0]);
@@ -531,12 +534,7 @@ START_TEST(test_kept_number_reused)
 			ck_assert_ot_err(r.rc, OT_ETIMEDOUT);
 			spawn_parked(&wb, 0, NULL);
 		}
-		put_byte(b[1]);
-		struct result r = expect_result(2000);
-		ck_assert_ot_ok(r.rc);
-		ck_assert_uint_eq(r.ready, OT_FD_READ);
-		take_byte(b[0]);
-		ck_assert(ot_test_wait_quiet((int)(2000 * tmul())));
+		wake_pipe_waiter(b);
 		if (old >= 0)
 			close(old);
 		close(a[1]);
