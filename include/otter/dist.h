@@ -161,7 +161,11 @@ OT_API int ot_node_peers(char (*names)[MAXNODELEN + 1], size_t n);
  * Errors: OT_EINVAL (NULL, empty, too long; size 0 or above INT_MAX),
  * OT_ENOTSTARTED (no node), OT_ESYS (could not connect: no such node,
  * wrong cookie, epmd down; or the connection broke while sending),
- * OT_ETIMEDOUT, OT_ENOMEM.
+ * OT_ETIMEDOUT, OT_ENOMEM. The term is queued for the connection's
+ * writer: a write that fails after the call returned hangs the connection
+ * up (links and monitors across it get noconnection), as Erlang's send.
+ * Past 256 KiB queued, the caller writes the queue itself (bounded by the
+ * node's timeout_ms).
  * From: process or foreign.
  */
 OT_API int ot_dist_send_name(const char *node, const char *name,

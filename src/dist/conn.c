@@ -21,6 +21,7 @@
 
 static void conn_free(struct conn *c)
 {
+	ot__dist_out_free(c);
 	ot__dist_rbuf_detach(c->fd); /* before its number can be reused */
 	ei_close_connection(c->fd);
 	pthread_mutex_destroy(&c->io);
@@ -243,6 +244,7 @@ static void reader(void *arg)
 {
 	struct conn *c = arg;
 	ei_x_buff x;
+	ot__dist_writer_start(c);
 	if (ei_x_new(&x) == 0) {
 		bool ready = false;
 		for (;;) {
@@ -259,8 +261,13 @@ static void reader(void *arg)
 			 * come whole in time are read under the lock. */
 			bool whole = ot__dist_rbuf_whole_message(
 			    c->fd, ot__dist_node.timeout_ms);
-			if (!whole)
+			if (!whole) {
 				pthread_mutex_lock(&c->io);
+				/* What senders queued goes before what ei
+				 * may answer here (a tock, an UNLINK_ID_ACK).
+				 */
+				ot__dist_out_flush_locked(c);
+			}
 			if (!whole && c->unlink_id && take_unlink_ack(c)) {
 				pthread_mutex_unlock(&c->io);
 				ready = ot__dist_rbuf_more(c->fd);
@@ -289,6 +296,7 @@ static void reader(void *arg)
 		}
 		ei_x_free(&x);
 	}
+	ot__dist_writer_stop(c); /* what it still had is written */
 	conn_end(c);
 }
 

@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/uio.h>
 
 #include <otter/dist.h>
 
@@ -44,6 +45,15 @@ struct conn {
 	bool losing;
 	/* The other node takes UNLINK_ID (set before it is in the table). */
 	bool unlink_id;
+	/* What senders queued for the writer to write (outq.c); io. */
+	struct ot__dist_out {
+		char *buf;
+		size_t len, cap;
+		bool appended;	  /* by the sender that has it open */
+		bool flush_asked; /* the writer has a flush to do */
+		bool error;	  /* a write failed: the connection ends */
+	} out;
+	ot_pid writer; /* OT_PID_NONE: the senders write; io */
 };
 
 struct node {
@@ -63,6 +73,29 @@ struct node {
 };
 
 extern struct node ot__dist_node;
+
+/* outq.c: the connection's output queue and its writer (spawned and
+ * stopped by its reader). Under c->io, a sender opens the queue (true:
+ * ei's writes for c go to it until close; false: there is no writer or
+ * the queue is full, written out now, and the sender writes itself) and
+ * closes it (true: wake the writer, after the lock). */
+void ot__dist_writer_start(struct conn *c);
+void ot__dist_writer_stop(struct conn *c);
+bool ot__dist_out_open(struct conn *c);
+bool ot__dist_out_close(struct conn *c);
+void ot__dist_out_wake(struct conn *c);
+/* Under c->io: writes the queue out; 0, or EIO once a write failed. */
+int ot__dist_out_flush_locked(struct conn *c);
+/* ei's writes of fd while a sender has its queue open: appended (true,
+ * *rc 0 or ENOMEM, *len the bytes); false for any other write. */
+bool ot__dist_out_capture(int fd, const struct iovec *iov, int n, ssize_t *len,
+			  int *rc);
+/* A frame of two parts through c's queue (or written, as open says): 0,
+ * or the errno of a write that failed (the frame may be cut: hang up). */
+int ot__dist_out_control(struct conn *c, const void *head, size_t nhead,
+			 const void *body, size_t nbody);
+int ot__dist_write_all(int fd, const char *buf, size_t n);
+void ot__dist_out_free(struct conn *c);
 
 /* sockets.c: ei's socket callbacks, saying monitors by name too. */
 ei_socket_callbacks *ot__dist_socket_callbacks(void);

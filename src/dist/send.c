@@ -76,7 +76,9 @@ static int send_on(struct conn *c, const char *name, const erlang_pid *to,
 {
 	struct node *n = &ot__dist_node;
 	pthread_mutex_lock(&c->io);
-	/* Bounded by the socket's SO_SNDTIMEO (conn.c). */
+	/* Into the connection's queue (outq.c), or written here, bounded by
+	 * the socket's SO_SNDTIMEO (conn.c). */
+	bool queued = ot__dist_out_open(c);
 	int rc;
 	if (name)
 		rc = ei_reg_send(&n->ec, c->fd, (char *)name, (char *)buf,
@@ -84,7 +86,10 @@ static int send_on(struct conn *c, const char *name, const erlang_pid *to,
 	else
 		rc = ei_send(c->fd, (erlang_pid *)to, (char *)buf, (int)size);
 	int err = erl_errno;
+	bool wake = queued && ot__dist_out_close(c);
 	pthread_mutex_unlock(&c->io);
+	if (wake)
+		ot__dist_out_wake(c);
 	if (rc >= 0)
 		return 0;
 	/* The stream may be cut mid-frame: hang up, the reader ends and the
@@ -136,21 +141,6 @@ OT_API int ot_dist_send(const erlang_pid *to, const void *buf, size_t size)
 	return send_to(to->node, NULL, to, buf, size);
 }
 
-/* Writes all of buf to fd (bounded by SO_SNDTIMEO): 0 or the errno. */
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? errno : EIO;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ei has no call for the control messages of links and monitors: the
  * frame is the one ei_send() writes, with no message after the control
  * tuple (ei encodes the tuple): its length, 'p' (pass through), the
@@ -168,11 +158,7 @@ int ot__dist_send_control(const char *node, const ei_x_buff *ctl, bool connect)
 	size_t n = (size_t)ctl->index;
 	char head[5] = {(char)((n + 1) >> 24), (char)((n + 1) >> 16),
 			(char)((n + 1) >> 8), (char)(n + 1), 'p'};
-	pthread_mutex_lock(&c->io);
-	int err = write_all(c->fd, head, sizeof(head));
-	if (!err)
-		err = write_all(c->fd, ctl->buff, n);
-	pthread_mutex_unlock(&c->io);
+	int err = ot__dist_out_control(c, head, sizeof(head), ctl->buff, n);
 	if (err && !ot__dist_conn_lost(c))
 		shutdown(c->fd, SHUT_RDWR); /* cut mid-frame: hang up */
 	ot__dist_conn_put(c);

@@ -129,9 +129,23 @@ static int hs_close(void *ctx)
 	return ei_default_socket_callbacks.close(ctx);
 }
 
+/* A sender's frame into its connection's queue (outq.c), else ei's. */
+static int hs_writev(void *ctx, const void *iov, int n, ssize_t *len,
+		     unsigned tmo)
+{
+	int rc;
+	if (ot__dist_out_capture(fd_of(ctx), iov, n, len, &rc))
+		return rc;
+	return ei_default_socket_callbacks.writev(ctx, iov, n, len, tmo);
+}
+
 static int hs_write(void *ctx, const char *buf, ssize_t *len, unsigned tmo)
 {
 	int fd = fd_of(ctx);
+	struct iovec one = {(void *)buf, (size_t)*len};
+	int rc;
+	if (ot__dist_out_capture(fd, &one, 1, len, &rc))
+		return rc;
 	char copy[640];
 	/* [length:2] 'n' version:2 flags:4 ... or [length:2] 'N' flags:8 ... */
 	if (fd >= 0 &&
@@ -172,6 +186,8 @@ ei_socket_callbacks *ot__dist_socket_callbacks(void)
 	callbacks.EI_ACCEPT_NAME = hs_accept;
 	callbacks.close = hs_close;
 	callbacks.write = hs_write;
+	if (callbacks.writev)
+		callbacks.writev = hs_writev;
 	callbacks.read = hs_read;
 	callbacks.connect_handshake_complete = hs_connected;
 	callbacks.accept_handshake_complete = hs_accepted;

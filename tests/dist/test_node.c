@@ -286,6 +286,8 @@ START_TEST(test_otter_sends_to_pid)
 }
 END_TEST
 
+static ot_pid g_main; /* who send_big tells it is done */
+
 /* How long the Erlang node of test_many_in_order may live (s); its
  * tcase's timeout is a little longer. */
 #define MANY_S 110
@@ -338,6 +340,55 @@ START_TEST(test_many_in_order)
 }
 END_TEST
 
+/* Terms far past what a connection queues (1.2 MB of 4 KiB binaries,
+ * the queue writes itself out past 256 KiB): every one arrives, whole and
+ * in order, from a process and from a foreign thread alike. */
+static void send_big(void *arg)
+{
+	(void)arg;
+	static unsigned char blob[4096];
+	for (long n = 1; n <= 300; n++) {
+		ei_x_buff x;
+		ei_x_new_with_version(&x);
+		ei_x_encode_tuple_header(&x, 3);
+		ei_x_encode_atom(&x, "n");
+		ei_x_encode_long(&x, n);
+		ei_x_encode_binary(&x, blob, sizeof(blob));
+		int rc =
+		    ot_dist_send_name(erl_name, "box", x.buff, (size_t)x.index);
+		ei_x_free(&x);
+		if (rc)
+			break;
+	}
+	ot_send(g_main, 1, NULL, 0);
+}
+
+START_TEST(test_big_terms_in_order)
+{
+	char e[1024], out[256];
+	EXPR(e,
+	     "register(box, self()), io:format(\"up~n\"), "
+	     "L = fun L(I) when I > 600 -> ok; "
+	     "L(I) -> K = (I - 1) rem 300 + 1, "
+	     "receive {n, K, B} when byte_size(B) =:= 4096 -> L(I + 1); "
+	     "{n, J, _} -> {bad, I, J} after %d -> {timeout, I} end end, "
+	     "io:format(\"~p~n\", [L(1)]), halt().",
+	     scaled_ms(10000) * 3);
+	erl_node node;
+	erl_start_expecting(&node, e, "up");
+	g_main = ot_self();
+	ck_assert_ot_ok(ot_spawn(send_big, NULL, NULL, NULL));
+	ot_msg *m = NULL;
+	ck_assert_ot_ok(ot_receive(&m, scaled_ms(60000)));
+	ot_msg_free(m);
+	send_big(NULL); /* the test thread: a foreign sender */
+	ck_assert_ot_ok(ot_receive(&m, scaled_ms(60000)));
+	ot_msg_free(m);
+	ck_assert_int_eq(erl_finish(&node, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "ok\n");
+}
+END_TEST
+
 /* A node that does not exist: an error, not a hang. */
 START_TEST(test_send_to_missing_node)
 {
@@ -374,6 +425,7 @@ static Suite *node_suite(void)
 	tc = ot_test_tcase("many", MANY_S + 10);
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_many_in_order);
+	tcase_add_test(tc, test_big_terms_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
