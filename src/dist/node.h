@@ -78,12 +78,12 @@ extern struct node ot__dist_node;
  * stopped by its reader). Under c->io, a sender opens the queue (true:
  * ei's writes for c go to it until close; false: there is no writer or
  * the queue is full, written out now, and the sender writes itself) and
- * closes it (true: wake the writer, after the lock). */
+ * closes it (the writer to wake after the lock, or OT_PID_NONE). */
 void ot__dist_writer_start(struct conn *c);
 void ot__dist_writer_stop(struct conn *c);
 bool ot__dist_out_open(struct conn *c);
-bool ot__dist_out_close(struct conn *c);
-void ot__dist_out_wake(struct conn *c);
+ot_pid ot__dist_out_close(struct conn *c);
+void ot__dist_out_wake(ot_pid writer);
 /* Under c->io: writes the queue out; 0, or EIO once a write failed. */
 int ot__dist_out_flush_locked(struct conn *c);
 /* ei's writes of fd while a sender has its queue open: appended (true,

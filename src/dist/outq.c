@@ -97,19 +97,20 @@ bool ot__dist_out_open(struct conn *c)
 	return true;
 }
 
-bool ot__dist_out_close(struct conn *c)
+ot_pid ot__dist_out_close(struct conn *c)
 {
 	capturing = NULL;
 	struct ot__dist_out *q = &c->out;
-	bool wake = q->appended && !q->flush_asked;
-	if (wake)
-		q->flush_asked = true;
-	return wake;
+	if (!q->appended || q->flush_asked)
+		return OT_PID_NONE;
+	q->flush_asked = true;
+	return c->writer; /* read under the lock: the reader may clear it */
 }
 
-void ot__dist_out_wake(struct conn *c)
+void ot__dist_out_wake(ot_pid writer)
 {
-	ot_send(c->writer, TAG_FLUSH, NULL, 0);
+	if (!ot_pid_is_none(writer))
+		ot_send(writer, TAG_FLUSH, NULL, 0);
 }
 
 bool ot__dist_out_capture(int fd, const struct iovec *iov, int n, ssize_t *len,
@@ -137,7 +138,7 @@ int ot__dist_out_control(struct conn *c, const void *head, size_t nhead,
 {
 	pthread_mutex_lock(&c->io);
 	int err = 0;
-	bool wake = false;
+	ot_pid wake = OT_PID_NONE;
 	if (ot__dist_out_open(c)) {
 		capturing = NULL;
 		if (!append(c, head, nhead) || !append(c, body, nbody))
@@ -152,8 +153,7 @@ int ot__dist_out_control(struct conn *c, const void *head, size_t nhead,
 			err = ot__dist_write_all(c->fd, body, nbody);
 	}
 	pthread_mutex_unlock(&c->io);
-	if (wake)
-		ot__dist_out_wake(c);
+	ot__dist_out_wake(wake);
 	return err;
 }
 

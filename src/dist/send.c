@@ -86,10 +86,9 @@ static int send_on(struct conn *c, const char *name, const erlang_pid *to,
 	else
 		rc = ei_send(c->fd, (erlang_pid *)to, (char *)buf, (int)size);
 	int err = erl_errno;
-	bool wake = queued && ot__dist_out_close(c);
+	ot_pid wake = queued ? ot__dist_out_close(c) : OT_PID_NONE;
 	pthread_mutex_unlock(&c->io);
-	if (wake)
-		ot__dist_out_wake(c);
+	ot__dist_out_wake(wake);
 	if (rc >= 0)
 		return 0;
 	/* The stream may be cut mid-frame: hang up, the reader ends and the
