@@ -75,12 +75,18 @@ int ot__dist_write_all(int fd, const char *buf, size_t n)
 	return 0;
 }
 
+/* A queue's room kept after it is written out; a larger one (a burst of
+ * big terms) is given back. */
+#define OUT_KEEP (64 * 1024)
+
 int ot__dist_out_flush_locked(struct conn *c)
 {
 	struct ot__dist_out *q = &c->out;
 	int err = q->len ? ot__dist_write_all(c->fd, q->buf, q->len) : 0;
 	q->len = 0;
 	q->error |= err != 0;
+	if (q->cap > OUT_KEEP)
+		ot__dist_out_free(c);
 	return q->error ? EIO : 0;
 }
 
