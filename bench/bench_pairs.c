@@ -127,7 +127,12 @@ static void head(void *arg)
 	ot_pid *clients = calloc(k, sizeof *clients);
 	if (!clients)
 		bench_die("out of memory");
-	struct client_arg ca = {ot_self(), a->opts.iterations};
+	/* Static, not on this stack: the clients read it after the head has
+	 * waited, when its frames may have been copied off a shared stack
+	 * that another process now uses (proc.h: no address of a local
+	 * across a wait). With 256 pairs they read garbage there. */
+	static struct client_arg ca;
+	ca = (struct client_arg){ot_self(), a->opts.iterations};
 
 	for (size_t i = 0; i < k; i++)
 		BENCH_CHECK(ot_spawn(client, &ca, NULL, &clients[i]));
