@@ -408,24 +408,26 @@ static bool is_down(const ot_msg *msg, void *arg)
 	return d && d->ref.id == ((const ot_ref *)arg)->id;
 }
 
-/* Waits until pid has ended (after ending it, with kill). */
-static void wait_ended(ot_pid pid, bool kill)
+void ot__dist_wait_ended(ot_pid pid, bool kill)
 {
 	ot_ref ref;
-	if (ot_monitor(pid, &ref))
-		return;
+	bool watched = ot_monitor(pid, &ref) == 0;
 	if (kill) {
 		ot_reason r = ot_reason_kill();
 		ot_exit_pid(pid, &r);
 	}
 	ot_msg *down;
-	if (ot_receive_match(is_down, &ref, &down, OT_INFINITY) == 0)
+	if (watched && ot_receive_match(is_down, &ref, &down, OT_INFINITY) == 0)
 		ot_msg_free(down);
+	/* No monitor (out of memory): look until it has gone, since what
+	 * it uses is freed once this returns. */
+	while (!watched && ot_is_alive(pid))
+		ot_sleep(1);
 }
 
 void ot__dist_stop_proc(ot_pid pid)
 {
-	wait_ended(pid, true);
+	ot__dist_wait_ended(pid, true);
 }
 
 /* Hangs up every connection: each reader sees the end of its stream,
@@ -442,7 +444,7 @@ void ot__dist_conn_stop_all(void)
 		pthread_mutex_unlock(&n->lock);
 		if (!c)
 			return;
-		wait_ended(reader, false);
+		ot__dist_wait_ended(reader, false);
 		/* A reader that never ran (the runtime stops it first)
 		 * leaves its connection behind: take it out here. */
 		conn_end(c);

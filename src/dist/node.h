@@ -79,6 +79,9 @@ extern struct node ot__dist_node;
  * ei's writes for c go to it until close; false: there is no writer or
  * the queue is full, written out now, and the sender writes itself) and
  * closes it (the writer to wake after the lock, or OT_PID_NONE). */
+/* conn.c: waits until the local process pid has ended (after ending it,
+ * with kill); a process or a foreign thread. */
+void ot__dist_wait_ended(ot_pid pid, bool kill);
 void ot__dist_writer_start(struct conn *c);
 void ot__dist_writer_stop(struct conn *c);
 bool ot__dist_out_open(struct conn *c);

@@ -198,12 +198,6 @@ void ot__dist_writer_start(struct conn *c)
 	/* else the senders write themselves, as without a writer */
 }
 
-static bool is_down_of(const ot_msg *m, void *ref)
-{
-	const ot_down_info *d = ot_msg_down(m);
-	return d && d->ref.id == ((const ot_ref *)ref)->id;
-}
-
 void ot__dist_writer_stop(struct conn *c)
 {
 	pthread_mutex_lock(&c->io);
@@ -212,15 +206,9 @@ void ot__dist_writer_stop(struct conn *c)
 	pthread_mutex_unlock(&c->io);
 	if (ot_pid_is_none(w))
 		return;
-	ot_ref ref;
-	int rc = ot_monitor(w, &ref);
 	ot_send(w, TAG_STOP, NULL, 0);
-	ot_msg *down;
-	if (rc == 0 &&
-	    ot_receive_match(is_down_of, &ref, &down, OT_INFINITY) == 0)
-		ot_msg_free(down);
-	while (rc != 0 && ot_is_alive(w))
-		ot_sleep(1); /* no monitor (out of memory): look */
+	/* A monitor made after it ended still gets its DOWN. */
+	ot__dist_wait_ended(w, false);
 }
 
 void ot__dist_out_free(struct conn *c)
