@@ -319,10 +319,11 @@ static void timeouts(int fd)
  * Erlang keeps one: the one the node with the greater name opened (its
  * handshake refuses the other, dist_util's nok_pending). ei's handshake
  * cannot refuse, so both nodes end up with two; each applies the same
- * rule to the pair and ends its write side of the loser, which the other
- * node's reader then sees end: what was in flight on it is still read.
+ * rule to the pair and ends its write side of the loser (end_writes(),
+ * once node.lock is released), which the other node's reader then sees
+ * end: what was in flight on it is still read. *loser gets a reference.
  */
-static int resolve_race(struct conn *c)
+static int resolve_race(struct conn *c, struct conn **loser)
 {
 	struct conn *other = c->next;
 	while (other && (other->losing || strcmp(other->node, c->node) != 0))
@@ -330,10 +331,24 @@ static int resolve_race(struct conn *c)
 	if (!other)
 		return 0;
 	bool ours_win = strcmp(ei_thisnodename(&ot__dist_node.ec), c->node) > 0;
-	struct conn *loser = c->outgoing == ours_win ? other : c;
-	loser->losing = true;
-	shutdown(loser->fd, SHUT_WR);
+	*loser = c->outgoing == ours_win ? other : c;
+	(*loser)->losing = true;
+	(*loser)->refs++;
 	return ours_win ? 1 : 2;
+}
+
+/* The write side of a connection that lost the race ends, after what its
+ * senders queued on it before it lost is written: those sends succeeded
+ * for their senders, and the other node reads the loser to its end. A
+ * sender that comes later writes itself, fails (EPIPE), and sends on the
+ * winner (send.c). */
+static void end_writes(struct conn *c)
+{
+	pthread_mutex_lock(&c->io);
+	ot__dist_out_flush_locked(c);
+	c->writes_ended = true;
+	shutdown(c->fd, SHUT_WR);
+	pthread_mutex_unlock(&c->io);
 }
 
 bool ot__dist_conn_lost(struct conn *c)
@@ -377,13 +392,18 @@ int ot__dist_conn_start(int fd, const char *node, struct conn **out)
 	c->next = n->conns;
 	n->conns = c;
 	int rc = ot_spawn(reader, c, &so, &pid), race = 0;
+	struct conn *loser = NULL;
 	if (rc)
 		conn_unlink(c);
 	else {
 		c->reader = pid;
-		race = resolve_race(c);
+		race = resolve_race(c, &loser);
 	}
 	pthread_mutex_unlock(&n->lock);
+	if (loser) {
+		end_writes(loser);
+		ot__dist_conn_put(loser);
+	}
 	if (race)
 		ot_log(OT_LOG_INFO,
 		       "dist: %s and this node connected to each other at "

@@ -54,6 +54,9 @@ struct conn {
 		bool error;	  /* a write failed: the connection ends */
 	} out;
 	ot_pid writer; /* OT_PID_NONE: the senders write; io */
+	/* It lost a race, its queue was written and its write side ended
+	 * (conn.c's end_writes()): nothing more is queued on it; io. */
+	bool writes_ended;
 };
 
 struct node {

@@ -93,8 +93,10 @@ int ot__dist_out_flush_locked(struct conn *c)
 bool ot__dist_out_open(struct conn *c)
 {
 	struct ot__dist_out *q = &c->out;
-	if (ot_pid_is_none(c->writer) || q->error || q->len >= OUT_MAX) {
-		/* No writer, or the queue is full: the sender writes. */
+	if (ot_pid_is_none(c->writer) || q->error || q->len >= OUT_MAX ||
+	    c->writes_ended) {
+		/* No writer, the queue is full, or the connection lost a race
+		 * and takes no more (conn.c): the sender writes. */
 		ot__dist_out_flush_locked(c);
 		return false;
 	}

@@ -6,6 +6,7 @@
  * (net_adm:ping between otter nodes). Skipped when erl is not installed
  * (epmd comes with it).
  */
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,135 @@ START_TEST(test_simultaneous_connect)
 }
 END_TEST
 
+/* src/dist/node.h (this program is linked with the libraries statically). */
+struct conn;
+int ot__dist_conn_start(int fd, const char *node, struct conn **out);
+void ot__dist_conn_put(struct conn *c);
+ei_socket_callbacks *ot__dist_socket_callbacks(void);
+
+/* {Pid, Atom} to the peer's echo, which sends Atom to Pid. */
+static int send_echo(const char *node, const erlang_pid *to, const char *atom)
+{
+	ei_x_buff x;
+	if (ei_x_new_with_version(&x) || ei_x_encode_tuple_header(&x, 2) ||
+	    ei_x_encode_pid(&x, to) || ei_x_encode_atom(&x, atom))
+		return OT_ENOMEM;
+	int rc = ot_dist_send_name(node, "echo", x.buff, (size_t)x.index);
+	ei_x_free(&x);
+	return rc;
+}
+
+struct lost_race {
+	char peer[64];
+	int rc;
+	const char *step;
+	bool one, two; /* the echoes that came back */
+};
+
+static ot_pid g_test;
+
+/* A connection to the peer made here as the peer's own would come in at
+ * the same moment: its handshake is ei's, through this node's callbacks. */
+static int second_connection(const char *node, const erlang_pid *self)
+{
+	ei_cnode ec;
+	struct in_addr addr = {.s_addr = htonl(INADDR_LOOPBACK)};
+	char alive[64];
+	snprintf(alive, sizeof(alive), "%s", otter_name);
+	*strchr(alive, '@') = '\0';
+	ei_socket_callbacks *cbs = ot__dist_socket_callbacks();
+	if (ei_connect_xinit_ussi(&ec, "127.0.0.1", alive, otter_name, &addr,
+				  DIST_COOKIE, self->creation, cbs,
+				  (int)sizeof(*cbs), NULL) < 0)
+		return -1;
+	return ei_connect_tmo(&ec, (char *)node, (unsigned)scaled_ms(5000));
+}
+
+/*
+ * On one scheduler, so that nothing runs between its steps: the first
+ * term connects to the peer and is written at once; after a yield the
+ * connection's writer exists. A second connection to the peer is made
+ * (its handshake only), the second term waits in the first one's queue,
+ * and the second connection comes into the table and wins (both were
+ * opened here, and this node's name is the greater: the newer wins,
+ * conn.c's resolve_race(), as it does on the peer), before the writer has
+ * run. Both terms must reach the peer.
+ */
+static void lose_a_race_with_a_term_queued(void *arg)
+{
+	struct lost_race *r = arg;
+	erlang_pid self;
+	r->step = "pid";
+	r->rc = ot_dist_pid(ot_self(), &self);
+	if (!r->rc) {
+		r->step = "first term";
+		r->rc = send_echo(r->peer, &self, "one");
+	}
+	int fd = -1;
+	if (!r->rc) {
+		ot_yield(); /* the reader starts, and starts the writer */
+		r->step = "second connection";
+		fd = second_connection(r->peer, &self);
+		r->rc = fd < 0 ? OT_ESYS : 0;
+	}
+	if (!r->rc) {
+		r->step = "second term";
+		r->rc = send_echo(r->peer, &self, "two");
+	}
+	if (!r->rc) {
+		struct conn *c = NULL;
+		r->step = "second connection's start";
+		r->rc = ot__dist_conn_start(fd, r->peer, &c);
+		if (c)
+			ot__dist_conn_put(c);
+	}
+	for (int k = 0; !r->rc && k < 2; k++) {
+		ot_msg *m = NULL;
+		r->step = "an echo";
+		r->rc = ot_receive(&m, scaled_ms(5000));
+		if (r->rc)
+			break;
+		r->one |=
+		    ot_term_match(ot_msg_data(m), ot_msg_size(m), "one") == 0;
+		r->two |=
+		    ot_term_match(ot_msg_data(m), ot_msg_size(m), "two") == 0;
+		ot_msg_free(m);
+	}
+	ot_send(g_test, 1, NULL, 0);
+}
+
+START_TEST(test_queued_term_survives_a_lost_race)
+{
+	g_test = ot_self();
+	peer p;
+	peer_start(&p);
+	static struct lost_race r;
+	r = (struct lost_race){.rc = -1, .step = "start"};
+	snprintf(r.peer, sizeof(r.peer), "%s", p.name);
+	ck_assert_ot_ok(
+	    ot_spawn(lose_a_race_with_a_term_queued, &r, NULL, NULL));
+	ot_msg *m = NULL;
+	ck_assert_ot_ok(ot_receive(&m, scaled_ms(20000)));
+	ot_msg_free(m);
+	ck_assert_msg(r.one, "the first term's echo did not come (%s: %s)",
+		      r.step, ot_strerror(r.rc));
+	ck_assert_msg(r.two,
+		      "the term queued on the connection that lost the race "
+		      "never reached the peer (%s: %s)",
+		      r.step, ot_strerror(r.rc));
+	ck_assert_ot_ok(r.rc);
+	ck_assert_int_eq(peer_stop(&p), 0);
+	ck_assert_int_eq(settled_peers(), 0);
+}
+END_TEST
+
+/* This node under a name greater than the peer's ("zzz..." > "peer..."). */
+static void zzz_setup(void)
+{
+	erl_node_name(otter_name, sizeof(otter_name), "zzz");
+	ck_assert_ot_ok(ot_node_start(otter_name, DIST_COOKIE, NULL));
+}
+
 static Suite *peer_suite(void)
 {
 	Suite *s = suite_create("dist_peer");
@@ -192,6 +322,13 @@ static Suite *peer_suite(void)
 	tcase_add_checked_fixture(tc, dist_setup, dist_teardown);
 	tcase_add_test(tc, test_two_otter_nodes);
 	tcase_add_test(tc, test_simultaneous_connect);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("one_scheduler");
+	tcase_add_checked_fixture(tc, ot_test_setup_one, ot_test_teardown);
+	tcase_add_checked_fixture(tc, zzz_setup, dist_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_queued_term_survives_a_lost_race);
 	suite_add_tcase(s, tc);
 	return s;
 }
