@@ -19,9 +19,12 @@
  * it (a receive timeout, a send_after), so that they keep their deadlines
  * within a few milliseconds; the processes they wake go to run queues and
  * are stolen. (A process it woke itself, in its runnext slot, still waits
- * for it: that slot belongs to its thread.) Likewise the poll's owner that
- * leaves it for work hands it to a parked scheduler, so that descriptors
- * are watched while it runs what may not yield.
+ * for it: that slot belongs to its thread.) Likewise for the descriptors:
+ * the poll's owner that leaves it for work has a parked scheduler watch
+ * (hand_poll_over()), and the watcher claims the poll when it finds the
+ * awake one stuck, so that descriptors are watched while it runs what may
+ * not yield; it does not claim it before, since an awake scheduler sees
+ * an event sooner than a blocked owner it must wake.
  */
 #include "config.h"
 
@@ -88,17 +91,19 @@ void ot__sched_spread_slow(struct ot__sched *self)
 /* ---------------------------------------------------------------------
  * Parking
  */
-/* True when another scheduler is awake and has timers: s, idle, then
- * takes a look at every one's rounds, to compare with at the next. */
+/* True when another scheduler is awake and has timers, or while processes
+ * wait for descriptors: s, idle, then takes a look at every one's rounds,
+ * to compare with at the next, and claims the poll if it is left unowned
+ * (the owner went to work without handing it over: hand_poll_over()). */
 static bool look_at_others(struct ot__sched *s, int64_t now)
 {
-	bool watch = false;
+	bool watch = false, fds = ot__poll_armed();
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *o = &ot__rt.scheds[i];
 		s->seen[i] =
 		    atomic_load_explicit(&o->rounds, memory_order_relaxed);
 		if (o != s && !atomic_load(&o->parked) &&
-		    ot__timers_next(o) != OT__NO_DEADLINE)
+		    (fds || ot__timers_next(o) != OT__NO_DEADLINE))
 			watch = true;
 	}
 	s->seen_at = now;
@@ -106,7 +111,9 @@ static bool look_at_others(struct ot__sched *s, int64_t now)
 }
 
 /* s is idle and looked at the others (look_at_others()) a while ago: fires
- * the due timers of each that has been in one process since. */
+ * the due timers of each that has been in one process since, and if one
+ * has, s claims the poll at its next park, so that the descriptors are
+ * watched while that process runs. */
 void ot__sched_watch_others(struct ot__sched *s)
 {
 	int64_t now = ot__now_ns();
@@ -114,17 +121,25 @@ void ot__sched_watch_others(struct ot__sched *s)
 		return;
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *o = &ot__rt.scheds[i];
-		if (o != s && !atomic_load(&o->parked) &&
-		    atomic_load_explicit(&o->rounds, memory_order_relaxed) ==
-			s->seen[i] &&
-		    ot__timers_next(o) <= now)
+		if (o == s || atomic_load(&o->parked) ||
+		    atomic_load_explicit(&o->rounds, memory_order_relaxed) !=
+			s->seen[i])
+			continue;
+		s->claim_poll = true;
+		if (ot__timers_next(o) <= now)
 			ot__timers_fire(o, now);
 	}
 }
 
 /* s was the poll's owner and leaves it (for work, a kick, a timer): if waits
  * are registered, a parked scheduler takes the poll over, so that the
- * descriptors are watched while s runs what may not yield for a while. */
+ * descriptors are watched while s runs what may not yield for a while.
+ * One that is watching already (a timed park: it comes back within
+ * WATCH_NS and claims the poll then, look_at_others()) is left to do so:
+ * waking it here, at every burst of events, cost a thread wake per burst
+ * and was a third of a busy node's throughput (dist16 on two schedulers).
+ * Only a scheduler parked for good is woken, and it then watches in turn
+ * for as long as s is awake. */
 static void hand_poll_over(struct ot__sched *s)
 {
 	if (!ot__poll_wanted())
@@ -135,7 +150,8 @@ static void hand_poll_over(struct ot__sched *s)
 			continue;
 		ot__mutex_lock(&o->park_lock);
 		bool parked = atomic_load(&o->parked) && !o->polling;
-		if (parked) {
+		bool watches = parked && o->watching;
+		if (parked && !watches) {
 			o->poll_handed = true;
 			ot__sched_wake_locked(o);
 		}
@@ -153,8 +169,8 @@ static void hand_poll_over(struct ot__sched *s)
 bool ot__sched_park(struct ot__sched *s)
 {
 	bool owned = false, polled = false, again = false;
-	s->watching = false;
 	pthread_mutex_lock(&s->park_lock);
+	s->watching = false; /* under the lock: hand_poll_over() reads it */
 	atomic_store(&s->parked, true);
 	atomic_fetch_add(&ot__rt.nparked, 1);
 	/* Re-check after publishing `parked` (Dekker with the pushers). */
@@ -167,9 +183,16 @@ bool ot__sched_park(struct ot__sched *s)
 			if (next == OT__NO_DEADLINE || next > now + WATCH_NS)
 				next = now + WATCH_NS;
 		}
+		/* The first to park owns the poll; one that watches a busy
+		 * scheduler only when that one is stuck in a process (or the
+		 * poll was handed to it): a busy scheduler looks at the poll
+		 * itself between processes and as it spins, faster than a
+		 * blocked owner that each event must wake. */
+		bool claim = !s->watching || s->claim_poll;
+		s->claim_poll = false;
 		if (next != OT__NO_DEADLINE && next <= now) {
 			/* a timer is due: no wait */
-		} else if (ot__poll_claim(s)) {
+		} else if (claim && ot__poll_claim(s)) {
 			owned = s->polling = true;
 			pthread_mutex_unlock(&s->park_lock);
 			polled = ot__poll_wait(s, next);

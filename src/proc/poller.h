@@ -35,6 +35,8 @@ bool ot__poll_wait(struct ot__sched *s, int64_t deadline);
 void ot__poll_release(struct ot__sched *s);
 /* Wakes the owner from ot__poll_wait(). */
 void ot__poll_kick(void);
+/* Processes wait for descriptors (their waits are registered). */
+bool ot__poll_armed(void);
 /* Waits are registered and nobody owns the poll: someone should look. */
 bool ot__poll_wanted(void);
 /* A look without blocking, by a scheduler that is not the owner, when

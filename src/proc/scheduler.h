@@ -39,7 +39,10 @@ struct ot__sched {
 	 * idle, and when it took it; this thread only. */
 	unsigned *seen;
 	int64_t seen_at;
-	bool watching;	    /* its last park was a watch of the others' */
+	bool watching; /* its last park was a watch of the others' */
+	/* Its last watch found another stuck in one process: it claims the
+	 * poll at its next park (park.c). This thread only. */
+	bool claim_poll;
 	unsigned bind_next; /* round robin of new processes' stacks */
 	/* The stack a process left by ending here, until the next run: where
 	 * a new process is bound first. */
