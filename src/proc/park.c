@@ -92,21 +92,26 @@ void ot__sched_spread_slow(struct ot__sched *self)
  * Parking
  */
 /* True when another scheduler is awake and has timers, or while processes
- * wait for descriptors: s, idle, then takes a look at every one's rounds,
- * to compare with at the next, and claims the poll if it is left unowned
- * (the owner went to work without handing it over: hand_poll_over()). */
+ * wait for descriptors: s, idle, then watches them. Every WATCH_NS it
+ * takes a look at every one's rounds, to compare with at the next
+ * (ot__sched_watch_others()). A park cut short (a timer of s's own, a
+ * kick) does not start the window again: a watcher woken more often than
+ * WATCH_NS must still find a stuck one. */
 static bool look_at_others(struct ot__sched *s, int64_t now)
 {
 	bool watch = false, fds = ot__poll_armed();
+	bool look = now - s->seen_at >= WATCH_NS;
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *o = &ot__rt.scheds[i];
-		s->seen[i] =
-		    atomic_load_explicit(&o->rounds, memory_order_relaxed);
+		if (look)
+			s->seen[i] = atomic_load_explicit(&o->rounds,
+							  memory_order_relaxed);
 		if (o != s && !atomic_load(&o->parked) &&
 		    (fds || ot__timers_next(o) != OT__NO_DEADLINE))
 			watch = true;
 	}
-	s->seen_at = now;
+	if (look)
+		s->seen_at = now;
 	return watch;
 }
 

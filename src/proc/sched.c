@@ -505,8 +505,13 @@ static struct ot__proc *find_work(struct ot__sched *s)
 		return p;
 	bool again = false;
 	for (;;) {
-		if (again && s->watching)
+		if (again && s->watching) {
 			ot__sched_watch_others(s);
+			/* Between two parks of a watch: a look at the poll
+			 * too, if nobody owns it (one system call a wake, at
+			 * most every WATCH_NS or so). */
+			peek_poll(s);
+		}
 		check_timers(s);
 		if ((p = take_local(s)) || (p = steal_any(s)))
 			return p;

@@ -543,6 +543,46 @@ START_TEST(test_stuck_scheduler_timers_fire)
 }
 END_TEST
 
+/* Sleeps 1 ms at a time until told to stop: the scheduler it runs on
+ * parks for at most 1 ms. */
+static atomic_bool g_stop_ticking;
+
+static void tick_every_ms(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&g_stop_ticking))
+		ot_sleep(1);
+}
+
+/* As above, while the idle scheduler also runs a process that sleeps 1 ms
+ * at a time: its parks are cut short every millisecond, shorter than the
+ * watch's 2 ms, and it must still find the stuck one and fire its timer
+ * (the watch's window survives the short parks, park.c). */
+START_TEST(test_stuck_scheduler_timers_fire_beside_a_ticker)
+{
+	if (ot_test_under_valgrind())
+		return; /* valgrind runs one thread at a time */
+	g_test = ot_self();
+	memset(&g_stuck, 0, sizeof g_stuck);
+	atomic_store(&g_stop_ticking, false);
+	/* From this thread, new processes go to the schedulers in turn. */
+	ck_assert_ot_ok(ot_spawn(spin_until_timer, &g_stuck, NULL, NULL));
+	ck_assert_ot_ok(ot_spawn(tick_every_ms, NULL, NULL, NULL));
+	for (int i = 0; i < 2; i++) {
+		ot_msg *m = NULL;
+		ck_assert_ot_ok(ot_receive(&m, scaled_ms(SPIN_MAX_MS + 5000)));
+		ot_msg_free(m);
+	}
+	atomic_store(&g_stop_ticking, true);
+	ck_assert_int_ne(g_stuck.armed, 0);
+	ck_assert_msg(g_stuck.arrived != 0,
+		      "a 10 ms send_after to a process that never yields did "
+		      "not arrive in %d ms while the other scheduler ticked",
+		      SPIN_MAX_MS);
+	ck_assert_int_le(g_stuck.arrived - g_stuck.armed, 10 + scaled_ms(500));
+}
+END_TEST
+
 /* Tells its spawner it ran. */
 static void tell_parent(void *arg)
 {
@@ -677,6 +717,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_yield_in_process_and_foreign);
 	tcase_add_test(tc, test_process_spawns_many);
 	tcase_add_test(tc, test_stuck_scheduler_timers_fire);
+	tcase_add_test(tc, test_stuck_scheduler_timers_fire_beside_a_ticker);
 	tcase_add_test(tc, test_no_process_waits_behind_a_spinner);
 	tcase_add_test(tc, test_woken_process_runs_on_wakers_scheduler);
 	suite_add_tcase(s, tc);
