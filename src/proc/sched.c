@@ -19,7 +19,8 @@
  * stuck in one, still lose work to an idle one within that time.
  *
  * An idle scheduler fires its timers, steals, spins for a few microseconds
- * (find_work()), then parks (park.c), where it also watches the busy
+ * (find_work(); yielding its core to any other thread at each turn), then
+ * parks (park.c), where it also watches the busy
  * schedulers: a process that never yields keeps its thread (scheduling
  * is cooperative), not the rest of its scheduler's work.
  *
@@ -33,6 +34,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,6 +533,11 @@ static struct ot__proc *find_work(struct ot__sched *s)
 		do {
 			for (int i = 0; i < 64; i++)
 				ot__cpu_relax();
+			/* The core goes to any other thread that wants it (of
+			 * this program, or another program on a machine with
+			 * fewer cores than runnable threads: an Erlang node
+			 * beside this one) rather than to the spin. */
+			sched_yield();
 			check_timers(s);
 			peek_poll(s);
 			if ((p = take_local(s)) || (p = steal_any(s)))
