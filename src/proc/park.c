@@ -140,7 +140,8 @@ void ot__sched_watch_others(struct ot__sched *s)
  * are registered, a parked scheduler takes the poll over, so that the
  * descriptors are watched while s runs what may not yield for a while.
  * One that is watching already (a timed park: it comes back within
- * WATCH_NS and claims the poll then, look_at_others()) is left to do so:
+ * WATCH_NS, looks at the poll, and claims it if it finds s stuck in one
+ * process, ot__sched_watch_others()) is left to do so:
  * waking it here, at every burst of events, cost a thread wake per burst
  * and was a third of a busy node's throughput (dist16 on two schedulers).
  * Only a scheduler parked for good is woken, and it then watches in turn
@@ -189,10 +190,10 @@ bool ot__sched_park(struct ot__sched *s)
 				next = now + WATCH_NS;
 		}
 		/* The first to park owns the poll; one that watches a busy
-		 * scheduler only when that one is stuck in a process (or the
-		 * poll was handed to it): a busy scheduler looks at the poll
-		 * itself between processes and as it spins, faster than a
-		 * blocked owner that each event must wake. */
+		 * scheduler only when that one is stuck in a process: a busy
+		 * scheduler looks at the poll itself between processes and as
+		 * it spins, faster than a blocked owner that each event must
+		 * wake. */
 		bool claim = !s->watching || s->claim_poll;
 		s->claim_poll = false;
 		if (next != OT__NO_DEADLINE && next <= now) {

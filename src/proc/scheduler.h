@@ -39,7 +39,9 @@ struct ot__sched {
 	 * idle, and when it took it; this thread only. */
 	unsigned *seen;
 	int64_t seen_at;
-	bool watching; /* its last park was a watch of the others' */
+	/* Its last park was a watch of the others'; written under park_lock
+	 * (hand_poll_over() reads it there). */
+	bool watching;
 	/* Its last watch found another stuck in one process: it claims the
 	 * poll at its next park (park.c). This thread only. */
 	bool claim_poll;
