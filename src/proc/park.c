@@ -92,15 +92,16 @@ void ot__sched_spread_slow(struct ot__sched *self)
  * Parking
  */
 /* True when another scheduler is awake and has timers, or while processes
- * wait for descriptors: s, idle, then watches them. Every WATCH_NS it
- * takes a look at every one's rounds, to compare with at the next
- * (ot__sched_watch_others()). A park cut short (a timer of s's own, a
- * kick) does not start the window again: a watcher woken more often than
- * WATCH_NS must still find a stuck one. */
+ * wait for descriptors: s, idle, then watches them. It takes a look at
+ * every one's rounds, to compare with at least WATCH_NS later
+ * (ot__sched_watch_others()), and a new look only once that comparison
+ * was made: neither a park cut short (a timer of s's own, a kick) nor a
+ * park that comes just after the window ended starts it again unseen, so
+ * a watcher woken more often than WATCH_NS still finds a stuck one. */
 static bool look_at_others(struct ot__sched *s, int64_t now)
 {
 	bool watch = false, fds = ot__poll_armed();
-	bool look = now - s->seen_at >= WATCH_NS;
+	bool look = s->seen_compared;
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *o = &ot__rt.scheds[i];
 		if (look)
@@ -110,8 +111,10 @@ static bool look_at_others(struct ot__sched *s, int64_t now)
 		    (fds || ot__timers_next(o) != OT__NO_DEADLINE))
 			watch = true;
 	}
-	if (look)
+	if (look) {
 		s->seen_at = now;
+		s->seen_compared = false;
+	}
 	return watch;
 }
 
@@ -124,6 +127,7 @@ void ot__sched_watch_others(struct ot__sched *s)
 	int64_t now = ot__now_ns();
 	if (now - s->seen_at < WATCH_NS)
 		return;
+	s->seen_compared = true;
 	for (unsigned i = 0; i < ot__rt.nsched; i++) {
 		struct ot__sched *o = &ot__rt.scheds[i];
 		if (o == s || atomic_load(&o->parked) ||

@@ -39,6 +39,7 @@ struct ot__sched {
 	 * idle, and when it took it; this thread only. */
 	unsigned *seen;
 	int64_t seen_at;
+	bool seen_compared; /* seen was compared since: look again (park.c) */
 	/* Its last park was a watch of the others'; written under park_lock
 	 * (hand_poll_over() reads it there). */
 	bool watching;
