@@ -98,11 +98,13 @@ typedef struct ot_gs_ret {
 	 * the server frees it, as reply_copy). */
 	void *reason_copy;
 	unsigned char reply_bytes[OT_GS_REPLY_INLINE];
+	/* (A field added here is also set by result.c's fast builders.) */
 } ot_gs_ret;
 
 /*
- * Result builders (the other fields zero; reply_bytes past reply_size is
- * left as it was). ot_gs_reply() and
+ * Result builders (the other fields zero, but reason.text is only an
+ * empty string: its bytes past the first are left as they were, and so
+ * are reply_bytes past reply_size). ot_gs_reply() and
  * ot_gs_stop_reply() copy size bytes at reply before they return (reply
  * may be a local variable). Where that copy cannot be made (no memory for
  * a large reply) or the arguments are bad (reply NULL with a size, a size
