@@ -98,25 +98,53 @@ static int send_on(struct conn *c, const char *name, const erlang_pid *to,
 	return err == ETIMEDOUT || err == EAGAIN ? OT_ETIMEDOUT : OT_ESYS;
 }
 
-/* Sends through the connection to node: by name when name is set, else
- * to the pid to. A connection that lost a race of two (conn.c) takes no
- * new send: the one that won does (found again, once). */
-static int send_to(const char *node, const char *name, const erlang_pid *to,
-		   const void *buf, size_t size)
+/*
+ * Runs one send (send_one(c, arg)) through the connection to node, made
+ * if there is none when connect is set, else OT_ENOTCONN without one. A
+ * connection that lost a race of two (conn.c) takes no new send, and a
+ * send that was on its way into it when it lost fails there: the one that
+ * won takes it (found again, once).
+ */
+static int on_winner(const char *node, bool connect,
+		     int (*send_one)(struct conn *c, void *arg), void *arg)
 {
 	for (int tries = 0;; tries++) {
-		struct conn *c;
-		int rc = conn_get(node, &c);
+		struct conn *c = NULL;
+		int rc = 0;
+		if (connect)
+			rc = conn_get(node, &c);
+		else if (!(c = ot__dist_conn_find(node)))
+			rc = OT_ENOTCONN;
 		if (rc)
 			return rc;
 		bool lost = ot__dist_conn_lost(c);
 		if (!lost)
-			rc = send_on(c, name, to, buf, size);
+			rc = send_one(c, arg);
 		lost = lost || (rc && ot__dist_conn_lost(c));
 		ot__dist_conn_put(c);
 		if (!lost || tries == 1)
 			return lost ? OT_ESYS : rc;
 	}
+}
+
+struct term_send {
+	const char *name;     /* by name when set */
+	const erlang_pid *to; /* else to this pid */
+	const void *buf;
+	size_t size;
+};
+
+static int send_term(struct conn *c, void *arg)
+{
+	const struct term_send *t = arg;
+	return send_on(c, t->name, t->to, t->buf, t->size);
+}
+
+static int send_to(const char *node, const char *name, const erlang_pid *to,
+		   const void *buf, size_t size)
+{
+	struct term_send t = {name, to, buf, size};
+	return on_winner(node, true, send_term, &t);
 }
 
 OT_API int ot_dist_send_name(const char *node, const char *name,
@@ -144,22 +172,20 @@ OT_API int ot_dist_send(const erlang_pid *to, const void *buf, size_t size)
  * frame is the one ei_send() writes, with no message after the control
  * tuple (ei encodes the tuple): its length, 'p' (pass through), the
  * tuple with its version byte. */
-int ot__dist_send_control(const char *node, const ei_x_buff *ctl, bool connect)
+static int send_control_on(struct conn *c, void *arg)
 {
-	struct conn *c = NULL;
-	int rc = 0;
-	if (connect)
-		rc = conn_get(node, &c);
-	else if (!(c = ot__dist_conn_find(node)))
-		rc = OT_ENOTCONN;
-	if (rc)
-		return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
+	const ei_x_buff *ctl = arg;
 	size_t n = (size_t)ctl->index;
 	char head[5] = {(char)((n + 1) >> 24), (char)((n + 1) >> 16),
 			(char)((n + 1) >> 8), (char)(n + 1), 'p'};
 	int err = ot__dist_out_control(c, head, sizeof(head), ctl->buff, n);
 	if (err && !ot__dist_conn_lost(c))
 		shutdown(c->fd, SHUT_RDWR); /* cut mid-frame: hang up */
-	ot__dist_conn_put(c);
-	return err ? OT_ENOTCONN : 0;
+	return err ? OT_ESYS : 0;
+}
+
+int ot__dist_send_control(const char *node, const ei_x_buff *ctl, bool connect)
+{
+	int rc = on_winner(node, connect, send_control_on, (void *)ctl);
+	return rc == OT_ESYS || rc == OT_ETIMEDOUT ? OT_ENOTCONN : rc;
 }
