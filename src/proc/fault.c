@@ -31,6 +31,7 @@
 #include <execinfo.h>
 #include <link.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -286,8 +287,13 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	struct ot__sched *s = ot__sched_self();
 	struct ot__proc *p = s ? s->current : NULL;
-	if (!p && s && s->guard && !ot__locks_held)
-		siglongjmp(*s->guard, sig); /* ot__fault_guarded() */
+	if (!p && s && s->guard && !ot__locks_held) {
+		/* ot__fault_guarded(), whose jump does not restore the mask
+		 * (that costs a system call at each guarded call): the mask
+		 * from before this signal is put back here. */
+		pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+		siglongjmp(*s->guard, sig);
+	}
 	if (!p) {
 		not_ours(sig, si, uc, "outside any otter process");
 		return;
@@ -344,8 +350,9 @@ int ot__fault_guarded(void (*fn)(void *), void *arg)
 	}
 	sigjmp_buf here;
 	/* s is not changed between here and the jump: it needs no
-	 * volatile. The mask is restored: the fault signal is unblocked. */
-	int sig = sigsetjmp(here, 1);
+	 * volatile. The mask is not saved here but restored by the handler
+	 * before it jumps (on_fault()): the fault signal is unblocked. */
+	int sig = sigsetjmp(here, 0);
 	if (sig == 0) {
 		s->guard = &here;
 		fn(arg);
