@@ -5,7 +5,8 @@
  * ot_gs_reply(&local, sizeof local)` is right for a reply of any size; a
  * reply set by hand is copied after; a second reply to one call never
  * stays in the caller's mailbox; get_state survives an empty reply; the
- * builders without a reply leave every other field zero.
+ * builders without a reply (and a small reply's) leave every other field
+ * zero, the reason's text an empty string.
  */
 #include "config.h"
 
@@ -238,6 +239,10 @@ static void check_rest_zero(const ot_gs_ret *r, ot_gs_action action)
 	ck_assert_ptr_null(r->reason_copy);
 	ck_assert_int_eq(r->reason.kind, OT_REASON_NORMAL);
 	ck_assert_int_eq(r->reason.code, 0);
+	ck_assert_int_eq(r->reason.si_code, 0);
+	ck_assert(!r->reason.stack_overflow);
+	ck_assert_uint_eq(r->reason.addr, 0);
+	/* only an empty string: the bytes after it are not set */
 	ck_assert_str_eq(r->reason.text, "");
 	ck_assert_ptr_null(r->reason.data);
 	ck_assert_uint_eq(r->reason.data_size, 0);
@@ -255,6 +260,17 @@ START_TEST(test_plain_builders_zero_the_rest)
 	memset(&r, 0xa5, sizeof r);
 	r = ot_gs_ignore();
 	check_rest_zero(&r, OT_GS_IGNORE);
+	/* a small reply: its bytes by value, the rest as above */
+	const char hello[] = "hello";
+	memset(&r, 0xa5, sizeof r);
+	r = ot_gs_reply(hello, sizeof hello);
+	ot_gs_ret bare = r;
+	bare.reply_size = 0;
+	check_rest_zero(&bare, OT_GS_REPLY);
+	ck_assert_uint_eq(r.reply_size, sizeof hello);
+	ck_assert_mem_eq(r.reply_bytes, hello, sizeof hello);
+	r = ot_gs_reply(NULL, 0);
+	check_rest_zero(&r, OT_GS_REPLY);
 }
 END_TEST
 
